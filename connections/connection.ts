@@ -1,0 +1,61 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * The contract between playtree and a target. A driver moves bytes and nothing else: it knows no plays,
+ * tasks or modules. Modules build their shell commands with `shellJoin` and send them through `exec`.
+ */
+export interface Connection {
+  /** Driver name as written in `ansible_connection` (e.g. `local`, `nspawn`). */
+  readonly transport: string;
+
+  /**
+   * Prepare the target before the first command (check preconditions, start a container...).
+   * Throws ConnectionError when the host cannot be reached: the host is then reported UNREACHABLE.
+   */
+  open(): Promise<void>;
+
+  /**
+   * Run `command` through the target's shell (`ansible_executable`, default `/bin/sh -c`), working folder
+   * `/` for image trees. Output is returned as bytes, unchanged; stdin is empty unless given.
+   */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+
+  /**
+   * Stream `source` into `remotePath` on the target. Atomic: written to a temporary name beside the
+   * destination, then renamed, so a failed transfer leaves no partial file. Relative paths resolve against `/`
+   * on image trees. Throws ConnectionError naming both ends on failure.
+   */
+  put(source: Readable, remotePath: string): Promise<void>;
+
+  /** Stream the target's `remotePath` into `sink`. Throws ConnectionError naming the path on failure. */
+  fetch(remotePath: string, sink: Writable): Promise<void>;
+
+  /** Release everything `open` took (processes, mounts, locks). Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface ExecOptions {
+  /** Bytes for the command's standard input. Without it, stdin is empty (the command reads EOF at once). */
+  stdin?: Buffer | string | Readable;
+}
+
+export interface ExecResult {
+  rc: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** What a driver is given to build a connection for one host. */
+export interface ConnectionOptions {
+  /** Inventory host name. */
+  host: string;
+  /** The host's variables (inventory, group_vars, play vars...), already templated where used. */
+  vars: Readonly<Record<string, unknown>>;
+  /** The `ansible.cfg` sections as read (e.g. `config['nspawn_connection']?.['nspawn_args']`). */
+  config: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Diagnostics for the user at a verbosity level (3 = -vvv: commands sent). */
+  log: (verbosity: number, message: string) => void;
+}
+
+/** A driver module (built-in or a user's `connection_plugins/NAME.js`) provides one of these. */
+export type ConnectionFactory = (options: ConnectionOptions) => Connection;

@@ -1,0 +1,69 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { execa } from 'execa';
+import { ConnectionError } from '../src/errors.js';
+import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
+
+/** `ansible_connection=local`: commands and files on the controller itself. */
+export class LocalConnection implements Connection {
+  readonly transport = 'local';
+  private readonly shell: string;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.shell = String(options.vars['ansible_executable'] ?? '/bin/sh');
+  }
+
+  async open(): Promise<void> {}
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.options.log(3, `<${this.options.host}> LOCAL EXEC ${this.shell} -c ${JSON.stringify(command)}`);
+    const stdin = options.stdin;
+    const result = await execa(this.shell, ['-c', command], {
+      encoding: 'buffer',
+      reject: false,
+      stripFinalNewline: false,
+      ...(stdin === undefined
+        ? { stdin: 'ignore' as const }
+        : typeof stdin === 'string' || Buffer.isBuffer(stdin)
+          ? { input: stdin }
+          : { stdin: stdin }),
+    });
+    if (result.exitCode === undefined) {
+      throw new ConnectionError(`${this.options.host}: could not run ${this.shell}: ${result.message}`, this.options.host);
+    }
+    return {
+      rc: result.exitCode,
+      stdout: Buffer.from(result.stdout as Uint8Array),
+      stderr: Buffer.from(result.stderr as Uint8Array),
+    };
+  }
+
+  async put(source: Readable, remotePath: string): Promise<void> {
+    const temporary = join(dirname(remotePath), `.${basename(remotePath)}.playtree-${process.pid}-${Date.now()}`);
+    try {
+      await pipeline(source, createWriteStream(temporary, { flags: 'wx' }));
+      await rename(temporary, remotePath);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new ConnectionError(`${this.options.host}: could not write ${remotePath}: ${(error as Error).message}`, this.options.host);
+    }
+  }
+
+  async fetch(remotePath: string, sink: Writable): Promise<void> {
+    try {
+      await pipeline(createReadStream(remotePath), sink);
+    } catch (error) {
+      throw new ConnectionError(`${this.options.host}: could not read ${remotePath}: ${(error as Error).message}`, this.options.host);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function createLocalConnection(options: ConnectionOptions): Connection {
+  return new LocalConnection(options);
+}

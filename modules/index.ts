@@ -1,0 +1,25 @@
+import type { ModuleDefinition } from './module.js';
+
+/**
+ * Every built-in module, by short name, FQCN (`ansible.builtin.<name>`) and alias.
+ * To add a module: write modules/<name>.ts exporting a ModuleDefinition and list it here.
+ */
+const builtins: ModuleDefinition[] = [
+];
+
+const byName = new Map<string, ModuleDefinition>();
+for (const module of builtins) {
+  for (const name of [module.name, ...(module.aliases ?? [])]) {
+    byName.set(name, module);
+    byName.set(`ansible.builtin.${name}`, module);
+    byName.set(`ansible.legacy.${name}`, module);
+  }
+}
+
+export function findModule(name: string): ModuleDefinition | undefined {
+  return byName.get(name);
+}
+
+export function moduleNames(): string[] {
+  return [...byName.keys()];
+}

@@ -1,0 +1,60 @@
+/**
+ * The one error family of playtree. Every error a user can cause carries a one-line message that says
+ * where (file:line:col, or host and task) and what to do next; the CLI prints `ERROR! <message>` and
+ * exits with `exitCode`. Stack traces are shown only at -vvvv.
+ */
+export class PlaytreeError extends Error {
+  /** ansible-playbook's exit code for this kind of error. */
+  readonly exitCode: number = 1;
+}
+
+/** A position in a source file (1-based line and column). */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export function formatPosition(pos: SourcePosition | undefined): string {
+  if (!pos) return '';
+  return `${pos.file}:${pos.line}:${pos.column}`;
+}
+
+/** Bad YAML, INI or playbook structure: always names file:line:col. */
+export class ParseError extends PlaytreeError {
+  constructor(
+    readonly reason: string,
+    readonly position?: SourcePosition,
+  ) {
+    super(position ? `${formatPosition(position)}: ${reason}` : reason);
+  }
+}
+
+/** Bad command-line options (ansible-playbook exits 5 for these). */
+export class OptionsError extends PlaytreeError {
+  override readonly exitCode = 5;
+}
+
+/** The target cannot be reached or prepared: the host is reported UNREACHABLE. */
+export class ConnectionError extends PlaytreeError {
+  constructor(
+    message: string,
+    readonly host?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A module refused its arguments or could not do its work: the task fails on that host. */
+export class ModuleError extends PlaytreeError {
+  constructor(
+    message: string,
+    /** Extra fields for the task result (rc, stdout, stderr, ...). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A template referred to something undefined or was malformed. */
+export class TemplateError extends PlaytreeError {}
