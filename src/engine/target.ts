@@ -1,0 +1,63 @@
+import { Readable, type Writable } from 'node:stream';
+import type { Connection, ExecResult } from '../../connections/connection.js';
+import type { Target } from '../../modules/module.js';
+import { shellJoin, shellQuote } from '../shellQuote.js';
+
+/** How a task wants its commands run: `environment:` and `become`/`become_user`. */
+export interface TaskExecution {
+  environment?: Record<string, string>;
+  /** The user to become, when `become` is on and that user differs from the connection's. */
+  becomeUser?: string;
+  /** The become method's command; only sudo is supported. */
+  becomeExe?: string;
+  /** The shell to run commands with inside become (ansible_executable). */
+  executable?: string;
+}
+
+/**
+ * The Target a module sees: the host's Connection with the task's environment and become applied to
+ * every command, and each round trip counted (shown at -vvv, summed by the benchmark).
+ */
+export class ConnectionTarget implements Target {
+  /** Commands and transfers sent through this target. */
+  roundTrips = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly execution: TaskExecution = {},
+  ) {}
+
+  exec(
+    command: string | readonly string[],
+    options: { stdin?: Buffer | string | Readable; cwd?: string } = {},
+  ): Promise<ExecResult> {
+    this.roundTrips++;
+    let text = typeof command === 'string' ? command : shellJoin(command);
+    if (options.cwd) text = `cd ${shellQuote(options.cwd)} && ${text}`;
+    const env = Object.entries(this.execution.environment ?? {});
+    if (env.length) text = env.map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ').concat('; export ', env.map(([k]) => k).join(' '), '; ', text);
+    if (this.execution.becomeUser) {
+      const shell = this.execution.executable ?? '/bin/sh';
+      text = shellJoin([this.execution.becomeExe ?? 'sudo', '-H', '-S', '-n', '-u', this.execution.becomeUser, shell, '-c', text]);
+    }
+    return this.connection.exec(text, options.stdin === undefined ? {} : { stdin: options.stdin });
+  }
+
+  async put(source: Readable | Buffer | string, remotePath: string): Promise<void> {
+    this.roundTrips++;
+    const stream = typeof source === 'string' || Buffer.isBuffer(source) ? Readable.from([Buffer.from(source)]) : source;
+    if (!this.execution.becomeUser) return this.connection.put(stream, remotePath);
+    // As another user: stream through that user's `cat` so the file gets that user's ownership and rights.
+    const temporary = `${remotePath}.playtree-tmp`;
+    const result = await this.exec(`cat > ${shellQuote(temporary)} && mv -f ${shellQuote(temporary)} ${shellQuote(remotePath)}`, { stdin: stream });
+    if (result.rc !== 0) {
+      await this.exec(['rm', '-f', temporary]);
+      throw new Error(`could not write ${remotePath} as ${this.execution.becomeUser}: ${result.stderr.toString().trim()}`);
+    }
+  }
+
+  fetch(remotePath: string, sink: Writable): Promise<void> {
+    this.roundTrips++;
+    return this.connection.fetch(remotePath, sink);
+  }
+}
