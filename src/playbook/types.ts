@@ -1,0 +1,107 @@
+import type { SourcePosition } from '../errors.js';
+
+/**
+ * Plays, blocks, tasks and roles as plain data, each with the place it was written. Values that may hold
+ * Jinja2 (`when`, args, vars, loop...) are kept raw: the engine templates them when it runs them.
+ */
+
+/** Keywords shared by plays, blocks, tasks and roles (Ansible's "Base"/"Conditional"/"Taggable" keywords). */
+export interface CommonKeywords {
+  name?: string;
+  /** `when` conditions, ANDed; each a bare expression string or a boolean. */
+  when: Array<string | boolean>;
+  tags: string[];
+  vars: Record<string, unknown>;
+  environment?: Record<string, unknown> | string;
+  become?: boolean | string;
+  becomeUser?: string;
+  ignoreErrors?: boolean | string;
+  anyErrorsFatal?: boolean;
+  runOnce?: boolean | string;
+  connection?: string;
+  checkMode?: boolean | string;
+  diff?: boolean | string;
+  /** Where this was written (the file and the line of the `- name:`/first key). */
+  position: SourcePosition;
+}
+
+export interface Task extends CommonKeywords {
+  kind: 'task';
+  /** Module name as written (`copy`, `ansible.builtin.copy`, `include_tasks`, `meta`...). */
+  action: string;
+  /** Arguments: a mapping, or the free-form string after the module name (`shell: echo hi`). */
+  args: Record<string, unknown> | string;
+  /** Position of the module key (errors about arguments point here). */
+  actionPosition: SourcePosition;
+  loop?: unknown;
+  /** `with_items`, `with_dict`...: the lookup name (`items`), when the loop came from a with_ keyword. */
+  loopWith?: string;
+  loopControl?: { loopVar?: string; indexVar?: string; label?: string; pause?: number; extended?: boolean };
+  register?: string;
+  notify: string[];
+  /** Handlers only: `listen` topics. */
+  listen: string[];
+  changedWhen?: Array<string | boolean>;
+  failedWhen?: Array<string | boolean>;
+  delegateTo?: string;
+  until?: Array<string | boolean>;
+  retries?: number | string;
+  delay?: number | string;
+  noLog?: boolean;
+  /** The role this task came from, if any (its files/templates folders are searched first). */
+  role?: Role;
+}
+
+export interface Block extends CommonKeywords {
+  kind: 'block';
+  block: TaskItem[];
+  rescue: TaskItem[];
+  always: TaskItem[];
+  role?: Role;
+}
+
+export type TaskItem = Task | Block;
+
+export interface Role {
+  name: string;
+  /** The role's folder. */
+  path: string;
+  tasks: TaskItem[];
+  handlers: TaskItem[];
+  /** defaults/main.yml (lowest precedence). */
+  defaults: Record<string, unknown>;
+  /** vars/main.yml. */
+  vars: Record<string, unknown>;
+}
+
+/** A role as listed in a play's `roles:` (name plus keywords/params). */
+export interface RoleReference extends CommonKeywords {
+  role: Role;
+  /** Role params (`- { role: x, port: 1 }` / `vars:`), high precedence. */
+  params: Record<string, unknown>;
+}
+
+export interface Play extends CommonKeywords {
+  hosts: string | string[];
+  gatherFacts: boolean | string;
+  varsFiles: Array<string | string[]>;
+  preTasks: TaskItem[];
+  roles: RoleReference[];
+  tasks: TaskItem[];
+  postTasks: TaskItem[];
+  handlers: TaskItem[];
+  /** `strategy`, `serial`, `order`... are rejected at load time unless supported. */
+  forceHandlers?: boolean;
+  maxFailPercentage?: number;
+  /** The playbook file this play was written in (import_playbook may bring plays from other files). */
+  file: string;
+}
+
+export interface Playbook {
+  /** Absolute path of the top playbook. */
+  file: string;
+  /** Folder of the top playbook (`playbook_dir`). */
+  dir: string;
+  /** Plays in order, `import_playbook` expanded. */
+  plays: Play[];
+}
