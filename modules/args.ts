@@ -1,88 +1,62 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError, ParseError, type SourcePosition } from '../src/errors.js';
+import { ArgumentSplitError, parseKv } from './kvSplit.js';
 import type { ArgSpec, ArgType, ModuleDefinition } from './module.js';
 
 /**
- * Split Ansible's `k=v` free-form text (`src=a dest='b c' mode=0644`) into pairs, honouring single and
- * double quotes and backslash escapes as ansible's parse_kv does. Words without `=` are returned in `rest`
- * (the free-form part of `command`/`shell`), in order, with their original quoting.
+ * Split Ansible's `k=v` text (`src=a dest='b c' mode=0644`) into pairs, as ansible's parse_kv does (quotes
+ * removed from values, `\n`-style escapes decoded). Words without `=` are returned joined in `rest`, with
+ * their original quoting. For a task's arguments use `argsFromFreeForm`, which also knows free-form modules.
  */
 export function parseKeyValue(text: string): { pairs: Record<string, string>; rest: string } {
-  const pairs: Record<string, string> = {};
-  const rest: string[] = [];
-  for (const word of splitWords(text)) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(word.raw);
-    if (match) pairs[match[1]!] = unquote(match[2]!);
-    else rest.push(word.raw);
+  const { _raw_params: rest = '', ...pairs } = parseKv(text);
+  return { pairs, rest };
+}
+
+/** The actions Ansible lets take words that are not `k=v` (named in the error for other modules). */
+const RAW_PARAM_ACTIONS = [
+  'command', 'shell', 'raw', 'script', 'include', 'include_vars', 'include_tasks', 'include_role', 'import_tasks',
+  'import_role', 'add_host', 'group_by', 'set_fact', 'meta',
+];
+
+/**
+ * The engine's one entry point for a task written as a string (`copy: src=a dest=b`, `command: chdir=/t ls`,
+ * `action: ...` after the module word): returns the arguments object to merge over the task's `args:` and
+ * hand to validateModuleArgs. As Ansible's ModuleArgsParser:
+ * - free-form modules (`freeForm` set) keep everything except FREE_FORM_OPTION_NAMES (`chdir=`, `creates=`...)
+ *   as their free-form text, under the `freeForm` name;
+ * - other modules take every `k=v` word; leftover words that hold a template become `_variable_params` (the
+ *   engine renders that to a dict of arguments, Ansible's old `copy: "{{ args }}"` form); leftover plain words
+ *   are a ParseError at `position`, as are unbalanced quotes or `{{ }}`.
+ */
+export function argsFromFreeForm(module: ModuleDefinition, text: string, position?: SourcePosition): Record<string, unknown> {
+  let options: Record<string, string>;
+  try {
+    options = parseKv(text, module.freeForm !== undefined);
+  } catch (error) {
+    if (error instanceof ArgumentSplitError) throw new ParseError(`${error.message}; try quoting the whole value`, position);
+    throw error;
   }
-  return { pairs, rest: rest.join(' ') };
+  const { _raw_params: raw, ...args } = options;
+  if (raw === undefined || raw === '') return args;
+  if (module.freeForm !== undefined) return { ...args, [module.freeForm]: raw };
+  if (module.anyArgs) return { ...args, _raw_params: raw };
+  if (/\{\{|\{%/.test(raw)) return { ...args, _variable_params: raw };
+  throw new ParseError(
+    `this task '${module.name}' has extra params, which is only allowed in the following modules: ${RAW_PARAM_ACTIONS.join(', ')}`,
+    position,
+  );
 }
 
-interface Word {
-  raw: string;
-}
+const TRUE_WORDS = new Set(['y', 'yes', 'on', '1', 'true', 't']);
+const FALSE_WORDS = new Set(['n', 'no', 'off', '0', 'false', 'f']);
 
-/** Words separated by unquoted whitespace; `{{ }}` and `{% %}` blocks are kept whole. */
-function splitWords(text: string): Word[] {
-  const words: Word[] = [];
-  let current = '';
-  let quote: string | null = null;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    const pair = text.slice(i, i + 2);
-    if (!quote && (pair === '{{' || pair === '{%')) {
-      depth++;
-      current += pair;
-      i++;
-      continue;
-    }
-    if (!quote && depth > 0 && (pair === '}}' || pair === '%}')) {
-      depth--;
-      current += pair;
-      i++;
-      continue;
-    }
-    if (ch === '\\' && i + 1 < text.length && quote !== "'") {
-      current += ch + text[i + 1];
-      i++;
-      continue;
-    }
-    if (quote) {
-      if (ch === quote) quote = null;
-      current += ch;
-      continue;
-    }
-    if ((ch === '"' || ch === "'") && depth === 0) {
-      quote = ch;
-      current += ch;
-      continue;
-    }
-    if (/\s/.test(ch) && depth === 0) {
-      if (current) words.push({ raw: current });
-      current = '';
-      continue;
-    }
-    current += ch;
-  }
-  if (current) words.push({ raw: current });
-  return words;
-}
-
-function unquote(value: string): string {
-  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {
-    const inner = value.slice(1, -1);
-    return value[0] === '"' ? inner.replace(/\\(["\\])/g, '$1') : inner;
-  }
-  return value;
-}
-
-const TRUE_WORDS = new Set(['yes', 'on', '1', 'true', 'y', 't']);
-const FALSE_WORDS = new Set(['no', 'off', '0', 'false', 'n', 'f', '']);
-
-/** Ansible's boolean() conversion: true/false, yes/no, on/off, 1/0 (any case). */
+/**
+ * Ansible's strict boolean(): true/false, yes/no, on/off, y/n, t/f, 1/0 (any case, spaces trimmed), the
+ * numbers 1 and 0; anything else (including '' and 2) is undefined, which argument checking reports.
+ */
 export function toBoolean(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
+  if (value === 1 || value === 0) return value === 1;
   if (typeof value === 'string') {
     const word = value.trim().toLowerCase();
     if (TRUE_WORDS.has(word)) return true;
@@ -152,7 +126,8 @@ export function validateModuleArgs(module: ModuleDefinition, given: Record<strin
   for (const [key, value] of Object.entries(given)) {
     const name = byName.get(key);
     if (!name) {
-      unknown.push(key);
+      if (module.anyArgs) out[key] = value;
+      else unknown.push(key);
       continue;
     }
     const spec = module.args[name]!;

@@ -18,6 +18,11 @@ export interface ModuleDefinition {
    * (e.g. `_raw_params`). Modules without it parse `k=v` pairs from the text.
    */
   freeForm?: string;
+  /**
+   * Accepts argument names it does not declare (set_fact: every name is a fact to set): undeclared ones are
+   * passed through unconverted; declared ones (`cacheable`) are still checked and converted.
+   */
+  anyArgs?: boolean;
   /** Runs once per host even without a connection (debug, set_fact, assert, fail): no target needed. */
   local?: boolean;
   run(ctx: ModuleContext): Promise<ModuleResult>;
