@@ -1,6 +1,8 @@
 import { ConnectionError } from '../src/errors.js';
 import type { ConnectionFactory } from './connection.js';
+import { createChrootConnection } from './chroot.js';
 import { createLocalConnection } from './local.js';
+import { createNspawnConnection } from './nspawn.js';
 
 /**
  * Drivers by `ansible_connection` name. Built-ins are registered here; user plugins from
@@ -9,6 +11,10 @@ import { createLocalConnection } from './local.js';
 const drivers = new Map<string, ConnectionFactory>([
   ['local', createLocalConnection],
   ['ansible.builtin.local', createLocalConnection],
+  ['chroot', createChrootConnection],
+  ['community.general.chroot', createChrootConnection],
+  ['nspawn', createNspawnConnection],
+  ['community.general.nspawn', createNspawnConnection],
 ]);
 
 export function registerConnection(name: string, factory: ConnectionFactory): void {

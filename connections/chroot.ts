@@ -1,0 +1,45 @@
+import type { Connection, ConnectionOptions } from './connection.js';
+import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';
+import { TreeConnection } from './treeConnection.js';
+import { resolveTreeSettings } from './treeOptions.js';
+import type { TreeCommand } from './treeProcess.js';
+
+/** The environment commands see in the tree: the controller's own (its PATH, its secrets) stays outside. */
+const TREE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * `ansible_connection=chroot`: commands run with `chroot TREE SHELL -c CMD`. Like Ansible's chroot
+ * connection it mounts nothing: /proc, /sys and /dev inside are whatever the tree holds (usually empty).
+ * Differs from Ansible: the environment is clean (PATH, HOME, LANG) instead of the controller's, and
+ * `ansible_user` runs commands as that user of the tree (`chroot --userspec`, looked up inside the tree).
+ */
+export class ChrootConnection extends TreeConnection {
+  readonly transport = 'chroot';
+  private chrootProgram = 'chroot';
+
+  constructor(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env) {
+    super(resolveTreeSettings(options, env), options);
+  }
+
+  protected async preflight(): Promise<void> {
+    checkRunningAsRoot(this.settings, this.transport);
+    this.chrootProgram = await findProgram(this.settings, 'chroot', 'coreutils');
+    await checkTreeLooksLikeAnOs(this.settings);
+    await checkShellInTree(this.settings);
+  }
+
+  protected commandFor(payload: string[]): TreeCommand {
+    const user = this.settings.user;
+    return {
+      file: this.chrootProgram,
+      args: [...(user === undefined ? [] : [`--userspec=${user}`]), this.settings.tree, ...payload],
+      env: { PATH: TREE_PATH, HOME: user === undefined || user === 'root' ? '/root' : '/', LANG: 'C.UTF-8' },
+      // chroot execs the shell; the shell's children (cat, mv) share its process group: stop them all.
+      stop: { signal: 'SIGKILL', wholeGroup: true },
+    };
+  }
+}
+
+export function createChrootConnection(options: ConnectionOptions): Connection {
+  return new ChrootConnection(options);
+}

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { ConnectionError } from '../src/errors.js';
+import { shellJoin } from '../src/shellQuote.js';
+import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
+import { runTreeCommand, type TreeCommand, type TreeRunResult } from './treeProcess.js';
+import type { TreeSettings } from './treeOptions.js';
+
+/*
+ * Transfers run through the tree's own shell, so that every path (and every symlink in it) is resolved
+ * inside the tree, never on the controller. Paths come in as positional parameters ($1), never spliced into
+ * the script: spaces, quotes, `$`, newlines and a leading dash stay one word.
+ * Relative paths resolve against `/`, the working folder of every command.
+ */
+const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
+
+/**
+ * $1 destination, $2 random suffix. The bytes go to `.playtree-put-SUFFIX` beside the destination and are
+ * renamed over it only once complete: a failure leaves the old file (or nothing). A symlink destination is
+ * replaced, like Ansible's copy with follow=no; an existing file's mode and owner carry over.
+ */
+const PUT_SCRIPT = `${ABSOLUTE}
+tmp=\${dest%/*}/.playtree-put-$2
+if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
+trap 'rm -f -- "$tmp"' EXIT
+(set -C; : > "$tmp") || exit 1
+if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp" || exit 1; chown --reference="$dest" -- "$tmp" 2>/dev/null; fi
+cat >| "$tmp" || exit 1
+mv -f -- "$tmp" "$dest"`;
+
+/** $1 destination, $2 suffix: remove what an abandoned PUT_SCRIPT left behind. */
+const PUT_CLEANUP_SCRIPT = `${ABSOLUTE}
+rm -f -- "\${dest%/*}/.playtree-put-$2"`;
+
+/** $1 source. */
+const FETCH_SCRIPT = `${ABSOLUTE}
+exec cat -- "$dest"`;
+
+/**
+ * What chroot and nspawn share: commands through the tree's shell, streamed transfers, preconditions once.
+ * A driver says how to run a command in the tree (`commandFor`) and what its tool adds around the output.
+ */
+export abstract class TreeConnection implements Connection {
+  abstract readonly transport: string;
+  private opening: Promise<void> | undefined;
+
+  constructor(
+    protected readonly settings: TreeSettings,
+    protected readonly options: ConnectionOptions,
+  ) {}
+
+  /** The controller process that runs `payload` (shell argv) inside the tree. */
+  protected abstract commandFor(payload: string[]): TreeCommand;
+  /** Check every precondition; throw a one-line ConnectionError for the first one that fails. */
+  protected abstract preflight(): Promise<void>;
+  /** Remove the tool's own chatter from the command's stderr. */
+  protected cleanStderr(stderr: Buffer): Buffer {
+    return stderr;
+  }
+  /** A message when the tool itself failed (rather than the command), else undefined. */
+  protected toolFailure(_result: TreeRunResult): string | undefined {
+    return undefined;
+  }
+
+  open(): Promise<void> {
+    this.opening ??= this.preflight().catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const result = await this.run([this.settings.shell, '-c', command], options.stdin);
+    return { rc: result.rc, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  async put(source: Readable, remotePath: string): Promise<void> {
+    const suffix = randomBytes(8).toString('hex');
+    const payload = [this.settings.shell, '-c', PUT_SCRIPT, 'playtree-put', remotePath, suffix];
+    const result = await this.run(payload, source);
+    if (result.rc === 0 && !result.streamError) return;
+    if (result.streamError) {
+      // Stopped mid-stream: the shell's trap did not run, so remove the temporary file from outside.
+      await this.run([this.settings.shell, '-c', PUT_CLEANUP_SCRIPT, 'playtree-put', remotePath, suffix]).catch(() => {});
+    }
+    const from = describeStream(source, 'the given stream');
+    throw this.transferError(`could not copy ${from} to ${remotePath}`, result);
+  }
+
+  async fetch(remotePath: string, sink: Writable): Promise<void> {
+    const result = await this.run([this.settings.shell, '-c', FETCH_SCRIPT, 'playtree-fetch', remotePath], undefined, sink);
+    if (result.rc === 0 && !result.streamError) return;
+    const to = describeStream(sink, 'the given stream');
+    throw this.transferError(`could not fetch ${remotePath} to ${to}`, result);
+  }
+
+  async close(): Promise<void> {
+    this.opening = undefined;
+  }
+
+  private async run(payload: string[], stdin?: Buffer | string | Readable, stdout?: Writable): Promise<TreeRunResult> {
+    await this.open();
+    const command = this.commandFor(payload);
+    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC ${shellJoin([command.file, ...command.args])}`);
+    let result: TreeRunResult;
+    try {
+      result = await runTreeCommand(command, { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}) });
+    } catch (error) {
+      throw new ConnectionError(`${this.settings.host}: could not start ${command.file}: ${(error as Error).message}`, this.settings.host);
+    }
+    const failure = this.toolFailure(result);
+    if (failure !== undefined) throw new ConnectionError(`${this.settings.host}: ${failure}`, this.settings.host);
+    return { ...result, stderr: this.cleanStderr(result.stderr) };
+  }
+
+  private transferError(what: string, result: TreeRunResult): ConnectionError {
+    const reason =
+      result.streamError?.message ?? (firstLine(result.stderr) || `exit code ${result.rc}`);
+    return new ConnectionError(`${this.settings.host}: ${what} in ${this.settings.tree}: ${reason}`, this.settings.host);
+  }
+}
+
+function firstLine(bytes: Buffer): string {
+  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+}
+
+/** A file stream's path (fs.createReadStream/createWriteStream), for messages naming both ends. */
+function describeStream(stream: Readable | Writable, fallback: string): string {
+  const path = (stream as { path?: unknown }).path;
+  return typeof path === 'string' ? path : Buffer.isBuffer(path) ? path.toString() : fallback;
+}
