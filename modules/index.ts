@@ -1,3 +1,11 @@
+import { assertModule } from './assert.js';
+import { commandModule } from './command.js';
+import { debugModule } from './debug.js';
+import { failModule } from './fail.js';
+import { pingModule } from './ping.js';
+import { rawModule } from './raw.js';
+import { setFactModule } from './set_fact.js';
+import { shellModule } from './shell.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -5,6 +13,7 @@ import type { ModuleDefinition } from './module.js';
  * To add a module: write modules/<name>.ts exporting a ModuleDefinition and list it here.
  */
 const builtins: ModuleDefinition[] = [
+  commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule,
 ];
 
 const byName = new Map<string, ModuleDefinition>();

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { formatDelta, formatTimestamp, nowMicros, splitLines } from './commandResult.js';
+import type { ModuleContext, ModuleResult } from './module.js';
+
+/**
+ * What the command and shell modules share: ansible's command module (`_uses_shell` false or true) after the
+ * arguments were checked. The `chdir`, `creates`/`removes` checks and the command itself go to the target as
+ * ONE script, so a command costs one round trip; the checks tell their outcome on stderr with a random marker
+ * the command cannot guess.
+ */
+export interface CommandRequest {
+  /** The command: argv words (command module, run without a shell) or shell text (shell module). */
+  command: { argv: string[] } | { shellText: string; executable?: string };
+  /** What the result's `cmd` shows: the argv list, or the shell text. */
+  cmd: string[] | string;
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  stdinAddNewline: boolean;
+  stripEmptyEnds: boolean;
+  warnings?: string[];
+}
+
+type Outcome = 'chdir' | 'creates' | 'removes' | 'notfound';
+
+export async function runCommand(ctx: ModuleContext, request: CommandRequest): Promise<ModuleResult> {
+  const result: ModuleResult = {
+    changed: false, stdout: '', stderr: '', rc: undefined, cmd: request.cmd, start: null, end: null, delta: null, msg: '',
+  };
+  if (request.warnings?.length) result['warnings'] = request.warnings;
+  const marker = `playtree-${randomBytes(8).toString('hex')}`;
+  const checks = checkLines(request, marker);
+  const needsChecks = request.chdir !== undefined || request.creates !== undefined || request.removes !== undefined;
+
+  if (ctx.check && !needsChecks) return withLines(skippedInCheckMode(result));
+
+  const script = ctx.check ? [...checks, 'exit 0'] : [...checks, commandLine(request, marker)];
+  const start = nowMicros();
+  const answer = await ctx.target.exec(script.join('\n'), request.stdin === undefined || ctx.check ? {} : { stdin: stdinBytes(request) });
+  const end = nowMicros();
+  const stderr = answer.stderr.toString('utf8');
+  const outcome = readOutcome(stderr, marker);
+  const should = ctx.check ? 'Would' : 'Did';
+
+  switch (outcome?.kind) {
+    case 'chdir':
+      return withLines({ ...result, failed: true, msg: `Unable to change directory before execution: ${outcome.before.trim()}` });
+    case 'creates':
+      return withLines({ ...result, rc: 0, msg: `${should} not run command since '${request.creates}' exists`, stdout: `skipped, since ${request.creates} exists` });
+    case 'removes':
+      return withLines({ ...result, rc: 0, msg: `${should} not run command since '${request.removes}' does not exist`, stdout: `skipped, since ${request.removes} does not exist` });
+    case 'notfound': {
+      const name = 'argv' in request.command ? request.command.argv[0] : '';
+      return withLines({ ...result, changed: true, failed: true, rc: 2, msg: `[Errno 2] No such file or directory: b'${name}'` });
+    }
+  }
+  if (ctx.check) {
+    result.changed = true;
+    result.rc = 0;
+    result.msg = 'Command would have run if not in check mode';
+    // creates/removes absent: only chdir was checked, and Ansible skips the command
+    return withLines(request.creates === undefined && request.removes === undefined ? skippedInCheckMode(result) : result);
+  }
+
+  const stdout = answer.stdout.toString('utf8');
+  Object.assign(result, {
+    changed: true,
+    rc: answer.rc,
+    stdout: request.stripEmptyEnds ? stdout.replace(/[\r\n]+$/, '') : stdout,
+    stderr: request.stripEmptyEnds ? stderr.replace(/[\r\n]+$/, '') : stderr,
+    start: formatTimestamp(start),
+    end: formatTimestamp(end),
+    delta: formatDelta(end - start),
+  });
+  if (answer.rc !== 0) Object.assign(result, { failed: true, msg: 'non-zero return code' });
+  return withLines(result);
+}
+
+function skippedInCheckMode(result: ModuleResult): ModuleResult {
+  return { ...result, changed: false, skipped: true, rc: 0, msg: 'Command would have run if not in check mode' };
+}
+
+/** The action plugin adds stdout_lines/stderr_lines to every command result. */
+function withLines(result: ModuleResult): ModuleResult {
+  return { ...result, stdout_lines: splitLines(result.stdout ?? ''), stderr_lines: splitLines(result.stderr ?? '') };
+}
+
+function stdinBytes(request: CommandRequest): string {
+  const data = request.stdin ?? '';
+  // run_command adds the newline only to non-empty data
+  return data && request.stdinAddNewline ? `${data}\n` : data;
+}
+
+/** Shell lines that enter chdir and stop (telling why on stderr) when creates/removes say to skip. */
+function checkLines(request: CommandRequest, marker: string): string[] {
+  const tell = (outcome: Outcome, rc: number) => `{ printf '%s' ${marker}:${outcome} >&2; exit ${rc}; }`;
+  const lines: string[] = [];
+  if (request.chdir !== undefined) lines.push(`cd -- ${shellQuote(request.chdir)} || ${tell('chdir', 1)}`);
+  // Python's glob.glob: a pattern without matches is false, a plain name is tested as is (lexists)
+  const exists = (pattern: string) => `for playtree_f in ${globWord(pattern)}; do if [ -e "$playtree_f" ] || [ -L "$playtree_f" ]; then`;
+  if (request.creates !== undefined) lines.push(`${exists(request.creates)} ${tell('creates', 0)}; fi; done`);
+  if (request.removes !== undefined) {
+    lines.push(`playtree_found=; ${exists(request.removes)} playtree_found=1; fi; done; [ -n "$playtree_found" ] || ${tell('removes', 0)}`);
+  }
+  return lines;
+}
+
+function commandLine(request: CommandRequest, marker: string): string {
+  const command = request.command;
+  if ('shellText' in command) {
+    return command.executable === undefined ? command.shellText : `exec ${shellJoin([command.executable, '-c', command.shellText])}`;
+  }
+  // execvp's "No such file or directory" is told apart from a command that itself exits 127
+  const program = shellQuote(command.argv[0]!);
+  return `command -v -- ${program} >/dev/null 2>&1 || { printf '%s' ${marker}:notfound >&2; exit 2; }\nexec ${shellJoin(command.argv)}`;
+}
+
+/** A glob pattern as a shell word: `*`, `?` and `[...]` stay active, every other character is quoted. */
+function globWord(pattern: string): string {
+  return pattern.replace(/[^A-Za-z0-9_/.,:@%+=!^\]*?[-]/g, (ch) => (ch === "'" ? "\\'" : `'${ch}'`));
+}
+
+function readOutcome(stderr: string, marker: string): { kind: Outcome; before: string } | undefined {
+  const at = stderr.lastIndexOf(`${marker}:`);
+  if (at < 0) return undefined;
+  return { kind: stderr.slice(at + marker.length + 1).trim() as Outcome, before: stderr.slice(0, at) };
+}

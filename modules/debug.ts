@@ -1,0 +1,50 @@
+import { TemplateError } from '../src/errors.js';
+import { isUndefined } from '../src/template/undefinedValue.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+
+/**
+ * ansible.builtin.debug: `msg` (default "Hello world!") or `var` (an expression; the result key is the
+ * expression as written, "VARIABLE IS NOT DEFINED!" when it is undefined), and `verbosity`.
+ * The module cannot see the run's -v level: it reports the threshold as `_verbosity` and the engine turns the
+ * result into Ansible's skip (`skipVerboseDebug`) when the run is less verbose.
+ */
+async function run(ctx: ModuleContext): Promise<ModuleResult> {
+  const { msg, var: expression, verbosity } = ctx.args as { msg?: unknown; var?: unknown; verbosity: number };
+  if (msg !== undefined && expression !== undefined) {
+    return { changed: false, failed: true, msg: "'msg' and 'var' are incompatible options" };
+  }
+  const result: ModuleResult = { changed: false, _ansible_verbose_always: true };
+  if (verbosity > 0) result['_verbosity'] = verbosity;
+  if (expression === undefined) return { ...result, msg: (msg ?? 'Hello world!') as string };
+  if (typeof expression !== 'string') {
+    // Ansible keys a list or dict `var` by its Python type and never evaluates it
+    return { ...result, [`<class '${Array.isArray(expression) ? 'list' : 'dict'}'>`]: NOT_DEFINED };
+  }
+  return { ...result, [expression]: valueOf(ctx, expression) };
+}
+
+const NOT_DEFINED = 'VARIABLE IS NOT DEFINED!';
+
+function valueOf(ctx: ModuleContext, expression: string): unknown {
+  try {
+    const value = /\{\{|\{%/.test(expression) ? ctx.render(expression) : ctx.evaluate(expression);
+    return value === undefined || isUndefined(value) ? NOT_DEFINED : value;
+  } catch (error) {
+    if (error instanceof TemplateError && /undefined/i.test(error.message)) return NOT_DEFINED;
+    throw error;
+  }
+}
+
+/** Ansible's result for a debug task whose `verbosity` is above the run's -v level. */
+export function skipVerboseDebug(result: ModuleResult, runVerbosity: number): ModuleResult {
+  const threshold = typeof result['_verbosity'] === 'number' ? result['_verbosity'] : 0;
+  if (threshold <= runVerbosity) return result;
+  return { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' };
+}
+
+export const debugModule: ModuleDefinition = {
+  name: 'debug',
+  local: true,
+  args: { msg: { type: 'raw' }, var: { type: 'raw' }, verbosity: { type: 'int', default: 0 } },
+  run,
+};
