@@ -1,0 +1,92 @@
+/**
+ * Ansible's YAML inventory (`all: {hosts: {h: {vars}}, children: {...}, vars: {...}}`), read the way
+ * ansible-core's `yaml` plugin reads it. Unknown keys in a group are errors here (Ansible only warns),
+ * because a typo such as `host:` would otherwise silently drop hosts.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import { ParseError } from '../errors.js';
+import { expandHostPattern } from './hostAddress.js';
+import { addChildGroup, addGroup, addHost, GroupLoopError, setVariable } from './inventoryBuilder.js';
+import type { Inventory } from './types.js';
+
+type Fail = (reason: string) => never;
+
+/** Parses YAML text; returns undefined when the document is not a mapping (not an inventory or vars file). */
+export function readYamlMapping(text: string, file: string): Record<string, unknown> | undefined {
+  const lineCounter = new LineCounter();
+  // YAML 1.1 as PyYAML reads it for Ansible: `yes`/`no` are booleans, `<<` merges
+  const document = parseDocument(text, { lineCounter, uniqueKeys: false, version: '1.1', merge: true });
+  const firstError = document.errors[0];
+  if (firstError) {
+    const { line, col } = lineCounter.linePos(firstError.pos[0]);
+    throw new ParseError(`invalid YAML: ${firstError.message.split('\n')[0]}`, { file, line, column: col });
+  }
+  const data: unknown = document.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  return data as Record<string, unknown>;
+}
+
+export function parseYamlInventory(inventory: Inventory, data: Record<string, unknown>, file: string): void {
+  const fail: Fail = (reason) => {
+    throw new ParseError(reason, { file, line: 1, column: 1 });
+  };
+  if (Object.keys(data).length === 0) fail('YAML inventory is empty; expected top-level groups such as all:');
+  if ('plugin' in data) fail(`this is an inventory plugin configuration, which playtree does not run; use an INI or YAML inventory`);
+  for (const [name, groupData] of Object.entries(data)) readGroup(inventory, name, groupData, file, fail);
+}
+
+function asMapping(value: unknown, what: string, fail: Fail): Record<string, unknown> | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return { [value]: null }; // Ansible accepts `hosts: onehost`
+  if (typeof value !== 'object' || Array.isArray(value)) fail(`${what} must be a mapping`);
+  return value as Record<string, unknown>;
+}
+
+function readGroup(inventory: Inventory, name: string, groupData: unknown, file: string, fail: Fail): string {
+  if (groupData !== null && (typeof groupData !== 'object' || Array.isArray(groupData))) {
+    // Ansible skips such entries with a warning (an INI line `web1:22` reads as YAML `{web1: 22}`)
+    inventory.warnings.push(`Skipping '${name}' in ${file} as this is not a valid group definition`);
+    return name;
+  }
+  addGroup(inventory, name);
+  const sections = (groupData ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(sections)) {
+    const mapping = asMapping(value, `'${key}' of group '${name}'`, fail);
+    if (key !== 'vars' && key !== 'children' && key !== 'hosts') {
+      fail(`group '${name}' has unexpected key '${key}'; only hosts, children and vars are valid`);
+    }
+    if (!mapping) continue;
+    if (key === 'vars') {
+      for (const [varName, varValue] of Object.entries(mapping)) setVariable(inventory, name, varName, varValue);
+    } else if (key === 'children') {
+      for (const [childName, childData] of Object.entries(mapping)) {
+        const child = readGroup(inventory, childName, childData, file, fail);
+        try {
+          addChildGroup(inventory, name, child);
+        } catch (error) {
+          if (error instanceof GroupLoopError) fail(error.message);
+          throw error;
+        }
+      }
+    } else {
+      readHosts(inventory, name, mapping, file, fail);
+    }
+  }
+  return name;
+}
+
+function readHosts(inventory: Inventory, group: string, hosts: Record<string, unknown>, file: string, fail: Fail): void {
+  for (const [pattern, hostVars] of Object.entries(hosts)) {
+    let expanded: { hosts: string[]; port?: number };
+    try {
+      expanded = expandHostPattern(pattern);
+    } catch (error) {
+      return fail(`bad host range in '${pattern}': ${(error as Error).message}`);
+    }
+    const variables = asMapping(hostVars, `variables of host '${pattern}'`, fail) ?? {};
+    for (const host of expanded.hosts) {
+      addHost(inventory, host, group, expanded.port, file);
+      for (const [key, value] of Object.entries(variables)) setVariable(inventory, host, key, value);
+    }
+  }
+}
