@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path/posix';
+import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
+import {
+  MAX_DIFF_SIZE,
+  absentState,
+  attributeChanges,
+  attributeCommands,
+  backupName,
+  hasChanges,
+  hashBuffer,
+  hashLocalFile,
+  parseStates,
+  pathInfo,
+  readPathStates,
+  stateCall,
+  statePrelude,
+  type PathState,
+} from './remoteFile.js';
+
+/**
+ * Writing one file's content to the target, shared by copy (content/src) and template: one command to
+ * read the destination's state and sha1, then only if the content differs one put to a temporary name
+ * and one command that validates, backs up, sets mode/owner/group, renames and reports the new state.
+ */
+
+export interface WriteRequest {
+  dest: string;
+  /** The bytes to write, or a controller file to stream (never loaded whole unless a diff is wanted). */
+  data?: Buffer;
+  file?: string;
+  /** A file already on the target (copy remote_src). */
+  remoteFile?: string;
+  /** Name used when `dest` is a folder (the source's basename); none for `content`. */
+  basename?: string;
+  /** after_header of the diff and `src` of the result. */
+  label: string;
+  src?: string;
+  mode?: unknown;
+  /** The mode `mode: preserve` stands for (the source's). */
+  preserveMode?: number;
+  owner?: string;
+  group?: string;
+  backup?: boolean;
+  force?: boolean;
+  follow?: boolean;
+  validate?: string;
+}
+
+export async function writeFileContent(ctx: ModuleContext, request: WriteRequest): Promise<ModuleResult> {
+  const trailingSlash = request.dest.endsWith('/');
+  if (trailingSlash && request.basename === undefined) {
+    return { changed: false, failed: true, msg: 'can not use content with a dir as dest' };
+  }
+  const given = request.dest.replace(/(.)\/+$/, '$1');
+  const inside = request.basename === undefined ? undefined : join(given, request.basename);
+  const paths = [given, ...(inside ? [inside] : []), dirname(given), ...(request.remoteFile ? [request.remoteFile] : [])];
+  const states = await readPathStates(ctx.target, paths, { follow: true, checksum: 'sha1', contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1 });
+  const remote = request.remoteFile ? states.pop()! : undefined;
+  if (remote && remote.type !== 'file') return { changed: false, failed: true, msg: `Source ${request.remoteFile} not found` };
+  const source = remote
+    ? { checksum: remote.checksum!, size: remote.size }
+    : request.data
+      ? { checksum: hashBuffer(request.data), size: request.data.length }
+      : await hashLocalFile(request.file!);
+  let dest = given;
+  let current = states[0]!;
+  if (inside && (trailingSlash || current.type === 'directory')) {
+    dest = inside;
+    current = states[1]!;
+  } else if (current.type === 'directory') {
+    return { changed: false, failed: true, msg: 'can not use content with a dir as dest', dest };
+  }
+  const parent = trailingSlash && inside ? states[0]! : states.at(-1)!;
+  if (current.linkTarget !== undefined && request.follow && current.realPath) dest = current.realPath;
+  const base = { dest, ...(request.src ? { src: request.src } : {}) };
+  if (current.exists && request.force === false) return { changed: false, msg: 'file already exists', ...base };
+
+  const wanted = { mode: request.mode === 'preserve' ? request.preserveMode : request.mode, owner: request.owner, group: request.group };
+  const changes = attributeChanges(current, wanted);
+  const contentChanged = !current.exists || current.checksum !== source.checksum;
+  const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
+  if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
+  if (!result.changed) return { ...result, path: dest, ...pathInfo(current) };
+  if (ctx.check) return { ...result, ...pathInfo(current.exists ? current : { ...absentState(dest) }), size: source.size };
+
+  if (!contentChanged) {
+    const after = await applyScript(ctx, attributeCommands(dest, changes), dest);
+    if (isFailure(after)) return { ...result, ...after };
+    return { ...result, ...pathInfo(after) };
+  }
+  if (!parent.exists) {
+    if (!trailingSlash) return { changed: false, failed: true, msg: `Destination directory ${dirname(dest)} does not exist`, dest };
+    const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
+    if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };
+  }
+  const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
+  const commands: string[] = [];
+  if (remote) commands.push(shellJoin(['cp', '--', remote.path, temporary]));
+  else await ctx.target.put(request.data ?? createReadStream(request.file!), temporary);
+  const backupFile = request.backup && current.exists ? backupName(dest) : undefined;
+  if (request.validate) commands.push(validateCommand(request.validate, temporary));
+  if (backupFile) commands.push(shellJoin(['cp', '-p', '--', dest, backupFile]));
+  if (current.exists) {
+    // The rename replaces the file: keep its owner and mode unless asked otherwise, as Ansible does.
+    commands.push(shellJoin(['chown', '--reference', dest, '--', temporary]), shellJoin(['chmod', '--reference', dest, '--', temporary]));
+  }
+  commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
+  const after = await applyScript(ctx, commands, dest, temporary);
+  if (isFailure(after)) return { ...result, ...after };
+  return { ...result, ...pathInfo(after), ...(backupFile ? { backup_file: backupFile } : {}) };
+}
+
+const VALIDATE_FAILED = 97;
+
+function isFailure(value: PathState | ModuleResult): value is ModuleResult {
+  return 'failed' in value;
+}
+
+function validateCommand(validate: string, temporary: string): string {
+  return `{ ${validate.replaceAll('%s', shellQuote(temporary))} ; } >&2 || exit ${VALIDATE_FAILED}`;
+}
+
+/** Run the commands (removing `temporary` if any fails), then print dest's state: one round trip. */
+async function applyScript(ctx: ModuleContext, commands: string[], dest: string, temporary?: string): Promise<PathState | ModuleResult> {
+  const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT\n` : '';
+  const script = `${statePrelude()}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${stateCall(dest)}`;
+  const run = await ctx.target.exec(script);
+  const stderr = run.stderr.toString().trim();
+  if (run.rc === VALIDATE_FAILED) return { failed: true, changed: false, msg: 'failed to validate', exit_status: 1, stderr };
+  if (run.rc !== 0) return { failed: true, changed: false, msg: `could not write ${dest}: ${stderr}`, rc: run.rc, stderr };
+  return parseStates(run.stdout, [dest])[0]!;
+}
+
+function isBinary(data: Buffer): boolean {
+  return data.subarray(0, 8192).includes(0);
+}
+
+/** Ansible's copy/template diff; skipped (with Ansible's markers) for big or binary files. */
+async function contentDiff(request: WriteRequest, current: PathState, dest: string, sourceSize: number, remote?: PathState): Promise<FileDiff> {
+  const diff: FileDiff & Record<string, unknown> = { before: '', after: '', before_header: dest, after_header: request.label };
+  if (current.exists) {
+    if (!current.content) diff['dst_larger'] = MAX_DIFF_SIZE;
+    else if (isBinary(current.content)) diff['dst_binary'] = 1;
+    else diff.before = current.content.toString();
+  }
+  if (sourceSize > MAX_DIFF_SIZE) diff['src_larger'] = MAX_DIFF_SIZE;
+  else {
+    const after = remote ? (remote.content ?? Buffer.alloc(0)) : (request.data ?? (await readFile(request.file!)));
+    if (isBinary(after)) diff['src_binary'] = 1;
+    else diff.after = after.toString();
+  }
+  return diff;
+}

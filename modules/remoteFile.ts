@@ -1,0 +1,341 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { ModuleError } from '../src/errors.js';
+import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import type { Target } from './module.js';
+
+/**
+ * The state of paths on the target, read in ONE command, and the mode/owner/group changes the file
+ * modules share. Everything is computed on the controller from one parseable record per path, so a module
+ * costs one round trip to decide and (at most) one put plus one command to apply.
+ */
+
+export type PathType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'chardev' | 'blockdev' | 'absent';
+
+export interface PathState {
+  path: string;
+  exists: boolean;
+  type: PathType;
+  /** Permission bits only (07777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  size: number;
+  atime: number;
+  mtime: number;
+  ctime: number;
+  nlink: number;
+  inode: number;
+  dev: number;
+  /** For symlinks: what the link says, and the fully resolved path (`readlink -f`). */
+  linkTarget?: string;
+  realPath?: string;
+  /** Hex digest of a regular file, when asked for. */
+  checksum?: string;
+  /** The file's bytes, when asked for and the file is at most `contentLimit` bytes. */
+  content?: Buffer;
+}
+
+export type ChecksumAlgorithm = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'md5';
+
+export interface StateOptions {
+  /** Report what a symlink points to instead of the link itself (stat -L). */
+  follow?: boolean;
+  checksum?: ChecksumAlgorithm | false;
+  /** Also send the bytes of regular files up to this size (-1 or absent: never). */
+  contentLimit?: number;
+}
+
+/** Ansible's DEFAULT_MAX_FILE_SIZE_FOR_DIFF: bigger files get no diff. */
+export const MAX_DIFF_SIZE = 104448;
+
+/**
+ * `pt_state PATH` prints one record: NUL-separated fields (stat line, link target, real path, digest),
+ * then `C\0<size bytes>` or `N\0`. Options come from $pt_L (-L or empty), $pt_sum (a *sum command) and
+ * $pt_max (content limit).
+ */
+const STATE_FUNCTION = `pt_state() {
+  if [ ! -e "$1" ] && [ ! -L "$1" ]; then printf 'absent\\0'; return 0; fi
+  pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G' -- "$1") || { printf 'error\\0'; return 0; }
+  printf '%s\\0' "$pt_st"
+  if [ -L "$1" ]; then printf '%s\\0%s\\0' "$(readlink -- "$1")" "$(readlink -f -- "$1")"; else printf '\\0\\0'; fi
+  pt_reg=; if [ -f "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then pt_reg=1; fi
+  if [ -n "$pt_sum" ] && [ -n "$pt_reg" ] && pt_s=$("$pt_sum" < "$1"); then printf '%s\\0' "\${pt_s%% *}"; else printf '\\0'; fi
+  set -f; set -- "$1" $pt_st; set +f
+  if [ -n "$pt_reg" ] && [ "$pt_max" -ge "$5" ]; then printf 'C\\0'; cat -- "$1"; else printf 'N\\0'; fi
+}`;
+
+/** Shell text defining pt_state with these options; append `pt_state 'path'` calls (see stateCall). */
+export function statePrelude(options: StateOptions = {}): string {
+  const sum = options.checksum ? `${options.checksum}sum` : '';
+  return `${STATE_FUNCTION}\npt_L=${options.follow ? '-L' : ''}; pt_sum=${sum}; pt_max=${options.contentLimit ?? -1}\n`;
+}
+
+export function stateCall(path: string): string {
+  return `pt_state ${shellQuote(path)}`;
+}
+
+/** Read several paths' states in one round trip. */
+export async function readPathStates(target: Target, paths: readonly string[], options: StateOptions = {}): Promise<PathState[]> {
+  const script = statePrelude(options) + paths.map(stateCall).join('\n');
+  const result = await target.exec(script);
+  if (result.rc !== 0) throw new ModuleError(`could not read the state of ${paths.join(', ')}: ${result.stderr.toString().trim()}`);
+  return parseStates(result.stdout, paths);
+}
+
+export async function readPathState(target: Target, path: string, options: StateOptions = {}): Promise<PathState> {
+  return (await readPathStates(target, [path], options))[0]!;
+}
+
+/** Parse the records printed by successive pt_state calls (in the order of `paths`). */
+export function parseStates(output: Buffer, paths: readonly string[]): PathState[] {
+  let offset = 0;
+  const field = (): string => {
+    const end = output.indexOf(0, offset);
+    if (end < 0) throw new ModuleError(`could not parse the state of ${paths.join(', ')} sent by the target`);
+    const text = output.subarray(offset, end).toString();
+    offset = end + 1;
+    return text;
+  };
+  return paths.map((path) => {
+    const line = field();
+    if (line === 'absent') return absentState(path);
+    if (line === 'error') throw new ModuleError(`could not stat ${path} on the target (permission denied?)`);
+    const [rawMode, uid, gid, size, atime, mtime, ctime, nlink, inode, dev, owner, group] = line.split(' ');
+    const fullMode = parseInt(rawMode!, 16);
+    const linkTarget = field();
+    const realPath = field();
+    const checksum = field();
+    const state: PathState = {
+      path,
+      exists: true,
+      type: typeFromMode(fullMode),
+      mode: fullMode & 0o7777,
+      uid: Number(uid),
+      gid: Number(gid),
+      owner: owner!,
+      group: group!,
+      size: Number(size),
+      atime: Number(atime),
+      mtime: Number(mtime),
+      ctime: Number(ctime),
+      nlink: Number(nlink),
+      inode: Number(inode),
+      dev: Number(dev),
+    };
+    if (linkTarget || realPath) Object.assign(state, { linkTarget, realPath });
+    if (checksum) state.checksum = checksum;
+    if (field() === 'C') {
+      state.content = output.subarray(offset, offset + state.size);
+      offset += state.size;
+    }
+    return state;
+  });
+}
+
+export function absentState(path: string): PathState {
+  return { path, exists: false, type: 'absent', mode: 0, uid: -1, gid: -1, owner: '', group: '', size: 0, atime: 0, mtime: 0, ctime: 0, nlink: 0, inode: 0, dev: 0 };
+}
+
+function typeFromMode(mode: number): PathType {
+  switch (mode & 0o170000) {
+    case 0o100000: return 'file';
+    case 0o040000: return 'directory';
+    case 0o120000: return 'link';
+    case 0o010000: return 'fifo';
+    case 0o140000: return 'socket';
+    case 0o020000: return 'chardev';
+    default: return 'blockdev';
+  }
+}
+
+/** Ansible's '0%03o' rendering of permission bits: 0644, 01777. */
+export function formatMode(mode: number): string {
+  return `0${mode.toString(8).padStart(3, '0')}`;
+}
+
+/** Digest and size of a controller file, streamed (files may be GBs). */
+export async function hashLocalFile(path: string, algorithm: ChecksumAlgorithm = 'sha1'): Promise<{ checksum: string; size: number }> {
+  const hash = createHash(algorithm);
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { checksum: hash.digest('hex'), size };
+}
+
+export function hashBuffer(data: Buffer, algorithm: ChecksumAlgorithm = 'sha1'): string {
+  return createHash(algorithm).update(data).digest('hex');
+}
+
+/** Ansible's state name for add_path_info: link, directory, hard (several names), file. */
+export function ansibleStateName(state: PathState): string {
+  if (!state.exists) return 'absent';
+  if (state.type === 'link') return 'link';
+  if (state.type === 'directory') return 'directory';
+  if (state.nlink > 1) return 'hard';
+  return 'file';
+}
+
+/** The path keys Ansible adds to a file result (add_path_info). */
+export function pathInfo(state: PathState): Record<string, unknown> {
+  if (!state.exists) return { state: 'absent' };
+  return {
+    uid: state.uid,
+    gid: state.gid,
+    owner: state.owner,
+    group: state.group,
+    mode: formatMode(state.mode),
+    state: ansibleStateName(state),
+    size: state.size,
+  };
+}
+
+// ---- mode, owner, group ----
+
+export interface WantedAttributes {
+  mode?: unknown;
+  owner?: string;
+  group?: string;
+}
+
+export interface AttributeChanges {
+  mode?: number;
+  owner?: string;
+  group?: string;
+}
+
+/** The umask Ansible applies to symbolic modes without a user part; the target's is assumed standard. */
+const TARGET_UMASK = 0o022;
+
+/**
+ * Ansible's mode argument: an int is the bits themselves (YAML 0644 is 420), a string of octal digits is
+ * octal, anything else is symbolic (`u=rw,g-w,a+X`) applied to `current`.
+ */
+export function resolveMode(mode: unknown, current: number, isDirectory: boolean): number {
+  let bits: number;
+  if (typeof mode === 'number') bits = mode;
+  else {
+    const text = String(mode).trim();
+    if (/^(0o)?[0-7]+$/i.test(text)) bits = parseInt(text.replace(/^0o/i, ''), 8);
+    else bits = applySymbolicMode(text, current, isDirectory);
+  }
+  if (!Number.isInteger(bits) || bits < 0 || bits > 0o7777) {
+    throw new ModuleError(`Invalid mode supplied, only permission info is allowed: ${String(mode)}`);
+  }
+  return bits;
+}
+
+function applySymbolicMode(text: string, current: number, isDirectory: boolean): number {
+  let mode = current & 0o7777;
+  for (const clause of text.split(',')) {
+    const parts = clause.split(/[-+=]/);
+    const operators = clause.match(/[-+=]/g) ?? [];
+    const whoText = parts.shift()!;
+    if (!operators.length || !/^[ugoa]*$/.test(whoText)) throw new ModuleError(`bad symbolic permission for mode: ${clause}`);
+    const useUmask = whoText === '';
+    const who = whoText === '' || whoText.includes('a') ? 'ugo' : whoText;
+    parts.forEach((perms, index) => {
+      if (!/^[rwxXstugo]*$/.test(perms)) throw new ModuleError(`bad symbolic permission for mode: ${clause}`);
+      for (const user of who) {
+        const bits = symbolicBits(user as 'u' | 'g' | 'o', perms, mode, isDirectory, useUmask);
+        mode = applyOperator(user as 'u' | 'g' | 'o', operators[index]!, bits, mode);
+      }
+    });
+  }
+  return mode;
+}
+
+function symbolicBits(user: 'u' | 'g' | 'o', perms: string, previous: number, isDirectory: boolean, useUmask: boolean): number {
+  const shift = { u: 6, g: 3, o: 0 }[user];
+  const allowed = useUmask ? ~TARGET_UMASK & 0o7777 : 0o7777;
+  const copyFrom = (from: 'u' | 'g' | 'o') => ((previous >> { u: 6, g: 3, o: 0 }[from]) & 7) << shift;
+  let bits = 0;
+  for (const perm of perms) {
+    if (perm === 'r') bits |= (4 << shift) & allowed;
+    else if (perm === 'w') bits |= (2 << shift) & allowed;
+    else if (perm === 'x') bits |= (1 << shift) & allowed;
+    else if (perm === 'X') bits |= isDirectory || (previous & 0o111) ? 1 << shift : 0;
+    else if (perm === 's') bits |= user === 'u' ? 0o4000 : user === 'g' ? 0o2000 : 0;
+    else if (perm === 't') bits |= user === 'o' ? 0o1000 : 0;
+    else bits |= copyFrom(perm as 'u' | 'g' | 'o');
+  }
+  return bits;
+}
+
+function applyOperator(user: 'u' | 'g' | 'o', operator: string, bits: number, mode: number): number {
+  if (operator === '+') return mode | bits;
+  if (operator === '-') return mode & ~bits;
+  const mask = { u: 0o4700, g: 0o2070, o: 0o1007 }[user];
+  return (mode & ~mask) | bits;
+}
+
+function sameOwner(wanted: string, id: number, name: string): boolean {
+  return /^\d+$/.test(wanted) ? Number(wanted) === id : wanted === name;
+}
+
+/** What must change so that `state` has the wanted mode/owner/group (nothing when already so). */
+export function attributeChanges(state: PathState, wanted: WantedAttributes, defaultMode = 0o644): AttributeChanges {
+  const changes: AttributeChanges = {};
+  const current = state.exists ? state.mode : defaultMode;
+  if (wanted.mode !== undefined && wanted.mode !== null) {
+    const mode = resolveMode(wanted.mode, current, state.type === 'directory');
+    if (!state.exists || mode !== state.mode) changes.mode = mode;
+  }
+  if (wanted.owner && (!state.exists || !sameOwner(wanted.owner, state.uid, state.owner))) changes.owner = wanted.owner;
+  if (wanted.group && (!state.exists || !sameOwner(wanted.group, state.gid, state.group))) changes.group = wanted.group;
+  return changes;
+}
+
+export function hasChanges(changes: AttributeChanges): boolean {
+  return changes.mode !== undefined || changes.owner !== undefined || changes.group !== undefined;
+}
+
+/**
+ * Shell commands applying the changes to `path`. Owner before mode: chown clears setuid bits.
+ * `noDereference` changes a symlink itself rather than what it points to.
+ */
+export function attributeCommands(path: string, changes: AttributeChanges, noDereference = false): string[] {
+  const h = noDereference ? ['-h'] : [];
+  const commands: string[] = [];
+  if (changes.owner !== undefined) commands.push(shellJoin(['chown', ...h, '--', changes.owner, path]));
+  if (changes.group !== undefined) commands.push(shellJoin(['chgrp', ...h, '--', changes.group, path]));
+  if (changes.mode !== undefined && !noDereference) commands.push(shellJoin(['chmod', '--', formatMode(changes.mode), path]));
+  return commands;
+}
+
+/** Ansible's file-module diff entries for attribute changes (before/after dicts). */
+export function attributeDiff(state: PathState, changes: AttributeChanges, before: Record<string, unknown>, after: Record<string, unknown>): void {
+  if (changes.mode !== undefined && state.exists) {
+    before['mode'] = formatMode(state.mode);
+    after['mode'] = formatMode(changes.mode);
+  }
+  if (changes.owner !== undefined && state.exists) {
+    before['owner'] = state.uid;
+    after['owner'] = /^\d+$/.test(changes.owner) ? Number(changes.owner) : changes.owner;
+  }
+  if (changes.group !== undefined && state.exists) {
+    before['group'] = state.gid;
+    after['group'] = /^\d+$/.test(changes.group) ? Number(changes.group) : changes.group;
+  }
+}
+
+/** Ansible's backup name: `<dest>.<pid>.<YYYY-MM-DD@HH:MM:SS>~` (local time). */
+export function backupName(dest: string, now = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}@${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
+  return `${dest}.${process.pid}.${stamp}~`;
+}
+
+/** Run `commands` (joined with &&) then print the state of `path`; throws ModuleError with stderr on failure. */
+export async function applyAndRead(target: Target, commands: readonly string[], path: string, options: StateOptions = {}): Promise<PathState> {
+  const script = `${statePrelude(options)}${commands.length ? commands.join(' &&\n') + ' &&\n' : ''}${stateCall(path)}`;
+  const result = await target.exec(script);
+  if (result.rc !== 0) {
+    throw new ModuleError(`failed on ${path}: ${result.stderr.toString().trim()}`, { rc: result.rc, stderr: result.stderr.toString() });
+  }
+  return parseStates(result.stdout, [path])[0]!;
+}
