@@ -30,7 +30,7 @@ test('template in check mode with diff shows the rendered text and writes nothin
     assert.equal(await readFile(dest, 'utf8'), 'host=old\n');
   }));
 
-test('template into a folder keeps the template's name (as Ansible) and honours newline_sequence', () =>
+test('template into a folder keeps the template file name, as Ansible does, and honours newline_sequence', () =>
   withTempDir(async (dir) => {
     await writeFile(join(dir, 'win.ini.j2'), 'a\nb\n');
     await mkdir(join(dir, 'etc'));
