@@ -21,6 +21,8 @@ export interface CommonKeywords {
   connection?: string;
   checkMode?: boolean | string;
   diff?: boolean | string;
+  /** `no_log`: on plays and blocks it applies to every task inside. */
+  noLog?: boolean;
   /** Where this was written (the file and the line of the `- name:`/first key). */
   position: SourcePosition;
 }
@@ -47,7 +49,6 @@ export interface Task extends CommonKeywords {
   until?: Array<string | boolean>;
   retries?: number | string;
   delay?: number | string;
-  noLog?: boolean;
   /** The role this task came from, if any (its files/templates folders are searched first). */
   role?: Role;
 }
@@ -81,6 +82,10 @@ export interface RoleReference extends CommonKeywords {
   params: Record<string, unknown>;
 }
 
+/**
+ * A play. Its `when` is always empty unless it came from `import_playbook` with a `when`: Ansible then
+ * ANDs that condition into every task of the play (evaluated per host), and so must the engine.
+ */
 export interface Play extends CommonKeywords {
   hosts: string | string[];
   gatherFacts: boolean | string;
@@ -104,4 +109,6 @@ export interface Playbook {
   dir: string;
   /** Plays in order, `import_playbook` expanded. */
   plays: Play[];
+  /** Ansible-style load warnings (duplicate YAML keys...), one line each, for the CLI to print. */
+  warnings?: string[];
 }

@@ -1,0 +1,105 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ParseError, type SourcePosition } from '../errors.js';
+import { checkKeys, commonKeywords, describe, isMapping, optionalString, where, type YamlMap } from './keywords.js';
+import { newLoadContext, type LoadContext, type LoadOptions } from './loadContext.js';
+import { parsePlay } from './play.js';
+import { loadRoleByName, type RoleFiles } from './roles.js';
+import { readTaskFile } from './taskFile.js';
+import type { Play, Playbook, Role, TaskItem } from './types.js';
+import { positionOf, positionOfValue, readYamlFile } from './yamlSource.js';
+
+/**
+ * The loader's entry points: a whole playbook (import_playbook expanded in place), and the task files and
+ * roles the engine loads at run time for include_tasks / include_role.
+ */
+
+/** import_playbook keywords (Ansible's PlaybookInclude attributes playtree implements). */
+const IMPORT_PLAYBOOK_KEYS = ['import_playbook', 'ansible.builtin.import_playbook', 'when'];
+
+export async function loadPlaybook(file: string, options: LoadOptions): Promise<Playbook> {
+  const path = resolve(file);
+  const ctx = newLoadContext(options, dirname(path));
+  const plays = await loadPlays(path, ctx);
+  return { file: path, dir: dirname(path), plays, warnings: ctx.warnings };
+}
+
+async function loadPlays(file: string, ctx: LoadContext, from?: SourcePosition): Promise<Play[]> {
+  const yaml = await readYamlFile(file, from);
+  ctx.warnings.push(...yaml.warnings);
+  const top: SourcePosition = { file, line: 1, column: 1 };
+  if (yaml.value === null || (Array.isArray(yaml.value) && yaml.value.length === 0)) {
+    throw new ParseError(`Empty playbook, nothing to do: ${file}`, from);
+  }
+  if (!Array.isArray(yaml.value)) throw new ParseError(`A playbook must be a list of plays, got ${describe(yaml.value)} instead`, positionOf(yaml.value) ?? top);
+  const chain = [...ctx.importChain, file];
+  const plays: Play[] = [];
+  for (const [index, entry] of yaml.value.entries()) {
+    const pos = positionOf(entry) ?? positionOfValue(yaml.value, index) ?? top;
+    if (!isMapping(entry)) throw new ParseError(`a play must be a mapping of keywords, got ${describe(entry)}`, pos);
+    if ('include' in entry) throw new ParseError("'include' of a playbook is not supported by playtree: use import_playbook", pos);
+    if ('import_playbook' in entry || 'ansible.builtin.import_playbook' in entry) {
+      plays.push(...(await importPlaybook(entry, { ...ctx, importChain: chain }, pos)));
+    } else {
+      plays.push(await parsePlay(entry, { ...ctx, importChain: chain }, pos));
+    }
+  }
+  return plays;
+}
+
+/**
+ * `- import_playbook: other.yml` (relative to the importing file). As in Ansible, its vars override each
+ * imported play's vars, its tags are added to the plays', and its `when` goes into Play.when (ANDed into
+ * every task of those plays by the engine).
+ */
+async function importPlaybook(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play[]> {
+  checkKeys(entry, 'PlaybookInclude', IMPORT_PLAYBOOK_KEYS, pos);
+  const key = 'import_playbook' in entry ? 'import_playbook' : 'ansible.builtin.import_playbook';
+  const name = optionalString(entry, key, pos);
+  const at = where(entry, key, pos);
+  if (!name) throw new ParseError('import_playbook needs a playbook file name', at);
+  if (name.includes('{{')) throw new ParseError('a templated import_playbook name is not supported by playtree', at);
+  const file = isAbsolute(name) ? name : resolve(dirname(pos.file), name);
+  if (ctx.importChain.includes(file)) throw new ParseError(`import loop: '${file}' imports itself`, at);
+  const plays = await loadPlays(file, ctx, at);
+  const keywords = commonKeywords(entry, pos);
+  for (const play of plays) {
+    play.vars = { ...play.vars, ...keywords.vars };
+    play.tags = [...new Set([...play.tags, ...keywords.tags])];
+    play.when = [...keywords.when, ...play.when];
+  }
+  return plays;
+}
+
+/** Options for the run-time loaders (include_tasks, include_role). */
+export interface RuntimeLoadOptions extends LoadOptions {
+  /** The role the include is in: tasks loaded get `role` set, and its tasks/ folder is searched. */
+  role?: Role | undefined;
+  /** `playbook_dir`, the last place relative files are looked for (default: the file's folder). */
+  playbookDir?: string;
+}
+
+/** Load a task file for `include_tasks` (the engine has resolved the path). */
+export async function loadTaskFile(file: string, options: RuntimeLoadOptions): Promise<TaskItem[]> {
+  const path = resolve(file);
+  const ctx = newLoadContext(options, options.playbookDir ?? dirname(path));
+  if (options.role) ctx.role = options.role;
+  return readTaskFile(path, ctx);
+}
+
+/**
+ * Load a role for `include_role`: looked up from `fromDir` (the playbook folder) as `roles:` would be.
+ * Its handlers are in `role.handlers`; meta dependencies are in front of its tasks.
+ */
+export async function loadRole(name: string, fromDir: string, options: RuntimeLoadOptions & RoleFiles): Promise<Role> {
+  const ctx = newLoadContext(options, resolve(fromDir));
+  if (options.role) ctx.role = options.role;
+  return loadRoleByName(name, ctx, undefined, options);
+}
+
+/** A vars file (`vars_files`, `include_vars`): a mapping of variables; an empty file is none. */
+export async function loadVarsFile(file: string): Promise<Record<string, unknown>> {
+  const yaml = await readYamlFile(file);
+  if (yaml.value === null) return {};
+  if (!isMapping(yaml.value)) throw new ParseError(`vars file must be a mapping of variable names to values, got ${describe(yaml.value)}`, { file, line: 1, column: 1 });
+  return { ...yaml.value };
+}

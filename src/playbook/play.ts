@@ -1,0 +1,77 @@
+import { ParseError, type SourcePosition } from '../errors.js';
+import { checkKeys, commonKeywords, describe, flag, strictFlag, where, type YamlMap } from './keywords.js';
+import type { LoadContext } from './loadContext.js';
+import { parseRoleReferences } from './roles.js';
+import { parseTaskList } from './tasks.js';
+import type { Play } from './types.js';
+
+/** One play mapping into a Play. */
+
+const PLAY_KEYS = [
+  'hosts', 'gather_facts', 'vars_files', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'force_handlers',
+  'max_fail_percentage', 'gather_subset', 'gather_timeout', 'fact_path', 'strategy', 'order',
+];
+
+/** Play keywords playtree refuses: they change which hosts run when, or ask the user questions. */
+const UNSUPPORTED_PLAY_KEYS = ['serial', 'vars_prompt'];
+
+/** Values of `strategy`/`order` that are the default behaviour, hence harmless. */
+const HARMLESS_VALUES: Record<string, unknown[]> = { strategy: ['linear'], order: ['inventory'] };
+
+export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play> {
+  checkKeys(map, 'Play', PLAY_KEYS, pos, UNSUPPORTED_PLAY_KEYS);
+  for (const [key, values] of Object.entries(HARMLESS_VALUES)) {
+    if (key in map && !values.includes(map[key])) {
+      throw new ParseError(`'${key}: ${String(map[key])}' is not supported by playtree (only '${values.join("', '")}'): remove it`, where(map, key, pos));
+    }
+  }
+  const play: Play = {
+    ...commonKeywords(map, pos),
+    hosts: hosts(map, pos),
+    gatherFacts: flag(map, 'gather_facts', pos) ?? true,
+    varsFiles: varsFiles(map, pos),
+    preTasks: [],
+    roles: [],
+    tasks: [],
+    postTasks: [],
+    handlers: [],
+    file: pos.file,
+  };
+  const inPlay: LoadContext = { ...ctx, roleHandlers: [], rolesSeen: new Set(), handlers: false };
+  play.roles = await parseRoleReferences(map.roles, inPlay, where(map, 'roles', pos));
+  play.preTasks = await parseTaskList(map.pre_tasks, inPlay, where(map, 'pre_tasks', pos));
+  play.tasks = await parseTaskList(map.tasks, inPlay, where(map, 'tasks', pos));
+  play.postTasks = await parseTaskList(map.post_tasks, inPlay, where(map, 'post_tasks', pos));
+  const ownHandlers = await parseTaskList(map.handlers, { ...inPlay, handlers: true }, where(map, 'handlers', pos));
+  // Role handlers (roles:, import_role) are known to the play as well, after its own, as in Ansible.
+  play.handlers = [...ownHandlers, ...play.roles.flatMap((reference) => reference.role.handlers), ...inPlay.roleHandlers];
+  const forceHandlers = strictFlag(map, 'force_handlers', pos);
+  if (forceHandlers !== undefined) play.forceHandlers = forceHandlers;
+  const maxFail = map.max_fail_percentage;
+  if (maxFail !== undefined && maxFail !== null) {
+    if (typeof maxFail !== 'number') throw new ParseError(`'max_fail_percentage' must be a number, got ${describe(maxFail)}`, where(map, 'max_fail_percentage', pos));
+    play.maxFailPercentage = maxFail;
+  }
+  return play;
+}
+
+function hosts(map: YamlMap, pos: SourcePosition): string | string[] {
+  const value = map.hosts;
+  if (value === undefined || value === null || value === '') throw new ParseError("the field 'hosts' is required but was not set", pos);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value) && value.length && value.every((item) => typeof item === 'string' || typeof item === 'number')) return value.map(String);
+  throw new ParseError(`'hosts' must be a host pattern or a list of them, got ${describe(value)}`, where(map, 'hosts', pos));
+}
+
+/** `vars_files`: file names, or lists of names of which the first existing one is used. */
+function varsFiles(map: YamlMap, pos: SourcePosition): Array<string | string[]> {
+  const value = map.vars_files;
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item) => {
+    if (typeof item === 'string') return item;
+    if (Array.isArray(item) && item.every((name) => typeof name === 'string')) return item as string[];
+    throw new ParseError(`'vars_files' entries must be file names or lists of file names, got ${describe(item)}`, where(map, 'vars_files', pos));
+  });
+}

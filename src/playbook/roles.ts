@@ -1,0 +1,159 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { ParseError, type SourcePosition } from '../errors.js';
+import { checkKeys, commonKeywords, describe, isMapping, strictFlag, where, type YamlMap } from './keywords.js';
+import type { LoadContext } from './loadContext.js';
+import { readTaskFile } from './taskFile.js';
+import type { Block, Role, RoleReference, TaskItem } from './types.js';
+import { positionOf, positionOfValue, readYamlFile } from './yamlSource.js';
+
+/**
+ * Roles: found in `roles/` beside the playbook, then the roles_path folders, then beside the calling role,
+ * then as a path from the playbook folder. A role's tasks, handlers, defaults and vars come from
+ * <folder>/main.yml (or .yaml, .json, or no extension). meta/main.yml dependencies are loaded too and put
+ * in front of the role's tasks as Blocks with the dependency's `role` set and its params as block vars;
+ * within a play, a dependency with the same params already seen is skipped unless allow_duplicates.
+ */
+
+/** Which files of the role to read instead of main (import_role/include_role `tasks_from`...). */
+export interface RoleFiles {
+  tasksFrom?: string | undefined;
+  handlersFrom?: string | undefined;
+  varsFrom?: string | undefined;
+  defaultsFrom?: string | undefined;
+}
+
+/** Keywords of a role reference; everything else in `- { role: x, ... }` is a role parameter. */
+const ROLE_REFERENCE_KEYS = [
+  'role', 'name', 'when', 'vars', 'environment', 'become', 'become_user', 'ignore_errors', 'any_errors_fatal', 'run_once',
+  'connection', 'check_mode', 'diff', 'tags', 'no_log', 'port', 'remote_user', 'become_method', 'become_flags', 'become_exe',
+  'collections', 'debugger', 'throttle', 'timeout', 'module_defaults', 'ignore_unreachable', 'delegate_to', 'delegate_facts',
+];
+
+export function findRoleDir(name: string, ctx: LoadContext, at: SourcePosition | undefined): string {
+  const candidates = isAbsolute(name)
+    ? [name]
+    : [
+        join(ctx.playbookDir, 'roles', name),
+        ...(ctx.rolesPath ?? []).map((folder) => resolve(ctx.playbookDir, folder, name)),
+        ...(ctx.role ? [join(dirname(ctx.role.path), name)] : []),
+        join(ctx.playbookDir, name),
+      ];
+  const found = candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isDirectory());
+  if (!found) {
+    const searched = [...new Set(candidates.map((candidate) => dirname(candidate)))].join(':');
+    throw new ParseError(`the role '${name}' was not found in ${searched}`, at);
+  }
+  return resolve(found);
+}
+
+export async function loadRoleByName(name: string, ctx: LoadContext, at: SourcePosition | undefined, files: RoleFiles = {}): Promise<Role> {
+  const path = findRoleDir(name, ctx, at);
+  return loadRoleDir(name, path, ctx, at ?? { file: path, line: 1, column: 1 }, files);
+}
+
+async function loadRoleDir(name: string, path: string, ctx: LoadContext, at: SourcePosition, files: RoleFiles): Promise<Role> {
+  if (ctx.importChain.includes(path)) throw new ParseError(`role dependency loop: '${name}' depends on itself`, at);
+  const role: Role = { name: roleName(name), path, tasks: [], handlers: [], defaults: {}, vars: {} };
+  const inner: LoadContext = { ...ctx, role, handlers: false, importChain: [...ctx.importChain, path] };
+  role.defaults = await readVarsFile(role, 'defaults', files.defaultsFrom, inner, at);
+  role.vars = await readVarsFile(role, 'vars', files.varsFrom, inner, at);
+  const dependencies = await loadDependencies(role, inner, at);
+  const tasksFile = roleFile(role, 'tasks', files.tasksFrom, at);
+  const ownTasks = tasksFile ? await readTaskFile(tasksFile, inner) : [];
+  const handlersFile = roleFile(role, 'handlers', files.handlersFrom, at);
+  const ownHandlers = handlersFile ? await readTaskFile(handlersFile, { ...inner, handlers: true }) : [];
+  role.tasks = [...dependencies.map((dependency) => dependency.block), ...ownTasks];
+  role.handlers = [...dependencies.flatMap((dependency) => dependency.handlers), ...ownHandlers];
+  return role;
+}
+
+/** `roles/common` → `common`; a path given as the role name is known by its last folder. */
+function roleName(name: string): string {
+  return name.replace(/\/+$/, '').split('/').at(-1) ?? name;
+}
+
+/** `<role>/<folder>/<base>` with the extensions Ansible tries; undefined when main is absent. */
+function roleFile(role: Role, folder: string, from: string | undefined, at: SourcePosition): string | undefined {
+  const base = join(role.path, folder, from ?? 'main');
+  const found = ['', '.yml', '.yaml', '.json'].map((ext) => base + ext).find((file) => existsSync(file) && statSync(file).isFile());
+  if (!found && from !== undefined) throw new ParseError(`Could not find specified file in role: ${folder}/${from}`, at);
+  return found;
+}
+
+async function readVarsFile(role: Role, folder: 'defaults' | 'vars', from: string | undefined, ctx: LoadContext, at: SourcePosition): Promise<Record<string, unknown>> {
+  const file = roleFile(role, folder, from, at);
+  if (!file) return {};
+  const yaml = await readYamlFile(file, at);
+  ctx.warnings.push(...yaml.warnings);
+  if (yaml.value === null) return {};
+  if (!isMapping(yaml.value)) throw new ParseError(`${folder} of role '${role.name}' must be a mapping, got ${describe(yaml.value)}`, { file, line: 1, column: 1 });
+  return { ...yaml.value };
+}
+
+interface LoadedDependency {
+  block: Block;
+  handlers: TaskItem[];
+}
+
+async function loadDependencies(role: Role, ctx: LoadContext, at: SourcePosition): Promise<LoadedDependency[]> {
+  const file = roleFile(role, 'meta', undefined, at);
+  if (!file) return [];
+  const yaml = await readYamlFile(file, at);
+  ctx.warnings.push(...yaml.warnings);
+  const meta = yaml.value;
+  if (meta === null) return [];
+  const metaPos = { file, line: 1, column: 1 };
+  if (!isMapping(meta)) throw new ParseError(`meta/main.yml of role '${role.name}' must be a mapping, got ${describe(meta)}`, metaPos);
+  const references = await parseRoleReferences(meta.dependencies, ctx, where(meta, 'dependencies', metaPos));
+  return references.map((reference) => {
+    const { role: dependency, params, ...keywords } = reference;
+    const block: Block = { ...keywords, vars: { ...params }, kind: 'block', block: dependency.tasks, rescue: [], always: [], role: dependency };
+    return { block, handlers: dependency.handlers };
+  });
+}
+
+/**
+ * A play's `roles:` (or meta `dependencies:`): names or `{ role: name, keywords..., params... }`.
+ * References to a role already seen in this play with the same params are dropped (Ansible runs a role
+ * once per play) unless the role's meta sets allow_duplicates.
+ */
+export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: SourcePosition): Promise<RoleReference[]> {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ParseError(`roles must be a list, got ${describe(value)}`, at);
+  const references: RoleReference[] = [];
+  for (const [index, entry] of value.entries()) {
+    const pos = positionOf(entry) ?? positionOfValue(value, index) ?? at;
+    const reference = await parseRoleReference(entry, ctx, pos);
+    const key = `${reference.role.path}\0${JSON.stringify(reference.params)}`;
+    if (ctx.rolesSeen.has(key) && !(await allowsDuplicates(reference.role))) continue;
+    ctx.rolesSeen.add(key);
+    references.push(reference);
+  }
+  return references;
+}
+
+async function parseRoleReference(entry: unknown, ctx: LoadContext, pos: SourcePosition): Promise<RoleReference> {
+  const map: YamlMap = typeof entry === 'string' ? { role: entry } : isMapping(entry) ? entry : {};
+  if (typeof entry !== 'string' && !isMapping(entry)) throw new ParseError(`a role must be a name or a mapping with 'role:', got ${describe(entry)}`, pos);
+  const name = map.role ?? map.name;
+  if (typeof name !== 'string' || name === '') throw new ParseError("role definitions must contain a role name ('role: name')", pos);
+  if (name.includes('{{')) throw new ParseError(`a templated role name is not supported in 'roles:': use include_role`, where(map, 'role' in map ? 'role' : 'name', pos));
+  const params: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(map)) {
+    if (!ROLE_REFERENCE_KEYS.includes(key)) params[key] = item;
+  }
+  checkKeys(map, 'Role', [...ROLE_REFERENCE_KEYS.filter((key) => !key.startsWith('delegate_')), ...Object.keys(params)], pos);
+  const keywords = commonKeywords(map, pos);
+  const role = await loadRoleByName(name, ctx, pos);
+  // The role's name is not a play `name`; `vars:` on a reference act as role params (as in Ansible).
+  delete keywords.name;
+  return { ...keywords, role, params: { ...params, ...keywords.vars }, vars: {} };
+}
+
+async function allowsDuplicates(role: Role): Promise<boolean> {
+  const file = roleFile(role, 'meta', undefined, { file: role.path, line: 1, column: 1 });
+  if (!file) return false;
+  const meta = (await readYamlFile(file)).value;
+  return isMapping(meta) && strictFlag(meta, 'allow_duplicates', { file, line: 1, column: 1 }) === true;
+}

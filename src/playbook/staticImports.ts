@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseKeyValue } from '../../modules/args.js';
+import { ParseError } from '../errors.js';
+import { isMapping } from './keywords.js';
+import type { LoadContext } from './loadContext.js';
+import { loadRoleByName } from './roles.js';
+import { readTaskFile } from './taskFile.js';
+import type { Block, CommonKeywords, Task, TaskItem } from './types.js';
+
+/**
+ * import_tasks and import_role are static: expanded at load time into a Block whose `block` holds the
+ * imported tasks and whose keywords (when, tags, vars, become, environment...) are the import task's, so
+ * they apply to every imported task through ordinary block inheritance. An import_role Block has `role`
+ * set; that role's handlers are added to the play's handlers.
+ */
+
+const IMPORT_ROLE_ARGS = ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'allow_duplicates', 'public', 'rolespec_validate'];
+
+export async function importTasks(task: Task, ctx: LoadContext): Promise<Block> {
+  refuseLoop(task, 'import_tasks', 'include_tasks');
+  const args = argsMapping(task);
+  const name = args.file ?? args._raw_params;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new ParseError("import_tasks needs a file name ('import_tasks: file.yml')", task.actionPosition);
+  }
+  refuseTemplate(name, task, 'include_tasks');
+  const file = findTaskFile(name.trim(), task, ctx);
+  if (ctx.importChain.includes(file)) {
+    throw new ParseError(`import loop: '${file}' imports itself; use include_tasks with a condition for recursion`, task.actionPosition);
+  }
+  const items = await readTaskFile(file, { ...ctx, importChain: [...ctx.importChain, file] }, task.actionPosition);
+  return wrapInBlock(task, items);
+}
+
+export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
+  refuseLoop(task, 'import_role', 'include_role');
+  const args = argsMapping(task);
+  for (const key of Object.keys(args)) {
+    if (!IMPORT_ROLE_ARGS.includes(key)) throw new ParseError(`Invalid options for import_role: ${key}`, task.actionPosition);
+  }
+  const name = args.name;
+  if (typeof name !== 'string' || name === '') throw new ParseError("import_role needs 'name'", task.actionPosition);
+  refuseTemplate(name, task, 'include_role');
+  const from = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
+  const role = await loadRoleByName(name, ctx, task.actionPosition, {
+    tasksFrom: from('tasks_from'),
+    varsFrom: from('vars_from'),
+    defaultsFrom: from('defaults_from'),
+    handlersFrom: from('handlers_from'),
+  });
+  ctx.roleHandlers.push(...role.handlers);
+  const block = wrapInBlock(task, role.tasks);
+  block.role = role;
+  return block;
+}
+
+function wrapInBlock(task: Task, items: TaskItem[]): Block {
+  const block: Block = { ...pickCommon(task), kind: 'block', block: items, rescue: [], always: [] };
+  if (task.role) block.role = task.role;
+  return block;
+}
+
+/** Only the CommonKeywords fields of a task (not its action, args, loop...). */
+function pickCommon(task: CommonKeywords): CommonKeywords {
+  const { name, when, tags, vars, environment, become, becomeUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, position } = task;
+  const picked: CommonKeywords = { when, tags, vars, position };
+  const optional = { name, environment, become, becomeUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) (picked as unknown as Record<string, unknown>)[key] = value;
+  }
+  return picked;
+}
+
+function argsMapping(task: Task): Record<string, unknown> {
+  if (typeof task.args === 'string') {
+    const { pairs, rest } = parseKeyValue(task.args);
+    return rest ? { ...pairs, _raw_params: rest } : pairs;
+  }
+  return isMapping(task.args) ? task.args : {};
+}
+
+function refuseLoop(task: Task, action: string, dynamic: string): void {
+  if (task.loop !== undefined) {
+    throw new ParseError(`You cannot use loops on '${action}' statements. You should use '${dynamic}' instead.`, task.position);
+  }
+}
+
+function refuseTemplate(name: string, task: Task, dynamic: string): void {
+  if (name.includes('{{')) {
+    throw new ParseError(`a templated name is not supported on a static import (it is resolved at load time): use ${dynamic}`, task.actionPosition);
+  }
+}
+
+/** Beside the importing file, then the role's tasks/ folder, then the playbook folder. */
+function findTaskFile(name: string, task: Task, ctx: LoadContext): string {
+  if (isAbsolute(name)) return name;
+  const candidates = [join(dirname(task.position.file), name)];
+  if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name));
+  candidates.push(join(ctx.playbookDir, name));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new ParseError(`could not find or access '${name}' (looked in ${candidates.map((c) => dirname(c)).join(', ')})`, task.actionPosition);
+  return resolve(found);
+}
