@@ -6,8 +6,8 @@ import { shlexSplit } from './shlexSplit.js';
 /**
  * ansible.builtin.command: free form (`command: ls -l "a b"`, split as Python's shlex does) or `cmd`, or
  * `argv`; chdir, creates, removes (glob patterns, tested on the target), stdin, stdin_add_newline,
- * strip_empty_ends. No shell: the words are quoted back with shellJoin, so `*`, `$HOME`, `|` reach the
- * program literally. `executable` is accepted and ignored with Ansible's warning. Differs from Ansible: the
+ * strip_empty_ends. No shell: `*`, `|`, `;`, `$(...)` reach the program literally; only `$VAR`/`${VAR}` and a
+ * leading `~` are expanded, as ansible's run_command does (see argvExpansion.ts). `executable` is accepted and ignored with Ansible's warning. Differs from Ansible: the
  * `warn` option of old releases is not accepted (removed in ansible-core 2.14).
  */
 export const commandArgs: Record<string, ArgSpec> = {

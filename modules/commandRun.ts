@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { expandingShellWord } from './argvExpansion.js';
 import { formatDelta, formatTimestamp, nowMicros, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 
@@ -113,8 +114,8 @@ function commandLine(request: CommandRequest, marker: string): string {
     return command.executable === undefined ? command.shellText : `exec ${shellJoin([command.executable, '-c', command.shellText])}`;
   }
   // execvp's "No such file or directory" is told apart from a command that itself exits 127
-  const program = shellQuote(command.argv[0]!);
-  return `command -v -- ${program} >/dev/null 2>&1 || { printf '%s' ${marker}:notfound >&2; exit 2; }\nexec ${shellJoin(command.argv)}`;
+  const words = command.argv.map(expandingShellWord);
+  return `command -v -- ${words[0]} >/dev/null 2>&1 || { printf '%s' ${marker}:notfound >&2; exit 2; }\nexec ${words.join(' ')}`;
 }
 
 /** A glob pattern as a shell word: `*`, `?` and `[...]` stay active, every other character is quoted. */
