@@ -91,7 +91,7 @@ async function pipeInto(source: Readable, sink: Writable, onError: (error: Error
     onError(error);
   });
   source.pipe(sink);
-  await finished(sink).catch(() => {});
+  await finished(sink, { readable: false }).catch(() => {});
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
