@@ -1,0 +1,228 @@
+import { TemplateError } from '../errors.js';
+import {
+  nunjucksCompiler,
+  nunjucksParser,
+  nunjucksRuntime,
+  nunjucksTransformer,
+  type NunjucksCompiler,
+  type TemplateNode,
+} from './nunjucksInternals.js';
+
+/**
+ * Compiles Jinja2 source with nunjucks' parser, but emits code with Python semantics: conditions use
+ * Python truthiness, `and`/`or` return an operand, `==` compares deeply, `+` joins lists, `~` uses str(),
+ * tuples are lists and dict keys are expressions. Compiled templates are cached by source.
+ */
+
+export type RootRenderFunction = (
+  env: unknown,
+  context: unknown,
+  frame: unknown,
+  runtime: unknown,
+  callback: (error: unknown, result: unknown) => void,
+) => void;
+
+export interface CompiledTemplate {
+  root: RootRenderFunction;
+  /** True when the source is exactly one `{{ expression }}`: the result is the native value. */
+  native: boolean;
+}
+
+export type TemplateMode = 'native' | 'text';
+
+// Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
+const LEXER_OPTIONS = { trimBlocks: true, lstripBlocks: false };
+
+function binaryCall(helper: string) {
+  return function (this: NunjucksCompiler, node: TemplateNode, frame: unknown): void {
+    this._emit(`runtime.${helper}(`);
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+  };
+}
+
+// Methods replaced on each nunjucks Compiler instance; `this` is the compiler.
+const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNode, frame: unknown) => void> = {
+  compileIf(node, frame) {
+    this._emit('if(runtime.truthy(');
+    this._compileExpression(node.cond, frame);
+    this._emitLine(')) {');
+    this._withScopedSyntax(() => this.compile(node.body, frame));
+    if (node.else_) {
+      this._emitLine('}\nelse {');
+      this._withScopedSyntax(() => this.compile(node.else_, frame));
+    }
+    this._emitLine('}');
+  },
+  compileInlineIf(node, frame) {
+    this._emit('(runtime.truthy(');
+    this.compile(node.cond, frame);
+    this._emit(') ? ');
+    this.compile(node.body, frame);
+    this._emit(' : ');
+    if (node.else_ !== null) this.compile(node.else_, frame);
+    else this._emit('""');
+    this._emit(')');
+  },
+  compileOr(node, frame) {
+    this._emit('runtime.or(');
+    this.compile(node.left, frame);
+    this._emit(', () => (');
+    this.compile(node.right, frame);
+    this._emit('))');
+  },
+  compileAnd(node, frame) {
+    this._emit('runtime.and(');
+    this.compile(node.left, frame);
+    this._emit(', () => (');
+    this.compile(node.right, frame);
+    this._emit('))');
+  },
+  compileNot(node, frame) {
+    this._emit('!runtime.truthy(');
+    this.compile(node.target, frame);
+    this._emit(')');
+  },
+  compileIs(node, frame) {
+    const name: string = node.right.name ? node.right.name.value : node.right.value;
+    this._emit(`runtime.callTest(env, context, ${JSON.stringify(name)}, `);
+    this.compile(node.left, frame);
+    this._emit(', [');
+    if (node.right.args) this.compile(node.right.args, frame);
+    this._emit('])');
+  },
+  compileIn(node, frame) {
+    this._emit('runtime.inOperator(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+  },
+  compileCompare(node, frame) {
+    // Python chains `a < b < c` as `a < b and b < c`.
+    let left: TemplateNode = node.expr;
+    node.ops.forEach((op: TemplateNode, i: number) => {
+      if (i > 0) this._emit(' && ');
+      this._emit(`runtime.compare(${JSON.stringify(op.type)}, `);
+      this.compile(left, frame);
+      this._emit(', ');
+      this.compile(op.expr, frame);
+      this._emit(')');
+      left = op.expr;
+    });
+  },
+  compileAdd: binaryCall('add'),
+  compileConcat: binaryCall('concat'),
+  compileMul: binaryCall('mul'),
+  compileMod: binaryCall('mod'),
+  compileGroup(node, frame) {
+    // A parenthesised list of several expressions is a Python tuple: a list for us.
+    const [open, close] = node.children.length === 1 ? ['(', ')'] : ['[', ']'];
+    this._emit(open);
+    node.children.forEach((child: TemplateNode, i: number) => {
+      if (i > 0) this._emit(', ');
+      this.compile(child, frame);
+    });
+    this._emit(close);
+  },
+  compileDict(node, frame) {
+    // Jinja2 dict keys are expressions (`{item.key: item.value}`), not bare names as in nunjucks.
+    this._emit('runtime.makeDict([');
+    node.children.forEach((pair: TemplateNode, i: number) => {
+      if (i > 0) this._emit(', ');
+      this._emit('[');
+      this.compile(pair.key, frame);
+      this._emit(', ');
+      this._compileExpression(pair.value, frame);
+      this._emit(']');
+    });
+    this._emit('])');
+  },
+  compileKeywordArgs(node, frame) {
+    this._emit('runtime.makeKeywordArgs({');
+    node.children.forEach((pair: TemplateNode, i: number) => {
+      if (i > 0) this._emit(', ');
+      this._emit(`${JSON.stringify(pair.key.value)}: `);
+      this._compileExpression(pair.value, frame);
+    });
+    this._emit('})');
+  },
+};
+
+function newCompiler(): NunjucksCompiler {
+  const compiler = new nunjucksCompiler.Compiler('template', false);
+  Object.assign(compiler, pythonSemantics);
+  return compiler;
+}
+
+function singleExpression(ast: TemplateNode): TemplateNode | undefined {
+  if (ast.children.length !== 1) return undefined;
+  const output = ast.children[0]!;
+  if (output.typename !== 'Output' || output.children.length !== 1) return undefined;
+  const expression = output.children[0]!;
+  return expression.typename === 'TemplateData' ? undefined : expression;
+}
+
+function nativeRootCode(expression: TemplateNode): string {
+  const compiler = newCompiler();
+  compiler._emitLine('function root(env, context, frame, runtime, cb) {');
+  compiler._emitLine('var lineno = 0; var colno = 0; var result;');
+  compiler._emit('try { result = ');
+  compiler._compileExpression(expression, new nunjucksRuntime.Frame());
+  compiler._emitLine('; } catch (e) { cb(runtime.handleError(e, lineno, colno)); return; }');
+  compiler._emitLine('cb(null, result);');
+  compiler._emitLine('}');
+  compiler._emitLine('return { root: root };');
+  return compiler.getCode();
+}
+
+/** The source line a nunjucks error points at, so a message can quote it. */
+function sourceLine(source: string, lineno: number | undefined): string {
+  if (!lineno) return source.split('\n')[0] ?? '';
+  return source.split('\n')[lineno - 1] ?? '';
+}
+
+export function templateSyntaxError(source: string, error: unknown): TemplateError {
+  const raw = error instanceof Error ? error.message : String(error);
+  const reason = raw.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
+  const lineno = (error as { lineno?: number }).lineno;
+  const where = source.includes('\n') && lineno ? ` at line ${lineno}` : '';
+  return new TemplateError(`template syntax error${where}: ${reason} in "${sourceLine(source, lineno).trim()}"`);
+}
+
+function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {
+  let code: string;
+  let native = false;
+  try {
+    const ast = nunjucksParser.parse(source, [], LEXER_OPTIONS);
+    const expression = mode === 'native' ? singleExpression(ast) : undefined;
+    if (expression) {
+      native = true;
+      code = nativeRootCode(expression);
+    } else {
+      const compiler = newCompiler();
+      compiler.compile(nunjucksTransformer.transform(ast, [], 'template'));
+      code = compiler.getCode();
+    }
+  } catch (error) {
+    throw templateSyntaxError(source, error);
+  }
+  const props = new Function(code)() as { root: RootRenderFunction };
+  return { root: props.root, native };
+}
+
+const compiled = new Map<string, CompiledTemplate>();
+const CACHE_LIMIT = 20000;
+
+export function compileTemplate(source: string, mode: TemplateMode): CompiledTemplate {
+  const key = mode === 'native' ? 'n' + source : 't' + source;
+  let template = compiled.get(key);
+  if (!template) {
+    template = compileUncached(source, mode);
+    if (compiled.size >= CACHE_LIMIT) compiled.clear();
+    compiled.set(key, template);
+  }
+  return template;
+}

@@ -1,0 +1,132 @@
+import YAML from 'yaml';
+import { TemplateError } from '../errors.js';
+import { bindArguments } from './filterArguments.js';
+import { isMapping, isText, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import type { FilterFunction } from './runtime.js';
+import { isUndefined, requireDefined } from './undefinedValue.js';
+
+/** Filters that convert types and serialise: bool/int/float, JSON and YAML both ways, ternary, mandatory. */
+
+function jsonString(text: string): string {
+  // Python's json.dumps escapes non-ASCII by default (ensure_ascii=True).
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/** json.dumps as Python writes it: `", "` and `": "` separators, or indented with `","` line ends. */
+export function pythonJson(value: unknown, indent?: number, sortKeys = false, depth = 0): string {
+  value = requireDefined(value);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : Number.isNaN(value) ? 'NaN' : '-Infinity';
+  if (isText(value)) return jsonString(value.toString());
+  const pad = indent === undefined ? '' : '\n' + ' '.repeat(indent * (depth + 1));
+  const end = indent === undefined ? '' : '\n' + ' '.repeat(indent * depth);
+  const separator = indent === undefined ? ', ' : ',';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return '[' + value.map((item) => pad + pythonJson(item, indent, sortKeys, depth + 1)).join(separator) + end + ']';
+  }
+  if (isMapping(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return '{}';
+    if (sortKeys) keys.sort();
+    return '{' + keys.map((key) => pad + jsonString(key) + ': ' + pythonJson(value[key], indent, sortKeys, depth + 1)).join(separator) + end + '}';
+  }
+  return jsonString(String(value));
+}
+
+/** PyYAML's dump: sorted keys; with flow style unset, collections holding only scalars are written inline. */
+export function pythonYaml(value: unknown, indent: number, blockOnly: boolean): string {
+  const document = new YAML.Document(requireDefined(value), { sortMapEntries: true });
+  if (!blockOnly) {
+    YAML.visit(document, {
+      Collection(_key, node) {
+        if (node.items.every((item) => (YAML.isPair(item) ? !YAML.isCollection(item.value) : !YAML.isCollection(item)))) node.flow = true;
+      },
+    });
+  }
+  return document.toString({ indent, indentSeq: false, lineWidth: 0 });
+}
+
+function toBool(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === null || value === undefined) return false;
+  const normal = isText(value) ? value.toString().toLowerCase() : value;
+  return ['yes', 'on', '1', 'true', 1].includes(normal as string | number);
+}
+
+function toInt(value: unknown, fallback: unknown, base: unknown): unknown {
+  if (typeof value === 'boolean') return Number(value);
+  if (typeof value === 'number') return Math.trunc(value);
+  const text = pyStr(value).trim().replace(/_/g, '');
+  const radix = Number(base ?? 10);
+  const parsed = radix === 10 ? Number(text) : parseInt(text.replace(/^0[xob]/i, ''), radix);
+  if (text !== '' && Number.isFinite(parsed) && (radix !== 10 || /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text))) return Math.trunc(parsed);
+  return fallback ?? 0;
+}
+
+export const dataFilters: Record<string, FilterFunction> = {
+  bool: (value) => toBool(requireDefined(value)),
+  int(value, ...args) {
+    const { default: fallback, base } = bindArguments('int', args, ['default', 'base']);
+    return toInt(requireDefined(value), fallback, base);
+  },
+  float(value, ...args) {
+    const { default: fallback = 0 } = bindArguments('float', args, ['default']);
+    const defined = requireDefined(value);
+    const parsed = typeof defined === 'number' ? defined : Number(pyStr(defined).trim());
+    return Number.isNaN(parsed) || (isText(defined) && defined.trim() === '') ? fallback : parsed;
+  },
+  abs: (value) => Math.abs(Number(requireDefined(value))),
+  round(value, ...args) {
+    const { precision = 0, method = 'common' } = bindArguments('round', args, ['precision', 'method']);
+    const factor = 10 ** Number(precision);
+    const scaled = Number(requireDefined(value)) * factor;
+    const rounded = method === 'ceil' ? Math.ceil(scaled) : method === 'floor' ? Math.floor(scaled) : Math.sign(scaled) * Math.round(Math.abs(scaled));
+    return rounded / factor;
+  },
+  to_json(value, ...args) {
+    const { indent, sort_keys } = bindArguments('to_json', args, ['indent', 'sort_keys', 'ensure_ascii', 'separators']);
+    return pythonJson(value, typeof indent === 'number' ? indent : undefined, Boolean(sort_keys));
+  },
+  to_nice_json(value, ...args) {
+    const { indent = 4, sort_keys = true } = bindArguments('to_nice_json', args, ['indent', 'sort_keys', 'ensure_ascii']);
+    return pythonJson(value, Number(indent), Boolean(sort_keys));
+  },
+  tojson: (value) => pythonJson(value, undefined, true),
+  to_yaml(value, ...args) {
+    const { indent = 2 } = bindArguments('to_yaml', args, ['indent', 'default_flow_style', 'width']);
+    return pythonYaml(value, Number(indent), false);
+  },
+  to_nice_yaml(value, ...args) {
+    const { indent = 4 } = bindArguments('to_nice_yaml', args, ['indent', 'width', 'sort_keys']);
+    return pythonYaml(value, Number(indent), true);
+  },
+  from_json(value) {
+    try {
+      return JSON.parse(pyStr(requireDefined(value)));
+    } catch (error) {
+      throw new TemplateError(`from_json: ${(error as Error).message}`);
+    }
+  },
+  from_yaml(value) {
+    const defined = requireDefined(value);
+    if (!isText(defined)) return defined;
+    try {
+      return YAML.parse(defined.toString());
+    } catch (error) {
+      throw new TemplateError(`from_yaml: ${(error as Error).message.split('\n')[0]}`);
+    }
+  },
+  mandatory(value, ...args) {
+    const { msg } = bindArguments('mandatory', args, ['msg']);
+    if (isUndefined(value)) throw new TemplateError(msg !== undefined && msg !== null ? pyStr(msg) : `Mandatory variable not defined: ${value.message}`);
+    return value;
+  },
+  ternary(value, ...args) {
+    const { true_val, false_val, none_val } = bindArguments('ternary', args, ['true_val', 'false_val', 'none_val']);
+    if (value === null && none_val !== undefined) return none_val;
+    return pyTruthy(value) ? true_val : false_val;
+  },
+  type_debug: (value) => pyTypeName(requireDefined(value)),
+};

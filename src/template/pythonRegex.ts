@@ -1,0 +1,62 @@
+/**
+ * Python `re` patterns and replacement strings as JS RegExp understands them. Covers what playbooks use:
+ * named groups `(?P<n>...)`, back-references `(?P=n)`, leading inline flags `(?i)`, `\A`/`\Z`, and the
+ * `\1` / `\g<name>` replacement syntax.
+ */
+export interface PythonRegexOptions {
+  ignorecase?: boolean;
+  multiline?: boolean;
+  global?: boolean;
+  /** Anchor at the start, as re.match does (sticky flag). */
+  sticky?: boolean;
+}
+
+const cache = new Map<string, RegExp>();
+
+export function pythonRegex(pattern: string, options: PythonRegexOptions = {}): RegExp {
+  const key = `${pattern}\u0000${options.ignorecase}${options.multiline}${options.global}${options.sticky}`;
+  const known = cache.get(key);
+  if (known) {
+    known.lastIndex = 0;
+    return known;
+  }
+  let flags = 'u';
+  let source = pattern;
+  const inline = /^\(\?([aiLmsux]+)\)/.exec(source);
+  if (inline) {
+    source = source.slice(inline[0].length);
+    if (inline[1]!.includes('i')) options = { ...options, ignorecase: true };
+    if (inline[1]!.includes('m')) options = { ...options, multiline: true };
+    if (inline[1]!.includes('s')) flags += 's';
+  }
+  source = source
+    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
+    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
+    .replace(/\\A/g, '^')
+    .replace(/\\Z/g, '$');
+  if (options.ignorecase) flags += 'i';
+  if (options.multiline) flags += 'm';
+  if (options.global) flags += 'g';
+  if (options.sticky) flags += 'y';
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, flags);
+  } catch {
+    // Python accepts escapes the `u` flag rejects (`\-` outside a class, for instance).
+    regex = new RegExp(source, flags.replace('u', ''));
+  }
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, regex);
+  return regex;
+}
+
+/** Python replacement (`\1`, `\g<1>`, `\g<name>`) to JS replacement (`$1`, `$<name>`). */
+export function pythonReplacement(replacement: string): string {
+  return replacement.replace(/\$/g, '$$$$').replace(/\\(?:g<(\w+)>|(\d{1,2})|(.))/g, (_all, group?: string, digits?: string, other?: string) => {
+    if (group !== undefined) return /^\d+$/.test(group) ? `$${group}` : `$<${group}>`;
+    if (digits !== undefined) return `$${digits}`;
+    if (other === 'n') return '\n';
+    if (other === 't') return '\t';
+    return other === '\\' ? '\\' : `\\${other}`;
+  });
+}

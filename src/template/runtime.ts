@@ -1,0 +1,170 @@
+import { PlaytreeError, TemplateError } from '../errors.js';
+import { nunjucksRuntime } from './nunjucksInternals.js';
+import { pythonMethod } from './pythonMethods.js';
+import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { UndefinedValue } from './undefinedValue.js';
+
+/**
+ * The runtime compiled templates call (see compiler.ts): nunjucks' own runtime with variable lookup,
+ * attribute access, output and operators replaced by their Jinja2/Python meaning.
+ */
+
+/** What a render needs: variable lookup plus `{% set %}` locals. Filters are called with it as `this`. */
+export class RenderContext {
+  private locals: Record<string, unknown> | undefined;
+
+  constructor(readonly lookupVariable: (name: string) => unknown) {}
+
+  lookup(name: string): unknown {
+    if (this.locals && name in this.locals) return this.locals[name];
+    return this.lookupVariable(name);
+  }
+
+  setVariable(name: string, value: unknown): void {
+    (this.locals ??= {})[name] = value;
+  }
+
+  getVariables(): Record<string, unknown> {
+    return this.locals ?? {};
+  }
+
+  addExport(): void {}
+}
+
+export type FilterFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => unknown;
+export type TestFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => boolean;
+
+/** The `env` object compiled code talks to. */
+export interface TemplateEnvironment {
+  opts: { autoescape: boolean };
+  getFilter(name: string): FilterFunction;
+  getTest(name: string): TestFunction;
+}
+
+function typeObject(value: unknown): string {
+  return `'${pyTypeName(value)} object'`;
+}
+
+function memberLookup(obj: unknown, key: unknown): unknown {
+  if (obj instanceof UndefinedValue) return obj;
+  if (obj === null || obj === undefined) return new UndefinedValue(`'None' has no attribute '${String(key)}'`);
+  if (Array.isArray(obj) || isText(obj)) {
+    const sequence = Array.isArray(obj) ? obj : obj.toString();
+    if (typeof key === 'number') {
+      const index = key < 0 ? sequence.length + key : key;
+      if (index >= 0 && index < sequence.length) return sequence[index];
+      return new UndefinedValue(`${pyTypeName(obj)} object has no element ${key}`);
+    }
+    return pythonMethod(sequence, String(key)) ?? new UndefinedValue(`${typeObject(obj)} has no attribute '${String(key)}'`);
+  }
+  if (typeof obj === 'object' || typeof obj === 'function') {
+    const name = String(key);
+    const value = (obj as Record<string, unknown>)[name];
+    // Keys like `constructor` must not leak JS internals into templates.
+    const inherited = name in Object.prototype && value === (Object.prototype as Record<string, unknown>)[name];
+    if (value !== undefined && !inherited) {
+      return typeof value === 'function' && !isMapping(value) ? value.bind(obj) : value;
+    }
+    return pythonMethod(obj, name) ?? new UndefinedValue(`${typeObject(obj)} has no attribute '${name}'`);
+  }
+  return new UndefinedValue(`${typeObject(obj)} has no attribute '${String(key)}'`);
+}
+
+function callWrap(fn: unknown, name: string, context: RenderContext, args: unknown[]): unknown {
+  if (fn instanceof UndefinedValue) fn.fail();
+  if (typeof fn !== 'function') throw new TemplateError(`'${name}' is not callable (it is ${typeObject(fn)})`);
+  return fn.apply(context, args);
+}
+
+function contextOrFrameLookup(context: RenderContext, frame: { lookup(name: string): unknown }, name: string): unknown {
+  const value = frame.lookup(name);
+  return value !== undefined ? value : context.lookup(name);
+}
+
+function handleError(error: unknown): PlaytreeError {
+  if (error instanceof PlaytreeError) return error;
+  return new TemplateError(error instanceof Error ? error.message : String(error));
+}
+
+function fromIterator(value: unknown): unknown {
+  if (value instanceof UndefinedValue) value.fail();
+  if (Array.isArray(value)) return value;
+  if (isText(value)) return Array.from(value.toString());
+  if (isMapping(value)) return Object.keys(value);
+  throw new TemplateError(`${typeObject(value)} is not iterable`);
+}
+
+function add(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (isText(a) && isText(b)) return a.toString() + b.toString();
+  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
+  if (numeric(a) && numeric(b)) return Number(a) + Number(b);
+  if (a instanceof UndefinedValue) a.fail();
+  if (b instanceof UndefinedValue) b.fail();
+  throw new TemplateError(`unsupported operand type(s) for +: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+function mul(a: unknown, b: unknown): unknown {
+  if (isText(a) && typeof b === 'number') return a.toString().repeat(Math.max(0, b));
+  if (Array.isArray(a) && typeof b === 'number') return Array.from({ length: Math.max(0, b) }, () => a).flat();
+  return (a as number) * (b as number);
+}
+
+/** `%`: modulo for numbers, printf-style formatting for a string on the left. */
+function mod(a: unknown, b: unknown): unknown {
+  if (!isText(a)) return (a as number) % (b as number);
+  return pyFormat(a.toString(), Array.isArray(b) ? b : [b]);
+}
+
+function compare(op: string, a: unknown, b: unknown): boolean {
+  switch (op) {
+    case '==':
+    case '===':
+      return pyEquals(a, b);
+    case '!=':
+    case '!==':
+      return !pyEquals(a, b);
+    case '<':
+      return pyCompare(a, b) < 0;
+    case '>':
+      return pyCompare(a, b) > 0;
+    case '<=':
+      return pyCompare(a, b) <= 0;
+    default:
+      return pyCompare(a, b) >= 0;
+  }
+}
+
+function makeDict(pairs: Array<[unknown, unknown]>): Record<string, unknown> {
+  const dict: Record<string, unknown> = {};
+  for (const [key, value] of pairs) {
+    if (key instanceof UndefinedValue) key.fail();
+    dict[pyStr(key)] = value;
+  }
+  return dict;
+}
+
+function callTest(env: TemplateEnvironment, context: RenderContext, name: string, value: unknown, args: unknown[]): boolean {
+  return env.getTest(name).call(context, value, ...args) === true;
+}
+
+export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.create(nunjucksRuntime), {
+  memberLookup,
+  callWrap,
+  contextOrFrameLookup,
+  handleError,
+  fromIterator,
+  suppressValue: (value: unknown) => pyStr(value),
+  ensureDefined: (value: unknown) => value,
+  inOperator: (item: unknown, container: unknown) => pyContains(container, item),
+  truthy: pyTruthy,
+  or: (left: unknown, right: () => unknown) => (pyTruthy(left) ? left : right()),
+  and: (left: unknown, right: () => unknown) => (pyTruthy(left) ? right() : left),
+  add,
+  concat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
+  mul,
+  mod,
+  compare,
+  makeDict,
+  callTest,
+});

@@ -1,0 +1,183 @@
+import { TemplateError } from '../errors.js';
+import './builtins.js';
+import { compileTemplate, type CompiledTemplate, type TemplateMode } from './compiler.js';
+import { nunjucksRuntime } from './nunjucksInternals.js';
+import { isMapping, pyTruthy } from './pythonValues.js';
+import { templateEnvironment } from './registry.js';
+import { playtreeRuntime, RenderContext } from './runtime.js';
+import { templateGlobals } from './templateGlobals.js';
+import { undefinedVariable, UndefinedValue } from './undefinedValue.js';
+
+/** Variables as the engine hands them over: a plain object or a Proxy; read by name, never copied. */
+export type TemplateVariables = Record<string, unknown>;
+
+/**
+ * Objects carrying this symbol (the engine's `hostvars`, say) are handed to templates as they are:
+ * they template their own values on access, so the Templar must not walk them looking for `{{`.
+ */
+export const TEMPLATED_ON_ACCESS = Symbol.for('playtree.templatedOnAccess');
+
+// Whole-inventory views: walking them to template every host's variables would defeat laziness.
+const NEVER_WALKED = new Set(['hostvars', 'vars', 'groups']);
+
+export function hasTemplateSyntax(text: string): boolean {
+  return text.includes('{{') || text.includes('{%') || text.includes('{#');
+}
+
+function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
+  if (Array.isArray(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !(TEMPLATED_ON_ACCESS in value);
+}
+
+const templateFreeCache = new WeakMap<object, boolean>();
+
+/** Whether a value holds a template string anywhere inside (cached per object). */
+function containsTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return hasTemplateSyntax(value);
+  if (!isPlainContainer(value)) return false;
+  const known = templateFreeCache.get(value);
+  if (known !== undefined) return !known;
+  const found = Array.isArray(value)
+    ? value.some(containsTemplate)
+    : Object.keys(value).some((key) => hasTemplateSyntax(key) || containsTemplate(value[key]));
+  templateFreeCache.set(value, !found);
+  return found;
+}
+
+function countTrailingNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.length - 1; i >= 0 && text[i] === '\n'; i--) count++;
+  return count;
+}
+
+/** Jinja2's trim_blocks can eat the final newline; Ansible puts back as many as the source had. */
+function keepTrailingNewlines(source: string, output: string): string {
+  const missing = countTrailingNewlines(source) - countTrailingNewlines(output);
+  return missing > 0 ? output + '\n'.repeat(missing) : output;
+}
+
+function failOnUndefined(value: unknown): unknown {
+  if (value instanceof UndefinedValue) value.fail();
+  if (Array.isArray(value)) value.forEach((item) => item instanceof UndefinedValue && item.fail());
+  else if (isMapping(value)) Object.values(value).forEach((item) => item instanceof UndefinedValue && item.fail());
+  return value;
+}
+
+/**
+ * Templates values with one host's variables, as Ansible's Templar does. Variables that are themselves
+ * templates are rendered when first read (and remembered while their raw value stays the same).
+ */
+export class Templar {
+  private readonly resolved = new Map<string, { raw: unknown; value: unknown }>();
+  private readonly resolving: string[] = [];
+  private readonly lookupVariable = (name: string): unknown => this.lookup(name);
+
+  constructor(
+    private readonly vars: TemplateVariables,
+    private readonly parent?: Templar,
+  ) {}
+
+  /** A Templar that sees `extra` (loop `item`, template-module vars) over these variables. */
+  child(extra: TemplateVariables): Templar {
+    return new Templar(extra, this);
+  }
+
+  /** Templates every string inside `value`; a string that is one `{{ expression }}` gives its native value. */
+  render(value: unknown): unknown {
+    if (typeof value === 'string') return this.renderString(value);
+    if (!containsTemplate(value)) return value;
+    if (Array.isArray(value)) return value.map((item) => this.render(item));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      out[String(this.renderString(key))] = this.render(item);
+    }
+    return out;
+  }
+
+  /** Renders a template file's text (template module): always a string. */
+  renderText(text: string, extra?: TemplateVariables): string {
+    if (extra) return this.child(extra).renderText(text);
+    if (!hasTemplateSyntax(text)) return text;
+    return keepTrailingNewlines(text, this.run(compileTemplate(text, 'text')) as string);
+  }
+
+  /** The value of a bare expression (`when`, `that`, `var`, `loop`); `{{ }}` strings are rendered instead. */
+  evaluate(expression: unknown): unknown {
+    if (typeof expression !== 'string') return this.render(expression);
+    if (hasTemplateSyntax(expression)) return this.renderString(expression);
+    return this.evaluateBare(expression);
+  }
+
+  /** Ansible's conditional: a `{{ }}` string is rendered first and, if that yields text, evaluated again. */
+  isTrue(expression: unknown): boolean {
+    if (typeof expression === 'boolean') return expression;
+    if (typeof expression !== 'string') return pyTruthy(this.render(expression));
+    let conditional: unknown = expression;
+    if (hasTemplateSyntax(expression)) {
+      conditional = this.renderString(expression);
+      if (typeof conditional !== 'string') return pyTruthy(conditional);
+    }
+    if ((conditional as string).trim() === '') return false;
+    return pyTruthy(this.evaluateBare(conditional as string));
+  }
+
+  private evaluateBare(expression: string): unknown {
+    const source = `{{ ${expression.trim()} }}`;
+    return failOnUndefined(this.run(compileTemplate(source, 'native')));
+  }
+
+  private renderString(text: string): unknown {
+    if (!hasTemplateSyntax(text)) return text;
+    const template = compileTemplate(text, 'native');
+    const result = this.run(template);
+    return template.native ? failOnUndefined(result) : keepTrailingNewlines(text, result as string);
+  }
+
+  private run(template: CompiledTemplate): unknown {
+    const frame = new nunjucksRuntime.Frame() as { topLevel?: boolean };
+    frame.topLevel = true;
+    let result: unknown;
+    let failure: unknown;
+    template.root(templateEnvironment, new RenderContext(this.lookupVariable), frame, playtreeRuntime, (error, value) => {
+      failure = error;
+      result = value;
+    });
+    if (failure) throw failure instanceof Error ? failure : new TemplateError(String(failure));
+    return result;
+  }
+
+  private rawValue(name: string): unknown {
+    const value = this.vars[name];
+    return value === undefined && this.parent ? this.parent.rawValue(name) : value;
+  }
+
+  private lookup(name: string): unknown {
+    const raw = this.rawValue(name);
+    if (raw === undefined) {
+      const global = templateGlobals[name];
+      return global !== undefined ? global : undefinedVariable(name);
+    }
+    if (NEVER_WALKED.has(name) || !containsTemplate(raw)) return raw;
+    const cached = this.resolved.get(name);
+    if (cached && cached.raw === raw) return cached.value;
+    if (this.resolving.includes(name)) {
+      throw new TemplateError(`recursive loop detected in template: variable '${name}' refers to itself (${[...this.resolving, name].join(' -> ')})`);
+    }
+    this.resolving.push(name);
+    try {
+      const value = this.render(raw);
+      this.resolved.set(name, { raw, value });
+      return value;
+    } finally {
+      this.resolving.pop();
+    }
+  }
+}
+
+export function createTemplar(vars: TemplateVariables): Templar {
+  return new Templar(vars);
+}
+
+export type { TemplateMode };

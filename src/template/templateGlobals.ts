@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { TemplateError } from '../errors.js';
+import { positionalArguments } from './filterArguments.js';
+import { OMIT } from './omit.js';
+import { pyStr } from './pythonValues.js';
+import type { RenderContext } from './runtime.js';
+import { isUndefined, requireDefined } from './undefinedValue.js';
+
+/** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
+
+function range(...args: unknown[]): number[] {
+  const [a, b, c] = args.map(Number);
+  const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, c ?? 1];
+  if (step === 0) throw new TemplateError('range() arg 3 must not be zero');
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+  return out;
+}
+
+function dict(...args: unknown[]): Record<string, unknown> {
+  const { positional, keywords } = positionalArguments(args);
+  const out: Record<string, unknown> = {};
+  const [source] = positional;
+  if (Array.isArray(source)) for (const pair of source) out[pyStr((pair as unknown[])[0])] = (pair as unknown[])[1];
+  else if (source && typeof source === 'object') Object.assign(out, source);
+  return Object.assign(out, keywords);
+}
+
+/** `lookup('env', 'HOME')` and `lookup('file', path)`; lists of terms are joined with commas as Ansible does. */
+function lookup(this: RenderContext, kind: unknown, ...args: unknown[]): unknown {
+  const results = query.call(this, kind, ...args);
+  return results.length === 1 ? results[0] : results.map((r) => pyStr(r)).join(',');
+}
+
+function query(this: RenderContext, kind: unknown, ...args: unknown[]): unknown[] {
+  const { positional, keywords } = positionalArguments(args);
+  const terms = positional.flatMap((term) => (Array.isArray(term) ? term : [term])).map((term) => pyStr(term));
+  switch (kind) {
+    case 'env':
+    case 'ansible.builtin.env':
+      return terms.map((name) => process.env[name] ?? (keywords.default !== undefined ? keywords.default : ''));
+    case 'file':
+    case 'ansible.builtin.file':
+      return terms.map((path) => {
+        try {
+          const content = readFileSync(path, 'utf8');
+          return keywords.rstrip === false ? content : content.replace(/\s+$/, '');
+        } catch (error) {
+          throw new TemplateError(`lookup('file'): could not read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        }
+      });
+    case 'vars':
+    case 'ansible.builtin.vars':
+      return terms.map((name) => {
+        const value = this.lookup(name);
+        return isUndefined(value) && keywords.default !== undefined ? keywords.default : requireDefined(value);
+      });
+    case 'items':
+    case 'list':
+      return positional;
+    default:
+      throw new TemplateError(`lookup plugin '${pyStr(kind)}' is not supported by playtree (supported: env, file)`);
+  }
+}
+
+export const templateGlobals: Record<string, unknown> = {
+  range,
+  dict,
+  lookup,
+  query,
+  q: query,
+  omit: OMIT,
+  True: true,
+  False: false,
+  None: null,
+};

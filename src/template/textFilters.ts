@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { shellQuote } from '../shellQuote.js';
+import { bindArguments } from './filterArguments.js';
+import { pythonMethod } from './pythonMethods.js';
+import { pythonRegex, pythonReplacement } from './pythonRegex.js';
+import { pyFormat, pyStr } from './pythonValues.js';
+import type { FilterFunction } from './runtime.js';
+import { requireDefined } from './undefinedValue.js';
+
+/** Filters on strings: case, whitespace, regular expressions, paths, encodings, hashes, shell quoting. */
+
+function text(value: unknown): string {
+  return pyStr(requireDefined(value));
+}
+
+function stringMethod(name: string): FilterFunction {
+  return (value, ...args) => pythonMethod(text(value), name)!(...args);
+}
+
+function pyBasename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function pyDirname(path: string): string {
+  const cut = path.lastIndexOf('/') + 1;
+  const head = path.slice(0, cut);
+  return /^\/+$/.test(head) ? head : head.replace(/\/+$/, '');
+}
+
+function hashOf(algorithm: string, value: unknown): string {
+  return createHash(algorithm).update(text(value), 'utf8').digest('hex');
+}
+
+function regexSearch(value: unknown, args: unknown[]): unknown {
+  const { regex, ignorecase, multiline, ...rest } = bindArguments('regex_search', args, ['regex', 'g1', 'g2', 'g3', 'g4', 'ignorecase', 'multiline']);
+  const groups = [rest.g1, rest.g2, rest.g3, rest.g4].filter((g) => g !== undefined).map(String);
+  const match = pythonRegex(String(regex), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline) }).exec(text(value));
+  if (!match) return null;
+  if (groups.length === 0) return match[0];
+  return groups.map((group) => {
+    const named = /^\\g<(\w+)>$/.exec(group);
+    if (named) return /^\d+$/.test(named[1]!) ? match[Number(named[1])] : match.groups?.[named[1]!];
+    const numbered = /^\\(\d+)$/.exec(group);
+    if (numbered) return match[Number(numbered[1])];
+    throw new Error(`regex_search: unknown group argument '${group}'; use '\\\\1' or '\\\\g<name>'`);
+  });
+}
+
+export const textFilters: Record<string, FilterFunction> = {
+  lower: (value) => text(value).toLowerCase(),
+  upper: (value) => text(value).toUpperCase(),
+  capitalize: stringMethod('capitalize'),
+  title: stringMethod('title'),
+  trim: (value, chars) => pythonMethod(text(value), 'strip')!(chars),
+  string: (value) => text(value),
+  split: (value, ...args) => {
+    const { sep, maxsplit } = bindArguments('split', args, ['sep', 'maxsplit']);
+    return pythonMethod(text(value), 'split')!(sep, maxsplit);
+  },
+  splitlines: stringMethod('splitlines'),
+  replace: (value, ...args) => {
+    const { old, new: replacement, count } = bindArguments('replace', args, ['old', 'new', 'count']);
+    return pythonMethod(text(value), 'replace')!(pyStr(old), pyStr(replacement), count);
+  },
+  regex_replace: (value, ...args) => {
+    const { pattern, replacement, ignorecase, multiline, count } = bindArguments('regex_replace', args, ['pattern', 'replacement', 'ignorecase', 'multiline', 'count']);
+    const limit = typeof count === 'number' && count > 0 ? count : Infinity;
+    const regex = pythonRegex(String(pattern ?? ''), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline), global: true });
+    const js = pythonReplacement(String(replacement ?? ''));
+    let done = 0;
+    return text(value).replace(regex, (...match) => {
+      if (done++ >= limit) return match[0] as string;
+      // Let String.replace expand $1/$<name> for just this match.
+      return (match[0] as string).replace(pythonRegex(String(pattern ?? ''), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline) }), js);
+    });
+  },
+  regex_search: (value, ...args) => regexSearch(value, args),
+  regex_findall: (value, ...args) => {
+    const { regex, multiline, ignorecase } = bindArguments('regex_findall', args, ['regex', 'multiline', 'ignorecase']);
+    const pattern = pythonRegex(String(regex), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline), global: true });
+    return [...text(value).matchAll(pattern)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? '')));
+  },
+  regex_escape: (value) => text(value).replace(/[.*+?^${}()|[\]\\\-/ ]/g, '\\$&'),
+  basename: (value) => pyBasename(text(value)),
+  dirname: (value) => pyDirname(text(value)),
+  splitext: (value) => {
+    const path = text(value);
+    const base = pyBasename(path);
+    const dot = base.lastIndexOf('.');
+    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return [path, ''];
+    const cut = path.length - base.length + dot;
+    return [path.slice(0, cut), path.slice(cut)];
+  },
+  quote: (value) => shellQuote(text(value)),
+  b64encode: (value) => Buffer.from(text(value), 'utf8').toString('base64'),
+  b64decode: (value) => Buffer.from(text(value), 'base64').toString('utf8'),
+  hash: (value, algorithm = 'sha1') => hashOf(String(algorithm), value),
+  checksum: (value) => hashOf('sha1', value),
+  sha1: (value) => hashOf('sha1', value),
+  md5: (value) => hashOf('md5', value),
+  format: (value, ...args) => pyFormat(text(value), args),
+};
