@@ -47,23 +47,15 @@ export function findAction(task: YamlMap, pos: SourcePosition, isModule: (name: 
     const refusal = REFUSED_ACTIONS[shortActionName(key)];
     if (refusal) throw new ParseError(refusal, positionOfKey(task, key) ?? pos);
   }
-  const written: Array<{ key: string; found: () => FoundAction }> = [];
-  for (const key of ['action', 'local_action'] as const) {
-    if (key in task) written.push({ key, found: () => actionKeyword(task, key, pos, known) });
-  }
-  for (const key of candidates.filter(known)) {
-    written.push({ key, found: () => ({ action: key, args: actionArgs(task[key], key, where(task, key, pos)), actionPosition: positionOfKey(task, key) ?? pos }) });
-  }
-  if (written.length > 1) {
-    throw new ParseError(`conflicting action statements: ${written[0]!.key}, ${written[1]!.key}`, pos);
-  }
-  const unknown = candidates.find((key) => !known(key));
-  if (written.length === 0) {
-    if (unknown !== undefined) throw unresolved(unknown, positionOfKey(task, unknown) ?? pos);
-    throw new ParseError('no module/action detected in task.', pos);
-  }
-  if (unknown !== undefined) throw new ParseError(`'${unknown}' is not a valid attribute for a Task`, positionOfKey(task, unknown) ?? pos);
-  const found = written[0]!.found();
+  // As in Ansible, every key that is not a keyword counts as an action, known or not.
+  const written: string[] = [...(['action', 'local_action'] as const).filter((key) => key in task), ...candidates];
+  if (written.length > 1) throw new ParseError(`conflicting action statements: ${written[0]}, ${written[1]}`, pos);
+  const [key] = written;
+  if (key === undefined) throw new ParseError('no module/action detected in task.', pos);
+  let found: FoundAction;
+  if (key === 'action' || key === 'local_action') found = actionKeyword(task, key, pos, known);
+  else if (!known(key)) throw unresolved(key, positionOfKey(task, key) ?? pos);
+  else found = { action: key, args: actionArgs(task[key], key, where(task, key, pos)), actionPosition: positionOfKey(task, key) ?? pos };
   return { ...found, args: mergeLegacyArgs(task, found.args, pos) };
 }
 

@@ -99,6 +99,6 @@ function findTaskFile(name: string, task: Task, ctx: LoadContext): string {
   if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name));
   candidates.push(join(ctx.playbookDir, name));
   const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new ParseError(`could not find or access '${name}' (looked in ${candidates.map((c) => dirname(c)).join(', ')})`, task.actionPosition);
+  if (!found) throw new ParseError(`could not find or access '${name}' (looked in ${[...new Set(candidates.map((c) => dirname(c)))].join(', ')})`, task.actionPosition);
   return resolve(found);
 }
