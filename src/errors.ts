@@ -20,8 +20,9 @@ export function formatPosition(pos: SourcePosition | undefined): string {
   return `${pos.file}:${pos.line}:${pos.column}`;
 }
 
-/** Bad YAML, INI or playbook structure: always names file:line:col. */
+/** Bad YAML, INI or playbook structure: always names file:line:col. Exit code 4, as ansible-playbook's parser errors. */
 export class ParseError extends PlaytreeError {
+  override readonly exitCode = 4;
   constructor(
     readonly reason: string,
     readonly position?: SourcePosition,

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OptionsError, PlaytreeError } from '../errors.js';
+import { USAGE, parseCliOptions, type CliOptions } from './options.js';
+
+/** The version from package.json, read without loading anything else (keeps `--version` fast). */
+function version(): string {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  return (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * playtree's entry point: returns the exit code (ansible-playbook's: 0 ok, 1 error, 2 a host failed,
+ * 4 a host unreachable or a parse error, 5 bad options, 99 interrupted, 250 unexpected).
+ */
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions | undefined;
+  try {
+    options = parseCliOptions(argv);
+    if (options.command === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (options.command === 'version') {
+      process.stdout.write(`playtree ${version()}\n  node ${process.version}\n`);
+      return 0;
+    }
+    // The rest loads the whole runner; imported here so that --version and --help stay quick.
+    const { runCommand } = await import('./runCommand.js');
+    return await runCommand(options);
+  } catch (error) {
+    return reportError(error, options?.verbosity ?? 0);
+  }
+}
+
+function reportError(error: unknown, verbosity: number): number {
+  if (error instanceof PlaytreeError) {
+    process.stderr.write(`ERROR! ${error.message}\n`);
+    if (error instanceof OptionsError) process.stderr.write('(run playtree --help for the options)\n');
+    if (verbosity >= 4 && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`ERROR! Unexpected Exception, this is probably a bug: ${message}\n`);
+  if (verbosity >= 4 && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write('to see the full traceback, use -vvvv\n');
+  return 250;
+}

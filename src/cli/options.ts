@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util';
+import { OptionsError } from '../errors.js';
+
+/** The command line of `playtree [options] playbook.yml...` and `playtree inventory ...`. */
+export interface CliOptions {
+  command: 'playbook' | 'inventory' | 'version' | 'help';
+  playbooks: string[];
+  inventory: string[];
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  extraVars: string[];
+  check: boolean;
+  diff: boolean;
+  forks?: number;
+  connection?: string;
+  verbosity: number;
+  listHosts: boolean;
+  listTasks: boolean;
+  listTags: boolean;
+  syntaxCheck: boolean;
+  startAtTask?: string;
+  json: boolean;
+  /** inventory subcommand */
+  list: boolean;
+  host?: string;
+  graph: boolean;
+  graphGroup?: string;
+  vars: boolean;
+}
+
+export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l SUBSET] [-e EXTRA_VARS]
+                [-t TAGS] [--skip-tags SKIP_TAGS] [-C] [-D] [-f FORKS] [-c CONNECTION]
+                [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]
+                [--start-at-task TASK] [--json] playbook [playbook ...]
+       playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
+
+Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
+
+options:
+  -h, --help              show this help message and exit
+  --version               show program's version number and exit
+  -i, --inventory PATH    inventory file, folder or comma-separated host list (may repeat)
+  -l, --limit SUBSET      further limit selected hosts to an additional pattern
+  -e, --extra-vars VARS   set variables as key=value, YAML/JSON, or @file (may repeat)
+  -t, --tags TAGS         only run plays and tasks tagged with these values
+  --skip-tags TAGS        only run plays and tasks whose tags do not match these values
+  -C, --check             don't make any changes; predict what would change
+  -D, --diff              show the differences in files changed
+  -f, --forks FORKS       number of hosts to run at once (default 5)
+  -c, --connection NAME   connection type to use for every host (local, chroot, nspawn, a plugin)
+  -v, --verbose           more output: -v results, -vv task paths, -vvv commands sent, -vvvv stack traces
+  --list-hosts            outputs a list of matching hosts; does not run anything
+  --list-tasks            list all tasks that would be executed
+  --list-tags             list all available tags
+  --syntax-check          perform a syntax check on the playbook, but do not execute it
+  --start-at-task TASK    start the playbook at the task matching this name
+  --json                  print one JSON document of every result and the recap instead of text
+`;
+
+/** Parse argv; unknown options and bad values are OptionsError (exit 5). */
+export function parseCliOptions(argv: string[]): CliOptions {
+  const isInventory = argv[0] === 'inventory';
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: isInventory ? argv.slice(1) : argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        inventory: { type: 'string', short: 'i', multiple: true },
+        'inventory-file': { type: 'string', multiple: true },
+        limit: { type: 'string', short: 'l' },
+        tags: { type: 'string', short: 't', multiple: true },
+        'skip-tags': { type: 'string', multiple: true },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        check: { type: 'boolean', short: 'C' },
+        diff: { type: 'boolean', short: 'D' },
+        forks: { type: 'string', short: 'f' },
+        connection: { type: 'string', short: 'c' },
+        verbose: { type: 'boolean', short: 'v', multiple: true },
+        'list-hosts': { type: 'boolean' },
+        'list-tasks': { type: 'boolean' },
+        'list-tags': { type: 'boolean' },
+        'syntax-check': { type: 'boolean' },
+        'start-at-task': { type: 'string' },
+        json: { type: 'boolean' },
+        list: { type: 'boolean' },
+        host: { type: 'string' },
+        graph: { type: 'boolean' },
+        vars: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new OptionsError(`${(error as Error).message.split('\n')[0]} (see playtree --help)`);
+  }
+  const { values, positionals } = parsed;
+  const splitList = (list: string[] | undefined) => (list ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  let forks: number | undefined;
+  if (values.forks !== undefined) {
+    forks = Number(values.forks);
+    if (!Number.isInteger(forks) || forks < 1) throw new OptionsError(`-f/--forks must be a positive whole number, got '${values.forks}'`);
+  }
+  const command = values.help ? 'help' : values.version ? 'version' : isInventory ? 'inventory' : 'playbook';
+  const options: CliOptions = {
+    command,
+    playbooks: isInventory ? [] : positionals,
+    inventory: [...(values.inventory ?? []), ...(values['inventory-file'] ?? [])],
+    tags: splitList(values.tags),
+    skipTags: splitList(values['skip-tags']),
+    extraVars: values['extra-vars'] ?? [],
+    check: values.check ?? false,
+    diff: values.diff ?? false,
+    verbosity: values.verbose?.length ?? 0,
+    listHosts: values['list-hosts'] ?? false,
+    listTasks: values['list-tasks'] ?? false,
+    listTags: values['list-tags'] ?? false,
+    syntaxCheck: values['syntax-check'] ?? false,
+    json: values.json ?? false,
+    list: values.list ?? false,
+    graph: values.graph ?? false,
+    vars: values.vars ?? false,
+    ...(values.limit !== undefined ? { limit: values.limit } : {}),
+    ...(forks !== undefined ? { forks } : {}),
+    ...(values.connection !== undefined ? { connection: values.connection } : {}),
+    ...(values['start-at-task'] !== undefined ? { startAtTask: values['start-at-task'] } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  };
+  if (isInventory && options.graph && positionals[0]) options.graphGroup = positionals[0];
+  if (command === 'playbook' && options.playbooks.length === 0) throw new OptionsError('the following arguments are required: playbook (see playtree --help)');
+  if (command === 'inventory' && [options.list, options.host !== undefined, options.graph].filter(Boolean).length !== 1) {
+    throw new OptionsError('playtree inventory needs exactly one of --list, --host HOST or --graph');
+  }
+  return options;
+}

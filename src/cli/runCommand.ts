@@ -1,0 +1,94 @@
+import { dirname, resolve } from 'node:path';
+import { inventoryGraph, inventoryHostJson, inventoryListJson, loadInventory, matchHostsWithWarnings, toAnsibleJson, type Inventory } from '../inventory/index.js';
+import { loadPlaybook } from '../playbook/index.js';
+import type { Playbook } from '../playbook/types.js';
+import type { RunOptions } from '../engine/context.js';
+import { playbookLoadOptions } from '../engine/loadOptions.js';
+import { runPlaybook } from '../engine/runPlaybook.js';
+import { OptionsError } from '../errors.js';
+import { chooseRenderer } from '../output/chooseRenderer.js';
+import { loadAnsibleConfig, type AnsibleConfig } from './config.js';
+import { parseExtraVars } from './extraVars.js';
+import { listPlaybook } from './listings.js';
+import type { CliOptions } from './options.js';
+import { loadConnectionPlugins } from '../../connections/plugins.js';
+
+const DEFAULT_INVENTORY = '/etc/ansible/hosts';
+
+/** Everything after option parsing: the inventory subcommand, listings, syntax check, or a run. */
+export async function runCommand(cli: CliOptions): Promise<number> {
+  const config = loadAnsibleConfig();
+  const sources = cli.inventory.length ? cli.inventory : config.inventory.length ? config.inventory : [DEFAULT_INVENTORY];
+  const inventory = await loadInventory(sources);
+  const out = (text: string) => process.stdout.write(text);
+  const warn = (text: string) => process.stderr.write(`[WARNING]: ${text}\n`);
+  inventory.warnings.forEach(warn);
+
+  if (cli.command === 'inventory') return inventoryCommand(cli, inventory, out);
+
+  const runOptions = runOptionsFrom(cli, config);
+  const playbooks: Playbook[] = [];
+  for (const file of cli.playbooks) playbooks.push(await loadPlaybook(resolve(file), playbookLoadOptions(runOptions)));
+  await loadConnectionPlugins(pluginFolders(inventory, playbooks, config));
+
+  if (cli.syntaxCheck || cli.listHosts || cli.listTasks || cli.listTags) {
+    for (const playbook of playbooks) {
+      out(`\nplaybook: ${cli.playbooks[playbooks.indexOf(playbook)]}\n`);
+      if (cli.listHosts || cli.listTasks || cli.listTags) {
+        out(listPlaybook(playbook, inventory, runOptions, { hosts: cli.listHosts, tasks: cli.listTasks, tags: cli.listTags }));
+      }
+    }
+    return 0;
+  }
+
+  let code = 0;
+  for (const playbook of playbooks) {
+    for (const play of playbook.plays) {
+      const pattern = Array.isArray(play.hosts) ? play.hosts.join(',') : play.hosts;
+      if (!/\{\{/.test(pattern)) matchHostsWithWarnings(inventory, pattern, runOptions.limit).warnings.forEach(warn);
+    }
+    const renderer = chooseRenderer(cli);
+    const summary = await runPlaybook(playbook, inventory, runOptions, renderer.events);
+    await renderer.finish();
+    const result = summary.anyUnreachable ? 4 : summary.anyFailed ? 2 : 0;
+    if (result !== 0) code = code || result;
+  }
+  return code;
+}
+
+function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void): number {
+  if (cli.list) out(`${toAnsibleJson(inventoryListJson(inventory))}\n`);
+  else if (cli.host !== undefined) {
+    if (!inventory.hosts.has(cli.host)) throw new OptionsError(`You must pass a single valid host to --host parameter; '${cli.host}' is not in the inventory`);
+    out(`${toAnsibleJson(inventoryHostJson(inventory, cli.host))}\n`);
+  } else out(`${inventoryGraph(inventory, cli.graphGroup ?? 'all')}\n`);
+  return 0;
+}
+
+function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
+  return {
+    check: cli.check,
+    diff: cli.diff,
+    forks: cli.forks ?? config.forks ?? 5,
+    verbosity: cli.verbosity,
+    extraVars: parseExtraVars(cli.extraVars),
+    tags: cli.tags,
+    skipTags: cli.skipTags,
+    config: config.sections,
+    rolesPath: config.rolesPath,
+    ...(cli.limit !== undefined ? { limit: cli.limit } : {}),
+    ...(cli.connection !== undefined ? { connection: cli.connection } : {}),
+    ...(cli.startAtTask !== undefined ? { startAtTask: cli.startAtTask } : {}),
+    ...(config.executable !== undefined ? { executable: config.executable } : {}),
+  };
+}
+
+/** Where `connection_plugins/` folders may be: beside the inventory, the playbooks and ansible.cfg. */
+function pluginFolders(inventory: Inventory, playbooks: Playbook[], config: AnsibleConfig): string[] {
+  const folders = [
+    ...inventory.varsDirs,
+    ...playbooks.map((playbook) => playbook.dir),
+    ...(config.file ? [dirname(resolve(config.file))] : []),
+  ];
+  return [...new Set(folders)].map((folder) => resolve(folder, 'connection_plugins'));
+}

@@ -1,0 +1,60 @@
+import { userInfo } from 'node:os';
+import { connectionFactory } from '../../connections/registry.js';
+import type { Connection } from '../../connections/connection.js';
+import type { Templar } from '../template/index.js';
+import type { PlayContext } from './context.js';
+import type { HostState } from './hostState.js';
+import type { Scope } from './scope.js';
+
+/** The connection name for a host: `-c` first, then the task/play keyword, then `ansible_connection`. */
+export function connectionName(ctx: PlayContext, scope: Scope, templar: Templar): string {
+  const fromVars = templar.render(templar.evaluate('ansible_connection | default(None)') ?? undefined);
+  const name = ctx.run.options.connection ?? scope.connection ?? (typeof fromVars === 'string' ? fromVars : undefined);
+  if (name) return name;
+  // Ansible's implicit localhost (and any host named localhost) uses the local connection; others would be ssh.
+  return 'local';
+}
+
+/**
+ * The host's open connection, made and opened at its first command. A host keeps one connection per
+ * play; a task that asks for another driver gets a fresh one.
+ */
+export async function hostConnection(
+  ctx: PlayContext,
+  host: HostState,
+  scope: Scope,
+  vars: Record<string, unknown>,
+  templar: Templar,
+): Promise<Connection> {
+  const name = connectionName(ctx, scope, templar);
+  if (host.connection && host.connection.transport === name) return host.connection;
+  if (host.connection) await host.connection.close();
+  host.connection = undefined;
+  const factory = connectionFactory(name, host.name);
+  const connection = factory({
+    host: host.name,
+    vars: connectionVars(vars, host, templar),
+    config: ctx.run.options.config,
+    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+  });
+  host.connection = connection;
+  await connection.open();
+  return connection;
+}
+
+/** The `ansible_*` variables (not facts), templated: a driver reads its options from these. */
+function connectionVars(vars: Record<string, unknown>, host: HostState, templar: Templar): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (!name.startsWith('ansible_') || name === 'ansible_facts' || name.slice(8) in host.facts) continue;
+    out[name] = templar.render(value);
+  }
+  return out;
+}
+
+/** The user commands run as before become: ansible_user, or whoever runs playtree for local. */
+export function connectionUser(transport: string, templar: Templar): string {
+  const user = templar.evaluate('ansible_user | default(None)');
+  if (typeof user === 'string' && user) return user;
+  return transport === 'local' ? userInfo().username : 'root';
+}

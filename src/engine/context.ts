@@ -1,0 +1,51 @@
+import type { Inventory } from '../inventory/index.js';
+import type { Play, Playbook } from '../playbook/types.js';
+import type { EngineEvents } from './events.js';
+import type { HostState } from './hostState.js';
+
+/** What the user asked for on the command line (and ansible.cfg), as the engine needs it. */
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  verbosity: number;
+  extraVars: Record<string, unknown>;
+  tags: string[];
+  skipTags: string[];
+  limit?: string;
+  /** `-c`: overrides every host's ansible_connection. */
+  connection?: string;
+  startAtTask?: string;
+  /** ansible.cfg sections, handed to connection drivers. */
+  config: Record<string, Record<string, string>>;
+  /** ansible.cfg roles_path. */
+  rolesPath: string[];
+  /** ansible.cfg [defaults] executable. */
+  executable?: string;
+}
+
+/** Everything shared by the plays of one run. */
+export interface RunContext {
+  options: RunOptions;
+  inventory: Inventory;
+  playbook: Playbook;
+  events: EngineEvents;
+  hosts: Map<string, HostState>;
+  /** `--start-at-task`: still looking for the task to start at. */
+  startPending: boolean;
+  /** any_errors_fatal fired: no further plays. */
+  aborted: boolean;
+}
+
+/** One play being run. */
+export interface PlayContext {
+  run: RunContext;
+  play: Play;
+  /** Play vars and vars_files, templated lazily like all vars. */
+  playVars: Record<string, unknown>;
+  varsFilesVars: Record<string, unknown>;
+  /** The hosts this play targets, in order. */
+  hosts: string[];
+  /** Handlers of the play and of its roles, in order. */
+  handlers: import('../playbook/types.js').Task[];
+}

@@ -1,0 +1,34 @@
+import type { Connection } from '../../connections/connection.js';
+import { emptyStats, type HostStats } from './events.js';
+
+/** What the engine keeps about one host for the whole run. */
+export interface HostState {
+  name: string;
+  /** Inventory-layer variables (inventory file, group_vars, host_vars), as loaded. */
+  inventoryVars: Record<string, unknown>;
+  /** Gathered facts, without the `ansible_` prefix (as in `ansible_facts`). */
+  facts: Record<string, unknown>;
+  /** `set_fact` and `register` results: they outrank play, role and task vars. */
+  setFacts: Record<string, unknown>;
+  /** The open connection, created at the host's first command that needs the target. */
+  connection?: Connection;
+  /** The host failed (or was unreachable) and takes no further part in the run. */
+  failed: boolean;
+  unreachable: boolean;
+  stats: HostStats;
+  /** Handlers (names and listen topics) notified in the current play. */
+  notified: Set<string>;
+}
+
+export function newHostState(name: string, inventoryVars: Record<string, unknown>): HostState {
+  return {
+    name,
+    inventoryVars,
+    facts: {},
+    setFacts: {},
+    failed: false,
+    unreachable: false,
+    stats: emptyStats(),
+    notified: new Set(),
+  };
+}

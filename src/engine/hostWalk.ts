@@ -1,0 +1,55 @@
+import type { TaskItem, Task } from '../playbook/types.js';
+import { blockScope, type Scope } from './scope.js';
+
+/** One task, ready to run on a host, with what it inherits. */
+export interface Step {
+  task: Task;
+  scope: Scope;
+}
+
+/** What running a step did to the host's path through the play. */
+export interface StepOutcome {
+  /** `failed` ends the host's play unless a rescue catches it; `ended` is meta end_host/end_play. */
+  status: 'ok' | 'failed' | 'unreachable' | 'ended';
+  /** Tasks brought in by include_tasks/include_role, to run next, in order. */
+  includes?: Array<{ items: TaskItem[]; scope: Scope }>;
+}
+
+export type HostWalk = AsyncGenerator<Step, StepOutcome['status'], StepOutcome>;
+
+/**
+ * Walk one host's tasks in order, the way Ansible's play iterator does: a failed task ends the list,
+ * a block's rescue runs after a failure in its block, its always runs in every case. The engine drives
+ * all hosts' walks in lockstep and sends each step's outcome back in.
+ */
+export async function* walkItems(items: readonly TaskItem[], scope: Scope, onRescue: () => void): HostWalk {
+  for (const item of items) {
+    let status: StepOutcome['status'];
+    if (item.kind === 'task') {
+      const outcome: StepOutcome = yield { task: item, scope: item.role && item.role !== scope.role ? { ...scope, role: item.role } : scope };
+      status = outcome.status;
+      for (const include of outcome.includes ?? []) {
+        if (status !== 'ok') break;
+        status = yield* walkItems(include.items, include.scope, onRescue);
+      }
+    } else {
+      status = yield* walkBlock(item, scope, onRescue);
+    }
+    if (status !== 'ok') return status;
+  }
+  return 'ok';
+}
+
+async function* walkBlock(block: Extract<TaskItem, { kind: 'block' }>, scope: Scope, onRescue: () => void): HostWalk {
+  const inner = blockScope(scope, block, block.rescue.length > 0);
+  let status = yield* walkItems(block.block, inner, onRescue);
+  if (status === 'failed' && block.rescue.length > 0) {
+    onRescue();
+    status = yield* walkItems(block.rescue, blockScope(scope, block, false), onRescue);
+  }
+  if (block.always.length > 0 && (status === 'ok' || status === 'failed')) {
+    const always = yield* walkItems(block.always, blockScope(scope, block, false), onRescue);
+    if (status === 'ok') status = always;
+  }
+  return status;
+}

@@ -1,0 +1,81 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ModuleError } from '../errors.js';
+import { loadRole, loadTaskFile } from '../playbook/index.js';
+import type { TaskItem } from '../playbook/types.js';
+import type { TaskInfo } from './events.js';
+import type { StepOutcome } from './hostWalk.js';
+import type { Invocation } from './invokeModule.js';
+import { childScope, type Scope } from './scope.js';
+import { playbookLoadOptions } from './loadOptions.js';
+
+/**
+ * `include_tasks` and `include_role`: load the file or role now (its name may be templated), and hand
+ * its tasks back to the host's walk. A loop on the include includes once per item.
+ */
+export async function runInclude(invocation: Invocation, info: TaskInfo): Promise<StepOutcome> {
+  const { task, templar, vars, ctx, host } = invocation;
+  const loopVar = task.loopControl?.loopVar ?? 'item';
+  const items = task.loop === undefined ? [undefined] : (templar.render(task.loop) as unknown[]);
+  const includes: NonNullable<StepOutcome['includes']> = [];
+  for (const item of items) {
+    if (task.loop !== undefined) vars[loopVar] = item;
+    const args = includeArgs(invocation);
+    const params: Record<string, unknown> = task.loop === undefined ? {} : { [loopVar]: item };
+    const scope = childScope(invocation.scope, { ...task, when: [], tags: [] }, {});
+    if (task.action.endsWith('include_role')) {
+      const name = String(args['name'] ?? '');
+      if (!name) throw new ModuleError("include_role needs 'name'");
+      const role = await loadRole(name, ctx.run.playbook.dir, {
+        ...playbookLoadOptions(ctx.run.options),
+        tasksFrom: args['tasks_from'] as string | undefined,
+      });
+      ctx.handlers.push(...flattenTasks(role.handlers));
+      includes.push({
+        items: role.tasks,
+        scope: {
+          ...scope,
+          role,
+          roleDefaults: [...scope.roleDefaults, role.defaults],
+          roleVars: [...scope.roleVars, role.vars],
+          params: [...scope.params, params],
+        },
+      });
+      ctx.run.events.hostResult(info, { host: host.name, status: 'ok', result: { changed: false, included: role.path } });
+    } else {
+      const file = String(args['file'] ?? args['_raw_params'] ?? '');
+      if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
+      const path = resolveTaskFile(file, invocation);
+      const items = await loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role });
+      includes.push({ items, scope: { ...scope, params: [...scope.params, params] } satisfies Scope });
+      ctx.run.events.hostResult(info, { host: host.name, status: 'ok', result: { changed: false, included: path } });
+    }
+  }
+  if (task.loop !== undefined) delete vars[loopVar];
+  return { status: 'ok', includes };
+}
+
+function includeArgs(invocation: Invocation): Record<string, unknown> {
+  const { task, templar } = invocation;
+  const raw = typeof task.args === 'string' ? { _raw_params: task.args } : task.args;
+  return templar.render(raw) as Record<string, unknown>;
+}
+
+/** An included file is looked up beside the including file, in the role's tasks/, then the playbook folder. */
+function resolveTaskFile(file: string, invocation: Invocation): string {
+  if (isAbsolute(file)) return file;
+  const role = invocation.task.role ?? invocation.scope.role;
+  const candidates = [
+    join(dirname(invocation.task.position.file), file),
+    ...(role ? [join(role.path, 'tasks', file)] : []),
+    join(invocation.ctx.run.playbook.dir, file),
+  ];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new ModuleError(`Could not find or access '${file}'; searched: ${candidates.join(', ')}`);
+  return found;
+}
+
+/** Handlers may be written inside blocks; the engine runs them as a flat list. */
+export function flattenTasks(items: readonly TaskItem[]): import('../playbook/types.js').Task[] {
+  return items.flatMap((item) => (item.kind === 'task' ? [item] : flattenTasks([...item.block, ...item.rescue, ...item.always])));
+}

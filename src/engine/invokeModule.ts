@@ -1,0 +1,120 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { argsFromFreeForm, toBoolean, validateModuleArgs } from '../../modules/args.js';
+import { findModule } from '../../modules/index.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
+import { ModuleError } from '../errors.js';
+import type { Task } from '../playbook/types.js';
+import { isOmit, type Templar } from '../template/index.js';
+import type { PlayContext } from './context.js';
+import { connectionUser, hostConnection } from './connect.js';
+import type { HostState } from './hostState.js';
+import type { Scope } from './scope.js';
+import { ConnectionTarget, type TaskExecution } from './target.js';
+
+/** What one module call needs besides the task. */
+export interface Invocation {
+  ctx: PlayContext;
+  host: HostState;
+  task: Task;
+  scope: Scope;
+  vars: Record<string, unknown>;
+  templar: Templar;
+  check: boolean;
+  diff: boolean;
+}
+
+export function moduleFor(task: Task): ModuleDefinition {
+  const module = findModule(task.action);
+  if (!module) throw new ModuleError(`couldn't resolve module/action '${task.action}'`);
+  return module;
+}
+
+/** The task's arguments: free-form text split, templates rendered, `omit` dropped, checked against the module. */
+export function moduleArguments(module: ModuleDefinition, task: Task, templar: Templar): Record<string, unknown> {
+  let raw: Record<string, unknown> = typeof task.args === 'string' ? argsFromFreeForm(module, task.args, task.actionPosition) : task.args;
+  if (typeof raw['_variable_params'] === 'string') {
+    const { _variable_params: params, ...rest } = raw;
+    const rendered = templar.render(params);
+    if (!rendered || typeof rendered !== 'object' || Array.isArray(rendered)) throw new ModuleError(`the arguments of '${module.name}' did not render to a mapping`);
+    raw = { ...(rendered as Record<string, unknown>), ...rest };
+  }
+  const rendered = templar.render(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rendered)) if (!isOmit(value)) args[key] = value;
+  if (module.anyArgs) return args;
+  return validateModuleArgs(module, args);
+}
+
+/** Run the task's module once (one loop item) on the host. */
+export async function invokeModule(invocation: Invocation, module: ModuleDefinition): Promise<ModuleResult & { roundTrips?: number }> {
+  const { ctx, host, task, templar } = invocation;
+  const args = moduleArguments(module, task, templar);
+  const target = module.local ? unusedTarget(module.name) : await taskTarget(invocation);
+  const moduleContext: ModuleContext = {
+    args,
+    host: host.name,
+    check: invocation.check,
+    diff: invocation.diff,
+    target,
+    controller: {
+      playbookDir: ctx.run.playbook.dir,
+      findFile: (kind, name) => findControllerFile(ctx, task, invocation.scope, kind, name),
+    },
+    render: (text, extra) => templar.renderText(text, extra),
+    evaluate: (expression) => templar.evaluate(expression),
+    log: (verbosity, message) => ctx.run.events.log(verbosity, `<${host.name}> ${message}`),
+  };
+  const result = await module.run(moduleContext);
+  return target instanceof ConnectionTarget ? { ...result, roundTrips: target.roundTrips } : result;
+}
+
+async function taskTarget(invocation: Invocation): Promise<ConnectionTarget> {
+  const { ctx, host, task, scope, vars, templar } = invocation;
+  const connection = await hostConnection(ctx, host, scope, vars, templar);
+  return new ConnectionTarget(connection, taskExecution(invocation, connection.transport));
+}
+
+/** The task's `environment` and `become`, resolved for this host. */
+function taskExecution(invocation: Invocation, transport: string): TaskExecution {
+  const { task, scope, templar, ctx } = invocation;
+  const environment: Record<string, string> = {};
+  for (const layer of [...scope.environment, ...(task.environment ? [task.environment] : [])]) {
+    const rendered = templar.render(layer);
+    if (!rendered || typeof rendered !== 'object') throw new ModuleError('environment must be a mapping of names to values');
+    for (const [name, value] of Object.entries(rendered as Record<string, unknown>)) environment[name] = String(value);
+  }
+  const become = toBoolean(templar.render(task.become ?? scope.become ?? templar.evaluate('ansible_become | default(false)')));
+  const execution: TaskExecution = { environment };
+  const executable = templar.evaluate('ansible_executable | default(None)') ?? ctx.run.options.executable;
+  if (typeof executable === 'string') execution.executable = executable;
+  if (become) {
+    const user = String(templar.render(task.becomeUser ?? scope.becomeUser ?? templar.evaluate("ansible_become_user | default('root')")));
+    if (user !== connectionUser(transport, templar)) execution.becomeUser = user;
+  }
+  return execution;
+}
+
+function unusedTarget(module: string): Target {
+  const refuse = (): never => {
+    throw new ModuleError(`module ${module} runs on the controller and has no target`);
+  };
+  return { exec: refuse, put: refuse, fetch: refuse };
+}
+
+/**
+ * Ansible's search for a controller file (`src:` of copy/template): the role's files/ or templates/,
+ * the role folder, beside the task file, then the playbook folder (each with and without the kind folder).
+ */
+function findControllerFile(ctx: PlayContext, task: Task, scope: Scope, kind: 'files' | 'templates', name: string): string {
+  if (isAbsolute(name)) return name;
+  const folders: string[] = [];
+  const role = task.role ?? scope.role;
+  if (role) folders.push(join(role.path, kind), role.path, join(role.path, 'tasks'));
+  const taskDir = dirname(task.position.file);
+  folders.push(join(taskDir, kind), taskDir, join(ctx.run.playbook.dir, kind), ctx.run.playbook.dir);
+  const candidates = [...new Set(folders)].map((folder) => join(folder, name));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found) return found;
+  throw new ModuleError(`Could not find or access '${name}'; searched: ${candidates.join(', ')}`);
+}

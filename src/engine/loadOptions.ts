@@ -1,0 +1,13 @@
+import { findModule } from '../../modules/index.js';
+import type { RunOptions } from './context.js';
+
+/** Actions the engine itself carries out (not modules). */
+export const ENGINE_ACTIONS = ['include_tasks', 'include_role', 'import_tasks', 'import_role', 'meta'];
+
+/** How the playbook loader tells a module name from a typo, and where it finds roles. */
+export function playbookLoadOptions(options: Pick<RunOptions, 'rolesPath'>) {
+  return {
+    isModule: (name: string) => findModule(name) !== undefined || ENGINE_ACTIONS.includes(name.replace(/^ansible\.(builtin|legacy)\./, '')),
+    rolesPath: options.rolesPath,
+  };
+}

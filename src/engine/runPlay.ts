@@ -1,0 +1,261 @@
+import type { Task, TaskItem } from '../playbook/types.js';
+import type { PlayContext } from './context.js';
+import type { TaskInfo } from './events.js';
+import type { HostState } from './hostState.js';
+import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
+import { flattenTasks } from './includes.js';
+import { runStep, taskInfo } from './runStep.js';
+import { childScope, rootScope, type Scope } from './scope.js';
+import { tagsSelect } from './tags.js';
+import { Templar } from '../template/index.js';
+import { toBoolean } from '../../modules/args.js';
+import { taskVariables } from './variables.js';
+
+/**
+ * Run one play the way Ansible's linear strategy does: every host's walk through the play advances in
+ * lockstep, one task at a time on all hosts that reached it (at most `forks` at once), and the
+ * handlers run where the play's sections end or at `meta: flush_handlers`.
+ */
+export async function runPlay(ctx: PlayContext): Promise<void> {
+  const playScope = childScope(rootScope(), { ...ctx.play, vars: {} });
+  const synthetic = syntheticTasks(ctx);
+  const walks = new Map<string, { walk: HostWalk; step?: Step }>();
+  for (const name of ctx.hosts) {
+    const host = ctx.run.hosts.get(name)!;
+    host.notified.clear();
+    walks.set(name, { walk: playWalk(ctx, playScope, synthetic) });
+  }
+  for (const [name, entry] of walks) await advance(ctx, name, entry, undefined);
+
+  let ended = false;
+  for (;;) {
+    const waiting = [...walks.entries()].filter(([, entry]) => entry.step);
+    if (waiting.length === 0 || ended) break;
+    const task = waiting[0]![1].step!.task;
+    const group = waiting.filter(([, entry]) => entry.step!.task === task);
+    const outcomes = await runTaskOnGroup(ctx, task, group.map(([name, entry]) => [name, entry.step!] as const), synthetic);
+    for (const [name, entry] of group) {
+      const outcome = outcomes.get(name) ?? { status: 'ok' };
+      if (outcome.status === 'ended' && task.action.endsWith('meta')) ended = isEndPlay(task);
+      await advance(ctx, name, entry, outcome);
+    }
+    if (anyErrorsFatal(ctx, task, group.map(([, entry]) => entry), outcomes)) {
+      ctx.run.aborted = true;
+      break;
+    }
+    if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) {
+      ctx.run.events.noMoreHosts();
+      break;
+    }
+  }
+  await Promise.all(ctx.hosts.map((name) => closeConnection(ctx.run.hosts.get(name)!)));
+}
+
+async function closeConnection(host: HostState): Promise<void> {
+  const connection = host.connection;
+  host.connection = undefined;
+  await connection?.close();
+}
+
+/** Move a host's walk to its next step that tags and --start-at-task let run. */
+async function advance(ctx: PlayContext, host: string, entry: { walk: HostWalk; step?: Step }, outcome: StepOutcome | undefined): Promise<void> {
+  let next = await entry.walk.next(outcome as StepOutcome);
+  while (!next.done && !selected(ctx, next.value)) next = await entry.walk.next({ status: 'ok' });
+  entry.step = next.done ? undefined : next.value;
+  void host;
+}
+
+function selected(ctx: PlayContext, step: Step): boolean {
+  const { task, scope } = step;
+  if (task.action === FLUSH || task.action === GATHER) return true;
+  const options = ctx.run.options;
+  if (!tagsSelect([...scope.tags, ...task.tags], options.tags, options.skipTags)) return false;
+  if (ctx.run.startPending) {
+    const info = taskInfo(task);
+    if (info.title !== options.startAtTask && task.name !== options.startAtTask) return false;
+    ctx.run.startPending = false;
+  }
+  return true;
+}
+
+const FLUSH = 'meta:flush_handlers';
+const GATHER = 'setup';
+
+interface SyntheticTasks {
+  gather: Task;
+  flushes: Task[];
+}
+
+function syntheticTasks(ctx: PlayContext): SyntheticTasks {
+  const make = (action: string, name: string, args: Record<string, unknown> = {}): Task => ({
+    kind: 'task', action, name, args, actionPosition: ctx.play.position, position: ctx.play.position,
+    when: [], tags: ['always'], vars: {}, notify: [], listen: [],
+  });
+  return { gather: make(GATHER, 'Gathering Facts'), flushes: [0, 1, 2].map(() => make(FLUSH, 'flush_handlers')) };
+}
+
+/** A host's whole way through the play: facts, pre_tasks, roles, tasks, post_tasks, with handler flushes. */
+async function* playWalk(ctx: PlayContext, scope: Scope, synthetic: SyntheticTasks): HostWalk {
+  const play = ctx.play;
+  const onRescue = () => {};
+  if (gatherFacts(ctx)) {
+    const outcome = yield { task: synthetic.gather, scope };
+    if (outcome.status !== 'ok') return outcome.status;
+  }
+  const sections: Array<Array<() => HostWalk>> = [
+    [() => walkItems(play.preTasks, scope, onRescue)],
+    [
+      ...play.roles.map((reference) => () =>
+        walkItems(reference.role.tasks, childScope(scope, { ...reference, vars: {} }, {
+          role: reference.role,
+          roleDefaults: [reference.role.defaults],
+          roleVars: [reference.role.vars],
+          params: [{ ...reference.vars, ...reference.params }],
+        }), onRescue)),
+      () => walkItems(play.tasks, scope, onRescue),
+    ],
+    [() => walkItems(play.postTasks, scope, onRescue)],
+  ];
+  for (const [index, section] of sections.entries()) {
+    for (const part of section) {
+      const status = yield* part();
+      if (status !== 'ok') return status;
+    }
+    const outcome = yield { task: synthetic.flushes[index]!, scope };
+    if (outcome.status !== 'ok') return outcome.status;
+  }
+  return 'ok';
+}
+
+function gatherFacts(ctx: PlayContext): boolean {
+  const value = ctx.play.gatherFacts;
+  if (typeof value === 'boolean') return value;
+  return toBoolean(new Templar(ctx.run.options.extraVars).render(value)) ?? true;
+}
+
+/** Run one task on the hosts that reached it; returns each host's outcome. */
+async function runTaskOnGroup(
+  ctx: PlayContext,
+  task: Task,
+  group: ReadonlyArray<readonly [string, Step]>,
+  synthetic: SyntheticTasks,
+): Promise<Map<string, StepOutcome>> {
+  const outcomes = new Map<string, StepOutcome>();
+  if (task.action === FLUSH) {
+    await runHandlers(ctx, group.map(([name]) => name));
+    for (const [name] of group) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
+    return outcomes;
+  }
+  if (task.action === 'meta' || task.action.endsWith('.meta')) return runMeta(ctx, task, group);
+  const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(task);
+  const hosts = group[0]![1].scope.runOnce !== undefined || task.runOnce !== undefined ? runOnceHosts(ctx, task, group) : group;
+  ctx.run.events.taskStart(info, hosts.map(([name]) => name));
+  await eachLimited(hosts, ctx.run.options.forks, async ([name, step]) => {
+    outcomes.set(name, await runStep(ctx, ctx.run.hosts.get(name)!, step, info));
+  });
+  if (hosts.length < group.length) shareRunOnceResult(ctx, task, hosts[0]![0], group, outcomes);
+  return outcomes;
+}
+
+function runOnceHosts(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>) {
+  const [first, step] = group[0]!;
+  const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(first)!, step.scope, task));
+  const runOnce = toBoolean(templar.render(task.runOnce ?? step.scope.runOnce)) ?? false;
+  return runOnce ? group.slice(0, 1) : group;
+}
+
+/** run_once: the other hosts get the first host's registered result and outcome, as in Ansible. */
+function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: ReadonlyArray<readonly [string, Step]>, outcomes: Map<string, StepOutcome>) {
+  const source = ctx.run.hosts.get(first)!;
+  for (const [name] of group.slice(1)) {
+    if (task.register) ctx.run.hosts.get(name)!.setFacts[task.register] = source.setFacts[task.register];
+    outcomes.set(name, { status: outcomes.get(first)?.status === 'failed' ? 'ok' : outcomes.get(first)?.status ?? 'ok' });
+  }
+}
+
+function isEndPlay(task: Task): boolean {
+  const args = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
+  return args === 'end_play';
+}
+
+/** `meta:` actions: flush_handlers, end_play, end_host, noop and the ones that mean nothing here. */
+async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): Promise<Map<string, StepOutcome>> {
+  const action = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
+  const outcomes = new Map<string, StepOutcome>();
+  const hosts = group.map(([name]) => name);
+  switch (action) {
+    case 'flush_handlers':
+      await runHandlers(ctx, hosts);
+      for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
+      break;
+    case 'end_play':
+    case 'end_host':
+    case 'end_batch':
+      for (const [name, step] of group) {
+        const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(name)!, step.scope, task));
+        const applies = [...step.scope.when, ...task.when].every((c) => (typeof c === 'boolean' ? c : templar.isTrue(c)));
+        outcomes.set(name, { status: applies ? 'ended' : 'ok' });
+      }
+      break;
+    case 'clear_host_errors':
+      for (const host of ctx.run.hosts.values()) host.failed = host.unreachable;
+      for (const name of hosts) outcomes.set(name, { status: 'ok' });
+      break;
+    case 'noop':
+    case 'refresh_inventory':
+    case 'reset_connection':
+    case 'clear_facts':
+      if (action === 'clear_facts') for (const name of hosts) ctx.run.hosts.get(name)!.facts = {};
+      for (const name of hosts) outcomes.set(name, { status: 'ok' });
+      break;
+    default:
+      for (const name of hosts) outcomes.set(name, { status: 'ok' });
+      ctx.run.events.warning(`meta: '${action}' is not supported by playtree; ignored`);
+  }
+  return outcomes;
+}
+
+/** Run the notified handlers, in the order they are written, on the hosts that notified them. */
+export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): Promise<void> {
+  for (const handler of ctx.handlers) {
+    const names = [handler.name ?? '', ...handler.listen].filter(Boolean);
+    const notified = hosts.filter((name) => {
+      const host = ctx.run.hosts.get(name)!;
+      return !host.failed && names.some((n) => host.notified.has(n) || (handler.role && host.notified.has(`${handler.role.name} : ${n}`)));
+    });
+    if (notified.length === 0) continue;
+    const info: TaskInfo = { ...taskInfo(handler, true) };
+    ctx.run.events.taskStart(info, notified);
+    const scope = handlerScope(ctx, handler);
+    await eachLimited(notified, ctx.run.options.forks, async (name) => {
+      const host = ctx.run.hosts.get(name)!;
+      for (const n of names) host.notified.delete(n);
+      await runStep(ctx, host, { task: handler, scope }, info);
+    });
+  }
+}
+
+function handlerScope(ctx: PlayContext, handler: Task): Scope {
+  const scope = childScope(rootScope(), { ...ctx.play, vars: {} });
+  if (!handler.role) return scope;
+  return { ...scope, role: handler.role, roleDefaults: [handler.role.defaults], roleVars: [handler.role.vars] };
+}
+
+function anyErrorsFatal(ctx: PlayContext, task: Task, entries: Array<{ step?: Step }>, outcomes: Map<string, StepOutcome>): boolean {
+  const failed = [...outcomes.values()].some((o) => o.status === 'failed' || o.status === 'unreachable');
+  if (!failed) return false;
+  return Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || entries.some((e) => e.step?.scope.anyErrorsFatal);
+}
+
+/** Run `work` over `items` with at most `limit` at once, keeping start order. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(runners);
+}
+
+export function playHandlers(handlers: readonly TaskItem[], roleHandlers: readonly TaskItem[]): Task[] {
+  return flattenTasks([...roleHandlers, ...handlers]);
+}

@@ -1,0 +1,109 @@
+import { isAbsolute, join } from 'node:path';
+import { hostVariables, matchHosts, type Inventory } from '../inventory/index.js';
+import { loadVarsFile } from '../playbook/index.js';
+import type { Play, Playbook } from '../playbook/types.js';
+import { Templar } from '../template/index.js';
+import { PlaytreeError } from '../errors.js';
+import type { PlayContext, RunContext, RunOptions } from './context.js';
+import type { EngineEvents } from './events.js';
+import { newHostState, type HostState } from './hostState.js';
+import { playHandlers, runPlay } from './runPlay.js';
+
+/** How a run ended, for the exit code (ansible-playbook: 0, 2 failed, 4 unreachable). */
+export interface RunSummary {
+  stats: Map<string, HostState['stats']>;
+  anyFailed: boolean;
+  anyUnreachable: boolean;
+}
+
+/** Run every play of the playbook against the inventory; events go to the renderers. */
+export async function runPlaybook(playbook: Playbook, inventory: Inventory, options: RunOptions, events: EngineEvents): Promise<RunSummary> {
+  const run: RunContext = {
+    options,
+    inventory,
+    playbook,
+    events,
+    hosts: new Map(),
+    startPending: Boolean(options.startAtTask),
+    aborted: false,
+  };
+  for (const name of inventory.hosts.keys()) await ensureHost(run, name);
+  const played = new Set<string>();
+  try {
+    for (const play of playbook.plays) {
+      if (run.aborted) break;
+      const ctx = await playContext(run, play);
+      ctx.hosts.forEach((name) => played.add(name));
+      events.playStart({ name: playTitle(play), hosts: ctx.hosts, pattern: hostPattern(play) });
+      if (ctx.hosts.length === 0) {
+        events.noHostsMatched();
+        continue;
+      }
+      await runPlay(ctx);
+    }
+  } finally {
+    await Promise.all([...run.hosts.values()].map((host) => host.connection?.close()));
+  }
+  const stats = new Map<string, HostState['stats']>();
+  for (const name of played) stats.set(name, run.hosts.get(name)!.stats);
+  events.recap(stats);
+  const states = [...played].map((name) => run.hosts.get(name)!);
+  return {
+    stats,
+    anyFailed: states.some((host) => host.stats.failed > 0 || (host.failed && !host.unreachable)),
+    anyUnreachable: states.some((host) => host.unreachable),
+  };
+}
+
+async function ensureHost(run: RunContext, name: string): Promise<HostState> {
+  let host = run.hosts.get(name);
+  if (!host) {
+    host = newHostState(name, await hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }));
+    run.hosts.set(name, host);
+  }
+  return host;
+}
+
+function hostPattern(play: Play): string {
+  return Array.isArray(play.hosts) ? play.hosts.join(',') : String(play.hosts);
+}
+
+function playTitle(play: Play): string {
+  return play.name ?? hostPattern(play);
+}
+
+async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
+  const templar = new Templar({ ...run.options.extraVars });
+  const pattern = String(templar.render(hostPattern(play)));
+  const matched = matchHosts(run.inventory, pattern, run.options.limit);
+  for (const name of matched) await ensureHost(run, name);
+  const hosts = matched.filter((name) => !run.hosts.get(name)!.failed);
+  const varsFilesVars: Record<string, unknown> = {};
+  const fileTemplar = new Templar({ ...play.vars, ...run.options.extraVars, playbook_dir: run.playbook.dir });
+  for (const entry of play.varsFiles) {
+    const candidates = (Array.isArray(entry) ? entry : [entry]).map((name) => {
+      const rendered = String(fileTemplar.render(name));
+      return isAbsolute(rendered) ? rendered : join(run.playbook.dir, rendered);
+    });
+    let loaded: Record<string, unknown> | undefined;
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        loaded = await loadVarsFile(candidate);
+        break;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (!loaded) throw lastError instanceof PlaytreeError ? lastError : new PlaytreeError(`vars file ${candidates.join(' or ')} was not found`);
+    Object.assign(varsFilesVars, loaded);
+  }
+  return {
+    run,
+    play,
+    playVars: play.vars,
+    varsFilesVars,
+    hosts,
+    handlers: playHandlers(play.handlers, play.roles.flatMap((reference) => reference.role.handlers)),
+  };
+}

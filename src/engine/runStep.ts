@@ -1,0 +1,241 @@
+import { toBoolean } from '../../modules/args.js';
+import type { ModuleResult } from '../../modules/module.js';
+import { ConnectionError, PlaytreeError, TemplateError } from '../errors.js';
+import { formatPosition } from '../errors.js';
+import type { Task } from '../playbook/types.js';
+import { Templar } from '../template/index.js';
+import type { PlayContext } from './context.js';
+import type { TaskInfo, TaskResult } from './events.js';
+import type { HostState } from './hostState.js';
+import type { Step, StepOutcome } from './hostWalk.js';
+import { runInclude } from './includes.js';
+import { invokeModule, moduleFor, type Invocation } from './invokeModule.js';
+import { taskVariables } from './variables.js';
+
+const INCLUDE_ACTIONS = new Set(['include_tasks', 'include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role']);
+
+/** The banner title Ansible prints: `role : name`, or the action when the task has no name. */
+export function taskInfo(task: Task, isHandler = false): TaskInfo {
+  const name = task.name ?? task.action.replace(/^ansible\.(builtin|legacy)\./, '');
+  return { title: task.role ? `${task.role.name} : ${name}` : name, action: task.action, position: task.position, isHandler };
+}
+
+/**
+ * Run one step on one host: conditions, loop, the module, changed_when/failed_when, register, notify,
+ * stats, and the events the renderers show. Returns how the host's walk goes on.
+ */
+export async function runStep(ctx: PlayContext, host: HostState, step: Step, info: TaskInfo): Promise<StepOutcome> {
+  const { task, scope } = step;
+  const events = ctx.run.events;
+  events.hostTaskStart(host.name, info);
+  const vars = taskVariables(ctx, host, scope, task);
+  const templar = new Templar(vars);
+  const report = (result: ModuleResult, extra: Partial<TaskResult> = {}) =>
+    events.hostResult(info, { host: host.name, status: statusOf(result), result, ...extra });
+
+  try {
+    const check = boolKeyword(templar, task.checkMode ?? scope.checkMode, ctx.run.options.check);
+    const diff = boolKeyword(templar, task.diff ?? scope.diff, ctx.run.options.diff);
+    vars['ansible_check_mode'] = check;
+    vars['ansible_diff_mode'] = diff;
+    const invocation: Invocation = { ctx, host, task, scope, vars, templar, check, diff };
+    const conditions = [...scope.when, ...task.when];
+
+    if (INCLUDE_ACTIONS.has(task.action)) {
+      if (!conditionsHold(templar, conditions)) {
+        host.stats.skipped++;
+        report({ changed: false, skipped: true, skip_reason: 'Conditional result was False' });
+        return { status: 'ok' };
+      }
+      return await runInclude(invocation, info);
+    }
+
+    const loopItems = task.loop === undefined ? undefined : resolveLoop(task, templar);
+    let result: ModuleResult;
+    if (loopItems === undefined) {
+      result = conditionsHold(templar, conditions)
+        ? await runOnce(invocation)
+        : { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
+    } else {
+      result = await runLoop(invocation, loopItems, conditions, (itemResult, label) =>
+        events.hostResult(info, { host: host.name, status: statusOf(itemResult), result: itemResult, item: label, isItem: true }),
+      );
+    }
+    return finish(invocation, info, result);
+  } catch (error) {
+    if (error instanceof ConnectionError) {
+      host.stats.unreachable++;
+      host.unreachable = true;
+      host.failed = true;
+      events.hostResult(info, { host: host.name, status: 'unreachable', result: { changed: false, unreachable: true, msg: error.message } });
+      return { status: 'unreachable' };
+    }
+    const message = failureMessage(error, task);
+    const failed: ModuleResult = { changed: false, failed: true, msg: message };
+    return finish({ ctx, host, task, scope, vars, templar, check: false, diff: false }, info, failed);
+  }
+}
+
+/** One run of the module for the task (no loop), with changed_when/failed_when applied. */
+async function runOnce(invocation: Invocation): Promise<ModuleResult> {
+  let result: ModuleResult;
+  try {
+    result = await invokeModule(invocation, moduleFor(invocation.task));
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error;
+    result = { changed: false, failed: true, msg: failureMessage(error, invocation.task) };
+  }
+  return applyResultConditions(invocation, result);
+}
+
+async function runLoop(
+  invocation: Invocation,
+  items: unknown[],
+  conditions: Array<string | boolean>,
+  onItem: (result: ModuleResult, label: unknown) => void,
+): Promise<ModuleResult> {
+  const { task, vars, templar } = invocation;
+  const loopVar = task.loopControl?.loopVar ?? 'item';
+  const results: ModuleResult[] = [];
+  for (const [index, item] of items.entries()) {
+    vars[loopVar] = item;
+    if (task.loopControl?.indexVar) vars[task.loopControl.indexVar] = index;
+    vars['ansible_loop_var'] = loopVar;
+    const label = task.loopControl?.label === undefined ? item : templar.render(task.loopControl.label);
+    let result: ModuleResult;
+    if (!conditionsHold(templar, conditions)) {
+      result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
+    } else {
+      result = await runOnce(invocation);
+    }
+    result = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
+    results.push(result);
+    onItem(result, label);
+  }
+  delete vars[loopVar];
+  const failed = results.some((r) => r.failed);
+  const summary: ModuleResult = {
+    changed: results.some((r) => r.changed),
+    msg: failed ? 'One or more items failed' : 'All items completed',
+    results,
+    skipped: results.length > 0 && results.every((r) => r.skipped),
+  };
+  if (failed) summary.failed = true;
+  if (results.length === 0) summary.skipped_reason = 'No items in the list';
+  if (results.length === 0) summary.skipped = true;
+  return summary;
+}
+
+function applyResultConditions(invocation: Invocation, result: ModuleResult): ModuleResult {
+  const { task, vars, templar } = invocation;
+  if (!task.changedWhen && !task.failedWhen) return result;
+  if (task.register) vars[task.register] = result;
+  const out = { ...result };
+  if (task.changedWhen) out.changed = conditionsHold(templar, task.changedWhen);
+  if (task.failedWhen) {
+    out.failed_when_result = conditionsHold(templar, task.failedWhen);
+    out.failed = out.failed_when_result as boolean;
+  }
+  return out;
+}
+
+/** Register, notify, stats and the final event for the task on this host. */
+function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): StepOutcome {
+  const { ctx, host, task, scope, templar } = invocation;
+  const events = ctx.run.events;
+  const { roundTrips, ...registered } = result as ModuleResult & { roundTrips?: number };
+  if (typeof roundTrips === 'number') events.log(3, `<${host.name}> ${info.title}: ${roundTrips} command(s)/transfer(s)`);
+  if (task.register) host.setFacts[task.register] = registered;
+  if (registered.ansible_facts && !registered.failed) {
+    const target = isSetFact(task.action) ? host.setFacts : host.facts;
+    Object.assign(target, registered.ansible_facts);
+    if (!isSetFact(task.action)) for (const [name, value] of Object.entries(registered.ansible_facts)) host.facts[name.replace(/^ansible_/, '')] = value;
+  }
+  const status = statusOf(registered);
+  const base = { host: host.name, status, result: registered };
+  if (status === 'failed') {
+    let ignore = false;
+    try {
+      ignore = boolKeyword(templar, task.ignoreErrors ?? scope.ignoreErrors, false);
+    } catch {
+      // An ignore_errors that cannot be evaluated does not ignore.
+    }
+    if (ignore) {
+      host.stats.ok++;
+      host.stats.ignored++;
+      if (registered.changed) host.stats.changed++;
+      events.hostResult(info, { ...base, ignored: true });
+      return { status: 'ok' };
+    }
+    if (scope.rescuable) {
+      host.stats.rescued++;
+      host.setFacts['ansible_failed_result'] = registered;
+      host.setFacts['ansible_failed_task'] = { name: task.name ?? task.action, action: task.action };
+    } else {
+      host.stats.failed++;
+      host.failed = true;
+    }
+    events.hostResult(info, base);
+    return { status: 'failed' };
+  }
+  if (status === 'skipped') host.stats.skipped++;
+  else {
+    host.stats.ok++;
+    if (status === 'changed') {
+      host.stats.changed++;
+      for (const name of task.notify) host.notified.add(String(templar.render(name)));
+    }
+  }
+  events.hostResult(info, { ...base, verbosity: typeof registered['_verbosity'] === 'number' ? registered['_verbosity'] : undefined });
+  return { status: 'ok' };
+}
+
+function isSetFact(action: string): boolean {
+  return action === 'set_fact' || action.endsWith('.set_fact');
+}
+
+export function statusOf(result: ModuleResult): TaskResult['status'] {
+  if (result.failed) return 'failed';
+  if (result.skipped) return 'skipped';
+  return result.changed ? 'changed' : 'ok';
+}
+
+/** `when:` conditions, ANDed, with Ansible's truthiness. */
+export function conditionsHold(templar: Templar, conditions: ReadonlyArray<string | boolean>): boolean {
+  return conditions.every((condition) => (typeof condition === 'boolean' ? condition : templar.isTrue(condition)));
+}
+
+function describe(conditions: ReadonlyArray<string | boolean>): string {
+  return conditions.map(String).join(' and ');
+}
+
+function boolKeyword(templar: Templar, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  return toBoolean(templar.render(value)) ?? fallback;
+}
+
+/** The loop's items: `loop:` must give a list; `with_items` flattens one level as Ansible's items lookup. */
+function resolveLoop(task: Task, templar: Templar): unknown[] {
+  const value = typeof task.loop === 'string' ? templar.render(task.loop) : templar.render(task.loop);
+  if (task.loopWith === 'dict') {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new TemplateError('with_dict expects a dict');
+    return Object.entries(value as Record<string, unknown>).map(([key, v]) => ({ key, value: v }));
+  }
+  if (!Array.isArray(value)) {
+    if (task.loopWith) return value === undefined || value === null ? [] : [value];
+    throw new TemplateError(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(value)}`);
+  }
+  if (task.loopWith === 'items') return value.flatMap((item) => (Array.isArray(item) ? item : [item]));
+  return value;
+}
+
+/** A task failure message that names the task and where it is written, as Ansible's does. */
+export function failureMessage(error: unknown, task: Task): string {
+  const where = `The error appears to be in '${formatPosition(task.position)}'`;
+  if (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message)) {
+    return `The task includes an option with an undefined variable. The error was: ${error.message}. ${where} (task '${task.name ?? task.action}')`;
+  }
+  if (error instanceof PlaytreeError) return `${error.message} (task '${task.name ?? task.action}' at ${formatPosition(task.position)})`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `Unexpected failure in '${task.action}' at ${formatPosition(task.position)}: ${message}`;
+}

@@ -1,0 +1,59 @@
+import type { Block, CommonKeywords, Role } from '../playbook/types.js';
+
+/**
+ * What a task inherits from the play, the blocks, roles and includes around it: the variable layers
+ * by precedence and the keywords that flow down (when, tags, become, environment, ...).
+ */
+export interface Scope {
+  /** Role defaults of the enclosing roles, outermost first (lowest precedence of all). */
+  roleDefaults: Record<string, unknown>[];
+  /** Role vars of the enclosing roles. */
+  roleVars: Record<string, unknown>[];
+  /** Block vars, outermost first. */
+  blockVars: Record<string, unknown>[];
+  /** Role params and include params (high precedence). */
+  params: Record<string, unknown>[];
+  /** Conditions inherited from blocks and static imports, ANDed with the task's own. */
+  when: Array<string | boolean>;
+  tags: string[];
+  environment: Array<Record<string, unknown> | string>;
+  become?: boolean | string;
+  becomeUser?: string;
+  ignoreErrors?: boolean | string;
+  checkMode?: boolean | string;
+  diff?: boolean | string;
+  runOnce?: boolean | string;
+  anyErrorsFatal?: boolean;
+  connection?: string;
+  role?: Role;
+  /** Inside a block that has a rescue section: a failure is rescued, not final. */
+  rescuable: boolean;
+}
+
+export function rootScope(): Scope {
+  return { roleDefaults: [], roleVars: [], blockVars: [], params: [], when: [], tags: [], environment: [], rescuable: false };
+}
+
+/** The scope for the children of a block/play/role reference: its keywords are added to the parent's. */
+export function childScope(parent: Scope, keywords: CommonKeywords, extra: Partial<Scope> = {}): Scope {
+  return {
+    ...parent,
+    blockVars: Object.keys(keywords.vars).length ? [...parent.blockVars, keywords.vars] : parent.blockVars,
+    when: keywords.when.length ? [...parent.when, ...keywords.when] : parent.when,
+    tags: keywords.tags.length ? [...new Set([...parent.tags, ...keywords.tags])] : parent.tags,
+    environment: keywords.environment ? [...parent.environment, keywords.environment] : parent.environment,
+    become: keywords.become ?? parent.become,
+    becomeUser: keywords.becomeUser ?? parent.becomeUser,
+    ignoreErrors: keywords.ignoreErrors ?? parent.ignoreErrors,
+    checkMode: keywords.checkMode ?? parent.checkMode,
+    diff: keywords.diff ?? parent.diff,
+    runOnce: keywords.runOnce ?? parent.runOnce,
+    anyErrorsFatal: keywords.anyErrorsFatal ?? parent.anyErrorsFatal,
+    connection: keywords.connection ?? parent.connection,
+    ...extra,
+  };
+}
+
+export function blockScope(parent: Scope, block: Block, rescuable: boolean): Scope {
+  return childScope(parent, block, { rescuable: parent.rescuable || rescuable, role: block.role ?? parent.role });
+}

@@ -1,0 +1,81 @@
+import { groupNamesOf, groupsMap } from '../inventory/index.js';
+import type { Task } from '../playbook/types.js';
+import type { PlayContext } from './context.js';
+import type { HostState } from './hostState.js';
+import type { Scope } from './scope.js';
+
+/**
+ * The variables a task sees on a host, merged by Ansible's precedence (lowest first):
+ * role defaults < inventory (file, group_vars, host_vars) < facts < play vars < vars_files < role vars
+ * < block vars < task vars < set_fact/register < role and include params < extra vars; then magic vars.
+ * Values stay raw (templates are resolved lazily by the templar when used).
+ */
+export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, task?: Task): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const layer of scope.roleDefaults) Object.assign(vars, layer);
+  Object.assign(vars, host.inventoryVars);
+  Object.assign(vars, factVariables(host));
+  Object.assign(vars, ctx.playVars, ctx.varsFilesVars);
+  for (const layer of scope.roleVars) Object.assign(vars, layer);
+  for (const layer of scope.blockVars) Object.assign(vars, layer);
+  if (task) Object.assign(vars, task.vars);
+  Object.assign(vars, host.setFacts);
+  for (const layer of scope.params) Object.assign(vars, layer);
+  Object.assign(vars, ctx.run.options.extraVars);
+  Object.assign(vars, magicVariables(ctx, host, scope));
+  return vars;
+}
+
+/** Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). */
+function factVariables(host: HostState): Record<string, unknown> {
+  const vars: Record<string, unknown> = { ansible_facts: host.facts };
+  for (const [name, value] of Object.entries(host.facts)) vars[`ansible_${name}`] = value;
+  return vars;
+}
+
+function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
+  const inventory = ctx.run.inventory;
+  const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
+  return {
+    inventory_hostname: host.name,
+    inventory_hostname_short: host.name.split('.')[0],
+    group_names: groupNamesOf(inventory, host.name),
+    groups: groupsMap(inventory),
+    hostvars: hostvarsView(ctx),
+    playbook_dir: ctx.run.playbook.dir,
+    inventory_dir: host.inventoryVars['inventory_dir'],
+    inventory_file: host.inventoryVars['inventory_file'],
+    ansible_check_mode: ctx.run.options.check,
+    ansible_diff_mode: ctx.run.options.diff,
+    ansible_verbosity: ctx.run.options.verbosity,
+    ansible_play_hosts: activeHosts,
+    ansible_play_batch: activeHosts,
+    ansible_play_hosts_all: ctx.hosts,
+    play_hosts: activeHosts,
+    ansible_play_name: ctx.play.name ?? '',
+    ansible_version: { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (playtree)' },
+    ...(scope.role ? { role_name: scope.role.name, role_path: scope.role.path, ansible_role_name: scope.role.name } : {}),
+  };
+}
+
+/** `hostvars`: every host's variables, computed only when a template looks one up. */
+function hostvarsView(ctx: PlayContext): Record<string, unknown> {
+  const cache = new Map<string, Record<string, unknown>>();
+  const lookup = (name: string) => {
+    const host = ctx.run.hosts.get(name);
+    if (!host) return undefined;
+    let vars = cache.get(name);
+    if (!vars) {
+      vars = { ...host.inventoryVars, ...factVariables(host), ...ctx.playVars, ...host.setFacts, inventory_hostname: name };
+      cache.set(name, vars);
+    }
+    return vars;
+  };
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_target, key) => (typeof key === 'string' ? lookup(key) : undefined),
+    has: (_target, key) => typeof key === 'string' && ctx.run.hosts.has(key),
+    ownKeys: () => [...ctx.run.hosts.keys()],
+    getOwnPropertyDescriptor: (_target, key) =>
+      typeof key === 'string' && ctx.run.hosts.has(key) ? { enumerable: true, configurable: true, value: lookup(key) } : undefined,
+  });
+}

@@ -1,0 +1,68 @@
+import type { ModuleResult } from '../../modules/module.js';
+import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
+import { formatPosition } from '../errors.js';
+
+/**
+ * `--json`: one JSON document on stdout when the run ends, shaped like Ansible's `json` stdout callback:
+ * `{ plays: [{ play: {name, hosts}, tasks: [{ task: {name, action, path, handler}, hosts: {HOST: result} }] }],
+ *    stats: {HOST: {ok, changed, unreachable, failures, skipped, rescued, ignored}} }`.
+ * Each host's result is what `register` would hold, plus `status` (ok, changed, failed, skipped, unreachable).
+ */
+interface JsonTask {
+  task: { name: string; action: string; path?: string; handler: boolean };
+  hosts: Record<string, ModuleResult & { status: string }>;
+}
+
+interface JsonPlay {
+  play: { name: string; hosts: string[] };
+  tasks: JsonTask[];
+}
+
+export class JsonRenderer implements EngineEvents {
+  private readonly plays: JsonPlay[] = [];
+  private readonly warnings: string[] = [];
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  playStart(play: { name: string; hosts: string[] }): void {
+    this.plays.push({ play: { name: play.name, hosts: play.hosts }, tasks: [] });
+  }
+
+  noHostsMatched(): void {}
+
+  taskStart(task: TaskInfo): void {
+    this.plays.at(-1)?.tasks.push({
+      task: {
+        name: task.title,
+        action: task.action,
+        handler: task.isHandler,
+        ...(task.position ? { path: formatPosition(task.position) } : {}),
+      },
+      hosts: {},
+    });
+  }
+
+  hostTaskStart(): void {}
+
+  hostResult(_task: TaskInfo, outcome: TaskResult): void {
+    if (outcome.isItem) return;
+    const task = this.plays.at(-1)?.tasks.at(-1);
+    if (task) task.hosts[outcome.host] = { ...outcome.result, status: outcome.status, ...(outcome.ignored ? { ignored: true } : {}) };
+  }
+
+  warning(message: string): void {
+    this.warnings.push(message);
+  }
+
+  log(): void {}
+
+  noMoreHosts(): void {}
+
+  recap(stats: Map<string, HostStats>): void {
+    const recap: Record<string, Record<string, number>> = {};
+    for (const [host, s] of [...stats.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failures: s.failed, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
+    }
+    this.write(`${JSON.stringify({ plays: this.plays, stats: recap, warnings: this.warnings }, (_k, v) => (Buffer.isBuffer(v) ? v.toString() : v), 4)}\n`);
+  }
+}

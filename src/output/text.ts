@@ -1,0 +1,162 @@
+import { createTwoFilesPatch } from 'diff';
+import type { FileDiff, ModuleResult } from '../../modules/module.js';
+import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
+import { pyStr } from '../template/pythonValues.js';
+import { pythonJson } from '../template/dataFilters.js';
+
+/** Where a renderer writes: stdout for results, stderr for warnings (as ansible-playbook). */
+export interface OutputStreams {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const DEBUG_ALLOWED = new Set(['msg', 'exception', 'warnings', 'deprecations']);
+const HIDE_IN_DEBUG = ['changed', 'failed', 'skipped', 'invocation', 'skip_reason'];
+
+/**
+ * The text layout of ansible-playbook's default callback: banners padded with stars to 80 columns,
+ * `ok: [host]`, `changed: [host]`, `fatal: [host]: FAILED! => {...}`, loop items, and the PLAY RECAP.
+ */
+export class TextRenderer implements EngineEvents {
+  constructor(
+    private readonly streams: OutputStreams,
+    private readonly verbosity: number,
+    private readonly showDiff: boolean,
+  ) {}
+
+  private line(text: string): void {
+    this.streams.out(`${text}\n`);
+  }
+
+  private banner(text: string): void {
+    this.line(`\n${text} ${'*'.repeat(Math.max(3, 79 - text.length))}`);
+  }
+
+  playStart(play: { name: string }): void {
+    this.banner(play.name ? `PLAY [${play.name}]` : 'PLAY');
+  }
+
+  noHostsMatched(): void {
+    this.line('skipping: no hosts matched');
+  }
+
+  taskStart(task: TaskInfo): void {
+    this.banner(`${task.isHandler ? 'RUNNING HANDLER' : 'TASK'} [${task.title}]`);
+    if (this.verbosity >= 2 && task.position) this.line(`task path: ${task.position.file}:${task.position.line}`);
+  }
+
+  hostTaskStart(): void {}
+
+  hostResult(task: TaskInfo, outcome: TaskResult): void {
+    const { host, result } = outcome;
+    if (outcome.verbosity !== undefined && this.verbosity < outcome.verbosity) {
+      this.line(`skipping: [${host}]`);
+      return;
+    }
+    if (typeof result['included'] === 'string') {
+      this.line(`included: ${result['included']} for ${host}`);
+      return;
+    }
+    if (this.showDiff && result.diff && !outcome.isItem) this.printDiff(result.diff);
+    const isLoop = Array.isArray(result['results']) && !outcome.isItem;
+    const item = outcome.isItem ? ` => (item=${pyStr(outcome.item)})` : '';
+    switch (outcome.status) {
+      case 'unreachable':
+        this.line(`fatal: [${host}]: UNREACHABLE! => ${this.dump(result)}`);
+        return;
+      case 'failed':
+        if (outcome.isItem) this.line(`failed: [${host}] (item=${pyStr(outcome.item)}) => ${this.dump(result)}`);
+        else if (!isLoop) this.line(`fatal: [${host}]: FAILED! => ${this.dump(result)}`);
+        if (outcome.ignored) this.line('...ignoring');
+        return;
+      case 'skipped':
+        if (isLoop) return;
+        this.line(`skipping: [${host}]${item}${this.verbose(result) ? ` => ${this.dump(result)}` : ''}`);
+        return;
+      default: {
+        if (isLoop) return;
+        const shown = cleanForDisplay(task.action, result);
+        this.line(`${outcome.status}: [${host}]${item}${this.verbose(result) ? ` => ${this.dump(shown)}` : ''}`);
+      }
+    }
+  }
+
+  private verbose(result: ModuleResult): boolean {
+    return this.verbosity > 0 || result['_ansible_verbose_always'] === true;
+  }
+
+  private dump(result: ModuleResult): string {
+    const indent = result['_ansible_verbose_always'] === true || this.verbosity > 2 ? 4 : undefined;
+    const shown: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(result)) {
+      if (key.startsWith('_ansible') || key === '_verbosity') continue;
+      if (key === 'diff' && this.verbosity < 3) continue;
+      shown[key] = value;
+    }
+    return pythonJson(shown, indent, true);
+  }
+
+  private printDiff(diff: FileDiff | FileDiff[]): void {
+    for (const one of Array.isArray(diff) ? diff : [diff]) {
+      if (one.before === one.after && !one.before_header) continue;
+      const patch = createTwoFilesPatch(
+        `before: ${one.before_header ?? ''}`.trimEnd(),
+        `after: ${one.after_header ?? ''}`.trimEnd(),
+        one.before,
+        one.after,
+        undefined,
+        undefined,
+        { context: 3 },
+      );
+      // Drop the "Index:/====" preamble jsdiff writes; Ansible starts at the --- line.
+      const text = patch.split('\n').filter((l) => !l.startsWith('Index') && !/^=+$/.test(l)).join('\n');
+      this.streams.out(text.endsWith('\n') ? text : `${text}\n`);
+      this.line('');
+    }
+  }
+
+  warning(message: string): void {
+    this.streams.err(`[WARNING]: ${message}\n`);
+  }
+
+  log(verbosity: number, message: string): void {
+    if (this.verbosity >= verbosity) this.line(message);
+  }
+
+  noMoreHosts(): void {
+    this.banner('NO MORE HOSTS LEFT');
+  }
+
+  recap(stats: Map<string, HostStats>): void {
+    this.banner('PLAY RECAP');
+    for (const host of [...stats.keys()].sort()) this.line(recapLine(host, stats.get(host)!));
+    this.line('');
+  }
+}
+
+/** `host : ok=N changed=N ...` exactly as Ansible's default callback formats it (%-26s, %-4s). */
+export function recapLine(host: string, stats: HostStats): string {
+  const field = (name: string, value: number) => `${name}=${String(value).padEnd(4)}`;
+  return `${host.padEnd(26)} : ${[
+    field('ok', stats.ok),
+    field('changed', stats.changed),
+    field('unreachable', stats.unreachable),
+    field('failed', stats.failed),
+    field('skipped', stats.skipped),
+    field('rescued', stats.rescued),
+    field('ignored', stats.ignored),
+  ].join(' ')}`;
+}
+
+/** debug shows only its message (or variable), as Ansible's _clean_results does. */
+function cleanForDisplay(action: string, result: ModuleResult): ModuleResult {
+  if (!/(^|\.)debug$/.test(action)) return result;
+  const out: ModuleResult = { ...result };
+  if ('msg' in result) {
+    for (const key of Object.keys(out)) if (!DEBUG_ALLOWED.has(key) && !key.startsWith('_')) delete out[key];
+  } else {
+    for (const key of HIDE_IN_DEBUG) delete out[key];
+  }
+  return out;
+}
+
