@@ -115,6 +115,9 @@ export function reconcileInventory(inventory: Inventory): void {
       addHost(inventory, host.name, 'ungrouped', undefined, undefined);
     }
   }
+  for (const name of inventory.hosts.keys()) {
+    if (inventory.groups.has(name)) inventory.warnings.push(`Found both group and host with same name: ${name}`);
+  }
   computeDepths(inventory);
 }
 
