@@ -5,9 +5,10 @@ import { shellQuote } from '../src/shellQuote.js';
  * Python's `os.path.expandvars` then `os.path.expanduser`: `$NAME` and `${NAME}` take the target's
  * environment value (left as written when unset), a leading `~` or `~user` becomes that home. Everything else
  * (`*`, `|`, `;`, quotes, `$(...)`) stays literal. This builds one shell word that does exactly that
- * expansion on the target, where the environment is.
+ * expansion on the target, where the environment is. Arguments of type `path` (chdir, creates) are expanded
+ * the same way; `quoteLiteral` lets a glob pattern keep `*`, `?` and `[...]` active between the expansions.
  */
-export function expandingShellWord(word: string): string {
+export function expandingShellWord(word: string, quoteLiteral: (text: string) => string = shellQuote): string {
   const parts: string[] = [];
   let rest = word;
   const tilde = /^~([A-Za-z0-9._-]*)(?=\/|$)/.exec(rest);
@@ -20,12 +21,12 @@ export function expandingShellWord(word: string): string {
   const variable = /\$(?:([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])|\{([A-Za-z_][A-Za-z0-9_]*)\})/g;
   let last = 0;
   for (const match of rest.matchAll(variable)) {
-    if (match.index > last) parts.push(shellQuote(rest.slice(last, match.index)));
+    if (match.index > last) parts.push(quoteLiteral(rest.slice(last, match.index)));
     const name = match[1] ?? match[2]!;
     const asWritten = match[1] !== undefined ? `\\$${name}` : `\\\${${name}\\}`;
     parts.push(`"\${${name}-${asWritten}}"`);
     last = match.index + match[0].length;
   }
-  if (last < rest.length || parts.length === 0) parts.push(shellQuote(rest.slice(last)));
+  if (last < rest.length || parts.length === 0) parts.push(quoteLiteral(rest.slice(last)));
   return parts.join('');
 }

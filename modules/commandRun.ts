@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { shellJoin } from '../src/shellQuote.js';
 import { expandingShellWord } from './argvExpansion.js';
 import { formatDelta, formatTimestamp, nowMicros, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleResult } from './module.js';
@@ -47,7 +47,7 @@ export async function runCommand(ctx: ModuleContext, request: CommandRequest): P
 
   switch (outcome?.kind) {
     case 'chdir':
-      return withLines({ ...result, failed: true, msg: `Unable to change directory before execution: ${outcome.before.trim()}` });
+      return withLines({ ...result, failed: true, msg: `Unable to change directory before execution: ${outcome.before}: b'${request.chdir}'` });
     case 'creates':
       return withLines({ ...result, rc: 0, msg: `${should} not run command since '${request.creates}' exists`, stdout: `skipped, since ${request.creates} exists` });
     case 'removes':
@@ -98,9 +98,15 @@ function stdinBytes(request: CommandRequest): string {
 function checkLines(request: CommandRequest, marker: string): string[] {
   const tell = (outcome: Outcome, rc: number) => `{ printf '%s' ${marker}:${outcome} >&2; exit ${rc}; }`;
   const lines: string[] = [];
-  if (request.chdir !== undefined) lines.push(`cd -- ${shellQuote(request.chdir)} || ${tell('chdir', 1)}`);
+  if (request.chdir !== undefined) {
+    const dir = expandingShellWord(request.chdir);
+    // the errno text Python's os.chdir would raise, for Ansible's message
+    const errno = `if [ ! -e ${dir} ]; then printf '[Errno 2] No such file or directory' >&2; elif [ ! -d ${dir} ]; then printf '[Errno 20] Not a directory' >&2; else printf '[Errno 13] Permission denied' >&2; fi`;
+    lines.push(`cd -- ${dir} 2>/dev/null || { ${errno}; ${tell('chdir', 1)}; }`);
+  }
   // Python's glob.glob: a pattern without matches is false, a plain name is tested as is (lexists)
-  const exists = (pattern: string) => `for playtree_f in ${globWord(pattern)}; do if [ -e "$playtree_f" ] || [ -L "$playtree_f" ]; then`;
+  const exists = (pattern: string) =>
+    `for playtree_f in ${expandingShellWord(pattern, globWord)}; do if [ -e "$playtree_f" ] || [ -L "$playtree_f" ]; then`;
   if (request.creates !== undefined) lines.push(`${exists(request.creates)} ${tell('creates', 0)}; fi; done`);
   if (request.removes !== undefined) {
     lines.push(`playtree_found=; ${exists(request.removes)} playtree_found=1; fi; done; [ -n "$playtree_found" ] || ${tell('removes', 0)}`);
@@ -114,7 +120,7 @@ function commandLine(request: CommandRequest, marker: string): string {
     return command.executable === undefined ? command.shellText : `exec ${shellJoin([command.executable, '-c', command.shellText])}`;
   }
   // execvp's "No such file or directory" is told apart from a command that itself exits 127
-  const words = command.argv.map(expandingShellWord);
+  const words = command.argv.map((word) => expandingShellWord(word));
   return `command -v -- ${words[0]} >/dev/null 2>&1 || { printf '%s' ${marker}:notfound >&2; exit 2; }\nexec ${words.join(' ')}`;
 }
 

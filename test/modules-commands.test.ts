@@ -126,7 +126,29 @@ test('command runs in chdir, and relative creates resolve there', async () => {
 test('command fails naming the folder when chdir does not exist', async () => {
   const result = await runModule(commandModule, { _raw_params: 'pwd', chdir: '/playtree/no/such/dir' });
   assert.equal(result.failed, true);
-  assert.match(String(result.msg), /^Unable to change directory before execution: .*\/playtree\/no\/such\/dir/);
+  assert.equal(result.msg, "Unable to change directory before execution: [Errno 2] No such file or directory: b'/playtree/no/such/dir'");
+  await withTempDir(async (dir) => {
+    await writeFile(join(dir, 'file'), '');
+    const notDir = await runModule(commandModule, { _raw_params: 'pwd', chdir: join(dir, 'file') });
+    assert.equal(notDir.msg, `Unable to change directory before execution: [Errno 20] Not a directory: b'${join(dir, 'file')}'`);
+  });
+});
+
+test('command expands $VAR and ~ in chdir and creates, as ansible path arguments', async () => {
+  const home = await runModule(commandModule, { _raw_params: 'pwd', chdir: '~' });
+  assert.equal(home.stdout, process.env['HOME']);
+  await withTempDir(async (dir) => {
+    await writeFile(join(dir, 'flag 1'), '');
+    process.env['PLAYTREE_TEST_DIR'] = dir;
+    try {
+      const skipped = await runModule(commandModule, { _raw_params: 'false', creates: '${PLAYTREE_TEST_DIR}/flag*' });
+      assert.equal(skipped.msg, "Did not run command since '${PLAYTREE_TEST_DIR}/flag*' exists");
+      const unset = await runModule(commandModule, { _raw_params: 'false', creates: `${dir}/$PLAYTREE_UNSET*` });
+      assert.equal(unset.rc, 1, 'an unset variable stays literal, so the pattern matches nothing and the command runs');
+    } finally {
+      delete process.env['PLAYTREE_TEST_DIR'];
+    }
+  });
 });
 
 test('command feeds stdin with a newline added, or exactly with stdin_add_newline off', async () => {
