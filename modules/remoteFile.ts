@@ -57,7 +57,7 @@ export const MAX_DIFF_SIZE = 104448;
  * $pt_max (content limit).
  */
 const STATE_FUNCTION = `pt_state() {
-  if [ ! -e "$1" ] && [ ! -L "$1" ]; then printf 'absent\\0'; return 0; fi
+  if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
   pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G' -- "$1") || { printf 'error\\0'; return 0; }
   printf '%s\\0' "$pt_st"
   if [ -L "$1" ]; then printf '%s\\0%s\\0' "$(readlink -- "$1")" "$(readlink -f -- "$1")"; else printf '\\0\\0'; fi
@@ -299,11 +299,16 @@ export function hasChanges(changes: AttributeChanges): boolean {
  * `noDereference` changes a symlink itself rather than what it points to.
  */
 export function attributeCommands(path: string, changes: AttributeChanges, noDereference = false): string[] {
+  return attributeCommandsFor(shellQuote(path), changes, noDereference);
+}
+
+/** attributeCommands for a path already written as a shell word (e.g. `"$d"` inside a loop). */
+export function attributeCommandsFor(pathWord: string, changes: AttributeChanges, noDereference = false): string[] {
   const h = noDereference ? ['-h'] : [];
   const commands: string[] = [];
-  if (changes.owner !== undefined) commands.push(shellJoin(['chown', ...h, '--', changes.owner, path]));
-  if (changes.group !== undefined) commands.push(shellJoin(['chgrp', ...h, '--', changes.group, path]));
-  if (changes.mode !== undefined && !noDereference) commands.push(shellJoin(['chmod', '--', formatMode(changes.mode), path]));
+  if (changes.owner !== undefined) commands.push(`${shellJoin(['chown', ...h, '--', changes.owner])} ${pathWord}`);
+  if (changes.group !== undefined) commands.push(`${shellJoin(['chgrp', ...h, '--', changes.group])} ${pathWord}`);
+  if (changes.mode !== undefined && !noDereference) commands.push(`${shellJoin(['chmod', '--', formatMode(changes.mode)])} ${pathWord}`);
   return commands;
 }
 

@@ -1,0 +1,286 @@
+import { dirname, join } from 'node:path/posix';
+import { ModuleError } from '../src/errors.js';
+import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { parseWantedTime, timeCommands, timesChange, type WantedTime } from './fileTimes.js';
+import {
+  ansibleStateName,
+  attributeChanges,
+  attributeCommands,
+  attributeCommandsFor,
+  attributeDiff,
+  formatMode,
+  parseStates,
+  pathInfo,
+  resolveMode,
+  stateCall,
+  statePrelude,
+  type PathState,
+  type WantedAttributes,
+} from './remoteFile.js';
+
+/**
+ * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
+ * there, else file), src, mode (octal or symbolic), owner, group, recurse, force, follow,
+ * modification_time/access_time and their formats. One command reads the path (as a link and followed)
+ * and src; one command applies. Differs: diff before/after are Ansible's dicts; directories created by
+ * `state: directory` get mode/owner on every new level, as Ansible does.
+ */
+export const fileModule: ModuleDefinition = {
+  name: 'file',
+  args: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'] },
+    state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'] },
+    src: { type: 'path' },
+    mode: { type: 'raw' },
+    owner: { type: 'str' },
+    group: { type: 'str' },
+    recurse: { type: 'bool', default: false },
+    force: { type: 'bool', default: false },
+    follow: { type: 'bool', default: true },
+    modification_time: { type: 'str' },
+    modification_time_format: { type: 'str', default: '%Y%m%d%H%M.%S' },
+    access_time: { type: 'str' },
+    access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S' },
+    unsafe_writes: { type: 'bool', default: false },
+  },
+  run: runFile,
+};
+
+/** What a state handler decided: commands to run (none when nothing changes) and the result's keys. */
+interface Plan {
+  changed: boolean;
+  commands: string[];
+  /** Key naming the path in the result: Ansible says `dest` for touch/link/hard, `path` otherwise. */
+  key: 'path' | 'dest';
+  /** The path whose state ends the result (the link target when following). */
+  reportPath: string;
+  extra?: Record<string, unknown>;
+  recurse?: { check: string[]; apply: string[] };
+}
+
+interface Facts {
+  path: string;
+  link: PathState;
+  followed: PathState;
+  source?: PathState;
+  /** src as written, and resolved where Ansible looks for it. */
+  givenSrc?: string;
+  absoluteSource?: string;
+  wanted: WantedAttributes;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
+  const a = ctx.args;
+  const path = a['path'] as string;
+  const src = a['src'] as string | undefined;
+  const link = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  const prev = ansibleStateName(link.link);
+  let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
+  if (state === 'hard' && a['state'] === undefined) state = 'file';
+  if (src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleError(`src option requires state to be 'link' or 'hard'`);
+  if (a['recurse'] && state !== 'directory') throw new ModuleError(`recurse option requires state to be 'directory'`);
+  link.before['path'] = path;
+  link.after['path'] = path;
+  if (prev !== state) {
+    link.before['state'] = prev;
+    link.after['state'] = state;
+  }
+  const mtime = parseWantedTime(a['modification_time'] as string | undefined, a['modification_time_format'] as string, 'modification_time', state === 'touch' ? 'now' : 'preserve');
+  const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
+  const plan = planState(ctx, state, prev, link, mtime, atime);
+  if (isFailure(plan)) return plan;
+  return execute(ctx, plan, link);
+}
+
+/** One command: the path as it is (lstat), the path followed, and src resolved as Ansible does. */
+async function readFacts(ctx: ModuleContext, path: string, src: string | undefined, state: string | undefined): Promise<Facts> {
+  const a = ctx.args;
+  // A relative link src is relative to the link's folder (or to path itself when path is a real folder).
+  const candidates = src === undefined || src.startsWith('/') ? (src === undefined ? [] : [src]) : state === 'hard' ? [src] : [join(dirname(path), src), join(path, src)];
+  const script = `${statePrelude()}${stateCall(path)}\npt_L=-L\n${[path, ...candidates].map(stateCall).join('\n')}`;
+  const run = await ctx.target.exec(script);
+  if (run.rc !== 0) throw new ModuleError(`could not read ${path}: ${run.stderr.toString().trim()}`);
+  const [linkState, followed, ...sources] = parseStates(run.stdout, [path, path, ...candidates]);
+  const inside = candidates.length === 2 && linkState.type === 'directory';
+  return {
+    path,
+    link: linkState!,
+    followed: followed!,
+    source: inside ? sources[1] : sources[0],
+    givenSrc: src,
+    absoluteSource: inside ? candidates[1] : candidates[0],
+    wanted: { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined },
+    before: {},
+    after: {},
+  };
+}
+
+function isFailure(value: Plan | ModuleResult): value is ModuleResult {
+  return (value as ModuleResult).failed === true;
+}
+
+function failure(msg: string, extra: Record<string, unknown> = {}): ModuleResult {
+  return { changed: false, failed: true, msg, ...extra };
+}
+
+function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts, mtime: WantedTime, atime: WantedTime): Plan | ModuleResult {
+  const { path } = facts;
+  const follow = ctx.args['follow'] as boolean;
+  const force = ctx.args['force'] as boolean;
+  const target = follow && facts.link.type === 'link' && facts.followed.exists ? facts.followed : facts.link;
+  const targetPath = target === facts.followed ? facts.link.realPath ?? path : path;
+  const attributes = (subject: PathState, where: string, noDereference = false) => {
+    const changes = attributeChanges(subject, facts.wanted, subject.type === 'directory' ? 0o755 : 0o644);
+    attributeDiff(subject, changes, facts.before, facts.after);
+    const commands = attributeCommands(where, changes, noDereference);
+    if (subject.exists && timesChange(mtime, atime, subject)) {
+      commands.push(...timeCommands(where, mtime, atime));
+      if (mtime !== undefined) Object.assign(facts.before, { mtime: subject.mtime }), Object.assign(facts.after, { mtime: mtime === 'now' ? Date.now() / 1000 : mtime });
+    }
+    return commands;
+  };
+  switch (state) {
+    case 'absent': {
+      if (prev === 'absent') return { changed: false, commands: [], key: 'path', reportPath: path, extra: { state: 'absent' } };
+      return { changed: true, commands: [shellJoin(['rm', '-rf', '--', path])], key: 'path', reportPath: path, extra: { state: 'absent' } };
+    }
+    case 'file': {
+      if (!target.exists) return failure(`file (${path}) is absent, cannot continue`, { path });
+      const name = ansibleStateName(target);
+      if (name !== 'file' && name !== 'hard') return failure(`file (${path}) is ${name}, cannot continue`, { path });
+      const commands = attributes(target, targetPath);
+      return { changed: commands.length > 0, commands, key: 'path', reportPath: targetPath };
+    }
+    case 'directory':
+      return planDirectory(ctx, facts, target, targetPath, attributes);
+    case 'touch': {
+      const create = !target.exists ? [shellJoin(['touch', '--', path])] : [];
+      const subject = target.exists ? target : { ...target, exists: false };
+      const commands = [...create, ...attributes(subject, targetPath), ...(target.exists ? [] : timeCommands(path, mtime, atime))];
+      return { changed: commands.length > 0, commands, key: 'dest', reportPath: targetPath };
+    }
+    case 'link':
+      return planLink(facts, prev, follow, force, attributes);
+    default:
+      return planHard(facts, prev, force, attributes);
+  }
+}
+
+type AttributeStep = (subject: PathState, where: string, noDereference?: boolean) => string[];
+
+function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targetPath: string, attributes: AttributeStep): Plan | ModuleResult {
+  const { path } = facts;
+  if (target.exists && target.type !== 'directory') return failure(`${path} already exists as a ${ansibleStateName(target)}`, { path });
+  if (ctx.args['recurse']) {
+    const recurse = recursiveAttributes(targetPath, facts.wanted);
+    const create = target.exists ? [] : [shellJoin(['mkdir', '-p', '--', path])];
+    return { changed: !target.exists, commands: create, key: 'path', reportPath: targetPath, recurse };
+  }
+  if (target.exists) {
+    const commands = attributes(target, targetPath);
+    return { changed: commands.length > 0, commands, key: 'path', reportPath: targetPath };
+  }
+  // Every folder mkdir creates gets the mode and owner, as Ansible's file module gives them.
+  const changes = attributeChanges({ ...target, exists: false }, facts.wanted, 0o755);
+  if (changes.mode === undefined && facts.wanted.mode !== undefined) changes.mode = resolveMode(facts.wanted.mode, 0o755, true);
+  const perDirectory = attributeCommandsFor('"$pt_d"', changes);
+  const commands = [
+    `set -- ; pt_p=${shellQuote(path)}; while [ ! -e "$pt_p" ] && [ ! -L "$pt_p" ]; do set -- "$pt_p" "$@"; pt_p=$(dirname -- "$pt_p"); done`,
+    shellJoin(['mkdir', '-p', '--', path]),
+    ...(perDirectory.length ? [`for pt_d do ${perDirectory.join(' && ')} || exit 1; done`] : []),
+  ];
+  return { changed: true, commands, key: 'path', reportPath: path };
+}
+
+/** chmod/chown -R with -c tell whether anything changed; find answers the same question in check mode. */
+function recursiveAttributes(path: string, wanted: WantedAttributes): { check: string[]; apply: string[] } {
+  const findPath = path.startsWith('-') ? `./${path}` : path;
+  const check: string[] = [];
+  const apply: string[] = [];
+  if (wanted.owner) {
+    check.push(shellJoin(['find', findPath, '!', '-user', wanted.owner, '-print', '-quit']));
+    apply.push(shellJoin(['chown', '-R', '-c', '--', wanted.owner, path]));
+  }
+  if (wanted.group) {
+    check.push(shellJoin(['find', findPath, '!', '-group', wanted.group, '-print', '-quit']));
+    apply.push(shellJoin(['chgrp', '-R', '-c', '--', wanted.group, path]));
+  }
+  if (wanted.mode !== undefined && wanted.mode !== null) {
+    const mode = typeof wanted.mode === 'number' || /^[0-7]+$/.test(String(wanted.mode)) ? formatMode(resolveMode(wanted.mode, 0, true)) : String(wanted.mode);
+    check.push(shellJoin(['find', findPath, '!', '-perm', mode, '-print', '-quit']));
+    apply.push(shellJoin(['chmod', '-R', '-c', '--', mode, path]));
+  }
+  return { check, apply };
+}
+
+function planLink(facts: Facts, prev: string, follow: boolean, force: boolean, attributes: AttributeStep): Plan | ModuleResult {
+  const { path, link } = facts;
+  const given = facts.givenSrc;
+  const linkTo = given ?? (follow && link.type === 'link' ? link.linkTarget : undefined);
+  if (given !== undefined && !force && !facts.source?.exists) {
+    return failure(`src file does not exist, use "force=yes" if you really want to create the link: ${facts.absoluteSource}`, { path, src: given });
+  }
+  if (prev === 'directory') {
+    if (!force) return failure(`refusing to convert from ${prev} to symlink for ${path}`, { path });
+  } else if ((prev === 'file' || prev === 'hard') && !force) {
+    return failure(`refusing to convert from ${prev} to symlink for ${path}`, { path });
+  }
+  if (prev !== 'link' && linkTo === undefined) return failure('src is required for creating new symlinks');
+  const changed = prev !== 'link' || (linkTo !== undefined && link.linkTarget !== linkTo);
+  if (prev === 'link' && changed) Object.assign(facts.before, { src: link.linkTarget }), Object.assign(facts.after, { src: linkTo });
+  const commands: string[] = [];
+  if (changed) {
+    // rmdir refuses a non-empty folder, as Ansible does; ln -sfn then swaps the link in place.
+    if (prev === 'directory') commands.push(shellJoin(['rmdir', '--', path]));
+    commands.push(shellJoin(['ln', '-sfn', '--', linkTo!, path]));
+  }
+  const subject = follow ? facts.followed : link;
+  if (subject.exists) commands.push(...attributes(subject, path, !follow));
+  return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src: linkTo } };
+}
+
+function planHard(facts: Facts, prev: string, force: boolean, attributes: AttributeStep): Plan | ModuleResult {
+  const { path, link } = facts;
+  const src = facts.givenSrc;
+  if (src === undefined) return failure('src is required for creating new hardlinks');
+  const source = facts.source!;
+  if (!source.exists) return failure('src does not exist', { dest: path, src });
+  const same = link.exists && link.inode === source.inode && link.dev === source.dev;
+  if (!same && link.exists && !force) {
+    return failure(prev === 'hard' || prev === 'directory' ? 'Cannot link, different hard link exists at destination' : `Cannot link, ${prev} exists at destination`, { dest: path, src });
+  }
+  const commands = same ? [] : [...(prev === 'directory' ? [shellJoin(['rmdir', '--', path])] : []), shellJoin(['ln', '-f', '--', src, path])];
+  commands.push(...attributes(same ? link : source, path));
+  return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src } };
+}
+
+async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
+  const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}) };
+  if (ctx.diff) result.diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
+  if (plan.extra?.['state'] === 'absent') {
+    if (plan.commands.length && !ctx.check) await runChecked(ctx, plan.commands.join(' && '), facts.path);
+    return result;
+  }
+  const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
+  if ((ctx.check && !recurse.length) || (!plan.commands.length && !recurse.length)) {
+    const known = plan.reportPath === facts.path && facts.link.type !== 'link' ? facts.link : facts.followed;
+    return { ...result, ...(known.exists ? pathInfo(known) : { state: 'absent' }) };
+  }
+  const body = ctx.check ? [] : plan.commands;
+  const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
+  const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${stateCall(plan.reportPath)}`;
+  const output = await runChecked(ctx, script, facts.path);
+  const marker = output.indexOf(0);
+  if (output.subarray(0, marker).toString() === 'R') result.changed = true;
+  const after = parseStates(output.subarray(marker + 1), [plan.reportPath])[0]!;
+  return { ...result, ...pathInfo(after) };
+}
+
+async function runChecked(ctx: ModuleContext, script: string, path: string): Promise<Buffer> {
+  const run = await ctx.target.exec(script);
+  if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
+  return run.stdout;
+}

@@ -1,0 +1,181 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, lstat, mkdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileModule } from '../modules/file.js';
+import { moduleFailure, runModule, withTempDir } from './support/moduleRun.js';
+
+const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
+const exists = (path: string) => lstat(path).then(() => true, () => false);
+
+test('file state=directory creates every level with the mode, then is idempotent', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'a b', "c'$d", 'é');
+    const first = await runModule(fileModule, { path, state: 'directory', mode: '0750', owner: '1234' });
+    assert.equal(first.changed, true);
+    assert.equal(first.roundTrips, 2);
+    assert.equal(first.mode, '0750');
+    assert.equal(first.state, 'directory');
+    assert.equal(await modeOf(join(dir, 'a b')), 0o750);
+    assert.equal((await stat(join(dir, 'a b', "c'$d"))).uid, 1234);
+    const second = await runModule(fileModule, { path, state: 'directory', mode: '0750', owner: '1234' });
+    assert.equal(second.changed, false);
+    assert.equal(second.roundTrips, 1);
+  }));
+
+test('file applies symbolic modes relative to the current mode', () =>
+  withTempDir(async (dir) => {
+    const cases: [number, string, number][] = [
+      [0o644, 'u+x,g-w', 0o744],
+      [0o600, 'a=r', 0o444],
+      [0o640, 'u=rwx,g=rx,o=', 0o750],
+      [0o644, 'a+X', 0o644],
+      [0o744, 'a+X', 0o755],
+      [0o755, 'g=u', 0o775],
+      [0o644, 'u+s', 0o4644],
+    ];
+    for (const [start, mode, expected] of cases) {
+      const path = join(dir, 'f');
+      await writeFile(path, '');
+      await chmod(path, start);
+      const result = await runModule(fileModule, { path, mode });
+      assert.equal(await modeOf(path), expected, `${start.toString(8)} ${mode}`);
+      assert.equal(result.changed, start !== expected, `changed for ${mode}`);
+    }
+  }));
+
+test('file state=file fails on a missing path, as Ansible says', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'nope');
+    assert.equal(await moduleFailure(fileModule, { path, state: 'file' }), `file (${path}) is absent, cannot continue`);
+    await mkdir(join(dir, 'd'));
+    assert.equal(await moduleFailure(fileModule, { path: join(dir, 'd'), state: 'file' }), `file (${join(dir, 'd')}) is directory, cannot continue`);
+    await writeFile(join(dir, 'f'), '');
+    assert.equal(await moduleFailure(fileModule, { path: join(dir, 'f'), state: 'directory' }), `${join(dir, 'f')} already exists as a file`);
+  }));
+
+test('file state=touch creates the file and always reports changed', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, '-touched');
+    const first = await runModule(fileModule, { path, state: 'touch', mode: 'u=rw,g=r,o=r' });
+    assert.equal(first.changed, true);
+    assert.equal(first.dest, path);
+    assert.equal(await modeOf(path), 0o644);
+    const second = await runModule(fileModule, { path, state: 'touch' });
+    assert.equal(second.changed, true);
+    const preserved = await runModule(fileModule, { path, state: 'touch', modification_time: 'preserve', access_time: 'preserve' });
+    assert.equal(preserved.changed, false);
+  }));
+
+test('file modification_time sets a given time once', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 't');
+    await writeFile(path, '');
+    await utimes(path, 1000, 1000);
+    const args = { path, modification_time: '202401021304.05' };
+    const first = await runModule(fileModule, args);
+    assert.equal(first.changed, true);
+    assert.equal((await stat(path)).mtimeMs, new Date(2024, 0, 2, 13, 4, 5).getTime());
+    const second = await runModule(fileModule, args);
+    assert.equal(second.changed, false);
+  }));
+
+test('file state=absent removes a tree, check mode keeps it', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'tree');
+    await mkdir(join(path, 'sub'), { recursive: true });
+    const checked = await runModule(fileModule, { path, state: 'absent' }, { check: true, diff: true });
+    assert.equal(checked.changed, true);
+    assert.deepEqual(checked.diff, { before: { path, state: 'directory' }, after: { path, state: 'absent' } });
+    assert.equal(await exists(path), true);
+    const removed = await runModule(fileModule, { path, state: 'absent' });
+    assert.equal(removed.changed, true);
+    assert.equal(await exists(path), false);
+    const again = await runModule(fileModule, { path, state: 'absent' });
+    assert.equal(again.changed, false);
+    assert.equal(again.state, 'absent');
+  }));
+
+test('file state=link creates, keeps and retargets a symlink', () =>
+  withTempDir(async (dir) => {
+    await writeFile(join(dir, 'one'), '1');
+    await writeFile(join(dir, 'two'), '2');
+    const path = join(dir, 'current');
+    const first = await runModule(fileModule, { path, src: 'one', state: 'link' });
+    assert.equal(first.changed, true);
+    assert.equal(await readlink(path), 'one');
+    assert.equal(first.src, 'one');
+    const same = await runModule(fileModule, { path, src: 'one', state: 'link' });
+    assert.equal(same.changed, false);
+    assert.equal(same.roundTrips, 1);
+    const moved = await runModule(fileModule, { path, src: 'two', state: 'link' }, { diff: true });
+    assert.equal(moved.changed, true);
+    assert.deepEqual(moved.diff, { before: { path, src: 'one' }, after: { path, src: 'two' } });
+    assert.equal(await readlink(path), 'two');
+  }));
+
+test('file state=link refuses what Ansible refuses', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'l');
+    assert.equal(await moduleFailure(fileModule, { path, src: 'missing', state: 'link' }), `src file does not exist, use "force=yes" if you really want to create the link: ${join(dir, 'missing')}`);
+    await writeFile(path, '');
+    await writeFile(join(dir, 'real'), '');
+    assert.equal(await moduleFailure(fileModule, { path, src: 'real', state: 'link' }), `refusing to convert from file to symlink for ${path}`);
+    const forced = await runModule(fileModule, { path, src: 'real', state: 'link', force: true });
+    assert.equal(forced.changed, true);
+    assert.equal(await readlink(path), 'real');
+    const dangling = await runModule(fileModule, { path: join(dir, 'dangling'), src: '/no/where', state: 'link', force: true });
+    assert.equal(dangling.changed, true);
+    assert.equal(await readlink(join(dir, 'dangling')), '/no/where');
+  }));
+
+test('file state=hard links to the same inode once', () =>
+  withTempDir(async (dir) => {
+    const src = join(dir, 'orig');
+    await writeFile(src, 'x');
+    const path = join(dir, 'hard');
+    const first = await runModule(fileModule, { path, src, state: 'hard' });
+    assert.equal(first.changed, true);
+    assert.equal((await stat(path)).ino, (await stat(src)).ino);
+    const second = await runModule(fileModule, { path, src, state: 'hard' });
+    assert.equal(second.changed, false);
+    assert.equal(second.state, 'hard');
+  }));
+
+test('file recurse sets owner and mode on a whole tree and notices when nothing changes', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'r');
+    await mkdir(join(path, 'sub'), { recursive: true });
+    await writeFile(join(path, 'sub', 'f'), '');
+    const args = { path, state: 'directory', recurse: true, owner: '1234', mode: 'u=rwX,g=rX,o=' };
+    const checked = await runModule(fileModule, args, { check: true });
+    assert.equal(checked.changed, true);
+    assert.notEqual((await stat(join(path, 'sub', 'f'))).uid, 1234);
+    const first = await runModule(fileModule, args);
+    assert.equal(first.changed, true);
+    assert.equal((await stat(join(path, 'sub', 'f'))).uid, 1234);
+    assert.equal(await modeOf(join(path, 'sub', 'f')), 0o640);
+    assert.equal(await modeOf(join(path, 'sub')), 0o750);
+    const second = await runModule(fileModule, args);
+    assert.equal(second.changed, false);
+  }));
+
+test('file follows a symlink to set the mode of its target', () =>
+  withTempDir(async (dir) => {
+    await writeFile(join(dir, 'target'), '');
+    await chmod(join(dir, 'target'), 0o644);
+    await symlink('target', join(dir, 'link'));
+    const result = await runModule(fileModule, { path: join(dir, 'link'), mode: '0600' });
+    assert.equal(result.changed, true);
+    assert.equal(await modeOf(join(dir, 'target')), 0o600);
+  }));
+
+test('file diff shows mode changes as Ansible dicts', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'm');
+    await writeFile(path, '');
+    await chmod(path, 0o644);
+    const result = await runModule(fileModule, { path, mode: '0600' }, { check: true, diff: true });
+    assert.deepEqual(result.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
+    assert.equal(await modeOf(path), 0o644);
+  }));
