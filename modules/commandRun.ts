@@ -53,8 +53,12 @@ export async function runCommand(ctx: ModuleContext, request: CommandRequest): P
     case 'removes':
       return withLines({ ...result, rc: 0, msg: `${should} not run command since '${request.removes}' does not exist`, stdout: `skipped, since ${request.removes} does not exist` });
     case 'notfound': {
-      const name = 'argv' in request.command ? request.command.argv[0] : '';
-      return withLines({ ...result, changed: true, failed: true, rc: 2, msg: `[Errno 2] No such file or directory: b'${name}'` });
+      // run_command's own failure: a fresh result whose cmd is the words joined with Python's shlex.quote
+      const argv = 'argv' in request.command ? request.command.argv : [];
+      return withLines({
+        changed: false, failed: true, rc: 2, cmd: argv.map(pythonShellQuote).join(' '), stdout: '', stderr: '',
+        msg: `[Errno 2] No such file or directory: b'${argv[0]}'`,
+      });
     }
   }
   if (ctx.check) {
@@ -69,14 +73,27 @@ export async function runCommand(ctx: ModuleContext, request: CommandRequest): P
   Object.assign(result, {
     changed: true,
     rc: answer.rc,
-    stdout: request.stripEmptyEnds ? stdout.replace(/[\r\n]+$/, '') : stdout,
-    stderr: request.stripEmptyEnds ? stderr.replace(/[\r\n]+$/, '') : stderr,
+    stdout: request.stripEmptyEnds ? stripLineEnds(stdout) : stdout,
+    stderr: request.stripEmptyEnds ? stripLineEnds(stderr) : stderr,
     start: formatTimestamp(start),
     end: formatTimestamp(end),
     delta: formatDelta(end - start),
   });
   if (answer.rc !== 0) Object.assign(result, { failed: true, msg: 'non-zero return code' });
   return withLines(result);
+}
+
+/** Python's `text.rstrip("\r\n")`: every trailing CR and LF (a loop: a regex would backtrack on long runs). */
+function stripLineEnds(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '\n' || text[end - 1] === '\r')) end--;
+  return text.slice(0, end);
+}
+
+/** Python's shlex.quote. */
+function pythonShellQuote(word: string): string {
+  if (word === '') return "''";
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
 function skippedInCheckMode(result: ModuleResult): ModuleResult {

@@ -71,6 +71,8 @@ test('command reports a missing program as ansible does (rc 2, errno message)', 
   assert.equal(result.failed, true);
   assert.equal(result.rc, 2);
   assert.equal(result.msg, "[Errno 2] No such file or directory: b'playtree-no-such-program'");
+  assert.equal(result['cmd'], 'playtree-no-such-program --flag');
+  assert.equal(result.changed, false);
 });
 
 test('command output is binary safe: NUL bytes survive and invalid UTF-8 becomes U+FFFD', async () => {
