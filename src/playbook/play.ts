@@ -3,7 +3,7 @@ import { checkKeys, commonKeywords, describe, flag, strictFlag, where, type Yaml
 import type { LoadContext } from './loadContext.js';
 import { parseRoleReferences } from './roles.js';
 import { parseTaskList } from './tasks.js';
-import type { Play } from './types.js';
+import type { Play, TaskItem } from './types.js';
 
 /** One play mapping into a Play. */
 
@@ -44,7 +44,7 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
   play.postTasks = await parseTaskList(map.post_tasks, inPlay, where(map, 'post_tasks', pos));
   const ownHandlers = await parseTaskList(map.handlers, { ...inPlay, handlers: true }, where(map, 'handlers', pos));
   // Role handlers (roles:, import_role) are known to the play as well, after its own, as in Ansible.
-  play.handlers = [...ownHandlers, ...play.roles.flatMap((reference) => reference.role.handlers), ...inPlay.roleHandlers];
+  play.handlers = withoutRepeatedRoleHandlers([...ownHandlers, ...play.roles.flatMap((reference) => reference.role.handlers), ...inPlay.roleHandlers]);
   const forceHandlers = strictFlag(map, 'force_handlers', pos);
   if (forceHandlers !== undefined) play.forceHandlers = forceHandlers;
   const maxFail = map.max_fail_percentage;
@@ -53,6 +53,18 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     play.maxFailPercentage = maxFail;
   }
   return play;
+}
+
+/** A role used twice in a play (roles: and import_role) brings its handlers once: a notify runs them once. */
+function withoutRepeatedRoleHandlers(handlers: TaskItem[]): TaskItem[] {
+  const seen = new Set<string>();
+  return handlers.filter((handler) => {
+    if (!handler.role) return true;
+    const key = `${handler.position.file}:${handler.position.line}:${handler.position.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function hosts(map: YamlMap, pos: SourcePosition): string | string[] {
