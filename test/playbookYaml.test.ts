@@ -104,3 +104,10 @@ for (const [text, prefix] of syntaxErrors) {
     );
   });
 }
+
+test('an unquoted {{ }} value is refused with a hint to quote it', () => {
+  assert.throws(
+    () => parseYamlText('- debug:\n    msg: {{ x }}\n', 'q.yml'),
+    (error: unknown) => error instanceof ParseError && error.message === 'q.yml:2:11: mapping keys must be scalars; a value starting with "{{" must be quoted: key: "{{ var }}"',
+  );
+});

@@ -123,7 +123,10 @@ class NodeConverter {
       const keyNode = pair.key as Node | null;
       const valueNode = pair.value as Node | null;
       const rawKey = keyNode ? this.convert(keyNode) : null;
-      if (isObject(rawKey)) throw new ParseError('mapping keys must be scalars', this.where(keyNode));
+      if (isObject(rawKey)) {
+        // Almost always `key: {{ var }}` written without quotes, which YAML reads as a nested mapping.
+        throw new ParseError('mapping keys must be scalars; a value starting with "{{" must be quoted: key: "{{ var }}"', this.where(keyNode));
+      }
       const key = String(rawKey);
       const value = valueNode ? this.convert(valueNode) : null;
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
