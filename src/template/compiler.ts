@@ -1,4 +1,5 @@
 import { TemplateError } from '../errors.js';
+import { JINJA_LEXER_READY } from './jinjaLexer.js';
 import {
   nunjucksCompiler,
   nunjucksParser,
@@ -28,10 +29,18 @@ export interface CompiledTemplate {
   native: boolean;
 }
 
-export type TemplateMode = 'native' | 'text';
+/**
+ * - `native`: a variable or task argument; one `{{ expression }}` gives its native value, and string
+ *   literals inside `{{ }}` keep their backslashes (Ansible's escape_backslashes);
+ * - `expression`: a bare expression wrapped in `{{ }}` (`when`, `that`): native, Python string escapes;
+ * - `text`: a template file: always text, Python string escapes.
+ */
+export type TemplateMode = 'native' | 'expression' | 'text';
 
 // Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
-const LEXER_OPTIONS = { trimBlocks: true, lstripBlocks: false };
+function lexerOptions(mode: TemplateMode) {
+  return { trimBlocks: true, lstripBlocks: false, jinja: JINJA_LEXER_READY, rawStringsInVariables: mode === 'native' };
+}
 
 function binaryCall(helper: string) {
   return function (this: NunjucksCompiler, node: TemplateNode, frame: unknown): void {
@@ -86,11 +95,13 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
     this._emit(')');
   },
   compileIs(node, frame) {
-    const name: string = node.right.name ? node.right.name.value : node.right.value;
+    // `is none` / `is true` arrive as literals, `is version(...)` as a call, `is defined` as a name.
+    const right: TemplateNode = node.right;
+    const name = right.name ? String(right.name.value) : right.typename === 'Literal' ? String(right.value).toLowerCase().replace('null', 'none') : String(right.value);
     this._emit(`runtime.callTest(env, context, ${JSON.stringify(name)}, `);
     this.compile(node.left, frame);
     this._emit(', [');
-    if (node.right.args) this.compile(node.right.args, frame);
+    if (right.args) this._compileAggregate(right.args, frame);
     this._emit('])');
   },
   compileIn(node, frame) {
@@ -196,8 +207,8 @@ function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {
   let code: string;
   let native = false;
   try {
-    const ast = nunjucksParser.parse(source, [], LEXER_OPTIONS);
-    const expression = mode === 'native' ? singleExpression(ast) : undefined;
+    const ast = nunjucksParser.parse(source, [], lexerOptions(mode));
+    const expression = mode === 'text' ? undefined : singleExpression(ast);
     if (expression) {
       native = true;
       code = nativeRootCode(expression);
@@ -217,7 +228,7 @@ const compiled = new Map<string, CompiledTemplate>();
 const CACHE_LIMIT = 20000;
 
 export function compileTemplate(source: string, mode: TemplateMode): CompiledTemplate {
-  const key = mode === 'native' ? 'n' + source : 't' + source;
+  const key = mode.charAt(0) + source;
   let template = compiled.get(key);
   if (!template) {
     template = compileUncached(source, mode);

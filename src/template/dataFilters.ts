@@ -2,51 +2,11 @@ import YAML from 'yaml';
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
 import { isMapping, isText, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { pythonJson, pythonYaml } from './pythonSerializers.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined } from './undefinedValue.js';
 
 /** Filters that convert types and serialise: bool/int/float, JSON and YAML both ways, ternary, mandatory. */
-
-function jsonString(text: string): string {
-  // Python's json.dumps escapes non-ASCII by default (ensure_ascii=True).
-  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
-}
-
-/** json.dumps as Python writes it: `", "` and `": "` separators, or indented with `","` line ends. */
-export function pythonJson(value: unknown, indent?: number, sortKeys = false, depth = 0): string {
-  value = requireDefined(value);
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : Number.isNaN(value) ? 'NaN' : '-Infinity';
-  if (isText(value)) return jsonString(value.toString());
-  const pad = indent === undefined ? '' : '\n' + ' '.repeat(indent * (depth + 1));
-  const end = indent === undefined ? '' : '\n' + ' '.repeat(indent * depth);
-  const separator = indent === undefined ? ', ' : ',';
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return '[' + value.map((item) => pad + pythonJson(item, indent, sortKeys, depth + 1)).join(separator) + end + ']';
-  }
-  if (isMapping(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 0) return '{}';
-    if (sortKeys) keys.sort();
-    return '{' + keys.map((key) => pad + jsonString(key) + ': ' + pythonJson(value[key], indent, sortKeys, depth + 1)).join(separator) + end + '}';
-  }
-  return jsonString(String(value));
-}
-
-/** PyYAML's dump: sorted keys; with flow style unset, collections holding only scalars are written inline. */
-export function pythonYaml(value: unknown, indent: number, blockOnly: boolean): string {
-  const document = new YAML.Document(requireDefined(value), { sortMapEntries: true });
-  if (!blockOnly) {
-    YAML.visit(document, {
-      Collection(_key, node) {
-        if (node.items.every((item) => (YAML.isPair(item) ? !YAML.isCollection(item.value) : !YAML.isCollection(item)))) node.flow = true;
-      },
-    });
-  }
-  return document.toString({ indent, indentSeq: false, lineWidth: 0 });
-}
 
 function toBool(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
@@ -96,11 +56,11 @@ export const dataFilters: Record<string, FilterFunction> = {
   tojson: (value) => pythonJson(value, undefined, true),
   to_yaml(value, ...args) {
     const { indent = 2 } = bindArguments('to_yaml', args, ['indent', 'default_flow_style', 'width']);
-    return pythonYaml(value, Number(indent), false);
+    return pythonYaml(requireDefined(value), Number(indent), false);
   },
   to_nice_yaml(value, ...args) {
     const { indent = 4 } = bindArguments('to_nice_yaml', args, ['indent', 'width', 'sort_keys']);
-    return pythonYaml(value, Number(indent), true);
+    return pythonYaml(requireDefined(value), Number(indent), true);
   },
   from_json(value) {
     try {

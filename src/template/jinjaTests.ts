@@ -59,6 +59,8 @@ export const jinjaTests: Record<string, TestFunction> = {
   defined: (value) => !isUndefined(value),
   undefined: (value) => isUndefined(value),
   none: (value) => value === null,
+  true: (value) => value === true,
+  false: (value) => value === false,
   string: (value) => isText(value),
   number: (value) => typeof value === 'number',
   integer: (value) => typeof value === 'number' && Number.isInteger(value),

@@ -140,17 +140,26 @@ export function pyContains(container: unknown, item: unknown): boolean {
   throw new TypeError(`argument of type '${pyTypeName(container)}' is not iterable`);
 }
 
-/** Python's printf-style `'%s-%d' % (a, b)`, for the common conversions. */
+/** Python's printf-style `'%s-%d' % (a, b)`, for the common conversions and flags. */
 export function pyFormat(format: string, args: unknown[]): string {
   const queue = [...args];
-  return format.replace(/%([-+ 0#]*\d*(?:\.\d+)?)([sdirfx%])/g, (_m, spec: string, kind: string) => {
+  return format.replace(/%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdirfx%])/g, (_m, flags: string, width: string, precision: string | undefined, kind: string) => {
     if (kind === '%') return '%';
     const value = queue.shift();
-    const precision = /\.(\d+)/.exec(spec);
-    if (kind === 'd' || kind === 'i') return String(Math.trunc(Number(value)));
-    if (kind === 'f') return Number(value).toFixed(precision ? Number(precision[1]) : 6);
-    if (kind === 'x') return Math.trunc(Number(value)).toString(16);
-    if (kind === 'r') return pyRepr(value);
-    return pyStr(value);
+    let text: string;
+    if (kind === 'd' || kind === 'i') text = String(Math.trunc(Number(value)));
+    else if (kind === 'f') text = Number(value).toFixed(precision !== undefined ? Number(precision) : 6);
+    else if (kind === 'x') text = Math.trunc(Number(value)).toString(16);
+    else if (kind === 'r') text = pyRepr(value);
+    else text = pyStr(value);
+    if (kind === 's' && precision !== undefined) text = text.slice(0, Number(precision));
+    if (flags.includes('+') && kind !== 's' && kind !== 'r' && !text.startsWith('-')) text = '+' + text;
+    const size = Number(width || 0);
+    if (flags.includes('-')) return text.padEnd(size);
+    if (flags.includes('0') && kind !== 's') {
+      const sign = /^[-+]/.test(text) ? text[0]! : '';
+      return sign + text.slice(sign.length).padStart(size - sign.length, '0');
+    }
+    return text.padStart(size);
   });
 }

@@ -154,7 +154,8 @@ export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.cre
   contextOrFrameLookup,
   handleError,
   fromIterator,
-  suppressValue: (value: unknown) => pyStr(value),
+  // Ansible's finalize: None prints as an empty string in text (inside lists it is still `None`).
+  suppressValue: (value: unknown) => (value === null ? '' : pyStr(value)),
   ensureDefined: (value: unknown) => value,
   inOperator: (item: unknown, container: unknown) => pyContains(container, item),
   truthy: pyTruthy,

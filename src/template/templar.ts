@@ -125,7 +125,7 @@ export class Templar {
 
   private evaluateBare(expression: string): unknown {
     const source = `{{ ${expression.trim()} }}`;
-    return failOnUndefined(this.run(compileTemplate(source, 'native')));
+    return failOnUndefined(this.run(compileTemplate(source, 'expression')));
   }
 
   private renderString(text: string): unknown {

@@ -1,0 +1,90 @@
+import YAML from 'yaml';
+import { isMapping, isText } from './pythonValues.js';
+import { requireDefined } from './undefinedValue.js';
+
+/** JSON and YAML written byte-for-byte as Python's json.dumps and PyYAML's dump write them. */
+
+function jsonString(text: string): string {
+  // json.dumps escapes non-ASCII by default (ensure_ascii=True).
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/** json.dumps: `", "` and `": "` separators, or indented with `","` line ends. */
+export function pythonJson(value: unknown, indent?: number, sortKeys = false, depth = 0): string {
+  value = requireDefined(value);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  if (isText(value)) return jsonString(value.toString());
+  const pad = indent === undefined ? '' : '\n' + ' '.repeat(indent * (depth + 1));
+  const end = indent === undefined ? '' : '\n' + ' '.repeat(indent * depth);
+  const separator = indent === undefined ? ', ' : ',';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return '[' + value.map((item) => pad + pythonJson(item, indent, sortKeys, depth + 1)).join(separator) + end + ']';
+  }
+  if (isMapping(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return '{}';
+    if (sortKeys) keys.sort();
+    return '{' + keys.map((key) => pad + jsonString(key) + ': ' + pythonJson(value[key], indent, sortKeys, depth + 1)).join(separator) + end + '}';
+  }
+  return jsonString(String(value));
+}
+
+// YAML 1.1 rules, as PyYAML: strings such as 'yes' or '010' get quotes, in single quotes.
+const SCALAR_OPTIONS = { version: '1.1', singleQuote: true, lineWidth: 0, flowCollectionPadding: false } as const;
+
+// PyYAML reads only yes/no/on/off/true/false as booleans, not y/n as YAML 1.1 allows: no quotes for those.
+const PLAIN_IN_PYYAML = /^[yYnN]$/;
+
+function yamlScalar(value: unknown): string {
+  if (typeof value === 'string' && PLAIN_IN_PYYAML.test(value)) return value;
+  return YAML.stringify(value, SCALAR_OPTIONS).replace(/\n$/, '');
+}
+
+function isEmptyCollection(value: unknown): boolean {
+  return (Array.isArray(value) && value.length === 0) || (isMapping(value) && Object.keys(value).length === 0);
+}
+
+/** PyYAML block style: nested mappings indented, sequences under a key not indented, `-` padded to indent. */
+function blockLines(value: unknown, indent: number): string[] {
+  if (isEmptyCollection(value) || !(Array.isArray(value) || isMapping(value))) return [yamlScalar(value)];
+  const lines: string[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const [first, ...rest] = blockLines(item, indent);
+      lines.push('-' + ' '.repeat(indent - 1) + first, ...rest.map((line) => ' '.repeat(indent) + line));
+    }
+    return lines;
+  }
+  for (const key of Object.keys(value).sort()) {
+    const item = value[key];
+    if (isEmptyCollection(item) || !(Array.isArray(item) || isMapping(item))) {
+      lines.push(`${yamlScalar(key)}: ${yamlScalar(item)}`);
+    } else {
+      const pad = Array.isArray(item) ? '' : ' '.repeat(indent);
+      lines.push(`${yamlScalar(key)}:`, ...blockLines(item, indent).map((line) => pad + line));
+    }
+  }
+  return lines;
+}
+
+/** to_yaml (flow style for collections of scalars) and to_nice_yaml (block style everywhere). */
+export function pythonYaml(value: unknown, indent: number, blockOnly: boolean): string {
+  if (blockOnly) {
+    const lines = blockLines(value, indent);
+    // PyYAML ends a lone scalar document with `...`.
+    return lines.join('\n') + (Array.isArray(value) || isMapping(value) ? '\n' : '\n...\n');
+  }
+  const document = new YAML.Document(value, { sortMapEntries: true, version: '1.1' });
+  YAML.visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && PLAIN_IN_PYYAML.test(node.value)) node.type = 'PLAIN';
+    },
+    Collection(_key, node) {
+      if (node.items.every((item) => (YAML.isPair(item) ? !YAML.isCollection(item.value) : !YAML.isCollection(item)))) node.flow = true;
+    },
+  });
+  return document.toString({ ...SCALAR_OPTIONS, indent, indentSeq: false });
+}
