@@ -18,6 +18,7 @@ import {
   readPathStates,
   stateCall,
   statePrelude,
+  type AttributeChanges,
   type PathState,
 } from './remoteFile.js';
 
@@ -88,7 +89,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   if (ctx.check) return { ...result, ...pathInfo(current.exists ? current : { ...absentState(dest) }), size: source.size };
 
   if (!contentChanged) {
-    const after = await applyScript(ctx, attributeCommands(dest, changes), dest);
+    const after = await applyAttributes(ctx, dest, changes);
     if (isFailure(after)) return { ...result, ...after };
     return { ...result, ...pathInfo(after) };
   }
@@ -97,26 +98,55 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
     const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
     if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };
   }
+  const installed = await installContent(ctx, { ...request, dest, current, changes, remotePath: remote?.path });
+  if (isFailure(installed)) return { ...result, ...installed };
+  return { ...result, ...pathInfo(installed.state), ...(installed.backupFile ? { backup_file: installed.backupFile } : {}) };
+}
+
+export interface Installation {
+  dest: string;
+  /** dest's state as read before deciding. */
+  current: PathState;
+  data?: Buffer;
+  file?: string;
+  /** Copy this target file instead of sending bytes. */
+  remotePath?: string;
+  changes: AttributeChanges;
+  backup?: boolean;
+  validate?: string;
+}
+
+/**
+ * Replace dest with new content: one put to a temporary name beside it, then one command that validates,
+ * backs up, gives it the old (or wanted) mode and owner, renames it over dest and prints the new state.
+ */
+export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
+  const { dest, current } = job;
   const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
   const commands: string[] = [];
-  if (remote) commands.push(shellJoin(['cp', '--', remote.path, temporary]));
-  else await ctx.target.put(request.data ?? createReadStream(request.file!), temporary);
-  const backupFile = request.backup && current.exists ? backupName(dest) : undefined;
-  if (request.validate) commands.push(validateCommand(request.validate, temporary));
+  if (job.remotePath) commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
+  else await ctx.target.put(job.data ?? createReadStream(job.file!), temporary);
+  const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
+  if (job.validate) commands.push(validateCommand(job.validate, temporary));
   if (backupFile) commands.push(shellJoin(['cp', '-p', '--', dest, backupFile]));
   if (current.exists) {
     // The rename replaces the file: keep its owner and mode unless asked otherwise, as Ansible does.
     commands.push(shellJoin(['chown', '--reference', dest, '--', temporary]), shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
-  commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
+  commands.push(...attributeCommands(temporary, job.changes), shellJoin(['mv', '-f', '--', temporary, dest]));
   const after = await applyScript(ctx, commands, dest, temporary);
-  if (isFailure(after)) return { ...result, ...after };
-  return { ...result, ...pathInfo(after), ...(backupFile ? { backup_file: backupFile } : {}) };
+  if (isFailure(after)) return after;
+  return { state: after, ...(backupFile ? { backupFile } : {}) };
+}
+
+/** Set mode/owner/group on an existing path and read its new state: one round trip. */
+export function applyAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<PathState | ModuleResult> {
+  return applyScript(ctx, attributeCommands(dest, changes), dest);
 }
 
 const VALIDATE_FAILED = 97;
 
-function isFailure(value: PathState | ModuleResult): value is ModuleResult {
+export function isFailure<T extends object>(value: T | ModuleResult): value is ModuleResult {
   return 'failed' in value;
 }
 
