@@ -6,6 +6,12 @@ import { pingModule } from './ping.js';
 import { rawModule } from './raw.js';
 import { setFactModule } from './set_fact.js';
 import { shellModule } from './shell.js';
+import { copyModule } from './copy.js';
+import { fetchModule } from './fetch.js';
+import { fileModule } from './file.js';
+import { lineinfileModule } from './lineinfile.js';
+import { statModule } from './stat.js';
+import { templateModule } from './template.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -13,6 +19,7 @@ import type { ModuleDefinition } from './module.js';
  * To add a module: write modules/<name>.ts exporting a ModuleDefinition and list it here.
  */
 const builtins: ModuleDefinition[] = [
+  copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
   commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule,
 ];
 
