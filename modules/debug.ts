@@ -5,16 +5,15 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
 /**
  * ansible.builtin.debug: `msg` (default "Hello world!") or `var` (an expression; the result key is the
  * expression as written, "VARIABLE IS NOT DEFINED!" when it is undefined), and `verbosity`.
- * The module cannot see the run's -v level: it reports the threshold as `_verbosity` and the engine turns the
- * result into Ansible's skip (`skipVerboseDebug`) when the run is less verbose.
+ * Above the run's -v level the task is skipped without evaluating anything, as Ansible's action does.
  */
 async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const { msg, var: expression, verbosity } = ctx.args as { msg?: unknown; var?: unknown; verbosity: number };
   if (msg !== undefined && expression !== undefined) {
     return { changed: false, failed: true, msg: "'msg' and 'var' are incompatible options" };
   }
+  if (verbosity > ctx.verbosity) return { changed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' };
   const result: ModuleResult = { changed: false, _ansible_verbose_always: true };
-  if (verbosity > 0) result['_verbosity'] = verbosity;
   if (expression === undefined) return { ...result, msg: (msg ?? 'Hello world!') as string };
   if (typeof expression !== 'string') {
     // Ansible keys a list or dict `var` by its Python type and never evaluates it
@@ -33,13 +32,6 @@ function valueOf(ctx: ModuleContext, expression: string): unknown {
     if (error instanceof TemplateError && /undefined/i.test(error.message)) return NOT_DEFINED;
     throw error;
   }
-}
-
-/** Ansible's result for a debug task whose `verbosity` is above the run's -v level. */
-export function skipVerboseDebug(result: ModuleResult, runVerbosity: number): ModuleResult {
-  const threshold = typeof result['_verbosity'] === 'number' ? result['_verbosity'] : 0;
-  if (threshold <= runVerbosity) return result;
-  return { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' };
 }
 
 export const debugModule: ModuleDefinition = {

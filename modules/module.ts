@@ -48,6 +48,8 @@ export interface ModuleContext {
   host: string;
   check: boolean;
   diff: boolean;
+  /** The run's -v level (0-4): `debug: verbosity:` compares against it. */
+  verbosity: number;
   /** The target, with the task's `become` and `environment` already applied. */
   target: Target;
   /** The controller side: local files (for `copy src=`, `template`, `fetch dest=`). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertModule } from '../modules/assert.js';
-import { debugModule, skipVerboseDebug } from '../modules/debug.js';
+import { debugModule } from '../modules/debug.js';
 import { failModule } from '../modules/fail.js';
 import { pingModule } from '../modules/ping.js';
 import { setFactModule } from '../modules/set_fact.js';
@@ -21,6 +21,7 @@ function throwingContext(module: ModuleDefinition, args: Record<string, unknown>
     host: 'h',
     check: false,
     diff: false,
+    verbosity: 0,
     target: { exec: fail, put: fail, fetch: fail },
     controller: { playbookDir: '.', findFile: fail },
     render: fail,
@@ -57,11 +58,11 @@ test('debug refuses msg and var together', async () => {
   assert.equal(result.msg, "'msg' and 'var' are incompatible options");
 });
 
-test('debug above the run verbosity becomes ansible skip', async () => {
-  const result = await runModule(debugModule, { msg: 'x', verbosity: 2 });
-  assert.equal(result['_verbosity'], 2);
-  assert.deepEqual(skipVerboseDebug(result, 1), { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' });
-  assert.equal(skipVerboseDebug(result, 2).msg, 'x');
+test('debug above the run verbosity is skipped, at or below it prints', async () => {
+  const quiet = await runModule(debugModule, { msg: 'x', verbosity: 2 }, { verbosity: 1 });
+  assert.deepEqual({ ...quiet, roundTrips: undefined }, { changed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.', roundTrips: undefined });
+  const verbose = await runModule(debugModule, { msg: 'x', verbosity: 2 }, { verbosity: 2 });
+  assert.equal(verbose.msg, 'x');
 });
 
 test('set_fact returns its pairs as ansible_facts, converting yes/no/true/false strings', async () => {

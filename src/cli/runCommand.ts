@@ -28,7 +28,11 @@ export async function runCommand(cli: CliOptions): Promise<number> {
 
   const runOptions = runOptionsFrom(cli, config);
   const playbooks: Playbook[] = [];
-  for (const file of cli.playbooks) playbooks.push(await loadPlaybook(resolve(file), playbookLoadOptions(runOptions)));
+  for (const file of cli.playbooks) {
+    const playbook = await loadPlaybook(resolve(file), playbookLoadOptions(runOptions));
+    playbook.warnings?.forEach(warn);
+    playbooks.push(playbook);
+  }
   await loadConnectionPlugins(pluginFolders(inventory, playbooks, config));
 
   if (cli.syntaxCheck || cli.listHosts || cli.listTasks || cli.listTags) {

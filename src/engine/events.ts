@@ -36,8 +36,6 @@ export interface TaskResult {
   ignored?: boolean;
   /** This result belongs to one item of a loop; the task's summary result follows. */
   isItem?: boolean;
-  /** Verbosity asked for by `debug: verbosity:`; the renderer hides it below that level. */
-  verbosity?: number;
 }
 
 export interface EngineEvents {

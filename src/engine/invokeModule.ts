@@ -32,7 +32,13 @@ export function moduleFor(task: Task): ModuleDefinition {
 
 /** The task's arguments: free-form text split, templates rendered, `omit` dropped, checked against the module. */
 export function moduleArguments(module: ModuleDefinition, task: Task, templar: Templar): Record<string, unknown> {
-  let raw: Record<string, unknown> = typeof task.args === 'string' ? argsFromFreeForm(module, task.args, task.actionPosition) : task.args;
+  let raw: Record<string, unknown>;
+  if (typeof task.args === 'string') raw = argsFromFreeForm(module, task.args, task.actionPosition);
+  else if (typeof task.args['_raw_params'] === 'string' && module.freeForm !== '_raw_params') {
+    // Free-form text plus an `args:` mapping: split the text as if it stood alone, `args:` on top.
+    const { _raw_params: text, ...rest } = task.args;
+    raw = { ...argsFromFreeForm(module, text, task.actionPosition), ...rest };
+  } else raw = task.args;
   if (typeof raw['_variable_params'] === 'string') {
     const { _variable_params: params, ...rest } = raw;
     const rendered = templar.render(params);
@@ -56,6 +62,7 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
     host: host.name,
     check: invocation.check,
     diff: invocation.diff,
+    verbosity: ctx.run.options.verbosity,
     target,
     controller: {
       playbookDir: ctx.run.playbook.dir,

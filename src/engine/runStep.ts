@@ -80,7 +80,11 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
 async function runOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
-    result = await invokeModule(invocation, moduleFor(invocation.task));
+    const { roundTrips, ...moduleResult } = await invokeModule(invocation, moduleFor(invocation.task));
+    result = moduleResult;
+    if (roundTrips !== undefined) {
+      invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
+    }
   } catch (error) {
     if (error instanceof ConnectionError) throw error;
     result = { changed: false, failed: true, msg: failureMessage(error, invocation.task) };
@@ -143,8 +147,8 @@ function applyResultConditions(invocation: Invocation, result: ModuleResult): Mo
 function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): StepOutcome {
   const { ctx, host, task, scope, templar } = invocation;
   const events = ctx.run.events;
-  const { roundTrips, ...registered } = result as ModuleResult & { roundTrips?: number };
-  if (typeof roundTrips === 'number') events.log(3, `<${host.name}> ${info.title}: ${roundTrips} command(s)/transfer(s)`);
+  // A registered result always says whether it failed, as Ansible's does.
+  const registered: ModuleResult = { ...result, failed: result.failed ?? false };
   if (task.register) host.setFacts[task.register] = registered;
   if (registered.ansible_facts && !registered.failed) {
     const target = isSetFact(task.action) ? host.setFacts : host.facts;
@@ -183,10 +187,14 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     host.stats.ok++;
     if (status === 'changed') {
       host.stats.changed++;
-      for (const name of task.notify) host.notified.add(String(templar.render(name)));
+      for (const name of task.notify) {
+        const handler = String(templar.render(name));
+        host.notified.add(handler);
+        events.log(2, `NOTIFIED HANDLER ${handler} for ${host.name}`);
+      }
     }
   }
-  events.hostResult(info, { ...base, verbosity: typeof registered['_verbosity'] === 'number' ? registered['_verbosity'] : undefined });
+  events.hostResult(info, base);
   return { status: 'ok' };
 }
 

@@ -54,6 +54,17 @@ export function childScope(parent: Scope, keywords: CommonKeywords, extra: Parti
   };
 }
 
+/**
+ * The scope inside a block. A block that carries a role (import_role, a role's meta dependencies) brings
+ * that role's defaults and vars with it.
+ */
 export function blockScope(parent: Scope, block: Block, rescuable: boolean): Scope {
-  return childScope(parent, block, { rescuable: parent.rescuable || rescuable, role: block.role ?? parent.role });
+  const entersRole = block.role !== undefined && block.role !== parent.role;
+  return childScope(parent, block, {
+    rescuable: parent.rescuable || rescuable,
+    role: block.role ?? parent.role,
+    ...(entersRole
+      ? { roleDefaults: [...parent.roleDefaults, block.role!.defaults], roleVars: [...parent.roleVars, block.role!.vars] }
+      : {}),
+  });
 }

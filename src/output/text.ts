@@ -2,7 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileDiff, ModuleResult } from '../../modules/module.js';
 import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
 import { pyStr } from '../template/pythonValues.js';
-import { pythonJson } from '../template/dataFilters.js';
+import { pythonJson } from '../template/pythonSerializers.js';
 
 /** Where a renderer writes: stdout for results, stderr for warnings (as ansible-playbook). */
 export interface OutputStreams {
@@ -49,10 +49,6 @@ export class TextRenderer implements EngineEvents {
 
   hostResult(task: TaskInfo, outcome: TaskResult): void {
     const { host, result } = outcome;
-    if (outcome.verbosity !== undefined && this.verbosity < outcome.verbosity) {
-      this.line(`skipping: [${host}]`);
-      return;
-    }
     if (typeof result['included'] === 'string') {
       this.line(`included: ${result['included']} for ${host}`);
       return;
@@ -71,7 +67,8 @@ export class TextRenderer implements EngineEvents {
         return;
       case 'skipped':
         if (isLoop) return;
-        this.line(`skipping: [${host}]${item}${this.verbose(result) ? ` => ${this.dump(result)}` : ''}`);
+        // Ansible's item skip line ends with a space: "skipping: [h] => (item=x) ".
+        this.line(`skipping: [${host}]${item}${outcome.isItem ? ' ' : ''}${this.verbose(result) ? ` => ${this.dump(withoutSkipDetails(result))}` : ''}`);
         return;
       default: {
         if (isLoop) return;
@@ -89,7 +86,8 @@ export class TextRenderer implements EngineEvents {
     const indent = result['_ansible_verbose_always'] === true || this.verbosity > 2 ? 4 : undefined;
     const shown: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(result)) {
-      if (key.startsWith('_ansible') || key === '_verbosity') continue;
+      // `failed` is implied by the line ("FAILED!"); Ansible's callback does not repeat it.
+      if (key.startsWith('_ansible') || key === 'failed') continue;
       if (key === 'diff' && this.verbosity < 3) continue;
       shown[key] = value;
     }
@@ -146,6 +144,12 @@ export function recapLine(host: string, stats: HostStats): string {
     field('rescued', stats.rescued),
     field('ignored', stats.ignored),
   ].join(' ')}`;
+}
+
+/** A skip's result is shown without the keys that only say it was skipped (as Ansible 2.14). */
+function withoutSkipDetails(result: ModuleResult): ModuleResult {
+  const { changed: _c, skipped: _s, skip_reason: _r, false_condition: _f, ...rest } = result;
+  return rest as ModuleResult;
 }
 
 /** debug shows only its message (or variable), as Ansible's _clean_results does. */

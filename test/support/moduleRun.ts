@@ -14,7 +14,7 @@ import { ModuleError } from '../../src/errors.js';
 export async function runModule(
   module: ModuleDefinition,
   args: Record<string, unknown>,
-  options: { check?: boolean; diff?: boolean; vars?: Record<string, unknown>; filesDir?: string } = {},
+  options: { check?: boolean; diff?: boolean; verbosity?: number; vars?: Record<string, unknown>; filesDir?: string } = {},
 ): Promise<ModuleResult & { roundTrips: number }> {
   const connection = new LocalConnection({ host: 'localhost', vars: {}, config: {}, log: () => {} });
   const target = new ConnectionTarget(connection);
@@ -25,6 +25,7 @@ export async function runModule(
     host: 'localhost',
     check: options.check ?? false,
     diff: options.diff ?? false,
+    verbosity: options.verbosity ?? 0,
     target,
     controller: {
       playbookDir: options.filesDir ?? process.cwd(),
