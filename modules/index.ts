@@ -5,6 +5,7 @@ import { failModule } from './fail.js';
 import { pingModule } from './ping.js';
 import { rawModule } from './raw.js';
 import { setFactModule } from './set_fact.js';
+import { setupModule } from './setup.js';
 import { shellModule } from './shell.js';
 import { copyModule } from './copy.js';
 import { fetchModule } from './fetch.js';
@@ -20,7 +21,7 @@ import type { ModuleDefinition } from './module.js';
  */
 const builtins: ModuleDefinition[] = [
   copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
-  commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule,
+  commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule,
 ];
 
 const byName = new Map<string, ModuleDefinition>();
