@@ -1,5 +1,5 @@
 import { TemplateError } from '../errors.js';
-import { JINJA_LEXER_READY } from './jinjaLexer.js';
+import { JINJA_LEXER_READY } from './jinjaSyntax.js';
 import {
   nunjucksCompiler,
   nunjucksParser,

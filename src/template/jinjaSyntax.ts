@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
+import type { TemplateNode } from './nunjucksInternals.js';
 
 /**
- * Two places where nunjucks' lexer reads Jinja2 source differently, fixed for the templates we compile
+ * Where nunjucks' lexer and parser read Jinja2 source differently, fixed for the templates we compile
  * (those lexed with `{ jinja: true }`; other nunjucks users are untouched):
+ * - `x is in list` and slices `x[1:3]`, `x[::-1]` parse as in Jinja2;
  * - `}}` inside an expression may close a dict literal (`{{ {'a': {'b': 1}} }}`), as in Jinja2;
  * - a comment swallows the newline after it under trim_blocks, as a block tag does;
  * - string escapes: Python's (`\n`, `\\`, `\x41`; unknown escapes such as `\d` keep their backslash),
@@ -10,6 +12,8 @@ import { createRequire } from 'node:module';
  *   before Jinja2 sees them, so `'\d+'` and `'\\1'` reach filters exactly as written in the playbook.
  */
 const require = createRequire(import.meta.url);
+const nodes: Record<string, new (...args: unknown[]) => TemplateNode> = require('nunjucks/src/nodes.js');
+const parser: { Parser: { prototype: JinjaParser } } = require('nunjucks/src/parser.js');
 const lexer: { lex(src: string, opts?: Record<string, unknown>): JinjaTokenizer; [name: string]: unknown } =
   require('nunjucks/src/lexer.js');
 
@@ -120,5 +124,80 @@ tokenizerPrototype._parseString = function parseString(this: JinjaTokenizer, del
   this.forward();
   return text;
 };
+
+interface JinjaParser {
+  tokens: JinjaTokenizer;
+  parseIs(): TemplateNode;
+  parsePostfix(node: TemplateNode): TemplateNode;
+  parseCompare(): TemplateNode;
+  parseExpression(): TemplateNode;
+  parseSignature(): TemplateNode;
+  skipSymbol(name: string): boolean;
+  skip(type: string): boolean;
+  peekToken(): Token | null;
+  nextToken(): Token | null;
+  fail(message: string, lineno?: number, colno?: number): never;
+}
+
+const originalParseIs = parser.Parser.prototype.parseIs;
+const originalParsePostfix = parser.Parser.prototype.parsePostfix;
+
+parser.Parser.prototype.parseIs = function parseIs(this: JinjaParser): TemplateNode {
+  if (!this.tokens.jinja) return originalParseIs.call(this);
+  let node = this.parseCompare();
+  if (this.skipSymbol('is')) {
+    const negated = this.skipSymbol('not');
+    node = this.skipSymbol('in')
+      ? new nodes.In!(node.lineno, node.colno, node, this.parseCompare())
+      : new nodes.Is!(node.lineno, node.colno, node, this.parseCompare());
+    if (negated) node = new nodes.Not!(node.lineno, node.colno, node);
+  }
+  return node;
+};
+
+/** `[start:stop:step]` after the `[`: a call of the `__slice__` global; a plain `[key]` stays a lookup. */
+function parseSubscript(this: JinjaParser, target: TemplateNode, open: Token): TemplateNode {
+  const none = () => new nodes.Literal!(open.lineno, open.colno, null);
+  const part = (): TemplateNode => {
+    const next = this.peekToken();
+    return next && (next.type === 'colon' || next.type === 'right-bracket') ? none() : this.parseExpression();
+  };
+  const start = part();
+  if (!this.skip('colon')) {
+    if (!this.skip('right-bracket')) this.fail('expected ] after subscript', open.lineno, open.colno);
+    return new nodes.LookupVal!(open.lineno, open.colno, target, start);
+  }
+  const stop = part();
+  const step = this.skip('colon') ? part() : none();
+  if (!this.skip('right-bracket')) this.fail('expected ] after slice', open.lineno, open.colno);
+  const args = new nodes.NodeList!(open.lineno, open.colno, [target, start, stop, step]);
+  return new nodes.FunCall!(open.lineno, open.colno, new nodes.Symbol!(open.lineno, open.colno, '__slice__'), args);
+}
+
+parser.Parser.prototype.parsePostfix = function parsePostfix(this: JinjaParser, node: TemplateNode): TemplateNode {
+  if (!this.tokens.jinja) return originalParsePostfix.call(this, node);
+  for (;;) {
+    const token = this.peekToken();
+    if (token?.type === 'left-bracket') {
+      this.nextToken();
+      node = parseSubscript.call(this, node, token);
+    } else if (token?.type === 'left-paren' || (token?.type === 'operator' && token.value === '.')) {
+      // Calls and `.name` lookups: nunjucks' own handling, one step at a time.
+      const before = node;
+      node = parseCallOrAttribute.call(this, node);
+      if (node === before) return node;
+    } else return node;
+  }
+};
+
+/** One `(...)` call or `.name` lookup, built as nunjucks builds them. */
+function parseCallOrAttribute(this: JinjaParser, node: TemplateNode): TemplateNode {
+  const token = this.peekToken()!;
+  if (token.type === 'left-paren') return new nodes.FunCall!(token.lineno, token.colno, node, this.parseSignature());
+  this.nextToken();
+  const name = this.nextToken();
+  if (!name || name.type !== 'symbol') this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
+  return new nodes.LookupVal!(token.lineno, token.colno, node, new nodes.Literal!(name.lineno, name.colno, name.value));
+}
 
 export const JINJA_LEXER_READY = true;

@@ -54,7 +54,9 @@ function blockLines(value: unknown, indent: number): string[] {
   if (Array.isArray(value)) {
     for (const item of value) {
       const [first, ...rest] = blockLines(item, indent);
-      lines.push('-' + ' '.repeat(indent - 1) + first, ...rest.map((line) => ' '.repeat(indent) + line));
+      // A collection item starts at the next indentation column; a scalar right after `- `.
+      const nested = (Array.isArray(item) || isMapping(item)) && !isEmptyCollection(item);
+      lines.push('-' + ' '.repeat(nested ? indent - 1 : 1) + first, ...rest.map((line) => ' '.repeat(indent) + line));
     }
     return lines;
   }
@@ -79,12 +81,10 @@ export function pythonYaml(value: unknown, indent: number, blockOnly: boolean): 
   }
   const document = new YAML.Document(value, { sortMapEntries: true, version: '1.1' });
   YAML.visit(document, {
-    Scalar(_key, node) {
-      if (typeof node.value === 'string' && PLAIN_IN_PYYAML.test(node.value)) node.type = 'PLAIN';
-    },
     Collection(_key, node) {
       if (node.items.every((item) => (YAML.isPair(item) ? !YAML.isCollection(item.value) : !YAML.isCollection(item)))) node.flow = true;
     },
   });
-  return document.toString({ ...SCALAR_OPTIONS, indent, indentSeq: false });
+  // yaml's 1.1 schema reads y/n as booleans and quotes them; PyYAML does not.
+  return document.toString({ ...SCALAR_OPTIONS, indent, indentSeq: false }).replace(/(^|[\s{[,])'([yYnN])'(?=$|[\s,:}\]])/gm, '$1$2');
 }

@@ -63,6 +63,24 @@ function query(this: RenderContext, kind: unknown, ...args: unknown[]): unknown[
   }
 }
 
+/** Python slicing `x[start:stop:step]` of a list or string (the parser turns slices into this call). */
+function slice(target: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  const defined = requireDefined(target);
+  const items = Array.isArray(defined) ? defined : Array.from(pyStr(defined));
+  const by = step === null || step === undefined ? 1 : Number(step);
+  if (by === 0) throw new TemplateError('slice step cannot be zero');
+  const clamp = (value: unknown, fallback: number) => {
+    if (value === null || value === undefined) return fallback;
+    const n = Number(value) < 0 ? items.length + Number(value) : Number(value);
+    return by > 0 ? Math.min(Math.max(n, 0), items.length) : Math.min(Math.max(n, -1), items.length - 1);
+  };
+  const from = clamp(start, by > 0 ? 0 : items.length - 1);
+  const to = clamp(stop, by > 0 ? items.length : -1);
+  const out: unknown[] = [];
+  for (let i = from; by > 0 ? i < to : i > to; i += by) out.push(items[i]);
+  return Array.isArray(defined) ? out : out.join('');
+}
+
 export const templateGlobals: Record<string, unknown> = {
   range,
   dict,
@@ -70,6 +88,7 @@ export const templateGlobals: Record<string, unknown> = {
   query,
   q: query,
   omit: OMIT,
+  __slice__: slice,
   True: true,
   False: false,
   None: null,
