@@ -138,7 +138,9 @@ function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts
     const commands = attributeCommands(where, changes, noDereference);
     if (subject.exists && timesChange(mtime, atime, subject)) {
       commands.push(...timeCommands(where, mtime, atime));
-      if (mtime !== undefined) Object.assign(facts.before, { mtime: subject.mtime }), Object.assign(facts.after, { mtime: mtime === 'now' ? Date.now() / 1000 : mtime });
+      const now = Date.now() / 1000;
+      if (mtime !== undefined) Object.assign(facts.before, { mtime: subject.mtime }), Object.assign(facts.after, { mtime: mtime === 'now' ? now : mtime });
+      if (atime !== undefined) Object.assign(facts.before, { atime: subject.atime }), Object.assign(facts.after, { atime: atime === 'now' ? now : atime });
     }
     return commands;
   };

@@ -63,9 +63,9 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const remote = request.remoteFile ? states.pop()! : undefined;
   if (remote && remote.type !== 'file') return { changed: false, failed: true, msg: `Source ${request.remoteFile} not found` };
   const source = remote
-    ? { checksum: remote.checksum!, size: remote.size }
+    ? { checksum: remote.checksum!, md5: undefined, size: remote.size }
     : request.data
-      ? { checksum: hashBuffer(request.data), size: request.data.length }
+      ? { checksum: hashBuffer(request.data), md5: hashBuffer(request.data, 'md5'), size: request.data.length }
       : await hashLocalFile(request.file!);
   let dest = given;
   let current = states[0]!;
@@ -100,7 +100,8 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   }
   const installed = await installContent(ctx, { ...request, dest, current, changes, remotePath: remote?.path });
   if (isFailure(installed)) return { ...result, ...installed };
-  return { ...result, ...pathInfo(installed.state), ...(installed.backupFile ? { backup_file: installed.backupFile } : {}) };
+  const md5 = source.md5 ? { md5sum: source.md5 } : {};
+  return { ...result, ...md5, ...pathInfo(installed.state), ...(installed.backupFile ? { backup_file: installed.backupFile } : {}) };
 }
 
 export interface Installation {

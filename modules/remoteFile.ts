@@ -156,15 +156,17 @@ export function formatMode(mode: number): string {
   return `0${mode.toString(8).padStart(3, '0')}`;
 }
 
-/** Digest and size of a controller file, streamed (files may be GBs). */
-export async function hashLocalFile(path: string, algorithm: ChecksumAlgorithm = 'sha1'): Promise<{ checksum: string; size: number }> {
+/** Digest, md5 and size of a controller file, streamed (files may be GBs). */
+export async function hashLocalFile(path: string, algorithm: ChecksumAlgorithm = 'sha1'): Promise<{ checksum: string; md5: string; size: number }> {
   const hash = createHash(algorithm);
+  const md5 = createHash('md5');
   let size = 0;
   for await (const chunk of createReadStream(path)) {
     hash.update(chunk as Buffer);
+    md5.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }
-  return { checksum: hash.digest('hex'), size };
+  return { checksum: hash.digest('hex'), md5: md5.digest('hex'), size };
 }
 
 export function hashBuffer(data: Buffer, algorithm: ChecksumAlgorithm = 'sha1'): string {
