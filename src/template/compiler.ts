@@ -237,3 +237,8 @@ export function compileTemplate(source: string, mode: TemplateMode): CompiledTem
   }
   return template;
 }
+
+/** How many distinct sources are compiled and cached (for tests and -vvvv diagnostics). */
+export function compiledTemplateCount(): number {
+  return compiled.size;
+}
