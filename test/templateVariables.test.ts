@@ -155,3 +155,19 @@ test('the same template source is compiled once and reused across templars', () 
   assert.equal(results[199], '200 cached');
   assert.equal(compiledTemplateCount(), before);
 });
+
+test('vars gives every variable by computed name, templated', () => {
+  const templar = createTemplar({ pkg_web: 'nginx', kind: 'web', alias: '{{ pkg_web }}' });
+  assert.equal(templar.render("{{ vars['pkg_' + kind] }} {{ vars.alias }}"), 'nginx nginx');
+  assert.equal(templar.render("{{ vars['pkg_db'] is defined }}"), false);
+});
+
+test('a lone {# as in shell ${#array[@]} is not template syntax', () => {
+  const command = 'echo ${#files[@]} {{ n }}';
+  assert.equal(createTemplar({ n: 1 }).render('echo ${#files[@]}'), 'echo ${#files[@]}');
+  assert.throws(() => createTemplar({ n: 1 }).render(command), TemplateError);
+});
+
+test('include is reported as unsupported rather than crashing', () => {
+  assert.throws(() => createTemplar({}).renderText("{% include 'other.j2' %}"), (error: unknown) => error instanceof TemplateError && /not supported/.test(error.message));
+});

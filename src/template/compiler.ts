@@ -162,6 +162,13 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   },
 };
 
+// Templates are rendered from strings: there is no loader to find other template files.
+for (const tag of ['Include', 'Import', 'FromImport', 'Extends']) {
+  pythonSemantics[`compile${tag}`] = () => {
+    throw new Error(`{% ${tag.toLowerCase().replace('fromimport', 'from')} %} is not supported by playtree`);
+  };
+}
+
 function newCompiler(): NunjucksCompiler {
   const compiler = new nunjucksCompiler.Compiler('template', false);
   Object.assign(compiler, pythonSemantics);
@@ -189,10 +196,10 @@ function nativeRootCode(expression: TemplateNode): string {
   return compiler.getCode();
 }
 
-/** The source line a nunjucks error points at, so a message can quote it. */
-function sourceLine(source: string, lineno: number | undefined): string {
-  if (!lineno) return source.split('\n')[0] ?? '';
-  return source.split('\n')[lineno - 1] ?? '';
+/** The source line a nunjucks error points at (or the whole source when it is one line). */
+function sourceLine(source: string, lineno: number | undefined): string | undefined {
+  if (lineno) return source.split('\n')[lineno - 1];
+  return source.includes('\n') ? undefined : source;
 }
 
 export function templateSyntaxError(source: string, error: unknown): TemplateError {
@@ -200,7 +207,8 @@ export function templateSyntaxError(source: string, error: unknown): TemplateErr
   const reason = raw.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
   const lineno = (error as { lineno?: number }).lineno;
   const where = source.includes('\n') && lineno ? ` at line ${lineno}` : '';
-  return new TemplateError(`template syntax error${where}: ${reason} in "${sourceLine(source, lineno).trim()}"`);
+  const line = sourceLine(source, lineno);
+  return new TemplateError(`template syntax error${where}: ${reason}${line === undefined ? '' : ` in "${line.trim()}"`}`);
 }
 
 function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {

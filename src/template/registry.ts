@@ -22,3 +22,4 @@ export const templateEnvironment: TemplateEnvironment = {
   getFilter,
   getTest,
 };
+

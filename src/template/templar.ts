@@ -2,7 +2,7 @@ import { TemplateError } from '../errors.js';
 import './builtins.js';
 import { compileTemplate, type CompiledTemplate, type TemplateMode } from './compiler.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
-import { isMapping, pyTruthy } from './pythonValues.js';
+import { isMapping, pyStr, pyTruthy } from './pythonValues.js';
 import { templateEnvironment } from './registry.js';
 import { playtreeRuntime, RenderContext } from './runtime.js';
 import { templateGlobals } from './templateGlobals.js';
@@ -21,7 +21,10 @@ export const TEMPLATED_ON_ACCESS = Symbol.for('playtree.templatedOnAccess');
 const NEVER_WALKED = new Set(['hostvars', 'vars', 'groups']);
 
 export function hasTemplateSyntax(text: string): boolean {
-  return text.includes('{{') || text.includes('{%') || text.includes('{#');
+  if (text.includes('{{') || text.includes('{%')) return true;
+  // A lone `{#` is shell (`${#array[@]}`), not an unterminated Jinja2 comment.
+  const comment = text.indexOf('{#');
+  return comment >= 0 && text.includes('#}', comment + 2);
 }
 
 function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
@@ -91,7 +94,7 @@ export class Templar {
     if (Array.isArray(value)) return value.map((item) => this.render(item));
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      out[String(this.renderString(key))] = this.render(item);
+      out[pyStr(this.renderString(key))] = this.render(item);
     }
     return out;
   }
@@ -148,6 +151,14 @@ export class Templar {
     return result;
   }
 
+  /** Ansible's `vars`: every variable by name (`vars['pkg_' + x]`), each templated when read. */
+  private variablesView(): Record<string, unknown> {
+    return new Proxy({} as Record<string, unknown>, {
+      get: (_target, key) => (typeof key === 'string' ? this.lookup(key) : undefined),
+      has: (_target, key) => typeof key === 'string' && this.rawValue(key) !== undefined,
+    });
+  }
+
   private rawValue(name: string): unknown {
     const value = this.vars[name];
     return value === undefined && this.parent ? this.parent.rawValue(name) : value;
@@ -156,6 +167,7 @@ export class Templar {
   private lookup(name: string): unknown {
     const raw = this.rawValue(name);
     if (raw === undefined) {
+      if (name === 'vars') return this.variablesView();
       const global = templateGlobals[name];
       return global !== undefined ? global : undefinedVariable(name);
     }
