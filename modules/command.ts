@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import { runCommand } from './commandRun.js';
 import type { ArgSpec, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { shlexSplit } from './shlexSplit.js';
+import { shlexSplit } from '../src/shlex.js';
 
 /**
  * ansible.builtin.command: free form (`command: ls -l "a b"`, split as Python's shlex does) or `cmd`, or

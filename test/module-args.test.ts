@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { argsFromFreeForm, parseKeyValue, toBoolean, validateModuleArgs } from '../modules/args.js';
 import { parseKv, splitArgs } from '../modules/kvSplit.js';
-import { shlexSplit } from '../modules/shlexSplit.js';
+import { shlexSplit } from '../src/shlex.js';
 import type { ModuleDefinition } from '../modules/module.js';
 import { ModuleError, ParseError } from '../src/errors.js';
 

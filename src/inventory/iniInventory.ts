@@ -9,7 +9,7 @@ import { ParseError } from '../errors.js';
 import { expandHostPattern } from './hostAddress.js';
 import { addChildGroup, addGroup, addHost, GroupLoopError, setVariable } from './inventoryBuilder.js';
 import { parsePythonLiteral } from './pythonLiteral.js';
-import { ShlexError, shlexSplit } from './shlexSplit.js';
+import { ShlexError, shlexSplit } from '../shlex.js';
 import type { Inventory } from './types.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
@@ -114,7 +114,7 @@ function linkChild(inventory: Inventory, parent: string, child: string, fail: Fa
 function readHostLine(inventory: Inventory, line: string, group: string, file: string, fail: Fail): void {
   let tokens: string[];
   try {
-    tokens = shlexSplit(line);
+    tokens = shlexSplit(line, { comments: true });
   } catch (error) {
     if (error instanceof ShlexError) return fail(`cannot read host line: ${error.message}; check the quotes`, error.index);
     throw error;

@@ -96,12 +96,14 @@ export class TextRenderer implements EngineEvents {
 
   private printDiff(diff: FileDiff | FileDiff[]): void {
     for (const one of Array.isArray(diff) ? diff : [diff]) {
-      if (one.before === one.after && !one.before_header) continue;
+      const before = diffText(one.before);
+      const after = diffText(one.after);
+      if (before === after) continue;
       const patch = createTwoFilesPatch(
         `before: ${one.before_header ?? ''}`.trimEnd(),
         `after: ${one.after_header ?? ''}`.trimEnd(),
-        one.before,
-        one.after,
+        before,
+        after,
         undefined,
         undefined,
         { context: 3 },
@@ -144,6 +146,13 @@ export function recapLine(host: string, stats: HostStats): string {
     field('rescued', stats.rescued),
     field('ignored', stats.ignored),
   ].join(' ')}`;
+}
+
+/** A diff side that is not text (file state as a dict) is shown as Ansible does: sorted JSON, indent 4. */
+function diffText(side: unknown): string {
+  if (typeof side === 'string') return side;
+  if (side === undefined || side === null) return '';
+  return `${pythonJson(side, 4, true)}\n`;
 }
 
 /** A skip's result is shown without the keys that only say it was skipped (as Ansible 2.14). */
