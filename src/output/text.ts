@@ -65,11 +65,13 @@ export class TextRenderer implements EngineEvents {
         else if (!isLoop) this.line(`fatal: [${host}]: FAILED! => ${this.dump(result)}`);
         if (outcome.ignored) this.line('...ignoring');
         return;
-      case 'skipped':
-        if (isLoop) return;
-        // Ansible's item skip line ends with a space: "skipping: [h] => (item=x) ".
-        this.line(`skipping: [${host}]${item}${outcome.isItem ? ' ' : ''}${this.verbose(result) ? ` => ${this.dump(withoutSkipDetails(result))}` : ''}`);
+      case 'skipped': {
+        // Ansible's item skip line ends with a space: "skipping: [h] => (item=x) "; a loop's summary line
+        // follows its items (without the items' results).
+        const shown = cleanForDisplay(task.action, withoutSkipDetails(result));
+        this.line(`skipping: [${host}]${item}${outcome.isItem ? ' ' : ''}${this.verbose(result) ? ` => ${this.dump(shown)}` : ''}`);
         return;
+      }
       default: {
         if (isLoop) return;
         const shown = cleanForDisplay(task.action, result);
@@ -100,8 +102,8 @@ export class TextRenderer implements EngineEvents {
       const after = diffText(one.after);
       if (before === after) continue;
       const patch = createTwoFilesPatch(
-        `before: ${one.before_header ?? ''}`.trimEnd(),
-        `after: ${one.after_header ?? ''}`.trimEnd(),
+        one.before_header === undefined ? 'before' : `before: ${one.before_header}`,
+        one.after_header === undefined ? 'after' : `after: ${one.after_header}`,
         before,
         after,
         undefined,
@@ -155,9 +157,12 @@ function diffText(side: unknown): string {
   return `${pythonJson(side, 4, true)}\n`;
 }
 
-/** A skip's result is shown without the keys that only say it was skipped (as Ansible 2.14). */
+/**
+ * A skip as Ansible 2.14 shows it: no `false_condition` (added in 2.15), no `skipped` flag (the line says
+ * it), and a loop summary without its items' results.
+ */
 function withoutSkipDetails(result: ModuleResult): ModuleResult {
-  const { changed: _c, skipped: _s, skip_reason: _r, false_condition: _f, ...rest } = result;
+  const { skipped: _s, false_condition: _f, results: _r, ...rest } = result;
   return rest as ModuleResult;
 }
 
