@@ -111,6 +111,11 @@ const table: Array<[string, unknown]> = [
   ["{{ 'hello' | checksum }}", 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d'],
   ["{{ 'hello' | hash('md5') }}", '5d41402abc4b2a76b9719d911017c592'],
   ["{{ 'a b' | quote }}", "'a b'"],
+  ["{{ 'a\n\nb\n' | indent(2) }}", 'a\n\n  b\n'],
+  ["{{ 'a\nb' | indent(first=True, width=3) }}", '   a\n   b'],
+  ["{{ 'a\nb' | comment }}", '#\n# a\n# b\n#'],
+  ["{{ 'x' | comment('c') }}", '//\n// x\n//'],
+  ["{{ 'a\nb' | comment(decoration='; ') }}", ';\n; a\n; b\n;'],
   // regular expressions (backslashes inside {{ }} reach the filter as written, as in Ansible)
   ["{{ s | regex_replace('o', '0') }}", 'Hell0 W0rld'],
   ["{{ s | regex_replace('^(\\w+) (\\w+)$', '\\2 \\1') }}", 'World Hello'],

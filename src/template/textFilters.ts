@@ -46,7 +46,46 @@ function regexSearch(value: unknown, args: unknown[]): unknown {
   });
 }
 
+/** Jinja2's indent: every line but the first (unless `first`), blank lines only with `blank`. */
+function indent(value: unknown, args: unknown[]): string {
+  const { width = 4, first = false, blank = false } = bindArguments('indent', args, ['width', 'first', 'blank']);
+  const indention = typeof width === 'string' ? width : ' '.repeat(Number(width));
+  // Jinja2 appends a newline before splitting so that a trailing newline survives.
+  const lines = (text(value) + '\n').split(/\r\n|\r|\n/).slice(0, -1);
+  let out = blank ? lines.join('\n' + indention) : lines[0] + (lines.length > 1 ? '\n' + lines.slice(1).map((line) => (line ? indention + line : line)).join('\n') : '');
+  if (first) out = indention + out;
+  return out;
+}
+
+const COMMENT_STYLES: Record<string, Record<string, string>> = {
+  plain: { decoration: '# ' },
+  erlang: { decoration: '% ' },
+  c: { decoration: '// ' },
+  cblock: { beginning: '/*', decoration: ' * ', end: ' */' },
+  xml: { beginning: '<!--', decoration: ' - ', end: '-->' },
+};
+
+/** Ansible's comment filter: the text as a comment block (`{{ ansible_managed | comment }}`). */
+function comment(value: unknown, args: unknown[]): string {
+  const { style = 'plain', ...overrides } = bindArguments('comment', args, ['style', 'decoration', 'beginning', 'end', 'prefix', 'postfix', 'prefix_count', 'postfix_count', 'newline']);
+  const base = COMMENT_STYLES[String(style)];
+  if (!base) throw new Error(`comment: unknown style '${pyStr(style)}' (plain, erlang, c, cblock, xml)`);
+  const params: Record<string, unknown> = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const newline = String(params.newline ?? '\n');
+  const decoration = String(params.decoration ?? '');
+  const prefix = String(params.prefix ?? decoration.trimEnd());
+  const postfix = String(params.postfix ?? decoration.trimEnd());
+  const beginning = params.beginning ? String(params.beginning) + newline : '';
+  const head = prefix ? (prefix + newline).repeat(Number(params.prefix_count ?? 1)) : '';
+  const body = text(value).split(newline).map((line) => decoration + line).join(newline);
+  const tail = postfix ? newline + Array(Number(params.postfix_count ?? 1)).fill(postfix).join(newline) : '';
+  const end = params.end ? newline + String(params.end) : '';
+  return beginning + head + body + tail + end;
+}
+
 export const textFilters: Record<string, FilterFunction> = {
+  indent: (value, ...args) => indent(value, args),
+  comment: (value, ...args) => comment(value, args),
   lower: (value) => text(value).toLowerCase(),
   upper: (value) => text(value).toUpperCase(),
   capitalize: stringMethod('capitalize'),
