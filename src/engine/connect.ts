@@ -8,7 +8,7 @@ import type { Scope } from './scope.js';
 
 /** The connection name for a host: `-c` first, then the task/play keyword, then `ansible_connection`. */
 export function connectionName(ctx: PlayContext, scope: Scope, templar: Templar): string {
-  const fromVars = templar.render(templar.evaluate('ansible_connection | default(None)') ?? undefined);
+  const fromVars = templar.evaluate('ansible_connection | default(None)');
   const name = ctx.run.options.connection ?? scope.connection ?? (typeof fromVars === 'string' ? fromVars : undefined);
   if (name) return name;
   // Ansible's implicit localhost (and any host named localhost) uses the local connection; others would be ssh.

@@ -25,7 +25,7 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
     host.notified.clear();
     walks.set(name, { walk: playWalk(ctx, playScope, synthetic) });
   }
-  for (const [name, entry] of walks) await advance(ctx, name, entry, undefined);
+  for (const entry of walks.values()) await advance(ctx, entry, undefined);
 
   let ended = false;
   for (;;) {
@@ -34,12 +34,13 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
     const task = waiting[0]![1].step!.task;
     const group = waiting.filter(([, entry]) => entry.step!.task === task);
     const outcomes = await runTaskOnGroup(ctx, task, group.map(([name, entry]) => [name, entry.step!] as const), synthetic);
+    const fatal = anyErrorsFatal(ctx, task, group.map(([, entry]) => entry.step!), outcomes);
     for (const [name, entry] of group) {
       const outcome = outcomes.get(name) ?? { status: 'ok' };
       if (outcome.status === 'ended' && task.action.endsWith('meta')) ended = isEndPlay(task);
-      await advance(ctx, name, entry, outcome);
+      await advance(ctx, entry, outcome);
     }
-    if (anyErrorsFatal(ctx, task, group.map(([, entry]) => entry), outcomes)) {
+    if (fatal) {
       ctx.run.aborted = true;
       break;
     }
@@ -58,11 +59,10 @@ async function closeConnection(host: HostState): Promise<void> {
 }
 
 /** Move a host's walk to its next step that tags and --start-at-task let run. */
-async function advance(ctx: PlayContext, host: string, entry: { walk: HostWalk; step?: Step }, outcome: StepOutcome | undefined): Promise<void> {
+async function advance(ctx: PlayContext, entry: { walk: HostWalk; step?: Step }, outcome: StepOutcome | undefined): Promise<void> {
   let next = await entry.walk.next(outcome as StepOutcome);
   while (!next.done && !selected(ctx, next.value)) next = await entry.walk.next({ status: 'ok' });
   entry.step = next.done ? undefined : next.value;
-  void host;
 }
 
 function selected(ctx: PlayContext, step: Step): boolean {
@@ -241,10 +241,11 @@ function handlerScope(ctx: PlayContext, handler: Task): Scope {
   return { ...scope, role: handler.role, roleDefaults: [handler.role.defaults], roleVars: [handler.role.vars] };
 }
 
-function anyErrorsFatal(ctx: PlayContext, task: Task, entries: Array<{ step?: Step }>, outcomes: Map<string, StepOutcome>): boolean {
+/** any_errors_fatal (task, block or play): one host's failure ends the run for every host. */
+function anyErrorsFatal(ctx: PlayContext, task: Task, steps: Step[], outcomes: Map<string, StepOutcome>): boolean {
   const failed = [...outcomes.values()].some((o) => o.status === 'failed' || o.status === 'unreachable');
   if (!failed) return false;
-  return Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || entries.some((e) => e.step?.scope.anyErrorsFatal);
+  return Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || steps.some((step) => step.scope.anyErrorsFatal);
 }
 
 /** Run `work` over `items` with at most `limit` at once, keeping start order. */

@@ -117,16 +117,17 @@ async function runLoop(
     onItem(result, label);
   }
   delete vars[loopVar];
+  // The summary task_executor builds: an empty loop is a skip with its own reason, not a completion.
+  if (results.length === 0) return { changed: false, skipped: true, skipped_reason: 'No items in the list', results };
   const failed = results.some((r) => r.failed);
+  const skipped = results.every((r) => r.skipped);
   const summary: ModuleResult = {
     changed: results.some((r) => r.changed),
-    msg: failed ? 'One or more items failed' : 'All items completed',
+    msg: skipped ? 'All items skipped' : failed ? 'One or more items failed' : 'All items completed',
     results,
-    skipped: results.length > 0 && results.every((r) => r.skipped),
+    skipped,
   };
   if (failed) summary.failed = true;
-  if (results.length === 0) summary.skipped_reason = 'No items in the list';
-  if (results.length === 0) summary.skipped = true;
   return summary;
 }
 
