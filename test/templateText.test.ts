@@ -19,6 +19,7 @@ const files: Array<[string, string, string]> = [
   ['None prints empty, lists print as Python', 'n={{ n }} l={{ l }}\n', "n= l=['a', 'b']\n"],
   ['string escapes follow Python', "{{ 'a\\tb' }}|{{ '\\d' }}\n", 'a\tb|\\d\n'],
   ['set and join with an escaped newline', "{% set y = 'q' %}{{ y }}{{ l | join('\\n') }}\n", 'qa\nb\n'],
+  ['a loop filter counts only kept items', '{% for x in l if x != "a" %}{{ loop.index }}{{ x }}{{ loop.last }}\n{% endfor %}', '1bTrue\n'],
   ['items() unpacks into two loop variables', '{% for k, v in d.items() %}{{ k }}={{ v }}\n{% endfor %}', 'k=v\n'],
 ];
 

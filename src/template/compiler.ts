@@ -162,6 +162,36 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   },
 };
 
+const originalCompileFor = nunjucksCompiler.Compiler.prototype.compileFor as (this: NunjucksCompiler, node: TemplateNode, frame: unknown) => void;
+
+/**
+ * Jinja2's loop filter `{% for x in items if cond %}` (nunjucks parses the tail as an inline if): the
+ * items are filtered before the loop, so `loop.index`, `loop.last` and `loop.length` count kept items only.
+ */
+pythonSemantics.compileFor = function compileFor(node, frame) {
+  const arr: TemplateNode = node.arr;
+  if (arr.typename !== 'InlineIf' || arr.else_ !== null || node.name.typename !== 'Symbol') {
+    return originalCompileFor.call(this, node, frame);
+  }
+  const item = this._tmpid();
+  const filtered = Object.create(arr) as TemplateNode;
+  // A node of our own kind, accepted wherever an expression is (it inherits from InlineIf).
+  Object.defineProperty(filtered, 'typename', { value: 'LoopFilter' });
+  filtered.emitFilter = (innerFrame: { push(): { set(name: string, id: string): void } }) => {
+    this._emit('runtime.fromIterator(');
+    this.compile(arr.body, innerFrame);
+    this._emit(`).filter((${item}) => runtime.truthy(`);
+    const scope = innerFrame.push();
+    scope.set(node.name.value, item);
+    this.compile(arr.cond, scope);
+    this._emit('))');
+  };
+  return originalCompileFor.call(this, Object.assign(Object.create(node), { arr: filtered }), frame);
+};
+pythonSemantics.compileLoopFilter = function compileLoopFilter(node, frame) {
+  node.emitFilter(frame);
+};
+
 // Templates are rendered from strings: there is no loader to find other template files.
 for (const tag of ['Include', 'Import', 'FromImport', 'Extends']) {
   pythonSemantics[`compile${tag}`] = () => {
