@@ -27,20 +27,38 @@ export async function hostConnection(
   templar: Templar,
 ): Promise<Connection> {
   const name = connectionName(ctx, scope, templar);
-  if (host.connection && host.connection.transport === name) return host.connection;
+  const driverVars = connectionVars(vars, host, templar);
+  const key = connectionKey(name, driverVars);
+  if (host.connection && openedWith.get(host.connection) === key) return host.connection;
   if (host.connection) await host.connection.close();
   host.connection = undefined;
   const factory = connectionFactory(name, host.name);
   const connection = factory({
     host: host.name,
-    vars: connectionVars(vars, host, templar),
+    vars: driverVars,
     config: ctx.run.options.config,
     log: (verbosity, message) => ctx.run.events.log(verbosity, message),
   });
   host.connection = connection;
+  openedWith.set(connection, key);
   await connection.open();
   return connection;
 }
+
+/** What each open connection was made from, to tell when a task needs another one. */
+const openedWith = new WeakMap<Connection, string>();
+
+/**
+ * The settings that make a connection what it is. A task that sets another `ansible_user`,
+ * `ansible_executable`, `ansible_host` or driver arguments (task vars) gets a fresh connection, as each
+ * Ansible task builds its connection from its own variables; loop and play variables do not count.
+ */
+function connectionKey(transport: string, driverVars: Record<string, unknown>): string {
+  const settings = Object.entries(driverVars).filter(([name]) => CONNECTION_SETTING.test(name));
+  return JSON.stringify([transport, ...settings.sort(([a], [b]) => (a < b ? -1 : 1))]);
+}
+
+const CONNECTION_SETTING = /^ansible_(?:host|port|user|executable|[a-z0-9]+_args)$/;
 
 /** The `ansible_*` variables (not facts), templated: a driver reads its options from these. */
 function connectionVars(vars: Record<string, unknown>, host: HostState, templar: Templar): Record<string, unknown> {
