@@ -1,4 +1,5 @@
 import { groupNamesOf, groupsMap } from '../inventory/index.js';
+import { TEMPLATED_ON_ACCESS, Templar } from '../template/index.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './hostState.js';
@@ -58,22 +59,30 @@ function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record
   };
 }
 
-/** `hostvars`: every host's variables, computed only when a template looks one up. */
+/**
+ * `hostvars`: every host's variables, computed only when a template looks one up, and templated on
+ * access with that host's own variables (TEMPLATED_ON_ACCESS tells the templar not to walk it).
+ */
 function hostvarsView(ctx: PlayContext): Record<string, unknown> {
   const cache = new Map<string, Record<string, unknown>>();
   const lookup = (name: string) => {
     const host = ctx.run.hosts.get(name);
     if (!host) return undefined;
-    let vars = cache.get(name);
-    if (!vars) {
-      vars = { ...host.inventoryVars, ...factVariables(host), ...ctx.playVars, ...host.setFacts, inventory_hostname: name };
-      cache.set(name, vars);
+    let view = cache.get(name);
+    if (!view) {
+      const vars: Record<string, unknown> = { ...host.inventoryVars, ...factVariables(host), ...ctx.playVars, ...host.setFacts, inventory_hostname: name };
+      const templar = new Templar(vars);
+      view = new Proxy(vars, {
+        get: (target, key) => (typeof key === 'string' ? templar.render(target[key]) : undefined),
+        has: (target, key) => key === TEMPLATED_ON_ACCESS || key in target,
+      });
+      cache.set(name, view);
     }
-    return vars;
+    return view;
   };
   return new Proxy({} as Record<string, unknown>, {
     get: (_target, key) => (typeof key === 'string' ? lookup(key) : undefined),
-    has: (_target, key) => typeof key === 'string' && ctx.run.hosts.has(key),
+    has: (_target, key) => key === TEMPLATED_ON_ACCESS || (typeof key === 'string' && ctx.run.hosts.has(key)),
     ownKeys: () => [...ctx.run.hosts.keys()],
     getOwnPropertyDescriptor: (_target, key) =>
       typeof key === 'string' && ctx.run.hosts.has(key) ? { enumerable: true, configurable: true, value: lookup(key) } : undefined,
