@@ -25,6 +25,8 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   inventory.warnings.forEach(warn);
 
   if (cli.command === 'inventory') return inventoryCommand(cli, inventory, out);
+  // ansible-playbook -v names its config first, so a log says which settings were in force.
+  if (cli.verbosity >= 1 && !cli.json) out(config.file ? `Using ${resolve(config.file)} as config file\n` : 'No config file found; using defaults\n');
 
   const runOptions = runOptionsFrom(cli, config);
   const playbooks: Playbook[] = [];

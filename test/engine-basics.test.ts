@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expectedOutput, normalise, recapOf, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+
+test('tasks, loops, register, changed_when, failed_when and ignore_errors print as ansible-playbook does', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    const run = await runPlaytree(['-i', 'hosts.ini', 'basics.yml', '-e', `root=${root}`]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(normalise(run.stdout, root), await expectedOutput('basics'));
+    assert.equal(await readFile(join(root, 'basics/pear'), 'utf8'), 'pear\n');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a second run of the same playbook reports changed=0 except for commands', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await runPlaytree(['-i', 'hosts.ini', 'basics.yml', '-e', `root=${root}`]);
+    const again = await runPlaytree(['-i', 'hosts.ini', 'basics.yml', '-e', `root=${root}`]);
+    // Only the two shell/command tasks without changed_when: false report changes, as in Ansible.
+    assert.equal(recapOf(again.stdout, 'alpha'), 'alpha                      : ok=9    changed=2    unreachable=0    failed=0    skipped=1    rescued=0    ignored=1');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('variables follow Ansible precedence from role defaults up to extra vars, with magic variables', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'precedence.yml', '-e', 'upto_12=extra']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, await expectedOutput('precedence'));
+});
+
+test('skips, empty loops and fully skipped loops print their summary line as Ansible 2.14', async () => {
+  const quiet = await runPlaytree(['-i', 'hosts.ini', 'skips.yml']);
+  assert.equal(quiet.stdout, await expectedOutput('skips'));
+  const verbose = await runPlaytree(['-i', 'hosts.ini', 'skips.yml', '-v']);
+  assert.equal(verbose.stdout, await expectedOutput('skips-v'));
+});
