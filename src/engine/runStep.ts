@@ -98,25 +98,26 @@ async function runLoop(
   conditions: Array<string | boolean>,
   onItem: (result: ModuleResult, label: unknown) => void,
 ): Promise<ModuleResult> {
-  const { task, vars, templar } = invocation;
+  const { task } = invocation;
   const loopVar = task.loopControl?.loopVar ?? 'item';
   const results: ModuleResult[] = [];
   for (const [index, item] of items.entries()) {
-    vars[loopVar] = item;
-    if (task.loopControl?.indexVar) vars[task.loopControl.indexVar] = index;
-    vars['ansible_loop_var'] = loopVar;
+    // Each item gets its own templar: variables that refer to `item` are worked out afresh.
+    const itemVars: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
+    if (task.loopControl?.indexVar) itemVars[task.loopControl.indexVar] = index;
+    const templar = invocation.templar.child(itemVars);
+    const itemInvocation: Invocation = { ...invocation, templar, vars: { ...invocation.vars, ...itemVars } };
     const label = task.loopControl?.label === undefined ? item : templar.render(task.loopControl.label);
     let result: ModuleResult;
     if (!conditionsHold(templar, conditions)) {
       result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
     } else {
-      result = await runOnce(invocation);
+      result = await runOnce(itemInvocation);
     }
     result = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
     results.push(result);
     onItem(result, label);
   }
-  delete vars[loopVar];
   // The summary task_executor builds: an empty loop is a skip with its own reason, not a completion.
   if (results.length === 0) return { changed: false, skipped: true, skipped_reason: 'No items in the list', results };
   const failed = results.some((r) => r.failed);
@@ -132,9 +133,10 @@ async function runLoop(
 }
 
 function applyResultConditions(invocation: Invocation, result: ModuleResult): ModuleResult {
-  const { task, vars, templar } = invocation;
+  const { task } = invocation;
   if (!task.changedWhen && !task.failedWhen) return result;
-  if (task.register) vars[task.register] = result;
+  // The conditions see the result under the register name, as Ansible's do.
+  const templar = task.register ? invocation.templar.child({ [task.register]: result }) : invocation.templar;
   const out = { ...result };
   if (task.changedWhen) out.changed = conditionsHold(templar, task.changedWhen);
   if (task.failedWhen) {
