@@ -14,14 +14,13 @@ import { playbookLoadOptions } from './loadOptions.js';
  * its tasks back to the host's walk. A loop on the include includes once per item.
  */
 export async function runInclude(invocation: Invocation, info: TaskInfo): Promise<StepOutcome> {
-  const { task, templar, vars, ctx, host } = invocation;
+  const { task, templar, ctx, host } = invocation;
   const loopVar = task.loopControl?.loopVar ?? 'item';
   const items = task.loop === undefined ? [undefined] : (templar.render(task.loop) as unknown[]);
   const includes: NonNullable<StepOutcome['includes']> = [];
   for (const item of items) {
-    if (task.loop !== undefined) vars[loopVar] = item;
-    const args = includeArgs(invocation);
     const params: Record<string, unknown> = task.loop === undefined ? {} : { [loopVar]: item };
+    const args = includeArgs(task, templar.child(params));
     const scope = childScope(invocation.scope, { ...task, when: [], tags: [] }, {});
     if (task.action.endsWith('include_role')) {
       const name = String(args['name'] ?? '');
@@ -51,12 +50,10 @@ export async function runInclude(invocation: Invocation, info: TaskInfo): Promis
       ctx.run.events.hostResult(info, { host: host.name, status: 'ok', result: { changed: false, included: path } });
     }
   }
-  if (task.loop !== undefined) delete vars[loopVar];
   return { status: 'ok', includes };
 }
 
-function includeArgs(invocation: Invocation): Record<string, unknown> {
-  const { task, templar } = invocation;
+function includeArgs(task: Invocation['task'], templar: Invocation['templar']): Record<string, unknown> {
   const raw = typeof task.args === 'string' ? { _raw_params: task.args } : task.args;
   return templar.render(raw) as Record<string, unknown>;
 }
