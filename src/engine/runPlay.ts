@@ -183,6 +183,9 @@ async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray<readon
   const action = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
   const outcomes = new Map<string, StepOutcome>();
   const hosts = group.map(([name]) => name);
+  // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
+  const info = taskInfo(task);
+  for (let i = 0; i < hosts.length; i++) ctx.run.events.taskStart(info, hosts);
   switch (action) {
     case 'flush_handlers':
       await runHandlers(ctx, hosts);

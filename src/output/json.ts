@@ -21,6 +21,7 @@ interface JsonPlay {
 export class JsonRenderer implements EngineEvents {
   private readonly plays: JsonPlay[] = [];
   private readonly warnings: string[] = [];
+  private lastTask: TaskInfo | undefined;
 
   constructor(private readonly write: (text: string) => void) {}
 
@@ -31,6 +32,9 @@ export class JsonRenderer implements EngineEvents {
   noHostsMatched(): void {}
 
   taskStart(task: TaskInfo): void {
+    // A meta task is announced once per host (as Ansible's callbacks see it); it is one task here.
+    if (this.lastTask === task) return;
+    this.lastTask = task;
     this.plays.at(-1)?.tasks.push({
       task: {
         name: task.title,
