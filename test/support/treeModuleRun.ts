@@ -1,0 +1,45 @@
+import type { Connection } from '../../connections/connection.js';
+import { validateModuleArgs } from '../../modules/args.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../modules/module.js';
+import { ConnectionTarget } from '../../src/engine/target.js';
+import { ModuleError } from '../../src/errors.js';
+
+export interface TreeModuleRunOptions {
+  check?: boolean;
+  diff?: boolean;
+  /** Controller folder that relative `src:` names resolve against (default: the working folder). */
+  filesDir?: string;
+}
+
+/**
+ * Run a module for real through any Connection (local, chroot, nspawn), as the engine does: arguments
+ * validated, one ConnectionTarget counting round trips. A ModuleError becomes a failed result carrying its
+ * details, as the engine reports it, so tests can look at `msg`, `rc`, `stderr` either way.
+ */
+export async function runModuleOn(
+  connection: Connection,
+  module: ModuleDefinition,
+  args: Record<string, unknown>,
+  options: TreeModuleRunOptions = {},
+): Promise<ModuleResult & { roundTrips: number }> {
+  const target = new ConnectionTarget(connection);
+  const filesDir = options.filesDir ?? process.cwd();
+  const ctx: ModuleContext = {
+    args: validateModuleArgs(module, args),
+    host: 'tree',
+    check: options.check ?? false,
+    diff: options.diff ?? false,
+    verbosity: 0,
+    target,
+    controller: { playbookDir: filesDir, findFile: (_kind, name) => (name.startsWith('/') ? name : `${filesDir}/${name}`) },
+    render: (text) => text,
+    evaluate: () => undefined,
+    log: () => {},
+  };
+  try {
+    return { ...(await module.run(ctx)), roundTrips: target.roundTrips };
+  } catch (error) {
+    if (!(error instanceof ModuleError)) throw error;
+    return { changed: false, ...error.details, failed: true, msg: error.message, roundTrips: target.roundTrips };
+  }
+}
