@@ -5,6 +5,7 @@ import { failModule } from './fail.js';
 import { pingModule } from './ping.js';
 import { rawModule } from './raw.js';
 import { setFactModule } from './set_fact.js';
+import { mmdebstrapModule } from './mmdebstrap.js';
 import { setupModule } from './setup.js';
 import { shellModule } from './shell.js';
 import { copyModule } from './copy.js';
@@ -21,7 +22,7 @@ import type { ModuleDefinition } from './module.js';
  */
 const builtins: ModuleDefinition[] = [
   copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
-  commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule,
+  commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule, mmdebstrapModule,
 ];
 
 const byName = new Map<string, ModuleDefinition>();
