@@ -9,14 +9,15 @@ import { registerConnection } from './registry.js';
 const REQUIRED_METHODS = ['open', 'exec', 'put', 'fetch', 'close'] as const;
 
 /**
- * Register every `connection_plugins/NAME.js` / `NAME.mjs` found in `folders` (the CLI passes the folders of
- * the inventory, the playbook and ansible.cfg) as driver NAME. A plugin's default export, or its named
+ * Register every `connection_plugins/NAME.js` / `NAME.mjs` found in `folders` (the folders of the inventory,
+ * the playbook and ansible.cfg, or their connection_plugins/ folders) as driver NAME. A plugin's default export, or its named
  * export `createConnection`, is a ConnectionFactory. Later folders win over earlier ones for the same NAME,
  * and a plugin may replace a built-in driver (as in Ansible, where a local plugin shadows a collection's).
  */
 export async function loadConnectionPlugins(folders: readonly string[]): Promise<void> {
   for (const folder of [...new Set(folders.map((f) => resolve(f)))]) {
-    const pluginFolder = join(folder, 'connection_plugins');
+    // A caller may also pass the connection_plugins/ folder itself (the CLI does): never look one level deeper.
+    const pluginFolder = basename(folder) === 'connection_plugins' ? folder : join(folder, 'connection_plugins');
     const entries = await readdir(pluginFolder).catch(() => [] as string[]);
     for (const entry of entries.sort()) {
       const extension = extname(entry);

@@ -60,12 +60,24 @@ function connectionKey(transport: string, driverVars: Record<string, unknown>): 
 
 const CONNECTION_SETTING = /^ansible_(?:host|port|user|executable|[a-z0-9]+_args)$/;
 
-/** The `ansible_*` variables (not facts), templated: a driver reads its options from these. */
+/**
+ * The host's variables as a driver sees them (facts left out). `ansible_*` ones are templated now; the
+ * others (a plugin's own settings, e.g. `local_logged_file`) are templated when the driver reads them, so
+ * that an undefined variable elsewhere in the host's scope cannot break the connection.
+ */
 function connectionVars(vars: Record<string, unknown>, host: HostState, templar: Templar): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(vars)) {
-    if (!name.startsWith('ansible_') || name === 'ansible_facts' || name.slice(8) in host.facts) continue;
-    out[name] = templar.render(value);
+    if (name === 'ansible_facts' || (name.startsWith('ansible_') && name.slice(8) in host.facts)) continue;
+    if (name.startsWith('ansible_')) {
+      out[name] = templar.render(value);
+      continue;
+    }
+    let rendered: { value: unknown } | undefined;
+    Object.defineProperty(out, name, {
+      enumerable: true,
+      get: () => (rendered ??= { value: templar.render(value) }).value,
+    });
   }
   return out;
 }
