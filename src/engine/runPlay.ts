@@ -4,6 +4,7 @@ import type { TaskInfo } from './events.js';
 import type { HostState } from './hostState.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { flattenTasks } from './includes.js';
+import { PlayOrder } from './playOrder.js';
 import { runStep, taskInfo } from './runStep.js';
 import { childScope, rootScope, type Scope } from './scope.js';
 import { tagsSelect } from './tags.js';
@@ -27,28 +28,30 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
   }
   for (const entry of walks.values()) await advance(ctx, entry, undefined);
 
+  const order = new PlayOrder(ctx.play, synthetic);
   let ended = false;
   for (;;) {
     const waiting = [...walks.entries()].filter(([, entry]) => entry.step);
     if (waiting.length === 0 || ended) break;
-    const task = waiting[0]![1].step!.task;
+    const task = order.next(waiting.map(([, entry]) => entry.step!.task));
     const group = waiting.filter(([, entry]) => entry.step!.task === task);
     const outcomes = await runTaskOnGroup(ctx, task, group.map(([name, entry]) => [name, entry.step!] as const), synthetic);
     const fatal = anyErrorsFatal(ctx, task, group.map(([, entry]) => entry.step!), outcomes);
     for (const [name, entry] of group) {
       const outcome = outcomes.get(name) ?? { status: 'ok' };
       if (outcome.status === 'ended' && task.action.endsWith('meta')) ended = isEndPlay(task);
+      for (const include of [...(outcome.includes ?? [])].reverse()) order.insert(include.items);
       await advance(ctx, entry, outcome);
     }
     if (fatal) {
+      // any_errors_fatal: ansible-core 2.14 says so with the NO MORE HOSTS LEFT banner and runs no further play.
+      ctx.run.events.noMoreHosts();
       ctx.run.aborted = true;
       break;
     }
-    if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) {
-      ctx.run.events.noMoreHosts();
-      break;
-    }
   }
+  // As ansible-playbook: when every host of the play failed (or was unreachable), no further play runs.
+  if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
   await Promise.all(ctx.hosts.map((name) => closeConnection(ctx.run.hosts.get(name)!)));
 }
 

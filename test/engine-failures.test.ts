@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { expectedOutput, normalise, recapOf, runPlaytree } from './fixtures/e2e/runPlaytree.js';
+
+test('block/rescue/always: a host in its block runs before another in rescue; rescued is counted', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'blocks.yml', '-f', '1']);
+  assert.equal(run.code, 2);
+  assert.equal(normalise(run.stdout, '/nonexistent'), await expectedOutput('blocks'));
+  assert.match(recapOf(run.stdout, 'beta')!, /failed=1 .*rescued=1/);
+});
+
+test('any_errors_fatal stops all hosts with NO MORE HOSTS LEFT and no later play; run_once shares its result', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'fatal.yml', '-f', '1']);
+  assert.equal(run.code, 2);
+  assert.equal(run.stdout, await expectedOutput('fatal'));
+  assert.doesNotMatch(run.stdout, /Never played/);
+});
+
+test('when every host of a play failed, later plays do not run and no banner is printed', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'all-fail.yml']);
+  assert.equal(run.code, 2);
+  assert.doesNotMatch(run.stdout, /NO MORE HOSTS|Second play/);
+  assert.equal(recapOf(run.stdout, 'alpha'), 'alpha                      : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0');
+});
