@@ -14,6 +14,9 @@ import { fileModule } from './file.js';
 import { lineinfileModule } from './lineinfile.js';
 import { statModule } from './stat.js';
 import { templateModule } from './template.js';
+import { blockinfileModule } from './blockinfile.js';
+import { getUrlModule } from './get_url.js';
+import { replaceModule } from './replace.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -22,6 +25,7 @@ import type { ModuleDefinition } from './module.js';
  */
 const builtins: ModuleDefinition[] = [
   copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
+  blockinfileModule, replaceModule, getUrlModule,
   commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule, mmdebstrapModule,
 ];
 

@@ -3,14 +3,15 @@ import { ModuleError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
+import { compilePythonRegex as compile, expandPythonTemplate as expand } from './pythonRegex.js';
 import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates } from './remoteFile.js';
 
 /**
  * ansible.builtin.lineinfile: path (dest, destfile, name), regexp (regex), search_string, line (value),
  * state, insertafter, insertbefore, create, backrefs, backup, firstmatch, validate, mode, owner, group.
  * The same decisions as ansible-core's present()/absent(), on the file read in the state command.
- * Differs: regexps are JavaScript's (Python's `(?P<name>)` is translated), matched against lines without
- * their newline.
+ * Differs: regexps are JavaScript's (Python's named groups, \A, \Z and leading inline flags are translated, see
+ * pythonRegex.ts), matched against lines without their newline.
  */
 export const lineinfileModule: ModuleDefinition = {
   name: 'lineinfile',
@@ -106,24 +107,6 @@ function splitLines(text: string): string[] {
 }
 
 const strip = (line: string) => line.replace(/[\r\n]+$/, '');
-
-/** Python's regex syntax where it differs from JavaScript's in common use: named groups. */
-function compile(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>'));
-  } catch (error) {
-    throw new ModuleError(`invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`);
-  }
-}
-
-/** Python's match.expand: \1, \g<1>, \g<name>, and \n \t \\ escapes. */
-function expand(template: string, match: RegExpExecArray): string {
-  return template.replace(/\\(?:g<(\w+)>|(\d{1,2})|(.))/g, (all, group: string | undefined, digits: string | undefined, escape: string | undefined) => {
-    if (group !== undefined) return (/^\d+$/.test(group) ? match[Number(group)] : match.groups?.[group]) ?? '';
-    if (digits !== undefined) return match[Number(digits)] ?? '';
-    return ({ n: '\n', t: '\t', r: '\r', '\\': '\\' } as Record<string, string>)[escape!] ?? all;
-  });
-}
 
 function editPresent(ctx: ModuleContext, lines: string[]): Edit {
   const a = ctx.args;

@@ -1,0 +1,87 @@
+import { dirname } from 'node:path/posix';
+import { shellJoin } from '../src/shellQuote.js';
+import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
+import { applyAttributes, installContent, isFailure } from './fileWriter.js';
+import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState } from './remoteFile.js';
+
+/**
+ * The read-edit-write cycle of the modules that rewrite a text file in place (blockinfile, replace): one
+ * command reads the file (following links) and its folder, the module computes the new text on the
+ * controller, then one put and one command write it (validate, backup, keep owner and mode, rename).
+ */
+
+export interface TextFile {
+  /** The path as given (used in messages and diff headers). */
+  path: string;
+  /** Where to write: the resolved path when `path` is a symlink. */
+  dest: string;
+  state: PathState;
+  parentExists: boolean;
+  text: string;
+}
+
+/** Read the file; a folder is Ansible's rc 256 failure. */
+export async function readTextFile(ctx: ModuleContext, path: string): Promise<TextFile | ModuleResult> {
+  const [file, parent] = await readPathStates(ctx.target, [path, dirname(path)], { follow: true, contentLimit: Number.MAX_SAFE_INTEGER });
+  const state = file!;
+  if (state.type === 'directory') return { changed: false, failed: true, rc: 256, msg: `Path ${path} is a directory !` };
+  const dest = state.linkTarget !== undefined && state.realPath ? state.realPath : path;
+  return { path, dest, state: { ...state, path: dest }, parentExists: parent!.exists, text: state.content?.toString() ?? '' };
+}
+
+export interface AttributeOutcome {
+  changes: AttributeChanges;
+  changed: boolean;
+  msg: string;
+  /** Ansible's "(file attributes)" diff entry. */
+  diff: FileDiff;
+}
+
+/** Ansible's check_file_attrs: mode/owner/group to change, and the message grown with " and ownership...". */
+export function attributeOutcome(ctx: ModuleContext, file: TextFile, changed: boolean, msg: string): AttributeOutcome {
+  const a = ctx.args;
+  const changes = attributeChanges(file.state, { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined });
+  const diff: Record<string, unknown> = { before_header: `${file.path} (file attributes)`, after_header: `${file.path} (file attributes)` };
+  if (!hasChanges(changes)) return { changes, changed, msg, diff: diff as unknown as FileDiff };
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  attributeDiff(file.state, changes, before, after);
+  Object.assign(diff, { before, after });
+  return { changes, changed: true, msg: `${msg}${changed ? ' and ' : ''}ownership, perms or SE linux context changed`, diff: diff as unknown as FileDiff };
+}
+
+/**
+ * Write `text` (when `contentChanged`) and the attribute changes. Returns the backup file's name, or a
+ * failed result in Ansible's words.
+ */
+export async function saveTextFile(
+  ctx: ModuleContext,
+  file: TextFile,
+  text: string | undefined,
+  changes: AttributeChanges,
+): Promise<{ backupFile?: string } | ModuleResult> {
+  if (text === undefined) {
+    const done = await applyAttributes(ctx, file.dest, changes);
+    return isFailure(done) ? done : {};
+  }
+  if (!file.state.exists && !file.parentExists) {
+    const made = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(file.dest)]));
+    if (made.rc !== 0) return { changed: false, failed: true, msg: `Error creating ${dirname(file.dest)} (${made.stderr.toString().trim()})` };
+  }
+  const installed = await installContent(ctx, {
+    dest: file.dest,
+    current: file.state.exists ? file.state : absentState(file.dest),
+    data: Buffer.from(text),
+    changes,
+    backup: ctx.args['backup'] as boolean,
+    validate: ctx.args['validate'] as string | undefined,
+  });
+  if (!isFailure(installed)) return installed.backupFile ? { backupFile: installed.backupFile } : {};
+  if (installed.msg !== 'failed to validate') return installed;
+  return { ...installed, msg: `failed to validate: rc:1 error:${String(installed['stderr'] ?? '')}` };
+}
+
+/** Python's splitlines(True) on file content: lines keep their \n, \r\n or \r. */
+export function splitKeepingEnds(text: string): string[] {
+  return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+}
