@@ -13,13 +13,25 @@ import { playbookLoadOptions } from './loadOptions.js';
  * `include_tasks` and `include_role`: load the file or role now (its name may be templated), and hand
  * its tasks back to the host's walk. A loop on the include includes once per item.
  */
-export async function runInclude(invocation: Invocation, info: TaskInfo): Promise<StepOutcome> {
+export async function runInclude(
+  invocation: Invocation,
+  info: TaskInfo,
+  itemApplies: (itemTemplar: Invocation['templar']) => boolean = () => true,
+): Promise<StepOutcome> {
   const { task, templar, ctx, host } = invocation;
   const loopVar = task.loopControl?.loopVar ?? 'item';
   const items = task.loop === undefined ? [undefined] : (templar.render(task.loop) as unknown[]);
   const includes: NonNullable<StepOutcome['includes']> = [];
+  let skippedItems = 0;
   for (const item of items) {
     const params: Record<string, unknown> = task.loop === undefined ? {} : { [loopVar]: item };
+    if (!itemApplies(templar.child(params))) {
+      skippedItems++;
+      const label = task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
+      const skip = { changed: false, skipped: true, skip_reason: 'Conditional result was False', [loopVar]: item, ansible_loop_var: loopVar };
+      ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: skip, item: label, isItem: true });
+      continue;
+    }
     const args = includeArgs(task, templar.child(params));
     const scope = childScope(invocation.scope, { ...task, when: [], tags: [] }, {});
     if (task.action.endsWith('include_role')) {
@@ -40,17 +52,45 @@ export async function runInclude(invocation: Invocation, info: TaskInfo): Promis
           params: [...scope.params, params],
         },
       });
-      ctx.run.events.hostResult(info, { host: host.name, status: 'ok', result: { changed: false, included: role.path } });
+      // Ansible neither prints nor counts an include_role; its tasks speak for it.
     } else {
       const file = String(args['file'] ?? args['_raw_params'] ?? '');
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
-      const items = await loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role });
+      const items = await sharedTaskFile(task, path, params, () =>
+        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }));
       includes.push({ items, scope: { ...scope, params: [...scope.params, params] } satisfies Scope });
-      ctx.run.events.hostResult(info, { host: host.name, status: 'ok', result: { changed: false, included: path } });
+      // Each file included (per item) counts as ok, as in ansible's _load_included_file.
+      host.stats.ok++;
+      const label = task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
+      ctx.run.events.hostResult(info, {
+        host: host.name,
+        status: 'ok',
+        result: { changed: false, included: path },
+        ...(task.loop === undefined ? {} : { item: label }),
+      });
     }
   }
+  if (items.length > 0 && skippedItems === items.length) {
+    host.stats.skipped++;
+    ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: { changed: false, skipped: true, msg: 'All items skipped', results: [] } });
+  }
   return { status: 'ok', includes };
+}
+
+const loadedIncludes = new WeakMap<Invocation['task'], Map<string, Promise<TaskItem[]>>>();
+
+/**
+ * Hosts that include the same file with the same parameters share its tasks (as ansible's IncludedFile
+ * groups them), so the linear strategy runs those tasks on all of them together.
+ */
+function sharedTaskFile(task: Invocation['task'], path: string, params: Record<string, unknown>, load: () => Promise<TaskItem[]>): Promise<TaskItem[]> {
+  let files = loadedIncludes.get(task);
+  if (!files) loadedIncludes.set(task, (files = new Map()));
+  const key = `${path}\0${JSON.stringify(params)}`;
+  let loaded = files.get(key);
+  if (!loaded) files.set(key, (loaded = load()));
+  return loaded;
 }
 
 function includeArgs(task: Invocation['task'], templar: Invocation['templar']): Record<string, unknown> {

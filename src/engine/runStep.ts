@@ -42,6 +42,8 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     const conditions = [...scope.when, ...task.when];
 
     if (INCLUDE_ACTIONS.has(task.action)) {
+      // A looped include judges `when` per item (in runInclude).
+      if (task.loop !== undefined) return await runInclude(invocation, info, (itemTemplar) => conditionsHold(itemTemplar, conditions));
       if (!conditionsHold(templar, conditions)) {
         host.stats.skipped++;
         report({ changed: false, skipped: true, skip_reason: 'Conditional result was False' });

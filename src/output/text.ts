@@ -29,6 +29,7 @@ export class TextRenderer implements EngineEvents {
   }
 
   private banner(text: string): void {
+    this.flushIncludes();
     this.line(`\n${text} ${'*'.repeat(Math.max(3, 79 - text.length))}`);
   }
 
@@ -50,7 +51,7 @@ export class TextRenderer implements EngineEvents {
   hostResult(task: TaskInfo, outcome: TaskResult): void {
     const { host, result } = outcome;
     if (typeof result['included'] === 'string') {
-      this.line(`included: ${result['included']} for ${host}`);
+      this.noteInclude(result['included'], outcome, host);
       return;
     }
     if (this.showDiff && result.diff && !outcome.isItem) this.printDiff(result.diff);
@@ -78,6 +79,20 @@ export class TextRenderer implements EngineEvents {
         this.line(`${outcome.status}: [${host}]${item}${this.verbose(result) ? ` => ${this.dump(shown)}` : ''}`);
       }
     }
+  }
+
+  /** Ansible prints one `included:` line per file (and item) for all the hosts that included it. */
+  private readonly includes: Array<{ file: string; label: string; hosts: string[] }> = [];
+
+  private noteInclude(file: string, outcome: TaskResult, host: string): void {
+    const label = 'item' in outcome ? ` => (item=${pyStr(outcome.item)})` : '';
+    const same = this.includes.find((entry) => entry.file === file && entry.label === label);
+    if (same) same.hosts.push(host);
+    else this.includes.push({ file, label, hosts: [host] });
+  }
+
+  private flushIncludes(): void {
+    for (const { file, label, hosts } of this.includes.splice(0)) this.line(`included: ${file} for ${hosts.join(', ')}${label}`);
   }
 
   private verbose(result: ModuleResult): boolean {
