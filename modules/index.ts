@@ -17,6 +17,7 @@ import { templateModule } from './template.js';
 import { blockinfileModule } from './blockinfile.js';
 import { getUrlModule } from './get_url.js';
 import { replaceModule } from './replace.js';
+import { unarchiveModule } from './unarchive.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -25,7 +26,7 @@ import type { ModuleDefinition } from './module.js';
  */
 const builtins: ModuleDefinition[] = [
   copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
-  blockinfileModule, replaceModule, getUrlModule,
+  blockinfileModule, replaceModule, getUrlModule, unarchiveModule,
   commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule, mmdebstrapModule,
 ];
 
