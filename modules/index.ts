@@ -18,6 +18,8 @@ import { blockinfileModule } from './blockinfile.js';
 import { getUrlModule } from './get_url.js';
 import { replaceModule } from './replace.js';
 import { unarchiveModule } from './unarchive.js';
+import { aptModule } from './apt.js';
+import { debconfModule } from './debconf.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -25,6 +27,7 @@ import type { ModuleDefinition } from './module.js';
  * To add a module: write modules/<name>.ts exporting a ModuleDefinition and list it here.
  */
 const builtins: ModuleDefinition[] = [
+  aptModule, debconfModule,
   copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
   blockinfileModule, replaceModule, getUrlModule, unarchiveModule,
   commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule, mmdebstrapModule,
