@@ -20,6 +20,12 @@ import { replaceModule } from './replace.js';
 import { unarchiveModule } from './unarchive.js';
 import { aptModule } from './apt.js';
 import { debconfModule } from './debconf.js';
+import { systemdModule } from './systemd.js';
+import { serviceModule } from './service.js';
+import { userModule } from './user.js';
+import { groupModule } from './group.js';
+import { hostnameModule } from './hostname.js';
+import { localeGenModule } from './locale_gen.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -28,6 +34,7 @@ import type { ModuleDefinition } from './module.js';
  */
 const builtins: ModuleDefinition[] = [
   aptModule, debconfModule,
+  systemdModule, serviceModule, userModule, groupModule, hostnameModule, localeGenModule,
   copyModule, fetchModule, fileModule, lineinfileModule, statModule, templateModule,
   blockinfileModule, replaceModule, getUrlModule, unarchiveModule,
   commandModule, shellModule, rawModule, debugModule, setFactModule, assertModule, failModule, pingModule, setupModule, mmdebstrapModule,
