@@ -58,29 +58,30 @@ describe('playtree CLI on an nspawn tree with the seed inventory', { skip }, () 
 
   test('-vvv shows the systemd-nspawn command lines sent, with the flags added for a host without a bus', () => {
     const quotedTree = tree.replace(/[/.]/g, '\\$&');
-    assert.match(run.stdout, new RegExp(`^<${quotedTree}> NSPAWN EXEC systemd-nspawn --directory\\\\=${quotedTree} --quiet --pipe --chdir\\\\=/ `, 'm'));
+    // EXEC when each command gets its own container, START when one container serves the whole play.
+    assert.match(run.stdout, new RegExp(`^<${quotedTree}> NSPAWN (?:EXEC|START) systemd-nspawn --directory\\\\=${quotedTree} --quiet --pipe --chdir\\\\=/ `, 'm'));
     assert.match(run.stdout, /NSPAWN EXEC [^\n]* -- \/bin\/sh -c [^]*?cat \/proc\/1\/comm/);
     if (!probeHost().systemBus) {
       assert.match(run.stdout, /no system bus on this host .*: adding --register=no --keep-unit$/m);
-      assert.match(run.stdout, /NSPAWN EXEC .* --register\\=no --keep-unit -- /);
+      assert.match(run.stdout, /NSPAWN (?:EXEC|START) systemd-nspawn .* --register\\=no --keep-unit /);
     }
   });
 });
 
 describe('playtree CLI passes connection options to the nspawn driver', { skip }, () => {
   let scratch = '';
-  let tree = '';
   let remove = async () => {};
   before(async () => {
-    const made = await scratchWithTrees(1);
+    const made = await scratchWithTrees(2);
     ({ scratch, remove } = made);
-    tree = made.trees[0]!;
+    // One tree per host: a tree runs one container at a time.
+    const [first, second] = made.trees as [string, string];
     await writeFile(
       join(scratch, 'hosts.ini'),
       [
         '[trees]',
-        `byvar ansible_host=${tree} ansible_connection=nspawn ansible_nspawn_args="--setenv=PT_FROM=var" ansible_executable=/bin/bash`,
-        `byenv ansible_host=${tree} ansible_connection=nspawn`,
+        `byvar ansible_host=${first} ansible_connection=nspawn ansible_nspawn_args="--setenv=PT_FROM=var" ansible_executable=/bin/bash`,
+        `byenv ansible_host=${second} ansible_connection=nspawn`,
         '',
       ].join('\n'),
     );
@@ -89,8 +90,7 @@ describe('playtree CLI passes connection options to the nspawn driver', { skip }
   after(async () => remove());
 
   test('ansible_nspawn_args wins over ANSIBLE_NSPAWN_ARGS, which wins over ansible.cfg; ansible_executable and ansible_user apply', async () => {
-    // -f 1: both hosts are the same tree, and one tree runs one container at a time.
-    const run = await runPlaytree(scratch, ['-f', '1', '-i', 'hosts.ini', join(TREE_FIXTURES, 'options.yml')], {
+    const run = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', join(TREE_FIXTURES, 'options.yml')], {
       ANSIBLE_NSPAWN_ARGS: '--setenv=PT_FROM=env',
     });
     assert.equal(run.code, 0, run.stdout + run.stderr);
