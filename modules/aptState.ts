@@ -119,7 +119,8 @@ export function packagesFor(spec: PackageSpec, packages: readonly InstalledPacka
   return packages.filter((p) => {
     const base = p.name.split(':')[0]!;
     const qualified = `${base}:${p.architecture}`;
-    if (hasWildcard(spec.name)) return fnmatch(spec.name.includes(':') ? qualified : p.name, spec.name);
+    // As Ansible: a pattern without `:arch` selects native packages only (foreign ones are listed as name:arch).
+    if (hasWildcard(spec.name)) return spec.name.includes(':') ? fnmatch(qualified, spec.name) : !p.name.includes(':') && fnmatch(p.name, spec.name);
     return p.name === spec.name || qualified === spec.name;
   });
 }
