@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseAccountState, parseGroupLine, parsePasswdLine } from '../modules/accountDatabase.js';
+import { groupCommand } from '../modules/group.js';
+import { hostsWithName } from '../modules/hostname.js';
+import { disableLocale, enableLocale, normalizeLocale } from '../modules/locale_gen.js';
+import { planUnit, type UnitRequest } from '../modules/systemd.js';
+import { parseSystemctlShow, parseUnitState, type UnitState } from '../modules/systemdUnit.js';
+import { createCommands, modifyCommands } from '../modules/user.js';
+import { ModuleError } from '../src/errors.js';
+
+/** Pure logic of the system modules: parsing what the target prints, and deciding the commands. */
+
+describe('parseUnitState reads what systemctl says offline and online', () => {
+  const rows: { output: string; expected: Partial<UnitState> }[] = [
+    { output: 'running=0\nsystemctl=0\n', expected: { running: false, hasSystemctl: false, found: false } },
+    { output: 'running=0\nsystemctl=1\nenabled_rc=1\nenabled_out=disabled\nlisted=1\n', expected: { found: true, enabled: false, masked: false } },
+    { output: 'running=0\nsystemctl=1\nenabled_rc=0\nenabled_out=enabled\n', expected: { found: true, enabled: true } },
+    { output: 'running=0\nsystemctl=1\nenabled_rc=0\nenabled_out=indirect\n', expected: { found: true, enabled: false } },
+    { output: 'running=0\nsystemctl=1\nenabled_rc=0\nenabled_out=static\n', expected: { enabled: true } },
+    { output: 'running=0\nsystemctl=1\nenabled_rc=1\nenabled_out=masked\n', expected: { masked: true, enabled: false, found: true } },
+    { output: 'running=0\nsystemctl=1\nenabled_rc=1\nenabled_out=\n', expected: { found: false } },
+    { output: 'running=0\nsystemctl=1\ninitd=1\ninitd_enabled=1\nenabled_rc=1\nenabled_out=\n', expected: { found: true, initdOnly: true, enabled: true } },
+    { output: 'running=1\nsystemctl=1\nenabled_rc=0\nenabled_out=enabled\n--show--\nLoadState=loaded\nActiveState=active\n', expected: { running: true, status: { LoadState: 'loaded', ActiveState: 'active' } } },
+  ];
+  for (const { output, expected } of rows) {
+    test(`${JSON.stringify(output)} → ${JSON.stringify(expected)}`, () => {
+      const state = parseUnitState(output);
+      assert.deepEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, state[k as keyof UnitState]])), expected);
+    });
+  }
+  test('systemctl show values in braces may span lines', () => {
+    assert.deepEqual(parseSystemctlShow('ExecStart={ path=/bin/true ;\n argv[]=/bin/true }\nId=a.service\n'), {
+      ExecStart: '{ path=/bin/true ;\n argv[]=/bin/true }',
+      Id: 'a.service',
+    });
+  });
+});
+
+describe('planUnit decides the systemctl calls', () => {
+  const offline = (over: Partial<UnitState> = {}): UnitState => ({
+    running: false, hasSystemctl: true, found: true, initdOnly: false, masked: false, enabled: false, status: {}, ...over,
+  });
+  const request = (over: Partial<UnitRequest>): UnitRequest => ({ name: 'x.service', systemctl: ['systemctl'], ...over });
+  const rows: { what: string; request: Partial<UnitRequest>; state: UnitState; commands: string[][] }[] = [
+    { what: 'enable a disabled unit', request: { enabled: true }, state: offline(), commands: [['systemctl', 'enable', 'x.service']] },
+    { what: 'enabled unit stays', request: { enabled: true }, state: offline({ enabled: true }), commands: [] },
+    { what: 'disable an enabled unit', request: { enabled: false }, state: offline({ enabled: true }), commands: [['systemctl', 'disable', 'x.service']] },
+    { what: 'mask', request: { masked: true }, state: offline(), commands: [['systemctl', 'mask', 'x.service']] },
+    { what: 'unmask then enable', request: { masked: false, enabled: true }, state: offline({ masked: true }), commands: [['systemctl', 'unmask', 'x.service'], ['systemctl', 'enable', 'x.service']] },
+    { what: 'stopped offline is already true', request: { state: 'stopped' }, state: offline(), commands: [] },
+    { what: 'daemon_reload offline does nothing', request: { daemonReload: true }, state: offline(), commands: [] },
+    { what: 'start a stopped unit online', request: { state: 'started' }, state: offline({ running: true, status: { ActiveState: 'inactive' } }), commands: [['systemctl', 'start', 'x.service']] },
+    { what: 'restart a running unit online', request: { state: 'restarted' }, state: offline({ running: true, status: { ActiveState: 'active' } }), commands: [['systemctl', 'restart', 'x.service']] },
+    { what: 'reload of a stopped unit starts it', request: { state: 'reloaded' }, state: offline({ running: true, status: { ActiveState: 'inactive' } }), commands: [['systemctl', 'start', 'x.service']] },
+    { what: 'daemon_reload online first', request: { daemonReload: true, enabled: true }, state: offline({ running: true }), commands: [['systemctl', 'daemon-reload'], ['systemctl', 'enable', 'x.service']] },
+    { what: 'global scope flag is kept', request: { enabled: true, systemctl: ['systemctl', '--global'] }, state: offline(), commands: [['systemctl', '--global', 'enable', 'x.service']] },
+  ];
+  for (const row of rows) {
+    test(row.what, () => assert.deepEqual(planUnit(request(row.request), row.state).commands, row.commands));
+  }
+  test('starting a unit without a running systemd fails and says why', () => {
+    assert.throws(() => planUnit(request({ state: 'started' }), offline()), /systemd is not running on the target.*leave out 'state'/);
+  });
+  test('enabling a unit nobody knows fails as Ansible does', () => {
+    assert.throws(() => planUnit(request({ enabled: true }), offline({ found: false })), (e: unknown) => e instanceof ModuleError && e.message === 'Could not find the requested service x.service: host');
+  });
+});
+
+describe('account database lines', () => {
+  test('a passwd line becomes its fields', () => {
+    assert.deepEqual(parsePasswdLine('alice:x:1000:1001:Alice A,,,:/home/alice:/bin/bash'), {
+      name: 'alice', uid: 1000, gid: 1001, comment: 'Alice A,,,', home: '/home/alice', shell: '/bin/bash',
+    });
+  });
+  test('a group line lists its members, none when empty', () => {
+    assert.deepEqual(parseGroupLine('sudo:x:27:alice,bob'), { name: 'sudo', gid: 27, members: ['alice', 'bob'] });
+    assert.deepEqual(parseGroupLine('users:x:100:'), { name: 'users', gid: 100, members: [] });
+  });
+  test('the tagged read gives user, hash, groups, home and missing tools', () => {
+    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
+    assert.deepEqual(state, {
+      missingTools: ['useradd'],
+      user: { name: 'a', uid: 5, gid: 6, comment: '', home: '/h', shell: '/bin/sh' },
+      passwordHash: '$6$s$h',
+      groups: [{ name: 'a', gid: 6, members: [] }, { name: 'wheel', gid: 10, members: ['a'] }],
+      homeExists: true,
+    });
+  });
+});
+
+describe('user commands', () => {
+  const groups = parseAccountState('G:alice:x:1000:\nG:wheel:x:10:alice\nG:audio:x:29:\nG:users:x:100:\n').groups;
+  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nH:1'), groups };
+  const base = { name: 'alice', create_home: true, append: false, update_password: 'always', non_unique: false, system: false, move_home: false };
+  const rows: { what: string; args: Record<string, unknown>; create: boolean; expected: string[][] }[] = [
+    { what: 'new user with home, shell and groups', args: { name: 'bob', shell: '/bin/bash', groups: ['wheel', 'audio'] }, create: true, expected: [['useradd', '-G', 'wheel,audio', '-s', '/bin/bash', '-m', 'bob']] },
+    { what: 'new user whose group exists gets -N', args: {}, create: true, expected: [['useradd', '-N', '-m', 'alice']] },
+    { what: 'new system user without home', args: { name: 'svc', system: true, create_home: false, uid: 901 }, create: true, expected: [['useradd', '-u', '901', '-M', '-r', 'svc']] },
+    { what: 'new user in a deep home gets its parent made', args: { name: 'bob', home: '/srv/h/bob', password: '$6$x' }, create: true, expected: [['mkdir', '-p', '--', '/srv/h'], ['useradd', '-d', '/srv/h/bob', '-p', '$6$x', '-m', 'bob']] },
+    { what: 'same user: nothing', args: { shell: '/bin/sh', comment: 'Alice', groups: ['wheel'] }, create: false, expected: [] },
+    { what: 'new shell and comment', args: { shell: '/bin/bash', comment: 'A' }, create: false, expected: [['usermod', '-c', 'A', '-s', '/bin/bash', 'alice']] },
+    { what: 'groups replaced', args: { groups: ['audio'] }, create: false, expected: [['usermod', '-G', 'audio', 'alice']] },
+    { what: 'groups appended', args: { groups: ['audio'], append: true }, create: false, expected: [['usermod', '-a', '-G', 'audio', 'alice']] },
+    { what: 'appending a group already held: nothing', args: { groups: ['wheel'], append: true }, create: false, expected: [] },
+    { what: 'empty groups clear them', args: { groups: [] }, create: false, expected: [['usermod', '-G', '', 'alice']] },
+    { what: 'primary group by name, compared by gid', args: { group: 'users' }, create: false, expected: [['usermod', '-g', '100', 'alice']] },
+    { what: 'new password hash', args: { password: '$6$new' }, create: false, expected: [['usermod', '-p', '$6$new', 'alice']] },
+    { what: 'same hash, locked: nothing', args: { password: '!$6$old' }, create: false, expected: [] },
+    { what: 'on_create keeps the old hash', args: { password: '$6$new', update_password: 'on_create' }, create: false, expected: [] },
+    { what: 'lock', args: { password_lock: true }, create: false, expected: [['usermod', '-L', 'alice']] },
+  ];
+  for (const row of rows) {
+    test(row.what, () => {
+      const args = { ...base, ...row.args };
+      const commands = row.create ? createCommands(args, { missingTools: [], groups, homeExists: false }) : modifyCommands(args, existing);
+      assert.deepEqual(commands, row.expected);
+    });
+  }
+  test('a group that does not exist fails as Ansible does', () => {
+    assert.throws(() => modifyCommands({ ...base, groups: ['nope'] }, existing), (e: unknown) => e instanceof ModuleError && e.message === 'Group nope does not exist');
+  });
+});
+
+describe('group commands', () => {
+  const rows: { args: Record<string, unknown>; gid: number | undefined; expected: string[] | undefined }[] = [
+    { args: { name: 'g', state: 'present' }, gid: undefined, expected: ['groupadd', 'g'] },
+    { args: { name: 'g', state: 'present', gid: 500, system: true }, gid: undefined, expected: ['groupadd', '-g', '500', '-r', 'g'] },
+    { args: { name: 'g', state: 'present', gid: 500 }, gid: 500, expected: undefined },
+    { args: { name: 'g', state: 'present' }, gid: 500, expected: undefined },
+    { args: { name: 'g', state: 'present', gid: 501, non_unique: true }, gid: 500, expected: ['groupmod', '-g', '501', '-o', 'g'] },
+    { args: { name: 'g', state: 'absent' }, gid: 500, expected: ['groupdel', 'g'] },
+    { args: { name: 'g', state: 'absent' }, gid: undefined, expected: undefined },
+  ];
+  for (const { args, gid, expected } of rows) {
+    test(`${JSON.stringify(args)} with gid ${gid} → ${JSON.stringify(expected)}`, () => assert.deepEqual(groupCommand(args, gid), expected));
+  }
+});
+
+describe('hostsWithName keeps the Debian 127.0.1.1 line', () => {
+  const rows: { hosts: string; name: string; expected: string }[] = [
+    { hosts: '', name: 'img', expected: '127.0.0.1\tlocalhost\n127.0.1.1\timg\n' },
+    { hosts: '127.0.0.1 localhost\n::1 ip6-localhost\n', name: 'img.example.org', expected: '127.0.0.1 localhost\n127.0.1.1\timg.example.org\timg\n::1 ip6-localhost\n' },
+    { hosts: '127.0.0.1 localhost\n127.0.1.1 old\n', name: 'new', expected: '127.0.0.1 localhost\n127.0.1.1\tnew\n' },
+    { hosts: '127.0.0.1 localhost\n127.0.1.1   img  # kept\n', name: 'img', expected: '127.0.0.1 localhost\n127.0.1.1   img  # kept\n' },
+    { hosts: '10.0.0.1 other', name: 'img', expected: '127.0.1.1\timg\n10.0.0.1 other\n' },
+  ];
+  for (const { hosts, name, expected } of rows) {
+    test(`${JSON.stringify(hosts)} + ${name}`, () => assert.equal(hostsWithName(hosts, name), expected));
+  }
+});
+
+describe('locale names and /etc/locale.gen', () => {
+  const rows: [string, string][] = [
+    ['en_US.UTF-8', 'en_US.utf8'],
+    ['de_DE', 'de_DE'],
+    ['ja_JP.EUC-JP', 'ja_JP.eucjp'],
+    ['de_DE.UTF-8@euro', 'de_DE.utf8@euro'],
+    ['C.utf8', 'C.utf8'],
+  ];
+  for (const [name, normalized] of rows) test(`${name} is listed by locale -a as ${normalized}`, () => assert.equal(normalizeLocale(name), normalized));
+  const file = '# de_DE ISO-8859-1\n# de_DE.UTF-8 UTF-8\nen_US.UTF-8 UTF-8\n';
+  test('enabling uncomments the exact locale only', () => {
+    assert.equal(enableLocale(file, 'de_DE.UTF-8', ''), '# de_DE ISO-8859-1\nde_DE.UTF-8 UTF-8\nen_US.UTF-8 UTF-8\n');
+  });
+  test('enabling a locale missing from the file adds SUPPORTED\'s line', () => {
+    assert.equal(enableLocale(file, 'fr_FR.UTF-8', 'fr_FR.UTF-8 UTF-8\nfr_FR ISO-8859-1\n'), `${file}fr_FR.UTF-8 UTF-8\n`);
+  });
+  test('enabling an unknown locale fails naming it', () => {
+    assert.throws(() => enableLocale(file, 'xx_YY', ''), /not available on your system: xx_YY/);
+  });
+  test('disabling comments the locale out', () => {
+    assert.equal(disableLocale(file, 'en_US.UTF-8'), '# de_DE ISO-8859-1\n# de_DE.UTF-8 UTF-8\n# en_US.UTF-8 UTF-8\n');
+  });
+});
