@@ -14,8 +14,8 @@ import { formatMode, parseStates, resolveMode, stateCall, statePrelude } from '.
  * ansible.builtin.unarchive: src (controller file, or a target file with remote_src), dest (an existing
  * folder), creates, list_files, exclude, include, extra_opts, keep_newer, mode, owner, group (applied to
  * every extracted member). Formats: tar, tar.gz, tar.bz2, tar.xz, tar.zst and zip (zip needs `unzip` on
- * the target). A controller tar is decompressed on the controller and streamed into the target's `tar -x`,
- * never held in memory. Idempotence: the archive is listed on the controller and compared with one stat of
+ * the target). A controller tar is decompressed on the controller and streamed (put) into a temporary file
+ * in dest, never held in memory. Idempotence: the archive is listed on the controller and compared with one stat of
  * the members in dest (type, size, and for tar the mtime; not the bytes, unlike Ansible's `tar --diff`).
  * Differs: remote_src archives are not compared (always extracted unless `creates` exists); no URL src.
  */
@@ -177,28 +177,28 @@ interface ExtractResult {
   err: string;
 }
 
-/** Unpack into dest: a controller tar streams into `tar -x -f -`; a zip is put beside dest first. */
+/**
+ * Unpack into dest. A controller archive is first put beside its members (a tar decompressed on the way,
+ * so the target needs neither xz nor zstd) and removed by the same command that unpacks it.
+ */
 async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
   const a = ctx.args;
   const extra = a['extra_opts'] as string[];
-  let cmd: string[];
-  let script: string;
-  let stdin: ReturnType<typeof plainTarStream> | undefined;
-  if (job.format === 'zip') {
-    const archive = job.local ? join(job.dest, `.playtree-unarchive-${randomBytes(4).toString('hex')}.zip`) : job.src;
-    if (job.local) await ctx.target.put(createReadStream(job.local), archive);
-    cmd = ['unzip', '-o', ...extra, archive, ...job.include, ...(job.exclude.length ? ['-x', ...job.exclude] : []), '-d', job.dest];
-    script = `${job.local ? `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT\n` : ''}${shellJoin(cmd)}`;
-  } else {
-    const wildcards = job.include.some((p) => /[*?[]/.test(p)) ? ['--wildcards'] : [];
-    cmd = [
-      'tar', '--extract', '-C', job.dest, ...extra, ...(a['keep_newer'] ? ['--keep-newer-files'] : []),
-      ...job.exclude.map((p) => `--exclude=${p}`), '-f', job.local ? '-' : job.src, ...wildcards, ...job.include,
-    ];
-    script = shellJoin(cmd);
-    if (job.local) stdin = plainTarStream(job.local, job.format);
+  let archive = job.src;
+  if (job.local) {
+    archive = join(job.dest, `.playtree-unarchive-${randomBytes(4).toString('hex')}.${job.format === 'zip' ? 'zip' : 'tar'}`);
+    await ctx.target.put(job.format === 'zip' ? createReadStream(job.local) : plainTarStream(job.local, job.format), archive);
   }
-  const run = await ctx.target.exec(script, stdin ? { stdin } : {});
+  const wildcards = job.include.some((p) => /[*?[]/.test(p)) ? ['--wildcards'] : [];
+  const cmd =
+    job.format === 'zip'
+      ? ['unzip', '-o', ...extra, archive, ...job.include, ...(job.exclude.length ? ['-x', ...job.exclude] : []), '-d', job.dest]
+      : [
+          'tar', '--extract', '-C', job.dest, ...extra, ...(a['keep_newer'] ? ['--keep-newer-files'] : []),
+          ...job.exclude.map((p) => `--exclude=${p}`), '-f', archive, ...wildcards, ...job.include,
+        ];
+  const cleanup = job.local ? `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT\n` : '';
+  const run = await ctx.target.exec(`${cleanup}${shellJoin(cmd)}`);
   return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
 }
 
