@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inventoryGraph, inventoryHostJson, inventoryListJson, loadInventory, matchHostsWithWarnings, toAnsibleJson, type Inventory } from '../inventory/index.js';
 import { loadPlaybook } from '../playbook/index.js';
@@ -5,7 +6,7 @@ import type { Playbook } from '../playbook/types.js';
 import type { RunOptions } from '../engine/context.js';
 import { playbookLoadOptions } from '../engine/loadOptions.js';
 import { runPlaybook } from '../engine/runPlaybook.js';
-import { OptionsError } from '../errors.js';
+import { OptionsError, PlaytreeError } from '../errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
 import { loadAnsibleConfig, type AnsibleConfig } from './config.js';
 import { parseExtraVars } from './extraVars.js';
@@ -30,6 +31,10 @@ export async function runCommand(cli: CliOptions): Promise<number> {
 
   const runOptions = runOptionsFrom(cli, config);
   const playbooks: Playbook[] = [];
+  for (const file of cli.playbooks) {
+    // ansible-playbook checks every playbook exists before reading any (exit 1, not a parse error).
+    if (!existsSync(resolve(file))) throw new PlaytreeError(`the playbook: ${file} could not be found; check the path`);
+  }
   for (const file of cli.playbooks) {
     const playbook = await loadPlaybook(resolve(file), playbookLoadOptions(runOptions));
     playbook.warnings?.forEach(warn);

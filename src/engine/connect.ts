@@ -6,10 +6,13 @@ import type { PlayContext } from './context.js';
 import type { HostState } from './hostState.js';
 import type { Scope } from './scope.js';
 
-/** The connection name for a host: `-c` first, then the task/play keyword, then `ansible_connection`. */
+/**
+ * The connection name for a host, as Ansible resolves it: `ansible_connection` first (a host's own
+ * setting beats the play), then the task/play `connection:` keyword, then `-c` (only a default).
+ */
 export function connectionName(ctx: PlayContext, scope: Scope, templar: Templar): string {
   const fromVars = templar.evaluate('ansible_connection | default(None)');
-  const name = ctx.run.options.connection ?? scope.connection ?? (typeof fromVars === 'string' ? fromVars : undefined);
+  const name = (typeof fromVars === 'string' && fromVars ? fromVars : undefined) ?? scope.connection ?? ctx.run.options.connection;
   if (name) return name;
   // Ansible's implicit localhost (and any host named localhost) uses the local connection; others would be ssh.
   return 'local';
