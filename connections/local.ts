@@ -22,16 +22,17 @@ export class LocalConnection implements Connection {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.options.log(3, `<${this.options.host}> LOCAL EXEC ${this.shell} -c ${JSON.stringify(command)}`);
     const stdin = options.stdin;
-    const result = await execa(this.shell, ['-c', command], {
+    const streamed = stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin);
+    const child = execa(this.shell, ['-c', command], {
       encoding: 'buffer',
       reject: false,
       stripFinalNewline: false,
-      ...(stdin === undefined
-        ? { stdin: 'ignore' as const }
-        : typeof stdin === 'string' || Buffer.isBuffer(stdin)
-          ? { input: stdin }
-          : { stdin: stdin }),
+      ...(stdin === undefined ? { stdin: 'ignore' as const } : streamed ? { stdin: 'pipe' as const } : { input: stdin }),
     });
+    // execa takes only file-backed streams as stdin; any other Readable is piped in here. A command that
+    // exits without reading all of it closes the pipe: that is not an error of the transfer.
+    if (streamed) pipeline(stdin, child.stdin!).catch(() => undefined);
+    const result = await child;
     if (result.exitCode === undefined) {
       throw new ConnectionError(`${this.options.host}: could not run ${this.shell}: ${result.message}`, this.options.host);
     }

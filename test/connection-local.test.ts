@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { LocalConnection } from '../connections/local.js';
+
+const local = () => new LocalConnection({ host: 'h', vars: {}, config: {}, log: () => {} });
+
+test('local exec takes a stream as stdin and delivers every byte', async () => {
+  const data = Buffer.alloc(3_000_000, 7);
+  const result = await local().exec('wc -c', { stdin: Readable.from([data.subarray(0, 1000), data.subarray(1000)]) });
+  assert.equal(result.rc, 0);
+  assert.equal(result.stdout.toString().trim(), '3000000');
+});
+
+test('local exec does not fail when the command stops reading its stdin stream early', async () => {
+  const result = await local().exec('head -c 3; exit 4', { stdin: Readable.from([Buffer.alloc(2_000_000, 65)]) });
+  assert.equal(result.rc, 4);
+  assert.equal(result.stdout.toString(), 'AAA');
+});
+
+test('local exec returns exact bytes, rc and stderr', async () => {
+  const result = await local().exec("printf 'a\\0b\\n\\n'; printf err >&2; exit 3");
+  assert.equal(result.rc, 3);
+  assert.deepEqual(result.stdout, Buffer.from('a\0b\n\n'));
+  assert.equal(result.stderr.toString(), 'err');
+});
