@@ -15,6 +15,11 @@ function version(): string {
  * 4 a host unreachable or a parse error, 5 bad options, 99 interrupted, 250 unexpected).
  */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`playtree ... | head`) closes our stdout: stop quietly, not with a trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   let options: CliOptions | undefined;
   try {
     options = parseCliOptions(argv);

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { expectedOutput, FIXTURES, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+
+test('--json prints one document: plays with tasks and per-host results, stats named as the json callback', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    const run = await runPlaytree(['-i', 'hosts.ini', 'basics.yml', '-e', `root=${root}`, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout) as {
+      plays: Array<{ play: { name: string; hosts: string[] }; tasks: Array<{ task: Record<string, unknown>; hosts: Record<string, Record<string, unknown>> }> }>;
+      stats: Record<string, Record<string, number>>;
+      warnings: string[];
+    };
+    assert.deepEqual(doc.stats, { alpha: { ok: 9, changed: 4, unreachable: 0, failures: 0, skipped: 1, rescued: 0, ignored: 1 } });
+    assert.deepEqual(doc.plays[0]!.play, { name: 'Basics', hosts: ['alpha'] });
+    assert.deepEqual(doc.plays[0]!.tasks[0]!.task, { name: 'Make the folder', action: 'ansible.builtin.file', handler: false, path: join(FIXTURES, 'basics.yml:9:7') });
+    const copy = doc.plays[0]!.tasks[1]!.hosts['alpha']!;
+    assert.equal(copy['status'], 'changed');
+    assert.equal((copy['results'] as unknown[]).length, 2);
+    const ignored = doc.plays[0]!.tasks.find((t) => t.task['name'] === 'Fails on purpose but is ignored')!.hosts['alpha']!;
+    assert.equal(ignored['status'], 'failed');
+    assert.equal(ignored['ignored'], true);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('-e @file overrides every other level; later -e win', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'precedence.yml', '-e', 'upto_12=first', '-e', '@extra.yml']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /role_param from_file"/);
+  const json = await runPlaytree(['-i', 'hosts.ini', 'precedence.yml', '-e', '{"upto_12": "json"}']);
+  assert.match(json.stdout, /role_param json"/);
+});
+
+test('ansible.cfg from ANSIBLE_CONFIG gives the inventory, and -v names it first', async () => {
+  const run = await runPlaytree(['precedence.yml', '-v', '-e', 'upto_12=extra'], { env: { ANSIBLE_CONFIG: join(FIXTURES, 'cfg/ansible.cfg') } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.split('\n')[0], `Using ${join(FIXTURES, 'cfg/ansible.cfg')} as config file`);
+  assert.match(run.stdout, /role_param extra"/);
+});
+
+test('./ansible.cfg in the working folder is read when ANSIBLE_CONFIG is unset', async () => {
+  const run = await runPlaytree(['../precedence.yml', '-e', 'upto_12=extra'], { cwd: join(FIXTURES, 'cfg') });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /ok: \[alpha\]/);
+});
+
+test('-v without ansible.cfg says no config file was found', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'skips.yml', '-v']);
+  assert.equal(run.stdout.split('\n')[0], 'No config file found; using defaults');
+});
+
+test('playtree inventory --graph, --host and --list print what ansible-inventory prints', async () => {
+  for (const [args, name] of [
+    [['--graph'], 'inventory-graph'],
+    [['--host', 'alpha'], 'inventory-host-alpha'],
+    [['--list'], 'inventory-list'],
+  ] as const) {
+    const run = await runPlaytree(['inventory', '-i', 'hosts.ini', ...args]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, await expectedOutput(name), name);
+  }
+});
