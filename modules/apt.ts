@@ -5,7 +5,7 @@ import { aptCommand, cleanupArgv, installArgv, removeArgv, updateDelays, updateS
 import { installDeb } from './aptDeb.js';
 import {
   namesMarkedAuto, namesToRemove, parseStateOutput, preparedDiff, specsToInstall, splitPackageSpec, stateScript, summaryChanged,
-  hasWildcard, type AptState, type PackageSpec,
+  hasWildcard, CACHE_TIME_COMMAND, type AptState, type PackageSpec,
 } from './aptState.js';
 import { withPolicyRcD } from './policyRcD.js';
 
@@ -19,7 +19,8 @@ import { withPolicyRcD } from './policyRcD.js';
  *
  * How: one command reads the cache time and the dpkg status of every named package (dpkg-query), the module
  * decides, then one command runs apt-get (behind a temporary policy-rc.d in trees, see policyRcD.ts).
- * Differs: no Python apt bindings, so apt-get itself judges candidates: `latest` reports changed from
+ * Differs: a lists folder without any Packages index counts as no cache (a fresh tree's empty lists are
+ * not "valid" for cache_valid_time); no Python apt bindings, so apt-get itself judges candidates: `latest` reports changed from
  * apt-get's summary line; `foo>=1.2` installs the candidate; name wildcards (`foo*`) work only with
  * state=absent; states build-dep and fixed are not supported; force_apt_get is accepted and always true.
  */
@@ -141,8 +142,7 @@ async function refreshCache(ctx: ModuleContext, state: AptState): Promise<CacheR
   if (state.cacheTime + validFor >= Date.now() / 1000) return { asked, updated: false, time: state.cacheTime };
   if (ctx.check) return { asked, updated: true, time: state.cacheTime };
   const delays = updateDelays(Math.max(1, ctx.args['update_cache_retries'] as number), ctx.args['update_cache_retry_max_delay'] as number);
-  const timeCommand = stateScript([]).split('\n')[1]!;
-  const result = await ctx.target.exec(updateScript(delays, timeCommand));
+  const result = await ctx.target.exec(updateScript(delays, CACHE_TIME_COMMAND));
   if (result.rc !== 0) {
     const err = result.stderr.toString().split('\n').filter((l) => /^(E|W|Err):/.test(l)).join('\n') || result.stderr.toString().trim();
     throw new ModuleError(`Failed to update apt cache: ${err || 'unknown reason'}`, { rc: result.rc, stderr: result.stderr.toString() });

@@ -74,13 +74,20 @@ const FIELD_FORMAT = '${binary:Package}\\t${Architecture}\\t${db:Status-Abbrev}\
 const SECTION = '--- playtree apt state ---';
 
 /**
+ * The cache time as Ansible reads it (the success stamp, else the lists folder), except that lists holding
+ * no Packages index count as no cache (0): a fresh mmdebstrap tree has an empty lists folder with a new
+ * mtime, which Ansible would take for a valid cache and then fail to find any package.
+ */
+export const CACHE_TIME_COMMAND = `if ls ${APT_LISTS_PATH}/*_Packages* >/dev/null 2>&1; then stat -c %Y ${APT_UPDATE_SUCCESS_STAMP_PATH} 2>/dev/null || stat -c %Y ${APT_LISTS_PATH} 2>/dev/null || echo 0; else echo 0; fi`;
+
+/**
  * One command printing the cache time, then the dpkg status of `names` (dpkg-query takes glob patterns
  * too), then the names apt marked automatic. Unknown names are simply absent from the listing.
  */
 export function stateScript(names: readonly string[]): string {
   const lines = [
     'export LC_ALL=C',
-    `stat -c %Y ${APT_UPDATE_SUCCESS_STAMP_PATH} 2>/dev/null || stat -c %Y ${APT_LISTS_PATH} 2>/dev/null || echo 0`,
+    CACHE_TIME_COMMAND,
     `echo '${SECTION}'`,
   ];
   if (names.length) {
