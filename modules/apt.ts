@@ -15,7 +15,7 @@ import { withPolicyRcD } from './policyRcD.js';
  * update_cache_retries/_retry_max_delay, install_recommends, purge, autoremove, autoclean, clean, upgrade,
  * deb (a .deb path on the target, or a URL the controller downloads), default_release, dpkg_options, force,
  * fail_on_autoremove, only_upgrade, allow_unauthenticated, allow_downgrade, allow_change_held_packages,
- * lock_timeout, policy_rc_d. Check mode runs apt-get --simulate.
+ * lock_timeout (passed as apt's DPkg::Lock::Timeout), policy_rc_d. Check mode runs apt-get --simulate.
  *
  * How: one command reads the cache time and the dpkg status of every named package (dpkg-query), the module
  * decides, then one command runs apt-get (behind a temporary policy-rc.d in trees, see policyRcD.ts).
@@ -88,6 +88,9 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   }
   const all = names.includes('*');
   const specs = names.filter((n) => n !== '*').map(splitPackageSpec);
+  // apt-get would read a leading dash as an option: no package name starts with one.
+  const dashed = specs.find((s) => s.spec.startsWith('-'));
+  if (dashed) throw new ModuleError(`invalid package name: ${dashed.spec}`);
   if (a['state'] !== 'absent') {
     const pattern = specs.find((s) => hasWildcard(s.name));
     if (pattern) throw new ModuleError(`package name patterns work only with state=absent here: ${pattern.spec}; list the packages by name`);
