@@ -83,11 +83,14 @@ export interface Controller {
   playbookDir: string;
 }
 
+/** A diff as Ansible's modules return it: text or state (a dict) before and after, or a prepared plan. */
 export interface FileDiff {
-  before: string;
-  after: string;
+  before?: string | Record<string, unknown>;
+  after?: string | Record<string, unknown>;
   before_header?: string;
   after_header?: string;
+  /** A module's own account of the change (apt's plan), shown as it is. */
+  prepared?: string;
 }
 
 /** A module's result, in Ansible's shape. Extra keys are kept and visible to `register`. */

@@ -114,8 +114,8 @@ export class TextRenderer implements EngineEvents {
   private printDiff(diff: FileDiff | FileDiff[]): void {
     for (const one of Array.isArray(diff) ? diff : [diff]) {
       // A module's own account of what it would do (apt's plan) is shown as it is, as Ansible does.
-      if (typeof (one as { prepared?: unknown }).prepared === 'string') {
-        this.line((one as { prepared: string }).prepared);
+      if (one.prepared !== undefined) {
+        this.line(one.prepared);
         continue;
       }
       const before = diffText(one.before);
