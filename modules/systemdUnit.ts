@@ -7,7 +7,9 @@
 
 /** Fields a unit's read prints, one `key=value` per line; after `--show--` comes `systemctl show` (online only). */
 export const UNIT_STATE_SCRIPT = `pt_unit=$1; pt_ctl=$2
-if [ -d /run/systemd/system ]; then echo running=1; else echo running=0; fi
+# A chroot may see the host's /run: systemd-detect-virt --chroot tells (systemctl ignores start there).
+if [ -d /run/systemd/system ] && ! systemd-detect-virt --chroot >/dev/null 2>&1; then pt_running=1; else pt_running=0; fi
+echo running=$pt_running
 if ! command -v systemctl >/dev/null 2>&1; then echo systemctl=0; exit 0; fi
 echo systemctl=1
 [ -n "$pt_unit" ] || exit 0
@@ -16,7 +18,7 @@ set -- /etc/rc?.d/S??"$pt_unit"; if [ -e "$1" ]; then echo initd_enabled=1; fi
 pt_out=$($pt_ctl is-enabled "$pt_unit" -l 2>/dev/null); echo "enabled_rc=$?"
 printf '%s\\n' "$pt_out" | sed 's/^/enabled_out=/'
 if $pt_ctl list-unit-files "$pt_unit" >/dev/null 2>&1; then echo listed=1; fi
-if [ -d /run/systemd/system ]; then echo --show--; $pt_ctl show "$pt_unit" 2>/dev/null; fi
+if [ "$pt_running" = 1 ]; then echo --show--; $pt_ctl show "$pt_unit" 2>/dev/null; fi
 exit 0`;
 
 /** systemctl's unit file states that prove systemd knows the unit (systemctl(1), systemd 244+). */
@@ -26,7 +28,7 @@ const KNOWN_STATES = new Set([
 ]);
 
 export interface UnitState {
-  /** systemd is the running init (/run/systemd/system exists); false in an image tree. */
+  /** systemd is the running init (/run/systemd/system exists, outside a chroot); false in an image tree. */
   running: boolean;
   /** systemctl is installed in the target. */
   hasSystemctl: boolean;
