@@ -188,7 +188,10 @@ async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray<readon
   const hosts = group.map(([name]) => name);
   // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
   const info = taskInfo(task);
-  for (let i = 0; i < hosts.length; i++) ctx.run.events.taskStart(info, hosts);
+  for (const name of hosts) {
+    ctx.run.events.taskStart(info, hosts);
+    if (action === 'flush_handlers') ctx.run.events.log(2, `META: triggered running handlers for ${name}`);
+  }
   switch (action) {
     case 'flush_handlers':
       await runHandlers(ctx, hosts);

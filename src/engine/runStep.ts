@@ -194,8 +194,14 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
       host.stats.changed++;
       for (const name of task.notify) {
         const handler = String(templar.render(name));
+        // Ansible says so only for a handler not already waiting.
+        if (!host.notified.has(handler)) {
+          const listening = ctx.handlers.filter((h) => h.name === handler || h.listen.includes(handler));
+          for (const title of listening.length ? listening.map((h) => taskInfo(h, true).title) : [handler]) {
+            events.log(2, `NOTIFIED HANDLER ${title} for ${host.name}`);
+          }
+        }
         host.notified.add(handler);
-        events.log(2, `NOTIFIED HANDLER ${handler} for ${host.name}`);
       }
     }
   }
