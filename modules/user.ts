@@ -54,11 +54,14 @@ export const userModule: ModuleDefinition = {
     }
     const plan = state.user ? modifyCommands(a, state) : createCommands(a, state);
     if (!state.user && ctx.check) return { changed: true };
-    const current = state.user ? state : undefined;
     const commands = plan.map((argv) => shellJoin(argv));
-    // A missing home is made afterwards (Ansible does too), from the skeleton, owned by the user.
+    // An existing user's missing home is made afterwards (Ansible does too), from the skeleton, owned by the
+    // user; not when usermod -m is moving the old one there.
     const finalHome = home ?? state.user?.home;
-    if (current && a['create_home'] && finalHome && !state.homeExists) commands.push(makeHomeCommand(finalHome, name, a['skeleton'] as string | undefined));
+    const moving = a['move_home'] && home !== undefined && home !== state.user?.home;
+    if (state.user && a['create_home'] && finalHome && !state.homeExists && !moving) {
+      commands.push(makeHomeCommand(finalHome, name, a['skeleton'] as string | undefined));
+    }
     const changed = commands.length > 0;
     let after: AccountState = state;
     if (changed && !ctx.check) after = await readAccounts(ctx.target, name, { commands, home });

@@ -109,6 +109,7 @@ describe('user commands', () => {
     { what: 'same hash, locked: nothing', args: { password: '!$6$old' }, create: false, expected: [] },
     { what: 'on_create keeps the old hash', args: { password: '$6$new', update_password: 'on_create' }, create: false, expected: [] },
     { what: 'lock', args: { password_lock: true }, create: false, expected: [['usermod', '-L', 'alice']] },
+    { what: 'home moved', args: { home: '/srv/alice', move_home: true }, create: false, expected: [['usermod', '-d', '/srv/alice', '-m', 'alice']] },
   ];
   for (const row of rows) {
     test(row.what, () => {

@@ -208,6 +208,14 @@ describe('system modules in a Debian tree through nspawn', { skip }, () => {
       assert.match(await readFile(inTree('etc/group'), 'utf8'), /^ptsvc:x:\d+:$/m);
     });
 
+    test('moving a home keeps its files and makes no fresh one', async () => {
+      await writeFile(inTree('home/ptalice/notes.txt'), 'mine\n');
+      const result = await run(userModule, { name: 'ptalice', home: '/srv/ptalice', move_home: true });
+      assert.deepEqual({ changed: result.changed, home: result['home'] }, { changed: true, home: '/srv/ptalice' });
+      assert.equal(await readFile(inTree('srv/ptalice/notes.txt'), 'utf8'), 'mine\n');
+      assert.equal(existsSync(inTree('home/ptalice')), false);
+    });
+
     test('a system user without a home gets a low uid and no folder', async () => {
       const result = await run(userModule, { name: 'ptdaemon', system: true, create_home: false, shell: '/usr/sbin/nologin' });
       assert.ok(Number(result['uid']) < 1000);
