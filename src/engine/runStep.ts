@@ -60,7 +60,7 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
         : { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
     } else {
       result = await runLoop(invocation, loopItems, conditions, (itemResult, label) =>
-        events.hostResult(info, { host: host.name, status: statusOf(itemResult), result: itemResult, item: label, isItem: true }),
+        events.hostResult(info, { host: host.name, status: statusOf(itemResult), result: itemResult, item: label, isItem: true, diff: invocation.diff }),
       );
     }
     return finish(invocation, info, result);
@@ -161,7 +161,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     if (!isSetFact(task.action)) for (const [name, value] of Object.entries(registered.ansible_facts)) host.facts[name.replace(/^ansible_/, '')] = value;
   }
   const status = statusOf(registered);
-  const base = { host: host.name, status, result: registered };
+  const base = { host: host.name, status, result: registered, diff: invocation.diff };
   if (status === 'failed') {
     let ignore = false;
     try {

@@ -13,10 +13,10 @@ export interface Renderer {
  * `--json` gives the JSON document; a terminal (and no -v) gets the live view; otherwise, as in CI
  * logs and pipes, the text layout of ansible-playbook.
  */
-export function chooseRenderer(options: { json: boolean; verbosity: number; diff: boolean }): Renderer {
+export function chooseRenderer(options: { json: boolean; verbosity: number }): Renderer {
   const streams = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
   if (options.json) return { events: new JsonRenderer(streams.out), finish: async () => {} };
-  const text = new TextRenderer(streams, options.verbosity, options.diff);
+  const text = new TextRenderer(streams, options.verbosity);
   if (process.stdout.isTTY && options.verbosity === 0 && !process.env['PLAYTREE_NO_LIVE']) {
     const live = new LiveRenderer(text);
     return { events: live, finish: () => live.finish() };

@@ -21,7 +21,6 @@ export class TextRenderer implements EngineEvents {
   constructor(
     private readonly streams: OutputStreams,
     private readonly verbosity: number,
-    private readonly showDiff: boolean,
   ) {}
 
   private line(text: string): void {
@@ -54,7 +53,8 @@ export class TextRenderer implements EngineEvents {
       this.noteInclude(result['included'], outcome, host);
       return;
     }
-    if (this.showDiff && result.diff && !outcome.isItem) this.printDiff(result.diff);
+    this.printWarnings(result);
+    if (outcome.diff && result.diff) this.printDiff(result.diff);
     const isLoop = Array.isArray(result['results']) && !outcome.isItem;
     const item = outcome.isItem ? ` => (item=${pyStr(outcome.item)})` : '';
     switch (outcome.status) {
@@ -95,6 +95,12 @@ export class TextRenderer implements EngineEvents {
     for (const { file, label, hosts } of this.includes.splice(0)) this.line(`included: ${file} for ${hosts.join(', ')}${label}`);
   }
 
+  /** A module's `warnings` are printed as `[WARNING]:` lines, and not repeated in the result. */
+  private printWarnings(result: ModuleResult): void {
+    const warnings = result['warnings'];
+    if (Array.isArray(warnings)) for (const warning of warnings) this.warning(String(warning));
+  }
+
   private verbose(result: ModuleResult): boolean {
     return this.verbosity > 0 || result['_ansible_verbose_always'] === true;
   }
@@ -104,7 +110,7 @@ export class TextRenderer implements EngineEvents {
     const shown: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(result)) {
       // `failed` is implied by the line ("FAILED!"); Ansible's callback does not repeat it.
-      if (key.startsWith('_ansible') || key === 'failed') continue;
+      if (key.startsWith('_ansible') || key === 'failed' || key === 'warnings') continue;
       if (key === 'diff' && this.verbosity < 3) continue;
       shown[key] = value;
     }
