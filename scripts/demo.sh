@@ -1,14 +1,17 @@
 #!/bin/sh
-# The main job: make a Debian tree at /var/tmp/live (once; reused from the test tree cache) and configure it
-# from inside with playbooks/demo.yml through systemd-nspawn. Run it twice: the second run reports changed=0.
+# The main job: build a small Debian live system at /var/tmp/live-image with playbooks/live-image.yml —
+# the first play makes the tree with mmdebstrap on this machine, the second configures it from inside
+# through systemd-nspawn. Run it twice: the second run reports changed=0.
 #   npm ci && npm run demo          (as root; installs systemd-container and mmdebstrap when missing)
+# Extra arguments go to playtree, e.g. npm run demo -- -e '{"live_packages": ["sudo"]}'
 set -eu
 cd "$(dirname "$0")/.."
-TREE=${PLAYTREE_DEMO_TREE:-/var/tmp/live}
-if [ ! -e "$TREE/usr/lib/os-release" ] && [ ! -e "$TREE/etc/os-release" ]; then
-  cached=$(sh scripts/test-tree.sh)
-  echo "demo: copying the Debian tree $cached to $TREE" >&2
-  rm -rf "$TREE"
-  cp -a --reflink=auto "$cached" "$TREE"
+missing=""
+command -v systemd-nspawn >/dev/null 2>&1 || missing="$missing systemd-container"
+command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
+if [ -n "$missing" ]; then
+  echo "demo: installing$missing" >&2
+  apt-get update >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
 fi
-exec node bin/playtree.js -i inventories/nspawn.ini playbooks/demo.yml "$@"
+exec node bin/playtree.js -i inventories/live.ini playbooks/live-image.yml "$@"
