@@ -1,10 +1,10 @@
-import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions } from './connection.js';
-import { buildNspawnArgv, noBusFlags, resolveNspawnSettings, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
+import { buildNspawnArgv, resolveNspawnSettings, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
+import { checkNspawnPreconditions, describeNspawnFailure } from './nspawnChecks.js';
+import { PersistentNspawnConnection } from './nspawnPersistent.js';
+import { persistentModeWanted } from './nspawnPersistentArgv.js';
 import { probeHost } from './systemBus.js';
-import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
-import { findHeldTreeLock } from './treeLock.js';
 import type { TreeCommand, TreeRunResult } from './treeProcess.js';
 
 /**
@@ -17,15 +17,10 @@ const NSPAWN_CHATTER = [
   /Container [^\n]* (?:exited successfully|failed with error code \d+|terminated by signal [A-Z0-9]+)\.\n$/,
 ];
 
-/** Failures of systemd-nspawn itself (the command never ran): reported as UNREACHABLE, not as rc=1. */
-const NSPAWN_FAILURES: Array<[RegExp, string]> = [
-  [/^Directory tree (.*) is currently busy\.$/m, 'the tree is in use by another container; stop it (machinectl list) or wait for it to finish'],
-  [/^Failed to open system bus: .*$/m, 'systemd-nspawn could not reach the system bus; remove --register/--keep-unit from ansible_nspawn_args'],
-];
-
 /**
- * `ansible_connection=nspawn` (also `community.general.nspawn`): every command runs in a fresh
- * `systemd-nspawn --directory=TREE` container (about 90 ms each here; a persistent container is issue 5).
+ * `ansible_connection=nspawn` with `ansible_nspawn_persistent: false` (the per-command mode): every command
+ * runs in a fresh `systemd-nspawn --directory=TREE` container (about 90 ms each here). The default, one
+ * container per host, is PersistentNspawnConnection (nspawnPersistent.ts); both take the same options.
  * Options: the tree is `ansible_host`, else the inventory name; `ansible_nspawn_args` / ANSIBLE_NSPAWN_ARGS /
  * ansible.cfg `[nspawn_connection] nspawn_args` add arguments; `ansible_executable` is the shell (default
  * /bin/sh); `ansible_user` becomes `--user=`; `ansible_python_interpreter` is ignored (no Python needed).
@@ -33,11 +28,11 @@ const NSPAWN_FAILURES: Array<[RegExp, string]> = [
  */
 export class NspawnConnection extends TreeConnection {
   readonly transport = 'nspawn';
-  private readonly nspawn: NspawnSettings;
+  protected readonly nspawn: NspawnSettings;
 
   constructor(
     options: ConnectionOptions,
-    private readonly probe: HostProbe = probeHost(),
+    protected readonly probe: HostProbe = probeHost(),
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const settings = resolveNspawnSettings(options, env);
@@ -46,21 +41,7 @@ export class NspawnConnection extends TreeConnection {
   }
 
   protected async preflight(): Promise<void> {
-    checkRunningAsRoot(this.settings, this.transport);
-    await findProgram(this.settings, 'systemd-nspawn', 'systemd-container');
-    await checkTreeLooksLikeAnOs(this.settings);
-    await checkShellInTree(this.settings);
-    const lock = await findHeldTreeLock(this.settings.tree);
-    if (lock !== undefined) {
-      throw new ConnectionError(
-        `${this.settings.host}: tree ${this.settings.tree} is in use by another container (lock ${lock} is held); stop that container (machinectl list / ps) or wait for it to finish`,
-        this.settings.host,
-      );
-    }
-    const added = noBusFlags(this.nspawn, this.probe);
-    if (added.length > 0) {
-      this.options.log(3, `<${this.settings.host}> no system bus on this host (PID 1 is not systemd or no bus socket): adding ${added.join(' ')}`);
-    }
+    await checkNspawnPreconditions(this.nspawn, this.probe, this.transport, this.options.log);
   }
 
   protected commandFor(payload: string[]): TreeCommand {
@@ -87,15 +68,11 @@ export class NspawnConnection extends TreeConnection {
 
   protected override toolFailure(result: TreeRunResult): string | undefined {
     if (result.rc === 0 || result.stdout.length > 0) return undefined;
-    const stderr = result.stderr.toString('utf8');
-    for (const [pattern, advice] of NSPAWN_FAILURES) {
-      const match = pattern.exec(stderr);
-      if (match) return `systemd-nspawn failed on ${this.settings.tree}: ${match[0]}; ${advice}`;
-    }
-    return undefined;
+    return describeNspawnFailure(this.settings.tree, result.stderr.toString('utf8'));
   }
 }
 
+/** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
 export function createNspawnConnection(options: ConnectionOptions): Connection {
-  return new NspawnConnection(options);
+  return persistentModeWanted(options, process.env) ? new PersistentNspawnConnection(options) : new NspawnConnection(options);
 }

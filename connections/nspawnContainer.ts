@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { LEADER_READY } from './nspawnPersistentArgv.js';
+
+/** A running systemd-nspawn container whose PID 1 commands enter with nsenter. */
+export interface RunningContainer {
+  /** Host PID of the container's PID 1 (nspawn's stub init). */
+  leaderPid: number;
+  /** The container's capability bounding set, hex as in /proc/PID/status. */
+  capBnd: string;
+  /** The environment nspawn gave the leader's shell (PATH, container=..., container_uuid...). */
+  environment: Record<string, string>;
+  /** True until systemd-nspawn exits. */
+  running(): boolean;
+  /** Stop the container and wait until nspawn has exited (its mounts gone, its tree lock released). */
+  stop(): Promise<void>;
+}
+
+/** How long a container may take to stop after its leader's stdin closed, before SIGTERM, then SIGKILL. */
+const STOP_GRACE_MS = 10_000;
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * Start `argv` (systemd-nspawn running the leader script) and wait for the leader's ready line.
+ * Rejects with nspawn's own stderr when the container does not come up (tree busy, bad arguments...).
+ */
+export function startContainer(argv: readonly string[]): Promise<RunningContainer> {
+  const [file, ...args] = argv as [string, ...string[]];
+  // Detached: a terminal's ^C goes to playtree's process group only; playtree then stops the container itself.
+  const nspawn = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise<void>((resolve) => nspawn.once('close', () => resolve()));
+  let stderr = '';
+  nspawn.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
+  });
+  nspawn.stdin!.on('error', () => {});
+
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      void stopProcess(nspawn, exited);
+      reject(new Error(reason));
+    };
+    const timer = setTimeout(() => fail(`the container did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+    nspawn.once('error', (error) => fail(error.message));
+    nspawn.once('exit', (code, signal) => {
+      const said = stderr.trim().split('\n').filter(Boolean).join('; ');
+      fail(`systemd-nspawn exited (${signal ?? `code ${code}`}) before the container was ready${said ? `: ${said}` : ''}`);
+    });
+    nspawn.stdout!.on('data', function onData(chunk: Buffer) {
+      stdout += chunk.toString('utf8');
+      if (!stdout.includes(`${LEADER_READY}\n`)) return;
+      nspawn.stdout!.off('data', onData);
+      nspawn.stdout!.resume();
+      // A forgotten container must not keep playtree alive: when playtree exits, the leader's stdin closes
+      // and the container stops by itself.
+      for (const handle of handlesOf(nspawn)) handle?.unref?.();
+      clearTimeout(timer);
+      nspawn.removeAllListeners('exit');
+      describeLeader(nspawn.pid!).then(
+        (leader) => resolve({ ...leader, running: () => nspawn.exitCode === null && nspawn.signalCode === null, stop: () => stopProcess(nspawn, exited) }),
+        (error: Error) => fail(`cannot find the container's processes: ${error.message}`),
+      );
+    });
+  });
+}
+
+/** The container's PID 1 is the child of nspawn whose PID inside its own namespace is 1. */
+async function describeLeader(nspawnPid: number): Promise<Omit<RunningContainer, 'running' | 'stop'>> {
+  const children = await childrenOf(nspawnPid);
+  for (const pid of children) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const nsPids = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+    if (nsPids.length < 2 || nsPids.at(-1) !== '1') continue;
+    const capBnd = /^CapBnd:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
+    // The leader's shell (PID 2 under --as-pid2) holds the environment nspawn built for the payload.
+    const [shellPid] = await childrenOf(pid);
+    const environ = shellPid === undefined ? '' : await readFile(`/proc/${shellPid}/environ`, 'utf8');
+    return { leaderPid: pid, capBnd, environment: parseEnviron(environ) };
+  }
+  throw new Error(`no child of systemd-nspawn (pid ${nspawnPid}) is a container's PID 1`);
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+export function parseEnviron(text: string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const entry of text.split('\0')) {
+    const equals = entry.indexOf('=');
+    if (equals > 0) environment[entry.slice(0, equals)] = entry.slice(equals + 1);
+  }
+  return environment;
+}
+
+/** Close the leader's stdin (it exits, nspawn cleans up); escalate only if nspawn does not finish. */
+async function stopProcess(nspawn: ChildProcess, exited: Promise<void>): Promise<void> {
+  // Waiting for the stop must keep playtree alive (start unref'd them).
+  for (const handle of handlesOf(nspawn)) handle?.ref?.();
+  if (nspawn.exitCode !== null || nspawn.signalCode !== null) return exited;
+  nspawn.stdin?.end();
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), STOP_GRACE_MS).unref());
+    if ((await Promise.race([exited.then(() => 'done' as const), timer])) === 'done') return;
+    // SIGTERM makes nspawn kill the container's PID 1 and unmount; SIGKILL is the last resort.
+    nspawn.kill(signal);
+  }
+  await exited;
+}
+
+function handlesOf(nspawn: ChildProcess): Array<{ ref?: () => void; unref?: () => void } | null> {
+  return [nspawn, nspawn.stdin, nspawn.stdout, nspawn.stderr] as Array<{ ref?: () => void; unref?: () => void } | null>;
+}
