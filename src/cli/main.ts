@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeOpenConnections } from '../../connections/openConnections.js';
 import { OptionsError, PlaytreeError } from '../errors.js';
 import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`playtree ${version()}\n  node ${process.version}\n`);
       return 0;
     }
+    stopContainersOnInterrupt(options.verbosity);
     // The rest loads the whole runner; imported here so that --version and --help stay quick.
     const { runCommand } = await import('./runCommand.js');
     return await runCommand(options);
@@ -51,4 +53,24 @@ function reportError(error: unknown, verbosity: number): number {
   if (verbosity >= 4 && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write('to see the full traceback, use -vvvv\n');
   return 250;
+}
+
+/**
+ * ^C, a kill or a crash must not leave a container running on a tree (nor its lock held): close every open
+ * connection first, then exit 99 ("User interrupted execution", as ansible-playbook) or 250 for a crash.
+ * A second signal during the close ends playtree at once; its containers then stop by themselves.
+ */
+function stopContainersOnInterrupt(verbosity: number): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write('\nERROR! User interrupted execution\n');
+      void closeOpenConnections().finally(() => process.exit(99));
+    });
+  }
+  const crash = (error: unknown) => {
+    const code = reportError(error, verbosity);
+    void closeOpenConnections().finally(() => process.exit(code));
+  };
+  process.once('uncaughtException', crash);
+  process.once('unhandledRejection', crash);
 }

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { leftoversAfterSettling } from './cleanupLeftovers.js';
+import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
+
+/** bin/playtree.js, found from dist/test/ (compiled) — the real CLI, as users run it. */
+const PLAYTREE = fileURLToPath(new URL('../../bin/playtree.js', import.meta.url));
+
+const skip = realTreeSkipReason(true);
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Start playtree on `playbook`; `interrupt` runs once the task has written /root/started in the tree. */
+async function playtree(tree: string, scratch: string, playbook: string, interrupt?: (pid: number) => void): Promise<Run> {
+  await rm(join(tree, 'root/started'), { force: true });
+  const inventory = join(scratch, 'hosts.ini');
+  const book = join(scratch, 'play.yml');
+  await writeFile(inventory, `${tree} ansible_connection=nspawn\n`);
+  await writeFile(book, playbook);
+  const child = spawn(process.execPath, [PLAYTREE, '-i', inventory, book], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<Run>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  if (interrupt) {
+    const marker = join(tree, 'root/started');
+    while (!existsSync(marker) && child.exitCode === null) await sleep(50);
+    interrupt(child.pid!);
+  }
+  return done;
+}
+
+const LONG_TASK = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: start a background job
+      shell: sleep 1000 >/dev/null 2>&1 </dev/null & echo $! > /run/job.pid
+    - name: a long task
+      shell: touch /root/started; sleep 1000
+`;
+
+if (skip) {
+  test(`cleanup tests skipped: ${skip}`, { skip }, () => {});
+} else {
+  describe('playtree leaves no container, mount or lock behind on a tree', () => {
+    let tree = '';
+    let scratch = '';
+    let remove = async () => {};
+    before(async () => {
+      ({ tree, scratch, remove } = await copyTestTree());
+    });
+    after(async () => remove());
+
+    test('a background job runs on for the next task of the host and is gone after the run', async () => {
+      const run = await playtree(
+        tree,
+        scratch,
+        `- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: sleep 1000 >/dev/null 2>&1 </dev/null & echo $! > /run/job.pid
+    - shell: kill -0 "$(cat /run/job.pid)"
+`,
+      );
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /ok=2 +changed=2 +unreachable=0 +failed=0/);
+      assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+    });
+
+    test('a failed host leaves nothing behind', async () => {
+      const run = await playtree(tree, scratch, `- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: sleep 1000 >/dev/null 2>&1 </dev/null &\n    - command: /bin/false\n    - command: /bin/true\n`);
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+    });
+
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      test(`${signal} during a task stops the container and exits 99 as "User interrupted execution"`, async () => {
+        const run = await playtree(tree, scratch, LONG_TASK, (pid) => process.kill(pid, signal));
+        assert.equal(run.code, 99, run.stdout + run.stderr);
+        assert.match(run.stderr, /ERROR! User interrupted execution/);
+        // Closed before playtree exited: nothing to wait for.
+        assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+      });
+    }
+
+    test('SIGKILL during a task: the container notices playtree is gone and stops by itself', async () => {
+      const run = await playtree(tree, scratch, LONG_TASK, (pid) => process.kill(pid, 'SIGKILL'));
+      assert.equal(run.signal, 'SIGKILL');
+      assert.deepEqual(await leftoversAfterSettling(tree), []);
+    });
+  });
+}
