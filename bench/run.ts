@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { benchPlaybook, TEMPLATE } from './playbooks.js';
+import { runPlaytree, startupMs, type RunFigures } from './measure.js';
+
+/*
+ * npm run bench: the same image-building playbooks (10 and 50 tasks) through local (a scratch folder),
+ * chroot, nspawn per-command and nspawn persistent, each run on a fresh copy of the real Debian test tree.
+ * Prints a Markdown report (docs/benchmark.md holds the latest one). BENCH_REPEAT=N keeps the best of N.
+ */
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const PLAYTREE = join(REPO, 'bin/playtree.js');
+const TREE_SCRIPT = join(REPO, 'scripts/test-tree.sh');
+const REPEAT = Math.max(1, Number(process.env['BENCH_REPEAT'] ?? 2));
+
+interface Mode {
+  name: string;
+  /** Inventory line for the host; `target` is the tree (or the local scratch root). */
+  inventory: (target: string) => string;
+  /** Paths in the playbook are prefixed with this (the local connection works on a scratch folder). */
+  local: boolean;
+}
+
+const MODES: Mode[] = [
+  { name: 'local (scratch folder)', inventory: () => 'localhost ansible_connection=local', local: true },
+  { name: 'chroot', inventory: (tree) => `${tree} ansible_connection=chroot`, local: false },
+  { name: 'nspawn per-command', inventory: (tree) => `${tree} ansible_connection=nspawn ansible_nspawn_persistent=false`, local: false },
+  { name: 'nspawn persistent', inventory: (tree) => `${tree} ansible_connection=nspawn`, local: false },
+];
+
+interface ModeFigures {
+  mode: string;
+  small: RunFigures;
+  large: RunFigures;
+}
+
+async function measureMode(mode: Mode, scratch: string, blocks: number): Promise<RunFigures> {
+  let best: RunFigures | undefined;
+  for (let attempt = 0; attempt < REPEAT; attempt++) {
+    const target = join(scratch, `target-${attempt}`);
+    await rm(target, { recursive: true, force: true });
+    if (mode.local) await mkdir(target, { recursive: true });
+    else await run(TREE_SCRIPT, ['--copy', target], { maxBuffer: 16 * 1024 * 1024 });
+    await writeFile(join(scratch, 'hosts.ini'), `${mode.inventory(target)}\n`);
+    const root = mode.local ? target : '';
+    const figures = await runPlaytree(
+      PLAYTREE,
+      ['-vvv', '-i', join(scratch, 'hosts.ini'), '-e', JSON.stringify({ root }), join(scratch, `play-${blocks * 10}.yml`)],
+      join(scratch, 'rusage'),
+    );
+    if (figures.exitCode !== 0) {
+      throw new Error(`${mode.name}, ${blocks * 10} tasks: playtree exited ${figures.exitCode}:\n${figures.output.split('\n').slice(-30).join('\n')}`);
+    }
+    if (!best || figures.seconds < best.seconds) best = figures;
+    await rm(target, { recursive: true, force: true });
+  }
+  return best!;
+}
+
+function perTaskMs(figures: ModeFigures): number {
+  return ((figures.large.seconds - figures.small.seconds) * 1000) / 40;
+}
+
+function report(results: ModeFigures[], startup: number): string {
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}, node ${process.version}, best of ${REPEAT} run(s), each on a fresh tree copy; commands counted at -vvv.`,
+    '',
+    '| connection | 10 tasks (s) | 50 tasks (s) | per task (ms) | commands per task | peak memory, 50 tasks (MB) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const figures of results) {
+    const commands = (figures.large.commands - figures.small.commands) / 40;
+    lines.push(
+      `| ${figures.mode} | ${figures.small.seconds.toFixed(2)} | ${figures.large.seconds.toFixed(2)} | ${perTaskMs(figures).toFixed(1)} | ${commands.toFixed(2)} | ${figures.large.peakMb.toFixed(0)} |`,
+    );
+  }
+  const byName = (name: string) => results.find((figures) => figures.mode === name)!;
+  const chroot = byName('chroot');
+  const perCommand = byName('nspawn per-command');
+  const persistent = byName('nspawn persistent');
+  const local = byName('local (scratch folder)');
+  lines.push(
+    '',
+    `- nspawn persistent per task / chroot per task: ${(perTaskMs(persistent) / perTaskMs(chroot)).toFixed(2)}× (target ≤ 1.5×)`,
+    `- nspawn per-command / nspawn persistent, 50-task run: ${(perCommand.large.seconds / persistent.large.seconds).toFixed(1)}× faster (target ≥ 5×)`,
+    `- nspawn per-command per task / nspawn persistent per task: ${(perTaskMs(perCommand) / perTaskMs(persistent)).toFixed(1)}×`,
+    `- nspawn persistent per task / local per task: ${(perTaskMs(persistent) / perTaskMs(local)).toFixed(2)}×`,
+    `- \`playtree --version\`: ${startup.toFixed(0)} ms (median of 20; target < 150 ms)`,
+    `- peak memory, 50-task run: ${Math.max(...results.map((figures) => figures.large.peakMb)).toFixed(0)} MB at most (target < 120 MB)`,
+  );
+  lines.push('', 'Commands sent per task (nspawn persistent, 10-task playbook, transfers included):', '', '| task | commands |', '|---|---:|');
+  for (const [task, count] of commandsPerTask(persistent.small.output)) lines.push(`| ${task} | ${count} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `TASK [name]` headers of a -vvv run, each with the number of EXEC lines logged under it. */
+function commandsPerTask(output: string): Array<[string, number]> {
+  const counts: Array<[string, number]> = [];
+  for (const line of output.split('\n')) {
+    const header = /^TASK \[(.*)\] \*+$/.exec(line);
+    if (header) counts.push([header[1]!, 0]);
+    else if (/^<[^>]*> [A-Z]+ EXEC /.test(line) && counts.length > 0) counts[counts.length - 1]![1] += 1;
+  }
+  return counts;
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('bench: chroot and nspawn need root; run it as root (sudo npm run bench)\n');
+    return 1;
+  }
+  const scratch = await mkdtemp('/var/tmp/playtree-bench-');
+  try {
+    await mkdir(join(scratch, 'templates'));
+    await writeFile(join(scratch, 'templates/bench.conf.j2'), TEMPLATE);
+    await writeFile(join(scratch, 'play-10.yml'), benchPlaybook(1));
+    await writeFile(join(scratch, 'play-50.yml'), benchPlaybook(5));
+    const results: ModeFigures[] = [];
+    for (const mode of MODES) {
+      process.stderr.write(`bench: ${mode.name}...\n`);
+      results.push({ mode: mode.name, small: await measureMode(mode, scratch, 1), large: await measureMode(mode, scratch, 5) });
+    }
+    process.stdout.write(report(results, await startupMs(PLAYTREE, 20)));
+    return 0;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: Error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);
