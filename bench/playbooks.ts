@@ -35,7 +35,7 @@ function block(index: number): string {
     - name: touch files in a loop
       file: { path: "${dir}/{{ item }}", state: touch, mode: "0644" }
       loop: [a, b, c]
-    - name: copy again (unchanged)
+    - name: copy a second file
       copy: { content: "name=bench-${index}\\nlevel=3\\n", dest: "${dir}/copy.orig", mode: "0644" }`;
 }
 
