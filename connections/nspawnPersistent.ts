@@ -44,6 +44,12 @@ export class PersistentNspawnConnection extends TreeConnection {
     this.nspawn = settings;
   }
 
+  /** A container that stopped under us (a task killed its leader) is replaced by a fresh one. */
+  override open(): Promise<void> {
+    if (this.container && !this.container.running()) return this.close().then(() => super.open());
+    return super.open();
+  }
+
   protected async preflight(): Promise<void> {
     const { host, tree } = this.settings;
     const argv = buildLeaderArgv(this.nspawn, this.probe);

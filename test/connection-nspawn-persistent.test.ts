@@ -12,7 +12,7 @@ import { findHeldTreeLock } from '../connections/treeLock.js';
 import { ConnectionError } from '../src/errors.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { describeTreeConnectionContract, treeOptions } from './support/treeConnectionCases.js';
-import { leftoversOf } from './cleanupLeftovers.js';
+import { leftoversAfterSettling, leftoversOf } from './cleanupLeftovers.js';
 
 const skip = realTreeSkipReason(true);
 
@@ -135,6 +135,13 @@ if (skip) {
       assert.deepEqual(await leftoversOf(tree), []);
       // The connection reopens a fresh container at its next command.
       assert.equal((await connection.exec('echo again')).stdout.toString(), 'again\n');
+    });
+
+    test('a task that stops the container gets a fresh one at the next command', async () => {
+      await connection.exec('kill -KILL 2');
+      assert.deepEqual(await leftoversAfterSettling(tree), []);
+      await sleep(50);
+      assert.equal((await connection.exec('echo fresh')).stdout.toString(), 'fresh\n');
     });
 
     test('persistent nspawn leaves no mount of the tree on the controller while running', async () => {
