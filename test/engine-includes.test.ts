@@ -20,5 +20,5 @@ test('roles bring defaults, vars, files, templates and handlers; include/import 
 test('include_tasks on several hosts prints one line per file and item and runs the included tasks together', async () => {
   const run = await runPlaytree(['-i', 'hosts.ini', 'includes.yml', '-f', '1']);
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.stdout, await expectedOutput('includes'));
+  assert.equal(normalise(run.stdout, '/nonexistent-root'), await expectedOutput('includes'));
 });
