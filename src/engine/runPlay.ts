@@ -20,11 +20,11 @@ import { taskVariables } from './variables.js';
 export async function runPlay(ctx: PlayContext): Promise<void> {
   const playScope = childScope(rootScope(), { ...ctx.play, vars: {} });
   const synthetic = syntheticTasks(ctx);
-  const walks = new Map<string, { walk: HostWalk; step?: Step }>();
+  const walks = new Map<string, HostProgress>();
   for (const name of ctx.hosts) {
     const host = ctx.run.hosts.get(name)!;
     host.notified.clear();
-    walks.set(name, { walk: playWalk(ctx, playScope, synthetic) });
+    walks.set(name, { host, walk: playWalk(ctx, playScope, synthetic) });
   }
   for (const entry of walks.values()) await advance(ctx, entry, undefined);
 
@@ -62,10 +62,22 @@ async function closeConnection(host: HostState): Promise<void> {
 }
 
 /** Move a host's walk to its next step that tags and --start-at-task let run. */
-async function advance(ctx: PlayContext, entry: { walk: HostWalk; step?: Step }, outcome: StepOutcome | undefined): Promise<void> {
+/** A host's way through the play: its walk and the step it waits at (none when it is done). */
+interface HostProgress {
+  host: HostState;
+  walk: HostWalk;
+  step?: Step;
+}
+
+/**
+ * Move a host's walk to its next step that tags and --start-at-task let run. A host whose walk is over
+ * (done, failed or unreachable) lets its connection go at once: a failed host's container stops now.
+ */
+async function advance(ctx: PlayContext, entry: HostProgress, outcome: StepOutcome | undefined): Promise<void> {
   let next = await entry.walk.next(outcome as StepOutcome);
   while (!next.done && !selected(ctx, next.value)) next = await entry.walk.next({ status: 'ok' });
   entry.step = next.done ? undefined : next.value;
+  if (next.done) await closeConnection(entry.host);
 }
 
 function selected(ctx: PlayContext, step: Step): boolean {
