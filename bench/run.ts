@@ -9,7 +9,7 @@ import { runPlaytree, startupMs, type RunFigures } from './measure.js';
 /*
  * npm run bench: the same image-building playbooks (10 and 50 tasks) through local (a scratch folder),
  * chroot, nspawn per-command and nspawn persistent, each run on a fresh copy of the real Debian test tree.
- * Prints a Markdown report (docs/benchmark.md holds the latest one). BENCH_REPEAT=N keeps the best of N.
+ * Prints a Markdown report (the README's "Speed" section holds the latest one). BENCH_REPEAT=N keeps the best of N.
  */
 
 const run = promisify(execFile);
