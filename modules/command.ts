@@ -1,5 +1,5 @@
 import { ModuleError } from '../src/errors.js';
-import { runCommand } from './commandRun.js';
+import { runCommand, type CommandRequest } from './commandRun.js';
 import type { ArgSpec, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { shlexSplit } from '../src/shlex.js';
 
@@ -31,6 +31,18 @@ export function commandText(args: Record<string, unknown>): string | undefined {
   return cmd ?? raw;
 }
 
+/** The options command and shell share, from their validated arguments (see `commandArgs`). */
+export function sharedCommandOptions(args: Record<string, unknown>): Pick<CommandRequest, 'chdir' | 'creates' | 'removes' | 'stdin' | 'stdinAddNewline' | 'stripEmptyEnds'> {
+  return {
+    chdir: args['chdir'] as string | undefined,
+    creates: args['creates'] as string | undefined,
+    removes: args['removes'] as string | undefined,
+    stdin: args['stdin'] as string | undefined,
+    stdinAddNewline: args['stdin_add_newline'] as boolean,
+    stripEmptyEnds: args['strip_empty_ends'] as boolean,
+  };
+}
+
 /** Ansible's answer when there is nothing to run (rc 256, as the command module). */
 export function commandUsageFailure(msg: string): ModuleResult {
   return { changed: false, failed: true, rc: 256, msg, cmd: null, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
@@ -48,12 +60,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return runCommand(ctx, {
     command: { argv },
     cmd: argv,
-    chdir: args['chdir'] as string | undefined,
-    creates: args['creates'] as string | undefined,
-    removes: args['removes'] as string | undefined,
-    stdin: args['stdin'] as string | undefined,
-    stdinAddNewline: args['stdin_add_newline'] as boolean,
-    stripEmptyEnds: args['strip_empty_ends'] as boolean,
+    ...sharedCommandOptions(args),
     warnings: executable
       ? [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${executable}'.`]
       : [],

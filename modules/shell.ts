@@ -1,4 +1,4 @@
-import { commandArgs, commandText, commandUsageFailure } from './command.js';
+import { commandArgs, commandText, commandUsageFailure, sharedCommandOptions } from './command.js';
 import { runCommand } from './commandRun.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
@@ -15,12 +15,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   return runCommand(ctx, {
     command: executable ? { shellText: text, executable } : { shellText: text },
     cmd: text,
-    chdir: args['chdir'] as string | undefined,
-    creates: args['creates'] as string | undefined,
-    removes: args['removes'] as string | undefined,
-    stdin: args['stdin'] as string | undefined,
-    stdinAddNewline: args['stdin_add_newline'] as boolean,
-    stripEmptyEnds: args['strip_empty_ends'] as boolean,
+    ...sharedCommandOptions(args),
   });
 }
 
