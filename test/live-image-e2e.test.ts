@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { runPlaytree, scratchWithTrees } from './trees-e2e-run.js';
+import { runPlaytree, scratchWithTrees } from './support/cliOnTrees.js';
 
 const PLAYBOOK = fileURLToPath(new URL('../../playbooks/live-image.yml', import.meta.url));
 

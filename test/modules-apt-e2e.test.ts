@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './trees-e2e-run.js';
+import { debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 
 /** apt, package and debconf end to end through bin/playtree.js on a real tree with the nspawn driver. */
 

@@ -16,7 +16,7 @@ import { unarchiveModule } from '../modules/unarchive.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { treeOptions } from './support/treeConnectionCases.js';
 import { runModuleOn } from './support/treeModuleRun.js';
-import { runPlaytree } from './trees-e2e-run.js';
+import { runPlaytree } from './support/cliOnTrees.js';
 
 const run = promisify(execFile);
 const skip = realTreeSkipReason(true);

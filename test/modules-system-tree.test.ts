@@ -13,7 +13,7 @@ import { systemdModule } from '../modules/systemd.js';
 import { userModule } from '../modules/user.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { runModuleOn } from './support/treeModuleRun.js';
-import { debugMessages, recap, runPlaytree } from './trees-e2e-run.js';
+import { debugMessages, recap, runPlaytree } from './support/cliOnTrees.js';
 
 /**
  * The system modules for real, in one private copy of the Debian test tree through systemd-nspawn (no systemd

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { debugMessages, runPlaytree, scratchWithTrees } from './trees-e2e-run.js';
+import { debugMessages, runPlaytree, scratchWithTrees } from './support/cliOnTrees.js';
 
 test('a host that fails has its container stopped before the other hosts go on', { skip: realTreeSkipReason(true) }, async () => {
   const { scratch, trees, remove } = await scratchWithTrees(1);

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { probeHost } from '../connections/systemBus.js';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './trees-e2e-run.js';
+import { TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 
 /** End to end through bin/playtree.js on a real Debian tree with the nspawn driver (issue 4). */
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { findHeldTreeLock } from '../connections/treeLock.js';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { EXAMPLE_PLUGINS, TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './trees-e2e-run.js';
+import { EXAMPLE_PLUGINS, TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 
 /** Every precondition failure of the tree drivers, and user connection plugins, through the CLI. */
 

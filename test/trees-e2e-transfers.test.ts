@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { TREE_FIXTURES, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './trees-e2e-run.js';
+import { TREE_FIXTURES, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 
 /** Copy and fetch through the CLI and the modules, on an nspawn tree and a chroot tree in one run (-f 2). */
 

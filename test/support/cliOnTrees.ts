@@ -1,45 +1,28 @@
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { copyTestTree } from './support/imageTree.js';
+import { copyTestTree } from './imageTree.js';
+import { runCli, type CliRun } from './runCli.js';
 
 /**
  * Shared by the trees-e2e tests: run the real `bin/playtree.js` on real image trees, as a user would.
  * Not a test file itself (no `.test.` in its name).
  */
 
-const PLAYTREE = fileURLToPath(new URL('../../bin/playtree.js', import.meta.url));
 /** The fixture folder in the source checkout (tests run from dist/test/). */
-export const TREE_FIXTURES = fileURLToPath(new URL('../../test/fixtures/trees/', import.meta.url));
-export const EXAMPLE_PLUGINS = fileURLToPath(new URL('../../examples/connection_plugins/', import.meta.url));
+export const TREE_FIXTURES = fileURLToPath(new URL('../../../test/fixtures/trees/', import.meta.url));
+export const EXAMPLE_PLUGINS = fileURLToPath(new URL('../../../examples/connection_plugins/', import.meta.url));
 
-export interface PlaytreeRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type PlaytreeRun = CliRun;
 
 /**
- * Run playtree with `args` in `cwd`. The environment is the controller's minus every ANSIBLE_* variable;
- * ANSIBLE_CONFIG points at `cwd/ansible.cfg` (written empty unless the test wrote one), so no ansible.cfg
- * of this machine leaks into the run. `env` adds or overrides variables.
+ * Run playtree with `args` in `cwd`. ANSIBLE_CONFIG points at `cwd/ansible.cfg` (written empty unless the
+ * test wrote one), so no ansible.cfg of this machine leaks into the run. `env` adds or overrides variables.
  */
 export async function runPlaytree(cwd: string, args: string[], env: Record<string, string> = {}): Promise<PlaytreeRun> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ANSIBLE_')));
   const config = join(cwd, 'ansible.cfg');
   await writeFile(config, '', { flag: 'a' });
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [PLAYTREE, ...args],
-      { cwd, env: { ...clean, ANSIBLE_CONFIG: config, PLAYTREE_NO_LIVE: '1', ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 250;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCli(args, { cwd, env: { ANSIBLE_CONFIG: config, ...env } });
 }
 
 /** A scratch folder holding `count` private copies of the test tree (tree1, tree2...), removed by `remove`. */
