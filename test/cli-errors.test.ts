@@ -17,6 +17,7 @@ test('an undefined variable fails the task with its name, the task and file:line
 const failures: Array<[what: string, args: string[], code: number, stderr: RegExp]> = [
   ['a YAML syntax error', ['-i', 'hosts.ini', 'errors/syntax.yml'], 4, /^ERROR! \/.*errors\/syntax\.yml:5:1: YAML syntax error: [^\n]*\n$/],
   ['an unknown task keyword', ['-i', 'hosts.ini', 'errors/unknown-key.yml'], 4, /^ERROR! \/.*errors\/unknown-key\.yml:4:7: conflicting action statements: debug, wen\n$/],
+  ['k=v text a module cannot take', ['-i', 'hosts.ini', 'errors/extra-params.yml'], 4, /^ERROR! \/.*errors\/extra-params\.yml:5:7: this task 'debug' has extra params, which is only allowed in the following modules: command, [^\n]*\n$/],
   ['a syntax error under --syntax-check', ['-i', 'hosts.ini', 'errors/syntax.yml', '--syntax-check'], 4, /errors\/syntax\.yml:5:1: /],
   ['an unknown option', ['--bogus', 'basics.yml'], 5, /^ERROR! Unknown option '--bogus'/],
   ['a bad --forks', ['-f', '0', 'basics.yml'], 5, /^ERROR! -f\/--forks must be a positive whole number, got '0'\n/],

@@ -6,6 +6,7 @@ import type { Playbook } from '../playbook/types.js';
 import type { RunOptions } from '../engine/context.js';
 import { playbookLoadOptions } from '../engine/loadOptions.js';
 import { runPlaybook } from '../engine/runPlaybook.js';
+import { checkPlaybook } from '../engine/staticCheck.js';
 import { OptionsError, PlaytreeError } from '../errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
 import { loadAnsibleConfig, type AnsibleConfig } from './config.js';
@@ -38,6 +39,7 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   for (const file of cli.playbooks) {
     const playbook = await loadPlaybook(resolve(file), playbookLoadOptions(runOptions));
     playbook.warnings?.forEach(warn);
+    checkPlaybook(playbook);
     playbooks.push(playbook);
   }
   await loadConnectionPlugins(pluginFolders(inventory, playbooks, config));
