@@ -24,3 +24,12 @@ for (const [name, args] of cases) {
     assert.equal(run.stdout, await expectedOutput(`tags-${name}`));
   });
 }
+
+test('a setup task of the user is skipped by --tags like any task, while Gathering Facts still runs', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'tagged-setup.yml', '-t', 'y']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(
+    run.stdout.split('\n').filter((line) => line.startsWith('TASK [')).map((line) => line.replace(/ \*+$/, '')),
+    ['TASK [Gathering Facts]', 'TASK [Tagged y]'],
+  );
+});

@@ -22,7 +22,7 @@ export type HostWalk = AsyncGenerator<Step, StepOutcome['status'], StepOutcome>;
  * a block's rescue runs after a failure in its block, its always runs in every case. The engine drives
  * all hosts' walks in lockstep and sends each step's outcome back in.
  */
-export async function* walkItems(items: readonly TaskItem[], scope: Scope, onRescue: () => void): HostWalk {
+export async function* walkItems(items: readonly TaskItem[], scope: Scope): HostWalk {
   for (const item of items) {
     let status: StepOutcome['status'];
     if (item.kind === 'task') {
@@ -30,25 +30,24 @@ export async function* walkItems(items: readonly TaskItem[], scope: Scope, onRes
       status = outcome.status;
       for (const include of outcome.includes ?? []) {
         if (status !== 'ok') break;
-        status = yield* walkItems(include.items, include.scope, onRescue);
+        status = yield* walkItems(include.items, include.scope);
       }
     } else {
-      status = yield* walkBlock(item, scope, onRescue);
+      status = yield* walkBlock(item, scope);
     }
     if (status !== 'ok') return status;
   }
   return 'ok';
 }
 
-async function* walkBlock(block: Extract<TaskItem, { kind: 'block' }>, scope: Scope, onRescue: () => void): HostWalk {
+async function* walkBlock(block: Extract<TaskItem, { kind: 'block' }>, scope: Scope): HostWalk {
   const inner = blockScope(scope, block, block.rescue.length > 0);
-  let status = yield* walkItems(block.block, inner, onRescue);
+  let status = yield* walkItems(block.block, inner);
   if (status === 'failed' && block.rescue.length > 0) {
-    onRescue();
-    status = yield* walkItems(block.rescue, blockScope(scope, block, false), onRescue);
+    status = yield* walkItems(block.rescue, blockScope(scope, block, false));
   }
   if (block.always.length > 0 && (status === 'ok' || status === 'failed')) {
-    const always = yield* walkItems(block.always, blockScope(scope, block, false), onRescue);
+    const always = yield* walkItems(block.always, blockScope(scope, block, false));
     if (status === 'ok') status = always;
   }
   return status;

@@ -61,7 +61,6 @@ async function closeConnection(host: HostState): Promise<void> {
   await connection?.close();
 }
 
-/** Move a host's walk to its next step that tags and --start-at-task let run. */
 /** A host's way through the play: its walk and the step it waits at (none when it is done). */
 interface HostProgress {
   host: HostState;
@@ -82,7 +81,7 @@ async function advance(ctx: PlayContext, entry: HostProgress, outcome: StepOutco
 
 function selected(ctx: PlayContext, step: Step): boolean {
   const { task, scope } = step;
-  if (task.action === FLUSH || task.action === GATHER) return true;
+  if (SYNTHETIC.has(task)) return true;
   const options = ctx.run.options;
   if (!tagsSelect([...scope.tags, ...task.tags], options.tags, options.skipTags)) return false;
   if (ctx.run.startPending) {
@@ -95,6 +94,8 @@ function selected(ctx: PlayContext, step: Step): boolean {
 
 const FLUSH = 'meta:flush_handlers';
 const GATHER = 'setup';
+/** The engine's own steps (Gathering Facts, the handler flushes between sections): never skipped by tags. */
+const SYNTHETIC = new WeakSet<Task>();
 
 interface SyntheticTasks {
   gather: Task;
@@ -102,23 +103,26 @@ interface SyntheticTasks {
 }
 
 function syntheticTasks(ctx: PlayContext): SyntheticTasks {
-  const make = (action: string, name: string, args: Record<string, unknown> = {}): Task => ({
-    kind: 'task', action, name, args, actionPosition: ctx.play.position, position: ctx.play.position,
-    when: [], tags: ['always'], vars: {}, notify: [], listen: [],
-  });
+  const make = (action: string, name: string, args: Record<string, unknown> = {}): Task => {
+    const task: Task = {
+      kind: 'task', action, name, args, actionPosition: ctx.play.position, position: ctx.play.position,
+      when: [], tags: ['always'], vars: {}, notify: [], listen: [],
+    };
+    SYNTHETIC.add(task);
+    return task;
+  };
   return { gather: make(GATHER, 'Gathering Facts'), flushes: [0, 1, 2].map(() => make(FLUSH, 'flush_handlers')) };
 }
 
 /** A host's whole way through the play: facts, pre_tasks, roles, tasks, post_tasks, with handler flushes. */
 async function* playWalk(ctx: PlayContext, scope: Scope, synthetic: SyntheticTasks): HostWalk {
   const play = ctx.play;
-  const onRescue = () => {};
   if (gatherFacts(ctx)) {
     const outcome = yield { task: synthetic.gather, scope };
     if (outcome.status !== 'ok') return outcome.status;
   }
   const sections: Array<Array<() => HostWalk>> = [
-    [() => walkItems(play.preTasks, scope, onRescue)],
+    [() => walkItems(play.preTasks, scope)],
     [
       ...play.roles.map((reference) => () =>
         walkItems(reference.role.tasks, childScope(scope, { ...reference, vars: {} }, {
@@ -126,10 +130,10 @@ async function* playWalk(ctx: PlayContext, scope: Scope, synthetic: SyntheticTas
           roleDefaults: [reference.role.defaults],
           roleVars: [reference.role.vars],
           params: [{ ...reference.vars, ...reference.params }],
-        }), onRescue)),
-      () => walkItems(play.tasks, scope, onRescue),
+        }))),
+      () => walkItems(play.tasks, scope),
     ],
-    [() => walkItems(play.postTasks, scope, onRescue)],
+    [() => walkItems(play.postTasks, scope)],
   ];
   for (const [index, section] of sections.entries()) {
     for (const part of section) {
