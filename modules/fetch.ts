@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 import { ModuleError } from '../src/errors.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import type { ModuleContext, ModuleDefinition } from './module.js';
 import { readPathState } from './remoteFile.js';
 
 /**

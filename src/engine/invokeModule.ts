@@ -77,7 +77,7 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
 }
 
 async function taskTarget(invocation: Invocation): Promise<ConnectionTarget> {
-  const { ctx, host, task, scope, vars, templar } = invocation;
+  const { ctx, host, scope, vars, templar } = invocation;
   const connection = await hostConnection(ctx, host, scope, vars, templar);
   return new ConnectionTarget(connection, taskExecution(invocation, connection.transport));
 }

@@ -1,9 +1,10 @@
-import type { Task, TaskItem } from '../playbook/types.js';
+import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
-import type { TaskInfo } from './events.js';
 import type { HostState } from './hostState.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
-import { flattenTasks } from './includes.js';
+import { eachLimited } from './eachLimited.js';
+import { runHandlers } from './handlers.js';
+import { isEndPlay, runMeta } from './meta.js';
 import { PlayOrder } from './playOrder.js';
 import { runStep, taskInfo } from './runStep.js';
 import { childScope, rootScope, type Scope } from './scope.js';
@@ -192,96 +193,9 @@ function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: 
   }
 }
 
-function isEndPlay(task: Task): boolean {
-  const args = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
-  return args === 'end_play';
-}
-
-/** `meta:` actions: flush_handlers, end_play, end_host, noop and the ones that mean nothing here. */
-async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): Promise<Map<string, StepOutcome>> {
-  const action = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
-  const outcomes = new Map<string, StepOutcome>();
-  const hosts = group.map(([name]) => name);
-  // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
-  const info = taskInfo(task);
-  for (const name of hosts) {
-    ctx.run.events.taskStart(info, hosts);
-    if (action === 'flush_handlers') ctx.run.events.log(2, `META: triggered running handlers for ${name}`);
-  }
-  switch (action) {
-    case 'flush_handlers':
-      await runHandlers(ctx, hosts);
-      for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
-      break;
-    case 'end_play':
-    case 'end_host':
-    case 'end_batch':
-      for (const [name, step] of group) {
-        const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(name)!, step.scope, task));
-        const applies = [...step.scope.when, ...task.when].every((c) => (typeof c === 'boolean' ? c : templar.isTrue(c)));
-        outcomes.set(name, { status: applies ? 'ended' : 'ok' });
-      }
-      break;
-    case 'clear_host_errors':
-      for (const host of ctx.run.hosts.values()) host.failed = host.unreachable;
-      for (const name of hosts) outcomes.set(name, { status: 'ok' });
-      break;
-    case 'noop':
-    case 'refresh_inventory':
-    case 'reset_connection':
-    case 'clear_facts':
-      if (action === 'clear_facts') for (const name of hosts) ctx.run.hosts.get(name)!.facts = {};
-      for (const name of hosts) outcomes.set(name, { status: 'ok' });
-      break;
-    default:
-      for (const name of hosts) outcomes.set(name, { status: 'ok' });
-      ctx.run.events.warning(`meta: '${action}' is not supported by playtree; ignored`);
-  }
-  return outcomes;
-}
-
-/** Run the notified handlers, in the order they are written, on the hosts that notified them. */
-export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): Promise<void> {
-  for (const handler of ctx.handlers) {
-    const names = [handler.name ?? '', ...handler.listen].filter(Boolean);
-    const notified = hosts.filter((name) => {
-      const host = ctx.run.hosts.get(name)!;
-      return !host.failed && names.some((n) => host.notified.has(n) || (handler.role && host.notified.has(`${handler.role.name} : ${n}`)));
-    });
-    if (notified.length === 0) continue;
-    const info: TaskInfo = { ...taskInfo(handler, true) };
-    ctx.run.events.taskStart(info, notified);
-    const scope = handlerScope(ctx, handler);
-    await eachLimited(notified, ctx.run.options.forks, async (name) => {
-      const host = ctx.run.hosts.get(name)!;
-      for (const n of names) host.notified.delete(n);
-      await runStep(ctx, host, { task: handler, scope }, info);
-    });
-  }
-}
-
-function handlerScope(ctx: PlayContext, handler: Task): Scope {
-  const scope = childScope(rootScope(), { ...ctx.play, vars: {} });
-  if (!handler.role) return scope;
-  return { ...scope, role: handler.role, roleDefaults: [handler.role.defaults], roleVars: [handler.role.vars] };
-}
-
 /** any_errors_fatal (task, block or play): one host's failure ends the run for every host. */
 function anyErrorsFatal(ctx: PlayContext, task: Task, steps: Step[], outcomes: Map<string, StepOutcome>): boolean {
   const failed = [...outcomes.values()].some((o) => o.status === 'failed' || o.status === 'unreachable');
   if (!failed) return false;
   return Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || steps.some((step) => step.scope.anyErrorsFatal);
-}
-
-/** Run `work` over `items` with at most `limit` at once, keeping start order. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(runners);
-}
-
-export function playHandlers(handlers: readonly TaskItem[], roleHandlers: readonly TaskItem[]): Task[] {
-  return flattenTasks([...roleHandlers, ...handlers]);
 }

@@ -7,7 +7,8 @@ import { PlaytreeError } from '../errors.js';
 import type { PlayContext, RunContext, RunOptions } from './context.js';
 import type { EngineEvents } from './events.js';
 import { newHostState, type HostState } from './hostState.js';
-import { playHandlers, runPlay } from './runPlay.js';
+import { playHandlers } from './handlers.js';
+import { runPlay } from './runPlay.js';
 
 /** How a run ended, for the exit code (ansible-playbook: 0, 2 failed, 4 unreachable). */
 export interface RunSummary {

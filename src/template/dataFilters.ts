@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
-import { isMapping, isText, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { isText, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
 import { pythonJson, pythonYaml } from './pythonSerializers.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined } from './undefinedValue.js';
