@@ -29,15 +29,14 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
   const events = ctx.run.events;
   events.hostTaskStart(host.name, info);
   const vars = taskVariables(ctx, host, scope, task);
-  let templar = new Templar(vars);
+  const templar = new Templar(vars);
   const report = (result: ModuleResult, extra: Partial<TaskResult> = {}) =>
     events.hostResult(info, { host: host.name, status: statusOf(result), result, ...extra });
 
   try {
     const check = boolKeyword(templar, task.checkMode ?? scope.checkMode, ctx.run.options.check);
     const diff = boolKeyword(templar, task.diff ?? scope.diff, ctx.run.options.diff);
-    // The task's own check/diff mode, as its templates see them.
-    templar = templar.child({ ansible_check_mode: check, ansible_diff_mode: diff });
+    // ansible_check_mode/ansible_diff_mode stay the run's (--check/--diff), as in ansible-core 2.14.
     const invocation: Invocation = { ctx, host, task, scope, vars, templar, check, diff };
     const conditions = [...scope.when, ...task.when];
 
