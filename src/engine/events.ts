@@ -47,6 +47,8 @@ export interface EngineEvents {
   /** A host started a task (live view). */
   hostTaskStart(host: string, task: TaskInfo): void;
   hostResult(task: TaskInfo, result: TaskResult): void;
+  /** `until:` did not hold yet; the task runs again (`retriesLeft` more times at most). */
+  hostRetry(task: TaskInfo, host: string, retriesLeft: number): void;
   warning(message: string): void;
   /** Diagnostics at a verbosity level (-v = 1 ... -vvvv = 4). */
   log(verbosity: number, message: string): void;

@@ -78,7 +78,33 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
 }
 
 /** One run of the module for the task (no loop), with changed_when/failed_when applied. */
+/**
+ * One run of the module, or with `until:` several: the task is retried (`retries`, default 3, `delay`
+ * seconds apart, default 5) until the condition holds, as Ansible's task executor does; the result then
+ * carries `attempts`, and `failed` when the condition never held.
+ */
 async function runOnce(invocation: Invocation): Promise<ModuleResult> {
+  const { task, templar } = invocation;
+  const retries = Number(templar.render(task.retries ?? 3));
+  const attempts = Number.isInteger(retries) && retries > 0 ? retries + 1 : 1;
+  // As ansible-core: with `retries: 0` the task runs once and `until` is not evaluated.
+  if (!task.until || attempts === 1) return runModuleOnce(invocation);
+  const delay = Number(templar.render(task.delay ?? 5));
+  let result: ModuleResult = { changed: false };
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    result = { ...(await runModuleOnce(invocation)), attempts: attempt };
+    const untilTemplar = task.register ? templar.child({ [task.register]: result }) : templar;
+    if (conditionsHold(untilTemplar, task.until)) return { ...result, failed: result.failed ?? false };
+    if (attempt < attempts) {
+      invocation.ctx.run.events.hostRetry(taskInfo(task), invocation.host.name, attempts - attempt);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    }
+  }
+  // ansible-core reports the retries asked for, not the attempts made, when they run out.
+  return { ...result, attempts: attempts - 1, failed: true };
+}
+
+async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
     const { roundTrips, ...moduleResult } = await invokeModule(invocation, moduleFor(invocation.task));

@@ -48,6 +48,8 @@ export class JsonRenderer implements EngineEvents {
 
   hostTaskStart(): void {}
 
+  hostRetry(): void {}
+
   hostResult(_task: TaskInfo, outcome: TaskResult): void {
     if (outcome.isItem) return;
     const task = this.plays.at(-1)?.tasks.at(-1);

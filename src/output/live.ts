@@ -62,6 +62,11 @@ export class LiveRenderer implements EngineEvents {
     if (line?.task) line.task.title = `${host}: ${task.isHandler ? 'handler' : 'task'} [${task.title}]`;
   }
 
+  hostRetry(task: TaskInfo, host: string, retriesLeft: number): void {
+    const line = this.hosts.get(host);
+    if (line?.task) line.task.title = `${host}: task [${task.title}] retrying (${retriesLeft} left)`;
+  }
+
   hostResult(task: TaskInfo, result: TaskResult): void {
     const line = this.hosts.get(result.host);
     if (!line || result.isItem) return;

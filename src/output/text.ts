@@ -47,6 +47,10 @@ export class TextRenderer implements EngineEvents {
 
   hostTaskStart(): void {}
 
+  hostRetry(task: TaskInfo, host: string, retriesLeft: number): void {
+    this.line(`FAILED - RETRYING: [${host}]: ${task.title} (${retriesLeft} retries left).`);
+  }
+
   hostResult(task: TaskInfo, outcome: TaskResult): void {
     const { host, result } = outcome;
     if (typeof result['included'] === 'string') {
