@@ -3,15 +3,16 @@
  * host-line quoting, and errors that name file:line:col. Fixtures are written to a temp folder.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ParseError } from '../src/errors.js';
 import { expandHostPattern } from '../src/inventory/hostAddress.js';
 import { iniValue } from '../src/inventory/iniInventory.js';
-import { loadInventory } from '../src/inventory/index.js';
+import { hostVariables, loadInventory } from '../src/inventory/index.js';
 import { shlexSplit } from '../src/shlex.js';
+import { createTemplar } from '../src/template/index.js';
 
 function writeInventory(text: string, name = 'hosts'): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'playtree-inv-'));
@@ -116,6 +117,38 @@ describe('INI inventory structure', () => {
     const inventory = await loadInventory([file]);
     assert.equal(inventory.hosts.get('h1')?.vars.inventory_file, file);
     assert.equal(inventory.hosts.get('h1')?.vars.inventory_dir, path.dirname(file));
+  });
+});
+
+describe('YAML inventories and group_vars type scalars as PyYAML does for Ansible', () => {
+  // printed by: ansible-inventory -i hosts.ini --host h1 (group_vars/web.yml holding these lines)
+  const table: [string, unknown][] = [
+    ['y', 'y'],
+    ['n', 'n'],
+    ['1e3', '1e3'],
+    ['1_000', 1000],
+    ['2001-12-14', '2001-12-14'],
+    ['0x1F', 31],
+    ['1:20', 80],
+    ['yes', true],
+  ];
+  const dir = path.dirname(writeInventory('[web]\nh1\n', 'hosts.ini'));
+  mkdirSync(path.join(dir, 'group_vars'));
+  writeFileSync(path.join(dir, 'group_vars', 'web.yml'), table.map(([text], i) => `v${i}: ${text}\n`).join(''));
+  const yamlFile = writeInventory(`all:\n  hosts:\n    h2:\n${table.map(([text], i) => `      v${i}: ${text}\n`).join('')}`, 'hosts.yml');
+  table.forEach(([text, expected], i) => {
+    it(`${text} in group_vars and in a YAML inventory is ${JSON.stringify(expected)}`, async () => {
+      const fromGroupVars = hostVariables(await loadInventory([path.join(dir, 'hosts.ini')]), 'h1');
+      assert.deepEqual(fromGroupVars[`v${i}`], expected);
+      const fromYamlInventory = hostVariables(await loadInventory([yamlFile]), 'h2');
+      assert.deepEqual(fromYamlInventory[`v${i}`], expected);
+    });
+  });
+
+  it('keeps an !unsafe value from ever being templated', async () => {
+    const file = writeInventory("all:\n  hosts:\n    h3:\n      secret: !unsafe '{{ x }}'\n", 'hosts.yml');
+    const secret = hostVariables(await loadInventory([file]), 'h3').secret;
+    assert.equal(createTemplar({ secret }).render('{{ secret }}'), '{{ x }}');
   });
 });
 

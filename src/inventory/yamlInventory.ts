@@ -3,25 +3,21 @@
  * ansible-core's `yaml` plugin reads it. Unknown keys in a group are errors here (Ansible only warns),
  * because a typo such as `host:` would otherwise silently drop hosts.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { ParseError } from '../errors.js';
+import { parseYamlText } from '../playbook/yamlSource.js';
 import { expandHostPattern } from './hostAddress.js';
 import { addChildGroup, addGroup, addHost, GroupLoopError, setVariable } from './inventoryBuilder.js';
 import type { Inventory } from './types.js';
 
 type Fail = (reason: string) => never;
 
-/** Parses YAML text; returns undefined when the document is not a mapping (not an inventory or vars file). */
+/**
+ * Parses YAML text with the playbook loader's reader, which types scalars as PyYAML does for Ansible
+ * (`y`/`n` and `1e3` stay strings, dates stay text, `!unsafe` is never rendered); returns undefined when
+ * the document is not a mapping (not an inventory or vars file).
+ */
 export function readYamlMapping(text: string, file: string): Record<string, unknown> | undefined {
-  const lineCounter = new LineCounter();
-  // YAML 1.1 as PyYAML reads it for Ansible: `yes`/`no` are booleans, `<<` merges
-  const document = parseDocument(text, { lineCounter, uniqueKeys: false, version: '1.1', merge: true });
-  const firstError = document.errors[0];
-  if (firstError) {
-    const { line, col } = lineCounter.linePos(firstError.pos[0]);
-    throw new ParseError(`invalid YAML: ${firstError.message.split('\n')[0]}`, { file, line, column: col });
-  }
-  const data: unknown = document.toJS();
+  const data = parseYamlText(text, file).value;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
   return data as Record<string, unknown>;
 }
