@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import { connectionFactory } from '../../connections/registry.js';
 import type { Connection } from '../../connections/connection.js';
-import type { Templar } from '../template/index.js';
+import { LOCALHOST_NAMES } from '../inventory/index.js';
+import { ModuleError } from '../errors.js';
+import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './hostState.js';
 import type { Scope } from './scope.js';
@@ -46,6 +48,43 @@ export async function hostConnection(
   openedWith.set(connection, key);
   await connection.open();
   return connection;
+}
+
+/**
+ * The connection for a task delegated to another host (`delegate_to`, `local_action`): made from that
+ * host's own inventory variables (its `ansible_connection`, `ansible_host`...), kept for the rest of
+ * the play. `localhost` needs no inventory entry: it is the controller, through the local driver.
+ */
+export async function delegatedConnection(ctx: PlayContext, host: HostState, name: string): Promise<Connection> {
+  const open = host.delegated.get(name);
+  if (open) return open;
+  const delegate = ctx.run.hosts.get(name);
+  if (!delegate && !LOCALHOST_NAMES.has(name)) {
+    throw new ModuleError(`delegate_to: '${name}' is not a host of the inventory; add it there, or delegate to localhost`);
+  }
+  const vars: Record<string, unknown> = { ...(delegate?.inventoryVars ?? {}), inventory_hostname: name };
+  const templar = new Templar(vars);
+  const fromVars = templar.evaluate('ansible_connection | default(None)');
+  const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
+  const driverVars: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(vars)) if (key.startsWith('ansible_')) driverVars[key] = templar.render(value);
+  const connection = connectionFactory(transport, name)({
+    host: name,
+    vars: driverVars,
+    config: ctx.run.options.config,
+    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+  });
+  host.delegated.set(name, connection);
+  await connection.open();
+  return connection;
+}
+
+/** Let go of every connection the host holds (its own and delegated ones). */
+export async function closeHostConnections(host: HostState): Promise<void> {
+  const connections = [host.connection, ...host.delegated.values()];
+  host.connection = undefined;
+  host.delegated.clear();
+  await Promise.all(connections.map((connection) => connection?.close()));
 }
 
 /** What each open connection was made from, to tell when a task needs another one. */

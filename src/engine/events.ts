@@ -36,6 +36,8 @@ export interface TaskResult {
   ignored?: boolean;
   /** This result belongs to one item of a loop; the task's summary result follows. */
   isItem?: boolean;
+  /** The task ran on another host for this one (`delegate_to`): shown as `[host -> other]`. */
+  delegatedTo?: string;
   /** The task runs in diff mode (`--diff` or its `diff:` keyword): show the result's diff. */
   diff?: boolean;
 }

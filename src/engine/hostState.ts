@@ -12,6 +12,8 @@ export interface HostState {
   setFacts: Record<string, unknown>;
   /** The open connection, created at the host's first command that needs the target. */
   connection?: Connection;
+  /** Connections to the hosts its tasks were delegated to (`delegate_to`), by host name. */
+  delegated: Map<string, Connection>;
   /** The host failed (or was unreachable) and takes no further part in the run. */
   failed: boolean;
   unreachable: boolean;
@@ -26,6 +28,7 @@ export function newHostState(name: string, inventoryVars: Record<string, unknown
     inventoryVars,
     facts: {},
     setFacts: {},
+    delegated: new Map(),
     failed: false,
     unreachable: false,
     stats: emptyStats(),

@@ -7,7 +7,7 @@ import { ModuleError } from '../errors.js';
 import type { Task } from '../playbook/types.js';
 import { isOmit, type Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
-import { connectionUser, hostConnection } from './connect.js';
+import { connectionUser, delegatedConnection, hostConnection } from './connect.js';
 import type { HostState } from './hostState.js';
 import type { Scope } from './scope.js';
 import { ConnectionTarget, type TaskExecution } from './target.js';
@@ -22,6 +22,8 @@ export interface Invocation {
   templar: Templar;
   check: boolean;
   diff: boolean;
+  /** The host the task is delegated to (`delegate_to`), when it is not the task's own host. */
+  delegatedTo?: string;
 }
 
 export function moduleFor(task: Task): ModuleDefinition {
@@ -77,8 +79,9 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
 }
 
 async function taskTarget(invocation: Invocation): Promise<ConnectionTarget> {
-  const { ctx, host, scope, vars, templar } = invocation;
-  const connection = await hostConnection(ctx, host, scope, vars, templar);
+  const { ctx, host, scope, vars, templar, delegatedTo } = invocation;
+  const connection =
+    delegatedTo === undefined ? await hostConnection(ctx, host, scope, vars, templar) : await delegatedConnection(ctx, host, delegatedTo);
   return new ConnectionTarget(connection, taskExecution(invocation, connection.transport));
 }
 

@@ -1,6 +1,7 @@
 import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './hostState.js';
+import { closeHostConnections } from './connect.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { eachLimited } from './eachLimited.js';
 import { runHandlers } from './handlers.js';
@@ -53,13 +54,7 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
   }
   // As ansible-playbook: when every host of the play failed (or was unreachable), no further play runs.
   if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
-  await Promise.all(ctx.hosts.map((name) => closeConnection(ctx.run.hosts.get(name)!)));
-}
-
-async function closeConnection(host: HostState): Promise<void> {
-  const connection = host.connection;
-  host.connection = undefined;
-  await connection?.close();
+  await Promise.all(ctx.hosts.map((name) => closeHostConnections(ctx.run.hosts.get(name)!)));
 }
 
 /** A host's way through the play: its walk and the step it waits at (none when it is done). */
@@ -77,7 +72,7 @@ async function advance(ctx: PlayContext, entry: HostProgress, outcome: StepOutco
   let next = await entry.walk.next(outcome as StepOutcome);
   while (!next.done && !selected(ctx, next.value)) next = await entry.walk.next({ status: 'ok' });
   entry.step = next.done ? undefined : next.value;
-  if (next.done) await closeConnection(entry.host);
+  if (next.done) await closeHostConnections(entry.host);
 }
 
 function selected(ctx: PlayContext, step: Step): boolean {

@@ -6,6 +6,7 @@ import { Templar } from '../template/index.js';
 import { PlaytreeError } from '../errors.js';
 import type { PlayContext, RunContext, RunOptions } from './context.js';
 import type { EngineEvents } from './events.js';
+import { closeHostConnections } from './connect.js';
 import { newHostState, type HostState } from './hostState.js';
 import { playHandlers } from './handlers.js';
 import { runPlay } from './runPlay.js';
@@ -43,7 +44,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       await runPlay(ctx);
     }
   } finally {
-    await Promise.all([...run.hosts.values()].map((host) => host.connection?.close()));
+    await Promise.all([...run.hosts.values()].map((host) => closeHostConnections(host)));
   }
   const stats = new Map<string, HostState['stats']>();
   for (const name of played) stats.set(name, run.hosts.get(name)!.stats);

@@ -38,6 +38,8 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     const diff = boolKeyword(templar, task.diff ?? scope.diff, ctx.run.options.diff);
     // ansible_check_mode/ansible_diff_mode stay the run's (--check/--diff), as in ansible-core 2.14.
     const invocation: Invocation = { ctx, host, task, scope, vars, templar, check, diff };
+    const delegate = task.delegateTo === undefined ? undefined : String(templar.render(task.delegateTo));
+    if (delegate !== undefined && delegate !== host.name) invocation.delegatedTo = delegate;
     const conditions = [...scope.when, ...task.when];
 
     if (INCLUDE_ACTIONS.has(task.action)) {
@@ -59,7 +61,15 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
         : { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
     } else {
       result = await runLoop(invocation, loopItems, conditions, (itemResult, label) =>
-        events.hostResult(info, { host: host.name, status: statusOf(itemResult), result: itemResult, item: label, isItem: true, diff: invocation.diff }),
+        events.hostResult(info, {
+          host: host.name,
+          status: statusOf(itemResult),
+          result: itemResult,
+          item: label,
+          isItem: true,
+          diff: invocation.diff,
+          ...(invocation.delegatedTo ? { delegatedTo: invocation.delegatedTo } : {}),
+        }),
       );
     }
     return finish(invocation, info, result);
@@ -186,7 +196,8 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     if (!isSetFact(task.action)) for (const [name, value] of Object.entries(registered.ansible_facts)) host.facts[name.replace(/^ansible_/, '')] = value;
   }
   const status = statusOf(registered);
-  const base = { host: host.name, status, result: registered, diff: invocation.diff };
+  const base: TaskResult = { host: host.name, status, result: registered, diff: invocation.diff };
+  if (invocation.delegatedTo) base.delegatedTo = invocation.delegatedTo;
   if (status === 'failed') {
     let ignore = false;
     try {

@@ -59,15 +59,17 @@ export class TextRenderer implements EngineEvents {
     }
     this.printWarnings(result);
     if (outcome.diff && result.diff) this.printDiff(result.diff);
+    // A delegated task names both hosts, except where it did not run (skipped), as Ansible's callback.
+    const label = outcome.delegatedTo ? `${host} -> ${outcome.delegatedTo}` : host;
     const isLoop = Array.isArray(result['results']) && !outcome.isItem;
     const item = outcome.isItem ? ` => (item=${pyStr(outcome.item)})` : '';
     switch (outcome.status) {
       case 'unreachable':
-        this.line(`fatal: [${host}]: UNREACHABLE! => ${this.dump(result)}`);
+        this.line(`fatal: [${label}]: UNREACHABLE! => ${this.dump(result)}`);
         return;
       case 'failed':
-        if (outcome.isItem) this.line(`failed: [${host}] (item=${pyStr(outcome.item)}) => ${this.dump(result)}`);
-        else if (!isLoop) this.line(`fatal: [${host}]: FAILED! => ${this.dump(result)}`);
+        if (outcome.isItem) this.line(`failed: [${label}] (item=${pyStr(outcome.item)}) => ${this.dump(result)}`);
+        else if (!isLoop) this.line(`fatal: [${label}]: FAILED! => ${this.dump(result)}`);
         if (outcome.ignored) this.line('...ignoring');
         return;
       case 'skipped': {
@@ -80,7 +82,7 @@ export class TextRenderer implements EngineEvents {
       default: {
         if (isLoop) return;
         const shown = cleanForDisplay(task.action, result);
-        this.line(`${outcome.status}: [${host}]${item}${this.verbose(result) ? ` => ${this.dump(shown)}` : ''}`);
+        this.line(`${outcome.status}: [${label}]${item}${this.verbose(result) ? ` => ${this.dump(shown)}` : ''}`);
       }
     }
   }

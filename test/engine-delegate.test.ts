@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+
+test('delegate_to and local_action run through the delegated host’s connection, with the task host’s variables', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    // `ghost` can never be reached: every task that ran on it directly would be UNREACHABLE.
+    await writeFile(join(root, 'inv.ini'), `ghost ansible_connection=nosuch where=ghost-vars\nbuilder ansible_connection=local\n`);
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: ghost
+  gather_facts: false
+  tasks:
+    - name: On the controller
+      copy:
+        content: "{{ where }} {{ inventory_hostname }}\\n"
+        dest: ${root}/from-localhost
+      delegate_to: localhost
+    - name: On another inventory host
+      command: touch ${root}/from-builder
+      delegate_to: builder
+    - name: The local_action form
+      local_action: command touch ${root}/from-local-action
+    - name: To a host nobody knows
+      command: "true"
+      delegate_to: nowhere
+      ignore_errors: true
+`,
+    );
+    const run = await runPlaytree(['-i', join(root, 'inv.ini'), join(root, 'play.yml')], { cwd: root });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(await readFile(join(root, 'from-localhost'), 'utf8'), 'ghost-vars ghost\n');
+    await readFile(join(root, 'from-builder'));
+    await readFile(join(root, 'from-local-action'));
+    assert.match(run.stdout, /fatal: \[ghost\]: FAILED! => \{"changed": false, "msg": "delegate_to: 'nowhere' is not a host of the inventory; add it there, or delegate to localhost/);
+    assert.match(run.stdout, /^changed: \[ghost -> localhost\]$/m);
+    assert.match(run.stdout, /^changed: \[ghost -> builder\]$/m);
+    assert.match(run.stdout, /ghost +: ok=4 +changed=3 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
+  } finally {
+    await cleanup();
+  }
+});
