@@ -120,6 +120,8 @@ const table: Array<[string, unknown]> = [
   ["{{ s | regex_replace('o', '0') }}", 'Hell0 W0rld'],
   ["{{ s | regex_replace('^(\\w+) (\\w+)$', '\\2 \\1') }}", 'World Hello'],
   ["{{ s | regex_replace('(?P<first>\\w+) .*', '\\g<first>!') }}", 'Hello!'],
+  // each replacement is made in the whole text: lookbehinds and \b see what precedes the match
+  ["{{ 'aab' | regex_replace('(?<=a)b', 'X') }} {{ 'a-b' | regex_replace('\\b', '|') }}", 'aaX |a|-|b|'],
   ["{{ s | regex_search('W\\w+') }}", 'World'],
   ["{{ s | regex_search('(\\w+) (\\w+)', '\\2') }}", ['World']],
   ["{{ s | regex_search('zzz') }}", null],

@@ -1,7 +1,6 @@
 /**
- * Python `re` patterns and replacement strings as JS RegExp understands them. Covers what playbooks use:
- * named groups `(?P<n>...)`, back-references `(?P=n)`, leading inline flags `(?i)`, `\A`/`\Z`, and the
- * `\1` / `\g<name>` replacement syntax.
+ * Python `re` patterns as JS RegExp understands them. Covers what playbooks use:
+ * named groups `(?P<n>...)`, back-references `(?P=n)`, leading inline flags `(?i)`, `\A`/`\Z`.
  */
 export interface PythonRegexOptions {
   ignorecase?: boolean;
@@ -48,15 +47,4 @@ export function pythonRegex(pattern: string, options: PythonRegexOptions = {}): 
   if (cache.size > 1000) cache.clear();
   cache.set(key, regex);
   return regex;
-}
-
-/** Python replacement (`\1`, `\g<1>`, `\g<name>`) to JS replacement (`$1`, `$<name>`). */
-export function pythonReplacement(replacement: string): string {
-  return replacement.replace(/\$/g, '$$$$').replace(/\\(?:g<(\w+)>|(\d{1,2})|(.))/g, (_all, group?: string, digits?: string, other?: string) => {
-    if (group !== undefined) return /^\d+$/.test(group) ? `$${group}` : `$<${group}>`;
-    if (digits !== undefined) return `$${digits}`;
-    if (other === 'n') return '\n';
-    if (other === 't') return '\t';
-    return other === '\\' ? '\\' : `\\${other}`;
-  });
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { shellQuote } from '../shellQuote.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
-import { pythonRegex, pythonReplacement } from './pythonRegex.js';
+import { expandPythonTemplate } from '../../modules/pythonRegex.js';
+import { pythonRegex } from './pythonRegex.js';
 import { pyFormat, pyStr } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { requireDefined } from './undefinedValue.js';
@@ -44,6 +45,27 @@ function regexSearch(value: unknown, args: unknown[]): unknown {
     if (numbered) return match[Number(numbered[1])];
     throw new Error(`regex_search: unknown group argument '${group}'; use '\\\\1' or '\\\\g<name>'`);
   });
+}
+
+/**
+ * Python's re.sub (with `count`, as newer ansible-core has it): each replacement is expanded from its own
+ * match, so lookbehinds, `\b` and anchors see the whole text, not just the matched part.
+ */
+function regexReplace(value: unknown, args: unknown[]): string {
+  const { pattern, replacement, ignorecase, multiline, count } = bindArguments('regex_replace', args, ['pattern', 'replacement', 'ignorecase', 'multiline', 'count']);
+  const limit = typeof count === 'number' && count > 0 ? count : Infinity;
+  const regex = pythonRegex(String(pattern ?? ''), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline), global: true });
+  const template = String(replacement ?? '');
+  const source = text(value);
+  let out = '';
+  let last = 0;
+  let done = 0;
+  for (const match of source.matchAll(regex)) {
+    if (done++ >= limit) break;
+    out += source.slice(last, match.index) + expandPythonTemplate(template, match);
+    last = match.index + match[0].length;
+  }
+  return out + source.slice(last);
 }
 
 /** Jinja2's indent: every line but the first (unless `first`), blank lines only with `blank`. */
@@ -101,18 +123,7 @@ export const textFilters: Record<string, FilterFunction> = {
     const { old, new: replacement, count } = bindArguments('replace', args, ['old', 'new', 'count']);
     return pythonMethod(text(value), 'replace')!(pyStr(old), pyStr(replacement), count);
   },
-  regex_replace: (value, ...args) => {
-    const { pattern, replacement, ignorecase, multiline, count } = bindArguments('regex_replace', args, ['pattern', 'replacement', 'ignorecase', 'multiline', 'count']);
-    const limit = typeof count === 'number' && count > 0 ? count : Infinity;
-    const regex = pythonRegex(String(pattern ?? ''), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline), global: true });
-    const js = pythonReplacement(String(replacement ?? ''));
-    let done = 0;
-    return text(value).replace(regex, (...match) => {
-      if (done++ >= limit) return match[0] as string;
-      // Let String.replace expand $1/$<name> for just this match.
-      return (match[0] as string).replace(pythonRegex(String(pattern ?? ''), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline) }), js);
-    });
-  },
+  regex_replace: (value, ...args) => regexReplace(value, args),
   regex_search: (value, ...args) => regexSearch(value, args),
   regex_findall: (value, ...args) => {
     const { regex, multiline, ignorecase } = bindArguments('regex_findall', args, ['regex', 'multiline', 'ignorecase']);
