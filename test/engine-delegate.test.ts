@@ -35,7 +35,7 @@ test('delegate_to and local_action run through the delegated host’s connection
     assert.equal(await readFile(join(root, 'from-localhost'), 'utf8'), 'ghost-vars ghost\n');
     await readFile(join(root, 'from-builder'));
     await readFile(join(root, 'from-local-action'));
-    assert.match(run.stdout, /fatal: \[ghost\]: FAILED! => \{"changed": false, "msg": "delegate_to: 'nowhere' is not a host of the inventory; add it there, or delegate to localhost/);
+    assert.match(run.stdout, /fatal: \[ghost -> nowhere\]: FAILED! => \{"changed": false, "msg": "delegate_to: 'nowhere' is not a host of the inventory; add it there, or delegate to localhost/);
     assert.match(run.stdout, /^changed: \[ghost -> localhost\]$/m);
     assert.match(run.stdout, /^changed: \[ghost -> builder\]$/m);
     assert.match(run.stdout, /ghost +: ok=4 +changed=3 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
