@@ -1,5 +1,5 @@
 import { ParseError, type SourcePosition } from '../errors.js';
-import { describe, isMapping, where, type YamlMap } from './keywords.js';
+import { COMMON_KEYS, describe, HARMLESS_KEYS, isMapping, UNSUPPORTED_KEYS, where, type YamlMap } from './keywords.js';
 import { positionOfKey } from './yamlSource.js';
 
 /**
@@ -9,14 +9,14 @@ import { positionOfKey } from './yamlSource.js';
  * `args:` becomes a mapping holding the string in `_raw_params`.
  */
 
-/** Every keyword a task may carry besides its action (Ansible's Task attributes). */
-export const TASK_KEYS = [
-  'name', 'vars', 'environment', 'become', 'become_user', 'ignore_errors', 'any_errors_fatal', 'run_once',
-  'connection', 'check_mode', 'diff', 'tags', 'no_log', 'port', 'remote_user', 'become_method', 'become_flags',
-  'become_exe', 'collections', 'debugger', 'throttle', 'timeout', 'module_defaults', 'ignore_unreachable',
+/** Keywords only tasks take, on top of those every kind takes (keywords.ts). */
+export const TASK_ONLY_KEYS = [
   'when', 'loop', 'loop_control', 'register', 'notify', 'listen', 'changed_when', 'failed_when', 'until',
   'retries', 'delay', 'delegate_to', 'delegate_facts', 'async', 'poll', 'args', 'action', 'local_action',
 ];
+
+/** Every keyword a task may carry besides its action (Ansible's Task attributes). */
+export const TASK_KEYS = [...COMMON_KEYS, ...HARMLESS_KEYS, ...UNSUPPORTED_KEYS, ...TASK_ONLY_KEYS];
 
 /** Actions the engine carries out itself, accepted whatever isModule says. */
 const ENGINE_ACTIONS = ['include_tasks', 'import_tasks', 'include_role', 'import_role', 'meta', 'include_vars'];

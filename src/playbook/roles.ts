@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ParseError, type SourcePosition } from '../errors.js';
-import { checkKeys, commonKeywords, describe, isMapping, strictFlag, where, type YamlMap } from './keywords.js';
+import {
+  checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
+} from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, Role, RoleReference, TaskItem } from './types.js';
@@ -24,11 +26,7 @@ export interface RoleFiles {
 }
 
 /** Keywords of a role reference; everything else in `- { role: x, ... }` is a role parameter. */
-const ROLE_REFERENCE_KEYS = [
-  'role', 'name', 'when', 'vars', 'environment', 'become', 'become_user', 'ignore_errors', 'any_errors_fatal', 'run_once',
-  'connection', 'check_mode', 'diff', 'tags', 'no_log', 'port', 'remote_user', 'become_method', 'become_flags', 'become_exe',
-  'collections', 'debugger', 'throttle', 'timeout', 'module_defaults', 'ignore_unreachable', 'delegate_to', 'delegate_facts',
-];
+const ROLE_REFERENCE_KEYS = ['role', 'when', ...COMMON_KEYS, ...HARMLESS_KEYS, ...UNSUPPORTED_KEYS, 'delegate_to', 'delegate_facts'];
 
 export function findRoleDir(name: string, ctx: LoadContext, at: SourcePosition | undefined): string {
   const candidates = isAbsolute(name)

@@ -1,5 +1,5 @@
 import { ParseError, type SourcePosition } from '../errors.js';
-import { findAction, shortActionName, TASK_KEYS } from './action.js';
+import { findAction, shortActionName, TASK_KEYS, TASK_ONLY_KEYS } from './action.js';
 import {
   checkKeys, commonKeywords, conditionList, describe, isMapping, optionalString, stringList, strictFlag, where, type YamlMap,
 } from './keywords.js';
@@ -14,13 +14,9 @@ import { positionOf, positionOfValue } from './yamlSource.js';
  */
 
 /** `with_<lookup>` loops playtree implements; other lookups are refused with a hint. */
-export const LOOP_LOOKUPS = ['items', 'list', 'dict', 'indexed_items', 'fileglob', 'sequence', 'nested'];
+const LOOP_LOOKUPS = ['items', 'list', 'dict', 'indexed_items', 'fileglob', 'sequence', 'nested'];
 
 const BLOCK_KEYS = ['block', 'rescue', 'always', 'when', 'notify', 'delegate_to', 'delegate_facts'];
-const TASK_ONLY_KEYS = [
-  'when', 'loop', 'loop_control', 'register', 'notify', 'listen', 'changed_when', 'failed_when', 'until',
-  'retries', 'delay', 'delegate_to', 'delegate_facts', 'async', 'poll', 'args', 'action', 'local_action',
-];
 const LOOP_CONTROL_KEYS = ['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'];
 
 /** A list of tasks under `key` of `owner` (null/absent is empty). */
