@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeOpenConnections } from '../../connections/openConnections.js';
-import { OptionsError, PlaytreeError } from '../errors.js';
+import { PlaytreeError } from '../errors.js';
 import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 
 /** The version from package.json, read without loading anything else (keeps `--version` fast). */
@@ -44,7 +44,6 @@ export async function main(argv: string[]): Promise<number> {
 function reportError(error: unknown, verbosity: number): number {
   if (error instanceof PlaytreeError) {
     process.stderr.write(`ERROR! ${error.message}\n`);
-    if (error instanceof OptionsError) process.stderr.write('(run playtree --help for the options)\n');
     if (verbosity >= 4 && error.stack) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
