@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPlaybook, loadRole, loadTaskFile, loadVarsFile, type Block, type Task, type TaskItem } from '../src/playbook/index.js';
 import { ParseError } from '../src/errors.js';
@@ -201,4 +204,15 @@ test('loadRole refuses a tasks_from file the role does not have', async () => {
 
 test('loadVarsFile reads a mapping of variables', async () => {
   assert.deepEqual(await loadVarsFile(`${fixtures}vars/main.yml`), { extra_var: 1 });
+});
+
+test('a role listed twice in a play runs once, twice when its meta sets allow_duplicates', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'playtree-roles-'));
+  for (const [role, meta] of [['again', 'allow_duplicates: true\n'], ['once', 'dependencies: []\n']]) {
+    mkdirSync(join(dir, 'roles', role!, 'meta'), { recursive: true });
+    writeFileSync(join(dir, 'roles', role!, 'meta', 'main.yml'), meta!);
+  }
+  writeFileSync(join(dir, 'play.yml'), '- hosts: all\n  roles: [again, again, once, once]\n');
+  const { plays } = await loadPlaybook(join(dir, 'play.yml'), options);
+  assert.deepEqual(plays[0]!.roles.map((reference) => reference.role.name), ['again', 'again', 'once']);
 });

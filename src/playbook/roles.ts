@@ -89,6 +89,9 @@ async function readVarsFile(role: Role, folder: 'defaults' | 'vars', from: strin
   return { ...yaml.value };
 }
 
+/** Roles whose meta/main.yml sets allow_duplicates, noted when the meta file is read for dependencies. */
+const duplicatesAllowed = new WeakSet<Role>();
+
 interface LoadedDependency {
   block: Block;
   handlers: TaskItem[];
@@ -103,6 +106,7 @@ async function loadDependencies(role: Role, ctx: LoadContext, at: SourcePosition
   if (meta === null) return [];
   const metaPos = { file, line: 1, column: 1 };
   if (!isMapping(meta)) throw new ParseError(`meta/main.yml of role '${role.name}' must be a mapping, got ${describe(meta)}`, metaPos);
+  if (strictFlag(meta, 'allow_duplicates', metaPos)) duplicatesAllowed.add(role);
   const references = await parseRoleReferences(meta.dependencies, ctx, where(meta, 'dependencies', metaPos));
   return references.map((reference) => {
     const { role: dependency, params, ...keywords } = reference;
@@ -124,7 +128,7 @@ export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: 
     const pos = positionOf(entry) ?? positionOfValue(value, index) ?? at;
     const reference = await parseRoleReference(entry, ctx, pos);
     const key = `${reference.role.path}\0${JSON.stringify(reference.params)}`;
-    if (ctx.rolesSeen.has(key) && !(await allowsDuplicates(reference.role))) continue;
+    if (ctx.rolesSeen.has(key) && !duplicatesAllowed.has(reference.role)) continue;
     ctx.rolesSeen.add(key);
     references.push(reference);
   }
@@ -147,11 +151,4 @@ async function parseRoleReference(entry: unknown, ctx: LoadContext, pos: SourceP
   // The role's name is not a play `name`; `vars:` on a reference act as role params (as in Ansible).
   delete keywords.name;
   return { ...keywords, role, params: { ...params, ...keywords.vars }, vars: {} };
-}
-
-async function allowsDuplicates(role: Role): Promise<boolean> {
-  const file = roleFile(role, 'meta', undefined, { file: role.path, line: 1, column: 1 });
-  if (!file) return false;
-  const meta = (await readYamlFile(file)).value;
-  return isMapping(meta) && strictFlag(meta, 'allow_duplicates', { file, line: 1, column: 1 }) === true;
 }
