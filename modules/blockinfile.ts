@@ -38,7 +38,6 @@ async function runBlockinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
   const path = a['path'] as string;
   if (a['insertbefore'] !== undefined && a['insertafter'] !== undefined) throw new ModuleError('parameters are mutually exclusive: insertbefore|insertafter');
-  if (a['validate'] && !String(a['validate']).includes('%s')) throw new ModuleError(`validate must contain %s: ${String(a['validate'])}`);
   const file = await readTextFile(ctx, path);
   if (isFailure(file)) return file;
   const present = a['state'] === 'present';

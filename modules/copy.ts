@@ -39,7 +39,6 @@ export const copyModule: ModuleDefinition = {
     const src = a['src'] as string | undefined;
     if (src !== undefined && a['content'] !== undefined) throw new ModuleError('src and content are mutually exclusive');
     if (src === undefined && a['content'] === undefined) throw new ModuleError('src (or content) is required');
-    if (a['validate'] && !String(a['validate']).includes('%s')) throw new ModuleError(`validate must contain %s: ${String(a['validate'])}`);
     const common = {
       dest,
       mode: a['mode'],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
+import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import {
@@ -123,6 +124,8 @@ export interface Installation {
  */
 export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
   const { dest, current } = job;
+  // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
+  if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
   const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
   const commands: string[] = [];
   if (job.remotePath) commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));

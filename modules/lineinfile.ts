@@ -49,7 +49,6 @@ async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   for (const [x, y] of [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] as const) {
     if (a[x] !== undefined && a[x] !== false && a[y] !== undefined) throw new ModuleError(`parameters are mutually exclusive: ${x}|${y}`);
   }
-  if (a['validate'] && !String(a['validate']).includes('%s')) throw new ModuleError(`validate must contain %s: ${String(a['validate'])}`);
   const present = a['state'] === 'present';
   if (present && a['backrefs'] && a['regexp'] === undefined) throw new ModuleError('regexp is required with backrefs=true');
   if (present && a['line'] === undefined) throw new ModuleError('line is required with state=present');

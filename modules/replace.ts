@@ -1,4 +1,3 @@
-import { ModuleError } from '../src/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { compilePythonRegex, substitutePython } from './pythonRegex.js';
 import { attributeOutcome, readTextFile, saveTextFile } from './textFileEdit.js';
@@ -32,7 +31,6 @@ export const replaceModule: ModuleDefinition = {
 async function runReplace(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
   const path = a['path'] as string;
-  if (a['validate'] && !String(a['validate']).includes('%s')) throw new ModuleError(`validate must contain %s: ${String(a['validate'])}`);
   const file = await readTextFile(ctx, path);
   if (isFailure(file)) return file;
   if (!file.state.exists) return { changed: false, failed: true, rc: 257, msg: `Path ${path} does not exist !` };

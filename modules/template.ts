@@ -30,7 +30,6 @@ export const templateModule: ModuleDefinition = {
   async run(ctx) {
     const a = ctx.args;
     const source = ctx.controller.findFile('templates', a['src'] as string);
-    if (a['validate'] && !String(a['validate']).includes('%s')) throw new ModuleError(`validate must contain %s: ${String(a['validate'])}`);
     const text = await readFile(source, 'utf8').catch((error: Error) => {
       throw new ModuleError(`Could not find or access '${String(a['src'])}': ${error.message}`);
     });

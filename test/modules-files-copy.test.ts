@@ -149,6 +149,18 @@ test('copy validate refuses bad content and leaves no temporary file', () =>
     assert.equal(ok.changed, true);
   }));
 
+test('copy checks that validate holds %s only when it writes, as Ansible does', () =>
+  withTempDir(async (dir) => {
+    const dest = join(dir, 'v');
+    await writeFile(dest, 'same');
+    const unchanged = await runModule(copyModule, { content: 'same', dest, validate: 'true' });
+    assert.equal(unchanged.changed, false);
+    assert.equal(unchanged.failed, undefined);
+    assert.equal(await moduleFailure(copyModule, { content: 'new', dest, validate: 'true' }), 'validate must contain %s: true');
+    assert.equal(await readFile(dest, 'utf8'), 'same');
+    assert.deepEqual(await readdir(dir), ['v']);
+  }));
+
 test('copy reports the errors Ansible reports', () =>
   withTempDir(async (dir) => {
     assert.equal(await moduleFailure(copyModule, { content: 'x', dest: join(dir, 'no', 'such', 'f') }), `Destination directory ${join(dir, 'no', 'such')} does not exist`);
