@@ -66,7 +66,7 @@ export function expandHostPattern(token: string): { hosts: string[]; port?: numb
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** Expands the first `[begin:end(:step)]` in `name`, then the rest recursively. Throws with Ansible's words. */
-export function expandHostRange(name: string): string[] {
+function expandHostRange(name: string): string[] {
   const open = name.indexOf('[');
   const close = name.indexOf(']', open);
   if (close < 0) throw new Error(`host range in '${name}' has no closing ']'`);

@@ -18,7 +18,7 @@ export interface HostVariablesOptions {
 }
 
 /** Ansible's sort_groups: shallow groups first, then by priority, then by name. */
-export function sortGroups(groups: InventoryGroup[]): InventoryGroup[] {
+function sortGroups(groups: InventoryGroup[]): InventoryGroup[] {
   return [...groups].sort((a, b) => a.depth - b.depth || a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -38,7 +38,7 @@ function filesInFolder(folder: string): string[] {
 }
 
 /** The files that hold variables for `name` under `folder` (e.g. <inv>/group_vars), in merge order. */
-export function varsFilesFor(folder: string, name: string): string[] {
+function varsFilesFor(folder: string, name: string): string[] {
   if (name.startsWith('/')) return [];
   for (const extension of EXTENSIONS) {
     const candidate = path.join(folder, name + extension);
@@ -49,7 +49,7 @@ export function varsFilesFor(folder: string, name: string): string[] {
   return [];
 }
 
-export function readVarsFile(file: string): InventoryVars {
+function readVarsFile(file: string): InventoryVars {
   const cached = parsedFiles.get(file);
   if (cached) return cached;
   const text = readFileSync(file, 'utf8');

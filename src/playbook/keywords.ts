@@ -67,7 +67,7 @@ export function conditionList(map: YamlMap, key: string, pos: SourcePosition): A
 }
 
 /** Ansible's tag loading: a list as is (items as strings), or a string split at commas. */
-export function tagList(map: YamlMap, key: string, pos: SourcePosition): string[] {
+function tagList(map: YamlMap, key: string, pos: SourcePosition): string[] {
   const value = map[key];
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return value.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
@@ -110,7 +110,7 @@ export function strictFlag(map: YamlMap, key: string, pos: SourcePosition): bool
 }
 
 /** `vars:` a mapping, or a list of mappings merged in order. */
-export function varsMapping(map: YamlMap, key: string, pos: SourcePosition): Record<string, unknown> {
+function varsMapping(map: YamlMap, key: string, pos: SourcePosition): Record<string, unknown> {
   const value = map[key];
   if (value === undefined || value === null) return {};
   if (isMapping(value)) return { ...value };

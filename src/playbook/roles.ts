@@ -28,7 +28,7 @@ export interface RoleFiles {
 /** Keywords of a role reference; everything else in `- { role: x, ... }` is a role parameter. */
 const ROLE_REFERENCE_KEYS = ['role', 'when', ...COMMON_KEYS, ...HARMLESS_KEYS, ...UNSUPPORTED_KEYS, 'delegate_to', 'delegate_facts'];
 
-export function findRoleDir(name: string, ctx: LoadContext, at: SourcePosition | undefined): string {
+function findRoleDir(name: string, ctx: LoadContext, at: SourcePosition | undefined): string {
   const candidates = isAbsolute(name)
     ? [name]
     : [

@@ -69,7 +69,7 @@ function inheritIntoTasks(block: Block, notify: string[], delegateTo: string | u
   }
 }
 
-export function parseTask(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Task {
+function parseTask(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Task {
   const kind = ctx.handlers ? 'Handler' : 'Task';
   const found = findAction(entry, pos, ctx.isModule);
   // findAction has checked that the keys which are not keywords are exactly the one action.

@@ -206,7 +206,7 @@ class NodeConverter {
  * `!unsafe` text must never be rendered. Values stay plain strings, so text that looks like Jinja2 is
  * wrapped in a raw block: rendering it gives back exactly the text written.
  */
-export function markUnsafe(text: string): string {
+function markUnsafe(text: string): string {
   if (!/\{[{%#]/.test(text)) return text;
   return `{% raw %}${text}{% endraw %}`;
 }

@@ -22,7 +22,7 @@ function mapping(value: unknown, filter: string): Record<string, unknown> {
 }
 
 /** `attribute='a.b'` or `attribute=0`: Jinja2's dotted attribute path. */
-export function attributeOf(item: unknown, path: unknown): unknown {
+function attributeOf(item: unknown, path: unknown): unknown {
   let value = item;
   for (const part of String(path).split('.')) {
     if (value === null || value === undefined || value instanceof UndefinedValue) return new UndefinedValue(`'${pyStr(path)}' is undefined`);

@@ -232,7 +232,7 @@ function sourceLine(source: string, lineno: number | undefined): string | undefi
   return source.includes('\n') ? undefined : source;
 }
 
-export function templateSyntaxError(source: string, error: unknown): TemplateError {
+function templateSyntaxError(source: string, error: unknown): TemplateError {
   const raw = error instanceof Error ? error.message : String(error);
   const reason = raw.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
   const lineno = (error as { lineno?: number }).lineno;
@@ -276,7 +276,7 @@ export function compileTemplate(source: string, mode: TemplateMode): CompiledTem
   return template;
 }
 
-/** How many distinct sources are compiled and cached (for tests and -vvvv diagnostics). */
+/** How many distinct sources are compiled and cached (tests check that a repeated source compiles once). */
 export function compiledTemplateCount(): number {
   return compiled.size;
 }

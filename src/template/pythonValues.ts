@@ -50,7 +50,7 @@ function pyNumber(value: number): string {
 }
 
 /** Python repr() of a string: single quotes unless the text holds a single quote and no double one. */
-export function pyStringRepr(text: string): string {
+function pyStringRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of text) {
@@ -65,7 +65,7 @@ export function pyStringRepr(text: string): string {
   return out + quote;
 }
 
-export function pyRepr(value: unknown): string {
+function pyRepr(value: unknown): string {
   if (isText(value)) return pyStringRepr(value.toString());
   return pyStr(value);
 }

@@ -1,6 +1,6 @@
 import { TemplateError } from '../errors.js';
 import './builtins.js';
-import { compileTemplate, type CompiledTemplate, type TemplateMode } from './compiler.js';
+import { compileTemplate, type CompiledTemplate } from './compiler.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { isMapping, pyStr, pyTruthy } from './pythonValues.js';
 import { templateEnvironment } from './registry.js';
@@ -191,5 +191,3 @@ export class Templar {
 export function createTemplar(vars: TemplateVariables): Templar {
   return new Templar(vars);
 }
-
-export type { TemplateMode };
