@@ -1,10 +1,8 @@
-import { dirname } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { applyAttributes, installContent, isFailure } from './fileWriter.js';
+import { isFailure } from './fileWriter.js';
 import { compilePythonRegex as compile, expandPythonTemplate as expand } from './pythonRegex.js';
-import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates } from './remoteFile.js';
+import { attributeOutcome, readTextFile, saveTextFile } from './textFileEdit.js';
 
 /**
  * ansible.builtin.lineinfile: path (dest, destfile, name), regexp (regex), search_string, line (value),
@@ -55,49 +53,23 @@ async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   if (!present && a['regexp'] === undefined && a['search_string'] === undefined && a['line'] === undefined) {
     throw new ModuleError('one of line, search_string, or regexp is required with state=absent');
   }
-  const [file, parent] = await readPathStates(ctx.target, [path, dirname(path)], { follow: true, contentLimit: Number.MAX_SAFE_INTEGER });
-  let current = file!;
-  if (current.type === 'directory') return { changed: false, failed: true, rc: 256, msg: `Path ${path} is a directory !` };
-  if (!current.exists) {
+  const file = await readTextFile(ctx, path);
+  if (isFailure(file)) return file;
+  if (!file.state.exists) {
     if (!present) return { changed: false, msg: 'file not present' };
     if (!a['create']) return { changed: false, failed: true, rc: 257, msg: `Destination ${path} does not exist !` };
   }
-  const dest = current.linkTarget !== undefined && current.realPath ? current.realPath : path;
-  if (dest !== path) current = { ...current, path: dest };
-  const before = current.content?.toString() ?? '';
-  const edit = present ? editPresent(ctx, splitLines(before)) : editAbsent(ctx, splitLines(before));
+  const edit = present ? editPresent(ctx, splitLines(file.text)) : editAbsent(ctx, splitLines(file.text));
   const after = edit.lines.join('');
-  const contentDiff: FileDiff = { before: ctx.diff ? before : '', after: ctx.diff ? after : '', before_header: `${path} (content)`, after_header: `${path} (content)` };
-  const base: ModuleResult = { changed: edit.changed, msg: edit.msg, backup: '', ...(edit.found !== undefined ? { found: edit.found } : {}) };
-  if (ctx.check && !current.exists) return { ...base, ...(ctx.diff ? { diff: contentDiff } : {}) };
-
-  const changes = attributeChanges(current, { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined });
-  const attrDiff: Record<string, unknown> = {};
-  if (hasChanges(changes)) {
-    attributeDiff(current, changes, (attrDiff['before'] = {}) as Record<string, unknown>, (attrDiff['after'] = {}) as Record<string, unknown>);
-    base.changed = true;
-    base.msg = `${edit.msg}${edit.changed ? ' and ' : ''}ownership, perms or SE linux context changed`;
-  }
-  if (ctx.diff) base.diff = [contentDiff, { ...attrDiff, before_header: `${path} (file attributes)`, after_header: `${path} (file attributes)` } as unknown as FileDiff];
+  const contentDiff: FileDiff = { before: ctx.diff ? file.text : '', after: ctx.diff ? after : '', before_header: `${path} (content)`, after_header: `${path} (content)` };
+  const found = edit.found !== undefined ? { found: edit.found } : {};
+  if (ctx.check && !file.state.exists) return { changed: edit.changed, msg: edit.msg, backup: '', ...found, ...(ctx.diff ? { diff: contentDiff } : {}) };
+  const attributes = attributeOutcome(ctx, file, edit.changed, edit.msg);
+  const base: ModuleResult = { changed: attributes.changed, msg: attributes.msg, backup: '', ...found, ...(ctx.diff ? { diff: [contentDiff, attributes.diff] } : {}) };
   if (ctx.check || !base.changed) return base;
-  if (!edit.changed) {
-    const done = await applyAttributes(ctx, dest, changes);
-    return isFailure(done) ? { ...base, ...done } : base;
-  }
-  if (!current.exists && !parent!.exists) {
-    const made = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
-    if (made.rc !== 0) return { ...base, changed: false, failed: true, msg: `Error creating ${dirname(dest)} (${made.stderr.toString().trim()})` };
-  }
-  const installed = await installContent(ctx, {
-    dest,
-    current: current.exists ? current : absentState(dest),
-    data: Buffer.from(after),
-    changes,
-    backup: a['backup'] as boolean,
-    validate: a['validate'] as string | undefined,
-  });
-  if (isFailure(installed)) return { ...base, ...installed, msg: installed.msg === 'failed to validate' ? `failed to validate: rc:1 error:${String(installed['stderr'] ?? '')}` : installed.msg };
-  return { ...base, backup: installed.backupFile ?? '' };
+  const saved = await saveTextFile(ctx, file, edit.changed ? after : undefined, attributes.changes);
+  if (isFailure(saved)) return { ...base, ...saved };
+  return { ...base, backup: saved.backupFile ?? '' };
 }
 
 /** Lines with their newlines, as Python's readlines() gives them. */

@@ -5,7 +5,7 @@ import { applyAttributes, installContent, isFailure } from './fileWriter.js';
 import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState } from './remoteFile.js';
 
 /**
- * The read-edit-write cycle of the modules that rewrite a text file in place (blockinfile, replace): one
+ * The read-edit-write cycle of the modules that rewrite a text file in place (lineinfile, blockinfile, replace): one
  * command reads the file (following links) and its folder, the module computes the new text on the
  * controller, then one put and one command write it (validate, backup, keep owner and mode, rename).
  */
