@@ -143,6 +143,8 @@ const table: Array<[string, unknown]> = [
   ["{{ ver is version('2.9', '>') }} {{ ver is version('2.10.1', '==') }} {{ ver is version('2.11', 'lt') }}", 'True True True'],
   ['{{ n is none }} {{ b is number }} {{ s is string }} {{ d is mapping }} {{ l is sequence }} {{ l is iterable }}', 'True True True True True True'],
   ['{{ zero is falsy }} {{ l is truthy }}', 'True True'],
+  // Python's modulo takes the divisor's sign
+  ['{{ -3 % 2 }} {{ 7 % -3 }} {{ -7.5 % 2 }} {{ -3 is odd }} {{ -4 is even }}', '1 -2 0.5 True True'],
   ["{{ 'x' is in l }}", true],
   // loops and blocks inside strings
   ['{% for u in users %}{{ loop.index }}:{{ u.name }}{% if not loop.last %},{% endif %}{% endfor %}', '1:bob,2:Al'],

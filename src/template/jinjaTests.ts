@@ -1,7 +1,7 @@
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonRegex } from './pythonRegex.js';
-import { isMapping, isText, pyContains, pyEquals, pyStr, pyTruthy } from './pythonValues.js';
+import { isMapping, isText, pyContains, pyEquals, pyModulo, pyStr, pyTruthy } from './pythonValues.js';
 import type { TestFunction } from './runtime.js';
 import { isUndefined, requireDefined } from './undefinedValue.js';
 
@@ -72,7 +72,7 @@ export const jinjaTests: Record<string, TestFunction> = {
   callable: (value) => typeof value === 'function',
   lower: (value) => isText(value) && value.toString() === value.toString().toLowerCase(),
   upper: (value) => isText(value) && value.toString() === value.toString().toUpperCase(),
-  odd: (value) => Number(requireDefined(value)) % 2 === 1,
+  odd: (value) => pyModulo(Number(requireDefined(value)), 2) === 1,
   even: (value) => Number(requireDefined(value)) % 2 === 0,
   divisibleby: (value, by) => Number(requireDefined(value)) % Number(by) === 0,
   eq: (value, other) => pyEquals(value, other),

@@ -127,6 +127,12 @@ export function pyCompare(a: unknown, b: unknown): number {
   throw new TypeError(`'<' not supported between instances of '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
 }
 
+/** Python's `%` on numbers: the result takes the sign of the divisor (`-3 % 2` is 1), unlike JS's remainder. */
+export function pyModulo(a: number, b: number): number {
+  const remainder = a % b;
+  return remainder !== 0 && remainder < 0 !== b < 0 ? remainder + b : remainder;
+}
+
 /** Python's `in`: substring, list membership or dict key. */
 export function pyContains(container: unknown, item: unknown): boolean {
   if (container instanceof UndefinedValue) container.fail();

@@ -1,7 +1,7 @@
 import { PlaytreeError, TemplateError } from '../errors.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
-import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
 
 /**
@@ -112,7 +112,7 @@ function mul(a: unknown, b: unknown): unknown {
 
 /** `%`: modulo for numbers, printf-style formatting for a string on the left. */
 function mod(a: unknown, b: unknown): unknown {
-  if (!isText(a)) return (a as number) % (b as number);
+  if (!isText(a)) return pyModulo(Number(a), Number(b));
   return pyFormat(a.toString(), Array.isArray(b) ? b : [b]);
 }
 
