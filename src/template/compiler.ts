@@ -1,5 +1,6 @@
 import { TemplateError } from '../errors.js';
-import { JINJA_LEXER_READY } from './jinjaSyntax.js';
+// Patches nunjucks' lexer and parser for the sources lexed with `jinja: true` (ours).
+import './jinjaSyntax.js';
 import {
   nunjucksCompiler,
   nunjucksParser,
@@ -39,7 +40,7 @@ export type TemplateMode = 'native' | 'expression' | 'text';
 
 // Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
 function lexerOptions(mode: TemplateMode) {
-  return { trimBlocks: true, lstripBlocks: false, jinja: JINJA_LEXER_READY, rawStringsInVariables: mode === 'native' };
+  return { trimBlocks: true, lstripBlocks: false, jinja: true, rawStringsInVariables: mode === 'native' };
 }
 
 function binaryCall(helper: string) {

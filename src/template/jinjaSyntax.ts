@@ -199,5 +199,3 @@ function parseCallOrAttribute(this: JinjaParser, node: TemplateNode): TemplateNo
   if (!name || name.type !== 'symbol') this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
   return new nodes.LookupVal!(token.lineno, token.colno, node, new nodes.Literal!(name.lineno, name.colno, name.value));
 }
-
-export const JINJA_LEXER_READY = true;
