@@ -1,6 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import { compareDebianVersions } from './debianVersion.js';
+import { fnmatch } from './fnmatch.js';
 
 /**
  * What the apt module knows about the target before deciding: the cache's age and each named package's
@@ -43,27 +44,6 @@ export function splitPackageSpec(spec: string): PackageSpec {
   const match = /^(.*?)(>?=)(.*)$/.exec(trimmed);
   if (!match) return { spec: trimmed, name: trimmed };
   return { spec: trimmed, name: match[1]!, compare: match[2] as '=' | '>=', version: match[3]! };
-}
-
-/** Python's fnmatch (`*`, `?`, `[seq]`, `[!seq]`), as Ansible matches `name=1.2*` and `name*` with it. */
-export function fnmatch(text: string, pattern: string): boolean {
-  let regex = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') regex += '.*';
-    else if (c === '?') regex += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) regex += '\\[';
-      else {
-        let set = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (set.startsWith('!')) set = `^${set.slice(1)}`;
-        regex += `[${set}]`;
-        i = end;
-      }
-    } else regex += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${regex}$`, 's').test(text);
 }
 
 export function hasWildcard(name: string): boolean {

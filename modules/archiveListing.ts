@@ -133,12 +133,6 @@ export function parseZipListing(text: string): ArchiveEntry[] {
   return entries;
 }
 
-/** fnmatch-style pattern (as Ansible's include/exclude): `*` and `?` match any character, `/` included. */
-export function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(name);
-}
-
 /** The archive as an uncompressed tar stream, decompressed on the controller. */
 export function plainTarStream(path: string, format: Exclude<ArchiveFormat, 'zip'>): Readable {
   if (format === 'tar') return createReadStream(path);

@@ -1,4 +1,5 @@
 import { ModuleError } from '../src/errors.js';
+import { fnmatch } from './fnmatch.js';
 import type { ModuleDefinition } from './module.js';
 
 /**
@@ -27,8 +28,7 @@ export const setupModule: ModuleDefinition = {
     let facts = parseFacts(result.stdout.toString());
     const filters = (ctx.args['filter'] as string[] | undefined) ?? [];
     if (filters.length) {
-      const patterns = filters.map((f) => new RegExp(`^${f.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
-      facts = Object.fromEntries(Object.entries(facts).filter(([name]) => patterns.some((p) => p.test(name))));
+      facts = Object.fromEntries(Object.entries(facts).filter(([name]) => filters.some((f) => fnmatch(name, f))));
     }
     return { changed: false, ansible_facts: facts };
   },

@@ -6,8 +6,9 @@ import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import {
-  HANDLER_NAMES, detectFormat, formatFromName, globMatches, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
+  HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
 } from './archiveListing.js';
+import { fnmatch } from './fnmatch.js';
 import { formatMode, parseStates, resolveMode, stateCall, statePrelude } from './remoteFile.js';
 
 /**
@@ -106,8 +107,8 @@ function selectEntries(entries: ArchiveEntry[] | undefined, include: string[], e
   if (!entries) return undefined;
   return entries.filter((e) => {
     const name = e.name.replace(/^\/+/, '');
-    if (exclude.some((p) => globMatches(p, name) || globMatches(p, name.replace(/\/$/, '')))) return false;
-    return !include.length || include.some((p) => globMatches(p, name) || globMatches(p, name.replace(/\/$/, '')));
+    if (exclude.some((p) => fnmatch(name, p) || fnmatch(name.replace(/\/$/, ''), p))) return false;
+    return !include.length || include.some((p) => fnmatch(name, p) || fnmatch(name.replace(/\/$/, ''), p));
   });
 }
 

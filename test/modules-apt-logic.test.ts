@@ -3,11 +3,12 @@ import { describe, test } from 'node:test';
 import { cleanupArgv, dpkgOptionArgs, installArgv, removeArgv, updateDelays, upgradeArgv, type AptRunOptions } from '../modules/aptCommands.js';
 import { debPathForApt, parseDebFields } from '../modules/aptDeb.js';
 import {
-  fnmatch, namesMarkedAuto, namesToRemove, parseStateOutput, preparedDiff, specsToInstall, splitPackageSpec, summaryChanged,
+  namesMarkedAuto, namesToRemove, parseStateOutput, preparedDiff, specsToInstall, splitPackageSpec, summaryChanged,
   type InstalledPackage,
 } from '../modules/aptState.js';
 import { parseDebconfShow } from '../modules/debconf.js';
 import { compareDebianVersions } from '../modules/debianVersion.js';
+import { fnmatch } from '../modules/fnmatch.js';
 import { GUARD_MARKER, withPolicyRcD } from '../modules/policyRcD.js';
 
 describe('apt package specs', () => {
@@ -57,6 +58,8 @@ describe('fnmatch as Python does', () => {
     ['libzoo', 'lib[!fb]oo', true],
     ['a.b', 'a?b', true],
     ['axb', 'a.b', false],
+    ['^', '[^a]', true],
+    ['b', '[^a]', false],
   ];
   for (const [text, pattern, expected] of rows) {
     test(`fnmatch(${text}, ${pattern}) is ${expected}`, () => assert.equal(fnmatch(text, pattern), expected));

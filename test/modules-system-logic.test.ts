@@ -6,8 +6,10 @@ import { hostsWithName } from '../modules/hostname.js';
 import { disableLocale, enableLocale, normalizeLocale } from '../modules/locale_gen.js';
 import { planUnit, type UnitRequest } from '../modules/systemd.js';
 import { parseSystemctlShow, parseUnitState, type UnitState } from '../modules/systemdUnit.js';
+import { setupModule } from '../modules/setup.js';
 import { createCommands, modifyCommands } from '../modules/user.js';
 import { ModuleError } from '../src/errors.js';
+import { runModule } from './support/moduleRun.js';
 
 /** Pure logic of the system modules: parsing what the target prints, and deciding the commands. */
 
@@ -173,4 +175,9 @@ describe('locale names and /etc/locale.gen', () => {
   test('disabling comments the locale out', () => {
     assert.equal(disableLocale(file, 'en_US.UTF-8'), '# de_DE ISO-8859-1\n# de_DE.UTF-8 UTF-8\n# en_US.UTF-8 UTF-8\n');
   });
+});
+
+test('setup filter matches fact names as fnmatch does, [seq] included', async () => {
+  const result = await runModule(setupModule, { filter: ['ansible_user_[iu]*', 'ansible_kernel'] });
+  assert.deepEqual(Object.keys(result.ansible_facts!).sort(), ['ansible_kernel', 'ansible_user_id', 'ansible_user_uid']);
 });
