@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 import { ModuleError } from '../src/errors.js';
 import type { ModuleContext, ModuleDefinition } from './module.js';
-import { readPathState } from './remoteFile.js';
+import { hashLocalFile, readPathState } from './remoteFile.js';
 
 /**
  * ansible.builtin.fetch: src (on the target), dest (on the controller, relative to the playbook folder),
@@ -30,8 +30,8 @@ export const fetchModule: ModuleDefinition = {
       return { changed: false, msg: 'the remote file does not exist, not transferring, ignored', file: src };
     }
     if (remote.type === 'directory') return { changed: false, failed: true, msg: 'remote file is a directory, fetch cannot work on directories', file: src };
-    const local = await localDigests(dest);
-    if (local && local.sha1 === remote.checksum) return { changed: false, md5sum: local.md5, file: src, dest, checksum: local.sha1 };
+    const local = await hashLocalFile(dest).catch(() => undefined);
+    if (local && local.checksum === remote.checksum) return { changed: false, md5sum: local.md5, file: src, dest, checksum: local.checksum };
     if (ctx.check) return { changed: true, dest, remote_checksum: remote.checksum, remote_md5sum: null };
     const fetched = await download(ctx, src, dest);
     if (ctx.args['validate_checksum'] && fetched.sha1 !== remote.checksum) {
@@ -48,20 +48,6 @@ function localDestination(ctx: ModuleContext, src: string): string {
   if (ctx.args['flat']) return given.endsWith('/') ? join(base, basename(src)) : base;
   if (src.split('/').includes('..')) throw new ModuleError(`fetch: src ${src} must not contain '..' when flat is false`);
   return normalize(join(base, ctx.host, src));
-}
-
-async function localDigests(path: string): Promise<{ sha1: string; md5: string } | undefined> {
-  const sha1 = createHash('sha1');
-  const md5 = createHash('md5');
-  try {
-    for await (const chunk of createReadStream(path)) {
-      sha1.update(chunk as Buffer);
-      md5.update(chunk as Buffer);
-    }
-  } catch {
-    return undefined;
-  }
-  return { sha1: sha1.digest('hex'), md5: md5.digest('hex') };
 }
 
 /** Stream the target file into a temporary file beside dest, hashing on the way, then rename it. */

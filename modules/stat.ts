@@ -1,3 +1,4 @@
+import { shellQuote } from '../src/shellQuote.js';
 import type { ModuleDefinition } from './module.js';
 import { formatMode, parseStates, stateCall, statePrelude, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
 
@@ -24,7 +25,8 @@ export const statModule: ModuleDefinition = {
     const path = ctx.args['path'] as string;
     const checksum = ctx.args['get_checksum'] ? (ctx.args['checksum_algorithm'] as ChecksumAlgorithm) : false;
     // After the state record: which of read/write/execute the connection's user has (os.access).
-    const access = `printf '%s%s%s' "$([ -r ${quoted(path)} ] && echo r)" "$([ -w ${quoted(path)} ] && echo w)" "$([ -x ${quoted(path)} ] && echo x)"`;
+    const quoted = shellQuote(path);
+    const access = `printf '%s%s%s' "$([ -r ${quoted} ] && echo r)" "$([ -w ${quoted} ] && echo w)" "$([ -x ${quoted} ] && echo x)"`;
     const run = await ctx.target.exec(`${statePrelude({ follow: ctx.args['follow'] as boolean, checksum })}${stateCall(path)}\n${access}`);
     if (run.rc !== 0) return { changed: false, failed: true, msg: `could not stat ${path}: ${run.stderr.toString().trim()}` };
     const state = parseStates(run.stdout, [path])[0]!;
@@ -33,10 +35,6 @@ export const statModule: ModuleDefinition = {
     return { changed: false, stat: statResult(state, rights, ctx.args['get_checksum'] ? String(ctx.args['checksum_algorithm']) : '') };
   },
 };
-
-function quoted(path: string): string {
-  return stateCall(path).slice('pt_state '.length);
-}
 
 function statResult(state: PathState, rights: string, algorithm: string): Record<string, unknown> {
   const m = state.mode;
