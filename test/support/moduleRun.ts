@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../connections/local.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
-import { validateModuleArgs } from '../../modules/args.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../modules/module.js';
+import type { ModuleDefinition, ModuleResult } from '../../modules/module.js';
 import { ModuleError } from '../../src/errors.js';
+import { moduleContext } from './treeModuleRun.js';
 
 /**
  * Run a module for real through the local connection, as the engine does, for module tests.
@@ -20,24 +20,15 @@ export async function runModule(
   const target = new ConnectionTarget(connection);
   const vars = options.vars ?? {};
   const substitute = (text: string) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => String(vars[name]));
-  const ctx: ModuleContext = {
-    args: validateModuleArgs(module, args),
+  const ctx = moduleContext(target, module, args, {
+    ...options,
     host: 'localhost',
-    check: options.check ?? false,
-    diff: options.diff ?? false,
-    verbosity: options.verbosity ?? 0,
-    target,
-    controller: {
-      playbookDir: options.filesDir ?? process.cwd(),
-      findFile: (_kind, name) => (name.startsWith('/') ? name : join(options.filesDir ?? process.cwd(), name)),
-    },
     render: (text, extra) => {
       Object.assign(vars, extra ?? {});
       return substitute(text);
     },
     evaluate: (expression) => vars[expression.trim()],
-    log: () => {},
-  };
+  });
   const result = await module.run(ctx);
   return { ...result, roundTrips: target.roundTrips };
 }

@@ -1,14 +1,38 @@
 import type { Connection } from '../../connections/connection.js';
 import { validateModuleArgs } from '../../modules/args.js';
-import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../modules/module.js';
+import { join } from 'node:path';
+import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
 import { ModuleError } from '../../src/errors.js';
 
 export interface TreeModuleRunOptions {
   check?: boolean;
   diff?: boolean;
+  verbosity?: number;
   /** Controller folder that relative `src:` names resolve against (default: the working folder). */
   filesDir?: string;
+}
+
+/** The context the engine hands a module: arguments validated, controller files found under `filesDir`. */
+export function moduleContext(
+  target: Target,
+  module: ModuleDefinition,
+  args: Record<string, unknown>,
+  options: TreeModuleRunOptions & { host: string; render?: ModuleContext['render']; evaluate?: ModuleContext['evaluate'] },
+): ModuleContext {
+  const filesDir = options.filesDir ?? process.cwd();
+  return {
+    args: validateModuleArgs(module, args),
+    host: options.host,
+    check: options.check ?? false,
+    diff: options.diff ?? false,
+    verbosity: options.verbosity ?? 0,
+    target,
+    controller: { playbookDir: filesDir, findFile: (_kind, name) => (name.startsWith('/') ? name : join(filesDir, name)) },
+    render: options.render ?? ((text) => text),
+    evaluate: options.evaluate ?? (() => undefined),
+    log: () => {},
+  };
 }
 
 /**
@@ -23,19 +47,7 @@ export async function runModuleOn(
   options: TreeModuleRunOptions = {},
 ): Promise<ModuleResult & { roundTrips: number }> {
   const target = new ConnectionTarget(connection);
-  const filesDir = options.filesDir ?? process.cwd();
-  const ctx: ModuleContext = {
-    args: validateModuleArgs(module, args),
-    host: 'tree',
-    check: options.check ?? false,
-    diff: options.diff ?? false,
-    verbosity: 0,
-    target,
-    controller: { playbookDir: filesDir, findFile: (_kind, name) => (name.startsWith('/') ? name : `${filesDir}/${name}`) },
-    render: (text) => text,
-    evaluate: () => undefined,
-    log: () => {},
-  };
+  const ctx = moduleContext(target, module, args, { ...options, host: 'tree' });
   try {
     return { ...(await module.run(ctx)), roundTrips: target.roundTrips };
   } catch (error) {
