@@ -76,23 +76,23 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
   const path = a['path'] as string;
   const src = a['src'] as string | undefined;
-  const link = await readFacts(ctx, path, src, a['state'] as string | undefined);
-  const prev = ansibleStateName(link.link);
+  const facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  const prev = ansibleStateName(facts.link);
   let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
   if (state === 'hard' && a['state'] === undefined) state = 'file';
   if (src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleError(`src option requires state to be 'link' or 'hard'`);
   if (a['recurse'] && state !== 'directory') throw new ModuleError(`recurse option requires state to be 'directory'`);
-  link.before['path'] = path;
-  link.after['path'] = path;
+  facts.before['path'] = path;
+  facts.after['path'] = path;
   if (prev !== state) {
-    link.before['state'] = prev;
-    link.after['state'] = state;
+    facts.before['state'] = prev;
+    facts.after['state'] = state;
   }
   const mtime = parseWantedTime(a['modification_time'] as string | undefined, a['modification_time_format'] as string, 'modification_time', state === 'touch' ? 'now' : 'preserve');
   const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
-  const plan = planState(ctx, state, prev, link, mtime, atime);
+  const plan = planState(ctx, state, prev, facts, mtime, atime);
   if (isFailure(plan)) return plan;
-  return execute(ctx, plan, link);
+  return execute(ctx, plan, facts);
 }
 
 /** One command: the path as it is (lstat), the path followed, and src resolved as Ansible does. */
@@ -139,8 +139,14 @@ function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts
     if (subject.exists && timesChange(mtime, atime, subject)) {
       commands.push(...timeCommands(where, mtime, atime));
       const now = Date.now() / 1000;
-      if (mtime !== undefined) Object.assign(facts.before, { mtime: subject.mtime }), Object.assign(facts.after, { mtime: mtime === 'now' ? now : mtime });
-      if (atime !== undefined) Object.assign(facts.before, { atime: subject.atime }), Object.assign(facts.after, { atime: atime === 'now' ? now : atime });
+      if (mtime !== undefined) {
+        facts.before['mtime'] = subject.mtime;
+        facts.after['mtime'] = mtime === 'now' ? now : mtime;
+      }
+      if (atime !== undefined) {
+        facts.before['atime'] = subject.atime;
+        facts.after['atime'] = atime === 'now' ? now : atime;
+      }
     }
     return commands;
   };
@@ -232,7 +238,10 @@ function planLink(facts: Facts, prev: string, follow: boolean, force: boolean, a
   }
   if (prev !== 'link' && linkTo === undefined) return failure('src is required for creating new symlinks');
   const changed = prev !== 'link' || (linkTo !== undefined && link.linkTarget !== linkTo);
-  if (prev === 'link' && changed) Object.assign(facts.before, { src: link.linkTarget }), Object.assign(facts.after, { src: linkTo });
+  if (prev === 'link' && changed) {
+    facts.before['src'] = link.linkTarget;
+    facts.after['src'] = linkTo;
+  }
   const commands: string[] = [];
   if (changed) {
     // rmdir refuses a non-empty folder, as Ansible does; ln -sfn then swaps the link in place.
