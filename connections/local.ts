@@ -1,7 +1,6 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { createReadStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
@@ -30,9 +29,20 @@ export class LocalConnection implements Connection {
       ...(stdin === undefined ? { stdin: 'ignore' as const } : streamed ? { stdin: 'pipe' as const } : { input: stdin }),
     });
     // execa takes only file-backed streams as stdin; any other Readable is piped in here. A command that
-    // exits without reading all of it closes the pipe: that is not an error of the transfer.
-    if (streamed) pipeline(stdin, child.stdin!).catch(() => undefined);
+    // exits without reading all of it closes the pipe: that is not an error of the transfer. A source that
+    // fails stops the command first: it must not mistake the failure for the end of its input.
+    let sourceError: Error | undefined;
+    if (streamed) {
+      stdin.once('error', (error: Error) => {
+        sourceError = error;
+        child.kill('SIGKILL');
+      });
+      pipeline(stdin, child.stdin!).catch(() => undefined);
+    }
     const result = await child;
+    if (sourceError) {
+      throw new ConnectionError(`${this.options.host}: could not send stdin to ${this.shell}: ${sourceError.message}`, this.options.host);
+    }
     if (result.exitCode === undefined) {
       throw new ConnectionError(`${this.options.host}: could not run ${this.shell}: ${result.message}`, this.options.host);
     }

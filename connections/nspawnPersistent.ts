@@ -1,18 +1,17 @@
 import { realpath } from 'node:fs/promises';
 import { ConnectionError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
-import type { ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
+import type { ConnectionOptions } from './connection.js';
 import { resolveNspawnSettings, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
 import { checkNspawnPreconditions, describeNspawnFailure } from './nspawnChecks.js';
 import { startContainer, type RunningContainer } from './nspawnContainer.js';
 import { leaseContainer, type ContainerLease } from './nspawnSharedContainers.js';
-import { runCommandToExit } from './nspawnPersistentExec.js';
 import { buildEnterArgv, buildLeaderArgv, type EnterTarget } from './nspawnPersistentArgv.js';
 import { trackOpenConnection, untrackOpenConnection } from './openConnections.js';
 import { probeHost } from './systemBus.js';
 import { findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
-import type { TreeCommand, TreeRunResult } from './treeProcess.js';
+import { runTreeCommand, type TreeCommand, type TreeRunResult } from './treeProcess.js';
 
 /** nsenter's own failures (the command never ran): the container is gone or cannot be entered. */
 const ENTER_FAILURE = /^(?:nsenter|setpriv): (?:cannot open|reassociate|failed to|setns|neither)[^\n]*/;
@@ -81,7 +80,7 @@ export class PersistentNspawnConnection extends TreeConnection {
   private async switchToUser(user: string): Promise<void> {
     const { host, tree } = this.settings;
     const lookup = 'getent passwd "$1" || exit 3; command -v setpriv || exit 4';
-    const result = await runCommandToExit(this.commandFor([this.settings.shell, '-c', lookup, 'playtree-user', user]));
+    const result = await runTreeCommand(this.commandFor([this.settings.shell, '-c', lookup, 'playtree-user', user]));
     const [entry = '', setpriv = ''] = result.stdout.toString('utf8').split('\n');
     const [name = '', , uid = '', gid = '', , home = ''] = entry.split(':');
     if (result.rc === 3 || uid === '') {
@@ -108,21 +107,6 @@ export class PersistentNspawnConnection extends TreeConnection {
     const [file, ...args] = buildEnterArgv(this.target, payload) as [string, ...string[]];
     // nsenter forks the command into the container; its own process group lets an abandoned transfer stop both.
     return { file, args, env: this.environment, stop: { signal: 'SIGKILL', wholeGroup: true } };
-  }
-
-  override async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    await this.open();
-    const enter = this.commandFor([this.settings.shell, '-c', command]);
-    this.options.log(3, `<${this.settings.host}> NSPAWN EXEC ${shellJoin([enter.file, ...enter.args])}`);
-    let result: TreeRunResult;
-    try {
-      result = await runCommandToExit(enter, options.stdin);
-    } catch (error) {
-      throw new ConnectionError(`${this.settings.host}: could not start ${enter.file}: ${(error as Error).message}`, this.settings.host);
-    }
-    const failure = this.toolFailure(result);
-    if (failure !== undefined) throw new ConnectionError(`${this.settings.host}: ${failure}`, this.settings.host);
-    return { rc: result.rc, stdout: result.stdout, stderr: result.stderr };
   }
 
   protected override toolFailure(result: TreeRunResult): string | undefined {

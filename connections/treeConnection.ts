@@ -72,6 +72,12 @@ export abstract class TreeConnection implements Connection {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const result = await this.run([this.settings.shell, '-c', command], options.stdin);
+    if (result.streamError) {
+      throw new ConnectionError(
+        `${this.settings.host}: could not send stdin to a command in ${this.settings.tree}: ${result.streamError.message}`,
+        this.settings.host,
+      );
+    }
     return { rc: result.rc, stdout: result.stdout, stderr: result.stderr };
   }
 

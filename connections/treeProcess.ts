@@ -30,7 +30,19 @@ export interface TreeRunResult {
   streamError?: Error;
 }
 
-/** Run a command to completion, stdin and stdout streamed with back-pressure, never buffered whole. */
+/**
+ * How long collected output may stay open after the command's main process exited. A background job
+ * (`daemon &`) may hold the command's stdout for as long as it runs: like ansible-core's run_command (which
+ * stops after one quiet second once the process is gone), playtree then stops reading instead of waiting
+ * for the job to end.
+ */
+export const OUTPUT_GRACE_MS = 1000;
+
+/**
+ * Run a command to the exit of its main process, stdin and stdout streamed with back-pressure, never
+ * buffered whole. Collected output is read until its pipes close or stay quiet for OUTPUT_GRACE_MS after
+ * the exit; output streamed into `options.stdout` is read to its end (a fetch must not lose a byte).
+ */
 export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {}): Promise<TreeRunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command.file, command.args, {
@@ -61,16 +73,20 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       const input = options.stdin;
       if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
       else if (input) {
+        // Stopped, not ended: the command must not mistake a failed source for the end of its input.
         input.once('error', (error: Error) => stop(error));
         input.pipe(child.stdin);
       }
     }
 
     child.once('error', reject);
-    child.once('close', (code, signal) => {
+    child.once('exit', () => {
       // A command that stopped reading (or failed) leaves the source half read: release it.
       const input = options.stdin;
       if (input && typeof input !== 'string' && !Buffer.isBuffer(input) && !input.readableEnded) input.destroy();
+      if (!options.stdout) stopReadingWhenQuiet(child.stdout!, child.stderr!);
+    });
+    child.once('close', (code, signal) => {
       sinkDone.then(() => {
         resolve({
           rc: code ?? 128 + signalNumber(signal),
@@ -81,6 +97,19 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       }, reject);
     });
   });
+}
+
+/** Close `outputs` once none of them has said anything for OUTPUT_GRACE_MS (or once they close). */
+function stopReadingWhenQuiet(...outputs: Readable[]): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => outputs.forEach((output) => output.destroy()), OUTPUT_GRACE_MS);
+  };
+  arm();
+  // Output still flowing is the command's own, not yet read: keep reading while it comes.
+  for (const output of outputs) output.on('data', arm);
+  Promise.all(outputs.map((output) => finished(output).catch(() => {}))).then(() => clearTimeout(timer));
 }
 
 /** Pipe without letting a sink's error go unhandled; end the sink when stdout ends. */

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { shellQuote } from '../src/shellQuote.js';
 import { LocalConnection } from '../connections/local.js';
+import { failingStream } from './support/treeConnectionCases.js';
 
 const local = () => new LocalConnection({ host: 'h', vars: {}, config: {}, log: () => {} });
 
@@ -23,4 +29,16 @@ test('local exec returns exact bytes, rc and stderr', async () => {
   assert.equal(result.rc, 3);
   assert.deepEqual(result.stdout, Buffer.from('a\0b\n\n'));
   assert.equal(result.stderr.toString(), 'err');
+});
+
+test('local exec whose stdin stream fails midway stops the command before it sees the end of its input', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'playtree-local-'));
+  try {
+    const command = `cat > /dev/null && touch ${shellQuote(join(scratch, 'complete'))}`;
+    await assert.rejects(local().exec(command, { stdin: failingStream() }), /h: could not send stdin to .*: disk read error$/);
+    await sleep(200);
+    assert.deepEqual(await readdir(scratch), []);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 });

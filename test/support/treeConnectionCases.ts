@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -54,6 +54,17 @@ function generatedStream(total: number): { stream: Readable; digest: () => strin
     },
   });
   return { stream, digest: () => hash.digest('hex') };
+}
+
+/** 1 MiB of random bytes, then 'disk read error'. */
+export function failingStream(): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent++ < 4) this.push(randomBytes(256 * 1024));
+      else this.destroy(new Error('disk read error'));
+    },
+  });
 }
 
 async function fetchBytes(connection: Connection, path: string): Promise<Buffer> {
@@ -124,6 +135,23 @@ export function describeTreeConnectionContract(name: string, create: DriverFacto
     test(`${name} exec without stdin gives the command an empty stdin (cat returns at once)`, async () => {
       const result = await connection.exec('cat; echo done');
       assert.equal(result.stdout.toString(), 'done\n');
+    });
+
+    test(`${name} exec whose stdin stream fails midway stops the command before it sees the end of its input`, async () => {
+      await assert.rejects(connection.exec('cat > /root/partial.bin && touch /root/complete', { stdin: failingStream() }), (error: Error) => {
+        assert.ok(error instanceof ConnectionError);
+        assert.match(error.message, /could not send stdin .*: disk read error$/);
+        return true;
+      });
+      assert.equal(existsSync(join(tree, 'root/complete')), false);
+    });
+
+    test(`${name} exec returns soon after its shell exits, even while a background job it started holds stdout`, async () => {
+      const started = Date.now();
+      const result = await connection.exec('echo before; sleep 1000 & echo $! > /root/job.pid; echo after');
+      assert.equal(result.stdout.toString(), 'before\nafter\n');
+      assert.ok(Date.now() - started < 10_000, `exec took ${Date.now() - started} ms`);
+      await connection.exec('kill "$(cat /root/job.pid)" 2>/dev/null; rm /root/job.pid');
     });
 
     test(`${name} exec as ansible_user runs commands as that user of the tree`, async () => {
@@ -210,14 +238,7 @@ export function describeTreeConnectionContract(name: string, create: DriverFacto
 
     test(`${name} put whose source fails midway leaves neither the destination nor a temporary file`, async () => {
       await mkdir(join(tree, 'srv/partial'), { recursive: true });
-      let sent = 0;
-      const failing = new Readable({
-        read() {
-          if (sent++ < 4) this.push(randomBytes(256 * 1024));
-          else this.destroy(new Error('disk read error'));
-        },
-      });
-      await assert.rejects(connection.put(failing, '/srv/partial/file'), /could not copy the given stream to \/srv\/partial\/file.*disk read error/);
+      await assert.rejects(connection.put(failingStream(), '/srv/partial/file'), /could not copy the given stream to \/srv\/partial\/file.*disk read error/);
       assert.deepEqual(await readdir(join(tree, 'srv/partial')), []);
     });
 
