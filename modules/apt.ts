@@ -154,10 +154,10 @@ async function refreshCache(ctx: ModuleContext, state: AptState): Promise<CacheR
   return { asked, updated: time !== state.cacheTime, time };
 }
 
-/** Run an apt-get argv behind the policy-rc.d guard; output as text. */
+/** Run an apt-get argv behind the policy-rc.d guard (not in check mode: --simulate runs no scripts); output as text. */
 async function runGuarded(ctx: ModuleContext, argv: readonly string[], after = ''): Promise<{ rc: number; stdout: string; stderr: string }> {
   const body = after ? `${aptCommand(argv)} && { ${after}; }` : aptCommand(argv);
-  const script = withPolicyRcD(body, ctx.args['policy_rc_d'] as number | undefined);
+  const script = ctx.check ? body : withPolicyRcD(body, ctx.args['policy_rc_d'] as number | undefined);
   const result = await ctx.target.exec(script);
   return { rc: result.rc, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }

@@ -10,6 +10,9 @@ import { parseDebconfShow } from '../modules/debconf.js';
 import { compareDebianVersions } from '../modules/debianVersion.js';
 import { fnmatch } from '../modules/fnmatch.js';
 import { GUARD_MARKER, withPolicyRcD } from '../modules/policyRcD.js';
+import { aptModule } from '../modules/apt.js';
+import type { Target } from '../modules/module.js';
+import { moduleContext } from './support/treeModuleRun.js';
 
 describe('apt package specs', () => {
   const rows: [string, object][] = [
@@ -209,4 +212,21 @@ describe('policy-rc.d guard script', () => {
     assert.match(script, /mv -f \/usr\/sbin\/policy-rc\.d \/usr\/sbin\/policy-rc\.d\.playtree-saved/);
     assert.doesNotMatch(script, /\/run\/systemd\/system/);
   });
+});
+
+test('apt in check mode runs apt-get --simulate without writing a policy-rc.d guard', async () => {
+  const commands: string[] = [];
+  const target: Target = {
+    exec: async (command) => {
+      commands.push(String(command));
+      return { rc: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    },
+    put: async () => {},
+    fetch: async () => {},
+  };
+  const result = await aptModule.run(moduleContext(target, aptModule, { name: 'hello', policy_rc_d: 101 }, { host: 'h', check: true }));
+  assert.equal(result.changed, true);
+  const install = commands.find((command) => command.includes('apt-get'));
+  assert.match(install ?? '', /--simulate/);
+  assert.doesNotMatch(install ?? '', /policy-rc\.d/);
 });
