@@ -1,11 +1,44 @@
+import { realpath } from 'node:fs/promises';
+import { ConnectionError } from '../src/errors.js';
+import { shellJoin } from '../src/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
-import { buildNspawnArgv, resolveNspawnSettings, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
-import { checkNspawnPreconditions, describeNspawnFailure } from './nspawnChecks.js';
-import { PersistentNspawnConnection } from './nspawnPersistent.js';
-import { persistentModeWanted } from './nspawnPersistentArgv.js';
-import { probeHost } from './systemBus.js';
+import {
+  buildEnterArgv,
+  buildLeaderArgv,
+  buildNspawnArgv,
+  persistentModeWanted,
+  resolveNspawnSettings,
+  type EnterTarget,
+  type HostProbe,
+  type NspawnSettings,
+} from './nspawnArgv.js';
+import { checkNspawnPreconditions, describeNspawnFailure, probeHost } from './nspawnChecks.js';
+import { leaseContainer, startContainer, type ContainerLease } from './nspawnContainer.js';
+import { trackOpenConnection, untrackOpenConnection } from './openConnections.js';
+import { findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
-import type { TreeCommand, TreeRunResult } from './treeProcess.js';
+import { runTreeCommand, type TreeCommand, type TreeRunResult } from './treeProcess.js';
+
+/*
+ * `ansible_connection=nspawn` (also `community.general.nspawn`): tasks run inside an OS tree through
+ * systemd-nspawn, so /proc, /sys and /dev are real. Two modes, chosen by `ansible_nspawn_persistent`
+ * (ANSIBLE_NSPAWN_PERSISTENT, ansible.cfg `[nspawn_connection] persistent`): one container per host entered
+ * by every command (PersistentNspawnConnection, the default), or one container per command (NspawnConnection).
+ * Both take the same options: the tree is `ansible_host`, else the inventory name; `ansible_nspawn_args` /
+ * ANSIBLE_NSPAWN_ARGS / `[nspawn_connection] nspawn_args` add systemd-nspawn arguments; `ansible_executable`
+ * is the shell (default /bin/sh); `ansible_user` runs commands as that user of the tree;
+ * `ansible_python_interpreter` is ignored (no Python needed). The environment is nspawn's clean one (PATH,
+ * HOME, TERM, container=systemd-nspawn), not the controller's.
+ *
+ * Commands, transfers and preconditions shared with chroot: treeConnection.ts. Here, beside this file:
+ * nspawnArgv.ts (options and every argv, pure), nspawnChecks.ts (preconditions, the host's system bus,
+ * nspawn's own failures), nspawnContainer.ts (start, share and stop the persistent container).
+ */
+
+/** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
+export function createNspawnConnection(options: ConnectionOptions): Connection {
+  return persistentModeWanted(options, process.env) ? new PersistentNspawnConnection(options) : new NspawnConnection(options);
+}
 
 /**
  * Lines systemd-nspawn prints on stderr even with --quiet, around (never inside) the command's own output.
@@ -18,34 +51,26 @@ const NSPAWN_CHATTER = [
 ];
 
 /**
- * `ansible_connection=nspawn` with `ansible_nspawn_persistent: false` (the per-command mode): every command
- * runs in a fresh `systemd-nspawn --directory=TREE` container (about 90 ms each here). The default, one
- * container per host, is PersistentNspawnConnection (nspawnPersistent.ts); both take the same options.
- * Options: the tree is `ansible_host`, else the inventory name; `ansible_nspawn_args` / ANSIBLE_NSPAWN_ARGS /
- * ansible.cfg `[nspawn_connection] nspawn_args` add arguments; `ansible_executable` is the shell (default
- * /bin/sh); `ansible_user` becomes `--user=`; `ansible_python_interpreter` is ignored (no Python needed).
- * The environment is nspawn's clean one (PATH, HOME, TERM, container=systemd-nspawn), not the controller's.
+ * Per-command mode (`ansible_nspawn_persistent: false`): every command runs in a fresh
+ * `systemd-nspawn --directory=TREE` container (about 90 ms each here), with `ansible_user` as `--user=`.
  */
-export class NspawnConnection extends TreeConnection {
+export class NspawnConnection extends TreeConnection<NspawnSettings> {
   readonly transport = 'nspawn';
-  protected readonly nspawn: NspawnSettings;
 
   constructor(
     options: ConnectionOptions,
-    protected readonly probe: HostProbe = probeHost(),
+    private readonly probe: HostProbe = probeHost(),
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    const settings = resolveNspawnSettings(options, env);
-    super(settings, options);
-    this.nspawn = settings;
+    super(resolveNspawnSettings(options, env), options);
   }
 
   protected async preflight(): Promise<void> {
-    await checkNspawnPreconditions(this.nspawn, this.probe, this.transport, this.options.log);
+    await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
   }
 
   protected commandFor(payload: string[]): TreeCommand {
-    const [file, ...args] = buildNspawnArgv(this.nspawn, this.probe, payload) as [string, ...string[]];
+    const [file, ...args] = buildNspawnArgv(this.settings, this.probe, payload) as [string, ...string[]];
     // SIGTERM makes nspawn kill the whole container (SIGKILL to its PID 1) and clean up its mounts.
     return { file, args, stop: { signal: 'SIGTERM', wholeGroup: false } };
   }
@@ -72,7 +97,114 @@ export class NspawnConnection extends TreeConnection {
   }
 }
 
-/** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
-export function createNspawnConnection(options: ConnectionOptions): Connection {
-  return persistentModeWanted(options, process.env) ? new PersistentNspawnConnection(options) : new NspawnConnection(options);
+/** nsenter's own failures (the command never ran): the container is gone or cannot be entered. */
+const ENTER_FAILURE = /^(?:nsenter|setpriv): (?:cannot open|reassociate|failed to|setns|neither)[^\n]*/;
+
+/**
+ * Persistent mode (the default): the host's first command starts one systemd-nspawn container on the tree
+ * (real /proc, /sys, /dev, nspawn's environment and capability bounding set), and every command and
+ * transfer enters it with nsenter, a few milliseconds each instead of a container start. A background job
+ * started by a task keeps running for the next tasks; close() stops the container (and the job) and
+ * releases the tree's lock. Differences from the per-command mode: entered commands do not get nspawn's
+ * seccomp filter nor its cgroup; `ansible_user` needs setpriv (util-linux) inside the tree.
+ */
+export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
+  readonly transport = 'nspawn';
+  private lease: ContainerLease | undefined;
+  private target: EnterTarget | undefined;
+  private environment: Record<string, string> = {};
+
+  constructor(
+    options: ConnectionOptions,
+    private readonly probe: HostProbe = probeHost(),
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super(resolveNspawnSettings(options, env), options);
+  }
+
+  /** A container that stopped under us (a task killed its leader) is replaced by a fresh one. */
+  override open(): Promise<void> {
+    if (this.lease && !this.lease.container.running()) return this.close().then(() => super.open());
+    return super.open();
+  }
+
+  protected async preflight(): Promise<void> {
+    const { host, tree } = this.settings;
+    const argv = buildLeaderArgv(this.settings, this.probe);
+    const start = async () => {
+      await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
+      await findProgram(this.settings, 'nsenter', 'util-linux');
+      await findProgram(this.settings, 'setpriv', 'util-linux');
+      this.options.log(3, `<${host}> NSPAWN START ${shellJoin(argv)}`);
+      return startContainer(argv).catch((error: Error) => {
+        const reason = describeNspawnFailure(tree, error.message) ?? `could not start a container on ${tree}: ${error.message}`;
+        throw new ConnectionError(`${host}: ${reason}`, host);
+      });
+    };
+    this.lease = await leaseContainer(`${await realpath(tree).catch(() => tree)}\0${argv.join('\0')}`, start);
+    const { container } = this.lease;
+    trackOpenConnection(this);
+    this.target = { leaderPid: container.leaderPid, capBnd: container.capBnd };
+    this.environment = container.environment;
+    this.options.log(3, `<${host}> container of ${tree} runs as pid ${container.leaderPid}`);
+    if (this.settings.user !== undefined && this.settings.user !== 'root' && this.settings.user !== '0') {
+      await this.switchToUser(this.settings.user).catch(async (error: unknown) => {
+        await this.close();
+        throw error;
+      });
+    }
+  }
+
+  /** Look the user up inside the tree once; commands then switch to it with the tree's setpriv. */
+  private async switchToUser(user: string): Promise<void> {
+    const { host, tree } = this.settings;
+    const lookup = 'getent passwd "$1" || exit 3; command -v setpriv || exit 4';
+    const result = await runTreeCommand(this.commandFor([this.settings.shell, '-c', lookup, 'playtree-user', user]));
+    const [entry = '', setpriv = ''] = result.stdout.toString('utf8').split('\n');
+    const [name = '', , uid = '', gid = '', , home = ''] = entry.split(':');
+    if (result.rc === 3 || uid === '') {
+      throw new ConnectionError(`${host}: ansible_user ${user} does not exist in ${tree}; create it in the tree or choose another user`, host);
+    }
+    if (result.rc !== 0 || setpriv === '') {
+      throw new ConnectionError(
+        `${host}: ansible_user ${user} needs setpriv inside ${tree} for the persistent container; install util-linux in the tree or set ansible_nspawn_persistent: false`,
+        host,
+      );
+    }
+    this.target = { ...this.target!, user: { name: uid, gid: Number(gid), setpriv } };
+    // As nspawn --user does: HOME, USER and LOGNAME from the user's passwd entry.
+    this.environment = { ...this.environment, HOME: home, USER: name, LOGNAME: name };
+  }
+
+  protected commandFor(payload: string[]): TreeCommand {
+    if (!this.target || !this.lease?.container.running()) {
+      throw new ConnectionError(
+        `${this.settings.host}: the container of ${this.settings.tree} is not running (it stopped or was never started); rerun the play`,
+        this.settings.host,
+      );
+    }
+    const [file, ...args] = buildEnterArgv(this.target, payload) as [string, ...string[]];
+    // nsenter forks the command into the container; its own process group lets an abandoned transfer stop both.
+    return { file, args, env: this.environment, stop: { signal: 'SIGKILL', wholeGroup: true } };
+  }
+
+  protected override toolFailure(result: TreeRunResult): string | undefined {
+    if (result.rc === 0 || result.stdout.length > 0) return undefined;
+    const match = ENTER_FAILURE.exec(result.stderr.toString('utf8'));
+    if (!match) return undefined;
+    const stopped = this.lease?.container.running() === false ? ' (the container has stopped)' : '';
+    return `could not enter the container of ${this.settings.tree}${stopped}: ${match[0]}; rerun the play, or set ansible_nspawn_persistent: false`;
+  }
+
+  override async close(): Promise<void> {
+    const lease = this.lease;
+    this.lease = undefined;
+    this.target = undefined;
+    untrackOpenConnection(this);
+    await super.close();
+    if (lease) {
+      await lease.release();
+      this.options.log(3, `<${this.settings.host}> container of ${this.settings.tree} stopped`);
+    }
+  }
 }

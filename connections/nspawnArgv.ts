@@ -1,5 +1,11 @@
+import { ConnectionError } from '../src/errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { pickOption, resolveTreeSettings, splitShellWords, type TreeSettings } from './treeOptions.js';
+
+/*
+ * The nspawn driver's options and every argv it runs, as pure data: systemd-nspawn for a command (per-command
+ * mode) or for the leader of a persistent container, and the `nsenter` that enters that container.
+ */
 
 /** Everything the nspawn driver decides before running anything: pure data, built once per host. */
 export interface NspawnSettings extends TreeSettings {
@@ -18,7 +24,28 @@ export function resolveNspawnSettings(options: ConnectionOptions, env: NodeJS.Pr
   return { ...resolveTreeSettings(options, env), extraArgs };
 }
 
-/** What the controller looks like, as far as systemd-nspawn cares (probed once, see systemBus.ts). */
+/**
+ * `ansible_nspawn_persistent` / ANSIBLE_NSPAWN_PERSISTENT / `[nspawn_connection] persistent`: true (the
+ * default) keeps one container per host; false starts a fresh container for every command.
+ */
+export function persistentModeWanted(options: ConnectionOptions, env: NodeJS.ProcessEnv): boolean {
+  const text = pickOption(options, env, {
+    variable: 'ansible_nspawn_persistent',
+    environment: 'ANSIBLE_NSPAWN_PERSISTENT',
+    section: 'nspawn_connection',
+    key: 'persistent',
+  });
+  if (text === undefined) return true;
+  const word = text.trim().toLowerCase();
+  if (['yes', 'on', '1', 'true', 'y', 't'].includes(word)) return true;
+  if (['no', 'off', '0', 'false', 'n', 'f'].includes(word)) return false;
+  throw new ConnectionError(
+    `${options.host}: ansible_nspawn_persistent '${text}' is not a boolean; use true (one container per host) or false (one per command)`,
+    options.host,
+  );
+}
+
+/** What the controller looks like, as far as systemd-nspawn cares (probed once, see nspawnChecks.ts). */
 export interface HostProbe {
   /** A systemd system bus is reachable: without it nspawn cannot register a machine or create a scope unit. */
   systemBus: boolean;
@@ -36,8 +63,8 @@ export function noBusFlags(settings: NspawnSettings, probe: HostProbe): string[]
 }
 
 /**
- * The full systemd-nspawn argv running `payload` (e.g. `['/bin/sh', '-c', command]`) in the tree.
- * Pure, so that the per-command mode of today and a persistent container later build on the same flags.
+ * The full systemd-nspawn argv running `payload` (e.g. `['/bin/sh', '-c', command]`) in the tree; the
+ * persistent container's leader is built on the same flags.
  */
 export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payload: readonly string[]): string[] {
   return [
@@ -53,6 +80,75 @@ export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payl
     ...noBusFlags(settings, probe),
     ...settings.extraArgs,
     '--',
+    ...payload,
+  ];
+}
+
+/** The line the leader prints once the container is set up and its shell runs. */
+export const LEADER_READY = 'playtree-container-ready';
+
+/**
+ * The leader blocks reading its stdin, which is playtree's pipe: when playtree closes it, or dies for any
+ * reason (even SIGKILL), `read` sees EOF, the leader exits and systemd-nspawn tears the container down.
+ */
+export const LEADER_SCRIPT = `echo ${LEADER_READY}; read -r _; exit 0`;
+
+/**
+ * systemd-nspawn running the leader. Always as root (user switching happens per command, see buildEnterArgv);
+ * `--as-pid2` puts nspawn's stub init at PID 1, which reaps the orphans background jobs leave behind.
+ */
+export function buildLeaderArgv(settings: NspawnSettings, probe: HostProbe): string[] {
+  const asRoot: NspawnSettings = { ...settings, user: undefined, extraArgs: ['--as-pid2', ...settings.extraArgs] };
+  return buildNspawnArgv(asRoot, probe, [settings.shell, '-c', LEADER_SCRIPT]);
+}
+
+/** Linux capability names by number, as setpriv spells them (linux/capability.h order). */
+export const CAPABILITY_NAMES = [
+  'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
+  'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw', 'ipc_lock', 'ipc_owner',
+  'sys_module', 'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice',
+  'sys_resource', 'sys_time', 'sys_tty_config', 'mknod', 'lease', 'audit_write', 'audit_control', 'setfcap',
+  'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf',
+  'checkpoint_restore',
+] as const;
+
+/** `CapBnd:` of /proc/PID/status (hex) → setpriv's `--bounding-set=-all,+chown,...` (unknown bits dropped). */
+export function boundingSetArgument(capBndHex: string): string {
+  const mask = BigInt(`0x${capBndHex.trim()}`);
+  const kept = CAPABILITY_NAMES.filter((_name, bit) => (mask >> BigInt(bit)) & 1n);
+  return `--bounding-set=${['-all', ...kept.map((name) => `+${name}`)].join(',')}`;
+}
+
+/** How a command enters the running container. */
+export interface EnterTarget {
+  /** Host PID of the container's PID 1. */
+  leaderPid: number;
+  /** The container's capability bounding set (hex), so that commands get no more than nspawn gives. */
+  capBnd: string;
+  /** For a non-root `ansible_user`: the tree's setpriv switches to it after entering (with its groups). */
+  user?: { name: string; gid: number; setpriv: string };
+}
+
+/**
+ * setpriv (host) narrows the capability bounding set to the container's, then nsenter joins all of the
+ * leader's namespaces, its root and `/` as working folder (`--wdns`: resolved inside; `--wd=/` would
+ * be the controller's `/`). nspawn's seccomp filter is not applied to entered commands.
+ */
+export function buildEnterArgv(target: EnterTarget, payload: readonly string[]): string[] {
+  const switchUser = target.user
+    ? [target.user.setpriv, `--reuid=${target.user.name}`, `--regid=${target.user.gid}`, '--init-groups', '--']
+    : [];
+  return [
+    'setpriv',
+    boundingSetArgument(target.capBnd),
+    '--',
+    'nsenter',
+    `--target=${target.leaderPid}`,
+    '--all',
+    '--root',
+    '--wdns=/',
+    '--',
+    ...switchUser,
     ...payload,
   ];
 }

@@ -40,12 +40,12 @@ exec cat -- "$dest"`;
  * What chroot and nspawn share: commands through the tree's shell, streamed transfers, preconditions once.
  * A driver says how to run a command in the tree (`commandFor`) and what its tool adds around the output.
  */
-export abstract class TreeConnection implements Connection {
+export abstract class TreeConnection<Settings extends TreeSettings = TreeSettings> implements Connection {
   abstract readonly transport: string;
   private opening: Promise<void> | undefined;
 
   constructor(
-    protected readonly settings: TreeSettings,
+    protected readonly settings: Settings,
     protected readonly options: ConnectionOptions,
   ) {}
 

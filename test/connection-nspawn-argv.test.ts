@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { buildNspawnArgv, resolveNspawnSettings } from '../connections/nspawnArgv.js';
-import { systemBusReachable } from '../connections/systemBus.js';
+import { systemBusReachable } from '../connections/nspawnChecks.js';
 import { checkRunningAsRoot, findProgram } from '../connections/treeChecks.js';
 import { lockId, parseProcLocks } from '../connections/treeLock.js';
 import { ConnectionError } from '../src/errors.js';

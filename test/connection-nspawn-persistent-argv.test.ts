@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { parseEnviron } from '../connections/nspawnContainer.js';
-import { resolveNspawnSettings } from '../connections/nspawnArgv.js';
-import { boundingSetArgument, buildEnterArgv, buildLeaderArgv, LEADER_SCRIPT, persistentModeWanted } from '../connections/nspawnPersistentArgv.js';
+import {
+  boundingSetArgument,
+  buildEnterArgv,
+  buildLeaderArgv,
+  LEADER_SCRIPT,
+  persistentModeWanted,
+  resolveNspawnSettings,
+} from '../connections/nspawnArgv.js';
 
 function options(vars: Record<string, unknown> = {}, config: ConnectionOptions['config'] = {}): ConnectionOptions {
   return { host: '/var/tmp/live', vars, config, log: () => {} };

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { probeHost } from '../connections/systemBus.js';
+import { probeHost } from '../connections/nspawnChecks.js';
 import { realTreeSkipReason } from './support/imageTree.js';
 import { TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 
