@@ -6,12 +6,5 @@
 # Extra arguments go to playtree, e.g. npm run demo -- -e '{"live_packages": ["sudo"]}'
 set -eu
 cd "$(dirname "$0")/.."
-missing=""
-command -v systemd-nspawn >/dev/null 2>&1 || missing="$missing systemd-container"
-command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
-if [ -n "$missing" ]; then
-  echo "demo: installing$missing" >&2
-  apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
-fi
+sh scripts/ensure-tools.sh demo
 exec node bin/playtree.js -i inventories/live.ini playbooks/live-image.yml "$@"

@@ -29,15 +29,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# The tests need both tools; install them the first time (CI images start without them).
-missing=""
-command -v systemd-nspawn >/dev/null 2>&1 || missing="$missing systemd-container"
-command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
-if [ -n "$missing" ]; then
-  echo "test-tree.sh: installing$missing" >&2
-  apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
-fi
+sh "$(dirname "$0")/ensure-tools.sh" test-tree.sh
 
 recipe="playtree-test-tree v$RECIPE_VERSION suite=$SUITE variant=$VARIANT packages=$PACKAGES"
 key=$(printf '%s' "$recipe" | sha256sum | cut -c1-16)
