@@ -1,6 +1,7 @@
 import { Readable, type Writable } from 'node:stream';
 import type { Connection, ExecResult } from '../../connections/connection.js';
 import type { Target } from '../../modules/module.js';
+import { ModuleError } from '../errors.js';
 import { shellJoin, shellQuote } from '../shellQuote.js';
 
 /** How a task wants its commands run: `environment:` and `become`/`become_user`. */
@@ -48,12 +49,21 @@ export class ConnectionTarget implements Target {
     const stream = typeof source === 'string' || Buffer.isBuffer(source) ? Readable.from([Buffer.from(source)]) : source;
     if (!this.execution.becomeUser) return this.connection.put(stream, remotePath);
     // As another user: stream through that user's `cat` so the file gets that user's ownership and rights.
+    // The rename is a second command, sent only once every byte arrived: sudo runs the shell as its own
+    // child, so stopping the command when the source fails cannot be relied on to keep `mv` from running.
+    // On any failure the temporary file is removed: no partial file is left.
     const temporary = `${remotePath}.playtree-tmp`;
-    const result = await this.exec(`cat > ${shellQuote(temporary)} && mv -f ${shellQuote(temporary)} ${shellQuote(remotePath)}`, { stdin: stream });
-    if (result.rc !== 0) {
-      await this.exec(['rm', '-f', temporary]);
-      throw new Error(`could not write ${remotePath} as ${this.execution.becomeUser}: ${result.stderr.toString().trim()}`);
+    let reason: string;
+    try {
+      const written = await this.exec(['sh', '-c', 'cat > "$1"', 'sh', temporary], { stdin: stream });
+      const moved = written.rc === 0 ? await this.exec(['mv', '-f', temporary, remotePath]) : written;
+      if (moved.rc === 0) return;
+      reason = moved.stderr.toString().trim() || `rc ${moved.rc}`;
+    } catch (error) {
+      reason = (error as Error).message;
     }
+    await this.exec(['rm', '-f', temporary]);
+    throw new ModuleError(`could not write ${remotePath} as ${this.execution.becomeUser}: ${reason}`);
   }
 
   fetch(remotePath: string, sink: Writable): Promise<void> {
