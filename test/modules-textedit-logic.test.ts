@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { placeBlock, type BlockPlacement } from '../modules/blockinfile.js';
 import { replaceInText } from '../modules/replace.js';
-import { compilePythonRegex, substitutePython } from '../modules/pythonRegex.js';
+import { compilePythonRegex, substitutePython } from '../src/pythonRegex.js';
 
 const block = (extra: Partial<BlockPlacement>): BlockPlacement => ({
   block: 'x=1',
@@ -81,6 +81,6 @@ test('substitutePython counts empty matches as Python 3.7 re.subn does', () => {
   assert.deepEqual(substitutePython(/b*/, '-', 'abc'), { text: '-a--c-', count: 4 });
 });
 
-test('an invalid pattern is a ModuleError that names it', () => {
+test('an invalid pattern is an error that names it', () => {
   assert.throws(() => compilePythonRegex('a('), /invalid regular expression "a\("/);
 });

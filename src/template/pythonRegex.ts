@@ -1,6 +1,8 @@
+import { compilePythonRegex } from '../pythonRegex.js';
+
 /**
- * Python `re` patterns as JS RegExp understands them. Covers what playbooks use:
- * named groups `(?P<n>...)`, back-references `(?P=n)`, leading inline flags `(?i)`, `\A`/`\Z`.
+ * Python `re` patterns for the templating filters and tests, compiled once per pattern and flags: the
+ * translation itself is src/pythonRegex.ts, shared with the modules.
  */
 export interface PythonRegexOptions {
   ignorecase?: boolean;
@@ -13,38 +15,14 @@ export interface PythonRegexOptions {
 const cache = new Map<string, RegExp>();
 
 export function pythonRegex(pattern: string, options: PythonRegexOptions = {}): RegExp {
-  const key = `${pattern}\u0000${options.ignorecase}${options.multiline}${options.global}${options.sticky}`;
-  const known = cache.get(key);
-  if (known) {
-    known.lastIndex = 0;
-    return known;
+  const flags = `${options.ignorecase ? 'i' : ''}${options.multiline ? 'm' : ''}${options.global ? 'g' : ''}${options.sticky ? 'y' : ''}`;
+  const key = `${flags}\u0000${pattern}`;
+  let regex = cache.get(key);
+  if (!regex) {
+    regex = compilePythonRegex(pattern, flags);
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, regex);
   }
-  let flags = 'u';
-  let source = pattern;
-  const inline = /^\(\?([aiLmsux]+)\)/.exec(source);
-  if (inline) {
-    source = source.slice(inline[0].length);
-    if (inline[1]!.includes('i')) options = { ...options, ignorecase: true };
-    if (inline[1]!.includes('m')) options = { ...options, multiline: true };
-    if (inline[1]!.includes('s')) flags += 's';
-  }
-  source = source
-    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
-    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
-    .replace(/\\A/g, '^')
-    .replace(/\\Z/g, '$');
-  if (options.ignorecase) flags += 'i';
-  if (options.multiline) flags += 'm';
-  if (options.global) flags += 'g';
-  if (options.sticky) flags += 'y';
-  let regex: RegExp;
-  try {
-    regex = new RegExp(source, flags);
-  } catch {
-    // Python accepts escapes the `u` flag rejects (`\-` outside a class, for instance).
-    regex = new RegExp(source, flags.replace('u', ''));
-  }
-  if (cache.size > 1000) cache.clear();
-  cache.set(key, regex);
+  regex.lastIndex = 0;
   return regex;
 }

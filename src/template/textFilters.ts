@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { shellQuote } from '../shellQuote.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
-import { expandPythonTemplate } from '../../modules/pythonRegex.js';
+import { expandPythonTemplate } from '../pythonRegex.js';
 import { pythonRegex } from './pythonRegex.js';
 import { pyFormat, pyStr } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';

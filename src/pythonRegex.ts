@@ -1,8 +1,9 @@
-import { ModuleError } from '../src/errors.js';
+import { PlaytreeError } from './errors.js';
 
 /**
  * Python `re` syntax as playbooks write it, turned into JavaScript RegExps, and Python's replacement
- * templates (`\1`, `\g<name>`) expanded. Shared by lineinfile, replace and blockinfile.
+ * templates (`\1`, `\g<name>`) expanded. Shared by the modules (lineinfile, replace, blockinfile) and the
+ * templating filters and tests (regex_replace, regex_search, match...).
  * Covered: named groups `(?P<n>...)` / `(?P=n)`, `\A` and `\Z`, leading inline flags `(?i)`, `(?s)`, `(?m)`.
  * Not covered: verbose mode `(?x)`, possessive quantifiers, Unicode-aware `\w` (JavaScript's is ASCII).
  */
@@ -22,7 +23,7 @@ export function compilePythonRegex(pattern: string, flags = ''): RegExp {
   try {
     return new RegExp(source, [...allFlags].join(''));
   } catch (error) {
-    throw new ModuleError(`invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}; write it in Python's re syntax`);
+    throw new PlaytreeError(`invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}; write it in Python's re syntax`);
   }
 }
 
