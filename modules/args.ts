@@ -1,16 +1,7 @@
 import { ModuleError, ParseError, type SourcePosition } from '../src/errors.js';
-import { ArgumentSplitError, parseKv } from './kvSplit.js';
+import { toBoolean } from '../src/boolean.js';
+import { ArgumentSplitError, parseKeyValue, parseKv } from '../src/kvSplit.js';
 import type { ArgSpec, ArgType, ModuleDefinition } from './module.js';
-
-/**
- * Split Ansible's `k=v` text (`src=a dest='b c' mode=0644`) into pairs, as ansible's parse_kv does (quotes
- * removed from values, `\n`-style escapes decoded). Words without `=` are returned joined in `rest`, with
- * their original quoting. For a task's arguments use `argsFromFreeForm`, which also knows free-form modules.
- */
-export function parseKeyValue(text: string): { pairs: Record<string, string>; rest: string } {
-  const { _raw_params: rest = '', ...pairs } = parseKv(text);
-  return { pairs, rest };
-}
 
 /** The actions Ansible lets take words that are not `k=v` (named in the error for other modules). */
 const RAW_PARAM_ACTIONS = [
@@ -47,23 +38,6 @@ export function argsFromFreeForm(module: ModuleDefinition, text: string, positio
   );
 }
 
-const TRUE_WORDS = new Set(['y', 'yes', 'on', '1', 'true', 't']);
-const FALSE_WORDS = new Set(['n', 'no', 'off', '0', 'false', 'f']);
-
-/**
- * Ansible's strict boolean(): true/false, yes/no, on/off, y/n, t/f, 1/0 (any case, spaces trimmed), the
- * numbers 1 and 0; anything else (including '' and 2) is undefined, which argument checking reports.
- */
-export function toBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (value === 1 || value === 0) return value === 1;
-  if (typeof value === 'string') {
-    const word = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-  }
-  return undefined;
-}
 
 function convert(name: string, value: unknown, type: ArgType, elements?: ArgType): unknown {
   const bad = (what: string) =>

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argsFromFreeForm, parseKeyValue, toBoolean, validateModuleArgs } from '../modules/args.js';
-import { parseKv, splitArgs } from '../modules/kvSplit.js';
+import { argsFromFreeForm, validateModuleArgs } from '../modules/args.js';
+import { toBoolean } from '../src/boolean.js';
+import { parseKeyValue, parseKv, splitArgs } from '../src/kvSplit.js';
 import { shlexSplit } from '../src/shlex.js';
 import type { ModuleDefinition } from '../modules/module.js';
 import { ModuleError, ParseError } from '../src/errors.js';

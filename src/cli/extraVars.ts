@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { parseKeyValue } from '../../modules/args.js';
+import { parseKeyValue } from '../kvSplit.js';
 import { OptionsError } from '../errors.js';
 
 /**

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { argsFromFreeForm, toBoolean, validateModuleArgs } from '../../modules/args.js';
+import { argsFromFreeForm, validateModuleArgs } from '../../modules/args.js';
+import { toBoolean } from '../boolean.js';
 import { findModule } from '../../modules/index.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ModuleError } from '../errors.js';

@@ -11,7 +11,7 @@ import { runStep, taskInfo } from './runStep.js';
 import { childScope, rootScope, type Scope } from './scope.js';
 import { tagsSelect } from './tags.js';
 import { Templar } from '../template/index.js';
-import { toBoolean } from '../../modules/args.js';
+import { toBoolean } from '../boolean.js';
 import { taskVariables } from './variables.js';
 
 /**

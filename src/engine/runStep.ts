@@ -1,4 +1,4 @@
-import { toBoolean } from '../../modules/args.js';
+import { toBoolean } from '../boolean.js';
 import type { ModuleResult } from '../../modules/module.js';
 import { ConnectionError, PlaytreeError, TemplateError } from '../errors.js';
 import { formatPosition } from '../errors.js';

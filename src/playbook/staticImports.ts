@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseKeyValue } from '../../modules/args.js';
+import { parseKeyValue } from '../kvSplit.js';
 import { ParseError } from '../errors.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';

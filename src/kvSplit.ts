@@ -184,3 +184,13 @@ function unescapedEqualsIndex(word: string): number | undefined {
   }
   return -1;
 }
+
+/**
+ * Split Ansible's `k=v` text (`src=a dest='b c' mode=0644`) into pairs, as ansible's parse_kv does (quotes
+ * removed from values, `\n`-style escapes decoded). Words without `=` are returned joined in `rest`, with
+ * their original quoting. For a task's arguments use `argsFromFreeForm`, which also knows free-form modules.
+ */
+export function parseKeyValue(text: string): { pairs: Record<string, string>; rest: string } {
+  const { _raw_params: rest = '', ...pairs } = parseKv(text);
+  return { pairs, rest };
+}
