@@ -31,6 +31,8 @@ export interface RunContext {
   playbook: Playbook;
   events: EngineEvents;
   hosts: Map<string, HostState>;
+  /** `groups`: every group's hosts, worked out once (the inventory does not change during a run). */
+  groups: Record<string, string[]>;
   /** `--start-at-task`: still looking for the task to start at. */
   startPending: boolean;
   /** any_errors_fatal fired: no further plays. */

@@ -6,6 +6,8 @@ export interface HostState {
   name: string;
   /** Inventory-layer variables (inventory file, group_vars, host_vars), as loaded. */
   inventoryVars: Record<string, unknown>;
+  /** `group_names`: the inventory does not change during a run, so it is worked out once. */
+  groupNames: string[];
   /** Gathered facts, without the `ansible_` prefix (as in `ansible_facts`). */
   facts: Record<string, unknown>;
   /** `set_fact` and `register` results: they outrank play, role and task vars. */
@@ -22,10 +24,11 @@ export interface HostState {
   notified: Set<string>;
 }
 
-export function newHostState(name: string, inventoryVars: Record<string, unknown>): HostState {
+export function newHostState(name: string, inventoryVars: Record<string, unknown>, groupNames: string[]): HostState {
   return {
     name,
     inventoryVars,
+    groupNames,
     facts: {},
     setFacts: {},
     delegated: new Map(),

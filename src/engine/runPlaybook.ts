@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { hostVariables, matchHosts, type Inventory } from '../inventory/index.js';
+import { groupNamesOf, groupsMap, hostVariables, matchHosts, type Inventory } from '../inventory/index.js';
 import { loadVarsFile } from '../playbook/index.js';
 import type { Play, Playbook } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
@@ -26,6 +26,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     playbook,
     events,
     hosts: new Map(),
+    groups: groupsMap(inventory),
     startPending: Boolean(options.startAtTask),
     aborted: false,
   };
@@ -60,7 +61,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
 async function ensureHost(run: RunContext, name: string): Promise<HostState> {
   let host = run.hosts.get(name);
   if (!host) {
-    host = newHostState(name, await hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }));
+    host = newHostState(name, await hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }), groupNamesOf(run.inventory, name));
     run.hosts.set(name, host);
   }
   return host;

@@ -1,4 +1,3 @@
-import { groupNamesOf, groupsMap } from '../inventory/index.js';
 import { TEMPLATED_ON_ACCESS, Templar } from '../template/index.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
@@ -35,13 +34,12 @@ function factVariables(host: HostState): Record<string, unknown> {
 }
 
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
-  const inventory = ctx.run.inventory;
   const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
   return {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
-    group_names: groupNamesOf(inventory, host.name),
-    groups: groupsMap(inventory),
+    group_names: host.groupNames,
+    groups: ctx.run.groups,
     hostvars: hostvarsView(ctx),
     playbook_dir: ctx.run.playbook.dir,
     inventory_dir: host.inventoryVars['inventory_dir'],
