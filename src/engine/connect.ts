@@ -15,9 +15,8 @@ import type { Scope } from './scope.js';
 export function connectionName(ctx: PlayContext, scope: Scope, templar: Templar): string {
   const fromVars = templar.evaluate('ansible_connection | default(None)');
   const name = (typeof fromVars === 'string' && fromVars ? fromVars : undefined) ?? scope.connection ?? ctx.run.options.connection;
-  if (name) return name;
-  // Ansible's implicit localhost (and any host named localhost) uses the local connection; others would be ssh.
-  return 'local';
+  // Ansible would default to ssh, which playtree does not have: a host that names no connection runs locally.
+  return name || 'local';
 }
 
 /**
@@ -32,18 +31,11 @@ export async function hostConnection(
   templar: Templar,
 ): Promise<Connection> {
   const name = connectionName(ctx, scope, templar);
-  const driverVars = connectionVars(vars, host, templar);
-  const key = connectionKey(name, driverVars);
+  const key = connectionKey(name, vars, templar);
   if (host.connection && openedWith.get(host.connection) === key) return host.connection;
   if (host.connection) await host.connection.close();
   host.connection = undefined;
-  const factory = connectionFactory(name, host.name);
-  const connection = factory({
-    host: host.name,
-    vars: driverVars,
-    config: ctx.run.options.config,
-    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
-  });
+  const connection = makeConnection(ctx, name, host.name, connectionVars(vars, host, templar));
   host.connection = connection;
   openedWith.set(connection, key);
   await connection.open();
@@ -68,15 +60,19 @@ export async function delegatedConnection(ctx: PlayContext, host: HostState, nam
   const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
   const driverVars: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(vars)) if (key.startsWith('ansible_')) driverVars[key] = templar.render(value);
-  const connection = connectionFactory(transport, name)({
-    host: name,
-    vars: driverVars,
-    config: ctx.run.options.config,
-    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
-  });
+  const connection = makeConnection(ctx, transport, name, driverVars);
   host.delegated.set(name, connection);
   await connection.open();
   return connection;
+}
+
+function makeConnection(ctx: PlayContext, transport: string, host: string, vars: Record<string, unknown>): Connection {
+  return connectionFactory(transport, host)({
+    host,
+    vars,
+    config: ctx.run.options.config,
+    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+  });
 }
 
 /** Let go of every connection the host holds (its own and delegated ones). */
@@ -94,10 +90,14 @@ const openedWith = new WeakMap<Connection, string>();
  * The settings that make a connection what it is. A task that sets another `ansible_user`,
  * `ansible_executable`, `ansible_host` or driver arguments (task vars) gets a fresh connection, as each
  * Ansible task builds its connection from its own variables; loop and play variables do not count.
+ * Only these few variables are templated: this runs for every task.
  */
-function connectionKey(transport: string, driverVars: Record<string, unknown>): string {
-  const settings = Object.entries(driverVars).filter(([name]) => CONNECTION_SETTING.test(name));
-  return JSON.stringify([transport, ...settings.sort(([a], [b]) => (a < b ? -1 : 1))]);
+function connectionKey(transport: string, vars: Record<string, unknown>, templar: Templar): string {
+  const settings = Object.keys(vars)
+    .filter((name) => CONNECTION_SETTING.test(name))
+    .sort()
+    .map((name) => [name, templar.render(vars[name])]);
+  return JSON.stringify([transport, ...settings]);
 }
 
 const CONNECTION_SETTING = /^ansible_(?:host|port|user|executable|[a-z0-9]+_args)$/;
