@@ -43,3 +43,25 @@ test('delegate_to and local_action run through the delegated host’s connection
     await cleanup();
   }
 });
+
+test('delegate_to: localhost runs on the controller even with -c naming another connection, as Ansible’s implicit localhost', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'inv.ini'), `target ansible_connection=local\n`);
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: target
+  gather_facts: false
+  tasks:
+    - command: touch ${root}/from-localhost
+      delegate_to: localhost
+`,
+    );
+    const run = await runPlaytree(['-i', join(root, 'inv.ini'), '-c', 'chroot', join(root, 'play.yml')], { cwd: root });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^changed: \[target -> localhost\]$/m);
+    await readFile(join(root, 'from-localhost'));
+  } finally {
+    await cleanup();
+  }
+});

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { connectionFactory } from '../../connections/registry.js';
 import type { Connection } from '../../connections/connection.js';
-import { LOCALHOST_NAMES } from '../inventory/index.js';
+import { hostRecord } from '../inventory/index.js';
 import { ModuleError } from '../errors.js';
 import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
@@ -50,11 +50,12 @@ export async function hostConnection(
 export async function delegatedConnection(ctx: PlayContext, host: HostState, name: string): Promise<Connection> {
   const open = host.delegated.get(name);
   if (open) return open;
-  const delegate = ctx.run.hosts.get(name);
-  if (!delegate && !LOCALHOST_NAMES.has(name)) {
+  // A localhost the inventory does not name is Ansible's implicit one: `ansible_connection=local`, whatever -c says.
+  const inventoryVars = ctx.run.hosts.get(name)?.inventoryVars ?? hostRecord(ctx.run.inventory, name)?.vars;
+  if (!inventoryVars) {
     throw new ModuleError(`delegate_to: '${name}' is not a host of the inventory; add it there, or delegate to localhost`);
   }
-  const vars: Record<string, unknown> = { ...(delegate?.inventoryVars ?? {}), inventory_hostname: name };
+  const vars: Record<string, unknown> = { ...inventoryVars, inventory_hostname: name };
   const templar = new Templar(vars);
   const fromVars = templar.evaluate('ansible_connection | default(None)');
   const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
