@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { expectedOutput, normalise, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('roles bring defaults, vars, files, templates and handlers; include/import tasks and roles; import_playbook', async () => {
@@ -21,4 +21,59 @@ test('include_tasks on several hosts prints one line per file and item and runs 
   const run = await runPlaytree(['-i', 'hosts.ini', 'includes.yml', '-f', '1']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(normalise(run.stdout, '/nonexistent-root'), await expectedOutput('includes'));
+});
+
+/** A playbook and its files in a fresh folder, run on two local hosts `a` and `b`. */
+async function runInFolder(files: Record<string, string>): Promise<{ stdout: string; code: number; root: string }> {
+  const { root, cleanup } = await tempRoot();
+  try {
+    files['hosts.ini'] = '[g]\na ansible_connection=local\nb ansible_connection=local\n';
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await writeFile(join(root, name), text);
+    }
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
+    return { stdout: normalise(run.stdout, root), code: run.code, root };
+  } finally {
+    await cleanup();
+  }
+}
+
+test('include_role runs its tasks on every host together, under the banner include_role : NAME, as ansible-playbook', async () => {
+  const run = await runInFolder({
+    'roles/r/tasks/main.yml': '- name: in role\n  debug: { msg: "{{ inventory_hostname }}" }\n',
+    'play.yml': '- hosts: g\n  gather_facts: false\n  tasks:\n    - include_role: name=r\n',
+  });
+  assert.equal(run.code, 0, run.stdout);
+  // ansible-playbook 2.14's output for this playbook.
+  assert.equal(
+    run.stdout.split('\n').filter(Boolean).slice(1, -3).join('\n'),
+    [
+      'TASK [include_role : r] ********************************************************',
+      'TASK [r : in role] *************************************************************',
+      'ok: [a] => {',
+      '    "msg": "a"',
+      '}',
+      'ok: [b] => {',
+      '    "msg": "b"',
+      '}',
+    ].join('\n'),
+  );
+});
+
+test('include_tasks with with_items flattens the list as the items lookup does, and takes file=NAME', async () => {
+  const run = await runInFolder({
+    'inc.yml': '- debug: { msg: "item {{ item }}" }\n',
+    'play.yml': '- hosts: g\n  gather_facts: false\n  tasks:\n    - include_tasks: file=inc.yml\n      with_items: [[1, 2], 3]\n',
+  });
+  assert.equal(run.code, 0, run.stdout);
+  assert.deepEqual(
+    run.stdout.split('\n').filter((line) => line.startsWith('included:')),
+    ['included: ROOT/inc.yml for a, b => (item=1)', 'included: ROOT/inc.yml for a, b => (item=2)', 'included: ROOT/inc.yml for a, b => (item=3)'],
+  );
+});
+
+test('an unnamed task written with its FQCN keeps it in the banner, as ansible-playbook', async () => {
+  const run = await runInFolder({ 'play.yml': '- hosts: a\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug: { msg: x }\n' });
+  assert.match(run.stdout, /^TASK \[ansible\.builtin\.debug\] \*+$/m);
 });

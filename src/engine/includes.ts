@@ -1,11 +1,13 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ModuleError } from '../errors.js';
+import { parseKv } from '../kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
-import type { TaskItem } from '../playbook/types.js';
+import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
 import type { Invocation } from './invokeModule.js';
+import { resolveLoop } from './runStep.js';
 import { childScope, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
 
@@ -20,7 +22,7 @@ export async function runInclude(
 ): Promise<StepOutcome> {
   const { task, templar, ctx, host } = invocation;
   const loopVar = task.loopControl?.loopVar ?? 'item';
-  const items = task.loop === undefined ? [undefined] : (templar.render(task.loop) as unknown[]);
+  const items = task.loop === undefined ? [undefined] : resolveLoop(task, templar);
   const includes: NonNullable<StepOutcome['includes']> = [];
   let skippedItems = 0;
   for (const item of items) {
@@ -37,11 +39,14 @@ export async function runInclude(
     if (task.action.endsWith('include_role')) {
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
-      const role = await loadRole(name, ctx.run.playbook.dir, {
-        ...playbookLoadOptions(ctx.run.options),
-        tasksFrom: args['tasks_from'] as string | undefined,
+      const role = await sharedLoad(task, `${name}\0${String(args['tasks_from'] ?? '')}\0${JSON.stringify(params)}`, async () => {
+        const loaded = await loadRole(name, ctx.run.playbook.dir, {
+          ...playbookLoadOptions(ctx.run.options),
+          tasksFrom: args['tasks_from'] as string | undefined,
+        });
+        ctx.handlers.push(...flattenTasks(loaded.handlers));
+        return loaded;
       });
-      ctx.handlers.push(...flattenTasks(role.handlers));
       includes.push({
         items: role.tasks,
         scope: {
@@ -57,7 +62,7 @@ export async function runInclude(
       const file = String(args['file'] ?? args['_raw_params'] ?? '');
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
-      const items = await sharedTaskFile(task, path, params, () =>
+      const items = await sharedLoad(task, `${path}\0${JSON.stringify(params)}`, () =>
         loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }));
       includes.push({ items, scope: { ...scope, params: [...scope.params, params] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
@@ -78,23 +83,23 @@ export async function runInclude(
   return { status: 'ok', includes };
 }
 
-const loadedIncludes = new WeakMap<Invocation['task'], Map<string, Promise<TaskItem[]>>>();
+const loadedIncludes = new WeakMap<Task, Map<string, Promise<TaskItem[] | Role>>>();
 
 /**
- * Hosts that include the same file with the same parameters share its tasks (as ansible's IncludedFile
- * groups them), so the linear strategy runs those tasks on all of them together.
+ * Hosts that include the same file or role with the same parameters share its tasks (as ansible's
+ * IncludedFile groups them), so the linear strategy runs those tasks on all of them together; a role's
+ * handlers join the play once.
  */
-function sharedTaskFile(task: Invocation['task'], path: string, params: Record<string, unknown>, load: () => Promise<TaskItem[]>): Promise<TaskItem[]> {
-  let files = loadedIncludes.get(task);
-  if (!files) loadedIncludes.set(task, (files = new Map()));
-  const key = `${path}\0${JSON.stringify(params)}`;
-  let loaded = files.get(key);
-  if (!loaded) files.set(key, (loaded = load()));
-  return loaded;
+function sharedLoad<T extends TaskItem[] | Role>(task: Task, key: string, load: () => Promise<T>): Promise<T> {
+  let loaded = loadedIncludes.get(task);
+  if (!loaded) loadedIncludes.set(task, (loaded = new Map()));
+  if (!loaded.has(key)) loaded.set(key, load());
+  return loaded.get(key) as Promise<T>;
 }
 
-function includeArgs(task: Invocation['task'], templar: Invocation['templar']): Record<string, unknown> {
-  const raw = typeof task.args === 'string' ? { _raw_params: task.args } : task.args;
+/** `include_role: name=x` and `include_tasks: file.yml` text is split as Ansible's parse_kv does. */
+function includeArgs(task: Task, templar: Invocation['templar']): Record<string, unknown> {
+  const raw = typeof task.args === 'string' ? parseKv(task.args) : task.args;
   return templar.render(raw) as Record<string, unknown>;
 }
 
@@ -113,6 +118,6 @@ function resolveTaskFile(file: string, invocation: Invocation): string {
 }
 
 /** Handlers may be written inside blocks; the engine runs them as a flat list. */
-export function flattenTasks(items: readonly TaskItem[]): import('../playbook/types.js').Task[] {
+export function flattenTasks(items: readonly TaskItem[]): Task[] {
   return items.flatMap((item) => (item.kind === 'task' ? [item] : flattenTasks([...item.block, ...item.rescue, ...item.always])));
 }

@@ -2,6 +2,7 @@ import { toBoolean } from '../boolean.js';
 import type { ModuleResult } from '../../modules/module.js';
 import { ConnectionError, PlaytreeError, TemplateError } from '../errors.js';
 import { formatPosition } from '../errors.js';
+import { parseKv } from '../kvSplit.js';
 import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
@@ -14,9 +15,22 @@ import { taskVariables } from './variables.js';
 
 const INCLUDE_ACTIONS = new Set(['include_tasks', 'include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role']);
 
-/** The banner title Ansible prints: `role : name`, or the action when the task has no name. */
+function isIncludeRole(action: string): boolean {
+  return action === 'include_role' || action.endsWith('.include_role');
+}
+
+/** The role an include_role names, untemplated, as Ansible's banner shows it. */
+function includedRoleName(task: Task): string {
+  const args = typeof task.args === 'string' ? parseKv(task.args) : task.args;
+  return String(args['name'] ?? args['role'] ?? '');
+}
+
+/**
+ * The banner title Ansible prints: the task's name, else its action as written (`ansible.builtin.copy`
+ * stays so), an include_role adding its role (`include_role : web`); `role : title` inside a role.
+ */
 export function taskInfo(task: Task, isHandler = false): TaskInfo {
-  const name = task.name ?? task.action.replace(/^ansible\.(builtin|legacy)\./, '');
+  const name = task.name ?? (isIncludeRole(task.action) ? `${task.action} : ${includedRoleName(task)}` : task.action);
   return { title: task.role ? `${task.role.name} : ${name}` : name, action: task.action, position: task.position, isHandler };
 }
 
@@ -270,8 +284,8 @@ function boolKeyword(templar: Templar, value: unknown, fallback: boolean): boole
 }
 
 /** The loop's items: `loop:` must give a list; `with_items` flattens one level as Ansible's items lookup. */
-function resolveLoop(task: Task, templar: Templar): unknown[] {
-  const value = typeof task.loop === 'string' ? templar.render(task.loop) : templar.render(task.loop);
+export function resolveLoop(task: Task, templar: Templar): unknown[] {
+  const value = templar.render(task.loop);
   if (task.loopWith === 'dict') {
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new TemplateError('with_dict expects a dict');
     return Object.entries(value as Record<string, unknown>).map(([key, v]) => ({ key, value: v }));
