@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expectedOutput, normalise, recapOf, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
@@ -39,4 +39,27 @@ test('skips, empty loops and fully skipped loops print their summary line as Ans
   assert.equal(quiet.stdout, await expectedOutput('skips'));
   const verbose = await runPlaytree(['-i', 'hosts.ini', 'skips.yml', '-v']);
   assert.equal(verbose.stdout, await expectedOutput('skips-v'));
+});
+
+test('hostvars holds another host’s inventory vars, set_fact and extra vars, but not play vars, as ansible-playbook', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'hosts.ini'), '[g]\na ansible_connection=local\nb ansible_connection=local inv=I\n');
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: g
+  gather_facts: false
+  vars: { pv: P }
+  tasks:
+    - set_fact: { x: 1 }
+    - debug: { msg: "{{ hostvars.b.inv }} {{ hostvars.b.ev }} {{ hostvars.b.x }} {{ hostvars.b.group_names }} {{ hostvars.b.pv | default('no play vars') }}" }
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', '-e', 'ev=E', 'play.yml'], { cwd: root });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    // ansible-playbook 2.14 prints this for both hosts.
+    assert.equal(run.stdout.split('\n').filter((line) => line.includes('"msg"')).join('\n'), `    "msg": "I E 1 ['g'] no play vars"\n`.repeat(2).trimEnd());
+  } finally {
+    await cleanup();
+  }
 });

@@ -36,30 +36,41 @@ function factVariables(host: HostState): Record<string, unknown> {
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
   const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
   return {
+    ...hostMagicVariables(ctx, host),
+    hostvars: hostvarsView(ctx),
+    ansible_play_hosts: activeHosts,
+    ansible_play_batch: activeHosts,
+    ansible_play_hosts_all: ctx.hosts,
+    play_hosts: activeHosts,
+    ansible_play_name: ctx.play.name ?? '',
+    ...(scope.role ? { role_name: scope.role.name, role_path: scope.role.path, ansible_role_name: scope.role.name } : {}),
+  };
+}
+
+/** The magic variables that belong to the host and the run, not to a play (also seen through hostvars). */
+function hostMagicVariables(ctx: PlayContext, host: HostState): Record<string, unknown> {
+  return {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
     group_names: host.groupNames,
     groups: ctx.run.groups,
-    hostvars: hostvarsView(ctx),
     playbook_dir: ctx.run.playbook.dir,
     inventory_dir: host.inventoryVars['inventory_dir'],
     inventory_file: host.inventoryVars['inventory_file'],
     ansible_check_mode: ctx.run.options.check,
     ansible_diff_mode: ctx.run.options.diff,
     ansible_verbosity: ctx.run.options.verbosity,
-    ansible_play_hosts: activeHosts,
-    ansible_play_batch: activeHosts,
-    ansible_play_hosts_all: ctx.hosts,
-    play_hosts: activeHosts,
-    ansible_play_name: ctx.play.name ?? '',
-    ansible_version: { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (playtree)' },
-    ...(scope.role ? { role_name: scope.role.name, role_path: scope.role.path, ansible_role_name: scope.role.name } : {}),
+    ansible_version: ANSIBLE_VERSION,
   };
 }
 
+const ANSIBLE_VERSION = { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (playtree)' };
+
 /**
- * `hostvars`: every host's variables, computed only when a template looks one up, and templated on
- * access with that host's own variables (TEMPLATED_ON_ACCESS tells the templar not to walk it).
+ * `hostvars`: every host's variables outside any play, as Ansible's HostVars gives them (inventory, facts,
+ * set_fact and register, extra vars, the host's magic variables; no play vars), computed only when a
+ * template looks one up, and templated on access with that host's own variables (TEMPLATED_ON_ACCESS
+ * tells the templar not to walk it).
  */
 function hostvarsView(ctx: PlayContext): Record<string, unknown> {
   const cache = new Map<string, Record<string, unknown>>();
@@ -68,7 +79,7 @@ function hostvarsView(ctx: PlayContext): Record<string, unknown> {
     if (!host) return undefined;
     let view = cache.get(name);
     if (!view) {
-      const vars: Record<string, unknown> = { ...host.inventoryVars, ...factVariables(host), ...ctx.playVars, ...host.setFacts, inventory_hostname: name };
+      const vars = { ...host.inventoryVars, ...factVariables(host), ...host.setFacts, ...ctx.run.options.extraVars, ...hostMagicVariables(ctx, host) };
       const templar = new Templar(vars);
       view = new Proxy(vars, {
         get: (target, key) => (typeof key === 'string' ? templar.render(target[key]) : undefined),
