@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectedOutput, normalise, recapOf, runPlaytree } from './fixtures/e2e/runPlaytree.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expectedOutput, normalise, recapOf, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('block/rescue/always: a host in its block runs before another in rescue; rescued is counted', async () => {
   const run = await runPlaytree(['-i', 'hosts.ini', 'blocks.yml', '-f', '1']);
@@ -21,4 +23,42 @@ test('when every host of a play failed, later plays do not run and no banner is 
   assert.equal(run.code, 2);
   assert.doesNotMatch(run.stdout, /NO MORE HOSTS|Second play/);
   assert.equal(recapOf(run.stdout, 'alpha'), 'alpha                      : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0');
+});
+
+test('a failed run_once task fails the play for every host (NO MORE HOSTS LEFT); the recap lists only hosts with results', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'hosts.ini'), '[g]\na ansible_connection=local\nb ansible_connection=local\n');
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: g
+  gather_facts: false
+  tasks:
+    - name: fail once
+      fail: msg=down
+      run_once: true
+    - debug: msg=after
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
+    assert.equal(run.code, 2);
+    // ansible-playbook 2.14's output for this playbook.
+    assert.equal(
+      run.stdout,
+      `
+PLAY [g] ***********************************************************************
+
+TASK [fail once] ***************************************************************
+fatal: [a]: FAILED! => {"changed": false, "msg": "down"}
+
+NO MORE HOSTS LEFT *************************************************************
+
+PLAY RECAP *********************************************************************
+a                          : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   
+
+`,
+    );
+  } finally {
+    await cleanup();
+  }
 });

@@ -37,8 +37,8 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
     if (waiting.length === 0 || ended) break;
     const task = order.next(waiting.map(([, entry]) => entry.step!.task));
     const group = waiting.filter(([, entry]) => entry.step!.task === task);
-    const outcomes = await runTaskOnGroup(ctx, task, group.map(([name, entry]) => [name, entry.step!] as const), synthetic);
-    const fatal = anyErrorsFatal(ctx, task, group.map(([, entry]) => entry.step!), outcomes);
+    const { outcomes, ranOnce } = await runTaskOnGroup(ctx, task, group.map(([name, entry]) => [name, entry.step!] as const), synthetic);
+    const fatal = anyErrorsFatal(ctx, task, group.map(([, entry]) => entry.step!), outcomes, ranOnce);
     for (const [name, entry] of group) {
       const outcome = outcomes.get(name) ?? { status: 'ok' };
       if (outcome.status === 'ended' && task.action.endsWith('meta')) ended = isEndPlay(task);
@@ -148,35 +148,38 @@ function gatherFacts(ctx: PlayContext): boolean {
   return toBoolean(new Templar(ctx.run.options.extraVars).render(value)) ?? true;
 }
 
-/** Run one task on the hosts that reached it; returns each host's outcome. */
+/** Run one task on the hosts that reached it; returns each host's outcome, and whether it ran once (run_once). */
 async function runTaskOnGroup(
   ctx: PlayContext,
   task: Task,
   group: ReadonlyArray<readonly [string, Step]>,
   synthetic: SyntheticTasks,
-): Promise<Map<string, StepOutcome>> {
+): Promise<{ outcomes: Map<string, StepOutcome>; ranOnce: boolean }> {
   const outcomes = new Map<string, StepOutcome>();
   if (task.action === FLUSH) {
     await runHandlers(ctx, group.map(([name]) => name));
     for (const [name] of group) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
-    return outcomes;
+    return { outcomes, ranOnce: false };
   }
-  if (task.action === 'meta' || task.action.endsWith('.meta')) return runMeta(ctx, task, group);
+  if (task.action === 'meta' || task.action.endsWith('.meta')) return { outcomes: await runMeta(ctx, task, group), ranOnce: false };
   const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(task);
-  const hosts = group[0]![1].scope.runOnce !== undefined || task.runOnce !== undefined ? runOnceHosts(ctx, task, group) : group;
+  const ranOnce = runsOnce(ctx, task, group);
+  const hosts = ranOnce ? group.slice(0, 1) : group;
   ctx.run.events.taskStart(info, hosts.map(([name]) => name));
   await eachLimited(hosts, ctx.run.options.forks, async ([name, step]) => {
     outcomes.set(name, await runStep(ctx, ctx.run.hosts.get(name)!, step, info));
   });
   if (hosts.length < group.length) shareRunOnceResult(ctx, task, hosts[0]![0], group, outcomes);
-  return outcomes;
+  return { outcomes, ranOnce };
 }
 
-function runOnceHosts(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>) {
+/** run_once (task, block or play keyword), templated with the first host's variables. */
+function runsOnce(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): boolean {
   const [first, step] = group[0]!;
+  const value = task.runOnce ?? step.scope.runOnce;
+  if (value === undefined) return false;
   const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(first)!, step.scope, task));
-  const runOnce = toBoolean(templar.render(task.runOnce ?? step.scope.runOnce)) ?? false;
-  return runOnce ? group.slice(0, 1) : group;
+  return toBoolean(templar.render(value)) ?? false;
 }
 
 /** run_once: the other hosts get the first host's registered result and outcome, as in Ansible. */
@@ -188,9 +191,12 @@ function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: 
   }
 }
 
-/** any_errors_fatal (task, block or play): one host's failure ends the run for every host. */
-function anyErrorsFatal(ctx: PlayContext, task: Task, steps: Step[], outcomes: Map<string, StepOutcome>): boolean {
+/**
+ * any_errors_fatal (task, block or play): one host's failure ends the run for every host. A failed
+ * run_once task counts as fatal too, as in ansible-core's linear strategy: it failed for all hosts.
+ */
+function anyErrorsFatal(ctx: PlayContext, task: Task, steps: Step[], outcomes: Map<string, StepOutcome>, ranOnce: boolean): boolean {
   const failed = [...outcomes.values()].some((o) => o.status === 'failed' || o.status === 'unreachable');
   if (!failed) return false;
-  return Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || steps.some((step) => step.scope.anyErrorsFatal);
+  return ranOnce || Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || steps.some((step) => step.scope.anyErrorsFatal);
 }

@@ -47,8 +47,12 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   } finally {
     await Promise.all([...run.hosts.values()].map((host) => closeHostConnections(host)));
   }
+  // As Ansible's recap: only hosts something was counted for (a host whose tasks were all tagged out is not listed).
   const stats = new Map<string, HostState['stats']>();
-  for (const name of played) stats.set(name, run.hosts.get(name)!.stats);
+  for (const name of played) {
+    const counts = run.hosts.get(name)!.stats;
+    if (Object.values(counts).some((count) => count > 0)) stats.set(name, counts);
+  }
   events.recap(stats);
   const states = [...played].map((name) => run.hosts.get(name)!);
   return {
