@@ -13,7 +13,7 @@ export interface RunOptions {
   tags: string[];
   skipTags: string[];
   limit?: string;
-  /** `-c`: overrides every host's ansible_connection. */
+  /** `-c`: the connection of hosts that set no ansible_connection and plays that set no `connection:`. */
   connection?: string;
   startAtTask?: string;
   /** ansible.cfg sections, handed to connection drivers. */

@@ -1,7 +1,6 @@
 import type { Task, TaskItem } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import { eachLimited } from './eachLimited.js';
-import type { TaskInfo } from './events.js';
 import { flattenTasks } from './includes.js';
 import { runStep, taskInfo } from './runStep.js';
 import { childScope, rootScope, type Scope } from './scope.js';
@@ -15,7 +14,7 @@ export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): P
       return !host.failed && names.some((n) => host.notified.has(n) || (handler.role && host.notified.has(`${handler.role.name} : ${n}`)));
     });
     if (notified.length === 0) continue;
-    const info: TaskInfo = { ...taskInfo(handler, true) };
+    const info = taskInfo(handler, true);
     ctx.run.events.taskStart(info, notified);
     const scope = handlerScope(ctx, handler);
     await eachLimited(notified, ctx.run.options.forks, async (name) => {

@@ -3,7 +3,7 @@ import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import { runHandlers } from './handlers.js';
 import type { Step, StepOutcome } from './hostWalk.js';
-import { taskInfo } from './runStep.js';
+import { conditionsHold, taskInfo } from './runStep.js';
 import { taskVariables } from './variables.js';
 
 export function isEndPlay(task: Task): boolean {
@@ -32,7 +32,7 @@ export async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray
     case 'end_batch':
       for (const [name, step] of group) {
         const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(name)!, step.scope, task));
-        const applies = [...step.scope.when, ...task.when].every((c) => (typeof c === 'boolean' ? c : templar.isTrue(c)));
+        const applies = conditionsHold(templar, [...step.scope.when, ...task.when]);
         outcomes.set(name, { status: applies ? 'ended' : 'ok' });
       }
       break;

@@ -101,7 +101,6 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
   }
 }
 
-/** One run of the module for the task (no loop), with changed_when/failed_when applied. */
 /**
  * One run of the module, or with `until:` several: the task is retried (`retries`, default 3, `delay`
  * seconds apart, default 5) until the condition holds, as Ansible's task executor does; the result then
