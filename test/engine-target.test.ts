@@ -45,3 +45,18 @@ test('put as another user that fails names the user and the reason, and leaves n
     await assert.rejects(target.put('x', join(dir, 'denied')), /could not write .*\/denied as nobody: .*Permission denied/);
   });
 });
+
+test('an environment name that is not a shell variable name fails the task and runs nothing', async () => {
+  await withTempDir(async (dir) => {
+    const { runPlaytree } = await import('./fixtures/e2e/runPlaytree.js');
+    await writeFile(join(dir, 'hosts.ini'), 'a ansible_connection=local\n');
+    await writeFile(
+      join(dir, 'play.yml'),
+      `- hosts: a\n  gather_facts: false\n  tasks:\n    - command: "true"\n      environment: { "X=1; touch ${dir}/injected; Y": "v" }\n`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: dir });
+    assert.equal(run.code, 2);
+    assert.match(run.stdout, /environment: 'X=1; touch .*' is not a valid variable name/);
+    assert.deepEqual((await readdir(dir)).sort(), ['hosts.ini', 'play.yml']);
+  });
+});

@@ -93,7 +93,11 @@ function taskExecution(invocation: Invocation, transport: string): TaskExecution
   for (const layer of [...scope.environment, ...(task.environment ? [task.environment] : [])]) {
     const rendered = templar.render(layer);
     if (!rendered || typeof rendered !== 'object') throw new ModuleError('environment must be a mapping of names to values');
-    for (const [name, value] of Object.entries(rendered as Record<string, unknown>)) environment[name] = String(value);
+    for (const [name, value] of Object.entries(rendered as Record<string, unknown>)) {
+      // The name goes into the command line unquoted (NAME=value; export NAME): only a shell name is safe there.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ModuleError(`environment: '${name}' is not a valid variable name (letters, digits and _, not starting with a digit)`);
+      environment[name] = String(value);
+    }
   }
   const become = toBoolean(templar.render(task.become ?? scope.become ?? templar.evaluate('ansible_become | default(false)')));
   const execution: TaskExecution = { environment };
