@@ -62,3 +62,31 @@ a                          : ok=0    changed=0    unreachable=0    failed=1    s
     await cleanup();
   }
 });
+
+test('a failure that a rescue catches does not trigger any_errors_fatal, as in ansible-playbook', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    const playbook = join(root, 'rescued-fatal.yml');
+    await writeFile(
+      playbook,
+      `- hosts: alpha,beta
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - block:
+        - command: "false"
+          when: inventory_hostname == 'alpha'
+      rescue:
+        - debug: msg=rescued
+    - debug: msg=after
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', '-f', '1', playbook]);
+    assert.equal(run.code, 0, run.stdout);
+    assert.doesNotMatch(run.stdout, /NO MORE HOSTS LEFT/);
+    assert.match(run.stdout, /alpha +: ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=1 +ignored=0/);
+    assert.match(run.stdout, /beta +: ok=1 +changed=0 +unreachable=0 +failed=0 +skipped=1 +rescued=0 +ignored=0/);
+  } finally {
+    await cleanup();
+  }
+});

@@ -196,7 +196,8 @@ function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: 
  * run_once task counts as fatal too, as in ansible-core's linear strategy: it failed for all hosts.
  */
 function anyErrorsFatal(ctx: PlayContext, task: Task, steps: Step[], outcomes: Map<string, StepOutcome>, ranOnce: boolean): boolean {
-  const failed = [...outcomes.values()].some((o) => o.status === 'failed' || o.status === 'unreachable');
+  // A failure a rescue section catches does not count: the host is not failed (it is `rescued`).
+  const failed = [...outcomes.entries()].some(([name, o]) => o.status === 'unreachable' || (o.status === 'failed' && ctx.run.hosts.get(name)!.failed));
   if (!failed) return false;
   return ranOnce || Boolean(task.anyErrorsFatal ?? ctx.play.anyErrorsFatal) || steps.some((step) => step.scope.anyErrorsFatal);
 }
