@@ -12,7 +12,7 @@ import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 /** bin/playtree.js, found from dist/test/ (compiled) — the real CLI, as users run it. */
 const PLAYTREE = fileURLToPath(new URL('../../bin/playtree.js', import.meta.url));
 
-const skip = realTreeSkipReason(true);
+const skip = realTreeSkipReason();
 
 interface Run {
   code: number | null;

@@ -5,7 +5,7 @@ import { connectionFactory } from '../connections/registry.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { describeTreeConnectionContract, treeOptions } from './support/treeConnectionCases.js';
 
-const skip = realTreeSkipReason(false);
+const skip = realTreeSkipReason();
 
 if (skip) {
   test(`chroot real-tree tests skipped: ${skip}`, { skip }, () => {});

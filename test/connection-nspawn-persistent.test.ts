@@ -13,7 +13,7 @@ import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { describeTreeConnectionContract, treeOptions } from './support/treeConnectionCases.js';
 import { leftoversAfterSettling, leftoversOf } from './cleanupLeftovers.js';
 
-const skip = realTreeSkipReason(true);
+const skip = realTreeSkipReason();
 
 if (skip) {
   test(`persistent nspawn real-tree tests skipped: ${skip}`, { skip }, () => {});

@@ -20,7 +20,7 @@ import { debugMessages, recap, runPlaytree } from './support/cliOnTrees.js';
  * runs there). systemd and locales are installed once, after the tests that need them absent.
  */
 
-const skip = realTreeSkipReason(true);
+const skip = realTreeSkipReason();
 
 const MARKER_UNIT = `[Unit]
 Description=playtree test unit: leaves a file behind if it ever runs

@@ -9,7 +9,7 @@ import { TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, typ
 
 /** End to end through bin/playtree.js on a real Debian tree with the nspawn driver (issue 4). */
 
-const skip = realTreeSkipReason(true);
+const skip = realTreeSkipReason();
 
 describe('playtree CLI on an nspawn tree with the seed inventory', { skip }, () => {
   let tree = '';

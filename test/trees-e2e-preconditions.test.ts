@@ -10,7 +10,7 @@ import { EXAMPLE_PLUGINS, TREE_FIXTURES, debugMessages, recap, runPlaytree, scra
 
 /** Every precondition failure of the tree drivers, and user connection plugins, through the CLI. */
 
-const skip = realTreeSkipReason(true);
+const skip = realTreeSkipReason();
 
 /** The one-line message of `host`'s UNREACHABLE result, as ansible-playbook prints it. */
 function unreachableMessage(output: string, host: string): string | undefined {

@@ -7,7 +7,7 @@ import { TREE_FIXTURES, debugMessages, recap, runPlaytree, scratchWithTrees, typ
 
 /** The same playbook through nspawn and through chroot, on two copies of one tree in one run (-f 2). */
 
-const skip = realTreeSkipReason(true);
+const skip = realTreeSkipReason();
 
 /** The files test/fixtures/trees/same-result.yml creates or changes. */
 const MANAGED = [
