@@ -17,16 +17,19 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
 /**
  * $1 destination, $2 random suffix. The bytes go to `.playtree-put-SUFFIX` beside the destination and are
  * renamed over it only once complete: a failure leaves the old file (or nothing). A symlink destination is
- * replaced, like Ansible's copy with follow=no; an existing file's mode and owner carry over.
+ * replaced, like Ansible's copy with follow=no; an existing file's mode and owner carry over. The temporary
+ * name is created with noclobber (a failure there ends the shell before the trap that would remove it is
+ * set); the trap is cleared after the rename, so a good transfer runs no rm.
  */
 const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
 if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
+set -C; : > "$tmp" || exit 1; set +C
 trap 'rm -f -- "$tmp"' EXIT
-(set -C; : > "$tmp") || exit 1
 if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp" || exit 1; chown --reference="$dest" -- "$tmp" 2>/dev/null; fi
 cat >| "$tmp" || exit 1
-mv -f -- "$tmp" "$dest"`;
+mv -f -- "$tmp" "$dest" || exit 1
+trap - EXIT`;
 
 /** $1 destination, $2 suffix: remove what an abandoned PUT_SCRIPT left behind. */
 const PUT_CLEANUP_SCRIPT = `${ABSOLUTE}

@@ -167,7 +167,9 @@ function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts
     case 'touch': {
       const create = !target.exists ? [shellJoin(['touch', '--', path])] : [];
       const subject = target.exists ? target : { ...target, exists: false };
-      const commands = [...create, ...attributes(subject, targetPath), ...(target.exists ? [] : timeCommands(path, mtime, atime))];
+      // touch has just set both times to now: set them again only when other times are wanted.
+      const times = target.exists || (mtime === 'now' && atime === 'now') ? [] : timeCommands(path, mtime, atime);
+      const commands = [...create, ...attributes(subject, targetPath), ...times];
       return { changed: commands.length > 0, commands, key: 'dest', reportPath: targetPath };
     }
     case 'link':

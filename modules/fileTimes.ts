@@ -52,6 +52,8 @@ export function timesChange(mtime: WantedTime, atime: WantedTime, current: { mti
 export function timeCommands(path: string, mtime: WantedTime, atime: WantedTime): string[] {
   const commands: string[] = [];
   const stamp = (t: number | 'now') => (t === 'now' ? [] : ['-d', `@${t}`]);
+  // The same time for both: one touch sets them together.
+  if (mtime !== undefined && mtime === atime) return [shellJoin(['touch', '-c', ...stamp(mtime), '--', path])];
   if (mtime !== undefined) commands.push(shellJoin(['touch', '-c', '-m', ...stamp(mtime), '--', path]));
   if (atime !== undefined) commands.push(shellJoin(['touch', '-c', '-a', ...stamp(atime), '--', path]));
   return commands;

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import type { Readable } from 'node:stream';
+import type { ExecResult } from '../connections/connection.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import {
   MAX_DIFF_SIZE,
@@ -11,6 +13,7 @@ import {
   attributeChanges,
   attributeCommands,
   backupName,
+  formatMode,
   hasChanges,
   hashBuffer,
   hashLocalFile,
@@ -119,8 +122,10 @@ export interface Installation {
 }
 
 /**
- * Replace dest with new content: one put to a temporary name beside it, then one command that validates,
- * backs up, gives it the old (or wanted) mode and owner, renames it over dest and prints the new state.
+ * Replace dest with new content in ONE command: its stdin streams the bytes into a temporary name beside
+ * dest, then the same script validates, backs up, gives the file the old (or wanted) mode and owner, renames
+ * it over dest and prints the new state. A failed stream stops the command before the rename (the
+ * connections kill it rather than close its stdin), and the temporary file is removed.
  */
 export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
   const { dest, current } = job;
@@ -128,19 +133,39 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
   const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
   const commands: string[] = [];
+  let changes = job.changes;
   if (job.remotePath) commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
-  else await ctx.target.put(job.data ?? createReadStream(job.file!), temporary);
+  else {
+    // The file is created by the shell's redirection with 0666 & ~umask. Where the old file's mode is of
+    // that form, a umask gives it that mode at once: one chmod fewer for the common 0644 file.
+    const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
+    const byUmask = keptMode !== undefined && (keptMode & ~0o666) === 0;
+    if (byUmask) {
+      commands.push(`umask ${formatMode(~keptMode & 0o777)}`);
+      if (changes.mode !== undefined) changes = { ...changes, mode: undefined };
+    }
+    commands.push(`set -C; cat > ${shellQuote(temporary)}; set +C`);
+    if (current.exists && !byUmask && changes.mode === undefined) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
+  }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
   if (job.validate) commands.push(validateCommand(job.validate, temporary));
   if (backupFile) commands.push(shellJoin(['cp', '-p', '--', dest, backupFile]));
   if (current.exists) {
-    // The rename replaces the file: keep its owner and mode unless asked otherwise, as Ansible does.
-    commands.push(shellJoin(['chown', '--reference', dest, '--', temporary]), shellJoin(['chmod', '--reference', dest, '--', temporary]));
+    // The rename replaces the file: keep its owner (and, for cp, its mode) unless asked otherwise, as Ansible
+    // does. A file we create already has our owner: chown only when dest's differs.
+    const reference = shellJoin(['chown', '--reference', dest, '--', temporary]);
+    commands.push(job.remotePath ? reference : `{ [ -O ${shellQuote(dest)} ] && [ -G ${shellQuote(dest)} ]; } || ${reference}`);
+    if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
-  commands.push(...attributeCommands(temporary, job.changes), shellJoin(['mv', '-f', '--', temporary, dest]));
-  const after = await applyScript(ctx, commands, dest, temporary);
+  commands.push(...attributeCommands(temporary, withoutUndefined(changes)), shellJoin(['mv', '-f', '--', temporary, dest]));
+  const stdin = job.remotePath ? undefined : (job.data ?? createReadStream(job.file!));
+  const after = await applyScript(ctx, commands, dest, temporary, stdin);
   if (isFailure(after)) return after;
   return { state: after, ...(backupFile ? { backupFile } : {}) };
+}
+
+function withoutUndefined(changes: AttributeChanges): AttributeChanges {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as AttributeChanges;
 }
 
 /** Set mode/owner/group on an existing path and read its new state: one round trip. */
@@ -158,11 +183,28 @@ function validateCommand(validate: string, temporary: string): string {
   return `{ ${validate.replaceAll('%s', shellQuote(temporary))} ; } >&2 || exit ${VALIDATE_FAILED}`;
 }
 
-/** Run the commands (removing `temporary` if any fails), then print dest's state: one round trip. */
-async function applyScript(ctx: ModuleContext, commands: string[], dest: string, temporary?: string): Promise<PathState | ModuleResult> {
+/**
+ * Run the commands (removing `temporary` if any fails), then print dest's state: one round trip. `stdin`
+ * feeds the commands (the content a `cat` in them writes).
+ */
+async function applyScript(
+  ctx: ModuleContext,
+  commands: string[],
+  dest: string,
+  temporary?: string,
+  stdin?: Buffer | Readable,
+): Promise<PathState | ModuleResult> {
+  // The trap is cleared once the rename is done: a successful write runs no rm.
   const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT\n` : '';
-  const script = `${statePrelude()}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${stateCall(dest)}`;
-  const run = await ctx.target.exec(script);
+  const script = `${statePrelude()}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${stateCall(dest)}`;
+  let run: ExecResult;
+  try {
+    run = await ctx.target.exec(script, stdin === undefined ? {} : { stdin });
+  } catch (error) {
+    // The stream failed and the command was stopped before its trap could run: remove what it wrote.
+    if (temporary) await ctx.target.exec(shellJoin(['rm', '-f', '--', temporary])).catch(() => undefined);
+    throw error;
+  }
   const stderr = run.stderr.toString().trim();
   if (run.rc === VALIDATE_FAILED) return { failed: true, changed: false, msg: 'failed to validate', exit_status: 1, stderr };
   if (run.rc !== 0) return { failed: true, changed: false, msg: `could not write ${dest}: ${stderr}`, rc: run.rc, stderr };

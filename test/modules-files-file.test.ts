@@ -80,6 +80,21 @@ test('file modification_time sets a given time once', () =>
     assert.equal(second.changed, false);
   }));
 
+test('file state=touch creating a file gives it the wanted times, the same or different ones', () =>
+  withTempDir(async (dir) => {
+    const same = join(dir, 'same');
+    const both = await runModule(fileModule, { path: same, state: 'touch', modification_time: '202401021304.05', access_time: '202401021304.05' });
+    assert.equal(both.changed, true);
+    const sameStat = await stat(same);
+    assert.equal(sameStat.mtimeMs, new Date(2024, 0, 2, 13, 4, 5).getTime());
+    assert.equal(sameStat.atimeMs, new Date(2024, 0, 2, 13, 4, 5).getTime());
+    const apart = join(dir, 'apart');
+    await runModule(fileModule, { path: apart, state: 'touch', modification_time: '202401021304.05', access_time: 'preserve' });
+    const apartStat = await stat(apart);
+    assert.equal(apartStat.mtimeMs, new Date(2024, 0, 2, 13, 4, 5).getTime());
+    assert.ok(apartStat.atimeMs > apartStat.mtimeMs, 'the access time stays the creation time');
+  }));
+
 test('file state=absent removes a tree, check mode keeps it', () =>
   withTempDir(async (dir) => {
     const path = join(dir, 'tree');

@@ -130,6 +130,8 @@ describe('user connection plugins beside the playbook', { skip }, () => {
     await mkdir(join(folder, 'connection_plugins'));
     await copyFile(join(EXAMPLE_PLUGINS, 'local_logged.js'), join(folder, 'connection_plugins/local_logged.js'));
     await copyFile(join(TREE_FIXTURES, 'plugin.yml'), join(folder, 'plugin.yml'));
+    await mkdir(join(folder, 'files/tree'), { recursive: true });
+    await writeFile(join(folder, 'files/tree/one.txt'), 'one\n');
     const log = join(folder, 'commands.log');
     await writeFile(join(folder, 'hosts.ini'), `logged ansible_connection=local_logged local_logged_file=${log}\n`);
     const run = await runPlaytree(folder, ['-i', 'hosts.ini', '-e', `out_dir=${folder}`, 'plugin.yml']);
@@ -139,8 +141,9 @@ describe('user connection plugins beside the playbook', { skip }, () => {
     const logged = await readFile(log, 'utf8');
     assert.match(logged, /^\S+ logged open$/m);
     assert.match(logged, /^\S+ logged exec ".*echo through the plugin.*"$/m);
-    // copy writes a temporary name beside the destination, then renames it.
-    assert.match(logged, new RegExp(`^\\S+ logged put ${folder}/\\S*put\\.txt\\S*$`, 'm'));
+    // copy of a folder sends each file with put; copy of content streams it into one exec.
+    assert.match(logged, new RegExp(`^\\S+ logged put ${folder}/copied/one\\.txt$`, 'm'));
+    assert.equal(await readFile(join(folder, 'copied/one.txt'), 'utf8'), 'one\n');
     assert.match(logged, new RegExp(`^\\S+ logged fetch ${folder}/put\\.txt$`, 'm'));
   });
 
