@@ -13,11 +13,12 @@ import {
   type NspawnSettings,
 } from './nspawnArgv.js';
 import { checkNspawnPreconditions, describeNspawnFailure, probeHost } from './nspawnChecks.js';
-import { leaseContainer, startContainer, type ContainerLease } from './nspawnContainer.js';
+import { leaseContainer, startContainer, type ContainerLease, type RunningContainer } from './nspawnContainer.js';
+import { ContainerShell } from './nspawnShell.js';
 import { trackOpenConnection, untrackOpenConnection } from './openConnections.js';
 import { findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
-import { runTreeCommand, type TreeCommand, type TreeRunResult } from './treeProcess.js';
+import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /*
  * `ansible_connection=nspawn` (also `community.general.nspawn`): tasks run inside an OS tree through
@@ -34,6 +35,18 @@ import { runTreeCommand, type TreeCommand, type TreeRunResult } from './treeProc
  * nspawnArgv.ts (options and every argv, pure), nspawnChecks.ts (preconditions, the host's system bus,
  * nspawn's own failures), nspawnContainer.ts (start, share and stop the persistent container).
  */
+
+/** One command server per container, shared by the connections that lease it. */
+const shells = new WeakMap<RunningContainer, ContainerShell>();
+
+function shellOf(container: RunningContainer): ContainerShell {
+  let shell = shells.get(container);
+  if (!shell) {
+    shell = new ContainerShell(container);
+    shells.set(container, shell);
+  }
+  return shell;
+}
 
 /** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
 export function createNspawnConnection(options: ConnectionOptions): Connection {
@@ -102,11 +115,13 @@ const ENTER_FAILURE = /^(?:nsenter|setpriv): (?:cannot open|reassociate|failed t
 
 /**
  * Persistent mode (the default): the host's first command starts one systemd-nspawn container on the tree
- * (real /proc, /sys, /dev, nspawn's environment and capability bounding set), and every command and
- * transfer enters it with nsenter, a few milliseconds each instead of a container start. A background job
- * started by a task keeps running for the next tasks; close() stops the container (and the job) and
- * releases the tree's lock. Differences from the per-command mode: entered commands do not get nspawn's
- * seccomp filter nor its cgroup; `ansible_user` needs setpriv (util-linux) inside the tree.
+ * (real /proc, /sys, /dev, nspawn's environment, capability bounding set, seccomp filter and cgroup). Its
+ * leader runs a small command server (nspawnShell.ts): every later command and transfer as root is one
+ * subshell forked by it, with FIFOs for stdin, stdout and stderr, so nothing is started on the controller.
+ * Commands as another `ansible_user` enter the container with setpriv and nsenter instead (they need the
+ * tree's setpriv, and do not get nspawn's seccomp filter nor its cgroup). A background job started by a
+ * task keeps running for the next tasks; close() stops the container (and the job) and releases the tree's
+ * lock.
  */
 export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
   readonly transport = 'nspawn';
@@ -186,6 +201,25 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     const [file, ...args] = buildEnterArgv(this.target, payload) as [string, ...string[]];
     // nsenter forks the command into the container; its own process group lets an abandoned transfer stop both.
     return { file, args, env: this.environment, stop: { signal: 'SIGKILL', wholeGroup: true } };
+  }
+
+  /**
+   * Root's shell commands go to the container's command server (one fork inside, nothing started on the
+   * controller); commands as another `ansible_user` enter the container with setpriv and nsenter.
+   */
+  protected override async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    const [shell, flag, script, , ...args] = payload;
+    if (this.target?.user || shell !== this.settings.shell || flag !== '-c' || script === undefined) return super.runInTree(payload, io);
+    const { host, tree } = this.settings;
+    if (!this.lease?.container.running()) {
+      throw new ConnectionError(`${host}: the container of ${tree} is not running (it stopped or was never started); rerun the play`, host);
+    }
+    this.options.log(3, `<${host}> NSPAWN EXEC ${shellJoin(payload)}`);
+    try {
+      return await shellOf(this.lease.container).run(script, args, io);
+    } catch (error) {
+      throw new ConnectionError(`${host}: could not run a command in the container of ${tree}: ${(error as Error).message}; rerun the play`, host);
+    }
   }
 
   protected override toolFailure(result: TreeRunResult): string | undefined {

@@ -87,11 +87,36 @@ export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payl
 /** The line the leader prints once the container is set up and its shell runs. */
 export const LEADER_READY = 'playtree-container-ready';
 
+/** Where the leader keeps its command channel inside the container (a tmpfs nspawn mounts, gone with it). */
+export const SHELL_DIR = '/run/playtree';
+
 /**
- * The leader blocks reading its stdin, which is playtree's pipe: when playtree closes it, or dies for any
- * reason (even SIGKILL), `read` sees EOF, the leader exits and systemd-nspawn tears the container down.
+ * The container's command server (see nspawnShell.ts), run in the background by the leader: it reads one
+ * request per line from the FIFO SHELL_DIR/requests and answers on the leader's stdout, which is playtree's
+ * pipe. `F paths...` makes FIFOs (answer `M rc`). `X id stdin stdout stderr script` runs the script in a
+ * subshell with those FIFOs (stdin `-` is /dev/null), says `R id` once its FIFOs are open, and `E id rc`
+ * when it has ended. Globbing is off while the line is split into words, and on again for the script.
  */
-export const LEADER_SCRIPT = `echo ${LEADER_READY}; read -r _; exit 0`;
+export const SHELL_SERVER_SCRIPT = `set -f
+while IFS= read -r pt_r; do
+  set -- $pt_r
+  case $1 in
+    F) shift; mkfifo -m 600 -- "$@"; echo "M $?" ;;
+    X) pt_i=$3; if [ "$pt_i" = - ]; then pt_i=/dev/null; fi
+       (exec 9>&1 <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i; . "$pt_f")
+       echo "E $2 $?" ;;
+  esac
+done`;
+
+/**
+ * The leader starts the command server, then blocks reading its stdin, which is playtree's pipe: when
+ * playtree closes it, or dies for any reason (even SIGKILL), `read` sees EOF, the leader exits and
+ * systemd-nspawn tears the container down, whatever command the server is running.
+ */
+export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests || exit 1
+(${SHELL_SERVER_SCRIPT}
+) <${SHELL_DIR}/requests &
+echo ${LEADER_READY}; read -r _; exit 0`;
 
 /**
  * systemd-nspawn running the leader. Always as root (user switching happens per command, see buildEnterArgv);

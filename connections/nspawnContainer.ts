@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { LEADER_READY } from './nspawnArgv.js';
 
 /*
@@ -13,8 +15,14 @@ export interface RunningContainer {
   leaderPid: number;
   /** The container's capability bounding set, hex as in /proc/PID/status. */
   capBnd: string;
+  /** Host PID of the leader's shell (PID 2), parent of the command server (nspawnShell.ts). */
+  shellPid: number;
   /** The environment nspawn gave the leader's shell (PATH, container=..., container_uuid...). */
   environment: Record<string, string>;
+  /** The leader's stdout after its ready line: the command server's answers. */
+  output: Readable;
+  /** While true, waiting for `output` keeps playtree running (between commands it must not). */
+  keepAlive(on: boolean): void;
   /** True until systemd-nspawn exits. */
   running(): boolean;
   /** Stop the container and wait until nspawn has exited (its mounts gone, its tree lock released). */
@@ -64,7 +72,14 @@ export function startContainer(argv: readonly string[]): Promise<RunningContaine
       clearTimeout(timer);
       nspawn.removeAllListeners('exit');
       describeLeader(nspawn.pid!).then(
-        (leader) => resolve({ ...leader, running: () => nspawn.exitCode === null && nspawn.signalCode === null, stop: () => stopProcess(nspawn, exited) }),
+        (leader) =>
+          resolve({
+            ...leader,
+            output: nspawn.stdout!,
+            keepAlive: (on) => (on ? (nspawn.stdout as Socket).ref() : (nspawn.stdout as Socket).unref()),
+            running: () => nspawn.exitCode === null && nspawn.signalCode === null,
+            stop: () => stopProcess(nspawn, exited),
+          }),
         (error: Error) => fail(`cannot find the container's processes: ${error.message}`),
       );
     });
@@ -72,7 +87,7 @@ export function startContainer(argv: readonly string[]): Promise<RunningContaine
 }
 
 /** The container's PID 1 is the child of nspawn whose PID inside its own namespace is 1. */
-async function describeLeader(nspawnPid: number): Promise<Omit<RunningContainer, 'running' | 'stop'>> {
+async function describeLeader(nspawnPid: number): Promise<Pick<RunningContainer, 'leaderPid' | 'shellPid' | 'capBnd' | 'environment'>> {
   const children = await childrenOf(nspawnPid);
   for (const pid of children) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -81,8 +96,9 @@ async function describeLeader(nspawnPid: number): Promise<Omit<RunningContainer,
     const capBnd = /^CapBnd:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
     // The leader's shell (PID 2 under --as-pid2) holds the environment nspawn built for the payload.
     const [shellPid] = await childrenOf(pid);
-    const environ = shellPid === undefined ? '' : await readFile(`/proc/${shellPid}/environ`, 'utf8');
-    return { leaderPid: pid, capBnd, environment: parseEnviron(environ) };
+    if (shellPid === undefined) throw new Error(`the container's PID 1 (pid ${pid}) has no shell`);
+    const environ = await readFile(`/proc/${shellPid}/environ`, 'utf8');
+    return { leaderPid: pid, shellPid, capBnd, environment: parseEnviron(environ) };
   }
   throw new Error(`no child of systemd-nspawn (pid ${nspawnPid}) is a container's PID 1`);
 }

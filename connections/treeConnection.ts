@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
-import { runTreeCommand, type TreeCommand, type TreeRunResult } from './treeProcess.js';
+import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 import type { TreeSettings } from './treeOptions.js';
 
 /*
@@ -110,17 +110,21 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
 
   private async run(payload: string[], stdin?: Buffer | string | Readable, stdout?: Writable): Promise<TreeRunResult> {
     await this.open();
-    const command = this.commandFor(payload);
-    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC ${shellJoin([command.file, ...command.args])}`);
-    let result: TreeRunResult;
-    try {
-      result = await runTreeCommand(command, { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}) });
-    } catch (error) {
-      throw new ConnectionError(`${this.settings.host}: could not start ${command.file}: ${(error as Error).message}`, this.settings.host);
-    }
+    const result = await this.runInTree(payload, { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}) });
     const failure = this.toolFailure(result);
     if (failure !== undefined) throw new ConnectionError(`${this.settings.host}: ${failure}`, this.settings.host);
     return { ...result, stderr: this.cleanStderr(result.stderr) };
+  }
+
+  /** Run `payload` (shell argv) in the tree: by default as the controller process `commandFor` gives. */
+  protected async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    const command = this.commandFor(payload);
+    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC ${shellJoin([command.file, ...command.args])}`);
+    try {
+      return await runTreeCommand(command, io);
+    } catch (error) {
+      throw new ConnectionError(`${this.settings.host}: could not start ${command.file}: ${(error as Error).message}`, this.settings.host);
+    }
   }
 
   private transferError(what: string, result: TreeRunResult): ConnectionError {

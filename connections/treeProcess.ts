@@ -100,7 +100,7 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
 }
 
 /** Close `outputs` once none of them has said anything for OUTPUT_GRACE_MS (or once they close). */
-function stopReadingWhenQuiet(...outputs: Readable[]): void {
+export function stopReadingWhenQuiet(...outputs: Readable[]): void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
@@ -113,7 +113,7 @@ function stopReadingWhenQuiet(...outputs: Readable[]): void {
 }
 
 /** Pipe without letting a sink's error go unhandled; end the sink when stdout ends. */
-async function pipeInto(source: Readable, sink: Writable, onError: (error: Error) => void): Promise<void> {
+export async function pipeInto(source: Readable, sink: Writable, onError: (error: Error) => void): Promise<void> {
   sink.once('error', (error: Error) => {
     source.unpipe(sink);
     source.resume();

@@ -1,0 +1,248 @@
+import { closeSync, constants, openSync, readFileSync, readdirSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { shellJoin } from '../src/shellQuote.js';
+import { SHELL_DIR } from './nspawnArgv.js';
+import type { RunningContainer } from './nspawnContainer.js';
+import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
+
+/*
+ * The persistent container's command channel. A shell inside the container (SHELL_SERVER_SCRIPT, started by
+ * the leader, so it has nspawn's seccomp filter, cgroup, capabilities and environment) takes one request per
+ * line and forks a subshell per command. The command's stdin, stdout and stderr are FIFOs in the container's
+ * /run/playtree, which playtree opens from the controller through /proc/LEADER/root. A command therefore
+ * costs one fork inside the container, where entering it costs setpriv, nsenter and a shell started from
+ * playtree's own (large) process.
+ *
+ * FIFOs are reused while that is safe: an stdout/stderr pair whose readers saw EOF has no writer left; a
+ * pair left open by a background job, and every stdin FIFO once used, are removed (a job holding them must
+ * never see a later command's bytes).
+ */
+
+const { O_RDONLY, O_RDWR, O_NONBLOCK } = constants;
+/** FIFOs made per request to the server (one mkfifo in the container for this many commands). */
+const FIFO_BATCH = 8;
+
+export class ContainerShell {
+  private readonly root: string;
+  private readonly requests: Socket;
+  private readonly lines: string[] = [];
+  private readonly waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
+  private partial = '';
+  private ended: Error | undefined;
+  /** Commands run one after another: the server reads its next request only when a command has ended. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly outputPairs: string[] = [];
+  private readonly inputs: string[] = [];
+  private made = 0;
+  private commands = 0;
+
+  constructor(private readonly container: RunningContainer) {
+    this.root = `/proc/${container.leaderPid}/root`;
+    // Read-write: opening never waits for the server, and the server never sees EOF between requests.
+    this.requests = new Socket({ fd: openSync(`${this.root}${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), readable: false, writable: true });
+    this.requests.on('error', (error) => this.end(error));
+    this.requests.unref();
+    container.output.on('data', (chunk: Buffer) => this.receive(chunk.toString('utf8')));
+    container.output.once('close', () => this.end(new Error('the container stopped')));
+  }
+
+  /** Run `script` with positional parameters `args` in a fresh subshell, as `sh -c script _ args...` would. */
+  run(script: string, args: readonly string[], io: TreeRunOptions = {}): Promise<TreeRunResult> {
+    const job = this.queue.then(() => this.runNow(script, args, io));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async runNow(script: string, args: readonly string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    if (this.ended) throw this.ended;
+    this.container.keepAlive(true);
+    try {
+      await this.makeFifos(io.stdin !== undefined);
+      return await this.exchange(script, args, io);
+    } finally {
+      this.container.keepAlive(false);
+    }
+  }
+
+  private async exchange(script: string, args: readonly string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    const id = ++this.commands;
+    const pair = this.outputPairs.pop()!;
+    const input = io.stdin === undefined ? undefined : this.inputs.pop()!;
+    const scriptPath = `${SHELL_DIR}/${id}.sh`;
+    // unset: the server's one variable the subshell still holds; set +f is done by the server.
+    await writeFile(`${this.root}${scriptPath}`, `unset pt_f\nset -- ${shellJoin([...args])}\n${script}\n`, { mode: 0o600 });
+    // Opened before the request, without waiting: the subshell's own opens then return at once. Reading
+    // starts only after `R`, when the writers are there (a FIFO without writers reads as EOF).
+    const outFd = openSync(`${this.root}${pair}.out`, O_RDONLY | O_NONBLOCK);
+    const errFd = openSync(`${this.root}${pair}.err`, O_RDONLY | O_NONBLOCK);
+    const stdin = input === undefined ? undefined : new Socket({ fd: openSync(`${this.root}${input}`, O_RDWR | O_NONBLOCK), readable: false, writable: true });
+    let streamError: Error | undefined;
+    let started = false;
+    const stop = (error: Error) => {
+      streamError ??= error;
+      if (started) this.killCommand();
+    };
+    // Closed only once the subshell has opened its end too: a FIFO with no fd open anywhere loses its bytes.
+    const written = stdin ? feed(stdin, io.stdin!, stop) : Promise.resolve();
+    this.requests.write(`X ${id} ${input ?? '-'} ${pair}.out ${pair}.err ${scriptPath}\n`);
+
+    const removeLater = [scriptPath, ...(input ? [input] : [])];
+    let first: string;
+    try {
+      first = await this.nextLine();
+    } catch (error) {
+      stdin?.destroy();
+      closeSync(outFd);
+      closeSync(errFd);
+      throw error;
+    }
+    if (first.startsWith('E ')) {
+      // The subshell could not open its FIFOs: nothing ran.
+      stdin?.destroy();
+      closeSync(outFd);
+      closeSync(errFd);
+      void this.remove(removeLater);
+      throw new Error(`the container's shell could not open the command's pipes (exit ${first.split(' ')[2]})`);
+    }
+    started = true;
+    if (streamError) this.killCommand();
+    void written.then(() => stdin?.destroy());
+
+    const stdout = new Socket({ fd: outFd, readable: true, writable: false });
+    const stderr = new Socket({ fd: errFd, readable: true, writable: false });
+    const stdoutChunks: Buffer[] = [];
+    const stderrChunks: Buffer[] = [];
+    let eofs = 0;
+    const sawEnd = () => (eofs += 1);
+    stdout.once('end', sawEnd);
+    stderr.once('end', sawEnd);
+    const sinkDone = io.stdout ? pipeInto(stdout, io.stdout, stop) : Promise.resolve();
+    if (!io.stdout) stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
+    stderr.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
+    const closed = Promise.all([stdout, stderr].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()))));
+
+    let rc: number;
+    try {
+      rc = Number((await this.nextLine()).split(' ')[2]);
+    } catch (error) {
+      stdin?.destroy();
+      stdout.destroy();
+      stderr.destroy();
+      throw error;
+    }
+    // A command that exits without reading all its stdin: the rest is not its business.
+    stdin?.destroy();
+    if (!io.stdout) stopReadingWhenQuiet(stdout, stderr);
+    await closed;
+    await sinkDone;
+    if (eofs === 2) this.outputPairs.push(pair);
+    else removeLater.push(`${pair}.out`, `${pair}.err`);
+    void this.remove(removeLater);
+    return {
+      rc,
+      stdout: Buffer.concat(stdoutChunks),
+      stderr: Buffer.concat(stderrChunks),
+      ...(streamError ? { streamError } : {}),
+    };
+  }
+
+  /** Enough FIFOs for the next command, made by the server in one request when there are none left. */
+  private async makeFifos(needInput: boolean): Promise<void> {
+    if (this.outputPairs.length > 0 && (!needInput || this.inputs.length > 0)) return;
+    const pairs: string[] = [];
+    const inputs: string[] = [];
+    for (let i = 0; i < FIFO_BATCH; i++) {
+      const n = ++this.made;
+      pairs.push(`${SHELL_DIR}/o${n}`);
+      inputs.push(`${SHELL_DIR}/i${n}`);
+    }
+    this.requests.write(`F ${pairs.flatMap((pair) => [`${pair}.out`, `${pair}.err`]).join(' ')} ${inputs.join(' ')}\n`);
+    const answer = await this.nextLine();
+    if (answer !== 'M 0') throw new Error(`the container's shell could not make its FIFOs in ${SHELL_DIR} (${answer})`);
+    this.outputPairs.push(...pairs);
+    this.inputs.push(...inputs);
+  }
+
+  /**
+   * Stop the running command and everything it started (a transfer whose source failed must not see EOF
+   * and carry on): SIGKILL to the server's children and their descendants, seen from the controller.
+   */
+  private killCommand(): void {
+    for (const server of childrenOf(this.container.shellPid)) {
+      for (const pid of childrenOf(server).flatMap(withDescendants)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }
+
+  private async remove(insidePaths: readonly string[]): Promise<void> {
+    await Promise.all(insidePaths.map((path) => unlink(`${this.root}${path}`).catch(() => undefined)));
+  }
+
+  private receive(text: string): void {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop()!;
+    for (const line of parts) {
+      const waiter = this.waiting.shift();
+      if (waiter) waiter.resolve(line);
+      else this.lines.push(line);
+    }
+  }
+
+  private nextLine(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private end(error: Error): void {
+    this.ended ??= error;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(this.ended);
+    this.requests.destroy();
+  }
+}
+
+/**
+ * Send `source` into the command's stdin FIFO; resolves once every byte is in it. A failing source stops
+ * the command instead of ending its input (it never resolves then).
+ */
+function feed(stdin: Socket, source: Buffer | string | Readable, stop: (error: Error) => void): Promise<void> {
+  // A command that exits without reading everything: the pending bytes are dropped when the socket goes.
+  stdin.on('error', () => {});
+  return new Promise((resolve) => {
+    if (typeof source === 'string' || Buffer.isBuffer(source)) {
+      stdin.write(source, () => resolve());
+      return;
+    }
+    source.once('error', (error: Error) => stop(error));
+    source.once('end', () => stdin.write('', () => resolve()));
+    source.pipe(stdin, { end: false });
+  });
+}
+
+function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tasks.flatMap((task) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+}
+
+function withDescendants(pid: number): number[] {
+  return [pid, ...childrenOf(pid).flatMap(withDescendants)];
+}
