@@ -54,8 +54,8 @@ if (skip) {
       assert.equal(result.stdout.toString(), `${release()}\n${basename(tree)}\n`);
     });
 
-    test('persistent nspawn gives commands the same environment and capabilities as a per-command container', async () => {
-      const script = "env | grep -v '^container_uuid=' | sort; grep -E '^Cap(Bnd|Eff)' /proc/self/status; id; umask";
+    test('persistent nspawn gives commands the same environment, capabilities, seccomp filter and cgroup as a per-command container', async () => {
+      const script = "env | grep -v '^container_uuid=' | sort; grep -E '^(Cap(Bnd|Eff)|Seccomp|NoNewPrivs)' /proc/self/status; cat /proc/self/cgroup; id; umask; pwd";
       const perCommand = new NspawnConnection(treeOptions(tree));
       const persistent = await connection.exec(script);
       await connection.close();
