@@ -10,6 +10,7 @@ import type { TaskInfo, TaskResult } from './events.js';
 import type { HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { runInclude } from './includes.js';
+import { isIncludeVars, runIncludeVars } from './includeVars.js';
 import { invokeModule, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
@@ -130,7 +131,9 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
 async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
-    const { roundTrips, ...moduleResult } = await invokeModule(invocation, moduleFor(invocation.task));
+    const { roundTrips, ...moduleResult } = isIncludeVars(invocation.task.action)
+      ? await runIncludeVars(invocation)
+      : await invokeModule(invocation, moduleFor(invocation.task));
     result = moduleResult;
     if (roundTrips !== undefined) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
@@ -256,7 +259,8 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
 
 /**
  * A task's `ansible_facts` become the host's, as the strategy applies them: only when the task did not fail
- * nor skip, and for a looped task item by item (`set_fact` in a loop sets one fact per item).
+ * nor skip, and for a looped task item by item (`set_fact` in a loop sets one fact per item). set_fact's and
+ * include_vars' are variables of their own precedence level, not facts.
  */
 function applyFacts(task: Task, host: HostState, result: ModuleResult): void {
   if (result.failed || result.skipped) return;
@@ -264,8 +268,8 @@ function applyFacts(task: Task, host: HostState, result: ModuleResult): void {
   for (const item of items) {
     const facts = item.ansible_facts;
     if (!facts || typeof facts !== 'object') continue;
-    if (isSetFact(task.action)) {
-      Object.assign(host.setFacts, facts);
+    if (isSetFact(task.action) || isIncludeVars(task.action)) {
+      Object.assign(isSetFact(task.action) ? host.setFacts : host.includedVars, facts);
       continue;
     }
     Object.assign(host.facts, facts);
