@@ -6,14 +6,18 @@ import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
+import { resolveExecutable } from './connectionSettings.js';
 
 /** `ansible_connection=local`: commands and files on the controller itself. */
 export class LocalConnection implements Connection {
   readonly transport = 'local';
   private readonly shell: string;
 
-  constructor(private readonly options: ConnectionOptions) {
-    this.shell = String(options.vars['ansible_executable'] ?? '/bin/sh');
+  constructor(
+    private readonly options: ConnectionOptions,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.shell = resolveExecutable(options, env);
   }
 
   async open(): Promise<void> {}

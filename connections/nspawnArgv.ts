@@ -1,6 +1,7 @@
 import { ConnectionError } from '../src/errors.js';
 import type { ConnectionOptions } from './connection.js';
-import { pickOption, resolveTreeSettings, splitShellWords, type TreeSettings } from './treeOptions.js';
+import { pickOption } from './connectionSettings.js';
+import { resolveTreeSettings, splitShellWords, type TreeSettings } from './treeOptions.js';
 
 /*
  * The nspawn driver's options and every argv it runs, as pure data: systemd-nspawn for a command (per-command

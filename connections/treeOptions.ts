@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'shell-quote';
 import { ConnectionError } from '../src/errors.js';
 import type { ConnectionOptions } from './connection.js';
+import { pickOption, resolveExecutable } from './connectionSettings.js';
 
 /** What every image-tree driver (chroot, nspawn) needs to know about its host, resolved once. */
 export interface TreeSettings {
@@ -15,37 +16,13 @@ export interface TreeSettings {
 }
 
 /**
- * First set value among host variable, environment variable and ansible.cfg `[section] key`, in Ansible's
- * order of precedence (variables win over environment, environment over configuration).
- */
-export function pickOption(
-  options: ConnectionOptions,
-  env: NodeJS.ProcessEnv,
-  sources: { variable?: string; environment?: string; section?: string; key?: string },
-): string | undefined {
-  const fromVars = sources.variable === undefined ? undefined : options.vars[sources.variable];
-  if (fromVars !== undefined && fromVars !== null && fromVars !== '') return String(fromVars);
-  const fromEnv = sources.environment === undefined ? undefined : env[sources.environment];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (sources.section === undefined || sources.key === undefined) return undefined;
-  const fromConfig = options.config[sources.section]?.[sources.key];
-  return fromConfig === undefined || fromConfig === '' ? undefined : fromConfig;
-}
-
-/**
  * The tree is `ansible_host`, else the inventory host name (so `/var/tmp/live ansible_connection=nspawn`
  * works as in Ansible). Relative paths resolve against the controller's working folder.
  * `ansible_python_interpreter` is accepted and ignored: playtree modules need no Python in the tree.
  */
 export function resolveTreeSettings(options: ConnectionOptions, env: NodeJS.ProcessEnv): TreeSettings {
   const tree = pickOption(options, env, { variable: 'ansible_host' }) ?? options.host;
-  const shell =
-    pickOption(options, env, {
-      variable: 'ansible_executable',
-      environment: 'ANSIBLE_EXECUTABLE',
-      section: 'defaults',
-      key: 'executable',
-    }) ?? '/bin/sh';
+  const shell = resolveExecutable(options, env);
   if (!isAbsolute(shell)) {
     throw new ConnectionError(
       `${options.host}: ansible_executable '${shell}' must be an absolute path inside the tree (e.g. /bin/sh)`,

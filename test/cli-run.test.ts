@@ -58,9 +58,26 @@ test('playtree inventory --graph, --host and --list print what ansible-inventory
     [['--graph'], 'inventory-graph'],
     [['--host', 'alpha'], 'inventory-host-alpha'],
     [['--list'], 'inventory-list'],
+    [['--graph', '--vars'], 'inventory-graph-vars'],
   ] as const) {
     const run = await runPlaytree(['inventory', '-i', 'hosts.ini', ...args]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, await expectedOutput(name), name);
   }
+});
+
+test('playtree inventory -l keeps only the limited hosts in --list and --graph, and not in --host', async () => {
+  const list = await runPlaytree(['inventory', '-i', 'hosts.ini', '--list', '-l', 'web:!beta']);
+  assert.equal(list.code, 0, list.stderr);
+  const doc = JSON.parse(list.stdout) as Record<string, unknown>;
+  // ansible-inventory (ansible-core >= 2.15) drops a group the limit leaves empty, but still names it as a child.
+  assert.deepEqual(doc['web'], { hosts: ['alpha'] });
+  assert.equal(doc['db'], undefined);
+  assert.deepEqual(doc['all'], { children: ['ungrouped', 'web', 'db'] });
+  assert.deepEqual(Object.keys((doc['_meta'] as { hostvars: object }).hostvars), ['alpha']);
+  const graph = await runPlaytree(['inventory', '-i', 'hosts.ini', '--graph', '--limit', 'beta,gamma']);
+  assert.equal(graph.stdout, '@all:\n  |--@ungrouped:\n  |--@web:\n  |  |--beta\n  |--@db:\n  |  |--gamma\n');
+  const host = await runPlaytree(['inventory', '-i', 'hosts.ini', '--host', 'gamma', '-l', 'alpha']);
+  assert.equal(host.code, 0, host.stderr);
+  assert.match(host.stdout, /"upto_9": "group_all"/);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -38,6 +38,31 @@ test('local exec whose stdin stream fails midway stops the command before it see
     await assert.rejects(local().exec(command, { stdin: failingStream() }), /h: could not send stdin to .*: disk read error$/);
     await sleep(200);
     assert.deepEqual(await readdir(scratch), []);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
+
+test('local exec runs the shell named by ansible_executable, else ANSIBLE_EXECUTABLE, else ansible.cfg executable', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'playtree-local-shell-'));
+  try {
+    // Each fake shell says its own name, whatever command it is given.
+    const shells: Record<string, string> = {};
+    for (const name of ['from-vars', 'from-env', 'from-config']) {
+      shells[name] = join(scratch, name);
+      await writeFile(shells[name]!, `#!/bin/sh\nprintf ${name}\n`, { mode: 0o755 });
+    }
+    const cases: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, Record<string, Record<string, string>>, string]> = [
+      ['all three set', { ansible_executable: shells['from-vars'] }, { ANSIBLE_EXECUTABLE: shells['from-env'] }, { defaults: { executable: shells['from-config']! } }, 'from-vars'],
+      ['environment and config', {}, { ANSIBLE_EXECUTABLE: shells['from-env'] }, { defaults: { executable: shells['from-config']! } }, 'from-env'],
+      ['config only', {}, {}, { defaults: { executable: shells['from-config']! } }, 'from-config'],
+    ];
+    for (const [label, vars, env, config, expected] of cases) {
+      const connection = new LocalConnection({ host: 'h', vars, config, log: () => {} }, env);
+      assert.equal((await connection.exec('echo real shell')).stdout.toString(), expected, label);
+    }
+    const plain = new LocalConnection({ host: 'h', vars: {}, config: {}, log: () => {} }, {});
+    assert.equal((await plain.exec('echo real shell')).stdout.toString(), 'real shell\n', 'nothing set: /bin/sh');
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

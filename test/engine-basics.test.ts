@@ -63,3 +63,29 @@ test('hostvars holds another host’s inventory vars, set_fact and extra vars, b
     await cleanup();
   }
 });
+
+test('set_fact in a loop sets the facts of every item, and a failed loop sets none, as ansible-playbook', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'hosts.ini'), 'a ansible_connection=local\n');
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: a
+  gather_facts: false
+  tasks:
+    - set_fact: { "v_{{ item }}": "{{ item }}" }
+      loop: [x, y]
+    - set_fact: { "w_{{ item }}": "{{ item if item == 'p' else undefined_here }}" }
+      loop: [p, q]
+      ignore_errors: true
+    - debug: { msg: "{{ v_x }} {{ v_y }} {{ w_p | default('none') }}" }
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    // ansible-playbook 2.14 prints "x y none": the loop failed (item q), so not even item p's fact is set.
+    assert.match(run.stdout, /"msg": "x y none"/);
+  } finally {
+    await cleanup();
+  }
+});

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { inventoryGraph, inventoryListJson, loadInventory, toAnsibleJson } from '../src/inventory/index.js';
+import { inventoryGraph, inventoryListJson, loadInventory, matchHosts, toAnsibleJson } from '../src/inventory/index.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/inventory');
 
@@ -69,6 +69,64 @@ describe('toAnsibleJson', () => {
     assert.equal(
       text,
       '{\n    "a": {},\n    "b": [\n        1,\n        {\n            "10": "x",\n            "9": true,\n            "z": null\n        }\n    ],\n    "c": []\n}',
+    );
+  });
+});
+
+/** `ansible-inventory -i SOURCE --graph --vars` (ansible-core 2.14), printed on the fixtures. */
+const graphVarsCases: { sources: string[]; graph: string }[] = [
+  {
+    sources: ['vars/hosts'],
+    graph: "@all:\n  |--@ungrouped:\n  |--@app:\n  |  |--@web:\n  |  |  |--web1\n  |  |  |  |--{all_file = True}\n  |  |  |  |--{http_port = 8080}\n  |  |  |  |--{nested = {'b': 2}}\n  |  |  |  |--{only_all = 1}\n  |  |  |  |--{order = second}\n  |  |  |  |--{shared = from_host_vars_web1}\n  |  |  |  |--{tier = app}\n  |  |  |  |--{web_file = first}\n  |  |  |--web2\n  |  |  |  |--{all_file = True}\n  |  |  |  |--{nested = {'b': 2}}\n  |  |  |  |--{only_all = 1}\n  |  |  |  |--{order = second}\n  |  |  |  |--{shared = from_group_vars_all}\n  |  |  |  |--{tier = app}\n  |  |  |  |--{web_file = first}\n  |  |  |--{ansible_group_priority = 10}\n  |  |  |--{order = second}\n  |  |  |--{web_file = first}\n  |  |--@db:\n  |  |  |--db1\n  |  |  |  |--{all_file = True}\n  |  |  |  |--{db_file = json}\n  |  |  |  |--{nested = {'b': 2}}\n  |  |  |  |--{only_all = 1}\n  |  |  |  |--{shared = from_group_vars_db}\n  |  |  |  |--{tier = app}\n  |  |  |--{db_file = json}\n  |  |  |--{shared = from_group_vars_db}\n  |  |--{nested = {'a': 1}}\n  |  |--{shared = from_app_vars}\n  |  |--{tier = app}\n  |--{all_file = True}\n  |--{nested = {'b': 2}}\n  |--{only_all = 1}\n  |--{shared = from_group_vars_all}\n  |--{tier = all}",
+  },
+  {
+    sources: ['precedence/hosts.ini'],
+    graph: "@all:\n  |--@ungrouped:\n  |--@low:\n  |  |--h1\n  |  |  |--{d = {'x': 1}}\n  |  |  |--{who = zeta}\n  |  |--{ansible_group_priority = 5}\n  |  |--{who = low}\n  |--@deep:\n  |  |--@top:\n  |  |  |--@zeta:\n  |  |  |  |--h1\n  |  |  |  |  |--{d = {'x': 1}}\n  |  |  |  |  |--{who = zeta}\n  |  |  |  |--{who = zeta}\n  |  |  |--@alpha:\n  |  |  |  |--h1\n  |  |  |  |  |--{d = {'x': 1}}\n  |  |  |  |  |--{who = zeta}\n  |  |  |  |--{who = alpha}\n  |  |  |--{who = top}\n  |  |--{d = {'x': 1}}\n  |  |--{who = deep}\n  |--{d = {'y': 2}}\n  |--{who = all}",
+  },
+];
+
+/**
+ * `--list --limit`: ansible-core 2.14 has no --limit for ansible-inventory; these rows are what later
+ * ansible-core prints (inventory.subset(LIMIT), then json_inventory keeps only the subset's hosts and drops
+ * groups left empty), computed with the 2.14 inventory and variable managers.
+ */
+const listLimitCases: { sources: string[]; limit: string; list: string }[] = [
+  {
+    sources: ['basic/hosts.ini'],
+    limit: 'web:!db-*',
+    list: String.raw`{"_meta":{"hostvars":{"web01":{"ansible_user":"root","v1":22,"v2":true,"v3":"hello world","v4":"quoted","v5":[1,2],"v6":"false"},"web02":{"ansible_user":"root","v1":22,"v2":true,"v3":"hello world","v4":"quoted","v5":[1,2],"v6":"false"},"web03":{"ansible_user":"root","v1":22,"v2":true,"v3":"hello world","v4":"quoted","v5":[1,2],"v6":"false"}}},"all":{"children":["ungrouped","prod","odd"]},"prod":{"children":["web","nspawn"]},"web":{"hosts":["web01","web02","web03"]}}`,
+  },
+  {
+    sources: ['basic/hosts.ini'],
+    limit: 'odd[1:2]:top2',
+    list: String.raw`{"_meta":{"hostvars":{"top2":{"ansible_port":2222}}},"all":{"children":["ungrouped","prod","odd"]},"odd":{"hosts":["h3","h5"]},"prod":{"children":["web","nspawn"]},"ungrouped":{"hosts":["top2"]}}`,
+  },
+  {
+    sources: ['vars/hosts'],
+    limit: 'web1,db1',
+    list: String.raw`{"_meta":{"hostvars":{"db1":{"all_file":true,"db_file":"json","nested":{"b":2},"only_all":1,"shared":"from_group_vars_db","tier":"app"},"web1":{"all_file":true,"http_port":8080,"nested":{"b":2},"only_all":1,"order":"second","shared":"from_host_vars_web1","tier":"app","web_file":"first"}}},"all":{"children":["ungrouped","app"]},"app":{"children":["web","db"]},"db":{"hosts":["db1"]},"web":{"hosts":["web1"]}}`,
+  },
+];
+
+describe('ansible-inventory --vars and --limit', () => {
+  for (const row of graphVarsCases) {
+    it(`--graph --vars of ${row.sources.join(' + ')} prints what ansible-inventory prints`, async () => {
+      const inventory = await loadInventory(row.sources, { cwd: fixtures });
+      assert.equal(inventoryGraph(inventory, 'all', { vars: true }), row.graph);
+    });
+  }
+  for (const row of listLimitCases) {
+    it(`--list --limit '${row.limit}' of ${row.sources.join(' + ')} keeps only the limited hosts`, async () => {
+      const inventory = await loadInventory(row.sources, { cwd: fixtures });
+      const onlyHosts = new Set(matchHosts(inventory, 'all', row.limit));
+      assert.equal(toAnsibleJson(inventoryListJson(inventory, { onlyHosts })), toAnsibleJson(JSON.parse(row.list)));
+    });
+  }
+  it('--graph --limit shows every group but only the limited hosts', async () => {
+    const inventory = await loadInventory(['vars/hosts'], { cwd: fixtures });
+    assert.equal(
+      inventoryGraph(inventory, 'app', { onlyHosts: new Set(['web2']) }),
+      '@app:\n  |--@web:\n  |  |--web2\n  |--@db:',
     );
   });
 });

@@ -26,7 +26,7 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   const warn = (text: string) => process.stderr.write(`[WARNING]: ${text}\n`);
   inventory.warnings.forEach(warn);
 
-  if (cli.command === 'inventory') return inventoryCommand(cli, inventory, out);
+  if (cli.command === 'inventory') return inventoryCommand(cli, inventory, out, warn);
   // ansible-playbook -v names its config first, so a log says which settings were in force.
   if (cli.verbosity >= 1 && !cli.json) out(config.file ? `Using ${resolve(config.file)} as config file\n` : 'No config file found; using defaults\n');
 
@@ -69,12 +69,22 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   return code;
 }
 
-function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void): number {
-  if (cli.list) out(`${toAnsibleJson(inventoryListJson(inventory))}\n`);
-  else if (cli.host !== undefined) {
+function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void, warn: (text: string) => void): number {
+  if (cli.host !== undefined) {
+    // As ansible-inventory: --host shows one host's variables whatever the limit.
     if (!inventory.hosts.has(cli.host)) throw new OptionsError(`You must pass a single valid host to --host parameter; '${cli.host}' is not in the inventory`);
     out(`${toAnsibleJson(inventoryHostJson(inventory, cli.host))}\n`);
-  } else out(`${inventoryGraph(inventory, cli.graphGroup ?? 'all')}\n`);
+    return 0;
+  }
+  let onlyHosts: ReadonlySet<string> | undefined;
+  if (cli.limit !== undefined) {
+    const limited = matchHostsWithWarnings(inventory, 'all', cli.limit);
+    limited.warnings.forEach(warn);
+    onlyHosts = new Set(limited.hosts);
+  }
+  const options = onlyHosts ? { onlyHosts } : {};
+  if (cli.list) out(`${toAnsibleJson(inventoryListJson(inventory, options))}\n`);
+  else out(`${inventoryGraph(inventory, cli.graphGroup ?? 'all', { ...options, vars: cli.vars })}\n`);
   return 0;
 }
 

@@ -10,7 +10,9 @@ export interface HostState {
   groupNames: string[];
   /** Gathered facts, without the `ansible_` prefix (as in `ansible_facts`). */
   facts: Record<string, unknown>;
-  /** `set_fact` and `register` results: they outrank play, role and task vars. */
+  /** `include_vars` results: above task vars, below set_fact (Ansible's vars cache). */
+  includedVars: Record<string, unknown>;
+  /** `set_fact` and `register` results: they outrank play, role and task vars and include_vars. */
   setFacts: Record<string, unknown>;
   /** The open connection, created at the host's first command that needs the target. */
   connection?: Connection;
@@ -30,6 +32,7 @@ export function newHostState(name: string, inventoryVars: Record<string, unknown
     inventoryVars,
     groupNames,
     facts: {},
+    includedVars: {},
     setFacts: {},
     delegated: new Map(),
     failed: false,

@@ -118,10 +118,11 @@ function unusedTarget(module: string): Target {
 }
 
 /**
- * Ansible's search for a controller file (`src:` of copy/template): the role's files/ or templates/,
- * the role folder, beside the task file, then the playbook folder (each with and without the kind folder).
+ * Ansible's search for a controller file (`src:` of copy/template, include_vars' file): the role's files/,
+ * templates/ or vars/, the role folder, beside the task file, then the playbook folder (each with and without
+ * the kind folder).
  */
-function findControllerFile(ctx: PlayContext, task: Task, scope: Scope, kind: 'files' | 'templates', name: string): string {
+export function findControllerFile(ctx: PlayContext, task: Task, scope: Scope, kind: 'files' | 'templates' | 'vars', name: string): string {
   if (isAbsolute(name)) return name;
   const folders: string[] = [];
   const role = task.role ?? scope.role;

@@ -10,6 +10,7 @@ import type { TaskInfo, TaskResult } from './events.js';
 import type { HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { runInclude } from './includes.js';
+import { isIncludeVars, runIncludeVars } from './includeVars.js';
 import { invokeModule, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
@@ -130,7 +131,9 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
 async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
-    const { roundTrips, ...moduleResult } = await invokeModule(invocation, moduleFor(invocation.task));
+    const { roundTrips, ...moduleResult } = isIncludeVars(invocation.task.action)
+      ? await runIncludeVars(invocation)
+      : await invokeModule(invocation, moduleFor(invocation.task));
     result = moduleResult;
     if (roundTrips !== undefined) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
@@ -203,11 +206,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   // A registered result always says whether it failed, as Ansible's does.
   const registered: ModuleResult = { ...result, failed: result.failed ?? false };
   if (task.register) host.setFacts[task.register] = registered;
-  if (registered.ansible_facts && !registered.failed) {
-    const target = isSetFact(task.action) ? host.setFacts : host.facts;
-    Object.assign(target, registered.ansible_facts);
-    if (!isSetFact(task.action)) for (const [name, value] of Object.entries(registered.ansible_facts)) host.facts[name.replace(/^ansible_/, '')] = value;
-  }
+  applyFacts(task, host, registered);
   const status = statusOf(registered);
   const base: TaskResult = { host: host.name, status, result: registered, diff: invocation.diff };
   if (invocation.delegatedTo) base.delegatedTo = invocation.delegatedTo;
@@ -256,6 +255,26 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   }
   events.hostResult(info, base);
   return { status: 'ok' };
+}
+
+/**
+ * A task's `ansible_facts` become the host's, as the strategy applies them: only when the task did not fail
+ * nor skip, and for a looped task item by item (`set_fact` in a loop sets one fact per item). set_fact's and
+ * include_vars' are variables of their own precedence level, not facts.
+ */
+function applyFacts(task: Task, host: HostState, result: ModuleResult): void {
+  if (result.failed || result.skipped) return;
+  const items = task.loop === undefined ? [result] : Array.isArray(result['results']) ? (result['results'] as ModuleResult[]) : [];
+  for (const item of items) {
+    const facts = item.ansible_facts;
+    if (!facts || typeof facts !== 'object') continue;
+    if (isSetFact(task.action) || isIncludeVars(task.action)) {
+      Object.assign(isSetFact(task.action) ? host.setFacts : host.includedVars, facts);
+      continue;
+    }
+    Object.assign(host.facts, facts);
+    for (const [name, value] of Object.entries(facts)) host.facts[name.replace(/^ansible_/, '')] = value;
+  }
 }
 
 function isSetFact(action: string): boolean {

@@ -7,7 +7,8 @@ import type { Scope } from './scope.js';
 /**
  * The variables a task sees on a host, merged by Ansible's precedence (lowest first):
  * role defaults < inventory (file, group_vars, host_vars) < facts < play vars < vars_files < role vars
- * < block vars < task vars < set_fact/register < role and include params < extra vars; then magic vars.
+ * < block vars < task vars < include_vars < set_fact/register < role and include params < extra vars; then
+ * magic vars.
  * Values stay raw (templates are resolved lazily by the templar when used).
  */
 export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, task?: Task): Record<string, unknown> {
@@ -19,7 +20,7 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   for (const layer of scope.roleVars) Object.assign(vars, layer);
   for (const layer of scope.blockVars) Object.assign(vars, layer);
   if (task) Object.assign(vars, task.vars);
-  Object.assign(vars, host.setFacts);
+  Object.assign(vars, host.includedVars, host.setFacts);
   for (const layer of scope.params) Object.assign(vars, layer);
   Object.assign(vars, ctx.run.options.extraVars);
   Object.assign(vars, magicVariables(ctx, host, scope));
@@ -68,7 +69,7 @@ const ANSIBLE_VERSION = { full: '2.14.0', major: 2, minor: 14, revision: 0, stri
 
 /**
  * `hostvars`: every host's variables outside any play, as Ansible's HostVars gives them (inventory, facts,
- * set_fact and register, extra vars, the host's magic variables; no play vars), computed only when a
+ * include_vars, set_fact and register, extra vars, the host's magic variables; no play vars), computed only when a
  * template looks one up, and templated on access with that host's own variables (TEMPLATED_ON_ACCESS
  * tells the templar not to walk it).
  */
@@ -79,7 +80,14 @@ function hostvarsView(ctx: PlayContext): Record<string, unknown> {
     if (!host) return undefined;
     let view = cache.get(name);
     if (!view) {
-      const vars = { ...host.inventoryVars, ...factVariables(host), ...host.setFacts, ...ctx.run.options.extraVars, ...hostMagicVariables(ctx, host) };
+      const vars = {
+        ...host.inventoryVars,
+        ...factVariables(host),
+        ...host.includedVars,
+        ...host.setFacts,
+        ...ctx.run.options.extraVars,
+        ...hostMagicVariables(ctx, host),
+      };
       const templar = new Templar(vars);
       view = new Proxy(vars, {
         get: (target, key) => (typeof key === 'string' ? templar.render(target[key]) : undefined),

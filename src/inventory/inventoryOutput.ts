@@ -5,7 +5,8 @@
 import { PlaytreeError } from '../errors.js';
 import { matchHosts } from './hostPatterns.js';
 import { hostsOfGroup } from './hostGroups.js';
-import { hostVariables, type HostVariablesOptions } from './hostVariables.js';
+import { groupVariables, hostVariables, type HostVariablesOptions } from './hostVariables.js';
+import { pyStr } from '../template/pythonValues.js';
 import type { Inventory, InventoryVars } from './types.js';
 
 /** Variables ansible-inventory leaves out because Ansible sets them itself. */
@@ -16,7 +17,18 @@ const INTERNAL_VARS = new Set([
   'groups', 'group_names', 'omit', 'playbook_dir',
 ]);
 
-export interface InventoryOutputOptions extends HostVariablesOptions {}
+export interface InventoryOutputOptions extends HostVariablesOptions {
+  /**
+   * Only these hosts appear (`-l/--limit`, already matched); groups left without hosts or children are
+   * dropped from `--list`, as ansible-inventory does. Without it, every host appears.
+   */
+  onlyHosts?: ReadonlySet<string>;
+}
+
+export interface InventoryGraphOptions extends InventoryOutputOptions {
+  /** `--vars`: each host's variables under it and each group's own variables after its members. */
+  vars?: boolean;
+}
 
 function withoutInternal(vars: InventoryVars): InventoryVars {
   return Object.fromEntries(Object.entries(vars).filter(([key]) => !INTERNAL_VARS.has(key)));
@@ -29,7 +41,8 @@ export function inventoryListJson(inventory: Inventory, options: InventoryOutput
   const formatGroup = (name: string): void => {
     const group = inventory.groups.get(name)!;
     const entry: Record<string, unknown> = {};
-    if (name !== 'all' && group.hosts.length > 0) entry.hosts = [...group.hosts];
+    const hosts = group.hosts.filter((host) => options.onlyHosts?.has(host) ?? true);
+    if (name !== 'all' && hosts.length > 0) entry.hosts = hosts;
     if (group.children.length > 0) entry.children = [...group.children];
     if (Object.keys(entry).length > 0) result[name] = entry;
     for (const child of group.children) {
@@ -41,6 +54,7 @@ export function inventoryListJson(inventory: Inventory, options: InventoryOutput
   formatGroup('all');
   const hostvars: Record<string, unknown> = {};
   for (const host of hostsOfGroup(inventory, 'all')) {
+    if (options.onlyHosts && !options.onlyHosts.has(host)) continue;
     const vars = withoutInternal(hostVariables(inventory, host, options));
     if (Object.keys(vars).length > 0) hostvars[host] = vars;
   }
@@ -55,16 +69,30 @@ export function inventoryHostJson(inventory: Inventory, host: string, options: I
   return withoutInternal(hostVariables(inventory, hosts[0]!, options));
 }
 
-/** The `--graph` text (no trailing newline), starting at `group` (default `all`). */
-export function inventoryGraph(inventory: Inventory, group = 'all'): string {
+/**
+ * The `--graph` text (no trailing newline), starting at `group` (default `all`). With `vars`, variables are
+ * `{name = value}` lines sorted by name, values as Python's str() prints them, as `ansible-inventory --vars`.
+ */
+export function inventoryGraph(inventory: Inventory, group = 'all', options: InventoryGraphOptions = {}): string {
   if (!inventory.groups.has(group)) throw new PlaytreeError(`Pattern must be valid group name when using --graph; '${group}' is not a group`);
   const line = (name: string, depth: number): string => (depth ? '  |'.repeat(depth) + '--' + name : name);
   const lines: string[] = [];
+  const showVars = (vars: InventoryVars, depth: number): void => {
+    if (!options.vars) return;
+    for (const name of Object.keys(vars).sort()) lines.push(line(`{${name} = ${pyStr(vars[name])}}`, depth));
+  };
   const walk = (name: string, depth: number): void => {
     lines.push(line(`@${name}:`, depth));
     const entry = inventory.groups.get(name)!;
     for (const child of entry.children) walk(child, depth + 1);
-    if (name !== 'all') for (const host of entry.hosts) lines.push(line(host, depth + 1));
+    if (name !== 'all') {
+      for (const host of entry.hosts) {
+        if (options.onlyHosts && !options.onlyHosts.has(host)) continue;
+        lines.push(line(host, depth + 1));
+        showVars(withoutInternal(hostVariables(inventory, host, options)), depth + 2);
+      }
+    }
+    showVars(withoutInternal(groupVariables(inventory, name)), depth + 1);
   };
   walk(group, 0);
   return lines.join('\n');
