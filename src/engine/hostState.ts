@@ -20,6 +20,11 @@ export interface HostState {
   failed: boolean;
   unreachable: boolean;
   stats: HostStats;
+  /**
+   * The task running on this host has `no_log`: its connections' and module's -vvv lines (which hold the
+   * commands, hence the arguments) are not printed. One task runs on a host at a time.
+   */
+  noLog: boolean;
   /** Handlers (names and listen topics) notified in the current play. */
   notified: Set<string>;
 }
@@ -34,6 +39,7 @@ export function newHostState(name: string, inventoryVars: Record<string, unknown
     delegated: new Map(),
     failed: false,
     unreachable: false,
+    noLog: false,
     stats: emptyStats(),
     notified: new Set(),
   };

@@ -25,6 +25,8 @@ export interface Invocation {
   diff: boolean;
   /** The host the task is delegated to (`delegate_to`), when it is not the task's own host. */
   delegatedTo?: string;
+  /** `no_log`: the renderers get a censored result (register keeps the real one). */
+  noLog?: boolean;
 }
 
 export function moduleFor(task: Task): ModuleDefinition {
@@ -73,7 +75,9 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
     },
     render: (text, extra) => templar.renderText(text, extra),
     evaluate: (expression) => templar.evaluate(expression),
-    log: (verbosity, message) => ctx.run.events.log(verbosity, `<${host.name}> ${message}`),
+    log: (verbosity, message) => {
+      if (!host.noLog) ctx.run.events.log(verbosity, `<${host.name}> ${message}`);
+    },
   };
   const result = await module.run(moduleContext);
   return target instanceof ConnectionTarget ? { ...result, roundTrips: target.roundTrips } : result;

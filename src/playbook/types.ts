@@ -21,8 +21,8 @@ export interface CommonKeywords {
   connection?: string;
   checkMode?: boolean | string;
   diff?: boolean | string;
-  /** `no_log`: on plays and blocks it applies to every task inside. */
-  noLog?: boolean;
+  /** `no_log`: on plays and blocks it applies to every task inside; a template is decided per task (and item). */
+  noLog?: boolean | string;
   /** Where this was written (the file and the line of the `- name:`/first key). */
   position: SourcePosition;
 }
