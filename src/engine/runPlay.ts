@@ -4,7 +4,7 @@ import type { HostState } from './hostState.js';
 import { closeHostConnections } from './connect.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { eachLimited } from './eachLimited.js';
-import { runHandlers } from './handlers.js';
+import { forcesHandlers, runHandlers } from './handlers.js';
 import { isEndPlay, runMeta } from './meta.js';
 import { PlayOrder } from './playOrder.js';
 import { runStep, taskInfo } from './runStep.js';
@@ -134,6 +134,12 @@ async function* playWalk(ctx: PlayContext, scope: Scope, synthetic: SyntheticTas
   for (const [index, section] of sections.entries()) {
     for (const part of section) {
       const status = yield* part();
+      if (status === 'failed' && forcesHandlers(ctx)) {
+        // force_handlers: a failed host still runs what it notified, where its section's handlers run
+        // (not at a meta: flush_handlers further on), and stops there, as ansible-core 2.14 does.
+        yield { task: synthetic.flushes[index]!, scope };
+        return status;
+      }
       if (status !== 'ok') return status;
     }
     const outcome = yield { task: synthetic.flushes[index]!, scope };
