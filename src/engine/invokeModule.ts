@@ -27,6 +27,8 @@ export interface Invocation {
   delegatedTo?: string;
   /** `no_log`: the renderers get a censored result (register keeps the real one). */
   noLog?: boolean;
+  /** `delegate_facts`: the host the task's facts go to (the delegated one), when not the task's host. */
+  factsHost?: HostState;
 }
 
 export function moduleFor(task: Task): ModuleDefinition {

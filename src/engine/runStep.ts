@@ -7,7 +7,7 @@ import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { TaskInfo, TaskResult } from './events.js';
-import type { HostState } from './hostState.js';
+import { ensureHost, type HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { censor } from './censor.js';
 import { runInclude } from './includes.js';
@@ -58,7 +58,10 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     // ansible_check_mode/ansible_diff_mode stay the run's (--check/--diff), as in ansible-core 2.14.
     const invocation: Invocation = { ctx, host, task, scope, vars, templar, check, diff, noLog };
     const delegate = task.delegateTo === undefined ? undefined : String(templar.render(task.delegateTo));
-    if (delegate !== undefined && delegate !== host.name) invocation.delegatedTo = delegate;
+    if (delegate !== undefined && delegate !== host.name) {
+      invocation.delegatedTo = delegate;
+      if (boolKeyword(templar, task.delegateFacts, false)) invocation.factsHost = ensureHost(ctx.run, delegate);
+    }
     const conditions = [...scope.when, ...task.when];
 
     if (INCLUDE_ACTIONS.has(task.action)) {
@@ -231,9 +234,10 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   const registered: ModuleResult = { ...result, failed: result.failed ?? false };
   if (task.register) host.setFacts[task.register] = registered;
   if (registered.ansible_facts && !registered.failed) {
-    const target = isSetFact(task.action) ? host.setFacts : host.facts;
+    const factsHost = invocation.factsHost ?? host;
+    const target = isSetFact(task.action) ? factsHost.setFacts : factsHost.facts;
     Object.assign(target, registered.ansible_facts);
-    if (!isSetFact(task.action)) for (const [name, value] of Object.entries(registered.ansible_facts)) host.facts[name.replace(/^ansible_/, '')] = value;
+    if (!isSetFact(task.action)) for (const [name, value] of Object.entries(registered.ansible_facts)) factsHost.facts[name.replace(/^ansible_/, '')] = value;
   }
   const status = statusOf(registered);
   const base: TaskResult = { host: host.name, status, result: invocation.noLog ? censor(registered) : registered, diff: invocation.diff };

@@ -46,6 +46,8 @@ export interface Task extends CommonKeywords {
   changedWhen?: Array<string | boolean>;
   failedWhen?: Array<string | boolean>;
   delegateTo?: string;
+  /** `delegate_facts`: facts the task sets (set_fact, setup) go to the delegated host. */
+  delegateFacts?: boolean | string;
   until?: Array<string | boolean>;
   retries?: number | string;
   delay?: number | string;
