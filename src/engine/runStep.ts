@@ -11,6 +11,7 @@ import { ensureHost, type HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { censor } from './censor.js';
 import { runInclude } from './includes.js';
+import { loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { invokeModule, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
@@ -174,12 +175,11 @@ async function runLoop(
 ): Promise<ModuleResult> {
   const { task, host } = invocation;
   let anyNoLog = false;
-  const loopVar = task.loopControl?.loopVar ?? 'item';
   const results: ModuleResult[] = [];
   for (const [index, item] of items.entries()) {
+    await pauseBeforeItem(task.loopControl, index);
     // Each item gets its own templar: variables that refer to `item` are worked out afresh.
-    const itemVars: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
-    if (task.loopControl?.indexVar) itemVars[task.loopControl.indexVar] = index;
+    const itemVars = loopItemVars(task.loopControl, items, index);
     const templar = invocation.templar.child(itemVars);
     const itemNoLog = invocation.noLog === true || boolKeyword(templar, task.noLog ?? invocation.scope.noLog, false);
     anyNoLog ||= itemNoLog;
@@ -192,7 +192,7 @@ async function runLoop(
     } else {
       result = await runOnce(itemInvocation);
     }
-    result = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
+    result = { ...result, ...itemVars };
     results.push(result);
     onItem(result, label, itemNoLog);
   }

@@ -129,6 +129,8 @@ function readLoop(entry: YamlMap, task: Task, pos: SourcePosition): void {
   }
   const extended = strictFlag(control, 'extended', at);
   if (extended !== undefined) loopControl.extended = extended;
+  const allitems = strictFlag(control, 'extended_allitems', at);
+  if (allitems !== undefined) loopControl.extendedAllitems = allitems;
   task.loopControl = loopControl;
 }
 

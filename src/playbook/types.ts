@@ -38,7 +38,7 @@ export interface Task extends CommonKeywords {
   loop?: unknown;
   /** `with_items`, `with_dict`...: the lookup name (`items`), when the loop came from a with_ keyword. */
   loopWith?: string;
-  loopControl?: { loopVar?: string; indexVar?: string; label?: string; pause?: number; extended?: boolean };
+  loopControl?: { loopVar?: string; indexVar?: string; label?: string; pause?: number; extended?: boolean; extendedAllitems?: boolean };
   register?: string;
   notify: string[];
   /** Handlers only: `listen` topics. */
