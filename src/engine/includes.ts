@@ -7,6 +7,7 @@ import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
 import type { Invocation } from './invokeModule.js';
+import { loopItemVars } from './loopItem.js';
 import { resolveLoop } from './runStep.js';
 import { childScope, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
@@ -21,16 +22,16 @@ export async function runInclude(
   itemApplies: (itemTemplar: Invocation['templar']) => boolean = () => true,
 ): Promise<StepOutcome> {
   const { task, templar, ctx, host } = invocation;
-  const loopVar = task.loopControl?.loopVar ?? 'item';
   const items = task.loop === undefined ? [undefined] : resolveLoop(task, templar);
   const includes: NonNullable<StepOutcome['includes']> = [];
   let skippedItems = 0;
-  for (const item of items) {
-    const params: Record<string, unknown> = task.loop === undefined ? {} : { [loopVar]: item };
+  for (const [index, item] of items.entries()) {
+    // The included tasks see the item as ansible-core gives it: loop_var, index_var, ansible_loop.
+    const params: Record<string, unknown> = task.loop === undefined ? {} : loopItemVars(task.loopControl, items, index);
     if (!itemApplies(templar.child(params))) {
       skippedItems++;
       const label = task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
-      const skip = { changed: false, skipped: true, skip_reason: 'Conditional result was False', [loopVar]: item, ansible_loop_var: loopVar };
+      const skip = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...params };
       ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: skip, item: label, isItem: true });
       continue;
     }
