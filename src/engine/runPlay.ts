@@ -51,6 +51,13 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
       ctx.run.aborted = true;
       break;
     }
+    if (exceedsMaxFailPercentage(ctx)) {
+      // ansible-core 2.14's linear strategy announces it twice: once itself, once finding no host left.
+      ctx.run.events.noMoreHosts();
+      ctx.run.events.noMoreHosts();
+      ctx.run.aborted = true;
+      break;
+    }
   }
   // As ansible-playbook: when every host of the play failed (or was unreachable), no further play runs.
   if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
@@ -195,6 +202,21 @@ function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: 
     if (task.register) ctx.run.hosts.get(name)!.setFacts[task.register] = source.setFacts[task.register];
     outcomes.set(name, { status: outcomes.get(first)?.status === 'failed' ? 'ok' : outcomes.get(first)?.status ?? 'ok' });
   }
+}
+
+/**
+ * max_fail_percentage: more than that share of the play's hosts failed (a rescued or ignored failure, or an
+ * unreachable host, does not count), checked after each task as the linear strategy does. The play and
+ * the run end for every host.
+ */
+function exceedsMaxFailPercentage(ctx: PlayContext): boolean {
+  const limit = ctx.play.maxFailPercentage;
+  if (limit === undefined || ctx.hosts.length === 0) return false;
+  const failed = ctx.hosts.filter((name) => {
+    const host = ctx.run.hosts.get(name)!;
+    return host.failed && !host.unreachable;
+  }).length;
+  return failed / ctx.hosts.length > limit / 100;
 }
 
 /**
