@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { expectedOutput, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('delegate_to and local_action run through the delegated host’s connection, with the task host’s variables', async () => {
   const { root, cleanup } = await tempRoot();
@@ -64,4 +64,10 @@ test('delegate_to: localhost runs on the controller even with -c naming another 
   } finally {
     await cleanup();
   }
+});
+
+test('delegate_facts (task or block) puts set_fact and setup facts on the delegated host, localhost too; without it they stay', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'delegate-facts.yml', '-f', '1']);
+  assert.equal(run.code, 0);
+  assert.equal(run.stdout, await expectedOutput('delegate-facts'));
 });

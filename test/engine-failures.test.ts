@@ -90,3 +90,22 @@ test('a failure that a rescue catches does not trigger any_errors_fatal, as in a
     await cleanup();
   }
 });
+
+test('max_fail_percentage ends the play and the run once more than that share of its hosts failed (rescued and ignored ones not counted)', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'max-fail.yml', '-f', '1']);
+  assert.equal(run.code, 2);
+  assert.equal(run.stdout, await expectedOutput('max-fail'));
+});
+
+test('max_fail_percentage does not count an unreachable host', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'hosts.ini'), 'ghost ansible_connection=nosuch\na1 ansible_connection=local\na2 ansible_connection=local\n');
+    await writeFile(join(root, 'play.yml'), '- hosts: all\n  gather_facts: false\n  max_fail_percentage: 10\n  tasks:\n    - ping:\n    - debug: msg=after\n');
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
+    assert.doesNotMatch(run.stdout, /NO MORE HOSTS LEFT/);
+    assert.match(recapOf(run.stdout, 'a1')!, /ok=2 /);
+  } finally {
+    await cleanup();
+  }
+});

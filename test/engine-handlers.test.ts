@@ -24,3 +24,15 @@ test('-vv names each notified handler once (listeners by their own name) and eac
   assert.deepEqual(lines.filter((line) => line.startsWith('META:')), ['META: triggered running handlers for alpha', 'META: triggered running handlers for beta']);
   assert.ok(lines.includes('task path: ' + join(FIXTURES, 'handlers.yml') + ':7'));
 });
+
+test('force_handlers: a failed host runs what it notified at its section end (not at a later meta flush), then stops', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'force-handlers.yml', '-f', '1']);
+  assert.equal(run.code, 2);
+  assert.equal(run.stdout, await expectedOutput('force-handlers'));
+});
+
+test('--force-handlers forces the handlers of a play that does not set force_handlers', async () => {
+  const run = await runPlaytree(['-i', 'hosts.ini', 'force-handlers.yml', '-f', '1', '--force-handlers']);
+  assert.equal(run.code, 2);
+  assert.equal(run.stdout, await expectedOutput('force-handlers-cli'));
+});

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'ini';
+import { toBoolean } from '../boolean.js';
 
 /** ansible.cfg, as far as playtree reads it. */
 export interface AnsibleConfig {
@@ -11,6 +12,8 @@ export interface AnsibleConfig {
   inventory: string[];
   forks?: number;
   executable?: string;
+  /** [defaults] force_handlers: the default of --force-handlers. */
+  forceHandlers?: boolean;
   rolesPath: string[];
 }
 
@@ -38,6 +41,7 @@ export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
       .map((p) => (isAbsolute(p) || !existsSync(resolve(here, p)) ? p : resolve(here, p))),
     ...(forks !== undefined && Number.isInteger(forks) ? { forks } : {}),
     ...(defaults['executable'] ? { executable: defaults['executable'] } : {}),
+    ...(toBoolean(defaults['force_handlers']) ? { forceHandlers: true } : {}),
     rolesPath: paths(defaults['roles_path']),
   };
 }

@@ -19,6 +19,7 @@ export interface CliOptions {
   listTasks: boolean;
   listTags: boolean;
   syntaxCheck: boolean;
+  forceHandlers: boolean;
   startAtTask?: string;
   json: boolean;
   /** inventory subcommand */
@@ -32,7 +33,7 @@ export interface CliOptions {
 export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l SUBSET] [-e EXTRA_VARS]
                 [-t TAGS] [--skip-tags SKIP_TAGS] [-C] [-D] [-f FORKS] [-c CONNECTION]
                 [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]
-                [--start-at-task TASK] [--json] playbook [playbook ...]
+                [--start-at-task TASK] [--force-handlers] [--json] playbook [playbook ...]
        playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
 
 Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
@@ -55,6 +56,7 @@ options:
   --list-tags             list all available tags
   --syntax-check          perform a syntax check on the playbook, but do not execute it
   --start-at-task TASK    start the playbook at the task matching this name
+  --force-handlers        run handlers even if a task fails
   --json                  print one JSON document of every result and the recap instead of text
 `;
 
@@ -86,6 +88,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
         'list-tags': { type: 'boolean' },
         'syntax-check': { type: 'boolean' },
         'start-at-task': { type: 'string' },
+        'force-handlers': { type: 'boolean' },
         json: { type: 'boolean' },
         list: { type: 'boolean' },
         host: { type: 'string' },
@@ -118,6 +121,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
     listTasks: values['list-tasks'] ?? false,
     listTags: values['list-tags'] ?? false,
     syntaxCheck: values['syntax-check'] ?? false,
+    forceHandlers: values['force-handlers'] ?? false,
     json: values.json ?? false,
     list: values.list ?? false,
     graph: values.graph ?? false,

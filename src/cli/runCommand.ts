@@ -92,6 +92,7 @@ function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
   return {
     check: cli.check,
     diff: cli.diff,
+    forceHandlers: cli.forceHandlers || (config.forceHandlers ?? false),
     forks: cli.forks ?? config.forks ?? 5,
     verbosity: cli.verbosity,
     extraVars: parseExtraVars(cli.extraVars),

@@ -35,7 +35,7 @@ export async function hostConnection(
   if (host.connection && openedWith.get(host.connection) === key) return host.connection;
   if (host.connection) await host.connection.close();
   host.connection = undefined;
-  const connection = makeConnection(ctx, name, host.name, connectionVars(vars, host, templar));
+  const connection = makeConnection(ctx, name, host, host.name, connectionVars(vars, host, templar));
   host.connection = connection;
   openedWith.set(connection, key);
   await connection.open();
@@ -61,18 +61,21 @@ export async function delegatedConnection(ctx: PlayContext, host: HostState, nam
   const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
   const driverVars: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(vars)) if (key.startsWith('ansible_')) driverVars[key] = templar.render(value);
-  const connection = makeConnection(ctx, transport, name, driverVars);
+  const connection = makeConnection(ctx, transport, host, name, driverVars);
   host.delegated.set(name, connection);
   await connection.open();
   return connection;
 }
 
-function makeConnection(ctx: PlayContext, transport: string, host: string, vars: Record<string, unknown>): Connection {
+/** A connection `owner`'s tasks use; its log lines (commands, with their arguments) are silent in a no_log task. */
+function makeConnection(ctx: PlayContext, transport: string, owner: HostState, host: string, vars: Record<string, unknown>): Connection {
   return connectionFactory(transport, host)({
     host,
     vars,
     config: ctx.run.options.config,
-    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+    log: (verbosity, message) => {
+      if (!owner.noLog) ctx.run.events.log(verbosity, message);
+    },
   });
 }
 

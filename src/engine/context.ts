@@ -7,6 +7,8 @@ import type { HostState } from './hostState.js';
 export interface RunOptions {
   check: boolean;
   diff: boolean;
+  /** `--force-handlers` (or ansible.cfg force_handlers): the default of the play keyword. */
+  forceHandlers?: boolean;
   forks: number;
   verbosity: number;
   extraVars: Record<string, unknown>;

@@ -7,11 +7,13 @@ import { childScope, rootScope, type Scope } from './scope.js';
 
 /** Run the notified handlers, in the order they are written, on the hosts that notified them. */
 export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): Promise<void> {
+  // A failed host reaches a flush only with force_handlers (the play's walk brings it to its section's end).
+  const forced = forcesHandlers(ctx);
   for (const handler of ctx.handlers) {
     const names = [handler.name ?? '', ...handler.listen].filter(Boolean);
     const notified = hosts.filter((name) => {
       const host = ctx.run.hosts.get(name)!;
-      return !host.failed && names.some((n) => host.notified.has(n) || (handler.role && host.notified.has(`${handler.role.name} : ${n}`)));
+      return !host.unreachable && (!host.failed || forced) && names.some((n) => host.notified.has(n) || (handler.role && host.notified.has(`${handler.role.name} : ${n}`)));
     });
     if (notified.length === 0) continue;
     const info = taskInfo(handler, true);
@@ -23,6 +25,11 @@ export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): P
       await runStep(ctx, host, { task: handler, scope }, info);
     });
   }
+}
+
+/** force_handlers: the play's keyword, else --force-handlers. */
+export function forcesHandlers(ctx: PlayContext): boolean {
+  return ctx.play.forceHandlers ?? ctx.run.options.forceHandlers ?? false;
 }
 
 function handlerScope(ctx: PlayContext, handler: Task): Scope {

@@ -1,4 +1,6 @@
 import type { Connection } from '../../connections/connection.js';
+import { groupNamesOf, hostVariables } from '../inventory/index.js';
+import type { RunContext } from './context.js';
 import { emptyStats, type HostStats } from './events.js';
 
 /** What the engine keeps about one host for the whole run. */
@@ -22,8 +24,26 @@ export interface HostState {
   failed: boolean;
   unreachable: boolean;
   stats: HostStats;
+  /**
+   * The task running on this host has `no_log`: its connections' and module's -vvv lines (which hold the
+   * commands, hence the arguments) are not printed. One task runs on a host at a time.
+   */
+  noLog: boolean;
   /** Handlers (names and listen topics) notified in the current play. */
   notified: Set<string>;
+}
+
+/**
+ * The run's state of host `name`, made on first use: for the hosts of the plays, and for a host facts
+ * are delegated to (`delegate_facts`), which may be one no play names, e.g. the implicit localhost.
+ */
+export function ensureHost(run: RunContext, name: string): HostState {
+  let host = run.hosts.get(name);
+  if (!host) {
+    host = newHostState(name, hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }), groupNamesOf(run.inventory, name));
+    run.hosts.set(name, host);
+  }
+  return host;
 }
 
 export function newHostState(name: string, inventoryVars: Record<string, unknown>, groupNames: string[]): HostState {
@@ -37,6 +57,7 @@ export function newHostState(name: string, inventoryVars: Record<string, unknown
     delegated: new Map(),
     failed: false,
     unreachable: false,
+    noLog: false,
     stats: emptyStats(),
     notified: new Set(),
   };

@@ -7,6 +7,8 @@ import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
 import type { Invocation } from './invokeModule.js';
+import { censor } from './censor.js';
+import { loopItemVars } from './loopItem.js';
 import { resolveLoop } from './runStep.js';
 import { childScope, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
@@ -21,21 +23,30 @@ export async function runInclude(
   itemApplies: (itemTemplar: Invocation['templar']) => boolean = () => true,
 ): Promise<StepOutcome> {
   const { task, templar, ctx, host } = invocation;
-  const loopVar = task.loopControl?.loopVar ?? 'item';
   const items = task.loop === undefined ? [undefined] : resolveLoop(task, templar);
   const includes: NonNullable<StepOutcome['includes']> = [];
   let skippedItems = 0;
-  for (const item of items) {
-    const params: Record<string, unknown> = task.loop === undefined ? {} : { [loopVar]: item };
+  for (const [index, item] of items.entries()) {
+    // The included tasks see the item as ansible-core gives it: loop_var, index_var, ansible_loop.
+    const params: Record<string, unknown> = task.loop === undefined ? {} : loopItemVars(task.loopControl, items, index);
     if (!itemApplies(templar.child(params))) {
       skippedItems++;
       const label = task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
-      const skip = { changed: false, skipped: true, skip_reason: 'Conditional result was False', [loopVar]: item, ansible_loop_var: loopVar };
-      ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: skip, item: label, isItem: true });
+      const skip = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...params };
+      ctx.run.events.hostResult(info, {
+        host: host.name,
+        status: 'skipped',
+        result: invocation.noLog ? censor(skip) : skip,
+        item: invocation.noLog ? null : label,
+        isItem: true,
+      });
       continue;
     }
     const args = includeArgs(task, templar.child(params));
-    const scope = childScope(invocation.scope, { ...task, when: [], tags: [] }, {});
+    // The include's own no_log hides only its `included:` line: ansible-core 2.14 shows the included tasks'
+    // results (a no_log around the include, on a block or the play, still covers them).
+    const { noLog: _ownNoLog, ...inherited } = task;
+    const scope = childScope(invocation.scope, { ...inherited, when: [], tags: [] }, {});
     if (task.action.endsWith('include_role')) {
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
@@ -67,7 +78,10 @@ export async function runInclude(
       includes.push({ items, scope: { ...scope, params: [...scope.params, params] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;
-      const label = task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
+      // ansible-core writes a no_log include's item so on its `included:` line.
+      const label = invocation.noLog
+        ? '(censored due to no_log)'
+        : task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
       ctx.run.events.hostResult(info, {
         host: host.name,
         status: 'ok',

@@ -25,6 +25,10 @@ export interface Invocation {
   diff: boolean;
   /** The host the task is delegated to (`delegate_to`), when it is not the task's own host. */
   delegatedTo?: string;
+  /** `no_log`: the renderers get a censored result (register keeps the real one). */
+  noLog?: boolean;
+  /** `delegate_facts`: the host the task's facts go to (the delegated one), when not the task's host. */
+  factsHost?: HostState;
 }
 
 export function moduleFor(task: Task): ModuleDefinition {
@@ -73,7 +77,9 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
     },
     render: (text, extra) => templar.renderText(text, extra),
     evaluate: (expression) => templar.evaluate(expression),
-    log: (verbosity, message) => ctx.run.events.log(verbosity, `<${host.name}> ${message}`),
+    log: (verbosity, message) => {
+      if (!host.noLog) ctx.run.events.log(verbosity, `<${host.name}> ${message}`);
+    },
   };
   const result = await module.run(moduleContext);
   return target instanceof ConnectionTarget ? { ...result, roundTrips: target.roundTrips } : result;

@@ -4,7 +4,7 @@ import type { HostState } from './hostState.js';
 import { closeHostConnections } from './connect.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { eachLimited } from './eachLimited.js';
-import { runHandlers } from './handlers.js';
+import { forcesHandlers, runHandlers } from './handlers.js';
 import { isEndPlay, runMeta } from './meta.js';
 import { PlayOrder } from './playOrder.js';
 import { runStep, taskInfo } from './runStep.js';
@@ -47,6 +47,13 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
     }
     if (fatal) {
       // any_errors_fatal: ansible-core 2.14 says so with the NO MORE HOSTS LEFT banner and runs no further play.
+      ctx.run.events.noMoreHosts();
+      ctx.run.aborted = true;
+      break;
+    }
+    if (exceedsMaxFailPercentage(ctx)) {
+      // ansible-core 2.14's linear strategy announces it twice: once itself, once finding no host left.
+      ctx.run.events.noMoreHosts();
       ctx.run.events.noMoreHosts();
       ctx.run.aborted = true;
       break;
@@ -134,6 +141,12 @@ async function* playWalk(ctx: PlayContext, scope: Scope, synthetic: SyntheticTas
   for (const [index, section] of sections.entries()) {
     for (const part of section) {
       const status = yield* part();
+      if (status === 'failed' && forcesHandlers(ctx)) {
+        // force_handlers: a failed host still runs what it notified, where its section's handlers run
+        // (not at a meta: flush_handlers further on), and stops there, as ansible-core 2.14 does.
+        yield { task: synthetic.flushes[index]!, scope };
+        return status;
+      }
       if (status !== 'ok') return status;
     }
     const outcome = yield { task: synthetic.flushes[index]!, scope };
@@ -189,6 +202,21 @@ function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: 
     if (task.register) ctx.run.hosts.get(name)!.setFacts[task.register] = source.setFacts[task.register];
     outcomes.set(name, { status: outcomes.get(first)?.status === 'failed' ? 'ok' : outcomes.get(first)?.status ?? 'ok' });
   }
+}
+
+/**
+ * max_fail_percentage: more than that share of the play's hosts failed (a rescued or ignored failure, or an
+ * unreachable host, does not count), checked after each task as the linear strategy does. The play and
+ * the run end for every host.
+ */
+function exceedsMaxFailPercentage(ctx: PlayContext): boolean {
+  const limit = ctx.play.maxFailPercentage;
+  if (limit === undefined || ctx.hosts.length === 0) return false;
+  const failed = ctx.hosts.filter((name) => {
+    const host = ctx.run.hosts.get(name)!;
+    return host.failed && !host.unreachable;
+  }).length;
+  return failed / ctx.hosts.length > limit / 100;
 }
 
 /**

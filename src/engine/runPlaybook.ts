@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { groupNamesOf, groupsMap, hostVariables, matchHosts, type Inventory } from '../inventory/index.js';
+import { groupsMap, matchHosts, type Inventory } from '../inventory/index.js';
 import { loadVarsFile } from '../playbook/index.js';
 import type { Play, Playbook } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
@@ -7,7 +7,7 @@ import { PlaytreeError } from '../errors.js';
 import type { PlayContext, RunContext, RunOptions } from './context.js';
 import type { EngineEvents } from './events.js';
 import { closeHostConnections } from './connect.js';
-import { newHostState, type HostState } from './hostState.js';
+import { ensureHost, type HostState } from './hostState.js';
 import { playHandlers } from './handlers.js';
 import { runPlay } from './runPlay.js';
 
@@ -30,7 +30,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     startPending: Boolean(options.startAtTask),
     aborted: false,
   };
-  for (const name of inventory.hosts.keys()) await ensureHost(run, name);
+  for (const name of inventory.hosts.keys()) ensureHost(run, name);
   const played = new Set<string>();
   try {
     for (const play of playbook.plays) {
@@ -62,15 +62,6 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   };
 }
 
-async function ensureHost(run: RunContext, name: string): Promise<HostState> {
-  let host = run.hosts.get(name);
-  if (!host) {
-    host = newHostState(name, await hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }), groupNamesOf(run.inventory, name));
-    run.hosts.set(name, host);
-  }
-  return host;
-}
-
 function hostPattern(play: Play): string {
   return Array.isArray(play.hosts) ? play.hosts.join(',') : String(play.hosts);
 }
@@ -83,7 +74,7 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
   const templar = new Templar({ ...run.options.extraVars });
   const pattern = String(templar.render(hostPattern(play)));
   const matched = matchHosts(run.inventory, pattern, run.options.limit);
-  for (const name of matched) await ensureHost(run, name);
+  for (const name of matched) ensureHost(run, name);
   const hosts = matched.filter((name) => !run.hosts.get(name)!.failed);
   const varsFilesVars: Record<string, unknown> = {};
   const fileTemplar = new Templar({ ...play.vars, ...run.options.extraVars, playbook_dir: run.playbook.dir });

@@ -7,10 +7,12 @@ import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { TaskInfo, TaskResult } from './events.js';
-import type { HostState } from './hostState.js';
+import { ensureHost, type HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
+import { censor } from './censor.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
+import { loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { invokeModule, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
@@ -46,15 +48,22 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
   const vars = taskVariables(ctx, host, scope, task);
   const templar = new Templar(vars);
   const report = (result: ModuleResult, extra: Partial<TaskResult> = {}) =>
-    events.hostResult(info, { host: host.name, status: statusOf(result), result, ...extra });
+    events.hostResult(info, { host: host.name, status: statusOf(result), result: noLog ? censor(result) : result, ...extra });
+  // A no_log that cannot be worked out hides the result: secrets are never printed by mistake.
+  let noLog = true;
 
   try {
+    noLog = taskNoLog(templar, task, scope);
+    host.noLog = noLog;
     const check = boolKeyword(templar, task.checkMode ?? scope.checkMode, ctx.run.options.check);
     const diff = boolKeyword(templar, task.diff ?? scope.diff, ctx.run.options.diff);
     // ansible_check_mode/ansible_diff_mode stay the run's (--check/--diff), as in ansible-core 2.14.
-    const invocation: Invocation = { ctx, host, task, scope, vars, templar, check, diff };
+    const invocation: Invocation = { ctx, host, task, scope, vars, templar, check, diff, noLog };
     const delegate = task.delegateTo === undefined ? undefined : String(templar.render(task.delegateTo));
-    if (delegate !== undefined && delegate !== host.name) invocation.delegatedTo = delegate;
+    if (delegate !== undefined && delegate !== host.name) {
+      invocation.delegatedTo = delegate;
+      if (boolKeyword(templar, task.delegateFacts, false)) invocation.factsHost = ensureHost(ctx.run, delegate);
+    }
     const conditions = [...scope.when, ...task.when];
 
     if (INCLUDE_ACTIONS.has(task.action)) {
@@ -75,12 +84,13 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
         ? await runOnce(invocation)
         : { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
     } else {
-      result = await runLoop(invocation, loopItems, conditions, (itemResult, label) =>
+      result = await runLoop(invocation, loopItems, conditions, (itemResult, label, itemNoLog) =>
         events.hostResult(info, {
           host: host.name,
           status: statusOf(itemResult),
-          result: itemResult,
-          item: label,
+          result: itemNoLog ? censor(itemResult) : itemResult,
+          // ansible-core shows a censored item as None.
+          item: itemNoLog ? null : label,
           isItem: true,
           diff: invocation.diff,
           ...(invocation.delegatedTo ? { delegatedTo: invocation.delegatedTo } : {}),
@@ -93,12 +103,27 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
       host.stats.unreachable++;
       host.unreachable = true;
       host.failed = true;
-      events.hostResult(info, { host: host.name, status: 'unreachable', result: { changed: false, unreachable: true, msg: error.message } });
+      report({ changed: false, unreachable: true, msg: error.message }, { status: 'unreachable' });
       return { status: 'unreachable' };
     }
     const message = failureMessage(error, task);
     const failed: ModuleResult = { changed: false, failed: true, msg: message };
-    return finish({ ctx, host, task, scope, vars, templar, check: false, diff: false }, info, failed);
+    return finish({ ctx, host, task, scope, vars, templar, check: false, diff: false, noLog }, info, failed);
+  } finally {
+    host.noLog = false;
+  }
+}
+
+/**
+ * The task's no_log (or its block's, role's, play's), templated. A loop task whose no_log names the loop
+ * variable decides per item (in runLoop); for the task as a whole it is then off unless an item had it.
+ */
+function taskNoLog(templar: Templar, task: Task, scope: Step['scope']): boolean {
+  try {
+    return boolKeyword(templar, task.noLog ?? scope.noLog, false);
+  } catch (error) {
+    if (task.loop !== undefined) return false;
+    throw error;
   }
 }
 
@@ -149,17 +174,20 @@ async function runLoop(
   invocation: Invocation,
   items: unknown[],
   conditions: Array<string | boolean>,
-  onItem: (result: ModuleResult, label: unknown) => void,
+  onItem: (result: ModuleResult, label: unknown, noLog: boolean) => void,
 ): Promise<ModuleResult> {
-  const { task } = invocation;
-  const loopVar = task.loopControl?.loopVar ?? 'item';
+  const { task, host } = invocation;
+  let anyNoLog = false;
   const results: ModuleResult[] = [];
   for (const [index, item] of items.entries()) {
+    await pauseBeforeItem(task.loopControl, index);
     // Each item gets its own templar: variables that refer to `item` are worked out afresh.
-    const itemVars: Record<string, unknown> = { [loopVar]: item, ansible_loop_var: loopVar };
-    if (task.loopControl?.indexVar) itemVars[task.loopControl.indexVar] = index;
+    const itemVars = loopItemVars(task.loopControl, items, index);
     const templar = invocation.templar.child(itemVars);
-    const itemInvocation: Invocation = { ...invocation, templar, vars: { ...invocation.vars, ...itemVars } };
+    const itemNoLog = invocation.noLog === true || boolKeyword(templar, task.noLog ?? invocation.scope.noLog, false);
+    anyNoLog ||= itemNoLog;
+    host.noLog = itemNoLog;
+    const itemInvocation: Invocation = { ...invocation, templar, vars: { ...invocation.vars, ...itemVars }, noLog: itemNoLog };
     const label = task.loopControl?.label === undefined ? item : templar.render(task.loopControl.label);
     let result: ModuleResult;
     if (!conditionsHold(templar, conditions)) {
@@ -167,10 +195,12 @@ async function runLoop(
     } else {
       result = await runOnce(itemInvocation);
     }
-    result = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
+    result = { ...result, ...itemVars };
     results.push(result);
-    onItem(result, label);
+    onItem(result, label, itemNoLog);
   }
+  // The loop's summary is hidden when any of its items was.
+  if (anyNoLog) invocation.noLog = true;
   // The summary task_executor builds: an empty loop is a skip with its own reason, not a completion.
   if (results.length === 0) return { changed: false, skipped: true, skipped_reason: 'No items in the list', results };
   const failed = results.some((r) => r.failed);
@@ -206,9 +236,10 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   // A registered result always says whether it failed, as Ansible's does.
   const registered: ModuleResult = { ...result, failed: result.failed ?? false };
   if (task.register) host.setFacts[task.register] = registered;
-  applyFacts(task, host, registered);
+  // delegate_facts: facts go to the delegated host.
+  applyFacts(task, invocation.factsHost ?? host, registered);
   const status = statusOf(registered);
-  const base: TaskResult = { host: host.name, status, result: registered, diff: invocation.diff };
+  const base: TaskResult = { host: host.name, status, result: invocation.noLog ? censor(registered) : registered, diff: invocation.diff };
   if (invocation.delegatedTo) base.delegatedTo = invocation.delegatedTo;
   if (status === 'failed') {
     let ignore = false;

@@ -23,6 +23,7 @@ export interface Scope {
   checkMode?: boolean | string;
   diff?: boolean | string;
   runOnce?: boolean | string;
+  noLog?: boolean | string;
   anyErrorsFatal?: boolean;
   connection?: string;
   role?: Role;
@@ -48,6 +49,7 @@ export function childScope(parent: Scope, keywords: CommonKeywords, extra: Parti
     checkMode: keywords.checkMode ?? parent.checkMode,
     diff: keywords.diff ?? parent.diff,
     runOnce: keywords.runOnce ?? parent.runOnce,
+    noLog: keywords.noLog ?? parent.noLog,
     anyErrorsFatal: keywords.anyErrorsFatal ?? parent.anyErrorsFatal,
     connection: keywords.connection ?? parent.connection,
     ...extra,

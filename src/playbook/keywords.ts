@@ -155,7 +155,7 @@ export function commonKeywords(map: YamlMap, pos: SourcePosition): CommonKeyword
   if (checkMode !== undefined) keywords.checkMode = checkMode;
   const diff = flag(map, 'diff', pos);
   if (diff !== undefined) keywords.diff = diff;
-  const noLog = strictFlag(map, 'no_log', pos);
+  const noLog = flag(map, 'no_log', pos);
   if (noLog !== undefined) keywords.noLog = noLog;
   return keywords;
 }

@@ -1,7 +1,7 @@
 import { ParseError, type SourcePosition } from '../errors.js';
 import { findAction, shortActionName, TASK_KEYS, TASK_ONLY_KEYS } from './action.js';
 import {
-  checkKeys, commonKeywords, conditionList, describe, isMapping, optionalString, stringList, strictFlag, where, type YamlMap,
+  checkKeys, commonKeywords, conditionList, describe, flag, isMapping, optionalString, stringList, strictFlag, where, type YamlMap,
 } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import { importRole, importTasks } from './staticImports.js';
@@ -52,19 +52,21 @@ async function parseBlock(entry: YamlMap, ctx: LoadContext, pos: SourcePosition)
     always: await parseTaskList(entry.always, ctx, where(entry, 'always', pos)),
   };
   if (ctx.role) block.role = ctx.role;
-  // A block's notify and delegate_to apply to each task inside that does not set its own.
+  // A block's notify, delegate_to and delegate_facts apply to each task inside that does not set its own.
   const notify = stringList(entry, 'notify', pos);
   const delegateTo = optionalString(entry, 'delegate_to', pos);
-  if (notify.length || delegateTo !== undefined) inheritIntoTasks(block, notify, delegateTo);
+  const delegateFacts = flag(entry, 'delegate_facts', pos);
+  if (notify.length || delegateTo !== undefined || delegateFacts !== undefined) inheritIntoTasks(block, notify, delegateTo, delegateFacts);
   return block;
 }
 
-function inheritIntoTasks(block: Block, notify: string[], delegateTo: string | undefined): void {
+function inheritIntoTasks(block: Block, notify: string[], delegateTo: string | undefined, delegateFacts: boolean | string | undefined): void {
   for (const item of [...block.block, ...block.rescue, ...block.always]) {
-    if (item.kind === 'block') inheritIntoTasks(item, notify, delegateTo);
+    if (item.kind === 'block') inheritIntoTasks(item, notify, delegateTo, delegateFacts);
     else {
       if (!item.notify.length) item.notify = [...notify];
       if (item.delegateTo === undefined && delegateTo !== undefined) item.delegateTo = delegateTo;
+      if (item.delegateFacts === undefined && delegateFacts !== undefined) item.delegateFacts = delegateFacts;
     }
   }
 }
@@ -89,6 +91,8 @@ function parseTask(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Task 
   readResultKeywords(entry, task, pos);
   const delegateTo = found.delegateTo ?? optionalString(entry, 'delegate_to', pos);
   if (delegateTo !== undefined) task.delegateTo = delegateTo;
+  const delegateFacts = flag(entry, 'delegate_facts', pos);
+  if (delegateFacts !== undefined) task.delegateFacts = delegateFacts;
   return task;
 }
 
@@ -125,6 +129,8 @@ function readLoop(entry: YamlMap, task: Task, pos: SourcePosition): void {
   }
   const extended = strictFlag(control, 'extended', at);
   if (extended !== undefined) loopControl.extended = extended;
+  const allitems = strictFlag(control, 'extended_allitems', at);
+  if (allitems !== undefined) loopControl.extendedAllitems = allitems;
   task.loopControl = loopControl;
 }
 

@@ -21,8 +21,8 @@ export interface CommonKeywords {
   connection?: string;
   checkMode?: boolean | string;
   diff?: boolean | string;
-  /** `no_log`: on plays and blocks it applies to every task inside. */
-  noLog?: boolean;
+  /** `no_log`: on plays and blocks it applies to every task inside; a template is decided per task (and item). */
+  noLog?: boolean | string;
   /** Where this was written (the file and the line of the `- name:`/first key). */
   position: SourcePosition;
 }
@@ -38,7 +38,7 @@ export interface Task extends CommonKeywords {
   loop?: unknown;
   /** `with_items`, `with_dict`...: the lookup name (`items`), when the loop came from a with_ keyword. */
   loopWith?: string;
-  loopControl?: { loopVar?: string; indexVar?: string; label?: string; pause?: number; extended?: boolean };
+  loopControl?: { loopVar?: string; indexVar?: string; label?: string; pause?: number; extended?: boolean; extendedAllitems?: boolean };
   register?: string;
   notify: string[];
   /** Handlers only: `listen` topics. */
@@ -46,6 +46,8 @@ export interface Task extends CommonKeywords {
   changedWhen?: Array<string | boolean>;
   failedWhen?: Array<string | boolean>;
   delegateTo?: string;
+  /** `delegate_facts`: facts the task sets (set_fact, setup) go to the delegated host. */
+  delegateFacts?: boolean | string;
   until?: Array<string | boolean>;
   retries?: number | string;
   delay?: number | string;
