@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
-import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
+import { holdStdin, runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 import type { TreeSettings } from './treeOptions.js';
 
 /*
@@ -108,7 +108,8 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
     this.opening = undefined;
   }
 
-  private async run(payload: string[], stdin?: Buffer | string | Readable, stdout?: Writable): Promise<TreeRunResult> {
+  private async run(payload: string[], source?: Buffer | string | Readable, stdout?: Writable): Promise<TreeRunResult> {
+    const stdin = holdStdin(source);
     await this.open();
     const result = await this.runInTree(payload, { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}) });
     const failure = this.toolFailure(result);

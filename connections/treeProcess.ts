@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
@@ -125,4 +125,16 @@ export async function pipeInto(source: Readable, sink: Writable, onError: (error
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? (constants.signals[signal] ?? 0) : 0;
+}
+
+/**
+ * Take hold of a stdin stream at once, before the command can take it (the container may still be starting,
+ * or another command running): a child process's stdout that nobody reads is drained and lost when that
+ * child exits (Node resumes it). Back-pressure still pauses the source; its error reaches the holder.
+ */
+export function holdStdin<T extends Buffer | string | Readable | undefined>(source: T): T | PassThrough {
+  if (source === undefined || typeof source === 'string' || Buffer.isBuffer(source)) return source;
+  const held = new PassThrough();
+  source.once('error', (error: Error) => held.destroy(error));
+  return source.pipe(held);
 }

@@ -94,6 +94,17 @@ if (skip) {
       assert.deepEqual(await leftoversOf(tree), []);
     });
 
+    test('commands run one at a time, and a put waiting its turn keeps every byte of a child process that ended meanwhile', async () => {
+      const busy = connection.exec('sleep 0.5; echo slept > /root/order');
+      const child = spawn('sh', ['-c', 'seq 1 20000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const put = connection.put(child.stdout, '/root/seq.txt');
+      const after = connection.exec('cat /root/order');
+      await Promise.all([busy, put, exited]);
+      assert.equal((await after).stdout.toString(), 'slept\n');
+      assert.equal(await readFile(`${tree}/root/seq.txt`, 'utf8'), `${Array.from({ length: 20000 }, (_, i) => i + 1).join('\n')}\n`);
+    });
+
     test('a background job holding the command stdout does not keep exec waiting for it', async () => {
       const result = await connection.exec('echo before; sleep 1000 & echo after');
       assert.equal(result.stdout.toString(), 'before\nafter\n');
