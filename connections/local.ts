@@ -3,7 +3,6 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { execa } from 'execa';
 import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { resolveExecutable } from './connectionSettings.js';
@@ -26,6 +25,8 @@ export class LocalConnection implements Connection {
     this.options.log(3, `<${this.options.host}> LOCAL EXEC ${this.shell} -c ${JSON.stringify(command)}`);
     const stdin = options.stdin;
     const streamed = stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin);
+    // Loaded on first use: execa adds about 100 ms to every start, also of runs that never use local.
+    const { execa } = await import('execa');
     const child = execa(this.shell, ['-c', command], {
       encoding: 'buffer',
       reject: false,

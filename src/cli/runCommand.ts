@@ -60,7 +60,7 @@ export async function runCommand(cli: CliOptions): Promise<number> {
       const pattern = Array.isArray(play.hosts) ? play.hosts.join(',') : play.hosts;
       if (!/\{\{/.test(pattern)) matchHostsWithWarnings(inventory, pattern, runOptions.limit).warnings.forEach(warn);
     }
-    const renderer = chooseRenderer(cli);
+    const renderer = await chooseRenderer(cli);
     const summary = await runPlaybook(playbook, inventory, runOptions, renderer.events);
     await renderer.finish();
     const result = summary.anyUnreachable ? 4 : summary.anyFailed ? 2 : 0;

@@ -1,6 +1,5 @@
 import type { EngineEvents } from '../engine/events.js';
 import { JsonRenderer } from './json.js';
-import { LiveRenderer } from './live.js';
 import { TextRenderer } from './text.js';
 
 export interface Renderer {
@@ -13,11 +12,13 @@ export interface Renderer {
  * `--json` gives the JSON document; a terminal (and no -v) gets the live view; otherwise, as in CI
  * logs and pipes, the text layout of ansible-playbook.
  */
-export function chooseRenderer(options: { json: boolean; verbosity: number }): Renderer {
+export async function chooseRenderer(options: { json: boolean; verbosity: number; diff: boolean }): Promise<Renderer> {
   const streams = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
   if (options.json) return { events: new JsonRenderer(streams.out), finish: async () => {} };
-  const text = new TextRenderer(streams, options.verbosity);
+  // jsdiff and listr2 are loaded only when used: each adds tens of milliseconds to every start.
+  const text = new TextRenderer(streams, options.verbosity, options.diff ? (await import('diff')).createTwoFilesPatch : undefined);
   if (process.stdout.isTTY && options.verbosity === 0 && !process.env['PLAYTREE_NO_LIVE']) {
+    const { LiveRenderer } = await import('./live.js');
     const live = new LiveRenderer(text);
     return { events: live, finish: () => live.finish() };
   }

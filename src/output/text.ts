@@ -1,4 +1,4 @@
-import { createTwoFilesPatch } from 'diff';
+import type { createTwoFilesPatch } from 'diff';
 import type { FileDiff, ModuleResult } from '../../modules/module.js';
 import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
 import { pyStr } from '../template/pythonValues.js';
@@ -18,9 +18,11 @@ const HIDE_IN_DEBUG = ['changed', 'failed', 'skipped', 'invocation', 'skip_reaso
  * `ok: [host]`, `changed: [host]`, `fatal: [host]: FAILED! => {...}`, loop items, and the PLAY RECAP.
  */
 export class TextRenderer implements EngineEvents {
+  /** `createPatch` (jsdiff's, loaded only for --diff: it costs start-up time) prints file diffs. */
   constructor(
     private readonly streams: OutputStreams,
     private readonly verbosity: number,
+    private readonly createPatch?: typeof createTwoFilesPatch,
   ) {}
 
   private line(text: string): void {
@@ -133,7 +135,8 @@ export class TextRenderer implements EngineEvents {
       const before = diffText(one.before);
       const after = diffText(one.after);
       if (before === after) continue;
-      const patch = createTwoFilesPatch(
+      if (!this.createPatch) continue;
+      const patch = this.createPatch(
         one.before_header === undefined ? 'before' : `before: ${one.before_header}`,
         one.after_header === undefined ? 'after' : `after: ${one.after_header}`,
         before,
