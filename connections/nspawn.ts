@@ -139,7 +139,8 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
 
   /** A container that stopped under us (a task killed its leader) is replaced by a fresh one. */
   override open(): Promise<void> {
-    if (this.lease && !this.lease.container.running()) return this.close().then(() => super.open());
+    const container = this.lease?.container;
+    if (container && (!container.running() || shells.get(container)?.stopped)) return this.close().then(() => super.open());
     return super.open();
   }
 

@@ -126,11 +126,10 @@ export class ContainerShell {
     let rc: number;
     try {
       rc = Number((await this.nextLine()).split(' ')[2]);
-    } catch (error) {
-      stdin?.destroy();
-      stdout.destroy();
-      stderr.destroy();
-      throw error;
+    } catch {
+      // The container stopped under the command (a task killed its leader, or it was stopped): the command
+      // was killed with it, as a per-command container's would be. The next command gets a fresh container.
+      rc = 128 + 9;
     }
     // A command that exits without reading all its stdin: the rest is not its business.
     stdin?.destroy();
@@ -149,6 +148,11 @@ export class ContainerShell {
   }
 
   /** Enough FIFOs for the next command, made by the server in one request when there are none left. */
+  /** True once the container's command server is gone (the container stopped). */
+  get stopped(): boolean {
+    return this.ended !== undefined;
+  }
+
   private async makeFifos(needInput: boolean): Promise<void> {
     if (this.outputPairs.length > 0 && (!needInput || this.inputs.length > 0)) return;
     const pairs: string[] = [];
