@@ -165,6 +165,20 @@ function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts
     case 'directory':
       return planDirectory(ctx, facts, target, targetPath, attributes);
     case 'touch': {
+      if (!target.exists) {
+        // A new file gets a mode without execute or special bits from the umask at once: no chmod.
+        const changes = attributeChanges({ ...target, exists: false }, facts.wanted, 0o644);
+        if (changes.mode !== undefined && (changes.mode & ~0o666) === 0) {
+          const times = mtime === 'now' && atime === 'now' ? [] : timeCommands(path, mtime, atime);
+          const commands = [
+            `umask ${formatMode(~changes.mode & 0o777)}`,
+            shellJoin(['touch', '--', path]),
+            ...attributeCommands(path, { ...changes, mode: undefined }),
+            ...times,
+          ];
+          return { changed: true, commands, key: 'dest', reportPath: path };
+        }
+      }
       const create = !target.exists ? [shellJoin(['touch', '--', path])] : [];
       const subject = target.exists ? target : { ...target, exists: false };
       // touch has just set both times to now: set them again only when other times are wanted.
@@ -196,11 +210,19 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   // Every folder mkdir creates gets the mode and owner, as Ansible's file module gives them.
   const changes = attributeChanges({ ...target, exists: false }, facts.wanted, 0o755);
   if (changes.mode === undefined && facts.wanted.mode !== undefined) changes.mode = resolveMode(facts.wanted.mode, 0o755, true);
+  const mkdir = shellJoin(['mkdir', '-p', '--', path]);
+  const mode = changes.mode;
+  // A mode with u+wx and no special bits, and no owner to set: the umask gives every folder mkdir -p creates
+  // (parents get u+wx added, which the mode has) exactly that mode, without finding and chmod-ing each.
+  if (mode !== undefined && (mode & ~0o777) === 0 && (mode & 0o300) === 0o300 && changes.owner === undefined && changes.group === undefined) {
+    return { changed: true, commands: [`umask ${formatMode(~mode & 0o777)}`, mkdir], key: 'path', reportPath: path };
+  }
   const perDirectory = attributeCommandsFor('"$pt_d"', changes);
+  if (perDirectory.length === 0) return { changed: true, commands: [mkdir], key: 'path', reportPath: path };
   const commands = [
     `set -- ; pt_p=${shellQuote(path)}; while [ ! -e "$pt_p" ] && [ ! -L "$pt_p" ]; do set -- "$pt_p" "$@"; pt_p=$(dirname -- "$pt_p"); done`,
-    shellJoin(['mkdir', '-p', '--', path]),
-    ...(perDirectory.length ? [`for pt_d do ${perDirectory.join(' && ')} || exit 1; done`] : []),
+    mkdir,
+    `for pt_d do ${perDirectory.join(' && ')} || exit 1; done`,
   ];
   return { changed: true, commands, key: 'path', reportPath: path };
 }

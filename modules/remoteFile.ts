@@ -54,17 +54,23 @@ export const MAX_DIFF_SIZE = 104448;
 /**
  * `pt_state PATH` prints one record: NUL-separated fields (stat line, link target, real path, digest),
  * then `C\0<size bytes>` or `N\0`. Options come from $pt_L (-L or empty), $pt_sum (a *sum command) and
- * $pt_max (content limit).
+ * $pt_max (content limit). Without content (pt_max < 0), stat prints straight to stdout: no subshell to
+ * capture its line.
  */
 const STATE_FUNCTION = `pt_state() {
   if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
-  pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G' -- "$1") || { printf 'error\\0'; return 0; }
-  printf '%s\\0' "$pt_st"
+  if [ "$pt_max" -lt 0 ]; then
+    stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
+  else
+    pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G' -- "$1") || { printf 'error\\0'; return 0; }
+    printf '%s\\0' "$pt_st"
+  fi
   if [ -L "$1" ]; then printf '%s\\0%s\\0' "$(readlink -- "$1")" "$(readlink -f -- "$1")"; else printf '\\0\\0'; fi
   pt_reg=; if [ -f "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then pt_reg=1; fi
   if [ -n "$pt_sum" ] && [ -n "$pt_reg" ] && pt_s=$("$pt_sum" < "$1"); then printf '%s\\0' "\${pt_s%% *}"; else printf '\\0'; fi
+  if [ "$pt_max" -lt 0 ] || [ -z "$pt_reg" ]; then printf 'N\\0'; return 0; fi
   set -f; set -- "$1" $pt_st; set +f
-  if [ -n "$pt_reg" ] && [ "$pt_max" -ge "$5" ]; then printf 'C\\0'; cat -- "$1"; else printf 'N\\0'; fi
+  if [ "$pt_max" -ge "$5" ]; then printf 'C\\0'; cat -- "$1"; else printf 'N\\0'; fi
 }`;
 
 /** Shell text defining pt_state with these options; append `pt_state 'path'` calls (see stateCall). */

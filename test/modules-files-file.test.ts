@@ -95,6 +95,27 @@ test('file state=touch creating a file gives it the wanted times, the same or di
     assert.ok(apartStat.atimeMs > apartStat.mtimeMs, 'the access time stays the creation time');
   }));
 
+test('file state=directory gives every folder it creates the mode, with or without u+wx in it', () =>
+  withTempDir(async (dir) => {
+    for (const mode of ['0750', '0555', '1777']) {
+      const top = join(dir, `m${mode}`);
+      const result = await runModule(fileModule, { path: join(top, 'a/b'), state: 'directory', mode });
+      assert.equal(result.changed, true);
+      for (const folder of [top, join(top, 'a'), join(top, 'a/b')]) assert.equal(await modeOf(folder), parseInt(mode, 8), `${folder} for ${mode}`);
+    }
+  }));
+
+test('file state=touch gives a new file its mode, also one with execute bits', () =>
+  withTempDir(async (dir) => {
+    for (const mode of ['0600', '0755', '0444']) {
+      const path = join(dir, `t${mode}`);
+      const result = await runModule(fileModule, { path, state: 'touch', mode });
+      assert.equal(result.changed, true);
+      assert.equal(await modeOf(path), parseInt(mode, 8), mode);
+      assert.equal(result.mode, mode);
+    }
+  }));
+
 test('file state=absent removes a tree, check mode keeps it', () =>
   withTempDir(async (dir) => {
     const path = join(dir, 'tree');
