@@ -149,8 +149,6 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     const argv = buildLeaderArgv(this.settings, this.probe);
     const start = async () => {
       await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
-      await findProgram(this.settings, 'nsenter', 'util-linux');
-      await findProgram(this.settings, 'setpriv', 'util-linux');
       this.options.log(3, `<${host}> NSPAWN START ${shellJoin(argv)}`);
       return startContainer(argv).catch((error: Error) => {
         const reason = describeNspawnFailure(tree, error.message) ?? `could not start a container on ${tree}: ${error.message}`;
@@ -174,6 +172,9 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
   /** Look the user up inside the tree once; commands then switch to it with the tree's setpriv. */
   private async switchToUser(user: string): Promise<void> {
     const { host, tree } = this.settings;
+    // Another user's commands enter the container from the controller (root's go to the command server).
+    await findProgram(this.settings, 'nsenter', 'util-linux');
+    await findProgram(this.settings, 'setpriv', 'util-linux');
     const lookup = 'getent passwd "$1" || exit 3; command -v setpriv || exit 4';
     const result = await runTreeCommand(this.commandFor([this.settings.shell, '-c', lookup, 'playtree-user', user]));
     const [entry = '', setpriv = ''] = result.stdout.toString('utf8').split('\n');
