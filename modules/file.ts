@@ -100,10 +100,19 @@ async function readFacts(ctx: ModuleContext, path: string, src: string | undefin
   const a = ctx.args;
   // A relative link src is relative to the link's folder (or to path itself when path is a real folder).
   const candidates = src === undefined || src.startsWith('/') ? (src === undefined ? [] : [src]) : state === 'hard' ? [src] : [join(dirname(path), src), join(path, src)];
-  const script = `${statePrelude()}${stateCall(path)}\npt_L=-L\n${[path, ...candidates].map(stateCall).join('\n')}`;
+  // Only a symlink needs a second record for the path followed: for anything else both are the same.
+  const script = [
+    statePrelude(),
+    `if [ -L ${shellQuote(path)} ]; then printf L; ${stateCall(path)}; pt_L=-L; ${stateCall(path)}; else printf S; ${stateCall(path)}; pt_L=-L; fi`,
+    ...candidates.map(stateCall),
+  ].join('\n');
   const run = await ctx.target.exec(script);
   if (run.rc !== 0) throw new ModuleError(`could not read ${path}: ${run.stderr.toString().trim()}`);
-  const [linkState, followed, ...sources] = parseStates(run.stdout, [path, path, ...candidates]);
+  const isLink = run.stdout[0] === 0x4c; // 'L'
+  const states = parseStates(run.stdout.subarray(1), isLink ? [path, path, ...candidates] : [path, ...candidates]);
+  const linkState = states.shift()!;
+  const followed = isLink ? states.shift()! : { ...linkState };
+  const sources = states;
   const inside = candidates.length === 2 && linkState.type === 'directory';
   return {
     path,

@@ -19,7 +19,7 @@ import {
   hashLocalFile,
   parseStates,
   pathInfo,
-  readPathStates,
+  readPathStatesAndExistence,
   stateCall,
   statePrelude,
   type AttributeChanges,
@@ -62,8 +62,13 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   }
   const given = request.dest.replace(/(.)\/+$/, '$1');
   const inside = request.basename === undefined ? undefined : join(given, request.basename);
-  const paths = [given, ...(inside ? [inside] : []), dirname(given), ...(request.remoteFile ? [request.remoteFile] : [])];
-  const states = await readPathStates(ctx.target, paths, { follow: true, checksum: 'sha1', contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1 });
+  const paths = [given, ...(inside ? [inside] : []), ...(request.remoteFile ? [request.remoteFile] : [])];
+  // Of the parent folder only its existence matters: a test, not a stat.
+  const { states, exists } = await readPathStatesAndExistence(ctx.target, paths, [dirname(given)], {
+    follow: true,
+    checksum: 'sha1',
+    contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1,
+  });
   const remote = request.remoteFile ? states.pop()! : undefined;
   if (remote && remote.type !== 'file') return { changed: false, failed: true, msg: `Source ${request.remoteFile} not found` };
   const source = remote
@@ -79,7 +84,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   } else if (current.type === 'directory') {
     return { changed: false, failed: true, msg: 'can not use content with a dir as dest', dest };
   }
-  const parent = trailingSlash && inside ? states[0]! : states.at(-1)!;
+  const parentExists = trailingSlash && inside ? states[0]!.exists : exists[0]!;
   if (current.linkTarget !== undefined && request.follow && current.realPath) dest = current.realPath;
   const base = { dest, ...(request.src ? { src: request.src } : {}) };
   if (current.exists && request.force === false) return { changed: false, msg: 'file already exists', ...base };
@@ -97,7 +102,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
     if (isFailure(after)) return { ...result, ...after };
     return { ...result, ...pathInfo(after) };
   }
-  if (!parent.exists) {
+  if (!parentExists) {
     if (!trailingSlash) return { changed: false, failed: true, msg: `Destination directory ${dirname(dest)} does not exist`, dest };
     const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
     if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };

@@ -85,10 +85,28 @@ export function stateCall(path: string): string {
 
 /** Read several paths' states in one round trip. */
 export async function readPathStates(target: Target, paths: readonly string[], options: StateOptions = {}): Promise<PathState[]> {
-  const script = statePrelude(options) + paths.map(stateCall).join('\n');
+  return (await readPathStatesAndExistence(target, paths, [], options)).states;
+}
+
+/**
+ * readPathStates, and in the same round trip whether each of `checked` exists (following symlinks, as
+ * `follow` does): a shell test, where a state costs a stat.
+ */
+export async function readPathStatesAndExistence(
+  target: Target,
+  paths: readonly string[],
+  checked: readonly string[],
+  options: StateOptions = {},
+): Promise<{ states: PathState[]; exists: boolean[] }> {
+  const tests = checked.map((path) => `if [ -e ${shellQuote(path)} ]; then printf 1; else printf 0; fi`);
+  const script = statePrelude(options) + [...paths.map(stateCall), ...tests].join('\n');
   const result = await target.exec(script);
-  if (result.rc !== 0) throw new ModuleError(`could not read the state of ${paths.join(', ')}: ${result.stderr.toString().trim()}`);
-  return parseStates(result.stdout, paths);
+  const all = [...paths, ...checked].join(', ');
+  if (result.rc !== 0) throw new ModuleError(`could not read the state of ${all}: ${result.stderr.toString().trim()}`);
+  const end = result.stdout.length - checked.length;
+  const answers = result.stdout.subarray(Math.max(end, 0)).toString('latin1');
+  if (end < 0 || !/^[01]*$/.test(answers)) throw new ModuleError(`could not parse the state of ${all} sent by the target`);
+  return { states: parseStates(result.stdout.subarray(0, end), paths), exists: [...answers].map((answer) => answer === '1') };
 }
 
 export async function readPathState(target: Target, path: string, options: StateOptions = {}): Promise<PathState> {
