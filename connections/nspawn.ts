@@ -24,7 +24,7 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
  * `ansible_connection=nspawn` (also `community.general.nspawn`): tasks run inside an OS tree through
  * systemd-nspawn, so /proc, /sys and /dev are real. Two modes, chosen by `ansible_nspawn_persistent`
  * (ANSIBLE_NSPAWN_PERSISTENT, ansible.cfg `[nspawn_connection] persistent`): one container per host entered
- * by every command (PersistentNspawnConnection, the default), or one container per command (NspawnConnection).
+ * serving every command (PersistentNspawnConnection, the default), or one container per command (NspawnConnection).
  * Both take the same options: the tree is `ansible_host`, else the inventory name; `ansible_nspawn_args` /
  * ANSIBLE_NSPAWN_ARGS / `[nspawn_connection] nspawn_args` add systemd-nspawn arguments; `ansible_executable`
  * is the shell (default /bin/sh); `ansible_user` runs commands as that user of the tree;
@@ -32,8 +32,9 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
  * HOME, TERM, container=systemd-nspawn), not the controller's.
  *
  * Commands, transfers and preconditions shared with chroot: treeConnection.ts. Here, beside this file:
- * nspawnArgv.ts (options and every argv, pure), nspawnChecks.ts (preconditions, the host's system bus,
- * nspawn's own failures), nspawnContainer.ts (start, share and stop the persistent container).
+ * nspawnArgv.ts (options, every argv and the leader's scripts, pure), nspawnChecks.ts (preconditions, the
+ * host's system bus, nspawn's own failures), nspawnContainer.ts (start, share and stop the persistent
+ * container), nspawnShell.ts (the persistent container's command server, from the controller's side).
  */
 
 /** One command server per container, shared by the connections that lease it. */
