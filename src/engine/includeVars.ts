@@ -5,6 +5,8 @@ import { ModuleError, ParseError, PlaytreeError } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import { readYamlFile } from '../playbook/index.js';
 import { compilePythonRegex } from '../pythonRegex.js';
+import { mergeDicts } from '../template/collectionFilters.js';
+import { isMapping } from '../template/pythonValues.js';
 import { isOmit } from '../template/index.js';
 import { findControllerFile, type Invocation } from './invokeModule.js';
 
@@ -206,9 +208,5 @@ function parentOf(file: string): string {
 
 /** `hash_behaviour: merge`: mappings merge recursively with the variable's current value; the rest replaces. */
 function mergeHashes(current: unknown, update: unknown): unknown {
-  const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-  if (!isMap(current) || !isMap(update)) return update;
-  const merged: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(update)) merged[key] = mergeHashes(current[key], value);
-  return merged;
+  return isMapping(current) && isMapping(update) ? mergeDicts(current, update, true, 'replace') : update;
 }

@@ -53,7 +53,8 @@ function flatten(items: unknown[], levels: number | undefined, skipNulls: boolea
   return out;
 }
 
-function mergeDicts(base: Record<string, unknown>, extra: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
+/** `combine`'s merge; `recursive` merges nested mappings, `listMerge` says what happens to two lists. */
+export function mergeDicts(base: Record<string, unknown>, extra: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const old = out[key];
