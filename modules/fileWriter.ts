@@ -162,15 +162,11 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     commands.push(job.remotePath ? reference : `{ [ -O ${shellQuote(dest)} ] && [ -G ${shellQuote(dest)} ]; } || ${reference}`);
     if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
-  commands.push(...attributeCommands(temporary, withoutUndefined(changes)), shellJoin(['mv', '-f', '--', temporary, dest]));
+  commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
   const stdin = job.remotePath ? undefined : (job.data ?? createReadStream(job.file!));
   const after = await applyScript(ctx, commands, dest, temporary, stdin);
   if (isFailure(after)) return after;
   return { state: after, ...(backupFile ? { backupFile } : {}) };
-}
-
-function withoutUndefined(changes: AttributeChanges): AttributeChanges {
-  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as AttributeChanges;
 }
 
 /** Set mode/owner/group on an existing path and read its new state: one round trip. */
