@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,11 +22,17 @@ interface Run {
 }
 
 /** Start playtree on `playbook`; `interrupt` runs once the task has written /root/started in the tree. */
-async function playtree(tree: string, scratch: string, playbook: string, interrupt?: (pid: number) => void): Promise<Run> {
+async function playtree(
+  tree: string,
+  scratch: string,
+  playbook: string,
+  interrupt?: (pid: number) => void,
+  moreHosts = '',
+): Promise<Run> {
   await rm(join(tree, 'root/started'), { force: true });
   const inventory = join(scratch, 'hosts.ini');
   const book = join(scratch, 'play.yml');
-  await writeFile(inventory, `${tree} ansible_connection=nspawn\n`);
+  await writeFile(inventory, `${tree} ansible_connection=nspawn\n${moreHosts}`);
   await writeFile(book, playbook);
   const child = spawn(process.execPath, [PLAYTREE, '-i', inventory, book], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -94,6 +100,30 @@ if (skip) {
         assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
       });
     }
+
+    test('a crash outside any task (an uncaught exception) stops the container and exits 250', async () => {
+      // A connection plugin beside the inventory throws from a timer, where no task can catch it, while
+      // the tree's own task (same play, other host) has its container running.
+      await mkdir(join(scratch, 'connection_plugins'), { recursive: true });
+      await writeFile(
+        join(scratch, 'connection_plugins', 'crasher.js'),
+        `export default () => ({
+  transport: 'crasher',
+  async open() {},
+  exec() {
+    setTimeout(() => { throw new Error('crasher plugin blew up'); }, 500);
+    return new Promise(() => {});
+  },
+  async put() {}, async fetch() {}, async close() {},
+});
+`,
+      );
+      const run = await playtree(tree, scratch, LONG_TASK.replace('touch /root/started; sleep 1000', 'sleep 1000'), undefined, 'crashing ansible_connection=crasher\n');
+      assert.equal(run.code, 250, run.stdout + run.stderr);
+      assert.match(run.stderr, /ERROR! Unexpected Exception, this is probably a bug: crasher plugin blew up/);
+      assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace without -vvvv');
+      assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+    });
 
     test('SIGKILL during a task: the container notices playtree is gone and stops by itself', async () => {
       const run = await playtree(tree, scratch, LONG_TASK, (pid) => process.kill(pid, 'SIGKILL'));
