@@ -109,3 +109,36 @@ test('max_fail_percentage does not count an unreachable host', async () => {
     await cleanup();
   }
 });
+
+test('run_once shares the facts the task set (set_fact, include_vars) with every host; delegate_facts keeps them on the delegate', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'hosts.ini'), '[g]\na ansible_connection=local\nb ansible_connection=local\nc ansible_connection=local\n');
+    await writeFile(join(root, 'vars.yml'), 'from_file: loaded by {{ inventory_hostname }}\n');
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: a:b
+  gather_facts: false
+  tasks:
+    - set_fact:
+        picked: "{{ inventory_hostname }}"
+      run_once: true
+    - include_vars: vars.yml
+      run_once: true
+    - set_fact:
+        sent: yes
+      run_once: true
+      delegate_to: c
+      delegate_facts: true
+    - debug:
+        msg: "{{ inventory_hostname }} {{ picked }} {{ from_file }} {{ sent | default('none') }} {{ hostvars.c.sent }}"
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /ok: \[a\] => \{\n    "msg": "a a loaded by a none True"\n\}/);
+    assert.match(run.stdout, /ok: \[b\] => \{\n    "msg": "b a loaded by b none True"\n\}/);
+  } finally {
+    await cleanup();
+  }
+});

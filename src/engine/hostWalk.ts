@@ -1,4 +1,5 @@
 import type { TaskItem, Task } from '../playbook/types.js';
+import type { ModuleResult } from '../../modules/module.js';
 import { blockScope, type Scope } from './scope.js';
 
 /** One task, ready to run on a host, with what it inherits. */
@@ -13,6 +14,9 @@ export interface StepOutcome {
   status: 'ok' | 'failed' | 'unreachable' | 'ended';
   /** Tasks brought in by include_tasks/include_role, to run next, in order. */
   includes?: Array<{ items: TaskItem[]; scope: Scope }>;
+  /** The result as registered, and whether its facts went to the host itself (not a delegate_facts host): run_once shares both. */
+  registered?: ModuleResult;
+  ownFacts?: boolean;
 }
 
 export type HostWalk = AsyncGenerator<Step, StepOutcome['status'], StepOutcome>;

@@ -7,7 +7,7 @@ import { eachLimited } from './eachLimited.js';
 import { forcesHandlers, runHandlers } from './handlers.js';
 import { isEndPlay, runMeta } from './meta.js';
 import { PlayOrder } from './playOrder.js';
-import { runStep, taskInfo } from './runStep.js';
+import { applyFacts, runStep, taskInfo } from './runStep.js';
 import { childScope, rootScope, type Scope } from './scope.js';
 import { tagsSelect } from './tags.js';
 import { Templar } from '../template/index.js';
@@ -195,12 +195,20 @@ function runsOnce(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [s
   return toBoolean(templar.render(value)) ?? false;
 }
 
-/** run_once: the other hosts get the first host's registered result and outcome, as in Ansible. */
+/**
+ * run_once: the other hosts get the first host's outcome, its registered result and the facts it set
+ * (gathered facts, set_fact, include_vars), as ansible-core's strategy applies a run_once result to every
+ * host of the play; facts that delegate_facts sent to another host stay there.
+ */
 function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: ReadonlyArray<readonly [string, Step]>, outcomes: Map<string, StepOutcome>) {
-  const source = ctx.run.hosts.get(first)!;
+  const source = outcomes.get(first);
   for (const [name] of group.slice(1)) {
-    if (task.register) ctx.run.hosts.get(name)!.setFacts[task.register] = source.setFacts[task.register];
-    outcomes.set(name, { status: outcomes.get(first)?.status === 'failed' ? 'ok' : outcomes.get(first)?.status ?? 'ok' });
+    const host = ctx.run.hosts.get(name)!;
+    if (source?.registered) {
+      if (task.register) host.setFacts[task.register] = source.registered;
+      if (source.ownFacts) applyFacts(task, host, source.registered);
+    }
+    outcomes.set(name, { status: source?.status === 'failed' ? 'ok' : source?.status ?? 'ok' });
   }
 }
 

@@ -238,6 +238,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   if (task.register) host.setFacts[task.register] = registered;
   // delegate_facts: facts go to the delegated host.
   applyFacts(task, invocation.factsHost ?? host, registered);
+  const shared = { registered, ownFacts: !invocation.factsHost };
   const status = statusOf(registered);
   const base: TaskResult = { host: host.name, status, result: invocation.noLog ? censor(registered) : registered, diff: invocation.diff };
   if (invocation.delegatedTo) base.delegatedTo = invocation.delegatedTo;
@@ -253,7 +254,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
       host.stats.ignored++;
       if (registered.changed) host.stats.changed++;
       events.hostResult(info, { ...base, ignored: true });
-      return { status: 'ok' };
+      return { status: 'ok', ...shared };
     }
     if (scope.rescuable) {
       host.stats.rescued++;
@@ -264,7 +265,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
       host.failed = true;
     }
     events.hostResult(info, base);
-    return { status: 'failed' };
+    return { status: 'failed', ...shared };
   }
   if (status === 'skipped') host.stats.skipped++;
   else {
@@ -285,7 +286,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     }
   }
   events.hostResult(info, base);
-  return { status: 'ok' };
+  return { status: 'ok', ...shared };
 }
 
 /**
@@ -293,7 +294,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
  * nor skip, and for a looped task item by item (`set_fact` in a loop sets one fact per item). set_fact's and
  * include_vars' are variables of their own precedence level, not facts.
  */
-function applyFacts(task: Task, host: HostState, result: ModuleResult): void {
+export function applyFacts(task: Task, host: HostState, result: ModuleResult): void {
   if (result.failed || result.skipped) return;
   const items = task.loop === undefined ? [result] : Array.isArray(result['results']) ? (result['results'] as ModuleResult[]) : [];
   for (const item of items) {
