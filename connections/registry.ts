@@ -1,4 +1,4 @@
-import { ConnectionError } from '../src/errors.js';
+import { ModuleError } from '../src/errors.js';
 import type { ConnectionFactory } from './connection.js';
 import { createChrootConnection } from './chroot.js';
 import { createLocalConnection } from './local.js';
@@ -21,14 +21,15 @@ export function registerConnection(name: string, factory: ConnectionFactory): vo
   drivers.set(name, factory);
 }
 
-export function connectionFactory(name: string, host: string): ConnectionFactory {
+/**
+ * The driver named `name`. An unknown name fails the task (not UNREACHABLE), as ansible-core reports a
+ * connection plugin it cannot find.
+ */
+export function connectionFactory(name: string): ConnectionFactory {
   const factory = drivers.get(name);
   if (!factory) {
     const known = [...drivers.keys()].filter((n) => !n.includes('.')).sort().join(', ');
-    throw new ConnectionError(
-      `${host}: unknown connection '${name}' (known: ${known}); put a driver in connection_plugins/${name}.js to add it`,
-      host,
-    );
+    throw new ModuleError(`the connection plugin '${name}' was not found (known: ${known}); put a driver in connection_plugins/${name}.js to add it`);
   }
   return factory;
 }

@@ -31,7 +31,12 @@ export class ParseError extends PlaytreeError {
   }
 }
 
-/** Bad command-line options (ansible-playbook exits 5 for these). */
+/** Command-line usage argparse rejects (an unknown option, a missing or malformed argument): exit 2, as ansible-playbook's. */
+export class UsageError extends PlaytreeError {
+  override readonly exitCode = 2;
+}
+
+/** Options that parse but cannot be used (bad -e data, an unknown --host): ansible-playbook exits 5 for these. */
 export class OptionsError extends PlaytreeError {
   override readonly exitCode = 5;
 }

@@ -40,7 +40,7 @@ if (skip) {
 describe('chroot registration', () => {
   test('chroot and community.general.chroot name the chroot driver', () => {
     for (const name of ['chroot', 'community.general.chroot']) {
-      assert.equal(connectionFactory(name, 'h')(treeOptions('/var/tmp/x')).transport, 'chroot');
+      assert.equal(connectionFactory(name)(treeOptions('/var/tmp/x')).transport, 'chroot');
     }
   });
 });

@@ -69,7 +69,7 @@ if (skip) {
 describe('nspawn registration', () => {
   test('nspawn and community.general.nspawn name the nspawn driver', () => {
     for (const name of ['nspawn', 'community.general.nspawn']) {
-      const connection = connectionFactory(name, 'h')(treeOptions('/var/tmp/x'));
+      const connection = connectionFactory(name)(treeOptions('/var/tmp/x'));
       assert.equal(connection.transport, 'nspawn');
     }
   });

@@ -42,7 +42,6 @@ describe('hosts whose tree cannot be used are UNREACHABLE while the others go on
       ['no_os_release', `ansible_host=${scratch}/not-an-os ansible_connection=chroot`, /^no_os_release: \S+\/not-an-os is not an OS tree \(neither etc\/os-release nor usr\/lib\/os-release in it\)/],
       ['no_shell', `ansible_host=${good} ansible_connection=nspawn ansible_executable=/bin/zsh`, /^no_shell: ansible_executable \/bin\/zsh is not an executable file inside \S+; install it in the tree or set ansible_executable/],
       ['relative_shell', `ansible_host=${good} ansible_connection=chroot ansible_executable=bash`, /^relative_shell: ansible_executable 'bash' must be an absolute path inside the tree/],
-      ['unknown_driver', `ansible_host=${good} ansible_connection=warp`, /^unknown_driver: unknown connection 'warp' \(known: chroot, local, nspawn\); put a driver in connection_plugins\/warp\.js/],
       ['locked', `ansible_host=${locked} ansible_connection=nspawn`, /^locked: tree \S+ is in use by another container \(lock \S+ is held\); stop that container/],
     ];
     await writeFile(join(scratch, 'hosts.ini'), `[trees]\n${hosts.map(([name, vars]) => `${name} ${vars}`).join('\n')}\n`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { parseKeyValue } from '../kvSplit.js';
-import { OptionsError } from '../errors.js';
+import { OptionsError, PlaytreeError } from '../errors.js';
 
 /**
  * `-e` values as ansible-playbook reads them: `@file` (YAML or JSON), a YAML/JSON mapping, or `k=v`
@@ -20,7 +20,7 @@ function parseOne(value: string): Record<string, unknown> {
     try {
       text = readFileSync(file, 'utf8');
     } catch {
-      throw new OptionsError(`the extra vars file '${file}' could not be read; check the path after '@'`);
+      throw new PlaytreeError(`the extra vars file '${file}' could not be read; check the path after '@'`);
     }
     return mapping(text, `extra vars file ${file}`);
   }

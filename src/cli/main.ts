@@ -13,7 +13,8 @@ function version(): string {
 
 /**
  * playtree's entry point: returns the exit code (ansible-playbook's: 0 ok, 1 error, 2 a host failed,
- * 4 a host unreachable or a parse error, 5 bad options, 99 interrupted, 250 unexpected).
+ * 4 a host unreachable or a parse error, 2 also for bad command-line usage, 5 unusable options, 99 interrupted,
+ * 250 unexpected).
  */
 export async function main(argv: string[]): Promise<number> {
   // A reader that stops early (`playtree ... | head`) closes our stdout: stop quietly, not with a trace.

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { OptionsError } from '../errors.js';
+import { OptionsError, UsageError } from '../errors.js';
 
 /** The command line of `playtree [options] playbook.yml...` and `playtree inventory ...`. */
 export interface CliOptions {
@@ -60,7 +60,7 @@ options:
   --json                  print one JSON document of every result and the recap instead of text
 `;
 
-/** Parse argv; unknown options and bad values are OptionsError (exit 5). */
+/** Parse argv; what argparse would reject is a UsageError (exit 2), other unusable options an OptionsError (exit 5). */
 export function parseCliOptions(argv: string[]): CliOptions {
   const isInventory = argv[0] === 'inventory';
   let parsed;
@@ -97,14 +97,14 @@ export function parseCliOptions(argv: string[]): CliOptions {
       },
     });
   } catch (error) {
-    throw new OptionsError(`${(error as Error).message.split('\n')[0]} (see playtree --help)`);
+    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see playtree --help)`);
   }
   const { values, positionals } = parsed;
   const splitList = (list: string[] | undefined) => (list ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
   let forks: number | undefined;
   if (values.forks !== undefined) {
     forks = Number(values.forks);
-    if (!Number.isInteger(forks) || forks < 1) throw new OptionsError(`-f/--forks must be a positive whole number, got '${values.forks}'`);
+    if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`-f/--forks must be a positive whole number, got '${values.forks}'`);
   }
   const command = values.help ? 'help' : values.version ? 'version' : isInventory ? 'inventory' : 'playbook';
   const options: CliOptions = {
@@ -133,7 +133,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
     ...(values.host !== undefined ? { host: values.host } : {}),
   };
   if (isInventory && options.graph && positionals[0]) options.graphGroup = positionals[0];
-  if (command === 'playbook' && options.playbooks.length === 0) throw new OptionsError('the following arguments are required: playbook (see playtree --help)');
+  if (command === 'playbook' && options.playbooks.length === 0) throw new UsageError('the following arguments are required: playbook (see playtree --help)');
   if (command === 'inventory' && [options.list, options.host !== undefined, options.graph].filter(Boolean).length !== 1) {
     throw new OptionsError('playtree inventory needs exactly one of --list, --host HOST or --graph');
   }

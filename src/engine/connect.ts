@@ -69,7 +69,7 @@ export async function delegatedConnection(ctx: PlayContext, host: HostState, nam
 
 /** A connection `owner`'s tasks use; its log lines (commands, with their arguments) are silent in a no_log task. */
 function makeConnection(ctx: PlayContext, transport: string, owner: HostState, host: string, vars: Record<string, unknown>): Connection {
-  return connectionFactory(transport, host)({
+  return connectionFactory(transport)({
     host,
     vars,
     config: ctx.run.options.config,
