@@ -100,7 +100,7 @@ test('max_fail_percentage ends the play and the run once more than that share of
 test('max_fail_percentage does not count an unreachable host', async () => {
   const { root, cleanup } = await tempRoot();
   try {
-    await writeFile(join(root, 'hosts.ini'), 'ghost ansible_connection=nosuch\na1 ansible_connection=local\na2 ansible_connection=local\n');
+    await writeFile(join(root, 'hosts.ini'), 'ghost ansible_connection=chroot ansible_host=/nonexistent/playtree-tree\na1 ansible_connection=local\na2 ansible_connection=local\n');
     await writeFile(join(root, 'play.yml'), '- hosts: all\n  gather_facts: false\n  max_fail_percentage: 10\n  tasks:\n    - ping:\n    - debug: msg=after\n');
     const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
     assert.doesNotMatch(run.stdout, /NO MORE HOSTS LEFT/);
