@@ -77,3 +77,45 @@ test('an unnamed task written with its FQCN keeps it in the banner, as ansible-p
   const run = await runInFolder({ 'play.yml': '- hosts: a\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug: { msg: x }\n' });
   assert.match(run.stdout, /^TASK \[ansible\.builtin\.debug\] \*+$/m);
 });
+
+test('an include gives its tasks its vars (above set_fact) and its apply: keywords, not its own keywords, as ansible-playbook', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(join(root, 'hosts.ini'), '[g]\na ansible_connection=local\nb ansible_connection=local\n');
+    await writeFile(
+      join(root, 'show.yml'),
+      `- name: show
+  debug: msg="x={{ x }}"
+- name: fail here
+  command: /bin/false
+  when: inventory_hostname == victim
+- name: after the failure
+  debug: msg="went on"
+`,
+    );
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: g
+  gather_facts: false
+  tasks:
+    - set_fact: { x: from_set_fact }
+    - name: apply gives keywords to the included tasks; its vars are block vars
+      include_tasks:
+        file: show.yml
+        apply:
+          vars: { x: from_apply_vars, victim: b }
+          ignore_errors: true
+    - name: include vars outrank set_fact; the include's ignore_errors is its own
+      include_tasks: show.yml
+      vars: { x: from_include_vars, victim: a }
+      ignore_errors: true
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml', '-f', '1'], { cwd: root });
+    assert.equal(run.code, 2, run.stderr);
+    // ansible-playbook 2.14's output for this playbook (less the Python interpreter it discovers).
+    assert.equal(normalise(run.stdout, root), await expectedOutput('include-keywords'));
+  } finally {
+    await cleanup();
+  }
+});

@@ -48,6 +48,17 @@ const cases: Array<[string, string]> = [
   ['syntax', 'errors/syntax.yml:3:5: YAML syntax error: Block collections are not allowed within flow collections'],
   ['not_a_list', 'errors/not_a_list.yml:1:1: A playbook must be a list of plays, got a mapping instead'],
   ['task_include', "errors/task_include.yml:3:7: 'include' is not supported by playtree: use include_tasks (dynamic) or import_tasks (static)"],
+  [
+    'include_keyword',
+    "errors/include_keyword.yml:4:7: 'environment' is not a valid attribute for a TaskInclude; to give it to the included tasks, put it under the include's 'apply:'",
+  ],
+  [
+    'include_role_keyword',
+    "errors/include_role_keyword.yml:5:7: 'become' is not a valid attribute for a IncludeRole; to give it to the included tasks, put it under the include's 'apply:'",
+  ],
+  ['include_apply_list', 'errors/include_apply_list.yml:5:16: Expected a dict for apply but got a list instead'],
+  ['include_apply_bogus', "errors/include_apply_bogus.yml:6:11: 'bogus' is not a valid attribute for a Block"],
+  ['include_apply_notify', "errors/include_apply_notify.yml:6:11: 'notify' is not supported by playtree (on a Block): remove it"],
   ['task_not_mapping', 'errors/task_not_mapping.yml:3:7: a task must be a mapping of keywords, got a string ("just a string")'],
   ['empty', 'Empty playbook, nothing to do: errors/empty.yml'],
   ['unknown_tag', "errors/unknown_tag.yml:3:16: could not determine a constructor for the tag '!custom'"],

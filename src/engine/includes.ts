@@ -43,14 +43,15 @@ export async function runInclude(
       continue;
     }
     const args = includeArgs(task, templar.child(params));
-    // The include's own no_log hides only its `included:` line: ansible-core 2.14 shows the included tasks'
-    // results (a no_log around the include, on a block or the play, still covers them).
-    const { noLog: _ownNoLog, ...inherited } = task;
-    const scope = childScope(invocation.scope, { ...inherited, when: [], tags: [] }, {});
+    // As in ansible-core, the included tasks inherit from the blocks and play around the include, not from
+    // the include's own keywords (its when, tags, ignore_errors, no_log... are for the include alone):
+    // only its `vars`, as include parameters above set_fact, and what its `apply:` says, as a block would.
+    const scope = task.apply ? childScope(invocation.scope, task.apply) : invocation.scope;
+    const includeParams = { ...task.vars, ...params };
     if (task.action.endsWith('include_role')) {
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
-      const role = await sharedLoad(task, `${name}\0${String(args['tasks_from'] ?? '')}\0${JSON.stringify(params)}`, async () => {
+      const role = await sharedLoad(task, `${name}\0${String(args['tasks_from'] ?? '')}\0${JSON.stringify(includeParams)}`, async () => {
         const loaded = await loadRole(name, ctx.run.playbook.dir, {
           ...playbookLoadOptions(ctx.run.options),
           tasksFrom: args['tasks_from'] as string | undefined,
@@ -65,7 +66,7 @@ export async function runInclude(
           role,
           roleDefaults: [...scope.roleDefaults, role.defaults],
           roleVars: [...scope.roleVars, role.vars],
-          params: [...scope.params, params],
+          params: [...scope.params, includeParams],
         },
       });
       // Ansible neither prints nor counts an include_role; its tasks speak for it.
@@ -73,9 +74,9 @@ export async function runInclude(
       const file = String(args['file'] ?? args['_raw_params'] ?? '');
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
-      const items = await sharedLoad(task, `${path}\0${JSON.stringify(params)}`, () =>
+      const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, () =>
         loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }));
-      includes.push({ items, scope: { ...scope, params: [...scope.params, params] } satisfies Scope });
+      includes.push({ items, scope: { ...scope, params: [...scope.params, includeParams] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;
       // ansible-core writes a no_log include's item so on its `included:` line.

@@ -4,6 +4,7 @@ import {
   checkKeys, commonKeywords, conditionList, describe, flag, isMapping, optionalString, stringList, strictFlag, where, type YamlMap,
 } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
+import { readIncludeKeywords } from './includeKeywords.js';
 import { importRole, importTasks } from './staticImports.js';
 import type { Block, Task, TaskItem } from './types.js';
 import { positionOf, positionOfValue } from './yamlSource.js';
@@ -38,6 +39,7 @@ async function parseTaskItem(entry: YamlMap, ctx: LoadContext, pos: SourcePositi
   const short = shortActionName(task.action);
   if (short === 'import_tasks') return importTasks(task, ctx);
   if (short === 'import_role') return importRole(task, ctx);
+  if (short === 'include_tasks' || short === 'include_role') readIncludeKeywords(entry, task, ctx.handlers, pos);
   return task;
 }
 

@@ -53,6 +53,8 @@ export interface Task extends CommonKeywords {
   delay?: number | string;
   /** The role this task came from, if any (its files/templates folders are searched first). */
   role?: Role;
+  /** include_tasks/include_role `apply:`: keywords given to the included tasks, as a block around them would. */
+  apply?: CommonKeywords;
 }
 
 export interface Block extends CommonKeywords {
