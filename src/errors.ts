@@ -62,5 +62,18 @@ export class ModuleError extends PlaytreeError {
   }
 }
 
+/**
+ * What ends the whole run at once, not just a host's task, as ansible-core's strategy does for a notified
+ * handler that does not exist or an included file that does not parse: no recap, exit `exitCode`.
+ */
+export class RunAbortedError extends PlaytreeError {
+  constructor(
+    message: string,
+    override readonly exitCode: number = 1,
+  ) {
+    super(message);
+  }
+}
+
 /** A template referred to something undefined or was malformed. */
 export class TemplateError extends PlaytreeError {}

@@ -61,8 +61,13 @@ export async function runCommand(cli: CliOptions): Promise<number> {
       if (!/\{\{/.test(pattern)) matchHostsWithWarnings(inventory, pattern, runOptions.limit).warnings.forEach(warn);
     }
     const renderer = await chooseRenderer(cli);
-    const summary = await runPlaybook(playbook, inventory, runOptions, renderer.events);
-    await renderer.finish();
+    let summary;
+    try {
+      summary = await runPlaybook(playbook, inventory, runOptions, renderer.events);
+    } finally {
+      // A run ended by an error still lets the live view close its lines before the error is printed.
+      await renderer.finish();
+    }
     const result = summary.anyUnreachable ? 4 : summary.anyFailed ? 2 : 0;
     if (result !== 0) code = code || result;
   }

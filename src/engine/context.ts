@@ -51,5 +51,5 @@ export interface PlayContext {
   /** The hosts this play targets, in order. */
   hosts: string[];
   /** Handlers of the play and of its roles, in order. */
-  handlers: import('../playbook/types.js').Task[];
+  handlers: import('./handlers.js').Handler[];
 }

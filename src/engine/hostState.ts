@@ -1,6 +1,7 @@
 import type { Connection } from '../../connections/connection.js';
 import { groupNamesOf, hostVariables } from '../inventory/index.js';
 import type { RunContext } from './context.js';
+import type { Task } from '../playbook/types.js';
 import { emptyStats, type HostStats } from './events.js';
 
 /** What the engine keeps about one host for the whole run. */
@@ -29,8 +30,8 @@ export interface HostState {
    * commands, hence the arguments) are not printed. One task runs on a host at a time.
    */
   noLog: boolean;
-  /** Handlers (names and listen topics) notified in the current play. */
-  notified: Set<string>;
+  /** The handlers notified in the current play and not run yet. */
+  notified: Set<Task>;
 }
 
 /**

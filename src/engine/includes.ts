@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ModuleError } from '../errors.js';
+import { ModuleError, ParseError, RunAbortedError } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
@@ -10,7 +10,8 @@ import type { Invocation } from './invokeModule.js';
 import { censor } from './censor.js';
 import { loopItemVars } from './loopItem.js';
 import { resolveLoop } from './runStep.js';
-import { childScope, type Scope } from './scope.js';
+import { flattenHandlers } from './handlers.js';
+import { childScope, playScope, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
 
 /**
@@ -56,7 +57,8 @@ export async function runInclude(
           ...playbookLoadOptions(ctx.run.options),
           tasksFrom: args['tasks_from'] as string | undefined,
         });
-        ctx.handlers.push(...flattenTasks(loaded.handlers));
+        const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };
+        ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
         return loaded;
       });
       includes.push({
@@ -75,7 +77,10 @@ export async function runInclude(
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
       const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, () =>
-        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }));
+        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }).catch((error: unknown) => {
+          // An included file that does not parse ends the run, as in ansible-core (exit 4, a parser error).
+          throw error instanceof ParseError ? new RunAbortedError(error.message, error.exitCode) : error;
+        }));
       includes.push({ items, scope: { ...scope, params: [...scope.params, includeParams] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;
@@ -132,7 +137,7 @@ function resolveTaskFile(file: string, invocation: Invocation): string {
   return found;
 }
 
-/** Handlers may be written inside blocks; the engine runs them as a flat list. */
+/** Every task of a task list, blocks opened (a block's tasks, then its rescue, then its always), in written order. */
 export function flattenTasks(items: readonly TaskItem[]): Task[] {
   return items.flatMap((item) => (item.kind === 'task' ? [item] : flattenTasks([...item.block, ...item.rescue, ...item.always])));
 }

@@ -8,7 +8,7 @@ import { forcesHandlers, runHandlers } from './handlers.js';
 import { isEndPlay, runMeta } from './meta.js';
 import { PlayOrder } from './playOrder.js';
 import { applyFacts, runStep, taskInfo } from './runStep.js';
-import { childScope, rootScope, type Scope } from './scope.js';
+import { playScope, roleReferenceScope, type Scope } from './scope.js';
 import { tagsSelect } from './tags.js';
 import { Templar } from '../template/index.js';
 import { toBoolean } from '../boolean.js';
@@ -20,13 +20,13 @@ import { taskVariables } from './variables.js';
  * handlers run where the play's sections end or at `meta: flush_handlers`.
  */
 export async function runPlay(ctx: PlayContext): Promise<void> {
-  const playScope = childScope(rootScope(), { ...ctx.play, vars: {} });
+  const scope = playScope(ctx.play);
   const synthetic = syntheticTasks(ctx);
   const walks = new Map<string, HostProgress>();
   for (const name of ctx.hosts) {
     const host = ctx.run.hosts.get(name)!;
     host.notified.clear();
-    walks.set(name, { host, walk: playWalk(ctx, playScope, synthetic) });
+    walks.set(name, { host, walk: playWalk(ctx, scope, synthetic) });
   }
   for (const entry of walks.values()) await advance(ctx, entry, undefined);
 
@@ -127,13 +127,7 @@ async function* playWalk(ctx: PlayContext, scope: Scope, synthetic: SyntheticTas
   const sections: Array<Array<() => HostWalk>> = [
     [() => walkItems(play.preTasks, scope)],
     [
-      ...play.roles.map((reference) => () =>
-        walkItems(reference.role.tasks, childScope(scope, { ...reference, vars: {} }, {
-          role: reference.role,
-          roleDefaults: [reference.role.defaults],
-          roleVars: [reference.role.vars],
-          params: [{ ...reference.vars, ...reference.params }],
-        }))),
+      ...play.roles.map((reference) => () => walkItems(reference.role.tasks, roleReferenceScope(scope, reference))),
       () => walkItems(play.tasks, scope),
     ],
     [() => walkItems(play.postTasks, scope)],

@@ -102,6 +102,6 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
     playVars: play.vars,
     varsFilesVars,
     hosts,
-    handlers: playHandlers(play.handlers, play.roles.flatMap((reference) => reference.role.handlers)),
+    handlers: playHandlers(play),
   };
 }

@@ -1,6 +1,6 @@
 import { toBoolean } from '../boolean.js';
 import type { ModuleResult } from '../../modules/module.js';
-import { ConnectionError, PlaytreeError, TemplateError } from '../errors.js';
+import { ConnectionError, PlaytreeError, RunAbortedError, TemplateError } from '../errors.js';
 import { formatPosition } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import type { Task } from '../playbook/types.js';
@@ -10,6 +10,7 @@ import type { TaskInfo, TaskResult } from './events.js';
 import { ensureHost, type HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { censor } from './censor.js';
+import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
 import { loopItemVars, pauseBeforeItem } from './loopItem.js';
@@ -99,6 +100,7 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     }
     return finish(invocation, info, result);
   } catch (error) {
+    if (error instanceof RunAbortedError) throw error;
     if (error instanceof ConnectionError) {
       host.stats.unreachable++;
       host.unreachable = true;
@@ -164,7 +166,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
     }
   } catch (error) {
-    if (error instanceof ConnectionError) throw error;
+    if (error instanceof ConnectionError || error instanceof RunAbortedError) throw error;
     result = { changed: false, failed: true, msg: failureMessage(error, invocation.task) };
   }
   return applyResultConditions(invocation, result);
@@ -274,14 +276,15 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
       host.stats.changed++;
       for (const name of task.notify) {
         const handler = String(templar.render(name));
-        // Ansible says so only for a handler not already waiting.
-        if (!host.notified.has(handler)) {
-          const listening = ctx.handlers.filter((h) => h.name === handler || h.listen.includes(handler));
-          for (const title of listening.length ? listening.map((h) => taskInfo(h, true).title) : [handler]) {
-            events.log(2, `NOTIFIED HANDLER ${title} for ${host.name}`);
-          }
+        const handlers = notifiedHandlers(ctx.handlers, handler, task.role);
+        if (handlers.length === 0) {
+          throw new RunAbortedError(`The requested handler '${handler}' was not found in either the main handlers list nor in the listening handlers list`);
         }
-        host.notified.add(handler);
+        for (const notified of handlers) {
+          // Ansible says so only for a handler not already waiting.
+          if (!host.notified.has(notified)) events.log(2, `NOTIFIED HANDLER ${taskInfo(notified, true).title} for ${host.name}`);
+          host.notified.add(notified);
+        }
       }
     }
   }

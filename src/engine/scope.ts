@@ -1,4 +1,4 @@
-import type { Block, CommonKeywords, Role } from '../playbook/types.js';
+import type { Block, CommonKeywords, Play, Role, RoleReference } from '../playbook/types.js';
 
 /**
  * What a task inherits from the play, the blocks, roles and includes around it: the variable layers
@@ -68,5 +68,20 @@ export function blockScope(parent: Scope, block: Block, rescuable: boolean): Sco
     ...(entersRole
       ? { roleDefaults: [...parent.roleDefaults, block.role!.defaults], roleVars: [...parent.roleVars, block.role!.vars] }
       : {}),
+  });
+}
+
+/** The scope of a play's own tasks: its keywords (its vars are play vars, a layer of their own). */
+export function playScope(play: Play): Scope {
+  return childScope(rootScope(), { ...play, vars: {} });
+}
+
+/** The scope inside a role listed in `roles:`: the reference's keywords, the role's defaults and vars, its params. */
+export function roleReferenceScope(parent: Scope, reference: RoleReference): Scope {
+  return childScope(parent, { ...reference, vars: {} }, {
+    role: reference.role,
+    roleDefaults: [reference.role.defaults],
+    roleVars: [reference.role.vars],
+    params: [{ ...reference.vars, ...reference.params }],
   });
 }
