@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { expectedOutput, FIXTURES, normalise, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { join } from 'node:path';
+import { expectedOutput, FIXTURES, normalise, runPlaytree, runWithFiles } from './fixtures/e2e/runPlaytree.js';
 
 test('handlers run once, in written order, at flush_handlers and the end of tasks, never on a failed host', async () => {
   const run = await runPlaytree(['-i', 'hosts.ini', 'handlers.yml', '-f', '1']);
@@ -38,20 +37,9 @@ test('--force-handlers forces the handlers of a play that does not set force_han
   assert.equal(run.stdout, await expectedOutput('force-handlers-cli'));
 });
 
-/** Write `files` in a fresh folder and run play.yml there on one local host; stdout is normalised (ROOT). */
-async function runFiles(files: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { root, cleanup } = await tempRoot();
-  try {
-    files['h.ini'] = 'localhost ansible_connection=local\n';
-    for (const [name, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, name)), { recursive: true });
-      await writeFile(join(root, name), text);
-    }
-    const run = await runPlaytree(['-i', 'h.ini', 'play.yml'], { cwd: root });
-    return { code: run.code, stdout: normalise(run.stdout, root), stderr: normalise(run.stderr, root) };
-  } finally {
-    await cleanup();
-  }
+/** play.yml and its files, run on one local host. */
+function runFiles(files: Record<string, string>) {
+  return runWithFiles({ 'h.ini': 'localhost ansible_connection=local\n', ...files }, ['-i', 'h.ini', 'play.yml']);
 }
 
 // Each expected output below is ansible-playbook 2.14's for the same files.

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { expectedOutput, normalise, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expectedOutput, normalise, runPlaytree, runWithFiles, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('roles bring defaults, vars, files, templates and handlers; include/import tasks and roles; import_playbook', async () => {
   const { root, cleanup } = await tempRoot();
@@ -23,20 +23,9 @@ test('include_tasks on several hosts prints one line per file and item and runs 
   assert.equal(normalise(run.stdout, '/nonexistent-root'), await expectedOutput('includes'));
 });
 
-/** A playbook and its files in a fresh folder, run on two local hosts `a` and `b`. */
-async function runInFolder(files: Record<string, string>): Promise<{ stdout: string; code: number; root: string }> {
-  const { root, cleanup } = await tempRoot();
-  try {
-    files['hosts.ini'] = '[g]\na ansible_connection=local\nb ansible_connection=local\n';
-    for (const [name, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, name)), { recursive: true });
-      await writeFile(join(root, name), text);
-    }
-    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml'], { cwd: root });
-    return { stdout: normalise(run.stdout, root), code: run.code, root };
-  } finally {
-    await cleanup();
-  }
+/** play.yml and its files, run on two local hosts `a` and `b`. */
+function runInFolder(files: Record<string, string>) {
+  return runWithFiles({ 'hosts.ini': '[g]\na ansible_connection=local\nb ansible_connection=local\n', ...files }, ['-i', 'hosts.ini', 'play.yml']);
 }
 
 test('include_role runs its tasks on every host together, under the banner include_role : NAME, as ansible-playbook', async () => {
@@ -79,12 +68,10 @@ test('an unnamed task written with its FQCN keeps it in the banner, as ansible-p
 });
 
 test('an include gives its tasks its vars (above set_fact) and its apply: keywords, not its own keywords, as ansible-playbook', async () => {
-  const { root, cleanup } = await tempRoot();
-  try {
-    await writeFile(join(root, 'hosts.ini'), '[g]\na ansible_connection=local\nb ansible_connection=local\n');
-    await writeFile(
-      join(root, 'show.yml'),
-      `- name: show
+  const run = await runWithFiles(
+    {
+      'hosts.ini': '[g]\na ansible_connection=local\nb ansible_connection=local\n',
+      'show.yml': `- name: show
   debug: msg="x={{ x }}"
 - name: fail here
   command: /bin/false
@@ -92,10 +79,7 @@ test('an include gives its tasks its vars (above set_fact) and its apply: keywor
 - name: after the failure
   debug: msg="went on"
 `,
-    );
-    await writeFile(
-      join(root, 'play.yml'),
-      `- hosts: g
+      'play.yml': `- hosts: g
   gather_facts: false
   tasks:
     - set_fact: { x: from_set_fact }
@@ -110,12 +94,10 @@ test('an include gives its tasks its vars (above set_fact) and its apply: keywor
       vars: { x: from_include_vars, victim: a }
       ignore_errors: true
 `,
-    );
-    const run = await runPlaytree(['-i', 'hosts.ini', 'play.yml', '-f', '1'], { cwd: root });
-    assert.equal(run.code, 2, run.stderr);
-    // ansible-playbook 2.14's output for this playbook (less the Python interpreter it discovers).
-    assert.equal(normalise(run.stdout, root), await expectedOutput('include-keywords'));
-  } finally {
-    await cleanup();
-  }
+    },
+    ['-i', 'hosts.ini', 'play.yml', '-f', '1'],
+  );
+  assert.equal(run.code, 2, run.stderr);
+  // ansible-playbook 2.14's output for this playbook (less the Python interpreter it discovers).
+  assert.equal(run.stdout, await expectedOutput('include-keywords'));
 });
