@@ -58,7 +58,9 @@ export async function installDeb(ctx: ModuleContext, deb: string, options: AptRu
       return { changed: false, stdout: '', stderr: '' };
     }
     const argv = installArgv([path], options);
-    const run = await ctx.target.exec(withPolicyRcD(aptCommand(argv) + cleanup, ctx.args['policy_rc_d'] as number | undefined));
+    // Check mode simulates (--simulate runs no package scripts): no guard to write into the tree.
+    const body = aptCommand(argv) + cleanup;
+    const run = await ctx.target.exec(options.check ? body : withPolicyRcD(body, ctx.args['policy_rc_d'] as number | undefined));
     downloaded = false;
     const stdout = run.stdout.toString();
     const stderr = run.stderr.toString();

@@ -214,19 +214,27 @@ describe('policy-rc.d guard script', () => {
   });
 });
 
-test('apt in check mode runs apt-get --simulate without writing a policy-rc.d guard', async () => {
-  const commands: string[] = [];
-  const target: Target = {
-    exec: async (command) => {
-      commands.push(String(command));
-      return { rc: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-    },
-    put: async () => {},
-    fetch: async () => {},
-  };
-  const result = await aptModule.run(moduleContext(target, aptModule, { name: 'hello', policy_rc_d: 101 }, { host: 'h', check: true }));
-  assert.equal(result.changed, true);
-  const install = commands.find((command) => command.includes('apt-get'));
-  assert.match(install ?? '', /--simulate/);
-  assert.doesNotMatch(install ?? '', /policy-rc\.d/);
-});
+for (const [what, args] of [
+  ['a package', { name: 'hello', policy_rc_d: 101 }],
+  ['a .deb file', { deb: '/tmp/hello.deb', policy_rc_d: 101 }],
+] as const) {
+  test(`apt in check mode runs apt-get --simulate for ${what} without writing a policy-rc.d guard`, async () => {
+    const commands: string[] = [];
+    const target: Target = {
+      exec: async (command) => {
+        commands.push(String(command));
+        // dpkg-deb's fields, then no installed version: the .deb would be installed.
+        const stdout = String(command).includes('dpkg-deb') ? 'Package: hello\nVersion: 1\nArchitecture: all\n--- playtree deb state ---\n' : '';
+        return { rc: 0, stdout: Buffer.from(stdout), stderr: Buffer.alloc(0) };
+      },
+      put: async () => {},
+      fetch: async () => {},
+    };
+    const result = await aptModule.run(moduleContext(target, aptModule, { ...args }, { host: 'h', check: true }));
+    assert.equal(result.changed, true);
+    const install = commands.find((command) => command.includes('apt-get'));
+    assert.match(install ?? '', /--simulate/);
+    assert.doesNotMatch(install ?? '', /policy-rc\.d/);
+  });
+}
+
