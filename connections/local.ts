@@ -6,6 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { resolveExecutable } from './connectionSettings.js';
+import { trackRunningCommand } from './openConnections.js';
+import { signalAll, stopWithGrace, withDescendants } from './processTree.js';
 
 /** `ansible_connection=local`: commands and files on the controller itself. */
 export class LocalConnection implements Connection {
@@ -33,6 +35,11 @@ export class LocalConnection implements Connection {
       stripFinalNewline: false,
       ...(stdin === undefined ? { stdin: 'ignore' as const } : streamed ? { stdin: 'pipe' as const } : { input: stdin }),
     });
+    // The shell and whatever it started (cat, mv, a pipeline): killing the shell alone leaves them running.
+    const signalCommand = (signal: NodeJS.Signals) => {
+      if (child.pid !== undefined) signalAll(withDescendants(child.pid), signal);
+    };
+    const untrack = trackRunningCommand(() => stopWithGrace(signalCommand, child));
     // execa takes only file-backed streams as stdin; any other Readable is piped in here. A command that
     // exits without reading all of it closes the pipe: that is not an error of the transfer. A source that
     // fails stops the command first: it must not mistake the failure for the end of its input.
@@ -40,11 +47,12 @@ export class LocalConnection implements Connection {
     if (streamed) {
       stdin.once('error', (error: Error) => {
         sourceError = error;
-        child.kill('SIGKILL');
+        signalCommand('SIGKILL');
       });
       pipeline(stdin, child.stdin!).catch(() => undefined);
     }
     const result = await child;
+    untrack();
     if (sourceError) {
       throw new ConnectionError(`${this.options.host}: could not send stdin to ${this.shell}: ${sourceError.message}`, this.options.host);
     }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { LEADER_READY } from './nspawnArgv.js';
+import { childrenOf } from './processTree.js';
 
 /*
  * The persistent mode's container: started once (systemd-nspawn running the leader script), shared by the
@@ -88,24 +89,19 @@ export function startContainer(argv: readonly string[]): Promise<RunningContaine
 
 /** The container's PID 1 is the child of nspawn whose PID inside its own namespace is 1. */
 async function describeLeader(nspawnPid: number): Promise<Pick<RunningContainer, 'leaderPid' | 'shellPid' | 'capBnd' | 'environment'>> {
-  const children = await childrenOf(nspawnPid);
+  const children = childrenOf(nspawnPid);
   for (const pid of children) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
     const nsPids = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
     if (nsPids.length < 2 || nsPids.at(-1) !== '1') continue;
     const capBnd = /^CapBnd:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
     // The leader's shell (PID 2 under --as-pid2) holds the environment nspawn built for the payload.
-    const [shellPid] = await childrenOf(pid);
+    const [shellPid] = childrenOf(pid);
     if (shellPid === undefined) throw new Error(`the container's PID 1 (pid ${pid}) has no shell`);
     const environ = await readFile(`/proc/${shellPid}/environ`, 'utf8');
     return { leaderPid: pid, shellPid, capBnd, environment: parseEnviron(environ) };
   }
   throw new Error(`no child of systemd-nspawn (pid ${nspawnPid}) is a container's PID 1`);
-}
-
-async function childrenOf(pid: number): Promise<number[]> {
-  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-  return text.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 export function parseEnviron(text: string): Record<string, string> {

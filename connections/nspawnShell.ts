@@ -1,10 +1,11 @@
-import { closeSync, constants, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { shellJoin } from '../src/shellQuote.js';
 import { SHELL_DIR } from './nspawnArgv.js';
 import type { RunningContainer } from './nspawnContainer.js';
+import { childrenOf, signalAll, withDescendants } from './processTree.js';
 import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /*
@@ -174,15 +175,7 @@ export class ContainerShell {
    * and carry on): SIGKILL to the server's children and their descendants, seen from the controller.
    */
   private killCommand(): void {
-    for (const server of childrenOf(this.container.shellPid)) {
-      for (const pid of childrenOf(server).flatMap(withDescendants)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    }
+    for (const server of childrenOf(this.container.shellPid)) signalAll(childrenOf(server).flatMap(withDescendants), 'SIGKILL');
   }
 
   private async remove(insidePaths: readonly string[]): Promise<void> {
@@ -229,24 +222,4 @@ function feed(stdin: Socket, source: Buffer | string | Readable, stop: (error: E
     source.once('end', () => stdin.write('', () => resolve()));
     source.pipe(stdin, { end: false });
   });
-}
-
-function childrenOf(pid: number): number[] {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  return tasks.flatMap((task) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  });
-}
-
-function withDescendants(pid: number): number[] {
-  return [pid, ...childrenOf(pid).flatMap(withDescendants)];
 }

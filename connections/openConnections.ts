@@ -1,11 +1,19 @@
 import type { Connection } from './connection.js';
 
 /*
- * Connections holding something that must not outlive playtree (a running container, its tree lock).
- * Drivers add themselves when they take such a thing and remove themselves when they release it; the
- * CLI drains the set when it is interrupted (SIGINT, SIGTERM) or crashes, before exiting.
+ * What must not outlive playtree: connections holding something (a running container, its tree lock) and
+ * commands running as controller processes (a local or chroot shell, a per-command systemd-nspawn).
+ * Drivers add them when they start and remove them when they end; the CLI drains both sets when it is
+ * interrupted (SIGINT, SIGTERM) or crashes, before exiting: commands first, then connections.
  */
 const open = new Set<Connection>();
+const running = new Set<() => Promise<void>>();
+
+/** Register how to stop a command that is running; call the function returned once it has ended. */
+export function trackRunningCommand(stop: () => Promise<void>): () => void {
+  running.add(stop);
+  return () => running.delete(stop);
+}
 
 export function trackOpenConnection(connection: Connection): void {
   open.add(connection);
@@ -19,8 +27,14 @@ export function openConnectionCount(): number {
   return open.size;
 }
 
-/** Close every tracked connection, all at once; one failing close does not keep the others open. */
+/**
+ * Stop every running command, then close every tracked connection, each all at once; one failing stop or
+ * close does not keep the others going.
+ */
 export async function closeOpenConnections(): Promise<void> {
+  const stopping = [...running];
+  running.clear();
+  await Promise.allSettled(stopping.map((stop) => stop()));
   const closing = [...open];
   open.clear();
   await Promise.allSettled(closing.map((connection) => connection.close()));

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { trackRunningCommand } from './openConnections.js';
+import { stopWithGrace } from './processTree.js';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
 export interface TreeCommand {
@@ -50,15 +52,21 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       env: command.env ?? process.env,
       detached: command.stop.wholeGroup,
     });
-    let streamError: Error | undefined;
-    const stop = (error: Error) => {
-      streamError ??= error;
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const signal = (name: NodeJS.Signals) => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       try {
-        process.kill(command.stop.wholeGroup ? -child.pid : child.pid, command.stop.signal);
+        process.kill(command.stop.wholeGroup ? -child.pid : child.pid, name);
       } catch {
         // Already gone: nothing to stop.
       }
+    };
+    // An interrupted playtree stops the command (SIGTERM first: its traps remove temporary files).
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const untrack = trackRunningCommand(() => stopWithGrace(signal, exited));
+    let streamError: Error | undefined;
+    const stop = (error: Error) => {
+      streamError ??= error;
+      signal(command.stop.signal);
     };
 
     const stdoutChunks: Buffer[] = [];
@@ -79,8 +87,12 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       }
     }
 
-    child.once('error', reject);
+    child.once('error', (error) => {
+      untrack();
+      reject(error);
+    });
     child.once('exit', () => {
+      untrack();
       // A command that stopped reading (or failed) leaves the source half read: release it.
       const input = options.stdin;
       if (input && typeof input !== 'string' && !Buffer.isBuffer(input) && !input.readableEnded) input.destroy();

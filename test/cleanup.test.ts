@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,21 @@ async function playtree(
     interrupt(child.pid!);
   }
   return done;
+}
+
+/** Processes whose command line is `text` (e.g. a sleep a test started), as `pid: cmdline`. */
+function sleepersOf(text: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (cmdline === text) found.push(`${entry}: ${cmdline}`);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
 }
 
 const LONG_TASK = `- hosts: all
@@ -100,6 +115,24 @@ if (skip) {
         assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
       });
     }
+
+    test('SIGTERM during a chroot task and a local one stops both commands and everything they started', async () => {
+      const localMarker = join(scratch, 'local-started');
+      await rm(localMarker, { force: true });
+      await rm(join(tree, 'root/started'), { force: true });
+      await writeFile(join(scratch, 'mixed.ini'), `${tree} ansible_connection=chroot marker=/root/started\nlocalhost ansible_connection=local marker=${localMarker}\n`);
+      await writeFile(
+        join(scratch, 'mixed.yml'),
+        `- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: "touch {{ marker }}; sleep 1003 | cat; echo never > {{ marker }}"\n`,
+      );
+      const child = spawn(process.execPath, [PLAYTREE, '-i', join(scratch, 'mixed.ini'), join(scratch, 'mixed.yml')], { stdio: 'ignore' });
+      const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      while (!(existsSync(localMarker) && existsSync(join(tree, 'root/started'))) && child.exitCode === null) await sleep(50);
+      child.kill('SIGTERM');
+      assert.equal(await done, 99);
+      assert.deepEqual(sleepersOf('sleep 1003'), [], 'the commands (and the pipeline they started) are stopped');
+      assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+    });
 
     test('a crash outside any task (an uncaught exception) stops the container and exits 250', async () => {
       // A connection plugin beside the inventory throws from a timer, where no task can catch it, while

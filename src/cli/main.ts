@@ -61,9 +61,16 @@ function reportError(error: unknown, verbosity: number): number {
  * A second signal during the close ends playtree at once; its containers then stop by themselves.
  */
 function stopContainersOnInterrupt(verbosity: number): void {
+  let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    // `on`, not `once`: a library's own handler (execa's signal-exit) re-raises the signal when it sees no
+    // other listener left, which would kill playtree in the middle of its clean-up.
+    process.on(signal, () => {
+      if (interrupted) process.exit(99);
+      interrupted = true;
       process.stderr.write('\nERROR! User interrupted execution\n');
+      // The commands stopped now end with a signal's exit code: that is not a result to show, as in Ansible.
+      process.stdout.write = () => true;
       void closeOpenConnections().finally(() => process.exit(99));
     });
   }
