@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedOutput, normalise, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { expectedOutput, normalise, runPlaytree, runWithFiles, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('loop_control extended gives ansible_loop (allitems unless extended_allitems: false); index_var and ansible_loop are in item results', async () => {
   const run = await runPlaytree(['-i', 'hosts.ini', 'loop-control.yml', '-v']);
@@ -35,4 +35,32 @@ test('loop_control pause waits between items, not before the first', async () =>
   } finally {
     await cleanup();
   }
+});
+
+test('an item whose arguments do not render stops the loop and fails the whole task, keeping no item results, as ansible-core', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo {{ item.x }}
+      loop: [{x: 1}, {y: 2}, {x: 3}]
+      register: r
+      ignore_errors: true
+    - debug: msg="{{ r.results is defined }} {{ r.failed }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const lines = run.stdout.split('\n');
+  const task = lines.slice(lines.indexOf(lines.find((line) => line.startsWith('TASK [command]'))!) + 1);
+  assert.match(task[0]!, /^changed: \[localhost\] => \(item=\{'x': 1\}\)$/);
+  assert.match(task[1]!, /^fatal: \[localhost\]: FAILED! => .*The error was: 'dict object' has no attribute 'x'/);
+  assert.equal(task[2], '...ignoring');
+  assert.doesNotMatch(run.stdout, /item=\{'x': 3\}/, 'the loop stopped at the failing item');
+  assert.match(run.stdout, /"msg": "False True"/);
+  // ansible-core counts the task once, as failed (ignored): the changed item does not count.
+  assert.match(run.stdout, /localhost +: ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
 });

@@ -4,7 +4,7 @@ import { argsFromFreeForm, validateModuleArgs } from '../../modules/args.js';
 import { toBoolean } from '../boolean.js';
 import { findModule } from '../../modules/index.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
-import { ModuleError } from '../errors.js';
+import { ModuleError, PlaytreeError, TemplateError } from '../errors.js';
 import type { Task } from '../playbook/types.js';
 import { isOmit, type Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
@@ -59,10 +59,25 @@ export function moduleArguments(module: ModuleDefinition, task: Task, templar: T
   return validateModuleArgs(module, args);
 }
 
+/**
+ * A looped task whose arguments do not render for an item (an undefined variable, a template error): as in
+ * ansible-core, the loop stops there and the whole task fails with that error, keeping no item results.
+ */
+export class LoopItemArgumentsError extends PlaytreeError {
+  constructor(readonly templateError: TemplateError) {
+    super(templateError.message);
+  }
+}
+
 /** Run the task's module once (one loop item) on the host. */
 export async function invokeModule(invocation: Invocation, module: ModuleDefinition): Promise<ModuleResult & { roundTrips?: number }> {
   const { ctx, host, task, templar } = invocation;
-  const args = moduleArguments(module, task, templar);
+  let args: Record<string, unknown>;
+  try {
+    args = moduleArguments(module, task, templar);
+  } catch (error) {
+    throw task.loop !== undefined && error instanceof TemplateError ? new LoopItemArgumentsError(error) : error;
+  }
   const target = module.local ? unusedTarget(module.name) : await taskTarget(invocation);
   const moduleContext: ModuleContext = {
     args,

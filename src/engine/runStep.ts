@@ -14,7 +14,7 @@ import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
 import { loopItemVars, pauseBeforeItem } from './loopItem.js';
-import { invokeModule, moduleFor, type Invocation } from './invokeModule.js';
+import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
 const INCLUDE_ACTIONS = new Set(['include_tasks', 'include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role']);
@@ -108,7 +108,7 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
       report({ changed: false, unreachable: true, msg: error.message }, { status: 'unreachable' });
       return { status: 'unreachable' };
     }
-    const message = failureMessage(error, task);
+    const message = failureMessage(error instanceof LoopItemArgumentsError ? error.templateError : error, task);
     const failed: ModuleResult = { changed: false, failed: true, msg: message };
     return finish({ ctx, host, task, scope, vars, templar, check: false, diff: false, noLog }, info, failed);
   } finally {
@@ -166,7 +166,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
     }
   } catch (error) {
-    if (error instanceof ConnectionError || error instanceof RunAbortedError) throw error;
+    if (error instanceof ConnectionError || error instanceof RunAbortedError || error instanceof LoopItemArgumentsError) throw error;
     result = { changed: false, failed: true, msg: failureMessage(error, invocation.task) };
   }
   return applyResultConditions(invocation, result);
