@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedOutput, normalise, recapOf, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { expectedOutput, normalise, recapOf, runPlaytree, runWithFiles, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('tasks, loops, register, changed_when, failed_when and ignore_errors print as ansible-playbook does', async () => {
   const { root, cleanup } = await tempRoot();
@@ -88,4 +88,60 @@ test('set_fact in a loop sets the facts of every item, and a failed loop sets no
   } finally {
     await cleanup();
   }
+});
+
+test('register keeps no internal keys, failed on each item that ran, and none on a loop summary, as ansible-playbook', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ item }}"
+      loop: [a]
+      register: looped
+    - set_fact: { q: 1 }
+      register: fact
+    - command: "true"
+      loop: [a]
+      when: item == 'b'
+      register: skipped
+    - debug:
+        msg: "{{ [looped, fact, skipped.results[0].failed is defined] }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14's output for the last task.
+  const last = run.stdout.slice(run.stdout.lastIndexOf('TASK [debug]'), run.stdout.indexOf('PLAY RECAP'));
+  assert.equal(last, `TASK [debug] *******************************************************************
+ok: [localhost] => {
+    "msg": [
+        {
+            "changed": false,
+            "msg": "All items completed",
+            "results": [
+                {
+                    "ansible_loop_var": "item",
+                    "changed": false,
+                    "failed": false,
+                    "item": "a",
+                    "msg": "a"
+                }
+            ],
+            "skipped": false
+        },
+        {
+            "ansible_facts": {
+                "q": 1
+            },
+            "changed": false,
+            "failed": false
+        },
+        false
+    ]
+}
+
+`);
 });

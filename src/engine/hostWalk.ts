@@ -14,7 +14,7 @@ export interface StepOutcome {
   status: 'ok' | 'failed' | 'unreachable' | 'ended';
   /** Tasks brought in by include_tasks/include_role, to run next, in order. */
   includes?: Array<{ items: TaskItem[]; scope: Scope }>;
-  /** The result as registered, and whether its facts went to the host itself (not a delegate_facts host): run_once shares both. */
+  /** The task's result, and whether its facts went to the host itself (not a delegate_facts host): run_once shares them. */
   registered?: ModuleResult;
   ownFacts?: boolean;
 }

@@ -198,10 +198,8 @@ function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: 
   const source = outcomes.get(first);
   for (const [name] of group.slice(1)) {
     const host = ctx.run.hosts.get(name)!;
-    if (source?.registered) {
-      if (task.register) host.setFacts[task.register] = source.registered;
-      if (source.ownFacts) applyFacts(task, host, source.registered);
-    }
+    if (task.register) host.setFacts[task.register] = ctx.run.hosts.get(first)!.setFacts[task.register];
+    if (source?.registered && source.ownFacts) applyFacts(task, host, source.registered);
     outcomes.set(name, { status: source?.status === 'failed' ? 'ok' : source?.status ?? 'ok' });
   }
 }

@@ -235,9 +235,9 @@ function applyResultConditions(invocation: Invocation, result: ModuleResult): Mo
 function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): StepOutcome {
   const { ctx, host, task, scope, templar } = invocation;
   const events = ctx.run.events;
-  // A registered result always says whether it failed, as Ansible's does.
+  // A result always says whether it failed, as Ansible's does.
   const registered: ModuleResult = { ...result, failed: result.failed ?? false };
-  if (task.register) host.setFacts[task.register] = registered;
+  if (task.register) host.setFacts[task.register] = registeredValue(result, task.loop !== undefined);
   // delegate_facts: facts go to the delegated host.
   applyFacts(task, invocation.factsHost ?? host, registered);
   const shared = { registered, ownFacts: !invocation.factsHost };
@@ -320,6 +320,25 @@ export function statusOf(result: ModuleResult): TaskResult['status'] {
   if (result.failed) return 'failed';
   if (result.skipped) return 'skipped';
   return result.changed ? 'changed' : 'ok';
+}
+
+/**
+ * What `register:` keeps, as ansible-core's strategy stores it: no internal `_ansible_*` keys (at any depth);
+ * `failed` on the result, or for a loop on each item that ran (the loop's summary has it only when true).
+ */
+function registeredValue(result: ModuleResult, loop: boolean): ModuleResult {
+  const value = withoutInternalKeys(result) as ModuleResult;
+  if (!loop || !Array.isArray(value['results'])) return { ...value, failed: value.failed ?? false };
+  value['results'] = (value['results'] as ModuleResult[]).map((item) => (item.skipped ? item : { ...item, failed: item.failed ?? false }));
+  return value;
+}
+
+function withoutInternalKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutInternalKeys);
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) if (!key.startsWith('_ansible_')) out[key] = withoutInternalKeys(item);
+  return out;
 }
 
 /** `when:` conditions, ANDed, with Ansible's truthiness. */
