@@ -8,7 +8,7 @@ import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
 import type { Invocation } from './invokeModule.js';
 import { censor } from './censor.js';
-import { loopItemVars } from './loopItem.js';
+import { itemLabel, loopItemVars } from './loopItem.js';
 import { resolveLoop } from './runStep.js';
 import { flattenHandlers } from './handlers.js';
 import { childScope, playScope, type Scope } from './scope.js';
@@ -32,7 +32,7 @@ export async function runInclude(
     const params: Record<string, unknown> = task.loop === undefined ? {} : loopItemVars(task.loopControl, items, index);
     if (!itemApplies(templar.child(params))) {
       skippedItems++;
-      const label = task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
+      const label = itemLabel(task.loopControl, item, templar.child(params));
       const skip = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...params };
       ctx.run.events.hostResult(info, {
         host: host.name,
@@ -87,7 +87,7 @@ export async function runInclude(
       // ansible-core writes a no_log include's item so on its `included:` line.
       const label = invocation.noLog
         ? '(censored due to no_log)'
-        : task.loopControl?.label === undefined ? item : templar.child(params).render(task.loopControl.label);
+        : itemLabel(task.loopControl, item, templar.child(params));
       ctx.run.events.hostResult(info, {
         host: host.name,
         status: 'ok',

@@ -1,4 +1,5 @@
 import type { Task } from '../playbook/types.js';
+import type { Templar } from '../template/index.js';
 
 /**
  * The variables one loop item brings, as ansible-core's task executor sets them: the loop variable and
@@ -39,4 +40,9 @@ export function pauseBeforeItem(control: Task['loopControl'], index: number): Pr
   const seconds = control?.pause ?? 0;
   if (index === 0 || seconds <= 0) return undefined;
   return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+/** How an item is shown on its result line: loop_control `label` (templated with the item's variables), else the item. */
+export function itemLabel(control: Task['loopControl'], item: unknown, itemTemplar: Templar): unknown {
+  return control?.label === undefined ? item : itemTemplar.render(control.label);
 }

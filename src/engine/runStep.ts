@@ -13,7 +13,7 @@ import { censor } from './censor.js';
 import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
-import { loopItemVars, pauseBeforeItem } from './loopItem.js';
+import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
@@ -190,7 +190,7 @@ async function runLoop(
     anyNoLog ||= itemNoLog;
     host.noLog = itemNoLog;
     const itemInvocation: Invocation = { ...invocation, templar, vars: { ...invocation.vars, ...itemVars }, noLog: itemNoLog };
-    const label = task.loopControl?.label === undefined ? item : templar.render(task.loopControl.label);
+    const label = itemLabel(task.loopControl, item, templar);
     let result: ModuleResult;
     if (!conditionsHold(templar, conditions)) {
       result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
