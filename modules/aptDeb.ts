@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import { aptCommand, installArgv, type AptRunOptions } from './aptCommands.js';
 import { compareDebianVersions } from './debianVersion.js';
+import { download as httpDownload, type DownloadResponse } from './httpDownload.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { withPolicyRcD } from './policyRcD.js';
 
@@ -35,7 +36,8 @@ export async function installDeb(ctx: ModuleContext, deb: string, options: AptRu
   let path = debPathForApt(deb);
   let downloaded = false;
   if (deb.includes('://')) {
-    path = `/tmp/playtree-${randomBytes(6).toString('hex')}-${basename(new URL(deb).pathname) || 'package.deb'}`;
+    // Not /tmp: a per-command nspawn container has its own, gone with the command that put the file.
+    path = `/var/tmp/playtree-${randomBytes(6).toString('hex')}-${basename(new URL(deb).pathname) || 'package.deb'}`;
     await download(ctx, deb, path);
     downloaded = true;
   }
@@ -71,13 +73,19 @@ export async function installDeb(ctx: ModuleContext, deb: string, options: AptRu
   }
 }
 
+/** Download `url` on the controller (get_url's HTTP client: redirects, timeouts) and put it at `path` in the target. */
 async function download(ctx: ModuleContext, url: string, path: string): Promise<void> {
-  let response: Response;
+  let response: DownloadResponse;
   try {
-    response = await fetch(url);
+    // ansible-core's fetch_url defaults, as the apt module calls it: 10 s, certificates checked.
+    response = await httpDownload({ url, timeout: 10, validateCerts: true });
   } catch (error) {
     throw new ModuleError(`Failure downloading ${url}: ${(error as Error).message}`);
   }
-  if (!response.ok || !response.body) throw new ModuleError(`Failure downloading ${url}: HTTP Error ${response.status}: ${response.statusText}`);
-  await ctx.target.put(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), path);
+  try {
+    if (response.status !== 200 || !response.file) throw new ModuleError(`Failure downloading ${url}: ${response.message}`);
+    await ctx.target.put(createReadStream(response.file), path);
+  } finally {
+    await response.remove();
+  }
 }

@@ -10,8 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createInflate } from 'node:zlib';
 
 /**
- * HTTP(S) downloads on the controller for get_url: the body is streamed to a controller temporary file
- * while its digests are computed, so files of any size cost no memory.
+ * HTTP(S) downloads on the controller for get_url and apt's deb URLs: the body is streamed to a controller
+ * temporary file while its digests are computed, so files of any size cost no memory.
  */
 
 export interface DownloadRequest {
@@ -61,7 +61,7 @@ export async function download(request: DownloadRequest): Promise<DownloadRespon
 
 function send(url: URL, request: DownloadRequest): Promise<IncomingMessage> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return Promise.reject(new Error(`unsupported URL scheme ${url.protocol} (get_url downloads http and https URLs)`));
+    return Promise.reject(new Error(`unsupported URL scheme ${url.protocol} (only http and https URLs can be downloaded)`));
   }
   const headers: Record<string, string> = { 'user-agent': 'ansible-httpget', ...(request.headers ?? {}) };
   if (request.username !== undefined) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -143,5 +145,36 @@ describe('apt in a Debian tree through nspawn', { skip }, () => {
     assert.equal(await sh('cat /usr/share/playtree-demo/hello.txt'), 'hello from a .deb\n');
     const second = await apt({ deb: '/var/tmp/playtree-demo_1.0-1_all.deb' });
     assert.equal(second.changed, false);
+  });
+
+  test('apt deb downloads a URL on the controller (following a redirect) and installs it, also with a container per command', async () => {
+    const build = join(tree, '..', 'deb-url-build');
+    await mkdir(join(build, 'DEBIAN'), { recursive: true });
+    await writeFile(join(build, 'DEBIAN/control'), 'Package: playtree-url-demo\nVersion: 2.0-1\nArchitecture: all\nMaintainer: playtree <playtree@example.invalid>\nDescription: playtree test package\n');
+    const deb = join(tree, '..', 'playtree-url-demo_2.0-1_all.deb');
+    await run('dpkg-deb', ['--root-owner-group', '--build', build, deb]);
+    const body = await readFile(deb);
+    const server = createServer((req, res) => {
+      if (req.url === '/moved.deb') res.writeHead(302, { location: '/pool/playtree-url-demo_2.0-1_all.deb' }).end();
+      else if (req.url === '/pool/playtree-url-demo_2.0-1_all.deb') res.end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // /tmp is private to each per-command container: the downloaded file must live elsewhere.
+    await connection.close();
+    connection = new NspawnConnection(treeOptions(tree, { ansible_nspawn_persistent: false }));
+    try {
+      const missing = await apt({ deb: `${base}/missing.deb` });
+      assert.equal(missing.failed, true);
+      assert.equal(missing.msg, `Failure downloading ${base}/missing.deb: HTTP Error 404: Not Found`);
+      const installed = await apt({ deb: `${base}/moved.deb` });
+      assert.equal(installed.failed, undefined, String(installed.msg));
+      assert.equal(installed.changed, true);
+      assert.equal(await status('playtree-url-demo'), 'ii 2.0-1');
+      assert.equal(await sh('ls /var/tmp /tmp | grep -c playtree-url-demo; true'), '0\n', 'the downloaded file is removed');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
