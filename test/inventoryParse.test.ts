@@ -180,3 +180,26 @@ describe('bad INI inventories raise ParseError with file:line:col', () => {
     });
   }
 });
+
+describe('bad YAML inventories raise ParseError at the offending key or value', () => {
+  const table: [string, string, [line: number, column: number], RegExp][] = [
+    ['a misspelt section', 'all:\n  children:\n    web:\n      host:\n        w1:\n', [4, 7], /group 'web' has unexpected key 'host'; only hosts, children and vars are valid/],
+    ['vars that are a list', 'all:\n  hosts:\n    h1:\n  vars:\n    - a\n', [5, 5], /'vars' of group 'all' must be a mapping/],
+    ['host variables that are a list', 'all:\n  hosts:\n    h1:\n      - x\n', [4, 7], /variables of host 'h1' must be a mapping/],
+    ['a bad host range', 'all:\n  hosts:\n    web[01:3]:\n', [3, 5], /bad host range in 'web\[01:3\]'/],
+    ['a group that contains itself', 'all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n', [5, 9], /Adding group 'b' as child to 'a' creates a recursive dependency loop/],
+    ['an inventory plugin configuration', 'plugin: aws_ec2\nregions: [x]\n', [1, 1], /inventory plugin configuration/],
+  ];
+  for (const [what, text, [line, column], reason] of table) {
+    it(`${what} is reported at ${line}:${column}`, async () => {
+      const file = writeInventory(text, 'hosts.yml');
+      await assert.rejects(loadInventory([file]), (error: unknown) => {
+        assert.ok(error instanceof ParseError, `expected ParseError, got ${String(error)}`);
+        assert.deepEqual(error.position, { file, line, column });
+        assert.match(error.message, reason);
+        assert.ok(!error.message.includes('\n'), 'message is one line');
+        return true;
+      });
+    });
+  }
+});
