@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { expectedOutput, FIXTURES, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { expectedOutput, FIXTURES, runPlaytree, runWithFiles, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 test('--json prints one document: plays with tasks and per-host results, stats named as the json callback', async () => {
   const { root, cleanup } = await tempRoot();
@@ -80,4 +80,22 @@ test('playtree inventory -l keeps only the limited hosts in --list and --graph, 
   const host = await runPlaytree(['inventory', '-i', 'hosts.ini', '--host', 'gamma', '-l', 'alpha']);
   assert.equal(host.code, 0, host.stderr);
   assert.match(host.stdout, /"upto_9": "group_all"/);
+});
+
+test('several playbooks share host state and a cumulative recap, and a failed playbook is the last one run, as ansible-playbook', async () => {
+  const files = {
+    'two.ini': '[g]\nh1 ansible_connection=local\nh2 ansible_connection=local\n',
+    'a.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - set_fact: {shared: from_a}\n',
+    'b.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg="{{ shared | default(\'unset\') }}"\n',
+    'fail.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: msg=x\n      when: inventory_hostname == "h1"\n',
+  };
+  const shared = await runWithFiles(files, ['-i', 'two.ini', 'a.yml', 'b.yml']);
+  assert.equal(shared.code, 0, shared.stdout + shared.stderr);
+  assert.equal((shared.stdout.match(/"msg": "from_a"/g) ?? []).length, 2);
+  const recaps = shared.stdout.split('PLAY RECAP').slice(1);
+  assert.equal(recaps.length, 2);
+  assert.match(recaps[1]!, /h1 +: ok=2 /, 'the second recap counts both playbooks');
+  const stopped = await runWithFiles(files, ['-i', 'two.ini', 'fail.yml', 'b.yml']);
+  assert.equal(stopped.code, 2);
+  assert.doesNotMatch(stopped.stdout, /TASK \[debug\]/, 'b.yml does not run after a failed playbook');
 });

@@ -5,7 +5,7 @@ import { loadPlaybook } from '../playbook/index.js';
 import type { Playbook } from '../playbook/types.js';
 import type { RunOptions } from '../engine/context.js';
 import { playbookLoadOptions } from '../engine/loadOptions.js';
-import { runPlaybook } from '../engine/runPlaybook.js';
+import { newSharedRun, runPlaybook } from '../engine/runPlaybook.js';
 import { checkPlaybook } from '../engine/staticCheck.js';
 import { OptionsError, PlaytreeError } from '../errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
@@ -54,7 +54,9 @@ export async function runCommand(cli: CliOptions): Promise<number> {
     return 0;
   }
 
-  let code = 0;
+  // As ansible-playbook: the playbooks share host state, and a playbook that ends with a failed or
+  // unreachable host is the last one run.
+  const shared = newSharedRun();
   for (const playbook of playbooks) {
     for (const play of playbook.plays) {
       const pattern = Array.isArray(play.hosts) ? play.hosts.join(',') : play.hosts;
@@ -63,15 +65,15 @@ export async function runCommand(cli: CliOptions): Promise<number> {
     const renderer = await chooseRenderer(cli);
     let summary;
     try {
-      summary = await runPlaybook(playbook, inventory, runOptions, renderer.events);
+      summary = await runPlaybook(playbook, inventory, runOptions, renderer.events, shared);
     } finally {
       // A run ended by an error still lets the live view close its lines before the error is printed.
       await renderer.finish();
     }
     const result = summary.anyUnreachable ? 4 : summary.anyFailed ? 2 : 0;
-    if (result !== 0) code = code || result;
+    if (result !== 0) return result;
   }
-  return code;
+  return 0;
 }
 
 function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void, warn: (text: string) => void): number {

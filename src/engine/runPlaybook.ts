@@ -18,20 +18,42 @@ export interface RunSummary {
   anyUnreachable: boolean;
 }
 
-/** Run every play of the playbook against the inventory; events go to the renderers. */
-export async function runPlaybook(playbook: Playbook, inventory: Inventory, options: RunOptions, events: EngineEvents): Promise<RunSummary> {
+/**
+ * What the playbooks of one command line share, as ansible-playbook's single task queue manager does: each
+ * host's state (facts, set_fact, failures, recap counts) and which hosts have played so far.
+ */
+export interface SharedRun {
+  hosts: Map<string, HostState>;
+  played: Set<string>;
+}
+
+export function newSharedRun(): SharedRun {
+  return { hosts: new Map(), played: new Set() };
+}
+
+/**
+ * Run every play of the playbook against the inventory; events go to the renderers. The recap counts
+ * everything `shared` has seen, earlier playbooks of the same command included.
+ */
+export async function runPlaybook(
+  playbook: Playbook,
+  inventory: Inventory,
+  options: RunOptions,
+  events: EngineEvents,
+  shared: SharedRun = newSharedRun(),
+): Promise<RunSummary> {
   const run: RunContext = {
     options,
     inventory,
     playbook,
     events,
-    hosts: new Map(),
+    hosts: shared.hosts,
     groups: groupsMap(inventory),
     startPending: Boolean(options.startAtTask),
     aborted: false,
   };
   for (const name of inventory.hosts.keys()) ensureHost(run, name);
-  const played = new Set<string>();
+  const played = shared.played;
   try {
     for (const play of playbook.plays) {
       if (run.aborted) break;
