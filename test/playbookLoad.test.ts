@@ -216,3 +216,19 @@ test('a role listed twice in a play runs once, twice when its meta sets allow_du
   const { plays } = await loadPlaybook(join(dir, 'play.yml'), options);
   assert.deepEqual(plays[0]!.roles.map((reference) => reference.role.name), ['again', 'again', 'once']);
 });
+
+test('max_fail_percentage takes a number or a percentage text, as Ansible\'s percent type', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'playtree-maxfail-'));
+  const load = (value: string) => {
+    writeFileSync(join(dir, 'play.yml'), `- hosts: all\n  max_fail_percentage: ${value}\n  tasks: []\n`);
+    return loadPlaybook(join(dir, 'play.yml'), options);
+  };
+  for (const [value, expected] of [['30', 30], ['"30%"', 30], ['"12.5"', 12.5]] as const) {
+    assert.equal((await load(value)).plays[0]!.maxFailPercentage, expected, value);
+  }
+  await assert.rejects(load('lots'), (error: unknown) => {
+    assert.ok(error instanceof ParseError);
+    assert.match(error.message, /play\.yml:2:24: 'max_fail_percentage' must be a number or a percentage such as "30%", got a string \("lots"\)/);
+    return true;
+  });
+});

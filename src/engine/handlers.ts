@@ -50,13 +50,15 @@ export function forcesHandlers(ctx: PlayContext): boolean {
   return ctx.play.forceHandlers ?? ctx.run.options.forceHandlers ?? false;
 }
 
-/** The play's handlers, its roles' first, in the order they are written, each with its scope. */
+/**
+ * The play's handlers, those of its `roles:` first (with each role's params), then the play's own list
+ * (which also names the roles' handlers: each handler is listed once), each with its scope.
+ */
 export function playHandlers(play: Play): Handler[] {
   const scope = playScope(play);
-  return [
-    ...play.roles.flatMap((reference) => flattenHandlers(reference.role.handlers, roleReferenceScope(scope, reference))),
-    ...flattenHandlers(play.handlers, scope),
-  ];
+  const fromRoles = play.roles.flatMap((reference) => flattenHandlers(reference.role.handlers, roleReferenceScope(scope, reference)));
+  const listed = new Set(fromRoles.map(({ task }) => task));
+  return [...fromRoles, ...flattenHandlers(play.handlers, scope).filter(({ task }) => !listed.has(task))];
 }
 
 /** Handlers may be written inside blocks (or come from import_tasks/import_role): they run as one flat list, keeping the blocks' keywords. */

@@ -49,8 +49,12 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
   if (forceHandlers !== undefined) play.forceHandlers = forceHandlers;
   const maxFail = map.max_fail_percentage;
   if (maxFail !== undefined && maxFail !== null) {
-    if (typeof maxFail !== 'number') throw new ParseError(`'max_fail_percentage' must be a number, got ${describe(maxFail)}`, where(map, 'max_fail_percentage', pos));
-    play.maxFailPercentage = maxFail;
+    // Ansible's `percent` type: a number, or text such as "30" or "30%".
+    const percent = typeof maxFail === 'string' && /^\s*\d+(?:\.\d+)?\s*%?\s*$/.test(maxFail) ? Number.parseFloat(maxFail) : maxFail;
+    if (typeof percent !== 'number') {
+      throw new ParseError(`'max_fail_percentage' must be a number or a percentage such as "30%", got ${describe(maxFail)}`, where(map, 'max_fail_percentage', pos));
+    }
+    play.maxFailPercentage = percent;
   }
   return play;
 }
