@@ -7,7 +7,7 @@ import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { resolveExecutable } from './connectionSettings.js';
 import { trackRunningCommand } from './openConnections.js';
-import { signalAll, stopWithGrace, withDescendants } from './processTree.js';
+import { signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
 
 /** `ansible_connection=local`: commands and files on the controller itself. */
 export class LocalConnection implements Connection {
@@ -56,11 +56,13 @@ export class LocalConnection implements Connection {
     if (sourceError) {
       throw new ConnectionError(`${this.options.host}: could not send stdin to ${this.shell}: ${sourceError.message}`, this.options.host);
     }
-    if (result.exitCode === undefined) {
+    // Killed by a signal (`kill $$` in a task, an interrupt): a failed command with rc 128 + the signal's
+    // number, as through chroot and nspawn. No exit code and no signal: the shell could not be started.
+    if (result.exitCode === undefined && result.signal === undefined) {
       throw new ConnectionError(`${this.options.host}: could not run ${this.shell}: ${result.message}`, this.options.host);
     }
     return {
-      rc: result.exitCode,
+      rc: result.exitCode ?? 128 + signalNumber(result.signal),
       stdout: Buffer.from(result.stdout as Uint8Array),
       stderr: Buffer.from(result.stderr as Uint8Array),
     };

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 
 /*
  * Controller processes seen through /proc: what a command started, and how to stop all of it. A shell's
@@ -53,4 +54,9 @@ export async function stopWithGrace(signal: (signal: NodeJS.Signals) => void, ex
   const outcome = await Promise.race([exited.then(() => 'exited' as const), late]);
   clearTimeout(timer);
   if (outcome === 'late') signal('SIGKILL');
+}
+
+/** A signal's number (SIGTERM is 15): a command killed by a signal reports 128 + it, as a shell does. */
+export function signalNumber(signal: NodeJS.Signals | null | undefined): number {
+  return signal ? (constants.signals[signal] ?? 0) : 0;
 }

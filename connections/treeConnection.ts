@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { holdStdin, runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 import type { TreeSettings } from './treeOptions.js';
@@ -19,13 +20,14 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
  * renamed over it only once complete: a failure leaves the old file (or nothing). A symlink destination is
  * replaced, like Ansible's copy with follow=no; an existing file's mode and owner carry over. The temporary
  * name is created with noclobber (a failure there ends the shell before the trap that would remove it is
- * set); the trap is cleared after the rename, so a good transfer runs no rm.
+ * set); the trap is cleared after the rename, so a good transfer runs no rm, and it also runs when the
+ * script is stopped by a signal (an interrupted playtree).
  */
 const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
 if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
 set -C; : > "$tmp" || exit 1; set +C
-trap 'rm -f -- "$tmp"' EXIT
+trap 'rm -f -- "$tmp"' EXIT; ${EXIT_ON_SIGNALS}
 if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp" || exit 1; chown --reference="$dest" -- "$tmp" 2>/dev/null; fi
 cat >| "$tmp" || exit 1
 mv -f -- "$tmp" "$dest" || exit 1

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { trackRunningCommand } from './openConnections.js';
-import { stopWithGrace } from './processTree.js';
+import { signalNumber, stopWithGrace } from './processTree.js';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
 export interface TreeCommand {
@@ -135,9 +134,6 @@ export async function pipeInto(source: Readable, sink: Writable, onError: (error
   await finished(sink, { readable: false }).catch(() => {});
 }
 
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (constants.signals[signal] ?? 0) : 0;
-}
 
 /**
  * Take hold of a stdin stream at once, before the command can take it (the container may still be starting,

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
@@ -196,7 +197,7 @@ async function applyScript(
   stdin?: Buffer | Readable,
 ): Promise<PathState | ModuleResult> {
   // The trap is cleared once the rename is done: a successful write runs no rm.
-  const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT\n` : '';
+  const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT; ${EXIT_ON_SIGNALS}\n` : '';
   const script = `${statePrelude()}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${stateCall(dest)}`;
   let run: ExecResult;
   try {

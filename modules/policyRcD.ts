@@ -1,4 +1,5 @@
 import { shellQuote } from '../src/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
 
 /**
  * The temporary /usr/sbin/policy-rc.d that keeps package scripts from starting services while apt or dpkg
@@ -34,7 +35,7 @@ export function withPolicyRcD(body: string, exitCode?: number): string {
       : `if [ ! -e ${p} ] && [ ! -L ${p} ] && [ ! -d /run/systemd/system ]; then pt_guard=1; fi`,
     'if [ -n "$pt_guard" ]; then',
     `  trap 'rm -f ${p}; if [ -e ${SAVED} ]; then mv -f ${SAVED} ${p}; fi' EXIT`,
-    "  trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM",
+    `  ${EXIT_ON_SIGNALS}`,
     `  mkdir -p /usr/sbin && printf '%s' ${content} > ${p} && chmod 0755 ${p} || { echo 'could not write ${p}' >&2; exit 1; }`,
     'fi',
     body,

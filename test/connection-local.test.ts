@@ -43,6 +43,25 @@ test('local exec whose stdin stream fails midway stops the command before it see
   }
 });
 
+test('local exec whose stdin stream fails stops what the command started too, not only its shell', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'playtree-local-'));
+  try {
+    // The subshell is a process of its own: killed with the shell alone, it would see EOF and go on.
+    const command = `( cat > /dev/null; touch ${shellQuote(join(scratch, 'complete'))} ); :`;
+    await assert.rejects(local().exec(command, { stdin: failingStream() }), /could not send stdin/);
+    await sleep(200);
+    assert.deepEqual(await readdir(scratch), []);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
+
+test('a local command killed by a signal is a failed command with rc 128 + the signal, not an unreachable host', async () => {
+  const result = await local().exec('echo before; kill -TERM $$');
+  assert.equal(result.rc, 143);
+  assert.equal(result.stdout.toString(), 'before\n');
+});
+
 test('local exec runs the shell named by ansible_executable, else ANSIBLE_EXECUTABLE, else ansible.cfg executable', async () => {
   const scratch = await mkdtemp(join(tmpdir(), 'playtree-local-shell-'));
   try {
