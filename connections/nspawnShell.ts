@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { shellJoin } from '../src/shellQuote.js';
 import { SHELL_DIR } from './nspawnArgv.js';
 import type { RunningContainer } from './nspawnContainer.js';
-import { childrenOf, signalAll, withDescendants } from './processTree.js';
+import { trackRunningCommand } from './openConnections.js';
+import { childrenOf, signalAll, stopWithGrace, withDescendants } from './processTree.js';
 import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /*
@@ -109,6 +110,11 @@ export class ContainerShell {
     }
     started = true;
     if (streamError) this.killCommand();
+    // An interrupted playtree stops the command before the container (SIGTERM first: its traps remove
+    // temporary files in the tree).
+    let ended!: () => void;
+    const endedPromise = new Promise<void>((resolve) => (ended = resolve));
+    const untrack = trackRunningCommand(() => stopWithGrace((signal) => this.signalCommand(signal), endedPromise));
     void written.then(() => stdin?.destroy());
 
     const stdout = new Socket({ fd: outFd, readable: true, writable: false });
@@ -132,6 +138,8 @@ export class ContainerShell {
       // was killed with it, as a per-command container's would be. The next command gets a fresh container.
       rc = 128 + 9;
     }
+    ended();
+    untrack();
     // A command that exits without reading all its stdin: the rest is not its business.
     stdin?.destroy();
     if (!io.stdout) stopReadingWhenQuiet(stdout, stderr);
@@ -148,12 +156,12 @@ export class ContainerShell {
     };
   }
 
-  /** Enough FIFOs for the next command, made by the server in one request when there are none left. */
   /** True once the container's command server is gone (the container stopped). */
   get stopped(): boolean {
     return this.ended !== undefined;
   }
 
+  /** Enough FIFOs for the next command, made by the server in one request when there are none left. */
   private async makeFifos(needInput: boolean): Promise<void> {
     if (this.outputPairs.length > 0 && (!needInput || this.inputs.length > 0)) return;
     const pairs: string[] = [];
@@ -175,7 +183,11 @@ export class ContainerShell {
    * and carry on): SIGKILL to the server's children and their descendants, seen from the controller.
    */
   private killCommand(): void {
-    for (const server of childrenOf(this.container.shellPid)) signalAll(childrenOf(server).flatMap(withDescendants), 'SIGKILL');
+    this.signalCommand('SIGKILL');
+  }
+
+  private signalCommand(signal: NodeJS.Signals): void {
+    for (const server of childrenOf(this.container.shellPid)) signalAll(childrenOf(server).flatMap(withDescendants), signal);
   }
 
   private async remove(insidePaths: readonly string[]): Promise<void> {

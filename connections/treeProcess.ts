@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { trackRunningCommand } from './openConnections.js';
-import { signalNumber, stopWithGrace } from './processTree.js';
+import { childrenOf, signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
 export interface TreeCommand {
@@ -59,9 +59,16 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
         // Already gone: nothing to stop.
       }
     };
-    // An interrupted playtree stops the command (SIGTERM first: its traps remove temporary files).
+    // An interrupted playtree stops the command: SIGTERM to the command's own processes first, so that its
+    // traps remove temporary files (chroot execs the shell, so that is the whole group; systemd-nspawn would
+    // tear its container down at once, so it is spared), then the usual stop if it is still there.
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const untrack = trackRunningCommand(() => stopWithGrace(signal, exited));
+    const commandPids = () => {
+      if (child.pid === undefined) return [];
+      return command.stop.wholeGroup ? withDescendants(child.pid) : childrenOf(child.pid).flatMap(withDescendants);
+    };
+    const untrack = trackRunningCommand(() =>
+      stopWithGrace((name) => (name === 'SIGTERM' ? signalAll(commandPids(), 'SIGTERM') : signal(command.stop.signal)), exited));
     let streamError: Error | undefined;
     const stop = (error: Error) => {
       streamError ??= error;

@@ -8,7 +8,9 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { ChrootConnection } from '../connections/chroot.js';
+import type { Connection } from '../connections/connection.js';
 import { LocalConnection } from '../connections/local.js';
+import { NspawnConnection, PersistentNspawnConnection } from '../connections/nspawn.js';
 import { closeOpenConnections } from '../connections/openConnections.js';
 import { copyModule } from '../modules/copy.js';
 import { installContent } from '../modules/fileWriter.js';
@@ -52,7 +54,7 @@ test('an interrupted local write of streamed content leaves no temporary file an
 
 const skip = realTreeSkipReason();
 
-describe('an interrupted chroot transfer', { skip }, () => {
+describe('an interrupted transfer into a tree', { skip }, () => {
   let tree = '';
   let remove = async () => {};
   before(async () => {
@@ -60,15 +62,23 @@ describe('an interrupted chroot transfer', { skip }, () => {
   });
   after(async () => remove());
 
-  test('an interrupted chroot put leaves no temporary file and no destination in the tree', async () => {
-    const connection = new ChrootConnection(treeOptions(tree));
-    const source = new PassThrough();
-    source.write('half of the content\n');
-    const putting = connection.put(source, '/etc/interrupted.conf').catch((error: unknown) => error);
-    await waitForEntry(join(tree, 'etc'), /^\.playtree-put-/);
-    await closeOpenConnections();
-    assert.ok((await putting) instanceof Error, 'the put reports that it did not complete');
-    assert.deepEqual((await readdir(join(tree, 'etc'))).filter((name) => name.includes('playtree')), []);
-    assert.equal(existsSync(join(tree, 'etc/interrupted.conf')), false);
-  });
+  const drivers: Array<[string, (tree: string) => Connection]> = [
+    ['chroot', (root) => new ChrootConnection(treeOptions(root))],
+    ['nspawn, a container per command', (root) => new NspawnConnection(treeOptions(root))],
+    ['nspawn, persistent container', (root) => new PersistentNspawnConnection(treeOptions(root))],
+  ];
+  for (const [name, connect] of drivers) {
+    test(`${name}: an interrupted put leaves no temporary file and no destination in the tree`, async () => {
+      const connection = connect(tree);
+      const source = new PassThrough();
+      source.write('half of the content\n');
+      const putting = connection.put(source, '/etc/interrupted.conf').catch((error: unknown) => error);
+      await waitForEntry(join(tree, 'etc'), /^\.playtree-put-/);
+      await closeOpenConnections();
+      assert.ok((await putting) instanceof Error, 'the put reports that it did not complete');
+      await connection.close();
+      assert.deepEqual((await readdir(join(tree, 'etc'))).filter((entry) => entry.includes('playtree')), []);
+      assert.equal(existsSync(join(tree, 'etc/interrupted.conf')), false);
+    });
+  }
 });
