@@ -70,12 +70,19 @@ export class LocalConnection implements Connection {
 
   async put(source: Readable, remotePath: string): Promise<void> {
     const temporary = join(dirname(remotePath), `.${basename(remotePath)}.playtree-${process.pid}-${Date.now()}`);
+    // An interrupted playtree exits right after its clean-up: the temporary file goes then, not later.
+    const untrack = trackRunningCommand(async () => {
+      source.destroy(new Error('playtree was interrupted'));
+      await rm(temporary, { force: true });
+    });
     try {
       await pipeline(source, createWriteStream(temporary, { flags: 'wx' }));
       await rename(temporary, remotePath);
     } catch (error) {
       await rm(temporary, { force: true });
       throw new ConnectionError(`${this.options.host}: could not write ${remotePath}: ${(error as Error).message}`, this.options.host);
+    } finally {
+      untrack();
     }
   }
 

@@ -52,6 +52,22 @@ test('an interrupted local write of streamed content leaves no temporary file an
   }
 });
 
+test('an interrupted local put leaves no temporary file and no destination', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'playtree-interrupted-'));
+  try {
+    const source = new PassThrough();
+    source.write('half of the content\n');
+    const putting = new LocalConnection(treeOptions('localhost')).put(source, join(dir, 'dest.conf')).catch((error: unknown) => error);
+    await waitForEntry(dir, /^\.dest\.conf\.playtree-/);
+    await closeOpenConnections();
+    // Checked before waiting for the put: a put nobody stops would never end.
+    assert.deepEqual(await readdir(dir), []);
+    assert.ok((await putting) instanceof Error, 'the put reports that it did not complete');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 const skip = realTreeSkipReason();
 
 describe('an interrupted transfer into a tree', { skip }, () => {
