@@ -25,9 +25,12 @@ import { moduleContext } from './support/treeModuleRun.js';
  * neither the destination nor its temporary file: the stopped script's EXIT trap still runs.
  */
 
-/** Wait until `folder` holds an entry matching `pattern` (the write has begun). */
+/** Wait until `folder` holds an entry matching `pattern` (the write has begun); fail after 30 s rather than hang. */
 async function waitForEntry(folder: string, pattern: RegExp): Promise<void> {
-  while (!(await readdir(folder)).some((name) => pattern.test(name))) await sleep(20);
+  for (let waited = 0; !(await readdir(folder)).some((name) => pattern.test(name)); waited += 20) {
+    if (waited > 30_000) assert.fail(`nothing matching ${pattern} appeared in ${folder}`);
+    await sleep(20);
+  }
 }
 
 test('an interrupted local write of streamed content leaves no temporary file and no destination', async () => {
