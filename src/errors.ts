@@ -31,6 +31,12 @@ export class ParseError extends PlaytreeError {
   }
 }
 
+/**
+ * A role that does not exist: a parse error where the playbook is loaded, but only a failed task where
+ * include_role looks for it at run time, as in ansible-core (which ends the run for any other load error).
+ */
+export class MissingRoleError extends ParseError {}
+
 /** Command-line usage argparse rejects (an unknown option, a missing or malformed argument): exit 2, as ansible-playbook's. */
 export class UsageError extends PlaytreeError {
   override readonly exitCode = 2;

@@ -101,3 +101,26 @@ test('an include gives its tasks its vars (above set_fact) and its apply: keywor
   // ansible-playbook 2.14's output for this playbook (less the Python interpreter it discovers).
   assert.equal(run.stdout, await expectedOutput('include-keywords'));
 });
+
+test('include_role: a role that does not parse ends the run (exit 4); a missing role fails the task (exit 2), as ansible-playbook', async () => {
+  const broken = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'roles/broken/tasks/main.yml': '- debug: msg=x\n  wen: 1\n',
+      'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - include_role: { name: broken }\n    - debug: msg=never\n',
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(broken.code, 4, broken.stdout + broken.stderr);
+  assert.equal(broken.stderr, 'ERROR! ROOT/roles/broken/tasks/main.yml:1:3: conflicting action statements: debug, wen\n');
+  assert.doesNotMatch(broken.stdout, /never|PLAY RECAP/);
+  const missing = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - include_role: { name: nope }\n',
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(missing.code, 2, missing.stdout + missing.stderr);
+  assert.match(missing.stdout, /fatal: \[localhost\]: FAILED! => .*the role 'nope' was not found/);
+});

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ModuleError, ParseError, RunAbortedError } from '../errors.js';
+import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
@@ -56,7 +56,7 @@ export async function runInclude(
         const loaded = await loadRole(name, ctx.run.playbook.dir, {
           ...playbookLoadOptions(ctx.run.options),
           tasksFrom: args['tasks_from'] as string | undefined,
-        });
+        }).catch(abortOnParseError);
         const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };
         ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
         return loaded;
@@ -77,10 +77,7 @@ export async function runInclude(
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
       const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, () =>
-        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }).catch((error: unknown) => {
-          // An included file that does not parse ends the run, as in ansible-core (exit 4, a parser error).
-          throw error instanceof ParseError ? new RunAbortedError(error.message, error.exitCode) : error;
-        }));
+        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }).catch(abortOnParseError));
       includes.push({ items, scope: { ...scope, params: [...scope.params, includeParams] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;
@@ -101,6 +98,14 @@ export async function runInclude(
     ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: { changed: false, skipped: true, msg: 'All items skipped', results: [] } });
   }
   return { status: 'ok', includes };
+}
+
+/**
+ * An included file or role that does not load (it does not parse, a tasks_from file is missing) ends the
+ * run, as in ansible-core (exit 4, a parser error); a role that is missing only fails the task.
+ */
+function abortOnParseError(error: unknown): never {
+  throw error instanceof ParseError && !(error instanceof MissingRoleError) ? new RunAbortedError(error.message, error.exitCode) : error;
 }
 
 const loadedIncludes = new WeakMap<Task, Map<string, Promise<TaskItem[] | Role>>>();

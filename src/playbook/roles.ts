@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { MissingRoleError, ParseError, type SourcePosition } from '../errors.js';
 import {
   checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
 } from './keywords.js';
@@ -40,7 +40,7 @@ function findRoleDir(name: string, ctx: LoadContext, at: SourcePosition | undefi
   const found = candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isDirectory());
   if (!found) {
     const searched = [...new Set(candidates.map((candidate) => dirname(candidate)))].join(':');
-    throw new ParseError(`the role '${name}' was not found in ${searched}`, at);
+    throw new MissingRoleError(`the role '${name}' was not found in ${searched}`, at);
   }
   return resolve(found);
 }
