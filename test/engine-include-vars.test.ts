@@ -32,3 +32,20 @@ test('a failed include_vars names the file and the task, and sets no variables',
   for (const [index, text] of expected.entries()) assert.ok(fatal[index]!.includes(text), `${fatal[index]}\n  should hold\n${text}`);
   assert.match(run.stdout, /"msg": "no vars from a failed include"/);
 });
+
+test('ignore_unknown_extensions takes any Ansible boolean and skips the files with other extensions', async () => {
+  for (const value of ['true', 'yes', 'True', '1']) {
+    const run = await runPlaytree(
+      ['-i', 'localhost,', '-e', JSON.stringify({ skip: value }), 'ignore-extensions.yml'],
+      { cwd: FOLDER },
+    );
+    assert.equal(run.code, 0, `${value}: ${run.stdout}${run.stderr}`);
+    // ansible-playbook 2.14's list for this folder.
+    const files = normalise(run.stdout, NO_ROOT).match(/"read\.ansible_included_var_files": \[([^\]]*)\]/)?.[1];
+    assert.deepEqual(files?.split(',').map((entry) => entry.trim()), [
+      '"REPO/test/fixtures/include-vars/vars_dir/10-a.yml"',
+      '"REPO/test/fixtures/include-vars/vars_dir/20-b.json"',
+      '"REPO/test/fixtures/include-vars/vars_dir/sub/s.yml"',
+    ], value);
+  }
+});

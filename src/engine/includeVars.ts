@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ModuleResult } from '../../modules/module.js';
+import { toBoolean } from '../boolean.js';
 import { ModuleError, ParseError, PlaytreeError } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import { readYamlFile } from '../playbook/index.js';
@@ -116,7 +117,8 @@ async function loadFolder(invocation: Invocation, args: Record<string, unknown>,
   const matching = args['files_matching'] ? compilePythonRegex(String(args['files_matching'])) : undefined;
   const ignored = ignorePatterns(args['ignore_files']);
   const extensions = extensionList(args['extensions']);
-  const skipUnknown = args['ignore_unknown_extensions'] === true || String(args['ignore_unknown_extensions']).toLowerCase() === 'true';
+  // Ansible's bool type: yes/no, on/off, 1/0 and true/false, as text or not.
+  const skipUnknown = toBoolean(args['ignore_unknown_extensions']) === true;
   const walked = (await walkFolders(folder)).sort((a, b) => (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
   for (const { root, files } of depth > 0 ? walked.slice(0, depth) : walked) {
     // A folder's variables count only once the whole folder has been read, as in Ansible.
