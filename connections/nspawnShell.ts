@@ -84,7 +84,7 @@ export class ContainerShell {
     let started = false;
     const stop = (error: Error) => {
       streamError ??= error;
-      if (started) this.killCommand();
+      if (started) this.signalCommand('SIGKILL');
     };
     // Closed only once the subshell has opened its end too: a FIFO with no fd open anywhere loses its bytes.
     const written = stdin ? feed(stdin, io.stdin!, stop) : Promise.resolve();
@@ -109,7 +109,7 @@ export class ContainerShell {
       throw new Error(`the container's shell could not open the command's pipes (exit ${first.split(' ')[2]})`);
     }
     started = true;
-    if (streamError) this.killCommand();
+    if (streamError) this.signalCommand('SIGKILL');
     // An interrupted playtree stops the command before the container (SIGTERM first: its traps remove
     // temporary files in the tree).
     let ended!: () => void;
@@ -179,13 +179,10 @@ export class ContainerShell {
   }
 
   /**
-   * Stop the running command and everything it started (a transfer whose source failed must not see EOF
-   * and carry on): SIGKILL to the server's children and their descendants, seen from the controller.
+   * Signal the running command and everything it started, seen from the controller: the server's children
+   * and their descendants. SIGKILL stops a transfer whose source failed (it must not see EOF and carry on);
+   * SIGTERM lets an interrupted command's traps run.
    */
-  private killCommand(): void {
-    this.signalCommand('SIGKILL');
-  }
-
   private signalCommand(signal: NodeJS.Signals): void {
     for (const server of childrenOf(this.container.shellPid)) signalAll(childrenOf(server).flatMap(withDescendants), signal);
   }

@@ -196,9 +196,10 @@ function runsOnce(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [s
  */
 function shareRunOnceResult(ctx: PlayContext, task: Task, first: string, group: ReadonlyArray<readonly [string, Step]>, outcomes: Map<string, StepOutcome>) {
   const source = outcomes.get(first);
+  const registered = task.register ? ctx.run.hosts.get(first)!.setFacts[task.register] : undefined;
   for (const [name] of group.slice(1)) {
     const host = ctx.run.hosts.get(name)!;
-    if (task.register) host.setFacts[task.register] = ctx.run.hosts.get(first)!.setFacts[task.register];
+    if (task.register) host.setFacts[task.register] = registered;
     if (source?.registered && source.ownFacts) applyFacts(task, host, source.registered);
     outcomes.set(name, { status: source?.status === 'failed' ? 'ok' : source?.status ?? 'ok' });
   }
