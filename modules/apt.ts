@@ -26,7 +26,6 @@ import { withPolicyRcD } from './policyRcD.js';
  */
 export const aptModule: ModuleDefinition = {
   name: 'apt',
-  aliases: ['package'],
   args: {
     name: { type: 'list', elements: 'str', aliases: ['pkg', 'package'] },
     state: { type: 'str', default: 'present', choices: ['absent', 'present', 'latest'] },

@@ -17,8 +17,6 @@ printf '\\0'; cat /usr/share/i18n/SUPPORTED 2>/dev/null; exit 0`;
 
 export const localeGenModule: ModuleDefinition = {
   name: 'locale_gen',
-  // Its home is community.general; the registry adds only the ansible.builtin/legacy prefixes.
-  aliases: ['community.general.locale_gen'],
   args: {
     name: { type: 'list', elements: 'str', required: true },
     state: { type: 'str', default: 'present', choices: ['absent', 'present'] },

@@ -7,10 +7,8 @@ import type { ExecResult } from '../connections/connection.js';
  * applies it through `ctx.target`. It imports nothing from the engine.
  */
 export interface ModuleDefinition {
-  /** Short name (`copy`); the FQCN `ansible.builtin.<name>` is accepted too. */
+  /** Short name (`copy`); modules/index.ts lists every name it answers to. */
   name: string;
-  /** Other names it answers to (e.g. `service` for `systemd`). */
-  aliases?: string[];
   /** Arguments it accepts; anything else is an error naming the task. */
   args: Record<string, ArgSpec>;
   /**

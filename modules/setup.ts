@@ -16,7 +16,6 @@ const SCRIPT = [
 
 export const setupModule: ModuleDefinition = {
   name: 'setup',
-  aliases: ['gather_facts'],
   args: {
     gather_subset: { type: 'list', elements: 'str' },
     filter: { type: 'list', elements: 'str' },

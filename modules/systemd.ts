@@ -27,7 +27,6 @@ export interface UnitRequest {
 
 export const systemdModule: ModuleDefinition = {
   name: 'systemd',
-  aliases: ['systemd_service'],
   args: {
     name: { type: 'str', aliases: ['service', 'unit'] },
     state: { type: 'str', choices: ['reloaded', 'restarted', 'started', 'stopped'] },

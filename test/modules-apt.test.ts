@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { NspawnConnection } from '../connections/nspawn.js';
 import { aptModule } from '../modules/apt.js';
-import { findModule } from '../modules/index.js';
+import { loadModule } from '../modules/index.js';
 import { GUARD_MARKER, withPolicyRcD } from '../modules/policyRcD.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { treeOptions } from './support/treeConnectionCases.js';
@@ -79,7 +79,7 @@ describe('apt in a Debian tree through nspawn', { skip }, () => {
   });
 
   test('package (the apt alias) removes it; removing again is changed=false', async () => {
-    const packageModule = findModule('package');
+    const packageModule = await loadModule('package');
     assert.equal(packageModule, aptModule);
     const first = await runModuleOn(connection, packageModule!, { name: 'hello', state: 'absent' });
     assert.equal(first.changed, true);

@@ -5,7 +5,7 @@ import { debugModule } from '../modules/debug.js';
 import { failModule } from '../modules/fail.js';
 import { pingModule } from '../modules/ping.js';
 import { setFactModule } from '../modules/set_fact.js';
-import { findModule } from '../modules/index.js';
+import { loadModule } from '../modules/index.js';
 import { validateModuleArgs } from '../modules/args.js';
 import type { ModuleContext, ModuleDefinition } from '../modules/module.js';
 import { ModuleError, TemplateError } from '../src/errors.js';
@@ -119,9 +119,10 @@ test('ping answers pong after one round trip to the target', async () => {
   await assert.rejects(runModule(pingModule, { data: 'crash' }), /boom/);
 });
 
-test('the registry finds these modules by short name and FQCN, target-free ones marked local', () => {
+test('the registry finds these modules by short name and FQCN, target-free ones marked local', async () => {
   for (const name of ['command', 'shell', 'raw', 'debug', 'set_fact', 'assert', 'fail', 'ping']) {
-    assert.equal(findModule(`ansible.builtin.${name}`)?.name, name);
+    assert.equal((await loadModule(`ansible.builtin.${name}`))?.name, name);
   }
-  assert.deepEqual(['debug', 'set_fact', 'assert', 'fail', 'command', 'ping'].map((n) => findModule(n)?.local === true), [true, true, true, true, false, false]);
+  const local = await Promise.all(['debug', 'set_fact', 'assert', 'fail', 'command', 'ping'].map(async (n) => (await loadModule(n))?.local === true));
+  assert.deepEqual(local, [true, true, true, true, false, false]);
 });

@@ -39,7 +39,7 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   for (const file of cli.playbooks) {
     const playbook = await loadPlaybook(resolve(file), playbookLoadOptions(runOptions));
     playbook.warnings?.forEach(warn);
-    checkPlaybook(playbook);
+    await checkPlaybook(playbook);
     playbooks.push(playbook);
   }
   await loadConnectionPlugins(pluginFolders(inventory, playbooks, config));

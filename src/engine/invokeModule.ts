@@ -2,7 +2,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { argsFromFreeForm, validateModuleArgs } from '../../modules/args.js';
 import { toBoolean } from '../boolean.js';
-import { findModule } from '../../modules/index.js';
+import { loadModule } from '../../modules/index.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ModuleError, PlaytreeError, TemplateError } from '../errors.js';
 import type { Task } from '../playbook/types.js';
@@ -31,8 +31,8 @@ export interface Invocation {
   factsHost?: HostState;
 }
 
-export function moduleFor(task: Task): ModuleDefinition {
-  const module = findModule(task.action);
+export async function moduleFor(task: Task): Promise<ModuleDefinition> {
+  const module = await loadModule(task.action);
   if (!module) throw new ModuleError(`couldn't resolve module/action '${task.action}'`);
   return module;
 }

@@ -1,4 +1,4 @@
-import { findModule } from '../../modules/index.js';
+import { isModuleName } from '../../modules/index.js';
 import type { RunOptions } from './context.js';
 
 /** Actions the engine itself carries out (not modules). */
@@ -7,7 +7,7 @@ export const ENGINE_ACTIONS = ['include_tasks', 'include_role', 'import_tasks', 
 /** How the playbook loader tells a module name from a typo, and where it finds roles. */
 export function playbookLoadOptions(options: Pick<RunOptions, 'rolesPath'>) {
   return {
-    isModule: (name: string) => findModule(name) !== undefined || ENGINE_ACTIONS.includes(name.replace(/^ansible\.(builtin|legacy)\./, '')),
+    isModule: (name: string) => isModuleName(name) || ENGINE_ACTIONS.includes(name.replace(/^ansible\.(builtin|legacy)\./, '')),
     rolesPath: options.rolesPath,
   };
 }

@@ -160,7 +160,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
   try {
     const { roundTrips, ...moduleResult } = isIncludeVars(invocation.task.action)
       ? await runIncludeVars(invocation)
-      : await invokeModule(invocation, moduleFor(invocation.task));
+      : await invokeModule(invocation, await moduleFor(invocation.task));
     result = moduleResult;
     if (roundTrips !== undefined) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);

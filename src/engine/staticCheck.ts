@@ -1,27 +1,27 @@
 import { argsFromFreeForm } from '../../modules/args.js';
-import { findModule } from '../../modules/index.js';
+import { loadModule } from '../../modules/index.js';
 import type { Playbook, TaskItem } from '../playbook/types.js';
 
 /**
  * What ansible-playbook rejects before running anything, beyond the loader's checks: a module's `k=v`
  * text with words it cannot take (`debug: msg=two words`). Throws the ParseError (file:line:col, exit 4).
  */
-export function checkPlaybook(playbook: Playbook): void {
+export async function checkPlaybook(playbook: Playbook): Promise<void> {
   for (const play of playbook.plays) {
     const lists = [play.preTasks, play.tasks, play.postTasks, play.handlers, ...play.roles.flatMap((r) => [r.role.tasks, r.role.handlers])];
-    for (const items of lists) checkItems(items);
+    for (const items of lists) await checkItems(items);
   }
 }
 
-function checkItems(items: readonly TaskItem[]): void {
+async function checkItems(items: readonly TaskItem[]): Promise<void> {
   for (const item of items) {
     if (item.kind === 'block') {
-      checkItems(item.block);
-      checkItems(item.rescue);
-      checkItems(item.always);
+      await checkItems(item.block);
+      await checkItems(item.rescue);
+      await checkItems(item.always);
       continue;
     }
-    const module = typeof item.args === 'string' ? findModule(item.action) : undefined;
+    const module = typeof item.args === 'string' ? await loadModule(item.action) : undefined;
     if (module) argsFromFreeForm(module, item.args as string, item.actionPosition);
   }
 }
