@@ -9,21 +9,21 @@ export interface Outcome {
 
 const RECAP_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'];
 
-/** The recap line of `host` after the last PLAY RECAP, as numbers. */
-export function recapOf(output: string, host: string): Record<string, number> | undefined {
+/** The recap counts after the last PLAY RECAP, summed over its hosts (a source's playbook may have several). */
+export function recapOf(output: string): Record<string, number> | undefined {
   const at = output.lastIndexOf('PLAY RECAP');
   if (at < 0) return undefined;
+  let counts: Record<string, number> | undefined;
   for (const line of output.slice(at).split('\n')) {
-    const match = /^(\S+)\s*:\s*(ok=.*)$/.exec(line.trim());
-    if (!match || match[1] !== host) continue;
-    const counts: Record<string, number> = {};
-    for (const pair of match[2]!.trim().split(/\s+/)) {
+    const match = /^\S+\s*:\s*(ok=.*)$/.exec(line.trim());
+    if (!match) continue;
+    counts ??= {};
+    for (const pair of match[1]!.trim().split(/\s+/)) {
       const [key, value] = pair.split('=');
-      if (RECAP_KEYS.includes(key!)) counts[key!] = Number(value);
+      if (RECAP_KEYS.includes(key!)) counts[key!] = (counts[key!] ?? 0) + Number(value);
     }
-    return counts;
   }
-  return undefined;
+  return counts;
 }
 
 /** The first failed task (with its TASK header) or ERROR! line, one line of at most `width` characters. */

@@ -1,31 +1,36 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { loadManifest, type Item, type Manifest } from './manifest.js';
 import { describe, firstDifference, firstProblem, recapOf, type Outcome } from './outcome.js';
 import { checkout } from './sources.js';
-import { copyPythonTree, copyTestTree } from './trees.js';
+import { copyCorpusTree } from './trees.js';
 
 /*
  * npm run compat [-- --only NAME,NAME] [--no-ansible] [--rerun-ansible]
  *
- * Runs every item of compat/manifest.yml against a fresh copy of the Debian test tree: with playtree
- * through nspawn, and, when ansible-playbook is installed, with ansible through its chroot connection on a
- * copy with python3 (the oracle; its results are cached per item, pinned commit and ansible version).
+ * Runs every item of compat/manifest.yml against a fresh copy of the Debian test tree (with `file` and
+ * `ssh-keygen`): with playtree through nspawn, and, when ansible-playbook is installed, with ansible through
+ * its chroot connection on a copy with python3 (the oracle; its results are cached per item, pinned commit
+ * and ansible version).
  * Prints a table (item, ansible, playtree, first difference) and the pass fraction.
  * Sources are cloned into $PLAYTREE_COMPAT_CACHE (default /var/cache/playtree/compat), never into the repo.
  */
 
+const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PLAYTREE = join(REPO, 'bin/playtree.js');
 const TREE_SCRIPT = join(REPO, 'scripts/test-tree.sh');
 const CACHE = process.env['PLAYTREE_COMPAT_CACHE'] ?? '/var/cache/playtree/compat';
 const HOST = 'testhost';
 const TIMEOUT_MS = 15 * 60 * 1000;
+/** Bump when the way items are run changes: cached ansible results of an older harness are not reused. */
+const HARNESS_VERSION = 3;
 
 type Tool = 'ansible' | 'playtree';
 
@@ -68,9 +73,11 @@ async function prepare(item: Item, manifest: Manifest, sourceDir: string, tool: 
   let tree: string | undefined;
   if (!item.inventory) {
     tree = join(dir, 'tree');
-    if (tool === 'ansible') await copyPythonTree(TREE_SCRIPT, CACHE, tree);
-    else await copyTestTree(TREE_SCRIPT, tree);
+    await copyCorpusTree(TREE_SCRIPT, CACHE, tool, tree);
+    // output_dir is one folder for the tree and the controller, as ansible-test's is for a local test
+    // host: targets write files there with modules and read them back with lookups.
     await mkdir(join(tree, dir, 'output'), { recursive: true });
+    await exec('mount', ['--bind', join(dir, 'output'), join(tree, dir, 'output')]);
     await writeFile(join(dir, 'hosts.ini'), `[nspawn]\n${inventoryLine(tool, tree)}\n`);
   }
   if (item.role) {
@@ -125,8 +132,11 @@ async function runItem(item: Item, manifest: Manifest, sourceDir: string, tool: 
   const cwd = item.playbook ? join(dir, 'work') : dir;
   const { exitCode, output } = await runTool(tool, argv, dir, cwd, item.env ?? {});
   await writeFile(join(dir, 'output.txt'), output);
-  if (tree) await rm(tree, { recursive: true, force: true });
-  const recap = recapOf(output, item.inventory ? 'localhost' : HOST) ?? recapOf(output, HOST) ?? recapOf(output, 'testhost');
+  if (tree) {
+    await exec('umount', [join(tree, dir, 'output')]);
+    await rm(tree, { recursive: true, force: true });
+  }
+  const recap = recapOf(output);
   const problem = firstProblem(output);
   return { exitCode, ...(recap ? { recap } : {}), ...(problem ? { firstProblem: problem } : {}) };
 }
@@ -138,7 +148,7 @@ function ansibleVersion(): string | undefined {
 
 /** ansible's outcome for an item, from the cache when the same item, commit and ansible version ran before. */
 async function oracle(item: Item, manifest: Manifest, sourceDir: string, version: string, options: Options): Promise<Outcome> {
-  const key = createHash('sha256').update(JSON.stringify([item, manifest.sources.get(item.source)!.commit, version])).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify([HARNESS_VERSION, item, manifest.sources.get(item.source)!.commit, version])).digest('hex').slice(0, 16);
   const file = join(CACHE, 'results', 'ansible', `${slug(item.name)}-${key}.json`);
   if (!options.rerunAnsible && existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Outcome;
   const outcome = await runItem(item, manifest, sourceDir, 'ansible');

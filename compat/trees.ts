@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -7,27 +8,36 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const BIG = { maxBuffer: 64 * 1024 * 1024 };
 
-/** The cached Debian test tree (scripts/test-tree.sh builds it once), copied to `dest`. */
-export async function copyTestTree(treeScript: string, dest: string): Promise<void> {
-  await rm(dest, { recursive: true, force: true });
-  await mkdir(dirname(dest), { recursive: true });
-  await run('sh', [treeScript, '--copy', dest], BIG);
-}
+/**
+ * What the corpus's trees hold beyond the minbase test tree. Both tools get the tools targets expect of a
+ * test host (`file` for stat's mimetype, `ssh-keygen` for user's keys); ansible also needs its Python.
+ */
+const PACKAGES = {
+  playtree: ['file', 'openssh-client'],
+  ansible: ['file', 'openssh-client', 'python3', 'python3-apt'],
+} as const;
+
+export type TreeKind = keyof typeof PACKAGES;
 
 /**
- * The same tree with python3 in it, for ansible-playbook (its modules are Python): made once under
- * CACHE/trees/python3-<base key> by apt inside the tree, then copied for each run.
+ * A copy at `dest` of the Debian test tree (scripts/test-tree.sh) with the kind's packages, which are
+ * installed once by apt inside the tree into CACHE/trees/<kind>-<key>, keyed by base tree and packages.
  */
-export async function copyPythonTree(treeScript: string, cache: string, dest: string): Promise<void> {
+export async function copyCorpusTree(treeScript: string, cache: string, kind: TreeKind, dest: string): Promise<void> {
   const base = (await run('sh', [treeScript], BIG)).stdout.trim();
-  const cached = join(cache, 'trees', `python3-${base.split('/').pop()}`);
+  const key = createHash('sha256').update(`${base}\n${PACKAGES[kind].join(',')}`).digest('hex').slice(0, 16);
+  const cached = join(cache, 'trees', `${kind}-${key}`);
   if (!existsSync(cached)) {
     const building = `${cached}.partial`;
-    await copyTestTree(treeScript, building);
+    await rm(building, { recursive: true, force: true });
+    await mkdir(dirname(building), { recursive: true });
+    await run('sh', [treeScript, '--copy', building], BIG);
     // --register=no --keep-unit: no systemd as PID 1 or system bus on build machines and CI containers.
     const nspawn = ['--register=no', '--keep-unit', '-q', '-D', building, '--'];
     await run('systemd-nspawn', [...nspawn, 'apt-get', 'update', '-qq'], BIG);
-    await run('systemd-nspawn', [...nspawn, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'python3', 'python3-apt'], BIG);
+    const install = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends'];
+    await run('systemd-nspawn', [...nspawn, ...install, ...PACKAGES[kind]], BIG);
+    await run('systemd-nspawn', [...nspawn, 'apt-get', 'clean'], BIG);
     await rename(building, cached);
   }
   await rm(dest, { recursive: true, force: true });
