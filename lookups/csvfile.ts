@@ -6,7 +6,7 @@ import { findFile } from './searchPath.js';
 /**
  * `csvfile`: a column of the first row whose first field is the key, from a CSV file on the controller
  * (found under `files/`). Options, or `name=value` words after the key: `file` (ansible.csv), `col` (1),
- * `delimiter` (TAB), `default` (None: no item), `encoding` (utf-8 only).
+ * `delimiter` (TAB), `default` (None: no item), `encoding`.
  */
 const DEFAULTS: Record<string, unknown> = { file: 'ansible.csv', col: '1', delimiter: 'TAB', default: null, encoding: 'utf-8' };
 
@@ -23,7 +23,7 @@ export const csvfileLookup: LookupPlugin = {
       if (path === undefined) throw new LookupError(`could not locate file in lookup: ${file}`);
       const delimiter = params['delimiter'] === 'TAB' || params['delimiter'] === '\\t' ? '\t' : String(params['delimiter']);
       const column = Number(params['col']);
-      for (const row of csvRows(readControllerText(path), delimiter)) {
+      for (const row of csvRows(readControllerText(path, String(params['encoding'])), delimiter)) {
         if (row.length && row[0] === key) {
           if (!Number.isInteger(column) || column >= row.length || column < -row.length) throw new LookupError('csvfile: list index out of range');
           return [row.at(column)];

@@ -25,11 +25,19 @@ export const fileLookup: LookupPlugin = {
   },
 };
 
-/** A controller file's text; a file that cannot be read is a lookup error naming it. */
-export function readControllerText(path: string): string {
+/** A controller file's text (in `encoding`, utf-8 unless said); a file that cannot be read is a lookup error naming it. */
+export function readControllerText(path: string, encoding = 'utf-8'): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new LookupError(`could not read file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding.toLowerCase().replace(/_/g, '-'));
+  } catch {
+    throw new LookupError(`unknown encoding: ${encoding}`);
+  }
+  return decoder.decode(bytes);
 }

@@ -9,8 +9,7 @@ import { findFile } from './searchPath.js';
  * `ini`: values from an INI file on the controller (found under `files/` in the search path). Options
  * (or `key=value` words after the key in the term): `file` (ansible.ini), `section` (global), `default`
  * (''), `re` (the key is a regex matched at the start of each key: all values that match), `type`
- * (`ini`, or `properties` for a Java properties file), `case_sensitive`, `allow_no_value`, `encoding`
- * (only utf-8 and latin1).
+ * (`ini`, or `properties` for a Java properties file), `case_sensitive`, `allow_no_value`, `encoding`.
  */
 const DEFAULTS: Record<string, unknown> = {
   file: 'ansible.ini', section: 'global', default: '', re: false, type: 'ini', encoding: 'utf-8', case_sensitive: false, allow_no_value: false, allow_none: false,
@@ -61,7 +60,7 @@ function lookupValues(key: string, params: Record<string, unknown>, context: Loo
   if (path === undefined) throw new LookupError(`could not locate file in lookup: ${file}`);
   const properties = params['type'] === 'properties';
   const section = properties ? 'java_properties' : String(params['section']);
-  const text = readControllerText(path);
+  const text = readControllerText(path, String(params['encoding']));
   const config = parseConfig(properties ? `[java_properties]\n${text}` : text, {
     caseSensitive: toBoolean(params['case_sensitive']) ?? false,
     allowNoValue: (toBoolean(params['allow_no_value']) ?? false) || (toBoolean(params['allow_none']) ?? false),
@@ -75,5 +74,7 @@ function lookupValues(key: string, params: Record<string, unknown>, context: Loo
   }
   const name = toBoolean(params['case_sensitive']) ? key : key.toLowerCase();
   if (!items.has(name)) return params['default'] === null ? [] : [params['default']];
-  return [items.get(name)];
+  // A key without a value (allow_no_value) gives no item, as Ansible's None.
+  const value = items.get(name);
+  return value === null ? [] : [value];
 }
