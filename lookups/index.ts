@@ -65,11 +65,6 @@ export function hasLookup(name: string): boolean {
   return byName.has(name);
 }
 
-/** The short names of every lookup, for messages and the README. */
-export function lookupNames(): string[] {
-  return catalog.map((lookup) => lookup.names[0]!);
-}
-
 export function lookupPlugin(name: string): LookupPlugin {
   const found = byName.get(name);
   if (!found) throw new TemplateError(`lookup plugin (${name}) not found`);

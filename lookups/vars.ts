@@ -8,7 +8,8 @@ export const varsLookup: LookupPlugin = {
     return terms.map((term) => {
       if (typeof term !== 'string') throw new LookupError(`Invalid setting identifier, "${String(term)}" is not a string, its a ${Array.isArray(term) ? 'list' : typeof term}`);
       const value = context.variable(term);
-      if (value !== undefined) return value;
+      // Templated again, as Ansible's vars lookup does with what it finds.
+      if (value !== undefined) return context.render(value);
       if ('default' in options && options['default'] !== null) return options['default'];
       throw new UndefinedLookupVariable(`No variable found with this name: ${term} ('${term}' is undefined)`);
     });

@@ -1,4 +1,4 @@
-import { hasLookup, lookupNames } from '../../lookups/index.js';
+import { hasLookup } from '../../lookups/index.js';
 import { ParseError, type SourcePosition } from '../errors.js';
 import { findAction, shortActionName, TASK_KEYS, TASK_ONLY_KEYS } from './action.js';
 import {
@@ -107,7 +107,7 @@ function readLoop(entry: YamlMap, task: Task, pos: SourcePosition): void {
       const lookup = loopKey.slice('with_'.length);
       // As ansible-core: a with_ key that names no lookup is an unknown task keyword, refused at load.
       if (!hasLookup(lookup)) {
-        throw new ParseError(`'${loopKey}' is not a valid attribute for a Task: there is no lookup named '${lookup}' (lookups: ${lookupNames().join(', ')})`, where(entry, loopKey, pos));
+        throw new ParseError(`'${loopKey}' is not a valid attribute for a Task: there is no lookup named '${lookup}'`, where(entry, loopKey, pos));
       }
       task.loopWith = lookup;
     }
