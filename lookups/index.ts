@@ -68,7 +68,12 @@ export function hasLookup(name: string): boolean {
 export function lookupPlugin(name: string): LookupPlugin {
   const found = byName.get(name);
   if (!found) throw new TemplateError(`lookup plugin (${name}) not found`);
-  return (found.loaded ??= found.load());
+  try {
+    return (found.loaded ??= found.load());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') throw new TemplateError(`lookup '${name}' needs Node 20.19 or later (require of ES modules)`);
+    throw error;
+  }
 }
 
 type ErrorsMode = 'strict' | 'warn' | 'ignore';
