@@ -20,7 +20,7 @@ export const csvfileLookup: LookupPlugin = {
       for (const name of Object.keys(params)) if (!(name in DEFAULTS)) throw new LookupError(`${name} is not a valid option`);
       const file = String(params['file']);
       const path = findFile(context, 'files', file);
-      if (path === undefined) throw new LookupError(`could not locate file in lookup: ${file}`);
+      if (path === undefined) throw new LookupError(`csvfile: could not locate file in lookup: ${file} (No such file or directory)`);
       const delimiter = params['delimiter'] === 'TAB' || params['delimiter'] === '\\t' ? '\t' : String(params['delimiter']);
       const column = Number(params['col']);
       for (const row of csvRows(readControllerText(path, String(params['encoding'])), delimiter)) {

@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { toBoolean } from '../src/boolean.js';
+import { parsePythonLiteral } from '../src/inventory/pythonLiteral.js';
 import { checkOptions, isMappingValue, LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { readControllerText } from './file.js';
 import { findFile } from './searchPath.js';
@@ -10,7 +12,8 @@ import { findFile } from './searchPath.js';
  * task's variables, `template_vars` over them, and Ansible's `template_path`, `template_fullpath`,
  * `template_host`, `template_uid`, `template_mtime` and `template_run_date`. `variable_start_string`/
  * `variable_end_string` and `comment_start_string`/`comment_end_string` change the delimiters. The result is
- * always text (`convert_data` and `jinja2_native` are accepted and do not change it).
+ * text; with `convert_data` (the default) text that reads as a Python/JSON dict or list becomes one, as
+ * in ansible-core 2.14 (`jinja2_native` is accepted and changes nothing).
  */
 const OPTIONS = ['template_vars', 'convert_data', 'jinja2_native', 'variable_start_string', 'variable_end_string', 'comment_start_string', 'comment_end_string'];
 
@@ -25,10 +28,18 @@ export const templateLookup: LookupPlugin = {
       const path = findFile(context, 'templates', name);
       if (path === undefined) throw new LookupError(`the template file ${name} could not be found for the lookup`);
       const text = withDefaultDelimiters(readControllerText(path), options);
-      return context.renderText(text, { ...templateFileVars(name, path), ...templateVars });
+      const rendered = context.renderText(text, { ...templateFileVars(name, path), ...templateVars });
+      return toBoolean(options['convert_data'] ?? true) === false ? rendered : convertData(rendered);
     });
   },
 };
+
+function convertData(text: string): unknown {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed)) return text;
+  const literal = parsePythonLiteral(trimmed);
+  return literal && typeof literal.value === 'object' && literal.value !== null ? literal.value : text;
+}
 
 function templateFileVars(name: string, path: string): Record<string, unknown> {
   const info = statSync(path);

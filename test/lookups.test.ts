@@ -126,6 +126,13 @@ test('template renders a file from templates/ with the variables, template_vars 
   });
 });
 
+test('template gives a dict for text that reads as one (convert_data, the default), text with convert_data=false', async () => {
+  await withFiles({ 'templates/dict.j2': '{"foo": "{{ \'bar\' }}"}\n' }, (root) => {
+    assert.deepEqual(run('template', ['dict.j2'], {}, { playbook_dir: root }), [{ foo: 'bar' }]);
+    assert.deepEqual(run('template', ['dict.j2'], { convert_data: false }, { playbook_dir: root }), ['{"foo": "bar"}\n']);
+  });
+});
+
 test('env gives the variable or the default; vars gives variables by name or the default; varnames searches names', () => {
   process.env['PLAYTREE_LOOKUP_TEST'] = 'set';
   assert.deepEqual(run('env', ['PLAYTREE_LOOKUP_TEST', 'PLAYTREE_LOOKUP_UNSET']), ['set', '']);

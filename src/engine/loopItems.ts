@@ -3,6 +3,7 @@ import type { Task } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
 import { lookupPlugin } from '../../lookups/index.js';
 import { contextFromVariables } from '../../lookups/lookupContext.js';
+import { LookupError } from '../../lookups/lookup.js';
 
 /**
  * A task's loop items. `loop:` must template to a list. `with_<lookup>:` templates its value, turns it into
@@ -44,7 +45,8 @@ function lookupTerms(task: Task, templar: Templar): unknown[] {
   } else value = templar.render(typeof raw === 'string' ? raw.trim() : raw);
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === 'object' && !(value instanceof String)) {
-    // A dict is one term for `dict`; the other lookups iterate it, as Python does: its keys.
+    // A dict is one term for `dict`; indexed_items wants a list; the others iterate it as Python does: its keys.
+    if (task.loopWith === 'indexed_items') throw new LookupError('with_indexed_items expects a list');
     return task.loopWith === 'dict' ? [value] : Object.keys(value);
   }
   return [value];
