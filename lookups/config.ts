@@ -58,7 +58,7 @@ function settingValue(name: string): unknown {
   if (!setting) return undefined;
   const config = loadAnsibleConfig();
   const raw = process.env[setting.env] ?? (setting.ini ? config.sections['defaults']?.[setting.ini] : undefined);
-  if (raw === undefined) return setting.fallback();
+  if (raw === undefined) return setting.kind === 'pathlist' ? (setting.fallback() as string[]).map(expandHome) : setting.fallback();
   switch (setting.kind) {
     case 'int':
       return Number(raw);
@@ -67,10 +67,14 @@ function settingValue(name: string): unknown {
     case 'list':
       return raw.split(',').map((item) => item.trim());
     case 'pathlist':
-      return raw.split(/[:,]/).map((item) => item.trim()).filter(Boolean);
+      return raw.split(/[:,]/).map((item) => expandHome(item.trim())).filter(Boolean);
     default:
       return raw;
   }
+}
+
+function expandHome(path: string): string {
+  return path.replace(/^~(?=$|\/)/, homedir());
 }
 
 function pluginOption(plugin: string, name: string, context: LookupContext): unknown {
