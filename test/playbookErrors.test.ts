@@ -26,7 +26,7 @@ const cases: Array<[string, string]> = [
   ['unknown_block_key', "errors/unknown_block_key.yml:5:7: 'foo' is not a valid attribute for a Block"],
   [
     'with_unsupported',
-    "errors/with_unsupported.yml:4:19: 'with_lines' is not supported by playtree: use 'loop:' (with_ lookups supported: items, list, dict, indexed_items, fileglob, sequence, nested)",
+    "errors/with_unsupported.yml:4:20: 'with_nosuch' is not a valid attribute for a Task: there is no lookup named 'nosuch'",
   ],
   ['duplicate_loop', 'errors/duplicate_loop.yml:5:19: duplicate loop in task: loop, with_items'],
   ['async', "errors/async.yml:4:14: 'async' is not supported by playtree (tasks run synchronously): remove it"],

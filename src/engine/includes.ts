@@ -9,7 +9,7 @@ import type { StepOutcome } from './hostWalk.js';
 import type { Invocation } from './invokeModule.js';
 import { censor } from './censor.js';
 import { itemLabel, loopItemVars } from './loopItem.js';
-import { resolveLoop } from './runStep.js';
+import { resolveLoop } from './loopItems.js';
 import { flattenHandlers } from './handlers.js';
 import { childScope, playScope, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';

@@ -14,6 +14,7 @@ import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
+import { resolveLoop } from './loopItems.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
 
@@ -353,21 +354,6 @@ function describe(conditions: ReadonlyArray<string | boolean>): string {
 function boolKeyword(templar: Templar, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   return toBoolean(templar.render(value)) ?? fallback;
-}
-
-/** The loop's items: `loop:` must give a list; `with_items` flattens one level as Ansible's items lookup. */
-export function resolveLoop(task: Task, templar: Templar): unknown[] {
-  const value = templar.render(task.loop);
-  if (task.loopWith === 'dict') {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new TemplateError('with_dict expects a dict');
-    return Object.entries(value as Record<string, unknown>).map(([key, v]) => ({ key, value: v }));
-  }
-  if (!Array.isArray(value)) {
-    if (task.loopWith) return value === undefined || value === null ? [] : [value];
-    throw new TemplateError(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(value)}`);
-  }
-  if (task.loopWith === 'items') return value.flatMap((item) => (Array.isArray(item) ? item : [item]));
-  return value;
 }
 
 /** A task failure message that names the task and where it is written, as Ansible's does. */

@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { VARIABLE_NAMES } from '../../lookups/lookupContext.js';
 import { TEMPLATED_ON_ACCESS, Templar } from '../template/index.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
@@ -24,7 +26,22 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   for (const layer of scope.params) Object.assign(vars, layer);
   Object.assign(vars, ctx.run.options.extraVars);
   Object.assign(vars, magicVariables(ctx, host, scope));
+  vars['ansible_search_path'] = searchPath(ctx, scope, task);
+  // For the varnames lookup: every name, worked out when asked; not enumerable, so copies leave it out.
+  Object.defineProperty(vars, VARIABLE_NAMES, { get: () => Object.keys(vars), enumerable: false });
   return vars;
+}
+
+/**
+ * Where lookups look for files, as ansible-core's ansible_search_path: the task's role folder, the
+ * folder of the file the task is written in, the playbook's folder.
+ */
+function searchPath(ctx: PlayContext, scope: Scope, task?: Task): string[] {
+  const paths: string[] = [];
+  if (scope.role) paths.push(scope.role.path);
+  if (task?.position?.file) paths.push(dirname(task.position.file));
+  paths.push(ctx.run.playbook.dir);
+  return [...new Set(paths)];
 }
 
 /** Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). */

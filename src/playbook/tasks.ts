@@ -1,3 +1,4 @@
+import { hasLookup } from '../../lookups/index.js';
 import { ParseError, type SourcePosition } from '../errors.js';
 import { findAction, shortActionName, TASK_KEYS, TASK_ONLY_KEYS } from './action.js';
 import {
@@ -13,9 +14,6 @@ import { positionOf, positionOfValue } from './yamlSource.js';
  * Task lists (tasks, handlers, block/rescue/always, task files) into Task and Block data. Static imports
  * (import_tasks, import_role) are expanded here into Blocks; include_tasks/include_role stay Tasks.
  */
-
-/** `with_<lookup>` loops playtree implements; other lookups are refused with a hint. */
-const LOOP_LOOKUPS = ['items', 'list', 'dict', 'indexed_items', 'fileglob', 'sequence', 'nested'];
 
 const BLOCK_KEYS = ['block', 'rescue', 'always', 'when', 'notify', 'delegate_to', 'delegate_facts'];
 const LOOP_CONTROL_KEYS = ['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'];
@@ -107,8 +105,9 @@ function readLoop(entry: YamlMap, task: Task, pos: SourcePosition): void {
     task.loop = entry[loopKey];
     if (loopKey !== 'loop') {
       const lookup = loopKey.slice('with_'.length);
-      if (!LOOP_LOOKUPS.includes(lookup)) {
-        throw new ParseError(`'${loopKey}' is not supported by playtree: use 'loop:' (with_ lookups supported: ${LOOP_LOOKUPS.join(', ')})`, where(entry, loopKey, pos));
+      // As ansible-core: a with_ key that names no lookup is an unknown task keyword, refused at load.
+      if (!hasLookup(lookup)) {
+        throw new ParseError(`'${loopKey}' is not a valid attribute for a Task: there is no lookup named '${lookup}'`, where(entry, loopKey, pos));
       }
       task.loopWith = lookup;
     }

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { callLookup } from '../../lookups/index.js';
 import { TemplateError } from '../errors.js';
 import { positionalArguments } from './filterArguments.js';
 import { OMIT } from './omit.js';
 import { pyStr } from './pythonValues.js';
 import type { RenderContext } from './runtime.js';
-import { isUndefined, requireDefined } from './undefinedValue.js';
+import { requireDefined } from './undefinedValue.js';
 
 /** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
 
@@ -26,41 +26,18 @@ function dict(...args: unknown[]): Record<string, unknown> {
   return Object.assign(out, keywords);
 }
 
-/** `lookup('env', 'HOME')` and `lookup('file', path)`; lists of terms are joined with commas as Ansible does. */
-function lookup(this: RenderContext, kind: unknown, ...args: unknown[]): unknown {
-  const results = query.call(this, kind, ...args);
-  return results.length === 1 ? results[0] : results.map((r) => pyStr(r)).join(',');
+/**
+ * `lookup(name, terms..., key=value...)` and `query`/`q`: the lookups in lookups/, given this template's
+ * variables. `lookup` joins a list of strings with commas unless `wantlist=True`; `query` gives the list.
+ */
+function lookup(this: RenderContext, name: unknown, ...args: unknown[]): unknown {
+  const { positional, keywords } = positionalArguments(args);
+  return callLookup((variable) => this.lookup(variable), name, positional, keywords, false);
 }
 
-function query(this: RenderContext, kind: unknown, ...args: unknown[]): unknown[] {
+function query(this: RenderContext, name: unknown, ...args: unknown[]): unknown {
   const { positional, keywords } = positionalArguments(args);
-  const terms = positional.flatMap((term) => (Array.isArray(term) ? term : [term])).map((term) => pyStr(term));
-  switch (kind) {
-    case 'env':
-    case 'ansible.builtin.env':
-      return terms.map((name) => process.env[name] ?? (keywords.default !== undefined ? keywords.default : ''));
-    case 'file':
-    case 'ansible.builtin.file':
-      return terms.map((path) => {
-        try {
-          const content = readFileSync(path, 'utf8');
-          return keywords.rstrip === false ? content : content.replace(/\s+$/, '');
-        } catch (error) {
-          throw new TemplateError(`lookup('file'): could not read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-        }
-      });
-    case 'vars':
-    case 'ansible.builtin.vars':
-      return terms.map((name) => {
-        const value = this.lookup(name);
-        return isUndefined(value) && keywords.default !== undefined ? keywords.default : requireDefined(value);
-      });
-    case 'items':
-    case 'list':
-      return positional;
-    default:
-      throw new TemplateError(`lookup plugin '${pyStr(kind)}' is not supported by playtree (supported: env, file)`);
-  }
+  return callLookup((variable) => this.lookup(variable), name, positional, keywords, true);
 }
 
 /** Python slicing `x[start:stop:step]` of a list or string (the parser turns slices into this call). */

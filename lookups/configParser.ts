@@ -1,0 +1,60 @@
+import { LookupError } from './lookup.js';
+
+/**
+ * Python's configparser as the `ini` lookup uses it: `[section]` headers, `key = value` or `key: value`
+ * (the first `=` or `:`), `#`/`;` comment lines, indented continuation lines, `[DEFAULT]` values seen in
+ * every section, keys lowercased unless case-sensitive, duplicates an error.
+ */
+export interface ParsedConfig {
+  sections: Map<string, Map<string, string | null>>;
+  defaults: Map<string, string | null>;
+}
+
+export function parseConfig(text: string, options: { caseSensitive: boolean; allowNoValue: boolean; file: string }): ParsedConfig {
+  const config: ParsedConfig = { sections: new Map(), defaults: new Map() };
+  let section: Map<string, string | null> | undefined;
+  let sectionName = '';
+  let lastKey: string | undefined;
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    const where = `line ${index + 1}`;
+    if (/^\s*[#;]/.test(line)) continue;
+    if (line.trim() === '') {
+      lastKey = undefined;
+      continue;
+    }
+    if (/^\s/.test(line) && section && lastKey !== undefined) {
+      section.set(lastKey, `${section.get(lastKey) ?? ''}\n${line.trim()}`);
+      continue;
+    }
+    const header = /^\[(.+)\]\s*$/.exec(line);
+    if (header) {
+      sectionName = header[1]!;
+      if (sectionName === 'DEFAULT') section = config.defaults;
+      else {
+        if (config.sections.has(sectionName)) throw new LookupError(`While reading from '${options.file}' [${where}]: section '${sectionName}' already exists`);
+        section = new Map();
+        config.sections.set(sectionName, section);
+      }
+      lastKey = undefined;
+      continue;
+    }
+    if (!section) throw new LookupError(`File contains no section headers.\nfile: '${options.file}', ${where}: '${line}'`);
+    const delimiter = line.search(/[=:]/);
+    if (delimiter < 0 && !options.allowNoValue) throw new LookupError(`Source contains parsing errors: '${options.file}'\n\t[${where}]: '${line}'`);
+    const rawKey = (delimiter < 0 ? line : line.slice(0, delimiter)).trim();
+    const key = options.caseSensitive ? rawKey : rawKey.toLowerCase();
+    if (section.has(key)) {
+      throw new LookupError(`Duplicate option in '${options.file}': While reading from '${options.file}' [${where}]: option '${key}' in section '${sectionName}' already exists`);
+    }
+    section.set(key, delimiter < 0 ? null : line.slice(delimiter + 1).trim());
+    lastKey = key;
+  }
+  return config;
+}
+
+/** A section's options with the DEFAULT ones under them, as configparser's items(section). */
+export function sectionItems(config: ParsedConfig, name: string): Map<string, string | null> | undefined {
+  const section = config.sections.get(name);
+  if (!section) return name === 'DEFAULT' ? config.defaults : undefined;
+  return new Map([...config.defaults, ...section]);
+}

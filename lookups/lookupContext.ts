@@ -1,0 +1,49 @@
+import { Templar } from '../src/template/index.js';
+import { isUndefined } from '../src/template/undefinedValue.js';
+import type { LookupContext } from './lookup.js';
+
+/** Reads a variable as a template sees it: its templated value, or an undefined marker. */
+export type VariableGetter = (name: string) => unknown;
+
+/** The variable the engine sets to the names of all of a task's variables (for `varnames`). */
+export const VARIABLE_NAMES = '__playtree_variable_names';
+
+/**
+ * The context a lookup runs in, from the variables of the template (or loop) that called it: a Templar
+ * over those same variables renders what the lookup must render, and `ansible_search_path` and
+ * `playbook_dir` say where files are.
+ */
+export function contextFromVariables(get: VariableGetter, subdir?: string): LookupContext {
+  const variable = (name: string): unknown => {
+    const value = get(name);
+    return isUndefined(value) ? undefined : value;
+  };
+  let templar: Templar | undefined;
+  const templarOf = (): Templar =>
+    (templar ??= new Templar(
+      new Proxy({} as Record<string, unknown>, {
+        get: (_target, key) => (typeof key === 'string' ? variable(key) : undefined),
+        has: (_target, key) => typeof key === 'string' && variable(key) !== undefined,
+      }),
+    ));
+  const baseDir = stringOr(variable('playbook_dir'), process.cwd());
+  const searchPath = variable('ansible_search_path');
+  const context: LookupContext = {
+    variable,
+    variableNames: () => {
+      const names = variable(VARIABLE_NAMES);
+      return Array.isArray(names) ? names.map(String) : [];
+    },
+    render: (value, extra) => (extra ? templarOf().child(extra) : templarOf()).render(value),
+    renderText: (text, extra) => templarOf().renderText(text, extra),
+    searchPath: Array.isArray(searchPath) ? searchPath.map(String) : [baseDir],
+    baseDir,
+    warn: (message) => void process.stderr.write(`[WARNING]: ${message}\n`),
+  };
+  if (subdir !== undefined) context.subdir = subdir;
+  return context;
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? value : fallback;
+}

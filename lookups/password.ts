@@ -1,0 +1,89 @@
+import { createHash, randomInt } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseKv } from '../src/kvSplit.js';
+import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
+
+/**
+ * `password`: a random password, kept in a file on the controller (`path length=20 chars=... seed=...`;
+ * the same keys may be options). A relative path starts at the playbook's folder; the file (mode 0600, its
+ * folder 0700) is made on first use and read afterwards; `/dev/null` is never written. `chars` is a
+ * comma-separated list of Python string-module names (`ascii_letters`, `digits`, `punctuation`...) or
+ * literal characters (`,,` is a comma). With `seed` the password is the same on every run (but not
+ * Ansible's: Python's random generator is not reproduced). `encrypt` is refused.
+ */
+const PARAMS = ['length', 'encrypt', 'chars', 'ident', 'seed'];
+
+const CHARACTER_SETS: Record<string, string> = {
+  ascii_letters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  ascii_lowercase: 'abcdefghijklmnopqrstuvwxyz',
+  ascii_uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  digits: '0123456789',
+  hexdigits: '0123456789abcdefABCDEF',
+  octdigits: '01234567',
+  punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
+  whitespace: ' \t\n\r\x0b\x0c',
+};
+CHARACTER_SETS['letters'] = CHARACTER_SETS['ascii_letters']!;
+CHARACTER_SETS['printable'] = CHARACTER_SETS['digits']! + CHARACTER_SETS['ascii_letters'] + CHARACTER_SETS['punctuation'] + CHARACTER_SETS['whitespace'];
+
+export const passwordLookup: LookupPlugin = {
+  name: 'password',
+  run: (terms, options, context) =>
+    terms.map((term) => {
+      const { path, params } = parseTerm(textTerm('password', term), options);
+      if (params['encrypt'] !== undefined && params['encrypt'] !== null && params['encrypt'] !== '') {
+        throw new LookupError(`lookup 'password': encrypt=${String(params['encrypt'])} is not supported by playtree (use the password_hash filter on the plain password)`);
+      }
+      const file = isAbsolute(path) ? path : resolve(context.baseDir, path);
+      const stored = file === '/dev/null' || !existsSync(file) ? undefined : readFileSync(file, 'utf8').replace(/\s+$/, '');
+      if (stored !== undefined) return stored.replace(/ salt=.*$/s, '');
+      const password = randomPassword(Number(params['length'] ?? 20), candidateChars(params['chars']), params['seed']);
+      if (file !== '/dev/null') {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        writeFileSync(file, `${password}\n`, { mode: 0o600 });
+        chmodSync(file, 0o600);
+      }
+      return password;
+    }),
+};
+
+function parseTerm(term: string, options: Record<string, unknown>): { path: string; params: Record<string, unknown> } {
+  const space = term.indexOf(' ');
+  let path = space < 0 ? term : term.slice(0, space);
+  const inline: Record<string, unknown> = space < 0 ? {} : parseKv(term.slice(space + 1));
+  if (typeof inline['_raw_params'] === 'string') {
+    path = `${path} ${inline['_raw_params']}`;
+    delete inline['_raw_params'];
+    if (!term.startsWith(path)) throw new LookupError('Unrecognized value after key=value parameters given to password lookup');
+  }
+  const params = { ...options, ...inline };
+  const invalid = Object.keys(params).filter((key) => !PARAMS.includes(key));
+  if (invalid.length) throw new LookupError(`Unrecognized parameter(s) given to password lookup: ${invalid.join(', ')}`);
+  if (params['length'] !== undefined && !Number.isInteger(Number(params['length']))) throw new LookupError(`lookup 'password': length must be a number, got ${String(params['length'])}`);
+  return { path, params };
+}
+
+function candidateChars(spec: unknown): string {
+  let names: string[];
+  if (spec === undefined || spec === null) names = ['ascii_letters', 'digits', '.,:-_'];
+  else if (Array.isArray(spec)) names = spec.map(String);
+  else {
+    const text = String(spec);
+    names = [...(text.includes(',,') ? [','] : []), ...text.replaceAll(',,', ',').split(',').filter(Boolean)];
+  }
+  const chars = names.map((name) => CHARACTER_SETS[name] ?? name).join('').replace(/["']/g, '');
+  if (!chars) throw new LookupError("lookup 'password': chars gives no characters to choose from");
+  return chars;
+}
+
+function randomPassword(length: number, chars: string, seed: unknown): string {
+  const pick = seed === undefined || seed === null ? (n: number) => randomInt(n) : seededPicker(String(seed));
+  return Array.from({ length }, () => chars[pick(chars.length)]).join('');
+}
+
+/** A repeatable choice from a seed: SHA-256 in counter mode. */
+function seededPicker(seed: string): (n: number) => number {
+  let counter = 0;
+  return (n) => createHash('sha256').update(`${seed}:${counter++}`).digest().readUInt32BE(0) % n;
+}
