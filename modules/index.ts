@@ -36,6 +36,11 @@ const catalog: ModuleEntry[] = [
   entry(['fail'], async () => (await import('./fail.js')).failModule),
   entry(['ping'], async () => (await import('./ping.js')).pingModule),
   entry(['setup', 'gather_facts'], async () => (await import('./setup.js')).setupModule),
+  entry(['assemble'], async () => (await import('./assemble.js')).assembleModule),
+  entry(['script'], async () => (await import('./script.js')).scriptModule),
+  entry(['tempfile'], async () => (await import('./tempfile.js')).tempfileModule),
+  entry(['ini_file', 'community.general.ini_file'], async () => (await import('./ini_file.js')).iniFileModule),
+  entry(['sysctl', 'ansible.posix.sysctl'], async () => (await import('./sysctl.js')).sysctlModule),
   entry(['mmdebstrap'], async () => (await import('./mmdebstrap.js')).mmdebstrapModule),
 ];
 

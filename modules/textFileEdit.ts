@@ -2,7 +2,7 @@ import { dirname } from 'node:path/posix';
 import { shellJoin } from '../src/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
-import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState } from './remoteFile.js';
+import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState, type WantedAttributes } from './remoteFile.js';
 
 /**
  * The read-edit-write cycle of the modules that rewrite a text file in place (lineinfile, blockinfile, replace): one
@@ -84,4 +84,52 @@ export async function saveTextFile(
 /** Python's splitlines(True) on file content: lines keep their \n, \r\n or \r. */
 export function splitKeepingEnds(text: string): string[] {
   return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+}
+
+export interface Rewrite {
+  path: string;
+  /** The new text from the current one ('' and exists=false for a missing file); the same text: no change. */
+  edit(text: string, exists: boolean): string;
+  /** mode/owner/group the file must have (a created file gets them too); default: the task's own. */
+  wanted?: WantedAttributes;
+  /** Diff headers (default: the path). */
+  header?: string;
+}
+
+export interface RewriteOutcome {
+  /** Content or attributes changed (or would, in check mode). */
+  changed: boolean;
+  contentChanged: boolean;
+  before: string;
+  after: string;
+  existed: boolean;
+  /** Ansible's content diff, when the run asks for diffs. */
+  diff?: FileDiff;
+  backupFile?: string;
+  /** A failed result in Ansible's words (validate, write errors). */
+  failure?: ModuleResult;
+}
+
+/**
+ * The whole cycle for the config-file modules (ini_file, sysctl, mount, cron, authorized_key...): read the file,
+ * let `edit` compute the new text, then (unless in check mode) write it keeping owner and mode, with the task's
+ * `backup` and `validate`. A missing file whose edit yields '' stays missing.
+ */
+export async function rewriteTextFile(ctx: ModuleContext, rewrite: Rewrite): Promise<RewriteOutcome> {
+  const file = await readTextFile(ctx, rewrite.path);
+  if (isFailure(file)) return { changed: false, contentChanged: false, before: '', after: '', existed: false, failure: file };
+  const existed = file.state.exists;
+  const before = existed ? file.text : '';
+  const after = rewrite.edit(before, existed);
+  const contentChanged = existed ? after !== before : after !== '';
+  const a = ctx.args;
+  const wanted = rewrite.wanted ?? { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
+  const changes = existed || contentChanged ? attributeChanges(file.state, wanted) : {};
+  const header = rewrite.header ?? rewrite.path;
+  const outcome: RewriteOutcome = { changed: contentChanged || hasChanges(changes), contentChanged, before, after, existed };
+  if (ctx.diff) outcome.diff = { before, after, before_header: header, after_header: header };
+  if (ctx.check || !outcome.changed) return outcome;
+  const saved = await saveTextFile(ctx, file, contentChanged ? after : undefined, changes);
+  if (isFailure(saved)) return { ...outcome, failure: saved };
+  return saved.backupFile ? { ...outcome, backupFile: saved.backupFile } : outcome;
 }

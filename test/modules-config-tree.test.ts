@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { NspawnConnection } from '../connections/nspawn.js';
+import { assembleModule } from '../modules/assemble.js';
+import { iniFileModule } from '../modules/ini_file.js';
+import { scriptModule } from '../modules/script.js';
+import { sysctlModule } from '../modules/sysctl.js';
+import { tempfileModule } from '../modules/tempfile.js';
+import type { ModuleDefinition } from '../modules/module.js';
+import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
+import { runModuleOn } from './support/treeModuleRun.js';
+
+/** The file and config modules for real, in one private copy of the Debian test tree through systemd-nspawn. */
+
+describe('config-file modules in a Debian tree through nspawn', { skip: realTreeSkipReason() }, () => {
+  let tree = '';
+  let scratch = '';
+  let remove = async () => {};
+  let connection: NspawnConnection;
+  const run = (module: ModuleDefinition, args: Record<string, unknown>, options: { check?: boolean; diff?: boolean } = {}) =>
+    runModuleOn(connection, module, args, { ...options, filesDir: scratch });
+  const inTree = (path: string) => join(tree, path);
+  const read = (path: string) => readFile(inTree(path), 'utf8');
+
+  before(async () => {
+    ({ tree, scratch, remove } = await copyTestTree());
+    connection = new NspawnConnection({ host: tree, vars: {}, config: {}, log: () => {} });
+    await connection.open();
+  });
+  after(async () => {
+    await connection?.close();
+    await remove();
+  });
+
+  test('assemble joins the target folder fragments in name order, then reports changed=false', async () => {
+    await mkdir(inTree('/etc/frags'));
+    await writeFile(inTree('/etc/frags/20-b'), 'b\n');
+    await writeFile(inTree('/etc/frags/10-a'), 'a');
+    await writeFile(inTree('/etc/frags/.hidden'), 'h\n');
+    const args = { src: '/etc/frags', dest: '/etc/assembled', delimiter: '### part', ignore_hidden: true, mode: '0640' };
+    const first = await run(assembleModule, args, { diff: true });
+    assert.deepEqual([first.changed, first.msg, (first.diff as { after: string }).after], [true, 'OK', 'a\n### part\nb\n']);
+    assert.equal(await read('/etc/assembled'), 'a\n### part\nb\n');
+    assert.equal((await stat(inTree('/etc/assembled'))).mode & 0o777, 0o640);
+    assert.equal((await run(assembleModule, args)).changed, false);
+  });
+
+  test('assemble takes controller fragments with remote_src=no and a regexp', async () => {
+    await mkdir(join(scratch, 'parts'));
+    await writeFile(join(scratch, 'parts', 'a.conf'), 'one\n');
+    await writeFile(join(scratch, 'parts', 'b.skip'), 'two\n');
+    const result = await run(assembleModule, { src: 'parts', dest: '/etc/from-controller', remote_src: false, regexp: '\\.conf$' });
+    assert.equal(result.changed, true);
+    assert.equal(await read('/etc/from-controller'), 'one\n');
+    const missing = await run(assembleModule, { src: '/nonexistent', dest: '/etc/x' });
+    assert.deepEqual([missing.failed, missing.msg], [true, 'Source (/nonexistent) is not a directory']);
+  });
+
+  test('script runs a controller script in the tree with its arguments, chdir and creates', async () => {
+    await writeFile(join(scratch, 'hello.sh'), '#!/bin/sh\necho "$# $1 $(pwd)"\ntouch /var/tmp/script-ran\n');
+    const result = await run(scriptModule, { _raw_params: 'hello.sh "a b" c', chdir: '/etc' });
+    assert.deepEqual([result.changed, result.rc, result.stdout], [true, 0, '2 a b /etc\n']);
+    const skipped = await run(scriptModule, { _raw_params: 'hello.sh', creates: '/var/tmp/script-ran' });
+    assert.deepEqual([skipped.skipped, skipped.msg], [true, '/var/tmp/script-ran exists, matching creates option']);
+    const check = await run(scriptModule, { cmd: 'hello.sh' }, { check: true });
+    assert.deepEqual([check.skipped, check.changed], [true, false]);
+    const failing = await run(scriptModule, { cmd: 'hello.sh', executable: '/bin/false' });
+    assert.deepEqual([failing.failed, failing.msg, failing.rc], [true, 'non-zero return code', 1]);
+  });
+
+  test('tempfile makes a file or a folder with prefix and suffix, and returns its path', async () => {
+    const file = await run(tempfileModule, { path: '/var/tmp', prefix: 'pt.', suffix: '.conf' });
+    assert.match(String(file.path), /^\/var\/tmp\/pt\.\w{8}\.conf$/);
+    assert.equal((await stat(inTree(String(file.path)))).mode & 0o777, 0o600);
+    const dir = await run(tempfileModule, { state: 'directory', path: '/var/tmp' });
+    assert.ok((await stat(inTree(String(dir.path)))).isDirectory());
+    assert.match(String(dir.path), /\/ansible\.\w{8}$/);
+  });
+
+  test('ini_file adds an option with mode, reports changed=false the second time, and honours check mode', async () => {
+    const args = { path: '/etc/pt/app.ini', section: 'main', option: 'level', value: '3', mode: '0600' };
+    const check = await run(iniFileModule, args, { check: true, diff: true });
+    assert.deepEqual([check.changed, (check.diff as { after: string }).after], [true, '\n[main]\nlevel = 3\n']);
+    await assert.rejects(stat(inTree('/etc/pt/app.ini')));
+    const first = await run(iniFileModule, args);
+    assert.deepEqual([first.changed, first.msg], [true, 'section and option added']);
+    assert.equal(await read('/etc/pt/app.ini'), '\n[main]\nlevel = 3\n');
+    assert.equal((await stat(inTree('/etc/pt/app.ini'))).mode & 0o777, 0o600);
+    assert.equal((await run(iniFileModule, args)).changed, false);
+    const missing = await run(iniFileModule, { ...args, path: '/etc/pt/none.ini', create: false });
+    assert.deepEqual([missing.failed, missing.rc], [true, 257]);
+  });
+
+  test('sysctl writes the tree sysctl file only, idempotently, and warns that sysctl_set is ignored', async () => {
+    const args = { name: 'vm.swappiness', value: '10', sysctl_file: '/etc/sysctl.d/90-pt.conf', sysctl_set: true };
+    const first = await run(sysctlModule, args);
+    assert.equal(first.changed, true);
+    assert.match(String((first['warnings'] as string[])[0]), /sysctl_set ignored/);
+    assert.equal(await read('/etc/sysctl.d/90-pt.conf'), 'vm.swappiness=10\n');
+    assert.equal((await run(sysctlModule, args)).changed, false);
+    assert.equal((await run(sysctlModule, { name: 'vm.swappiness', state: 'absent', sysctl_file: '/etc/sysctl.d/90-pt.conf' })).changed, true);
+    assert.equal(await read('/etc/sysctl.d/90-pt.conf'), '');
+  });
+});
