@@ -41,6 +41,9 @@ const catalog: ModuleEntry[] = [
   entry(['tempfile'], async () => (await import('./tempfile.js')).tempfileModule),
   entry(['ini_file', 'community.general.ini_file'], async () => (await import('./ini_file.js')).iniFileModule),
   entry(['sysctl', 'ansible.posix.sysctl'], async () => (await import('./sysctl.js')).sysctlModule),
+  entry(['mount', 'ansible.posix.mount'], async () => (await import('./mount.js')).mountModule),
+  entry(['cron'], async () => (await import('./cron.js')).cronModule),
+  entry(['authorized_key', 'ansible.posix.authorized_key'], async () => (await import('./authorized_key.js')).authorizedKeyModule),
   entry(['mmdebstrap'], async () => (await import('./mmdebstrap.js')).mmdebstrapModule),
 ];
 

@@ -59,6 +59,7 @@ export async function saveTextFile(
   file: TextFile,
   text: string | undefined,
   changes: AttributeChanges,
+  backup = ctx.args['backup'] as boolean | undefined,
 ): Promise<{ backupFile?: string } | ModuleResult> {
   if (text === undefined) {
     const done = await applyAttributes(ctx, file.dest, changes);
@@ -73,7 +74,7 @@ export async function saveTextFile(
     current: file.state.exists ? file.state : absentState(file.dest),
     data: Buffer.from(text),
     changes,
-    backup: ctx.args['backup'] as boolean,
+    backup: backup ?? false,
     validate: ctx.args['validate'] as string | undefined,
   });
   if (!isFailure(installed)) return installed.backupFile ? { backupFile: installed.backupFile } : {};
@@ -90,10 +91,19 @@ export interface Rewrite {
   path: string;
   /** The new text from the current one ('' and exists=false for a missing file); the same text: no change. */
   edit(text: string, exists: boolean): string;
-  /** mode/owner/group the file must have (a created file gets them too); default: the task's own. */
-  wanted?: WantedAttributes;
+  /**
+   * mode/owner/group the file must have (a created file gets them too); default: the task's own. A function
+   * decides from whether the content changes (authorized_key sets them only when it writes).
+   */
+  wanted?: WantedAttributes | ((contentChanged: boolean) => WantedAttributes);
+  /** Run just before writing (not in check mode): e.g. make the folder with its owner and mode. */
+  beforeWrite?: () => Promise<ModuleResult | undefined>;
   /** Diff headers (default: the path). */
   header?: string;
+  /** Fail with this message instead of creating a missing parent folder. */
+  missingParent?: string;
+  /** Override the task's `backup` (cron keeps its own backup elsewhere). */
+  backup?: boolean;
 }
 
 export interface RewriteOutcome {
@@ -123,13 +133,17 @@ export async function rewriteTextFile(ctx: ModuleContext, rewrite: Rewrite): Pro
   const after = rewrite.edit(before, existed);
   const contentChanged = existed ? after !== before : after !== '';
   const a = ctx.args;
-  const wanted = rewrite.wanted ?? { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
+  const given = typeof rewrite.wanted === 'function' ? rewrite.wanted(contentChanged) : rewrite.wanted;
+  const wanted = given ?? { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
   const changes = existed || contentChanged ? attributeChanges(file.state, wanted) : {};
   const header = rewrite.header ?? rewrite.path;
   const outcome: RewriteOutcome = { changed: contentChanged || hasChanges(changes), contentChanged, before, after, existed };
   if (ctx.diff) outcome.diff = { before, after, before_header: header, after_header: header };
   if (ctx.check || !outcome.changed) return outcome;
-  const saved = await saveTextFile(ctx, file, contentChanged ? after : undefined, changes);
+  if (!existed && !file.parentExists && rewrite.missingParent) return { ...outcome, failure: { changed: false, failed: true, msg: rewrite.missingParent } };
+  const prepared = await rewrite.beforeWrite?.();
+  if (prepared) return { ...outcome, failure: prepared };
+  const saved = await saveTextFile(ctx, file, contentChanged ? after : undefined, changes, rewrite.backup);
   if (isFailure(saved)) return { ...outcome, failure: saved };
   return saved.backupFile ? { ...outcome, backupFile: saved.backupFile } : outcome;
 }
