@@ -44,6 +44,13 @@ const catalog: ModuleEntry[] = [
   entry(['mount', 'ansible.posix.mount'], async () => (await import('./mount.js')).mountModule),
   entry(['cron'], async () => (await import('./cron.js')).cronModule),
   entry(['authorized_key', 'ansible.posix.authorized_key'], async () => (await import('./authorized_key.js')).authorizedKeyModule),
+  entry(['pam_limits', 'community.general.pam_limits'], async () => (await import('./pam_limits.js')).pamLimitsModule),
+  entry(['kernel_blacklist', 'community.general.kernel_blacklist'], async () => (await import('./kernel_blacklist.js')).kernelBlacklistModule),
+  entry(['modprobe', 'community.general.modprobe'], async () => (await import('./modprobe.js')).modprobeModule),
+  entry(['known_hosts'], async () => (await import('./known_hosts.js')).knownHostsModule),
+  entry(['alternatives', 'community.general.alternatives'], async () => (await import('./alternatives.js')).alternativesModule),
+  entry(['timezone', 'community.general.timezone'], async () => (await import('./timezone.js')).timezoneModule),
+  entry(['getent'], async () => (await import('./getent.js')).getentModule),
   entry(['mmdebstrap'], async () => (await import('./mmdebstrap.js')).mmdebstrapModule),
 ];
 

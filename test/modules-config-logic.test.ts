@@ -6,6 +6,11 @@ import { editSysctl, sysctlValue } from '../modules/sysctl.js';
 import { editFstab, escapeFstab } from '../modules/mount.js';
 import { cronLine, crontabLines, editCrontab } from '../modules/cronEdit.js';
 import { editKeyFile } from '../modules/authorizedKeys.js';
+import { editLimits } from '../modules/pam_limits.js';
+import { persistentChanges } from '../modules/modprobe.js';
+import { editKnownHosts, hashHost, hostMatches } from '../modules/known_hosts.js';
+import { parseQuery } from '../modules/alternatives.js';
+import { parseEntries } from '../modules/getent.js';
 
 const fragments = (...texts: string[]) => texts.map((text, i) => ({ name: `${i}`, content: Buffer.from(text) }));
 
@@ -94,4 +99,49 @@ test('authorized_key keeps other lines, replaces a key whose options changed, an
   assert.equal('text' in exclusive && exclusive.text, 'ssh-rsa BBBB2 bob\n');
   assert.deepEqual(editKeyFile(file, { keys: 'ssh-rsa BBBB2', present: false, exclusive: false }), { text: '# keys\nssh-ed25519 AAAA1 alice@a\n', changed: true });
   assert.deepEqual(editKeyFile('', { keys: 'not a key', present: true, exclusive: false }), { error: 'invalid key specified: not a key' });
+});
+
+test('pam_limits changes the matching line in place, honours use_max, and appends a new limit', () => {
+  const request = { domain: '*', type: 'soft', item: 'nofile', value: '4096', useMax: false, useMin: false, comment: '' };
+  const text = '# limits\n*    soft   nofile   1024  # old\n@adm hard nproc 10\n';
+  assert.deepEqual(editLimits(text, request), { text: '# limits\n*\tsoft\tnofile\t4096\t# old\n@adm hard nproc 10\n', line: '*\tsoft\tnofile\t4096\t# old\n' });
+  assert.equal(editLimits('* soft nofile 8192\n', { ...request, useMax: true }).text, '* soft nofile 8192\n');
+  assert.equal(editLimits('', { ...request, comment: 'c' }).text, '*\tsoft\tnofile\t4096\t#c\n');
+});
+
+test('modprobe persistent writes modules-load.d and modprobe.d files, commenting out older options', () => {
+  const files = [{ path: '/etc/modprobe.d/old.conf', text: 'options dummy numdummies=1\nblacklist x\n' }];
+  assert.deepEqual(persistentChanges(files, 'dummy', 'numdummies=2', true), [
+    { path: '/etc/modules-load.d/dummy.conf', text: 'dummy\n' },
+    { path: '/etc/modprobe.d/old.conf', text: '#options dummy numdummies=1\nblacklist x\n' },
+    { path: '/etc/modprobe.d/dummy.conf', text: 'options dummy numdummies=2\n' },
+  ]);
+  const done = [{ path: '/etc/modules-load.d/dummy.conf', text: 'dummy\n' }, { path: '/etc/modprobe.d/dummy.conf', text: 'options dummy numdummies=2\n' }];
+  assert.deepEqual(persistentChanges(done, 'dummy', 'numdummies=2', true), []);
+  assert.deepEqual(persistentChanges(done, 'dummy', '', false).map((f) => f.text), ['#dummy\n', '#options dummy numdummies=2\n']);
+});
+
+test('known_hosts matches plain and hashed hosts, replaces a key of the same type and removes a host', () => {
+  const hashed = hashHost('git.example');
+  assert.ok(hostMatches(hashed, 'git.example'));
+  assert.ok(!hostMatches(hashed, 'other'));
+  const text = `git.example,10.0.0.1 ssh-ed25519 OLD\n${hashed} ssh-rsa RSA\nother ssh-ed25519 X\n`;
+  assert.deepEqual(editKnownHosts(text, 'git.example', 'git.example ssh-ed25519 NEW', true), {
+    text: `${hashed} ssh-rsa RSA\nother ssh-ed25519 X\ngit.example ssh-ed25519 NEW\n`, changed: true,
+  });
+  assert.equal(editKnownHosts(text, 'git.example', `${hashHost('git.example')} ssh-rsa RSA`, true).changed, false);
+  assert.deepEqual(editKnownHosts(text, 'git.example', undefined, false), { text: 'other ssh-ed25519 X\n', changed: true });
+});
+
+test('alternatives reads update-alternatives --query: link, mode, value, priorities and slaves', () => {
+  const output = 'Name: editor\nLink: /usr/bin/editor\nSlaves:\n editor.1.gz /usr/share/man/man1/editor.1.gz\nStatus: manual\nBest: /bin/nano\nValue: /usr/bin/vim.tiny\n\nAlternative: /bin/nano\nPriority: 40\nSlaves:\n editor.1.gz /usr/share/man/man1/nano.1.gz\n\nAlternative: /usr/bin/vim.tiny\nPriority: 15\n';
+  const group = parseQuery(output);
+  assert.deepEqual([group.link, group.mode, group.value], ['/usr/bin/editor', 'manual', '/usr/bin/vim.tiny']);
+  assert.deepEqual(group.alternatives.get('/bin/nano'), { priority: 40, subcommands: [{ name: 'editor.1.gz', path: '/usr/share/man/man1/nano.1.gz', link: '/usr/share/man/man1/editor.1.gz' }] });
+  assert.equal(group.alternatives.get('/usr/bin/vim.tiny')?.priority, 15);
+});
+
+test('getent facts: entries by first field, colon split for passwd, repeated keys as a list', () => {
+  assert.deepEqual(parseEntries('root:x:0:0:root:/root:/bin/bash\n', 'passwd', undefined), { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] });
+  assert.deepEqual(parseEntries('127.0.0.1  localhost\n127.0.0.1 other\n', 'hosts', undefined), { '127.0.0.1': [['localhost'], ['other']] });
 });

@@ -11,6 +11,14 @@ import { tempfileModule } from '../modules/tempfile.js';
 import { mountModule } from '../modules/mount.js';
 import { cronModule } from '../modules/cron.js';
 import { authorizedKeyModule } from '../modules/authorized_key.js';
+import { pamLimitsModule } from '../modules/pam_limits.js';
+import { kernelBlacklistModule } from '../modules/kernel_blacklist.js';
+import { modprobeModule } from '../modules/modprobe.js';
+import { knownHostsModule } from '../modules/known_hosts.js';
+import { alternativesModule } from '../modules/alternatives.js';
+import { timezoneModule } from '../modules/timezone.js';
+import { getentModule } from '../modules/getent.js';
+import { readlink } from 'node:fs/promises';
 import type { ModuleDefinition } from '../modules/module.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { runModuleOn } from './support/treeModuleRun.js';
@@ -29,7 +37,8 @@ describe('config-file modules in a Debian tree through nspawn', { skip: realTree
 
   before(async () => {
     ({ tree, scratch, remove } = await copyTestTree());
-    connection = new NspawnConnection({ host: tree, vars: {}, config: {}, log: () => {} });
+    // Without --timezone=off, nspawn points /etc/localtime back at the host's zone at each start.
+    connection = new NspawnConnection({ host: tree, vars: { ansible_nspawn_args: '--timezone=off' }, config: {}, log: () => {} });
     await connection.open();
   });
   after(async () => {
@@ -151,5 +160,51 @@ describe('config-file modules in a Debian tree through nspawn', { skip: realTree
     assert.equal((await run(authorizedKeyModule, { user: 'bob', key, comment: 'managed' })).changed, false);
     const missing = await run(authorizedKeyModule, { user: 'nobody-here', key });
     assert.match(String(missing.msg), /Failed to lookup user nobody-here/);
+  });
+
+  test('pam_limits, kernel_blacklist and modprobe write their files in the tree and report changed=false the second time', async () => {
+    const limit = { domain: '@users', limit_type: 'hard', limit_item: 'nofile', value: '65536' };
+    assert.equal((await run(pamLimitsModule, limit)).changed, true);
+    assert.match(await read('/etc/security/limits.conf'), /\n@users\thard\tnofile\t65536\n$/);
+    assert.equal((await run(pamLimitsModule, limit)).changed, false);
+    assert.equal((await run(kernelBlacklistModule, { name: 'pcspkr' })).changed, true);
+    assert.equal(await read('/etc/modprobe.d/blacklist-ansible.conf'), 'blacklist pcspkr\n');
+    assert.equal((await run(kernelBlacklistModule, { name: 'pcspkr' })).changed, false);
+    const probe = { name: 'dummy', params: 'numdummies=2', persistent: 'present' };
+    assert.equal((await run(modprobeModule, probe)).changed, true);
+    assert.deepEqual([await read('/etc/modules-load.d/dummy.conf'), await read('/etc/modprobe.d/dummy.conf')], ['dummy\n', 'options dummy numdummies=2\n']);
+    assert.equal((await run(modprobeModule, probe)).changed, false);
+    assert.match(String(((await run(modprobeModule, { name: 'dummy' }))['warnings'] as string[])[0]), /nothing loaded/);
+  });
+
+  test('known_hosts adds a hashed host key to root home in the tree, once', async () => {
+    const args = { name: 'git.example', key: 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost', hash_host: true };
+    assert.equal((await run(knownHostsModule, args)).changed, true);
+    assert.match(await read('/root/.ssh/known_hosts'), /^\|1\|[^|]+\|[^ ]+ ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost\n$/);
+    assert.equal((await run(knownHostsModule, args)).changed, false);
+    assert.equal((await run(knownHostsModule, { name: 'git.example', state: 'absent' })).changed, true);
+    assert.equal(await read('/root/.ssh/known_hosts'), '');
+  });
+
+  test('alternatives installs and selects through the tree update-alternatives, then changes nothing', async () => {
+    const args = { name: 'pt-editor', link: '/usr/bin/pt-editor', path: '/bin/true', priority: 10 };
+    const first = await run(alternativesModule, args);
+    assert.deepEqual([first.changed, first.msg], [true, "Install alternative '/bin/true' for 'pt-editor'. Set alternative '/bin/true' for 'pt-editor'."]);
+    assert.equal(await readlink(inTree('/etc/alternatives/pt-editor')), '/bin/true');
+    assert.equal((await run(alternativesModule, args)).changed, false);
+    assert.equal((await run(alternativesModule, { name: 'pt-editor', path: '/bin/true', state: 'absent' })).changed, true);
+  });
+
+  test('timezone links /etc/localtime and writes /etc/timezone in the tree; getent reads the tree passwd', async () => {
+    const result = await run(timezoneModule, { name: 'Europe/Berlin' }, { diff: true });
+    assert.deepEqual([result.changed, result.diff], [true, { before: { name: 'Etc/UTC' }, after: { name: 'Europe/Berlin' } }]);
+    assert.equal(await readlink(inTree('/etc/localtime')), '/usr/share/zoneinfo/Europe/Berlin');
+    assert.equal(await read('/etc/timezone'), 'Europe/Berlin\n');
+    assert.equal((await run(timezoneModule, { name: 'Europe/Berlin' })).changed, false);
+    assert.match(String((await run(timezoneModule, { name: 'Mars/Olympus' })).msg), /install the tzdata package/);
+    const getent = await run(getentModule, { database: 'passwd', key: 'root' });
+    assert.deepEqual((getent.ansible_facts as Record<string, unknown>)['getent_passwd'], { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] });
+    const missing = await run(getentModule, { database: 'passwd', key: 'nobody-here' });
+    assert.deepEqual([missing.failed, missing.msg], [true, 'One or more supplied key could not be found in the database.']);
   });
 });
