@@ -18,6 +18,7 @@ import { knownHostsModule } from '../modules/known_hosts.js';
 import { alternativesModule } from '../modules/alternatives.js';
 import { timezoneModule } from '../modules/timezone.js';
 import { getentModule } from '../modules/getent.js';
+import { statModule } from '../modules/stat.js';
 import { readlink } from 'node:fs/promises';
 import type { ModuleDefinition } from '../modules/module.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
@@ -206,5 +207,15 @@ describe('config-file modules in a Debian tree through nspawn', { skip: realTree
     assert.deepEqual((getent.ansible_facts as Record<string, unknown>)['getent_passwd'], { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] });
     const missing = await run(getentModule, { database: 'passwd', key: 'nobody-here' });
     assert.deepEqual([missing.failed, missing.msg], [true, 'One or more supplied key could not be found in the database.']);
+  });
+
+  test('stat in a tree without file(1): guessed mimetype and charset, lsattr attributes, pw_name from the tree', async () => {
+    await writeFile(inTree('/etc/pt-utf8'), 'grüß\n');
+    const file = (await run(statModule, { path: '/etc/pt-utf8', checksum_algorithm: 'sha256' })).stat as Record<string, unknown>;
+    assert.deepEqual([file['mimetype'], file['charset'], file['pw_name'], file['mode']], ['text/plain', 'utf-8', 'root', '0644']);
+    assert.equal(file['checksum'], '97279b60fe0e66b13d24b5ac02c58f383933b16d5a0dba9e1db074d33ec6eb99');
+    assert.ok(Array.isArray(file['attributes']));
+    const dir = (await run(statModule, { path: '/etc' })).stat as Record<string, unknown>;
+    assert.deepEqual([dir['isdir'], dir['mimetype'], dir['charset']], [true, 'inode/directory', 'binary']);
   });
 });
