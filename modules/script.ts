@@ -10,8 +10,8 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
  * ansible.builtin.script: free form (`script: files/setup.sh --flag "a b"`) or `cmd`; creates, removes (a path
  * tested as is, no glob, as Ansible's action does), chdir (absolute), executable (`executable: python3` runs
  * `python3 SCRIPT ARGS`). The controller script is found as `src:` files are, sent into a fresh folder under
- * the target's /var/tmp (nspawn gives each command its own /tmp), made executable, run through the target's /bin/sh with the arguments as written, and
- * removed. Check mode: skipped, or changed=true when creates/removes decide it, as Ansible. `decrypt` is ignored.
+ * the target's /var/tmp (nspawn gives each command its own /tmp), made executable, run through the target's
+ * /bin/sh with the arguments as written, and removed. Check mode: skipped, or changed=true when creates/removes decide it, as Ansible. `decrypt` is ignored.
  */
 export const scriptModule: ModuleDefinition = {
   name: 'script',
