@@ -110,7 +110,7 @@ async function runCron(ctx: ModuleContext): Promise<ModuleResult> {
   const header = cronFile ?? (a['user'] ? `crontab for user "${user}"` : 'crontab');
   const diff: FileDiff = { before: existing, after: renderCrontab(lines), before_header: header, after_header: header };
   if (emptied) return removeCronFile(ctx, cronFile!, diff, a['state'] as string);
-  const result: ModuleResult = { changed: outcome.changed, jobs: jobNames(lines), envs: envNames(lines), warnings, ...(cronFileArg ? { cron_file: cronFileArg } : {}) };
+  const result: ModuleResult = { changed: outcome.changed, jobs: jobNames(lines), envs: envNames(lines), ...(warnings.length ? { warnings } : {}), ...(cronFileArg ? { cron_file: cronFileArg } : {}) };
   if (outcome.changed && ctx.diff) result.diff = diff;
   if (outcome.changed && a['backup'] && !ctx.check && outcome.existed) result['backup_file'] = await backupCrontab(ctx, outcome.before);
   return result;

@@ -100,7 +100,7 @@ async function runMount(ctx: ModuleContext): Promise<ModuleResult> {
   const entry: FstabEntry = { src: a['src'] as string | undefined, name, fstype: a['fstype'] as string | undefined, opts: opts.join(','), dump: a['dump'] as string, passno: a['passno'] as string };
   const result: ModuleResult = {
     changed: false, name, ...(entry.src !== undefined ? { src: entry.src } : {}), ...(entry.fstype !== undefined ? { fstype: entry.fstype } : {}),
-    opts: entry.opts, dump: entry.dump, passno: entry.passno, fstab, boot: a['boot'] ? 'yes' : 'no', backup_file: '', warnings,
+    opts: entry.opts, dump: entry.dump, passno: entry.passno, fstab, boot: a['boot'] ? 'yes' : 'no', backup_file: '', ...(warnings.length ? { warnings } : {}),
   };
   if (state === 'unmounted' || state === 'remounted') return result;
   const present = state === 'mounted' || state === 'present';
