@@ -23,6 +23,7 @@ import { readlink } from 'node:fs/promises';
 import type { ModuleDefinition } from '../modules/module.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { runModuleOn } from './support/treeModuleRun.js';
+import { runWithFiles } from './fixtures/e2e/runPlaytree.js';
 
 /** The file and config modules for real, in one private copy of the Debian test tree through systemd-nspawn. */
 
@@ -218,4 +219,22 @@ describe('config-file modules in a Debian tree through nspawn', { skip: realTree
     const dir = (await run(statModule, { path: '/etc' })).stat as Record<string, unknown>;
     assert.deepEqual([dir['isdir'], dir['mimetype'], dir['charset']], [true, 'inode/directory', 'binary']);
   });
+});
+
+test('getent facts are variables by their own name and under ansible_facts, as ansible-playbook gives them', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.getent: { database: passwd, key: root }
+    - setup: { filter: ansible_os_family }
+    - debug: msg="{{ getent_passwd.root[1] }} {{ ansible_facts.getent_passwd.root[4] }} {{ ansible_os_family is defined }} {{ os_family is defined }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "0 \/root True False"/);
 });
