@@ -1,10 +1,17 @@
 import { shellQuote } from '../src/shellQuote.js';
-import type { ModuleDefinition } from './module.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { formatMode, parseStates, stateCall, statePrelude, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
+import { fileTypeGuess, statAttributes } from './statExtras.js';
 
 /**
- * ansible.builtin.stat: path, follow, get_checksum, checksum_algorithm. One command reads everything.
- * Differs: no mimetype/charset (get_mime) and no attributes (lsattr); those arguments are accepted and ignored.
+ * ansible.builtin.stat: path (dest, name), follow, get_checksum, checksum_algorithm (md5, sha1, sha224, sha256,
+ * sha384, sha512), get_md5, get_mime, get_attributes. Every key Ansible's stat returns on Linux, in one command:
+ * types and permission booleans, uid/gid with pw_name/gr_name, size, inode, dev, nlink, blocks, block_size,
+ * device_type, atime/mtime/ctime as floats, readable/writeable/executable for the connection's user,
+ * lnk_source/lnk_target, checksum (regular readable files), mimetype/charset from the target's `file` command, and
+ * version/attributes/attr_flags from its lsattr. Differs: without `file` in the target (a minbase tree has none),
+ * mimetype and charset are a guess from the type and the first 8 KiB (inode/directory, inode/x-empty, text/plain
+ * with us-ascii or utf-8, else application/octet-stream with binary) where Ansible says `unknown`.
  */
 export const statModule: ModuleDefinition = {
   name: 'stat',
@@ -18,25 +25,75 @@ export const statModule: ModuleDefinition = {
       aliases: ['checksum', 'checksum_algo'],
       choices: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'],
     },
+    get_md5: { type: 'bool', default: false },
     get_mime: { type: 'bool', default: true, aliases: ['mime', 'mime_type', 'mime-type'] },
     get_attributes: { type: 'bool', default: true, aliases: ['attr', 'attributes'] },
   },
-  async run(ctx) {
-    const path = ctx.args['path'] as string;
-    const checksum = ctx.args['get_checksum'] ? (ctx.args['checksum_algorithm'] as ChecksumAlgorithm) : false;
-    // After the state record: which of read/write/execute the connection's user has (os.access).
-    const quoted = shellQuote(path);
-    const access = `printf '%s%s%s' "$([ -r ${quoted} ] && echo r)" "$([ -w ${quoted} ] && echo w)" "$([ -x ${quoted} ] && echo x)"`;
-    const run = await ctx.target.exec(`${statePrelude({ follow: ctx.args['follow'] as boolean, checksum })}${stateCall(path)}\n${access}`);
-    if (run.rc !== 0) return { changed: false, failed: true, msg: `could not stat ${path}: ${run.stderr.toString().trim()}` };
-    const state = parseStates(run.stdout, [path])[0]!;
-    if (!state.exists) return { changed: false, stat: { exists: false } };
-    const rights = run.stdout.subarray(run.stdout.lastIndexOf(0) + 1).toString();
-    return { changed: false, stat: statResult(state, rights, ctx.args['get_checksum'] ? String(ctx.args['checksum_algorithm']) : '') };
-  },
+  run: runStat,
 };
 
-function statResult(state: PathState, rights: string, algorithm: string): Record<string, unknown> {
+/**
+ * After the state record, NUL-separated: access rights (r, w, x), `blocks blksize major minor`, md5, lsattr -vd's
+ * line, `file`'s answer (or `-` when it is missing, then base64 of the first 8 KiB of a regular file).
+ */
+function extrasScript(ctx: ModuleContext, path: string): string {
+  const p = shellQuote(path);
+  const a = ctx.args;
+  const L = a['follow'] ? '-L ' : '';
+  const lines = [
+    `printf '%s%s%s\\0' "$([ -r ${p} ] && echo r)" "$([ -w ${p} ] && echo w)" "$([ -x ${p} ] && echo x)"`,
+    `stat ${L}-c '%b %o %t %T' -- ${p} 2>/dev/null; printf '\\0'`,
+    a['get_md5'] ? `[ -f ${p} ] && [ -r ${p} ] && md5sum < ${p} | cut -d' ' -f1 | tr -d '\\n'; printf '\\0'` : `printf '\\0'`,
+    a['get_attributes'] ? `command -v lsattr >/dev/null && lsattr -vd -- ${p} 2>/dev/null | tr -d '\\n'; printf '\\0'` : `printf '\\0'`,
+  ];
+  if (a['get_mime']) {
+    lines.push(
+      `if command -v file >/dev/null; then file --mime-type --mime-encoding -- ${p} | tr -d '\\n'; printf '\\0'; ` +
+        `else printf -- '-\\0'; [ -f ${p} ] && [ -r ${p} ] && head -c 8192 -- ${p} | base64 -w0; fi`,
+    );
+  }
+  return [...lines, 'exit 0'].join('\n');
+}
+
+async function runStat(ctx: ModuleContext): Promise<ModuleResult> {
+  const path = ctx.args['path'] as string;
+  const checksum = ctx.args['get_checksum'] ? (ctx.args['checksum_algorithm'] as ChecksumAlgorithm) : false;
+  const prelude = statePrelude({ follow: ctx.args['follow'] as boolean, checksum });
+  const run = await ctx.target.exec(`${prelude}${stateCall(path)} || exit 1\n[ -e ${shellQuote(path)} ] || [ -L ${shellQuote(path)} ] || exit 0\n${extrasScript(ctx, path)}`);
+  if (run.rc !== 0) return { changed: false, failed: true, msg: `could not stat ${path}: ${run.stderr.toString().trim()}` };
+  const state = parseStates(run.stdout, [path])[0]!;
+  if (!state.exists) return { changed: false, stat: { exists: false } };
+  // Without content the state record is five NUL-terminated fields: the extras follow it.
+  let recordEnd = 0;
+  for (let field = 0; field < 5; field++) recordEnd = run.stdout.indexOf(0, recordEnd) + 1;
+  const [rights = '', extra = '', md5 = '', lsattr = '', mime, ...sample] = run.stdout.subarray(recordEnd).toString('latin1').split('\0');
+  const stat = statResult(state, rights);
+  const [blocks, blockSize, major, minor] = extra.trim().split(' ');
+  if (blocks !== undefined && blockSize !== undefined) Object.assign(stat, { blocks: Number(blocks), block_size: Number(blockSize), device_type: makeDevice(parseInt(major ?? '0', 16), parseInt(minor ?? '0', 16)) });
+  if (stat['isreg'] && stat['readable']) {
+    if (ctx.args['get_md5']) stat['md5'] = md5 || null;
+    if (checksum && state.checksum) stat['checksum'] = state.checksum;
+  }
+  if (ctx.args['get_mime']) Object.assign(stat, mimeFields(mime ?? '', sample.join('\0'), state));
+  if (ctx.args['get_attributes']) Object.assign(stat, statAttributes(lsattr));
+  return { changed: false, stat };
+}
+
+/** glibc's makedev: st_rdev from major and minor numbers. */
+function makeDevice(major: number, minor: number): number {
+  return (major & 0xfff) * 0x100 + (minor & 0xff) + (minor & ~0xff) * 0x1000 + Math.floor(major / 0x1000) * 0x100000000000;
+}
+
+/** `file --mime-type --mime-encoding` says `path: type; charset=x`; without it, a guess (see the header). */
+function mimeFields(answer: string, sampleBase64: string, state: PathState): { mimetype: string; charset: string } {
+  if (answer !== '-') {
+    const match = /:\s*([^;:]+);\s*charset=(\S+)$/.exec(answer);
+    return match ? { mimetype: match[1]!.trim(), charset: match[2]! } : { mimetype: 'unknown', charset: 'unknown' };
+  }
+  return fileTypeGuess(state, Buffer.from(sampleBase64, 'base64'));
+}
+
+function statResult(state: PathState, rights: string): Record<string, unknown> {
   const m = state.mode;
   const bit = (mask: number) => (m & mask) !== 0;
   const result: Record<string, unknown> = {
@@ -63,13 +120,13 @@ function statResult(state: PathState, rights: string, algorithm: string): Record
     wgrp: bit(0o020), rgrp: bit(0o040), xgrp: bit(0o010),
     woth: bit(0o002), roth: bit(0o004), xoth: bit(0o001),
     isuid: bit(0o4000), isgid: bit(0o2000),
-    pw_name: state.owner,
-    gr_name: state.group,
     readable: rights.includes('r'),
     writeable: rights.includes('w'),
     executable: rights.includes('x'),
   };
+  // stat prints UNKNOWN for an id the target's databases do not name: Ansible then leaves the key out.
+  if (state.owner !== 'UNKNOWN') result['pw_name'] = state.owner;
+  if (state.group !== 'UNKNOWN') result['gr_name'] = state.group;
   if (state.type === 'link') Object.assign(result, { lnk_source: state.realPath, lnk_target: state.linkTarget });
-  if (state.checksum && algorithm) result['checksum'] = state.checksum;
   return result;
 }

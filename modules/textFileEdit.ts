@@ -2,7 +2,7 @@ import { dirname } from 'node:path/posix';
 import { shellJoin } from '../src/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
-import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState } from './remoteFile.js';
+import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState, type WantedAttributes } from './remoteFile.js';
 
 /**
  * The read-edit-write cycle of the modules that rewrite a text file in place (lineinfile, blockinfile, replace): one
@@ -59,6 +59,7 @@ export async function saveTextFile(
   file: TextFile,
   text: string | undefined,
   changes: AttributeChanges,
+  backup = ctx.args['backup'] as boolean | undefined,
 ): Promise<{ backupFile?: string } | ModuleResult> {
   if (text === undefined) {
     const done = await applyAttributes(ctx, file.dest, changes);
@@ -73,7 +74,7 @@ export async function saveTextFile(
     current: file.state.exists ? file.state : absentState(file.dest),
     data: Buffer.from(text),
     changes,
-    backup: ctx.args['backup'] as boolean,
+    backup: backup ?? false,
     validate: ctx.args['validate'] as string | undefined,
   });
   if (!isFailure(installed)) return installed.backupFile ? { backupFile: installed.backupFile } : {};
@@ -84,4 +85,65 @@ export async function saveTextFile(
 /** Python's splitlines(True) on file content: lines keep their \n, \r\n or \r. */
 export function splitKeepingEnds(text: string): string[] {
   return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+}
+
+export interface Rewrite {
+  path: string;
+  /** The new text from the current one ('' and exists=false for a missing file); the same text: no change. */
+  edit(text: string, exists: boolean): string;
+  /**
+   * mode/owner/group the file must have (a created file gets them too); default: the task's own. A function
+   * decides from whether the content changes (authorized_key sets them only when it writes).
+   */
+  wanted?: WantedAttributes | ((contentChanged: boolean) => WantedAttributes);
+  /** Run just before writing (not in check mode): e.g. make the folder with its owner and mode. */
+  beforeWrite?: () => Promise<ModuleResult | undefined>;
+  /** Diff headers (default: the path). */
+  header?: string;
+  /** Fail with this message instead of creating a missing parent folder. */
+  missingParent?: string;
+  /** Override the task's `backup` (cron keeps its own backup elsewhere). */
+  backup?: boolean;
+}
+
+export interface RewriteOutcome {
+  /** Content or attributes changed (or would, in check mode). */
+  changed: boolean;
+  contentChanged: boolean;
+  before: string;
+  after: string;
+  existed: boolean;
+  /** Ansible's content diff, when the run asks for diffs. */
+  diff?: FileDiff;
+  backupFile?: string;
+  /** A failed result in Ansible's words (validate, write errors). */
+  failure?: ModuleResult;
+}
+
+/**
+ * The whole cycle for the config-file modules (ini_file, sysctl, mount, cron, authorized_key...): read the file,
+ * let `edit` compute the new text, then (unless in check mode) write it keeping owner and mode, with the task's
+ * `backup` and `validate`. A missing file whose edit yields '' stays missing.
+ */
+export async function rewriteTextFile(ctx: ModuleContext, rewrite: Rewrite): Promise<RewriteOutcome> {
+  const file = await readTextFile(ctx, rewrite.path);
+  if (isFailure(file)) return { changed: false, contentChanged: false, before: '', after: '', existed: false, failure: file };
+  const existed = file.state.exists;
+  const before = existed ? file.text : '';
+  const after = rewrite.edit(before, existed);
+  const contentChanged = existed ? after !== before : after !== '';
+  const a = ctx.args;
+  const given = typeof rewrite.wanted === 'function' ? rewrite.wanted(contentChanged) : rewrite.wanted;
+  const wanted = given ?? { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
+  const changes = existed || contentChanged ? attributeChanges(file.state, wanted) : {};
+  const header = rewrite.header ?? rewrite.path;
+  const outcome: RewriteOutcome = { changed: contentChanged || hasChanges(changes), contentChanged, before, after, existed };
+  if (ctx.diff) outcome.diff = { before, after, before_header: header, after_header: header };
+  if (ctx.check || !outcome.changed) return outcome;
+  if (!existed && !file.parentExists && rewrite.missingParent) return { ...outcome, failure: { changed: false, failed: true, msg: rewrite.missingParent } };
+  const prepared = await rewrite.beforeWrite?.();
+  if (prepared) return { ...outcome, failure: prepared };
+  const saved = await saveTextFile(ctx, file, contentChanged ? after : undefined, changes, rewrite.backup);
+  if (isFailure(saved)) return { ...outcome, failure: saved };
+  return saved.backupFile ? { ...outcome, backupFile: saved.backupFile } : outcome;
 }

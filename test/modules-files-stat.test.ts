@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { statModule } from '../modules/stat.js';
+import { fileTypeGuess, statAttributes } from '../modules/statExtras.js';
+import type { PathState } from '../modules/remoteFile.js';
 import { runModule, withTempDir } from './support/moduleRun.js';
 
 type Stat = Record<string, unknown>;
@@ -59,3 +61,36 @@ test('stat of a symlink: islnk with targets, or the target with follow', () =>
     assert.equal(followed['islnk'], false);
     assert.equal(followed['isdir'], true);
   }));
+
+test('stat returns the keys Ansible adds: blocks, device_type, md5, mimetype/charset, lsattr attributes', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'héllo\n');
+    const s = (await runModule(statModule, { path, get_md5: true, checksum_algorithm: 'sha512' })).stat as Stat;
+    assert.equal(s['md5'], '1082e4bdaee22cfa4057c4f6a5e4c3da');
+    assert.equal(String(s['checksum']).length, 128);
+    assert.equal(s['device_type'], 0);
+    assert.equal(typeof s['blocks'], 'number');
+    assert.equal(typeof s['block_size'], 'number');
+    assert.ok(['text/plain', 'unknown'].includes(String(s['mimetype'])));
+    assert.ok(Array.isArray(s['attributes']));
+    const dev = (await runModule(statModule, { path: '/dev/null', get_mime: false, get_attributes: false })).stat as Stat;
+    assert.deepEqual([dev['ischr'], dev['device_type'], dev['mimetype'], dev['attributes']], [true, 259, undefined, undefined]);
+  }));
+
+test('stat guesses the mime type without file(1), and reads lsattr -vd output as Ansible', () => {
+  const base = { path: '/x', exists: true, mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root', atime: 0, mtime: 0, ctime: 0, nlink: 1, inode: 1, dev: 1 };
+  const rows: [PathState['type'], number, string, string][] = [
+    ['directory', 4096, '', 'inode/directory binary'],
+    ['file', 0, '', 'inode/x-empty binary'],
+    ['file', 6, 'hello\n', 'text/plain us-ascii'],
+    ['file', 7, 'héllo\n', 'text/plain utf-8'],
+    ['file', 3, 'a\0b', 'application/octet-stream binary'],
+  ];
+  for (const [type, size, sample, expected] of rows) {
+    const guess = fileTypeGuess({ ...base, type, size }, Buffer.from(sample));
+    assert.equal(`${guess.mimetype} ${guess.charset}`, expected);
+  }
+  assert.deepEqual(statAttributes('3442068503 --------------e------- /x'), { version: '3442068503', attr_flags: 'e', attributes: ['extents'] });
+  assert.deepEqual(statAttributes(''), { version: null, attributes: [], attr_flags: '' });
+});

@@ -44,10 +44,17 @@ function searchPath(ctx: PlayContext, scope: Scope, task?: Task): string[] {
   return [...new Set(paths)];
 }
 
-/** Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). */
+/**
+ * Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). A fact a
+ * module returned without the prefix (getent's `getent_passwd`) is also a variable by its own name, as Ansible
+ * injects facts under the names they came with.
+ */
 function factVariables(host: HostState): Record<string, unknown> {
   const vars: Record<string, unknown> = { ansible_facts: host.facts };
-  for (const [name, value] of Object.entries(host.facts)) vars[`ansible_${name}`] = value;
+  for (const [name, value] of Object.entries(host.facts)) {
+    vars[`ansible_${name}`] = value;
+    if (!name.startsWith('ansible_') && !(`ansible_${name}` in host.facts)) vars[name] = value;
+  }
   return vars;
 }
 
