@@ -114,7 +114,7 @@ function syntheticTasks(ctx: PlayContext): SyntheticTasks {
     SYNTHETIC.add(task);
     return task;
   };
-  return { gather: make(GATHER, 'Gathering Facts'), flushes: [0, 1, 2].map(() => make(FLUSH, 'flush_handlers')) };
+  return { gather: make(GATHER, 'Gathering Facts', ctx.play.gatherArgs), flushes: [0, 1, 2].map(() => make(FLUSH, 'flush_handlers')) };
 }
 
 /** A host's whole way through the play: facts, pre_tasks, roles, tasks, post_tasks, with handler flushes. */

@@ -27,12 +27,19 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   return vars;
 }
 
-/** Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). */
+/**
+ * Facts as variables: `ansible_facts` whole, and each fact under the name the module gave it (inject_facts_as_vars):
+ * `ansible_<name>`, but `ansible_local` as is, and setup's own unprefixed `gather_subset` and `module_setup`.
+ */
 function factVariables(host: HostState): Record<string, unknown> {
   const vars: Record<string, unknown> = { ansible_facts: host.facts };
-  for (const [name, value] of Object.entries(host.facts)) vars[`ansible_${name}`] = value;
+  for (const [name, value] of Object.entries(host.facts)) {
+    vars[name.startsWith('ansible_') || UNPREFIXED_FACTS.has(name) ? name : `ansible_${name}`] = value;
+  }
   return vars;
 }
+
+const UNPREFIXED_FACTS = new Set(['gather_subset', 'module_setup']);
 
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
   const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
