@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from '../connections/connection.js';
@@ -8,6 +9,7 @@ import { createNspawnConnection } from '../connections/nspawn.js';
 import { setupModule } from '../modules/setup.js';
 import { debugMessages, runPlaytree } from './support/cliOnTrees.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
+import { runModule } from './support/moduleRun.js';
 import { treeOptions } from './support/treeConnectionCases.js';
 import { runModuleOn } from './support/treeModuleRun.js';
 
@@ -151,4 +153,21 @@ describe('setup on a Debian tree', { skip }, () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.deepEqual(debugMessages(run.stdout), ['ungathered False', "Debian Debian db db False False ['!all', '!min', 'distribution', 'local']"]);
   });
+});
+
+test('local: the host names are the kernel\'s, the ids the user\'s own; ansible_local from a fact_path folder; one round trip', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'playtree-facts-'));
+  try {
+    await writeFile(join(folder, 'app.fact'), '{"port": 8080}');
+    await writeFile(join(folder, 'run.fact'), '#!/bin/sh\necho \'{"ran": true}\'\n');
+    await chmod(join(folder, 'run.fact'), 0o755);
+    const result = await runModule(setupModule, { fact_path: folder });
+    const facts = result.ansible_facts!;
+    assert.equal(result.roundTrips, 1);
+    assert.deepEqual([facts['ansible_nodename'], facts['ansible_user_uid'], facts['ansible_is_chroot']], [hostname(), process.getuid!(), false]);
+    assert.deepEqual(facts['ansible_local'], { app: { port: 8080 }, run: { ran: true } });
+    assert.notEqual(facts['ansible_virtualization_type'], 'chroot');
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });
