@@ -171,3 +171,21 @@ test('local: the host names are the kernel\'s, the ids the user\'s own; ansible_
     await rm(folder, { recursive: true, force: true });
   }
 });
+
+test('ansible.cfg fact_path, gather_subset and inject_facts_as_vars = False reach Gathering Facts; ansible_local stays a variable', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'playtree-facts-cfg-'));
+  try {
+    await writeFile(join(folder, 'x.fact'), '{"k": 1}\n');
+    await writeFile(join(folder, 'ansible.cfg'), `[defaults]\nfact_path = ${folder}\ninject_facts_as_vars = False\ngather_subset = !all\n`);
+    await writeFile(join(folder, 'site.yml'), `
+- hosts: localhost
+  tasks:
+    - debug:
+        msg: "{{ ansible_facts.ansible_local.x.k }} {{ ansible_local.x.k }} {{ ansible_distribution is defined }} {{ ansible_facts.distribution is defined }} {{ ansible_facts.mounts is defined }}"
+`);
+    const run = await runPlaytree(folder, ['-i', 'localhost,', '-c', 'local', 'site.yml']);
+    assert.deepEqual(debugMessages(run.stdout), ['1 1 False True False'], run.stdout + run.stderr);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});

@@ -15,7 +15,7 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   const vars: Record<string, unknown> = {};
   for (const layer of scope.roleDefaults) Object.assign(vars, layer);
   Object.assign(vars, host.inventoryVars);
-  Object.assign(vars, factVariables(host));
+  Object.assign(vars, factVariables(host, ctx.run.options.injectFactsAsVars));
   Object.assign(vars, ctx.playVars, ctx.varsFilesVars);
   for (const layer of scope.roleVars) Object.assign(vars, layer);
   for (const layer of scope.blockVars) Object.assign(vars, layer);
@@ -29,10 +29,13 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
 
 /**
  * Facts as variables: `ansible_facts` whole, and each fact under the name the module gave it (inject_facts_as_vars):
- * `ansible_<name>`, but `ansible_local` as is, and setup's own unprefixed `gather_subset` and `module_setup`.
+ * `ansible_<name>`, but `ansible_local` as is, and setup's own unprefixed `gather_subset` and `module_setup`; only
+ * `ansible_local` when ansible.cfg says inject_facts_as_vars = False.
  */
-function factVariables(host: HostState): Record<string, unknown> {
+function factVariables(host: HostState, inject = true): Record<string, unknown> {
   const vars: Record<string, unknown> = { ansible_facts: host.facts };
+  // Even then ansible_local is a variable, as ansible-core always promotes it.
+  if (!inject) return { ...vars, ansible_local: host.facts['ansible_local'] ?? {} };
   for (const [name, value] of Object.entries(host.facts)) {
     vars[name.startsWith('ansible_') || UNPREFIXED_FACTS.has(name) ? name : `ansible_${name}`] = value;
   }
@@ -89,7 +92,7 @@ function hostvarsView(ctx: PlayContext): Record<string, unknown> {
     if (!view) {
       const vars = {
         ...host.inventoryVars,
-        ...factVariables(host),
+        ...factVariables(host, ctx.run.options.injectFactsAsVars),
         ...host.includedVars,
         ...host.setFacts,
         ...ctx.run.options.extraVars,
