@@ -62,6 +62,8 @@ export interface ModuleContext {
 
 /** The target as a module sees it. Each `exec`, `put` and `fetch` counts as one round trip. */
 export interface Target {
+  /** The connection's name as written in `ansible_connection` (`local`, `chroot`, `community.general.nspawn`...). */
+  readonly transport?: string;
   /** Run a shell command string, or an argv array that is quoted into one. */
   exec(command: string | readonly string[], options?: { stdin?: Buffer | string | Readable; cwd?: string }): Promise<ExecResult>;
   /** Write bytes to a path on the target, atomically (temporary name, then rename). */

@@ -1,88 +1,84 @@
 import { ModuleError } from '../src/errors.js';
+import { COLLECTORS, type CollectorContext } from './factCollectors.js';
+import { buildFactScript, parseFactScriptOutput } from './factScript.js';
 import { fnmatch } from './fnmatch.js';
-import type { ModuleDefinition } from './module.js';
+import type { ModuleDefinition, ModuleResult } from './module.js';
 
 /**
- * `setup` / `gather_facts`: a small fact set read through the connection in one command, with no Python
- * on the target: os-release, hostname, architecture, kernel, the user. Ansible gathers far more; these are
- * the facts image-building playbooks use. `gather_subset` and `filter` are accepted; `filter` is applied.
+ * `setup` / `gather_facts` (also Gathering Facts): Ansible 2.14's fact names and shapes, read from the TARGET
+ * (for a tree: its os-release, dpkg database, /etc/hostname, fact files...) in ONE shell command, with no
+ * Python on the target. Arguments: gather_subset (all, min, !all, !min, collector names such as hardware,
+ * network, virtual, !name; facter and ohai accepted and gather nothing), filter (fnmatch globs, a list or
+ * comma-separated), fact_path (default /etc/ansible/facts.d), gather_timeout (accepted; one command has no
+ * per-collector timeout to apply). Where it differs from Ansible: see "Facts" in README.md.
  */
-const SCRIPT = [
-  'for f in /etc/os-release /usr/lib/os-release; do [ -r "$f" ] && { cat "$f"; break; }; done',
-  'echo @@hostname; hostname 2>/dev/null || cat /etc/hostname 2>/dev/null || uname -n',
-  'echo @@uname; uname -m; uname -r; uname -s; uname -v',
-  'echo @@user; id -un 2>/dev/null; id -u; id -g; echo "$HOME"',
-].join('\n');
+
+/** Ansible's minimal_gather_subset: gathered even with `gather_subset: '!all'`. */
+const MINIMAL = new Set([
+  'apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips', 'local', 'lsb', 'pkg_mgr', 'platform',
+  'python', 'selinux', 'service_mgr', 'ssh_pub_keys', 'user',
+]);
+
+/** The collectors a gather_subset spec selects, by ansible-core's rules ('min' always comes first). */
+export function selectCollectors(spec: readonly string[]): Set<string> {
+  const valid = new Set(Object.keys(COLLECTORS));
+  const added = new Set<string>();
+  const excluded = new Set<string>();
+  const explicit = new Set<string>();
+  for (const entry of ['min', ...(spec.length ? spec : ['all'])]) {
+    const name = entry.trim();
+    if (name === 'min') MINIMAL.forEach((n) => added.add(n));
+    else if (name === 'all') valid.forEach((n) => added.add(n));
+    else if (name === '!min') MINIMAL.forEach((n) => excluded.add(n));
+    else if (name === '!all') valid.forEach((n) => MINIMAL.has(n) || excluded.add(n));
+    else if (name.startsWith('!')) excluded.add(name.slice(1));
+    else if (valid.has(name)) {
+      added.add(name);
+      explicit.add(name);
+    } else {
+      throw new ModuleError(`Bad subset '${name}' given to Ansible. gather_subset options allowed: all, ${[...valid].sort().join(', ')}`);
+    }
+  }
+  return new Set([...added].filter((name) => !excluded.has(name) || explicit.has(name)));
+}
+
+/** The kind of image tree a connection enters (its facts then describe the tree), or undefined. */
+export function treeKind(transport: string | undefined): CollectorContext['tree'] {
+  const name = transport?.split('.').pop();
+  return name === 'chroot' || name === 'nspawn' ? name : undefined;
+}
 
 export const setupModule: ModuleDefinition = {
   name: 'setup',
   args: {
-    gather_subset: { type: 'list', elements: 'str' },
-    filter: { type: 'list', elements: 'str' },
-    gather_timeout: { type: 'int' },
+    gather_subset: { type: 'list', elements: 'str', default: ['all'] },
+    filter: { type: 'list', elements: 'str', default: [] },
+    gather_timeout: { type: 'int', default: 10 },
+    fact_path: { type: 'path', default: '/etc/ansible/facts.d' },
   },
   async run(ctx) {
-    const result = await ctx.target.exec(SCRIPT);
-    if (result.rc !== 0) throw new ModuleError(`could not gather facts: ${result.stderr.toString().trim()}`);
-    let facts = parseFacts(result.stdout.toString());
-    const filters = (ctx.args['filter'] as string[] | undefined) ?? [];
-    if (filters.length) {
-      facts = Object.fromEntries(Object.entries(facts).filter(([name]) => filters.some((f) => fnmatch(name, f))));
+    const spec = ctx.args['gather_subset'] as string[];
+    const selected = [...selectCollectors(spec)];
+    const warnings: string[] = [];
+    const collectorContext: CollectorContext = {
+      factPath: (ctx.args['fact_path'] as string).replace(/(.)\/+$/, '$1'),
+      warn: (message) => warnings.push(message),
+    };
+    const tree = treeKind(ctx.target.transport);
+    if (tree) collectorContext.tree = tree;
+    const script = buildFactScript(selected.map((name) => COLLECTORS[name]!.needs(collectorContext)));
+    const result = await ctx.target.exec(script);
+    if (result.rc !== 0) throw new ModuleError(`could not gather facts: ${result.stderr.toString().trim() || `rc ${result.rc}`}`);
+    const output = parseFactScriptOutput(result.stdout.toString());
+    const facts: Record<string, unknown> = {};
+    for (const name of selected) {
+      for (const [fact, value] of Object.entries(COLLECTORS[name]!.collect(output, collectorContext))) facts[`ansible_${fact}`] = value;
     }
-    return { changed: false, ansible_facts: facts };
+    Object.assign(facts, { gather_subset: spec, module_setup: true });
+    const filters = ctx.args['filter'] as string[];
+    const kept = filters.length ? Object.fromEntries(Object.entries(facts).filter(([name]) => filters.some((f) => fnmatch(name, f)))) : facts;
+    const moduleResult: ModuleResult = { changed: false, ansible_facts: kept };
+    if (warnings.length) moduleResult['warnings'] = warnings;
+    return moduleResult;
   },
 };
-
-/** Turn the script's output into Ansible-named facts (`ansible_` prefixed, as setup returns them). */
-export function parseFacts(text: string): Record<string, unknown> {
-  const [osRelease = '', ...sections] = text.split(/^@@/m);
-  const section = (name: string) => (sections.find((s) => s.startsWith(`${name}\n`)) ?? '').split('\n').slice(1);
-  const os: Record<string, string> = {};
-  for (const line of osRelease.split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) os[match[1]!] = match[2]!.replace(/^(["'])(.*)\1$/, '$2');
-  }
-  const [hostname = ''] = section('hostname');
-  const [machine = '', kernel = '', system = '', kernelVersion = ''] = section('uname');
-  const [userId = '', uid = '', gid = '', home = ''] = section('user');
-  const distribution = distributionName(os);
-  const version = os['VERSION_ID'] ?? '';
-  const fqdn = hostname.trim();
-  return {
-    ansible_distribution: distribution,
-    ansible_distribution_release: os['VERSION_CODENAME'] ?? '',
-    ansible_distribution_version: version,
-    ansible_distribution_major_version: version.split('.')[0] ?? '',
-    ansible_os_family: osFamily(os, distribution),
-    ansible_hostname: fqdn.split('.')[0],
-    ansible_nodename: fqdn,
-    ansible_fqdn: fqdn,
-    ansible_architecture: machine,
-    ansible_machine: machine,
-    ansible_kernel: kernel,
-    ansible_kernel_version: kernelVersion,
-    ansible_system: system,
-    ansible_user_id: userId,
-    ansible_user_uid: Number(uid),
-    ansible_user_gid: Number(gid),
-    ansible_user_dir: home,
-    ansible_pkg_mgr: ['Debian', 'Ubuntu'].includes(distribution) || os['ID_LIKE']?.includes('debian') ? 'apt' : 'unknown',
-    ansible_service_mgr: 'systemd',
-  };
-}
-
-function distributionName(os: Record<string, string>): string {
-  const id = os['ID'] ?? '';
-  const known: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', fedora: 'Fedora', centos: 'CentOS', rhel: 'RedHat', arch: 'Archlinux', alpine: 'Alpine', opensuse: 'openSUSE' };
-  return known[id] ?? (os['NAME'] ?? 'Unknown');
-}
-
-function osFamily(os: Record<string, string>, distribution: string): string {
-  const ids = `${os['ID'] ?? ''} ${os['ID_LIKE'] ?? ''}`;
-  if (/\b(debian|ubuntu)\b/.test(ids)) return 'Debian';
-  if (/\b(rhel|fedora|centos)\b/.test(ids)) return 'RedHat';
-  if (/\barch\b/.test(ids)) return 'Archlinux';
-  if (/\balpine\b/.test(ids)) return 'Alpine';
-  if (/\bsuse\b/.test(ids)) return 'Suse';
-  return distribution;
-}

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { basename, join } from 'node:path';
@@ -25,9 +26,10 @@ describe('playtree CLI on an nspawn tree with the seed inventory', { skip }, () 
   });
   after(async () => remove());
 
-  test('gathered facts describe the Debian tree, named after its folder', () => {
+  test("gathered facts describe the Debian tree, named as the tree's /etc/hostname says", () => {
+    const treeHostname = readFileSync(join(tree, 'etc/hostname'), 'utf8').trim();
     assert.ok(
-      debugMessages(run.stdout).includes(`facts Debian bookworm Debian ${basename(tree)} ${release()}`),
+      debugMessages(run.stdout).includes(`facts Debian bookworm Debian ${treeHostname} ${release()}`),
       run.stdout,
     );
   });

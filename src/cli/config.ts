@@ -15,6 +15,10 @@ export interface AnsibleConfig {
   /** [defaults] force_handlers: the default of --force-handlers. */
   forceHandlers?: boolean;
   rolesPath: string[];
+  /** [defaults] gather_subset, gather_timeout, fact_path (or their ANSIBLE_* variables): Gathering Facts' defaults. */
+  gatherDefaults: Record<string, string>;
+  /** [defaults] inject_facts_as_vars (ANSIBLE_INJECT_FACT_VARS): facts also as `ansible_*` variables. */
+  injectFactsAsVars: boolean;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface AnsibleConfig {
 export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AnsibleConfig {
   const candidates = [env['ANSIBLE_CONFIG'], join(cwd, 'ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'];
   const file = candidates.find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
-  if (!file) return { sections: {}, inventory: [], rolesPath: [] };
+  if (!file) return { sections: {}, inventory: [], rolesPath: [], ...factSettings({}, env) };
   const sections = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
   const defaults = sections['defaults'] ?? {};
   const here = dirname(resolve(file));
@@ -43,5 +47,17 @@ export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     ...(defaults['executable'] ? { executable: defaults['executable'] } : {}),
     ...(toBoolean(defaults['force_handlers']) ? { forceHandlers: true } : {}),
     rolesPath: paths(defaults['roles_path']),
+    ...factSettings(defaults, env),
   };
+}
+
+/** The fact settings of ansible.cfg [defaults], each overridden by its environment variable as in Ansible. */
+function factSettings(defaults: Record<string, string>, env: NodeJS.ProcessEnv): Pick<AnsibleConfig, 'gatherDefaults' | 'injectFactsAsVars'> {
+  const gatherDefaults: Record<string, string> = {};
+  const names: Array<[string, string]> = [['gather_subset', 'ANSIBLE_GATHER_SUBSET'], ['gather_timeout', 'ANSIBLE_GATHER_TIMEOUT'], ['fact_path', 'ANSIBLE_FACT_PATH']];
+  for (const [key, variable] of names) {
+    const value = env[variable] ?? defaults[key];
+    if (value !== undefined && value !== '') gatherDefaults[key] = value;
+  }
+  return { gatherDefaults, injectFactsAsVars: toBoolean(env['ANSIBLE_INJECT_FACT_VARS'] ?? defaults['inject_facts_as_vars'] ?? true) !== false };
 }

@@ -107,6 +107,8 @@ function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
     skipTags: cli.skipTags,
     config: config.sections,
     rolesPath: config.rolesPath,
+    gatherDefaults: config.gatherDefaults,
+    injectFactsAsVars: config.injectFactsAsVars,
     ...(cli.limit !== undefined ? { limit: cli.limit } : {}),
     ...(cli.connection !== undefined ? { connection: cli.connection } : {}),
     ...(cli.startAtTask !== undefined ? { startAtTask: cli.startAtTask } : {}),

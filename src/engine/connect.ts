@@ -114,7 +114,7 @@ const CONNECTION_SETTING = /^ansible_(?:host|port|user|executable|[a-z0-9]+_args
 function connectionVars(vars: Record<string, unknown>, host: HostState, templar: Templar): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(vars)) {
-    if (name === 'ansible_facts' || (name.startsWith('ansible_') && name.slice(8) in host.facts)) continue;
+    if (name === 'ansible_facts' || name in host.facts || (name.startsWith('ansible_') && name.slice(8) in host.facts)) continue;
     if (name.startsWith('ansible_')) {
       out[name] = templar.render(value);
       continue;

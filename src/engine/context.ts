@@ -24,6 +24,10 @@ export interface RunOptions {
   rolesPath: string[];
   /** ansible.cfg [defaults] executable. */
   executable?: string;
+  /** ansible.cfg gather_subset, gather_timeout, fact_path: Gathering Facts' arguments unless the play sets them. */
+  gatherDefaults?: Record<string, string>;
+  /** ansible.cfg inject_facts_as_vars (default true): facts are also `ansible_*` variables, not only `ansible_facts`. */
+  injectFactsAsVars?: boolean;
 }
 
 /** Everything shared by the plays of one run. */

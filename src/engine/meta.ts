@@ -44,7 +44,9 @@ export async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray
     case 'refresh_inventory':
     case 'reset_connection':
     case 'clear_facts':
-      if (action === 'clear_facts') for (const name of hosts) ctx.run.hosts.get(name)!.facts = {};
+      if (action === 'clear_facts') {
+        for (const name of hosts) Object.assign(ctx.run.hosts.get(name)!, { facts: {}, bareFacts: new Set() });
+      }
       for (const name of hosts) outcomes.set(name, { status: 'ok' });
       break;
     default:

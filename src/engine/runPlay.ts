@@ -114,7 +114,8 @@ function syntheticTasks(ctx: PlayContext): SyntheticTasks {
     SYNTHETIC.add(task);
     return task;
   };
-  return { gather: make(GATHER, 'Gathering Facts'), flushes: [0, 1, 2].map(() => make(FLUSH, 'flush_handlers')) };
+  const gatherArgs = { ...ctx.run.options.gatherDefaults, ...ctx.play.gatherArgs };
+  return { gather: make(GATHER, 'Gathering Facts', gatherArgs), flushes: [0, 1, 2].map(() => make(FLUSH, 'flush_handlers')) };
 }
 
 /** A host's whole way through the play: facts, pre_tasks, roles, tasks, post_tasks, with handler flushes. */

@@ -308,9 +308,16 @@ export function applyFacts(task: Task, host: HostState, result: ModuleResult): v
       Object.assign(isSetFact(task.action) ? host.setFacts : host.includedVars, facts);
       continue;
     }
-    Object.assign(host.facts, facts);
-    for (const [name, value] of Object.entries(facts)) host.facts[name.replace(/^ansible_/, '')] = value;
+    for (const [name, value] of Object.entries(facts)) {
+      host.facts[factName(name)] = value;
+      if (!name.startsWith('ansible_')) host.bareFacts.add(name);
+    }
   }
+}
+
+/** A fact's name in `ansible_facts`: without its `ansible_` prefix, except `ansible_local` (Ansible's namespace_facts). */
+export function factName(name: string): string {
+  return name.startsWith('ansible_') && name !== 'ansible_local' ? name.slice(8) : name;
 }
 
 function isSetFact(action: string): boolean {

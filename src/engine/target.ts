@@ -28,6 +28,10 @@ export class ConnectionTarget implements Target {
     private readonly execution: TaskExecution = {},
   ) {}
 
+  get transport(): string {
+    return this.connection.transport;
+  }
+
   exec(
     command: string | readonly string[],
     options: { stdin?: Buffer | string | Readable; cwd?: string } = {},

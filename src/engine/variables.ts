@@ -17,7 +17,7 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   const vars: Record<string, unknown> = {};
   for (const layer of scope.roleDefaults) Object.assign(vars, layer);
   Object.assign(vars, host.inventoryVars);
-  Object.assign(vars, factVariables(host));
+  Object.assign(vars, factVariables(host, ctx.run.options.injectFactsAsVars));
   Object.assign(vars, ctx.playVars, ctx.varsFilesVars);
   for (const layer of scope.roleVars) Object.assign(vars, layer);
   for (const layer of scope.blockVars) Object.assign(vars, layer);
@@ -45,18 +45,21 @@ function searchPath(ctx: PlayContext, scope: Scope, task?: Task): string[] {
 }
 
 /**
- * Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). A fact a
- * module returned without the prefix (getent's `getent_passwd`) is also a variable by its own name, as Ansible
- * injects facts under the names they came with.
+ * Facts as variables: `ansible_facts` whole, and each fact under the name the module gave it (inject_facts_as_vars):
+ * `ansible_<name>` for the prefixed ones setup returns, the bare name for those a module returned bare (getent's
+ * `getent_passwd`, setup's own `gather_subset`); only `ansible_local` when ansible.cfg says
+ * inject_facts_as_vars = False.
  */
-function factVariables(host: HostState): Record<string, unknown> {
+function factVariables(host: HostState, inject = true): Record<string, unknown> {
   const vars: Record<string, unknown> = { ansible_facts: host.facts };
+  // Even then ansible_local is a variable, as ansible-core always promotes it.
+  if (!inject) return { ...vars, ansible_local: host.facts['ansible_local'] ?? {} };
   for (const [name, value] of Object.entries(host.facts)) {
-    vars[`ansible_${name}`] = value;
-    if (!name.startsWith('ansible_') && !(`ansible_${name}` in host.facts)) vars[name] = value;
+    vars[name.startsWith('ansible_') || host.bareFacts.has(name) ? name : `ansible_${name}`] = value;
   }
   return vars;
 }
+
 
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
   const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
@@ -106,7 +109,7 @@ function hostvarsView(ctx: PlayContext): Record<string, unknown> {
     if (!view) {
       const vars = {
         ...host.inventoryVars,
-        ...factVariables(host),
+        ...factVariables(host, ctx.run.options.injectFactsAsVars),
         ...host.includedVars,
         ...host.setFacts,
         ...ctx.run.options.extraVars,

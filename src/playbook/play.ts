@@ -12,6 +12,9 @@ const PLAY_KEYS = [
   'max_fail_percentage', 'gather_subset', 'gather_timeout', 'fact_path', 'strategy', 'order',
 ];
 
+/** Play keywords passed to the play's Gathering Facts as the setup module's arguments (checked there). */
+const GATHER_KEYS = ['gather_subset', 'gather_timeout', 'fact_path'];
+
 /** Play keywords playtree refuses: they change which hosts run when, or ask the user questions. */
 const UNSUPPORTED_PLAY_KEYS = ['serial', 'vars_prompt'];
 
@@ -29,6 +32,7 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     ...commonKeywords(map, pos),
     hosts: hosts(map, pos),
     gatherFacts: flag(map, 'gather_facts', pos) ?? true,
+    gatherArgs: Object.fromEntries(GATHER_KEYS.filter((key) => map[key] !== undefined && map[key] !== null).map((key) => [key, map[key]])),
     varsFiles: varsFiles(map, pos),
     preTasks: [],
     roles: [],

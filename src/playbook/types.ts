@@ -93,6 +93,8 @@ export interface RoleReference extends CommonKeywords {
 export interface Play extends CommonKeywords {
   hosts: string | string[];
   gatherFacts: boolean | string;
+  /** `gather_subset`, `gather_timeout`, `fact_path`: the arguments of the play's Gathering Facts (setup). */
+  gatherArgs: Record<string, unknown>;
   varsFiles: Array<string | string[]>;
   preTasks: TaskItem[];
   roles: RoleReference[];
