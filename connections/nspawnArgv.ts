@@ -77,6 +77,9 @@ export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payl
     '--pipe',
     // Commands run from / as Ansible's tree connections do (nspawn would otherwise use the user's home).
     '--chdir=/',
+    // nspawn's default --timezone=auto points the tree's /etc/localtime at the build host's zone at every
+    // start: it would undo a `timezone` task and leak the host's zone into the image.
+    ...(settings.extraArgs.some((arg) => arg.startsWith('--timezone')) ? [] : ['--timezone=off']),
     ...(settings.user === undefined ? [] : [`--user=${settings.user}`]),
     ...noBusFlags(settings, probe),
     ...settings.extraArgs,
