@@ -9,10 +9,13 @@ import type { ModuleDefinition } from './module.js';
  * (`community.general.<name>`, `ansible.posix.<name>`) are listed in full.
  */
 const catalog: ModuleEntry[] = [
-  entry(['apt', 'package'], async () => (await import('./apt.js')).aptModule),
+  entry(['apt'], async () => (await import('./apt.js')).aptModule),
+  entry(['package'], async () => (await import('./package.js')).packageModule),
+  entry(['package_facts'], async () => (await import('./package_facts.js')).packageFactsModule),
   entry(['debconf'], async () => (await import('./debconf.js')).debconfModule),
   entry(['systemd', 'systemd_service'], async () => (await import('./systemd.js')).systemdModule),
   entry(['service'], async () => (await import('./service.js')).serviceModule),
+  entry(['service_facts'], async () => (await import('./service_facts.js')).serviceFactsModule),
   entry(['user'], async () => (await import('./user.js')).userModule),
   entry(['group'], async () => (await import('./group.js')).groupModule),
   entry(['hostname'], async () => (await import('./hostname.js')).hostnameModule),

@@ -13,6 +13,11 @@ export interface HostState {
   groupNames: string[];
   /** Gathered facts, without the `ansible_` prefix (as in `ansible_facts`). */
   facts: Record<string, unknown>;
+  /**
+   * Facts a module returned without the `ansible_` prefix (service_facts' `services`, package_facts'
+   * `packages`): as in Ansible, they are also variables by their own name.
+   */
+  bareFacts: Set<string>;
   /** `include_vars` results: above task vars, below set_fact (Ansible's vars cache). */
   includedVars: Record<string, unknown>;
   /** `set_fact` and `register` results: they outrank play, role and task vars and include_vars. */
@@ -53,6 +58,7 @@ export function newHostState(name: string, inventoryVars: Record<string, unknown
     inventoryVars,
     groupNames,
     facts: {},
+    bareFacts: new Set(),
     includedVars: {},
     setFacts: {},
     delegated: new Map(),

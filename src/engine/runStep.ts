@@ -308,7 +308,10 @@ export function applyFacts(task: Task, host: HostState, result: ModuleResult): v
       continue;
     }
     Object.assign(host.facts, facts);
-    for (const [name, value] of Object.entries(facts)) host.facts[name.replace(/^ansible_/, '')] = value;
+    for (const [name, value] of Object.entries(facts)) {
+      host.facts[name.replace(/^ansible_/, '')] = value;
+      if (!name.startsWith('ansible_')) host.bareFacts.add(name);
+    }
   }
 }
 

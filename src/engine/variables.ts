@@ -27,10 +27,14 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   return vars;
 }
 
-/** Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars). */
+/**
+ * Facts as variables: `ansible_facts` whole, and each fact as `ansible_<name>` (inject_facts_as_vars); a fact
+ * a module returned without the prefix (`services`) also by its own name, as Ansible injects it.
+ */
 function factVariables(host: HostState): Record<string, unknown> {
   const vars: Record<string, unknown> = { ansible_facts: host.facts };
   for (const [name, value] of Object.entries(host.facts)) vars[`ansible_${name}`] = value;
+  for (const name of host.bareFacts) if (name in host.facts) vars[name] = host.facts[name];
   return vars;
 }
 
