@@ -9,20 +9,25 @@ import { NspawnConnection } from '../connections/nspawn.js';
 import { aptModule } from '../modules/apt.js';
 import { gitModule } from '../modules/git.js';
 import { pipModule } from '../modules/pip.js';
+import { sebooleanModule } from '../modules/seboolean.js';
+import { sefcontextModule } from '../modules/sefcontext.js';
+import { selinuxModule } from '../modules/selinux.js';
+import { ufwModule } from '../modules/ufw.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { runModuleOn } from './support/treeModuleRun.js';
 
 /**
- * git and pip in one copy of the Debian test tree through nspawn, with the tree's own git and python: first
+ * git, pip, ufw and selinux in one copy of the Debian test tree through nspawn, with the tree's own git and python: first
  * as the tree comes (neither installed: both fail saying what to install), then with git and python3-venv
  * installed by apt. git clones a bare repository made on the controller and copied into the tree
- * (file:// URL, no network); pip works in a venv with the wheels Debian ships (--no-index, no network).
+ * (file:// URL, no network); pip works in a venv with the wheels Debian ships (--no-index, no network); ufw
+ * rules land in the tree's rule files and never in the live firewall the tree shares with the controller.
  */
 
 const skip = realTreeSkipReason();
 const execute = promisify(execFile);
 
-describe('git and pip in a Debian tree through nspawn', { skip }, () => {
+describe('git, pip, ufw and selinux in a Debian tree through nspawn', { skip }, () => {
   let tree = '';
   let scratch = '';
   let remove = async () => {};
@@ -58,15 +63,36 @@ describe('git and pip in a Debian tree through nspawn', { skip }, () => {
     await remove();
   });
 
-  test('without git or pip in the tree, each fails naming what to install', async () => {
+  test('without git, pip or ufw in the tree, each fails naming what to install', async () => {
+    assert.equal((await run(ufwModule, { rule: 'allow', port: '22' })).msg, 'ufw is not installed in the target: install the ufw package first (apt: name=ufw)');
     assert.equal((await run(gitModule, { repo: 'file:///srv/app.git', dest: '/opt/app' })).msg, 'git (git) is not installed in the target: install the git package first (apt: name=git)');
     assert.equal((await run(pipModule, { name: 'six' })).msg, 'pip3 is not installed in the target: install python3-pip first');
     assert.equal((await run(pipModule, { name: 'six', virtualenv: '/opt/venv', virtualenv_command: 'python3 -m venv' })).msg, 'python3 is not installed in the target: install python3 (and python3-venv for -m venv) first');
   });
 
-  describe('with git and python3-venv installed', () => {
+  test('selinux: disabled is already true without SELinux, enforcing fails saying what to install; absent booleans and contexts are fine', async () => {
+    const disabled = await run(selinuxModule, { state: 'disabled' });
+    assert.deepEqual([disabled.failed, disabled.changed], [undefined, false]);
+    assert.match(String(disabled.msg), /^SELinux is not installed in the target/);
+    assert.match(String((await run(selinuxModule, { state: 'enforcing', policy: 'default' })).msg), /install selinux-basics and selinux-policy-default first$/);
+    assert.equal((await run(sebooleanModule, { name: 'httpd_can_network_connect', state: false })).changed, false);
+    assert.equal((await run(sebooleanModule, { name: 'httpd_can_network_connect', state: true })).failed, true);
+    assert.equal((await run(sefcontextModule, { target: '/srv/www(/.*)?', setype: 'httpd_sys_content_t', state: 'absent' })).changed, false);
+  });
+
+  test('selinux writes the config file of a tree that has one; again ok', async () => {
+    await execute('mkdir', ['-p', inTree('etc/selinux')]);
+    await writeFile(inTree('etc/selinux/config'), '# made by a test\nSELINUX=disabled\nSELINUXTYPE=default\n');
+    const first = await run(selinuxModule, { state: 'permissive' });
+    assert.deepEqual([first.changed, first['reboot_required'], first['policy']], [true, true, 'default']);
+    assert.equal(await readFile(inTree('etc/selinux/config'), 'utf8'), '# made by a test\nSELINUX=permissive\nSELINUXTYPE=default\n');
+    assert.equal((await run(selinuxModule, { state: 'permissive' })).changed, false);
+    await execute('rm', ['-r', inTree('etc/selinux')]);
+  });
+
+  describe('with git, python3-venv and ufw installed', () => {
     before(async () => {
-      const install = await run(aptModule, { name: ['git', 'python3-venv'], update_cache: true, install_recommends: false });
+      const install = await run(aptModule, { name: ['git', 'python3-venv', 'ufw'], update_cache: true, install_recommends: false });
       assert.equal(install.failed, undefined, String(install.msg));
     });
 
@@ -128,6 +154,31 @@ describe('git and pip in a Debian tree through nspawn', { skip }, () => {
       const result = await run(pipModule, { name: ['no-such-package-xyz'], ...venv });
       assert.equal(result.failed, true);
       assert.match(String(result.msg), /^pip failed \(rc 1\): .*No matching distribution found for no-such-package-xyz/s);
+    });
+
+    const userRules = () => readFile(inTree('etc/ufw/user.rules'), 'utf8');
+    const liveFirewall = async () => (await connection.exec('iptables -S; ip6tables -S')).stdout.toString();
+    test('ufw writes a rule into the tree\'s rule files, never the live firewall; again ok', async () => {
+      const first = await run(ufwModule, { rule: 'allow', port: '22', proto: 'tcp', comment: 'ssh' });
+      assert.equal(first.failed, undefined, String(first.msg));
+      assert.equal(first.changed, true);
+      assert.match(await userRules(), /^### tuple ### allow tcp 22 0\.0\.0\.0\/0 any 0\.0\.0\.0\/0 in comment=737368$/m);
+      assert.equal((await run(ufwModule, { rule: 'allow', port: '22', proto: 'tcp', comment: 'ssh' })).changed, false);
+    });
+    test('ufw state enabled only sets ENABLED=yes; rules and defaults added then stay out of the live firewall', async () => {
+      const enabled = await run(ufwModule, { state: 'enabled', default: 'deny', direction: 'incoming' });
+      assert.equal(enabled.changed, true, String(enabled.msg));
+      assert.match(await readFile(inTree('etc/ufw/ufw.conf'), 'utf8'), /^ENABLED=yes$/m);
+      assert.match(await readFile(inTree('etc/default/ufw'), 'utf8'), /^DEFAULT_INPUT_POLICY="DROP"$/m);
+      const rule = await run(ufwModule, { rule: 'limit', port: '2222', proto: 'tcp' });
+      assert.equal(rule.changed, true, String(rule.msg));
+      assert.match(await userRules(), /^### tuple ### limit tcp 2222 /m);
+      assert.match(await readFile(inTree('etc/ufw/ufw.conf'), 'utf8'), /^ENABLED=yes$/m);
+      assert.doesNotMatch(await liveFirewall(), /ufw/);
+      assert.equal((await run(ufwModule, { state: 'enabled' })).changed, false);
+      const deleted = await run(ufwModule, { rule: 'limit', port: '2222', proto: 'tcp', delete: true });
+      assert.equal(deleted.changed, true);
+      assert.doesNotMatch(await userRules(), /2222/);
     });
   });
 });
