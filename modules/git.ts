@@ -61,7 +61,8 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     separateGitDir: a['separate_git_dir'] as string | undefined,
   };
   const env = gitEnvironment({
-    acceptHostkey: (a['accept_hostkey'] as boolean) || (a['accept_newhostkey'] as boolean),
+    acceptHostkey: a['accept_hostkey'] as boolean,
+    acceptNewHostkey: a['accept_newhostkey'] as boolean,
     keyFile: a['key_file'] as string | undefined,
     sshOpts: a['ssh_opts'] as string | undefined,
   });

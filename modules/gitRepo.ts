@@ -121,10 +121,11 @@ export function updateCommands(o: CloneOptions, version: string, kind: VersionKi
 }
 
 /** The environment every git command runs with: no prompt, C messages, and the ssh options asked for. */
-export function gitEnvironment(ssh: { acceptHostkey: boolean; keyFile?: string; sshOpts?: string }): string {
+export function gitEnvironment(ssh: { acceptHostkey: boolean; acceptNewHostkey: boolean; keyFile?: string; sshOpts?: string }): string {
   const parts = ['export LC_ALL=C GIT_TERMINAL_PROMPT=0'];
   const command = ['ssh'];
   if (ssh.acceptHostkey) command.push('-o', 'StrictHostKeyChecking=no');
+  else if (ssh.acceptNewHostkey) command.push('-o', 'StrictHostKeyChecking=accept-new');
   if (ssh.keyFile) command.push('-i', ssh.keyFile, '-o', 'IdentitiesOnly=yes');
   if (ssh.sshOpts) command.push(...ssh.sshOpts.split(/\s+/).filter(Boolean));
   if (command.length > 1) parts.push(`export GIT_SSH_COMMAND=${shellJoin([shellJoin(command)])}`);

@@ -52,6 +52,6 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   if (use === 'auto' && found.systemd) return systemd();
   // A live SysV system (offline services turned off) is asked whether the service runs.
   if (!offlineServices && state !== undefined && found.initd) found = await probe(true);
-  const { commands, result } = planSysv({ name, state, enabled, offlineServices }, found);
+  const { commands, result } = planSysv({ name, state, enabled }, found);
   return applySysv(ctx, commands, result);
 }

@@ -51,7 +51,6 @@ export interface SysvRequest {
   name: string;
   state?: ActiveState;
   enabled?: boolean;
-  offlineServices: boolean;
 }
 
 /** The commands a SysV service needs (pure), and what the result says. */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { hkpLookupUrl } from '../modules/apt_key.js';
 import { addSource, dumpSourceFile, parseSourceFiles, parseSourceLine, removeSource, sourceFilePath } from '../modules/aptSources.js';
 import { repositorySlug, sourcesText } from '../modules/deb822_repository.js';
-import { cloneArgv, resolveVersion } from '../modules/gitRepo.js';
+import { cloneArgv, gitEnvironment, resolveVersion } from '../modules/gitRepo.js';
 import { isInstalled, pipArguments, pipProgram, virtualenvArgv, type PipRequest } from '../modules/pipCommands.js';
 
 /** Pure logic of apt_repository, apt_key, deb822_repository, pip and git: names, lines, files, command lines. */
@@ -85,4 +86,12 @@ describe('pip and git command lines', () => {
     assert.deepEqual(resolveVersion('ABCDEF1', refs), { kind: 'sha', sha: 'abcdef1' });
     assert.equal(resolveVersion('nope', refs), undefined);
   });
+});
+
+test('git ssh options become one GIT_SSH_COMMAND that a shell splits back into the argv', () => {
+  assert.equal(gitEnvironment({ acceptHostkey: false, acceptNewHostkey: false }), 'export LC_ALL=C GIT_TERMINAL_PROMPT=0');
+  const env = gitEnvironment({ acceptHostkey: false, acceptNewHostkey: true, keyFile: '/root/my key' });
+  // git runs GIT_SSH_COMMAND through sh: split it the same way.
+  const words = execFileSync('sh', ['-c', `${env}\neval "set -- $GIT_SSH_COMMAND"; printf '%s\\n' "$@"`]).toString().split('\n').slice(0, -1);
+  assert.deepEqual(words, ['ssh', '-o', 'StrictHostKeyChecking=accept-new', '-i', '/root/my key', '-o', 'IdentitiesOnly=yes']);
 });

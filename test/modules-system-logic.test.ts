@@ -205,9 +205,9 @@ describe('service_facts and package_facts parse what the target prints', () => {
   });
   test('planSysv enables a script without links by defaults, then enable; offline start passes unchanged', () => {
     const probe = { systemd: false, initd: true, enabled: false, hasKLinks: false, hasUpdateRcD: true };
-    const plan = planSysv({ name: 'd', state: 'started', enabled: true, offlineServices: true }, probe);
+    const plan = planSysv({ name: 'd', state: 'started', enabled: true }, probe);
     assert.deepEqual(plan.commands, [['update-rc.d', 'd', 'defaults'], ['update-rc.d', 'd', 'enable']]);
-    assert.equal(planSysv({ name: 'd', state: 'started', offlineServices: true }, probe).result.changed, false);
-    assert.deepEqual(planSysv({ name: 'd', state: 'started', offlineServices: false }, { ...probe, statusRc: 3 }).commands, [['/etc/init.d/d', 'start']]);
+    assert.equal(planSysv({ name: 'd', state: 'started' }, probe).result.changed, false);
+    assert.deepEqual(planSysv({ name: 'd', state: 'started' }, { ...probe, statusRc: 3 }).commands, [['/etc/init.d/d', 'start']]);
   });
 });
