@@ -41,7 +41,6 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     return removeKey(ctx, id, keyring);
   }
   if (id && !keyring && (await existingKeyFiles(ctx, id)).length) return { changed: false, id };
-  if (!given.length && !id) throw new ModuleError('one of the following is required: id, data, file, url, keyserver');
   const data = await keyData(ctx, id);
   const prints = fingerprints(data);
   if (!prints.length) throw new ModuleError('key data holds no OpenPGP public key');
@@ -58,8 +57,9 @@ async function keyData(ctx: ModuleContext, id: string | undefined): Promise<Buff
   if (a['data'] !== undefined) return Buffer.from(a['data'] as string);
   if (a['file'] !== undefined) return readTargetFile(ctx.target, a['file'] as string);
   if (a['url'] !== undefined) return downloadKey(a['url'] as string, a['validate_certs'] as boolean);
-  const server = (a['keyserver'] as string | undefined) ?? 'hkps://keyserver.ubuntu.com';
-  if (!id) throw new ModuleError('keyserver needs an id');
+  const server = a['keyserver'] as string | undefined;
+  if (server === undefined) throw new ModuleError(`key ${id ?? ''} is not in ${KEY_DIR} and there is no key to add: give data, file, url or keyserver`);
+  if (!id) throw new ModuleError('Missing key_id, required with keyserver.');
   return downloadKey(hkpLookupUrl(server, id), a['validate_certs'] as boolean);
 }
 

@@ -110,8 +110,9 @@ describe('apt sources and keys in a Debian tree through chroot', { skip }, () =>
       assert.equal((await run(aptKeyModule, { data: key.toString(), id: '8783D481' })).changed, false);
       assert.equal((await run(aptKeyModule, { id: `0x${DEBIAN_KEY_FP}`, url: `${baseUrl}/missing` })).changed, false);
     });
-    test('a key that is not the id fails; absent by id removes the file', async () => {
+    test('a key that is not the id fails, as does an id alone that is not there; absent by id removes the file', async () => {
       assert.match(String((await run(aptKeyModule, { data: key.toString(), id: 'DEADBEEF' })).msg), /^key id mismatch: DEADBEEF/);
+      assert.equal((await run(aptKeyModule, { id: 'DEADBEEF' })).msg, 'key DEADBEEF is not in /etc/apt/trusted.gpg.d and there is no key to add: give data, file, url or keyserver');
       const removed = await run(aptKeyModule, { id: '8783D481', state: 'absent' });
       assert.equal(removed.changed, true);
       assert.equal(existsSync(inTree(keyFile)), false);
