@@ -3,9 +3,9 @@ import type { ModuleDefinition } from './module.js';
 
 /**
  * ansible.builtin.package_facts: `ansible_facts.packages`, every installed package of the target's dpkg
- * database by name, each a list of `{name, version, arch, category, source: 'apt'}` (a name installed for two
- * architectures has two). manager auto/apt/dpkg and strategy are accepted. Differs: no `origin` (that needs
- * apt's lists, which a built tree often no longer has).
+ * database by name, each a list of `{name, version, arch, category, origin, source: 'apt'}` (a name installed for two
+ * architectures has two). manager auto/apt/dpkg and strategy are accepted. Differs: `origin` is always ''
+ * (it needs apt's lists, which a built tree often no longer has), as Ansible reports an unknown origin.
  */
 export const packageFactsModule: ModuleDefinition = {
   name: 'package_facts',
@@ -30,6 +30,7 @@ export interface PackageFact {
   version: string;
   arch: string;
   category: string;
+  origin: string;
   source: 'apt';
 }
 
@@ -39,7 +40,7 @@ export function parseInstalledPackages(output: string): Record<string, PackageFa
   for (const line of output.split('\n')) {
     const [status, name, version = '', arch = '', category = ''] = line.split('\t');
     if (status !== 'installed' || !name) continue;
-    (packages[name] ??= []).push({ name, version, arch, category, source: 'apt' });
+    (packages[name] ??= []).push({ name, version, arch, category, origin: '', source: 'apt' });
   }
   return packages;
 }

@@ -107,7 +107,7 @@ describe('services and packages in a Debian tree through nspawn', { skip }, () =
       const packages = (result.ansible_facts as { packages: Record<string, Record<string, string>[]> }).packages;
       const { stdout } = await promisify(execFile)('dpkg-query', ['--admindir', inTree('var/lib/dpkg'), '-W', '-f', '${Version} ${Architecture}', 'dpkg']);
       const [version, arch] = stdout.split(' ');
-      assert.deepEqual(packages['dpkg'], [{ name: 'dpkg', version, arch, category: 'admin', source: 'apt' }]);
+      assert.deepEqual(packages['dpkg'], [{ name: 'dpkg', version, arch, category: 'admin', origin: '', source: 'apt' }]);
       assert.equal(packages['systemd'], undefined);
     });
   });
