@@ -1,11 +1,17 @@
 import { ModuleError } from '../src/errors.js';
-import type { ModuleDefinition } from './module.js';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { offlineServicesAllowed } from './offlineServices.js';
+import { SERVICE_PROBE_SCRIPT, applySysv, parseServiceProbe, planSysv } from './sysvService.js';
 import { manageUnit, type UnitAction } from './systemd.js';
 
 /**
- * ansible.builtin.service: name, state, enabled, as Ansible does on a systemd system (its service action hands
- * the task to the systemd module, with the same result and the same image-tree behaviour: see systemd.ts).
- * sleep, pattern, runlevel, arguments and use are accepted and ignored (they matter to other init systems).
+ * ansible.builtin.service: name, state, enabled, use. With `use: auto` (the default) the target decides, as
+ * Ansible's service manager fact does: systemd when the target has systemd installed (/lib/systemd/systemd or
+ * /usr/lib/systemd/systemd, and systemctl), handled as the systemd module (same result, same image-tree
+ * behaviour: see systemd.ts); otherwise SysV, /etc/init.d/NAME with update-rc.d (sysvService.ts).
+ * `use: systemd` or `use: sysvinit` (also `sysv`, `service`) force one. In a tree nothing is started: see
+ * the offline services rule in offlineServices.ts.
+ * sleep, pattern, runlevel and arguments are accepted and ignored.
  */
 export const serviceModule: ModuleDefinition = {
   name: 'service',
@@ -19,14 +25,33 @@ export const serviceModule: ModuleDefinition = {
     arguments: { type: 'str', default: '', aliases: ['args'] },
     use: { type: 'str', default: 'auto' },
   },
-  async run(ctx) {
-    const a = ctx.args;
-    if (a['state'] === undefined && a['enabled'] === undefined) throw new ModuleError('one of the following is required: state, enabled');
-    return manageUnit(ctx, {
-      name: a['name'] as string,
-      state: a['state'] as UnitAction | undefined,
-      enabled: a['enabled'] as boolean | undefined,
-      systemctl: ['systemctl'],
-    });
-  },
+  run,
 };
+
+const SYSV_NAMES = new Set(['sysvinit', 'sysv', 'service']);
+
+async function run(ctx: ModuleContext): Promise<ModuleResult> {
+  const a = ctx.args;
+  if (a['state'] === undefined && a['enabled'] === undefined) throw new ModuleError('one of the following is required: state, enabled');
+  const use = a['use'] as string;
+  if (use !== 'auto' && use !== 'systemd' && !SYSV_NAMES.has(use)) {
+    throw new ModuleError(`use: '${use}' is not supported: playtree manages systemd and SysV services (auto, systemd, sysvinit)`);
+  }
+  const name = a['name'] as string;
+  const state = a['state'] as UnitAction | undefined;
+  const enabled = a['enabled'] as boolean | undefined;
+  const offlineServices = offlineServicesAllowed(ctx);
+  const systemd = () => manageUnit(ctx, { name, state, enabled, systemctl: ['systemctl'], offlineServices });
+  if (use === 'systemd') return systemd();
+  const probe = async (status: boolean) => {
+    const read = await ctx.target.exec(['sh', '-c', SERVICE_PROBE_SCRIPT, 'service', name, status ? '1' : '0']);
+    if (read.rc !== 0) throw new ModuleError(`could not read the state of service ${name}: ${read.stderr.toString().trim()}`, { rc: read.rc });
+    return parseServiceProbe(read.stdout.toString());
+  };
+  let found = await probe(false);
+  if (use === 'auto' && found.systemd) return systemd();
+  // A live SysV system (offline services turned off) is asked whether the service runs.
+  if (!offlineServices && state !== undefined && found.initd) found = await probe(true);
+  const { commands, result } = planSysv({ name, state, enabled }, found);
+  return applySysv(ctx, commands, result);
+}

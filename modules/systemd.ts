@@ -1,6 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { offlineActiveState, offlineServicesAllowed, type ActiveState } from './offlineServices.js';
 import { UNIT_STATE_SCRIPT, isDeactivating, isRunning, parseUnitState, type UnitState } from './systemdUnit.js';
 
 /**
@@ -8,11 +9,12 @@ import { UNIT_STATE_SCRIPT, isDeactivating, isRunning, parseUnitState, type Unit
  * daemon_reexec, scope, no_block, force. One command reads the unit, one applies every change.
  * Differs, for image trees: when systemd is not running on the target (no /run/systemd/system, as in a tree
  * reached by chroot or nspawn) enabled/masked still work (systemctl edits the unit links offline), `state:
- * stopped` is already true, and started/restarted/reloaded FAIL with a message saying why, where Ansible only
- * warns and reports a change it did not make; daemon_reload/daemon_reexec do nothing there.
+ * stopped` is already true, and started/restarted/reloaded start nothing and say so in `msg` (the offline
+ * services rule, offlineServices.ts; with `playtree_offline_services: false` they fail instead);
+ * daemon_reload/daemon_reexec do nothing there.
  */
 
-export type UnitAction = 'started' | 'stopped' | 'restarted' | 'reloaded';
+export type UnitAction = ActiveState;
 
 export interface UnitRequest {
   name?: string;
@@ -23,6 +25,8 @@ export interface UnitRequest {
   daemonReexec?: boolean;
   /** systemctl and its global flags (--user/--global, --no-block, --force). */
   systemctl: string[];
+  /** started/restarted/reloaded pass without systemd running (playtree_offline_services, default true). */
+  offlineServices?: boolean;
 }
 
 export const systemdModule: ModuleDefinition = {
@@ -57,6 +61,7 @@ export const systemdModule: ModuleDefinition = {
       daemonReload: a['daemon_reload'] as boolean,
       daemonReexec: a['daemon_reexec'] as boolean,
       systemctl,
+      offlineServices: offlineServicesAllowed(ctx),
     });
   },
 };
@@ -76,9 +81,10 @@ export async function manageUnit(ctx: ModuleContext, request: UnitRequest): Prom
     throw new ModuleError('systemctl is not installed on the target: install the systemd package first (an image tree gets it with apt: name=systemd)');
   }
   const plan = planUnit(request, state);
-  const result: ModuleResult = { name: unit ?? null, changed: plan.commands.length > 0, status: state.status };
+  const result: ModuleResult = { name: unit ?? null, changed: plan.commands.length > 0 || plan.changedOffline, status: state.status };
   if (request.enabled !== undefined) result['enabled'] = request.enabled;
   if (plan.state !== undefined) result['state'] = plan.state;
+  if (plan.msg !== undefined) result.msg = plan.msg;
   if (plan.warnings.length) result['warnings'] = plan.warnings;
   if (ctx.check || !plan.commands.length) {
     if (request.enabled !== undefined && !plan.commands.length) result['enabled'] = state.enabled;
@@ -99,12 +105,15 @@ interface UnitPlan {
   summary: string[];
   state?: string;
   warnings: string[];
+  /** restarted/reloaded in a tree: reported changed although nothing ran (offline services rule). */
+  changedOffline: boolean;
+  msg?: string;
 }
 
 /** What to run, as Ansible's systemd module decides it, from the unit's current state. Pure. */
 export function planUnit(request: UnitRequest, state: UnitState): UnitPlan {
   const unit = request.name ?? '';
-  const plan: UnitPlan = { commands: [], summary: [], warnings: [] };
+  const plan: UnitPlan = { commands: [], summary: [], warnings: [], changedOffline: false };
   const add = (verb: string, withUnit = true) => {
     plan.commands.push([...request.systemctl, verb, ...(withUnit ? [unit] : [])]);
     plan.summary.push(verb);
@@ -124,19 +133,19 @@ export function planUnit(request: UnitRequest, state: UnitState): UnitPlan {
   }
   if (request.state !== undefined) {
     if (!state.found) throw missing();
-    plan.state = planActiveState(request.state, state, unit, add);
+    if (state.running) plan.state = planActiveState(request.state, state, add);
+    else {
+      // Nothing runs in a tree: stopped is already true; the rest pass or fail by the offline services rule.
+      const outcome = offlineActiveState(request.state, unit, request.offlineServices ?? false);
+      plan.state = outcome.state;
+      plan.changedOffline = outcome.changed;
+      plan.msg = outcome.msg;
+    }
   }
   return plan;
 }
 
-function planActiveState(wanted: UnitAction, state: UnitState, unit: string, add: (verb: string) => void): string {
-  if (!state.running) {
-    // Nothing runs in a tree: stopped is already true; anything else cannot be done there.
-    if (wanted === 'stopped') return 'stopped';
-    throw new ModuleError(
-      `Could not make unit ${unit} ${wanted}: systemd is not running on the target (no /run/systemd/system, as in an image tree), so no unit can be started or reloaded there; leave out 'state' (enabled: true starts it at boot)`,
-    );
-  }
+function planActiveState(wanted: UnitAction, state: UnitState, add: (verb: string) => void): string {
   const running = isRunning(state.status);
   if (wanted === 'started') {
     if (!running) add('start');

@@ -7,6 +7,9 @@ import { disableLocale, enableLocale, normalizeLocale } from '../modules/locale_
 import { planUnit, type UnitRequest } from '../modules/systemd.js';
 import { parseSystemctlShow, parseUnitState, type UnitState } from '../modules/systemdUnit.js';
 import { setupModule } from '../modules/setup.js';
+import { parseServices } from '../modules/service_facts.js';
+import { parseInstalledPackages } from '../modules/package_facts.js';
+import { planSysv } from '../modules/sysvService.js';
 import { createCommands, modifyCommands } from '../modules/user.js';
 import { ModuleError } from '../src/errors.js';
 import { runModule } from './support/moduleRun.js';
@@ -61,8 +64,10 @@ describe('planUnit decides the systemctl calls', () => {
   for (const row of rows) {
     test(row.what, () => assert.deepEqual(planUnit(request(row.request), row.state).commands, row.commands));
   }
-  test('starting a unit without a running systemd fails and says why', () => {
+  test('starting a unit without a running systemd fails when offline services are off, passes changed for restarted when on', () => {
     assert.throws(() => planUnit(request({ state: 'started' }), offline()), /systemd is not running on the target.*leave out 'state'/);
+    const passed = planUnit(request({ state: 'restarted', offlineServices: true }), offline());
+    assert.deepEqual([passed.commands, passed.changedOffline, passed.state], [[], true, 'started']);
   });
   test('enabling a unit nobody knows fails as Ansible does', () => {
     assert.throws(() => planUnit(request({ enabled: true }), offline({ found: false })), (e: unknown) => e instanceof ModuleError && e.message === 'Could not find the requested service x.service: host');
@@ -180,4 +185,29 @@ describe('locale names and /etc/locale.gen', () => {
 test('setup filter matches fact names as fnmatch does, [seq] included', async () => {
   const result = await runModule(setupModule, { filter: ['ansible_user_[iu]*', 'ansible_kernel'] });
   assert.deepEqual(Object.keys(result.ansible_facts!).sort(), ['ansible_kernel', 'ansible_user_id', 'ansible_user_uid']);
+});
+
+describe('service_facts and package_facts parse what the target prints', () => {
+  test('SysV scripts, then unit files; a unit listed as running online is running', () => {
+    const output = '--initd--\nhwclock.sh disabled\nssh enabled\n--units--\n  ssh.service loaded active running OpenBSD Secure Shell\n● bad.service not-found inactive dead bad.service\n--files--\nssh.service enabled enabled\nbad.service masked enabled\ncron.service disabled enabled\n';
+    assert.deepEqual(parseServices(output), {
+      'hwclock.sh': { name: 'hwclock.sh', state: 'stopped', status: 'disabled', source: 'sysv' },
+      ssh: { name: 'ssh', state: 'stopped', status: 'enabled', source: 'sysv' },
+      'ssh.service': { name: 'ssh.service', state: 'running', status: 'enabled', source: 'systemd' },
+      'bad.service': { name: 'bad.service', state: 'stopped', status: 'not-found', source: 'systemd' },
+      'cron.service': { name: 'cron.service', state: 'stopped', status: 'disabled', source: 'systemd' },
+    });
+  });
+  test('only installed packages count; a name with two architectures has two entries', () => {
+    const output = 'installed\tlibc6\t2.36-9\tamd64\tlibs\ninstalled\tlibc6\t2.36-9\ti386\tlibs\nconfig-files\told\t1.0\tamd64\tmisc\n';
+    assert.deepEqual(Object.keys(parseInstalledPackages(output)), ['libc6']);
+    assert.deepEqual(parseInstalledPackages(output)['libc6']?.map((p) => p.arch), ['amd64', 'i386']);
+  });
+  test('planSysv enables a script without links by defaults, then enable; offline start passes unchanged', () => {
+    const probe = { systemd: false, initd: true, enabled: false, hasKLinks: false, hasUpdateRcD: true };
+    const plan = planSysv({ name: 'd', state: 'started', enabled: true }, probe);
+    assert.deepEqual(plan.commands, [['update-rc.d', 'd', 'defaults'], ['update-rc.d', 'd', 'enable']]);
+    assert.equal(planSysv({ name: 'd', state: 'started' }, probe).result.changed, false);
+    assert.deepEqual(planSysv({ name: 'd', state: 'started' }, { ...probe, statusRc: 3 }).commands, [['/etc/init.d/d', 'start']]);
+  });
 });

@@ -11,6 +11,8 @@ export interface TreeModuleRunOptions {
   verbosity?: number;
   /** Controller folder that relative `src:` names resolve against (default: the working folder). */
   filesDir?: string;
+  /** The host's variables as `ctx.evaluate` sees them (default: none is defined). */
+  evaluate?: ModuleContext['evaluate'];
 }
 
 /** The context the engine hands a module: arguments validated, controller files found under `filesDir`. */
