@@ -145,3 +145,23 @@ ok: [localhost] => {
 
 `);
 });
+
+test('a registered result is data: {{ in what a command printed is not templated again, as in Ansible', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo "{{ '{{' }} foo {{ '}}' }}"
+      register: printed
+      changed_when: printed.stdout != ''
+    - debug: msg="{{ printed.stdout }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "\{\{ foo \}\}"/);
+  assert.match(run.stdout, /changed: \[localhost\]/);
+});

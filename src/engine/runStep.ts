@@ -4,7 +4,7 @@ import { ConnectionError, PlaytreeError, RunAbortedError, TemplateError } from '
 import { formatPosition } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import type { Task } from '../playbook/types.js';
-import { Templar } from '../template/index.js';
+import { markUnsafe, Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { TaskInfo, TaskResult } from './events.js';
 import { ensureHost, type HostState } from './hostState.js';
@@ -145,7 +145,7 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult = { changed: false };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     result = { ...(await runModuleOnce(invocation)), attempts: attempt };
-    const untilTemplar = task.register ? templar.child({ [task.register]: result }) : templar;
+    const untilTemplar = task.register ? templar.child({ [task.register]: markUnsafe(result) }) : templar;
     if (conditionsHold(untilTemplar, task.until)) return { ...result, failed: result.failed ?? false };
     if (attempt < attempts) {
       invocation.ctx.run.events.hostRetry(taskInfo(task), invocation.host.name, attempts - attempt);
@@ -222,7 +222,7 @@ function applyResultConditions(invocation: Invocation, result: ModuleResult): Mo
   const { task } = invocation;
   if (!task.changedWhen && !task.failedWhen) return result;
   // The conditions see the result under the register name, as Ansible's do.
-  const templar = task.register ? invocation.templar.child({ [task.register]: result }) : invocation.templar;
+  const templar = task.register ? invocation.templar.child({ [task.register]: markUnsafe(result) }) : invocation.templar;
   const out = { ...result };
   if (task.changedWhen) out.changed = conditionsHold(templar, task.changedWhen);
   if (task.failedWhen) {
@@ -238,7 +238,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   const events = ctx.run.events;
   // A result always says whether it failed, as Ansible's does.
   const registered: ModuleResult = { ...result, failed: result.failed ?? false };
-  if (task.register) host.setFacts[task.register] = registeredValue(result, task.loop !== undefined);
+  if (task.register) host.setFacts[task.register] = markUnsafe(registeredValue(result, task.loop !== undefined));
   // delegate_facts: facts go to the delegated host.
   applyFacts(task, invocation.factsHost ?? host, registered);
   const shared = { registered, ownFacts: !invocation.factsHost };

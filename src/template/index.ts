@@ -1,5 +1,5 @@
 /** The templating layer: Jinja2 as Ansible users write it, on nunjucks. */
-export { createTemplar, hasTemplateSyntax, Templar, TEMPLATED_ON_ACCESS, type TemplateVariables } from './templar.js';
+export { createTemplar, hasTemplateSyntax, markUnsafe, Templar, TEMPLATED_ON_ACCESS, type TemplateVariables } from './templar.js';
 export { isOmit, OMIT, removeOmit } from './omit.js';
 export { isUndefined } from './undefinedValue.js';
 export { pyStr } from './pythonValues.js';

@@ -36,6 +36,15 @@ function isPlainContainer(value: unknown): value is Record<string, unknown> | un
 
 const templateFreeCache = new WeakMap<object, boolean>();
 
+/**
+ * Mark a value as data that is never templated again (Ansible's "unsafe"): a registered result holds what
+ * a command printed, and `{{` in it is text, not a template. Marks objects; strings are left as they are.
+ */
+export function markUnsafe<T>(value: T): T {
+  if (value !== null && typeof value === 'object') templateFreeCache.set(value, true);
+  return value;
+}
+
 /** Whether a value holds a template string anywhere inside (cached per object). */
 function containsTemplate(value: unknown): boolean {
   if (typeof value === 'string') return hasTemplateSyntax(value);
