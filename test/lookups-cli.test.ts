@@ -119,3 +119,23 @@ test("lookups in a role find the role's files/ and templates/ first, then the pl
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['from role|play only|r from role', 'x=1', 'shared.txt', 'from playbook']);
 });
+
+test("a failing with_ lookup's message is the lookup's own words, which ansible_failed_result.msg compares exactly", async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - debug: msg="{{ item }}"
+          with_sequence: start=A end=3
+      rescue:
+        - assert: { that: ["ansible_failed_result.msg == \\"can't parse start=A as integer\\""] }
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /rescued=1/);
+});

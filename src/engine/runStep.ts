@@ -4,6 +4,7 @@ import { ConnectionError, PlaytreeError, RunAbortedError, TemplateError } from '
 import { formatPosition } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import type { Task } from '../playbook/types.js';
+import { LookupError } from '../../lookups/lookup.js';
 import { markUnsafe, Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { TaskInfo, TaskResult } from './events.js';
@@ -365,6 +366,9 @@ function boolKeyword(templar: Templar, value: unknown, fallback: boolean): boole
 
 /** A task failure message that names the task and where it is written, as Ansible's does. */
 export function failureMessage(error: unknown, task: Task): string {
+  // A lookup's own complaint (`can't parse start=A as integer`) is the whole message, as in Ansible: roles
+  // and tests compare it exactly.
+  if (error instanceof LookupError) return error.message;
   const where = `The error appears to be in '${formatPosition(task.position)}'`;
   if (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message)) {
     return `The task includes an option with an undefined variable. The error was: ${error.message}. ${where} (task '${task.name ?? task.action}')`;
