@@ -28,7 +28,7 @@ export interface AnsibleConfig {
 export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AnsibleConfig {
   const candidates = [env['ANSIBLE_CONFIG'], join(cwd, 'ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'];
   const file = candidates.find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
-  if (!file) return { sections: {}, inventory: [], rolesPath: [], ...factSettings({}, env) };
+  if (!file) return { sections: {}, inventory: [], rolesPath: envRolesPath(env, cwd) ?? [], ...factSettings({}, env) };
   const sections = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
   const defaults = sections['defaults'] ?? {};
   const here = dirname(resolve(file));
@@ -46,9 +46,16 @@ export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     ...(forks !== undefined && Number.isInteger(forks) ? { forks } : {}),
     ...(defaults['executable'] ? { executable: defaults['executable'] } : {}),
     ...(toBoolean(defaults['force_handlers']) ? { forceHandlers: true } : {}),
-    rolesPath: paths(defaults['roles_path']),
+    rolesPath: envRolesPath(env, cwd) ?? paths(defaults['roles_path']),
     ...factSettings(defaults, env),
   };
+}
+
+/** $ANSIBLE_ROLES_PATH (colon-separated, relative to the working folder), which wins over ansible.cfg as in Ansible. */
+function envRolesPath(env: NodeJS.ProcessEnv, cwd: string): string[] | undefined {
+  const value = env['ANSIBLE_ROLES_PATH'];
+  if (!value) return undefined;
+  return value.split(':').map((p) => p.trim()).filter(Boolean).map((p) => resolve(cwd, p.replace(/^~(?=$|\/)/, homedir())));
 }
 
 /** The fact settings of ansible.cfg [defaults], each overridden by its environment variable as in Ansible. */
