@@ -30,7 +30,7 @@ const CACHE = process.env['PLAYTREE_COMPAT_CACHE'] ?? '/var/cache/playtree/compa
 const HOST = 'testhost';
 const TIMEOUT_MS = 15 * 60 * 1000;
 /** Bump when the way items are run changes: cached ansible results of an older harness are not reused. */
-const HARNESS_VERSION = 3;
+const HARNESS_VERSION = 4;
 
 type Tool = 'ansible' | 'playtree';
 

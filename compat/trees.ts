@@ -10,11 +10,11 @@ const BIG = { maxBuffer: 64 * 1024 * 1024 };
 
 /**
  * What the corpus's trees hold beyond the minbase test tree. Both tools get the tools targets expect of a
- * test host (`file` for stat's mimetype, `ssh-keygen` for user's keys); ansible also needs its Python.
+ * test host (`file` for stat's mimetype, `ssh-keygen` for user's keys, sshd for roles that edit its config); ansible also needs its Python.
  */
 const PACKAGES = {
-  playtree: ['file', 'openssh-client'],
-  ansible: ['file', 'openssh-client', 'python3', 'python3-apt'],
+  playtree: ['file', 'openssh-client', 'openssh-server'],
+  ansible: ['file', 'openssh-client', 'openssh-server', 'python3', 'python3-apt'],
 } as const;
 
 export type TreeKind = keyof typeof PACKAGES;
