@@ -3,8 +3,8 @@ export interface Outcome {
   exitCode: number;
   /** The recap counts of the item's host, when the run got as far as PLAY RECAP. */
   recap?: Record<string, number>;
-  /** The first failure the output shows (`TASK [name] fatal: ...`, or `ERROR! ...`), for the table. */
-  firstProblem?: string;
+  /** The failure that ended the run (`[task] FAILED! ...`, or `ERROR! ...`), for the table. */
+  problem?: string;
 }
 
 const RECAP_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'];
@@ -26,24 +26,32 @@ export function recapOf(output: string): Record<string, number> | undefined {
   return counts;
 }
 
-/** The first failed task (with its TASK header) or ERROR! line, one line of at most `width` characters. */
-export function firstProblem(output: string, width = 160): string | undefined {
+/**
+ * The failure that ended the run: the last failed task that was not ignored (a rescued one comes earlier),
+ * with its TASK header, or the first ERROR! line; one line of at most `width` characters.
+ */
+export function finalProblem(output: string, width = 160): string | undefined {
   let task = '';
+  let kept: string | undefined;
+  let latest: string | undefined;
   for (const line of output.split('\n')) {
     const header = /^TASK \[(.*)\]/.exec(line);
     if (header) task = header[1]!;
-    if (/^(fatal|failed): /.test(line) && !/\.\.\.ignoring$/.test(line)) {
-      return clip(`[${task}] ${line.replace(/^(fatal|failed): \[[^\]]*\]:?\s*/, '')}`, width);
+    if (/^(fatal|failed): /.test(line)) {
+      kept = latest ?? kept;
+      latest = `[${task}] ${line.replace(/^(fatal|failed): \[[^\]]*\]:?\s*/, '')}`;
     }
+    if (line === '...ignoring') latest = undefined;
     if (/^ERROR! |^\[ERROR\]/.test(line)) return clip(line, width);
   }
-  return undefined;
+  const problem = latest ?? kept;
+  return problem === undefined ? undefined : clip(problem, width);
 }
 
 /** The difference a reader should look at first: exit codes, then the first recap count that differs. */
 export function firstDifference(oracle: Outcome | undefined, ours: Outcome): string {
-  if (ours.exitCode !== 0 || !oracle) return ours.firstProblem ?? (ours.exitCode !== 0 ? `exit ${ours.exitCode}` : '');
-  if (oracle.exitCode !== 0) return `ansible exit ${oracle.exitCode}: ${oracle.firstProblem ?? ''}`;
+  if (ours.exitCode !== 0 || !oracle) return ours.problem ?? (ours.exitCode !== 0 ? `exit ${ours.exitCode}` : '');
+  if (oracle.exitCode !== 0) return `ansible exit ${oracle.exitCode}: ${oracle.problem ?? ''}`;
   for (const key of RECAP_KEYS) {
     const theirs = oracle.recap?.[key] ?? 0;
     const mine = ours.recap?.[key] ?? 0;

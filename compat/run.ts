@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { loadManifest, type Item, type Manifest } from './manifest.js';
-import { describe, firstDifference, firstProblem, recapOf, type Outcome } from './outcome.js';
+import { describe, finalProblem, firstDifference, recapOf, type Outcome } from './outcome.js';
 import { checkout } from './sources.js';
 import { copyCorpusTree } from './trees.js';
 
@@ -56,11 +56,13 @@ function slug(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]+/g, '-');
 }
 
-/** The inventory the item's host gets: the tree through nspawn for playtree, through chroot for ansible. */
+/**
+ * The inventory line of the item's host: the tree through nspawn for playtree, through chroot for ansible,
+ * both with the interpreter line nspawn-plugin users wrote (playtree accepts and ignores it).
+ */
 function inventoryLine(tool: Tool, tree: string): string {
-  return tool === 'playtree'
-    ? `${HOST} ansible_host=${tree} ansible_connection=nspawn`
-    : `${HOST} ansible_host=${tree} ansible_connection=community.general.chroot ansible_python_interpreter=/usr/bin/python3`;
+  const connection = tool === 'playtree' ? 'nspawn' : 'community.general.chroot';
+  return `${HOST} ansible_host=${tree} ansible_connection=${connection} ansible_python_interpreter=/usr/bin/python3`;
 }
 
 /** Lay out RUN for one tool: ansible.cfg, inventory, the play (or the source's playbook folder); returns argv. */
@@ -137,8 +139,8 @@ async function runItem(item: Item, manifest: Manifest, sourceDir: string, tool: 
     await rm(tree, { recursive: true, force: true });
   }
   const recap = recapOf(output);
-  const problem = firstProblem(output);
-  return { exitCode, ...(recap ? { recap } : {}), ...(problem ? { firstProblem: problem } : {}) };
+  const problem = finalProblem(output);
+  return { exitCode, ...(recap ? { recap } : {}), ...(problem ? { problem } : {}) };
 }
 
 function ansibleVersion(): string | undefined {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadManifest } from '../compat/manifest.js';
-import { firstDifference, firstProblem, recapOf } from '../compat/outcome.js';
+import { finalProblem, firstDifference, recapOf } from '../compat/outcome.js';
 import { cloneUrl } from '../compat/sources.js';
 
 const OUTPUT = `
@@ -28,17 +28,19 @@ test('compat sums the recap counts of every host', () => {
   assert.equal(recapOf('no recap here'), undefined);
 });
 
-test('compat names the first failed task with its message', () => {
-  assert.equal(firstProblem(OUTPUT), '[role : write it] FAILED! => {"changed": false, "msg": "boom"}');
-  assert.equal(firstProblem('ERROR! couldn\'t resolve module/action \'x\''), "ERROR! couldn't resolve module/action 'x'");
+test('compat names the failed task that ended the run, not one that was ignored or rescued earlier', () => {
+  assert.equal(finalProblem(OUTPUT), '[role : write it] FAILED! => {"changed": false, "msg": "boom"}');
+  const rescued = 'TASK [a]\nfatal: [h]: FAILED! => {"msg": "expected"}\nTASK [b]\nfatal: [h]: FAILED! => {"msg": "real"}\n';
+  assert.equal(finalProblem(rescued), '[b] FAILED! => {"msg": "real"}');
+  assert.equal(finalProblem('ERROR! couldn\'t resolve module/action \'x\''), "ERROR! couldn't resolve module/action 'x'");
 });
 
 test('compat reports the first recap count that differs, or the failure of a run that did not finish', () => {
   const clean = (ok: number) => ({ exitCode: 0, recap: { ok, changed: 0 } });
   assert.equal(firstDifference(clean(5), clean(5)), '');
   assert.equal(firstDifference(clean(5), clean(4)), 'ok: ansible 5, playtree 4');
-  assert.equal(firstDifference(clean(5), { exitCode: 4, firstProblem: 'ERROR! x' }), 'ERROR! x');
-  assert.equal(firstDifference({ exitCode: 2, firstProblem: '[t] no systemd' }, clean(1)), 'ansible exit 2: [t] no systemd');
+  assert.equal(firstDifference(clean(5), { exitCode: 4, problem: 'ERROR! x' }), 'ERROR! x');
+  assert.equal(firstDifference({ exitCode: 2, problem: '[t] no systemd' }, clean(1)), 'ansible exit 2: [t] no systemd');
 });
 
 test('compat clones from a local git folder when PLAYTREE_COMPAT_GIT holds one, else from GitHub', () => {
