@@ -1,6 +1,8 @@
 import { TemplateError } from '../errors.js';
 // Patches nunjucks' lexer and parser for the sources lexed with `jinja: true` (ours).
 import './jinjaSyntax.js';
+import './jinjaStatements.js';
+import { statementCompilers } from './statementCompiler.js';
 import {
   nunjucksCompiler,
   nunjucksParser,
@@ -38,9 +40,24 @@ export interface CompiledTemplate {
  */
 export type TemplateMode = 'native' | 'expression' | 'text';
 
+/** How a template file is lexed: Ansible's template module options and `#jinja2:` overrides. */
+export interface TemplateSyntax {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  blockStart?: string;
+  blockEnd?: string;
+  variableStart?: string;
+  variableEnd?: string;
+  commentStart?: string;
+  commentEnd?: string;
+}
+
 // Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
-function lexerOptions(mode: TemplateMode) {
-  return { trimBlocks: true, lstripBlocks: false, jinja: true, rawStringsInVariables: mode === 'native' };
+function lexerOptions(mode: TemplateMode, syntax?: TemplateSyntax) {
+  const options = { trimBlocks: true, lstripBlocks: false, jinja: true, rawStringsInVariables: mode === 'native' };
+  if (!syntax) return options;
+  const { trimBlocks = true, lstripBlocks = false, ...tags } = syntax;
+  return { ...options, trimBlocks, lstripBlocks, tags };
 }
 
 function binaryCall(helper: string) {
@@ -96,13 +113,11 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
     this._emit(')');
   },
   compileIs(node, frame) {
-    // `is none` / `is true` arrive as literals, `is version(...)` as a call, `is defined` as a name.
-    const right: TemplateNode = node.right;
-    const name = right.name ? String(right.name.value) : right.typename === 'Literal' ? String(right.value).toLowerCase().replace('null', 'none') : String(right.value);
-    this._emit(`runtime.callTest(env, context, ${JSON.stringify(name)}, `);
+    // The parser makes every test a call: `is defined` has no arguments, `is divisibleby 3` one.
+    this._emit(`runtime.callTest(env, context, ${JSON.stringify(node.right.name.value)}, `);
     this.compile(node.left, frame);
     this._emit(', [');
-    if (right.args) this._compileAggregate(right.args, frame);
+    this._compileAggregate(node.right.args, frame);
     this._emit('])');
   },
   compileIn(node, frame) {
@@ -163,46 +178,13 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   },
 };
 
-const originalCompileFor = nunjucksCompiler.Compiler.prototype.compileFor as (this: NunjucksCompiler, node: TemplateNode, frame: unknown) => void;
-
-/**
- * Jinja2's loop filter `{% for x in items if cond %}` (nunjucks parses the tail as an inline if): the
- * items are filtered before the loop, so `loop.index`, `loop.last` and `loop.length` count kept items only.
- */
-pythonSemantics.compileFor = function compileFor(node, frame) {
-  const arr: TemplateNode = node.arr;
-  if (arr.typename !== 'InlineIf' || arr.else_ !== null || node.name.typename !== 'Symbol') {
-    return originalCompileFor.call(this, node, frame);
-  }
-  const item = this._tmpid();
-  const filtered = Object.create(arr) as TemplateNode;
-  // A node of our own kind, accepted wherever an expression is (it inherits from InlineIf).
-  Object.defineProperty(filtered, 'typename', { value: 'LoopFilter' });
-  filtered.emitFilter = (innerFrame: { push(): { set(name: string, id: string): void } }) => {
-    this._emit('runtime.fromIterator(');
-    this.compile(arr.body, innerFrame);
-    this._emit(`).filter((${item}) => runtime.truthy(`);
-    const scope = innerFrame.push();
-    scope.set(node.name.value, item);
-    this.compile(arr.cond, scope);
-    this._emit('))');
-  };
-  return originalCompileFor.call(this, Object.assign(Object.create(node), { arr: filtered }), frame);
+pythonSemantics.compileExtends = () => {
+  throw new Error('{% extends %} is not supported by playtree');
 };
-pythonSemantics.compileLoopFilter = function compileLoopFilter(node, frame) {
-  node.emitFilter(frame);
-};
-
-// Templates are rendered from strings: there is no loader to find other template files.
-for (const tag of ['Include', 'Import', 'FromImport', 'Extends']) {
-  pythonSemantics[`compile${tag}`] = () => {
-    throw new Error(`{% ${tag.toLowerCase().replace('fromimport', 'from')} %} is not supported by playtree`);
-  };
-}
 
 function newCompiler(): NunjucksCompiler {
   const compiler = new nunjucksCompiler.Compiler('template', false);
-  Object.assign(compiler, pythonSemantics);
+  Object.assign(compiler, pythonSemantics, statementCompilers);
   return compiler;
 }
 
@@ -242,11 +224,11 @@ function templateSyntaxError(source: string, error: unknown): TemplateError {
   return new TemplateError(`template syntax error${where}: ${reason}${line === undefined ? '' : ` in "${line.trim()}"`}`);
 }
 
-function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {
+function compileUncached(source: string, mode: TemplateMode, syntax?: TemplateSyntax): CompiledTemplate {
   let code: string;
   let native = false;
   try {
-    const ast = nunjucksParser.parse(source, [], lexerOptions(mode));
+    const ast = nunjucksParser.parse(source, [], lexerOptions(mode, syntax));
     const expression = mode === 'text' ? undefined : singleExpression(ast);
     if (expression) {
       native = true;
@@ -266,11 +248,11 @@ function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {
 const compiled = new Map<string, CompiledTemplate>();
 const CACHE_LIMIT = 20000;
 
-export function compileTemplate(source: string, mode: TemplateMode): CompiledTemplate {
-  const key = mode.charAt(0) + source;
+export function compileTemplate(source: string, mode: TemplateMode, syntax?: TemplateSyntax): CompiledTemplate {
+  const key = syntax ? `${mode.charAt(0)}${JSON.stringify(syntax)}\u0000${source}` : mode.charAt(0) + source;
   let template = compiled.get(key);
   if (!template) {
-    template = compileUncached(source, mode);
+    template = compileUncached(source, mode, syntax);
     if (compiled.size >= CACHE_LIMIT) compiled.clear();
     compiled.set(key, template);
   }

@@ -3,6 +3,9 @@ import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
 import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
+import type { CompiledTemplate } from './compiler.js';
+import { loopItems, makeLoop, setAttribute, unpack } from './loopContext.js';
+import { templateEnvironment } from './registry.js';
 
 /**
  * The runtime compiled templates call (see compiler.ts): nunjucks' own runtime with variable lookup,
@@ -12,8 +15,13 @@ import { UndefinedValue } from './undefinedValue.js';
 /** What a render needs: variable lookup plus `{% set %}` locals. Filters are called with it as `this`. */
 export class RenderContext {
   private locals: Record<string, unknown> | undefined;
+  private exported: Set<string> | undefined;
 
-  constructor(readonly lookupVariable: (name: string) => unknown) {}
+  constructor(
+    readonly lookupVariable: (name: string) => unknown,
+    /** Finds the templates `{% include %}` and `{% import %}` name (template files only). */
+    readonly loader?: TemplateLoader,
+  ) {}
 
   lookup(name: string): unknown {
     if (this.locals && name in this.locals) return this.locals[name];
@@ -28,7 +36,37 @@ export class RenderContext {
     return this.locals ?? {};
   }
 
-  addExport(): void {}
+  /** Top-level macros and `{% set %}` names (not starting with `_`): what `{% import %}` hands over. */
+  addExport(name: string): void {
+    (this.exported ??= new Set()).add(name);
+  }
+
+  exports(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const name of this.exported ?? []) out[name] = this.locals?.[name];
+    return out;
+  }
+}
+
+export interface TemplateLoader {
+  /** The compiled template `name` found in the search path, or undefined. */
+  load(name: string): CompiledTemplate | undefined;
+  /** Where `name` was looked for (for the error message). */
+  describe(name: string): string;
+}
+
+/** Runs a compiled template's root with `context`; all our templates complete synchronously. */
+export function runTemplate(template: CompiledTemplate, context: RenderContext): unknown {
+  const frame = new nunjucksRuntime.Frame() as { topLevel?: boolean };
+  frame.topLevel = true;
+  let result: unknown;
+  let failure: unknown;
+  template.root(templateEnvironment, context, frame, playtreeRuntime, (error, value) => {
+    failure = error;
+    result = value;
+  });
+  if (failure) throw failure instanceof Error ? failure : new TemplateError(String(failure));
+  return result;
 }
 
 export type FilterFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => unknown;
@@ -168,4 +206,8 @@ export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.cre
   compare,
   makeDict,
   callTest,
+  loopItems,
+  unpack,
+  makeLoop,
+  setAttribute,
 });

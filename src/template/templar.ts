@@ -1,10 +1,9 @@
 import { TemplateError } from '../errors.js';
 import './builtins.js';
-import { compileTemplate, type CompiledTemplate } from './compiler.js';
-import { nunjucksRuntime } from './nunjucksInternals.js';
+import './templateFiles.js';
+import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
 import { isMapping, pyStr, pyTruthy } from './pythonValues.js';
-import { templateEnvironment } from './registry.js';
-import { playtreeRuntime, RenderContext } from './runtime.js';
+import { RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable, UndefinedValue } from './undefinedValue.js';
 
@@ -138,17 +137,19 @@ export class Templar {
     return template.native ? failOnUndefined(result) : keepTrailingNewlines(text, result as string);
   }
 
+  /**
+   * Renders a template file's text with its own syntax options and a loader for `{% include %}` and
+   * `{% import %}` (see renderTemplateFile in templateFiles.ts).
+   */
+  renderTemplateText(text: string, options: { vars?: TemplateVariables; syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
+    if (options.vars) return this.child(options.vars).renderTemplateText(text, { ...options, vars: undefined });
+    if (!options.syntax && !hasTemplateSyntax(text)) return text;
+    const output = runTemplate(compileTemplate(text, 'text', options.syntax), new RenderContext(this.lookupVariable, options.loader));
+    return keepTrailingNewlines(text, output as string);
+  }
+
   private run(template: CompiledTemplate): unknown {
-    const frame = new nunjucksRuntime.Frame() as { topLevel?: boolean };
-    frame.topLevel = true;
-    let result: unknown;
-    let failure: unknown;
-    template.root(templateEnvironment, new RenderContext(this.lookupVariable), frame, playtreeRuntime, (error, value) => {
-      failure = error;
-      result = value;
-    });
-    if (failure) throw failure instanceof Error ? failure : new TemplateError(String(failure));
-    return result;
+    return runTemplate(template, new RenderContext(this.lookupVariable));
   }
 
   /** Ansible's `vars`: every variable by name (`vars['pkg_' + x]`), each templated when read. */

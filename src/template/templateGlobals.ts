@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { TemplateError } from '../errors.js';
 import { positionalArguments } from './filterArguments.js';
+import { namespace } from './loopContext.js';
 import { OMIT } from './omit.js';
 import { pyStr } from './pythonValues.js';
 import type { RenderContext } from './runtime.js';
@@ -88,6 +89,7 @@ export const templateGlobals: Record<string, unknown> = {
   query,
   q: query,
   omit: OMIT,
+  namespace,
   __slice__: slice,
   True: true,
   False: false,

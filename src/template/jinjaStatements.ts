@@ -1,0 +1,111 @@
+import { createRequire } from 'node:module';
+import type { Token } from './jinjaLexer.js';
+import type { TemplateNode } from './nunjucksInternals.js';
+
+/**
+ * Jinja2 statements nunjucks parses differently or not at all, for templates lexed with `{ jinja: true }`:
+ * `{% for x in y if cond recursive %}`, `{% with a = 1 %}`, `{% include ... ignore missing with context %}`.
+ * The compiler side is statementCompiler.ts.
+ */
+const require = createRequire(import.meta.url);
+type NodeClass = new (...args: unknown[]) => TemplateNode;
+const nodes: Record<string, NodeClass> & { Node: { extend(name: string, props: object): NodeClass } } = require('nunjucks/src/nodes.js');
+const parser: { Parser: { prototype: StatementParser } } = require('nunjucks/src/parser.js');
+
+interface StatementParser {
+  tokens: { jinja?: boolean };
+  dropLeadingWhitespace: boolean;
+  parseStatement(): TemplateNode | null;
+  parseFor(): TemplateNode;
+  parseInclude(): TemplateNode;
+  parseExpression(): TemplateNode;
+  parseOr(): TemplateNode;
+  parsePrimary(noPostfix?: boolean): TemplateNode;
+  parseUntilBlocks(...names: string[]): TemplateNode;
+  parseWithContext(): boolean | null;
+  advanceAfterBlockEnd(name?: string): Token;
+  skipSymbol(name: string): boolean;
+  skip(type: string): boolean;
+  skipValue(type: string, value: string): boolean;
+  peekToken(): Token;
+  fail(message: string, lineno?: number, colno?: number): never;
+}
+
+/** `{% with a = 1, b = x %}...{% endwith %}`: names bound for the body only. */
+export const WithNode = nodes.Node.extend('With', { fields: ['targets', 'values', 'body'] });
+
+const originalParseStatement = parser.Parser.prototype.parseStatement;
+const originalParseFor = parser.Parser.prototype.parseFor;
+const originalParseInclude = parser.Parser.prototype.parseInclude;
+
+parser.Parser.prototype.parseStatement = function parseStatement(this: StatementParser): TemplateNode | null {
+  const token = this.peekToken();
+  if (this.tokens.jinja && token?.type === 'symbol') {
+    if (token.value === 'with') return parseWith.call(this);
+    if (['extends', 'block', 'do', 'break', 'continue', 'trans', 'autoescape'].includes(token.value)) {
+      this.fail(`{% ${token.value} %} is not supported by playtree`, token.lineno, token.colno);
+    }
+  }
+  return originalParseStatement.call(this);
+};
+
+function parseWith(this: StatementParser): TemplateNode {
+  const tag = this.peekToken();
+  this.skipSymbol('with');
+  const targets: TemplateNode[] = [];
+  const values: TemplateNode[] = [];
+  while (this.peekToken()?.type !== 'block-end') {
+    if (targets.length && !this.skip('comma')) this.fail('expected , between with assignments', tag.lineno, tag.colno);
+    targets.push(this.parsePrimary(true));
+    if (!this.skipValue('operator', '=')) this.fail('expected = in with statement', tag.lineno, tag.colno);
+    values.push(this.parseExpression());
+  }
+  this.advanceAfterBlockEnd('with');
+  const body = this.parseUntilBlocks('endwith');
+  this.advanceAfterBlockEnd();
+  return new WithNode(tag.lineno, tag.colno, targets, values, body);
+}
+
+/** Jinja2's for: `in` takes no inline if; a trailing `if cond` filters and `recursive` allows `loop(...)`. */
+parser.Parser.prototype.parseFor = function parseFor(this: StatementParser): TemplateNode {
+  if (!this.tokens.jinja) return originalParseFor.call(this);
+  const tag = this.peekToken();
+  this.skipSymbol('for');
+  const node = new nodes.For!(tag.lineno, tag.colno);
+  const first = this.parsePrimary(true);
+  node.name = first;
+  if (this.peekToken().type === 'comma') {
+    node.name = new nodes.Array!(first.lineno, first.colno, [first]);
+    while (this.skip('comma')) node.name.children.push(this.parsePrimary(true));
+  }
+  for (const name of node.name.typename === 'Array' ? node.name.children : [node.name]) {
+    if (name.typename !== 'Symbol') this.fail('expected a variable name in the for statement', tag.lineno, tag.colno);
+  }
+  if (!this.skipSymbol('in')) this.fail('expected "in" in the for statement', tag.lineno, tag.colno);
+  node.arr = this.parseOr();
+  node.cond = this.skipSymbol('if') ? this.parseOr() : null;
+  node.recursive = this.skipSymbol('recursive');
+  this.advanceAfterBlockEnd('for');
+  node.body = this.parseUntilBlocks('endfor', 'else');
+  if (this.skipSymbol('else')) {
+    this.advanceAfterBlockEnd('else');
+    node.else_ = this.parseUntilBlocks('endfor');
+  }
+  this.advanceAfterBlockEnd();
+  return node;
+};
+
+parser.Parser.prototype.parseInclude = function parseInclude(this: StatementParser): TemplateNode {
+  if (!this.tokens.jinja) return originalParseInclude.call(this);
+  const tag = this.peekToken();
+  this.skipSymbol('include');
+  const node = new nodes.Include!(tag.lineno, tag.colno);
+  node.template = this.parseExpression();
+  if (this.skipSymbol('ignore')) {
+    if (!this.skipSymbol('missing')) this.fail('expected "missing" after "ignore"', tag.lineno, tag.colno);
+    node.ignoreMissing = true;
+  }
+  node.withContext = this.parseWithContext() ?? true;
+  this.advanceAfterBlockEnd('include');
+  return node;
+};

@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { TemplateError } from '../errors.js';
+import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
+import { pyStr } from './pythonValues.js';
+import { playtreeRuntime, RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
+import type { Templar, TemplateVariables } from './templar.js';
+import { templateGlobals } from './templateGlobals.js';
+import { undefinedVariable } from './undefinedValue.js';
+
+/**
+ * Template files as Ansible's template module and template lookup render them: `#jinja2:` overrides on
+ * the first line, and `{% include %}` / `{% import %}` / `{% from %}` names found in a search path.
+ */
+
+export interface TemplateFileOptions {
+  /**
+   * Folders where included and imported names are looked for, in order. Ansible's template module uses,
+   * for each folder of ansible_search_path (role, then playbook dir) `folder/templates` then `folder`,
+   * then the template's own folder.
+   */
+  searchPath: readonly string[];
+  /** Variables seen over the host's (the template module's and lookup's `template_vars`). */
+  vars?: TemplateVariables;
+  /** The module's or lookup's options; `#jinja2:` overrides in the file win over these. */
+  syntax?: TemplateSyntax;
+  /** The module's `newline_sequence` (`\n` unless given); a `#jinja2:` override wins. */
+  newlineSequence?: string;
+}
+
+const OVERRIDE_HEADER = '#jinja2:';
+
+const OVERRIDE_NAMES: Record<string, keyof TemplateSyntax | 'newlineSequence'> = {
+  trim_blocks: 'trimBlocks',
+  lstrip_blocks: 'lstripBlocks',
+  block_start_string: 'blockStart',
+  block_end_string: 'blockEnd',
+  variable_start_string: 'variableStart',
+  variable_end_string: 'variableEnd',
+  comment_start_string: 'commentStart',
+  comment_end_string: 'commentEnd',
+  newline_sequence: 'newlineSequence',
+};
+
+/** A Python literal in a `#jinja2:` line: True/False, a quoted string, a number. */
+function overrideValue(raw: string, line: string): unknown {
+  if (raw === 'True' || raw === 'False') return raw === 'True';
+  const quoted = /^(['"])(.*)\1$/s.exec(raw);
+  if (quoted) return quoted[2]!.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+  if (/^-?\d+$/.test(raw)) return Number(raw);
+  throw new TemplateError(`failed to parse jinja2 override '${line}': '${raw}' is not a Python literal`);
+}
+
+/** Splits off the `#jinja2: name: value, ...` first line, as Ansible does. */
+export function jinjaOverrides(text: string): { body: string; overrides: Record<string, unknown> } {
+  if (!text.startsWith(OVERRIDE_HEADER)) return { body: text, overrides: {} };
+  const eol = text.indexOf('\n');
+  const line = text.slice(OVERRIDE_HEADER.length, eol < 0 ? undefined : eol);
+  const overrides: Record<string, unknown> = {};
+  for (const pair of line.split(',')) {
+    const colon = pair.indexOf(':');
+    if (colon < 0) throw new TemplateError(`failed to parse jinja2 override '${line.trim()}' (expected name: value, ...)`);
+    const key = pair.slice(0, colon).trim();
+    const name = OVERRIDE_NAMES[key];
+    if (!name) throw new TemplateError(`#jinja2: override '${key}' is not supported by playtree (supported: ${Object.keys(OVERRIDE_NAMES).join(', ')})`);
+    overrides[name] = overrideValue(pair.slice(colon + 1).trim(), line.trim());
+  }
+  return { body: eol < 0 ? '' : text.slice(eol + 1), overrides };
+}
+
+/** Finds and compiles included names in the search path (compiled once per file and render). */
+class SearchPathLoader implements TemplateLoader {
+  private readonly found = new Map<string, CompiledTemplate | undefined>();
+
+  constructor(
+    private readonly searchPath: readonly string[],
+    private readonly syntax: TemplateSyntax,
+  ) {}
+
+  load(name: string): CompiledTemplate | undefined {
+    if (this.found.has(name)) return this.found.get(name);
+    const candidates = isAbsolute(name) ? [name] : this.searchPath.map((folder) => join(folder, name));
+    const path = candidates.find((candidate) => existsSync(candidate));
+    let template: CompiledTemplate | undefined;
+    if (path) {
+      // Jinja2 drops one trailing newline of every template (keep_trailing_newline is off).
+      const source = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      try {
+        template = compileTemplate(source, 'text', this.syntax);
+      } catch (error) {
+        throw new TemplateError(`${path}: ${(error as Error).message}`);
+      }
+    }
+    this.found.set(name, template);
+    return template;
+  }
+
+  describe(name: string): string {
+    return `template '${name}' not found in ${this.searchPath.join(', ') || '(no search path)'}`;
+  }
+}
+
+/** Renders the template file `path` with the templar's variables, as Ansible's template module does. */
+export function renderTemplateFile(templar: Templar, path: string, options: TemplateFileOptions): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TemplateError(`could not read template '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const { body, overrides } = jinjaOverrides(text);
+  const { newlineSequence = options.newlineSequence ?? '\n', ...syntaxOverrides } = overrides as TemplateSyntax & { newlineSequence?: string };
+  const syntax: TemplateSyntax = { trimBlocks: true, lstripBlocks: false, ...options.syntax, ...syntaxOverrides };
+  const loader = new SearchPathLoader(options.searchPath, syntax);
+  const rendered = templar.renderTemplateText(body, { vars: options.vars, syntax, loader });
+  return newlineSequence === '\n' ? rendered : rendered.replace(/\r\n|\r|\n/g, newlineSequence);
+}
+
+type Frame = { lookup(name: string): unknown };
+
+function loaderOf(context: RenderContext, tag: string): TemplateLoader {
+  if (!context.loader) throw new TemplateError(`{% ${tag} %} works only in template files (the template module and lookup), not in task strings`);
+  return context.loader;
+}
+
+/** The context an included or imported template sees: the caller's names, or only the globals. */
+function contextFor(context: RenderContext, frame: Frame, withContext: boolean): RenderContext {
+  if (!withContext) return new RenderContext((name) => templateGlobals[name] ?? undefinedVariable(name), context.loader);
+  return new RenderContext((name) => {
+    const value = frame.lookup(name);
+    return value !== undefined ? value : context.lookup(name);
+  }, context.loader);
+}
+
+function findTemplate(context: RenderContext, tag: string, name: unknown, ignoreMissing: boolean): CompiledTemplate | undefined {
+  const loader = loaderOf(context, tag);
+  // Jinja2 takes a list of names and uses the first that exists.
+  const names = (Array.isArray(name) ? name : [name]).map((n) => pyStr(n));
+  for (const candidate of names) {
+    const template = loader.load(candidate);
+    if (template) return template;
+  }
+  if (ignoreMissing) return undefined;
+  throw new TemplateError(loader.describe(names.join("', '")));
+}
+
+function includeTemplate(context: RenderContext, frame: Frame, name: unknown, ignoreMissing: boolean, withContext: boolean): string {
+  const template = findTemplate(context, 'include', name, ignoreMissing);
+  return template ? String(runTemplate(template, contextFor(context, frame, withContext))) : '';
+}
+
+function importTemplate(context: RenderContext, frame: Frame, name: unknown, withContext: boolean): Record<string, unknown> {
+  const module = contextFor(context, frame, withContext);
+  runTemplate(findTemplate(context, 'import', name, false)!, module);
+  return module.exports();
+}
+
+function importedName(module: Record<string, unknown>, name: string): unknown {
+  if (!Object.prototype.hasOwnProperty.call(module, name)) throw new TemplateError(`the template does not export the requested name '${name}'`);
+  return module[name];
+}
+
+Object.assign(playtreeRuntime, { includeTemplate, importTemplate, importedName });
