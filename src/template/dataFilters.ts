@@ -26,7 +26,7 @@ function toInt(value: unknown, fallback: unknown, base: unknown): unknown {
 }
 
 export const dataFilters: Record<string, FilterFunction> = {
-  bool: (value) => toBool(requireDefined(value)),
+  bool: (value) => (value === null ? null : toBool(requireDefined(value))),
   int(value, ...args) {
     const { default: fallback, base } = bindArguments('int', args, ['default', 'base']);
     return toInt(requireDefined(value), fallback, base);
@@ -80,7 +80,7 @@ export const dataFilters: Record<string, FilterFunction> = {
   },
   mandatory(value, ...args) {
     const { msg } = bindArguments('mandatory', args, ['msg']);
-    if (isUndefined(value)) throw new TemplateError(msg !== undefined && msg !== null ? pyStr(msg) : `Mandatory variable not defined: ${value.message}`);
+    if (isUndefined(value)) throw new TemplateError(msg !== undefined && msg !== null ? pyStr(msg) : `Mandatory variable ${value.name ? `'${value.name}' ` : ''} not defined.`);
     return value;
   },
   ternary(value, ...args) {

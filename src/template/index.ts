@@ -3,5 +3,5 @@ export { createTemplar, hasTemplateSyntax, Templar, TEMPLATED_ON_ACCESS, type Te
 export { isOmit, OMIT, removeOmit } from './omit.js';
 export { isUndefined } from './undefinedValue.js';
 export { pyStr } from './pythonValues.js';
-export { renderTemplateFile, type TemplateFileOptions } from './templateFiles.js';
+export { renderTemplateFile, templateFileVars, templateSearchPath, type TemplateFileOptions } from './templateFiles.js';
 export type { TemplateSyntax } from './compiler.js';

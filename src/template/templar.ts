@@ -19,6 +19,8 @@ export const TEMPLATED_ON_ACCESS = Symbol.for('playtree.templatedOnAccess');
 // Whole-inventory views: walking them to template every host's variables would defeat laziness.
 const NEVER_WALKED = new Set(['hostvars', 'vars', 'groups']);
 
+const SINGLE_VARIABLE = /^\{\{\s*\w*\s*\}\}$/;
+
 export function hasTemplateSyntax(text: string): boolean {
   if (text.includes('{{') || text.includes('{%')) return true;
   // A lone `{#` is shell (`${#array[@]}`), not an unterminated Jinja2 comment.
@@ -134,7 +136,10 @@ export class Templar {
     if (!hasTemplateSyntax(text)) return text;
     const template = compileTemplate(text, 'native');
     const result = this.run(template);
-    return template.native ? failOnUndefined(result) : keepTrailingNewlines(text, result as string);
+    if (!template.native) return keepTrailingNewlines(text, result as string);
+    // Ansible's finalize turns a None result into '' (`x: "{{ y | default(none) }}"` sets ''), except for a
+    // bare `{{ name }}`, which Ansible hands over without rendering.
+    return result === null && !SINGLE_VARIABLE.test(text) ? '' : failOnUndefined(result);
   }
 
   /**

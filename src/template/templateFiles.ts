@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TemplateError } from '../errors.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from './pythonValues.js';
@@ -161,3 +162,44 @@ function importedName(module: Record<string, unknown>, name: string): unknown {
 }
 
 Object.assign(playtreeRuntime, { includeTemplate, importTemplate, importedName });
+
+/**
+ * Ansible's search path for a template's includes: each folder's `templates/` then the folder itself,
+ * for the task's search folders (role, task file, playbook), then the template's own folder.
+ */
+export function templateSearchPath(folders: readonly string[], templateFile: string): string[] {
+  const all = [...folders, dirname(templateFile)];
+  return [...new Set(all.flatMap((folder) => [join(folder, 'templates'), folder]))];
+}
+
+/** Python's str(datetime): `2024-01-31 12:00:00.123000`. */
+function pythonDatetime(date: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds() * 1000, 6)}`;
+}
+
+/** The controller's user name for `uid` (from /etc/passwd), or the number as Ansible falls back to. */
+function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.split(':')[2] === String(uid));
+    if (line) return line.split(':')[0]!;
+  } catch {
+    // no passwd file: the number will do
+  }
+  return String(uid);
+}
+
+/** The variables Ansible gives a template file: template_path, template_host, ansible_managed... */
+export function templateFileVars(path: string, destination?: string): Record<string, unknown> {
+  const stats = statSync(path);
+  return {
+    template_host: hostname(),
+    template_path: path,
+    template_fullpath: resolve(path),
+    template_destpath: destination ?? null,
+    template_uid: userName(stats.uid),
+    template_mtime: pythonDatetime(stats.mtime),
+    template_run_date: pythonDatetime(new Date()),
+    ansible_managed: 'Ansible managed',
+  };
+}

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, getHashes } from 'node:crypto';
+import { TemplateError } from '../errors.js';
 import { shellQuote } from '../shellQuote.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
@@ -26,6 +27,17 @@ function pyDirname(path: string): string {
   const cut = path.lastIndexOf('/') + 1;
   const head = path.slice(0, cut);
   return /^\/+$/.test(head) ? head : head.replace(/\/+$/, '');
+}
+
+/** The `encoding` argument of b64encode/b64decode as a Buffer encoding (utf-8 and utf-16-le). */
+function bufferEncoding(args: unknown[]): BufferEncoding {
+  const { encoding = 'utf-8' } = bindArguments('b64encode', args, ['encoding', 'urlsafe']);
+  const name = String(encoding).toLowerCase().replace(/[-_]/g, '');
+  if (name === 'utf8') return 'utf8';
+  if (name === 'utf16le' || name === 'utf16') return 'utf16le';
+  if (name === 'latin1' || name === 'iso88591') return 'latin1';
+  if (name === 'ascii') return 'ascii';
+  throw new TemplateError(`encoding '${pyStr(encoding)}' is not supported by playtree (utf-8, utf-16-le, latin-1, ascii)`);
 }
 
 function hashOf(algorithm: string, value: unknown): string {
@@ -130,7 +142,13 @@ export const textFilters: Record<string, FilterFunction> = {
     const pattern = pythonRegex(String(regex), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline), global: true });
     return [...text(value).matchAll(pattern)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? '')));
   },
-  regex_escape: (value) => text(value).replace(/[.*+?^${}()|[\]\\\-/ ]/g, '\\$&'),
+  regex_escape(value, ...args) {
+    const { re_type = 'python' } = bindArguments('regex_escape', args, ['re_type']);
+    if (re_type === 'python') return text(value).replace(/[()[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]/g, '\\$&');
+    if (re_type === 'posix_basic') return text(value).replace(/[\].[^$*\\]/g, '\\$&');
+    if (re_type === 'posix_extended') throw new TemplateError(`Regex type (${pyStr(re_type)}) not yet implemented`);
+    throw new TemplateError(`Invalid regex type (${pyStr(re_type)})`);
+  },
   basename: (value) => pyBasename(text(value)),
   dirname: (value) => pyDirname(text(value)),
   splitext: (value) => {
@@ -141,10 +159,13 @@ export const textFilters: Record<string, FilterFunction> = {
     const cut = path.length - base.length + dot;
     return [path.slice(0, cut), path.slice(cut)];
   },
-  quote: (value) => shellQuote(text(value)),
-  b64encode: (value) => Buffer.from(text(value), 'utf8').toString('base64'),
-  b64decode: (value) => Buffer.from(text(value), 'base64').toString('utf8'),
-  hash: (value, algorithm = 'sha1') => hashOf(String(algorithm), value),
+  quote: (value) => shellQuote(value === null ? '' : text(value)),
+  b64encode: (value, ...args) => Buffer.from(text(value), bufferEncoding(args)).toString('base64'),
+  b64decode: (value, ...args) => Buffer.from(text(value), 'base64').toString(bufferEncoding(args)),
+  hash: (value, algorithm = 'sha1') => {
+    if (!getHashes().includes(String(algorithm))) throw new TemplateError(`unsupported hash type ${pyStr(algorithm)}`);
+    return hashOf(String(algorithm), value);
+  },
   checksum: (value) => hashOf('sha1', value),
   sha1: (value) => hashOf('sha1', value),
   md5: (value) => hashOf('md5', value),

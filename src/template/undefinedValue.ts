@@ -6,7 +6,11 @@ import { TemplateError } from '../errors.js';
  * allows), but printing, comparing, iterating or testing its truth throws the message Ansible prints.
  */
 export class UndefinedValue {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    /** The variable's name when a whole variable is missing (not an attribute). */
+    readonly name?: string,
+  ) {}
 
   fail(): never {
     throw new TemplateError(this.message);
@@ -27,7 +31,7 @@ export function isUndefined(value: unknown): value is UndefinedValue {
 }
 
 export function undefinedVariable(name: string): UndefinedValue {
-  return new UndefinedValue(`'${name}' is undefined`);
+  return new UndefinedValue(`'${name}' is undefined`, name);
 }
 
 /** Throws when `value` is undefined; returns it otherwise (for filters that need a real value). */
