@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import YAML from 'yaml';
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
+import { passwordHash } from './passwordHash.js';
 import { isMapping, isText, pyStr } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
@@ -218,6 +219,7 @@ export const ansibleFilters: Record<string, FilterFunction> = {
   win_basename: refused('win_basename', 'Windows paths are not handled'),
   win_dirname: refused('win_dirname', 'Windows paths are not handled'),
   win_splitdrive: refused('win_splitdrive', 'Windows paths are not handled'),
+  password_hash: (value, ...args) => passwordHash(value, args),
   vault: refused('vault', 'Ansible Vault is not supported'),
   unvault: refused('unvault', 'Ansible Vault is not supported'),
 };

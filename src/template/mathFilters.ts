@@ -100,7 +100,7 @@ function randomFilter(value: unknown, args: unknown[]): unknown {
     return from + Math.floor(next() * count) * by;
   }
   if ((start !== undefined && start !== null) || (step !== undefined && step !== null)) throw new TemplateError('start and step can only be used with integer values');
-  if (!Array.isArray(defined) && !isText(defined) && !isMapping(defined)) throw new TemplateError(`random(): '${pyStr(defined)}' is not a sequence`);
+  if (!Array.isArray(defined) && !isText(defined) && !isMapping(defined)) throw new TemplateError('random can only be used on sequences and integers');
   const items = Array.isArray(defined) ? defined : isText(defined) ? Array.from(defined.toString()) : Object.keys(defined);
   if (items.length === 0) throw new TemplateError('random(): cannot choose from an empty sequence');
   return items[Math.floor(next() * items.length)];

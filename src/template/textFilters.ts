@@ -104,16 +104,17 @@ function comment(value: unknown, args: unknown[]): string {
   const { style = 'plain', ...overrides } = bindArguments('comment', args, ['style', 'decoration', 'beginning', 'end', 'prefix', 'postfix', 'prefix_count', 'postfix_count', 'newline']);
   const base = COMMENT_STYLES[String(style)];
   if (!base) throw new Error(`comment: unknown style '${pyStr(style)}' (plain, erlang, c, cblock, xml)`);
-  const params: Record<string, unknown> = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
-  const newline = String(params.newline ?? '\n');
-  const decoration = String(params.decoration ?? '');
-  const prefix = String(params.prefix ?? decoration.trimEnd());
-  const postfix = String(params.postfix ?? decoration.trimEnd());
-  const beginning = params.beginning ? String(params.beginning) + newline : '';
-  const head = prefix ? (prefix + newline).repeat(Number(params.prefix_count ?? 1)) : '';
-  const body = text(value).split(newline).map((line) => decoration + line).join(newline);
-  const tail = postfix ? newline + Array(Number(params.postfix_count ?? 1)).fill(postfix).join(newline) : '';
-  const end = params.end ? newline + String(params.end) : '';
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const around = String(given.decoration ?? base.decoration).trimEnd();
+  const p: Record<string, unknown> = { newline: '\n', beginning: '', prefix: around, prefix_count: 1, decoration: '', postfix: around, postfix_count: 1, end: '', ...base, ...given };
+  const newline = String(p.newline);
+  const decoration = String(p.decoration);
+  const prefix = String(p.prefix);
+  const beginning = p.beginning ? String(p.beginning) + newline : '';
+  const head = !prefix ? '' : (prefix === newline ? newline : prefix + newline).repeat(Number(p.prefix_count));
+  const body = (decoration + text(value).split(newline).join(newline + decoration)).split(decoration + newline).join(decoration.trimEnd() + newline);
+  const tail = ['', ...Array(Number(p.postfix_count)).fill(String(p.postfix))].join(newline);
+  const end = p.end ? newline + String(p.end) : '';
   return beginning + head + body + tail + end;
 }
 
