@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
 import { passwordHash } from './passwordHash.js';
-import { isMapping, isText, pyStr } from './pythonValues.js';
+import { isMapping, isText, pyStr, tuple } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
 
@@ -56,7 +56,7 @@ function subelements(value: unknown, args: unknown[]): unknown[] {
     }
     if (missing) continue;
     if (!Array.isArray(values)) throw new TemplateError(`the key ${keys[keys.length - 1]} should point to a list, got '${pyStr(values)}'`);
-    for (const sub of values) out.push([element, sub]);
+    for (const sub of values) out.push(tuple([element, sub]));
   }
   return out;
 }

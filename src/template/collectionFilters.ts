@@ -1,6 +1,6 @@
 import { TemplateError } from '../errors.js';
 import { bindArguments, positionalArguments } from './filterArguments.js';
-import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { getFilter, getTest } from './registry.js';
 import type { FilterFunction, RenderContext } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
@@ -136,13 +136,13 @@ export const collectionFilters: Record<string, FilterFunction> = {
   zip(value, ...others) {
     const lists = [sequence(value, 'zip'), ...others.map((other) => sequence(other, 'zip'))];
     const length = Math.min(...lists.map((list) => list.length));
-    return Array.from({ length }, (_unused, i) => lists.map((list) => list[i]));
+    return Array.from({ length }, (_unused, i) => tuple(lists.map((list) => list[i])));
   },
   zip_longest(value, ...others) {
     const { positional, keywords } = positionalArguments(others);
     const lists = [sequence(value, 'zip_longest'), ...positional.map((other) => sequence(other, 'zip_longest'))];
     const length = Math.max(...lists.map((list) => list.length));
-    return Array.from({ length }, (_unused, i) => lists.map((list) => (i < list.length ? list[i] : (keywords.fillvalue ?? null))));
+    return Array.from({ length }, (_unused, i) => tuple(lists.map((list) => (i < list.length ? list[i] : (keywords.fillvalue ?? null)))));
   },
   union: (value, other) => unique([...sequence(value, 'union'), ...sequence(other, 'union')]),
   intersect: (value, other) => unique(sequence(value, 'intersect').filter((x) => sequence(other, 'intersect').some((y) => pyEquals(x, y)))),
@@ -190,7 +190,7 @@ export const collectionFilters: Record<string, FilterFunction> = {
     const dict = mapping(value, 'dictsort');
     const key = sortKey(case_sensitive);
     const index = by === 'value' ? 1 : 0;
-    const sorted = Object.keys(dict).map((k) => [k, dict[k]]).sort((a, b) => pyCompare(key(a[index]), key(b[index])));
+    const sorted = Object.keys(dict).map((k) => tuple([k, dict[k]])).sort((a, b) => pyCompare(key(a[index]), key(b[index])));
     return reverse ? sorted.reverse() : sorted;
   },
   map(value, ...args) {

@@ -1,6 +1,6 @@
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
-import { isMapping, isText, pyCompare, pyEquals, pyStr } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyEquals, pyStr, tuple } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
 
@@ -31,7 +31,7 @@ function groupby(value: unknown, args: unknown[]): unknown[] {
     const key = keyOf(item);
     const last = groups[groups.length - 1];
     if (last && pyEquals(fold(last[0]), fold(key))) last[1].push(item);
-    else groups.push([key, [item]]);
+    else groups.push(tuple([key, [item]]));
   }
   return groups;
 }
@@ -96,7 +96,7 @@ export const jinjaFilters: Record<string, FilterFunction> = {
     if (isUndefined(value)) return [];
     const dict = requireDefined(value);
     if (!isMapping(dict)) throw new TemplateError(`Can only get item pairs from a mapping, not ${pyStr(dict)}`);
-    return Object.keys(dict).map((key) => [key, dict[key]]);
+    return Object.keys(dict).map((key) => tuple([key, dict[key]]));
   },
   attr: (value, name) => {
     const found = dotted(requireDefined(value), name);

@@ -1,6 +1,6 @@
 import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
-import { isMapping, isText, pyEquals, pyStr, pyTypeName } from './pythonValues.js';
+import { isMapping, isText, pyEquals, pyStr, pyTypeName, tuple } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { requireDefined } from './undefinedValue.js';
 
@@ -156,14 +156,14 @@ export const mathFilters: Record<string, FilterFunction> = {
   },
   human_readable: (value, ...args) => humanReadable(value, args),
   human_to_bytes: (value, ...args) => humanToBytes(value, args),
-  combinations: (value, size) => combinations([...(requireDefined(value) as unknown[])], Number(size)),
+  combinations: (value, size) => combinations([...(requireDefined(value) as unknown[])], Number(size)).map(tuple),
   permutations(value, size) {
     const items = [...(requireDefined(value) as unknown[])];
-    return permutations(items, size === undefined || size === null ? items.length : Number(size));
+    return permutations(items, size === undefined || size === null ? items.length : Number(size)).map(tuple);
   },
   product(value, ...others) {
     const lists = [value, ...others].map((list) => [...(requireDefined(list) as unknown[])]);
-    return lists.reduce<unknown[][]>((acc, list) => acc.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]);
+    return lists.reduce<unknown[][]>((acc, list) => acc.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]).map(tuple);
   },
   rekey_on_member: (value, ...args) => rekeyOnMember(value, args),
   random: (value, ...args) => randomFilter(value, args),

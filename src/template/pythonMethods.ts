@@ -1,4 +1,4 @@
-import { isMapping, pyContains, pyEquals, pyStr } from './pythonValues.js';
+import { isMapping, pyContains, pyEquals, pyStr, tuple } from './pythonValues.js';
 
 /**
  * The Python methods playbooks call on values (`x.startswith('a')`, `d.items()`, `l.index(3)`), looked up
@@ -140,7 +140,7 @@ function listMethods(list: unknown[]): Record<string, Method> {
 
 function dictMethods(dict: Record<string, unknown>): Record<string, Method> {
   return {
-    items: () => Object.keys(dict).map((key) => [key, dict[key]]),
+    items: () => Object.keys(dict).map((key) => tuple([key, dict[key]])),
     keys: () => Object.keys(dict),
     values: () => Object.keys(dict).map((key) => dict[key]),
     get: (key, fallback = null) => (pyContains(dict, key) && dict[String(key)] !== undefined ? dict[String(key)] : fallback),

@@ -1,7 +1,7 @@
 import { PlaytreeError, TemplateError } from '../errors.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
-import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
 import type { CompiledTemplate } from './compiler.js';
 import { loopItems, makeLoop, setAttribute, unpack } from './loopContext.js';
@@ -206,6 +206,7 @@ export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.cre
   compare,
   makeDict,
   callTest,
+  tuple,
   loopItems,
   unpack,
   makeLoop,
