@@ -14,6 +14,9 @@ import { writeFileContent } from './fileWriter.js';
  * template_run_date and ansible_managed. Writing is copy's, so results and diffs have copy's shape.
  * Differs: output_encoding must be utf-8.
  */
+// As Ansible, the escaped spellings a single-quoted YAML string gives ('\r\n') are accepted too.
+const NEWLINES: Record<string, string> = { '\n': '\n', '\r': '\r', '\r\n': '\r\n', '\\n': '\n', '\\r': '\r', '\\r\\n': '\r\n' };
+
 export const templateModule: ModuleDefinition = {
   name: 'template',
   args: {
@@ -26,7 +29,7 @@ export const templateModule: ModuleDefinition = {
     force: { type: 'bool', default: true },
     follow: { type: 'bool', default: false },
     validate: { type: 'str' },
-    newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'] },
+    newline_sequence: { type: 'str', default: '\n' },
     trim_blocks: { type: 'bool', default: true },
     lstrip_blocks: { type: 'bool', default: false },
     output_encoding: { type: 'str', default: 'utf-8' },
@@ -44,11 +47,13 @@ export const templateModule: ModuleDefinition = {
     await access(source).catch((error: Error) => {
       throw new ModuleError(`Could not find or access '${String(a['src'])}': ${error.message}`);
     });
+    const newlineSequence = NEWLINES[a['newline_sequence'] as string];
+    if (!newlineSequence) throw new ModuleError(`newline_sequence must be one of \\n, \\r, \\r\\n (got ${JSON.stringify(a['newline_sequence'])})`);
     if (!/^utf-?8$/i.test(String(a['output_encoding']))) throw new ModuleError(`output_encoding '${String(a['output_encoding'])}' is not supported by playtree (utf-8 only)`);
     const rendered = ctx.renderFile(source, {
       searchPath: templateSearchPath(ctx.controller.searchFolders(), source),
       vars: templateFileVars(source, a['dest'] as string),
-      newlineSequence: a['newline_sequence'] as string,
+      newlineSequence,
       syntax: {
         trimBlocks: a['trim_blocks'] as boolean,
         lstripBlocks: a['lstrip_blocks'] as boolean,

@@ -50,13 +50,17 @@ export interface TemplateSyntax {
   variableEnd?: string;
   commentStart?: string;
   commentEnd?: string;
+  /** Jinja2's line statements: a line starting with this prefix is a block tag. */
+  lineStatementPrefix?: string;
+  /** Jinja2's line comments: from this prefix to the end of the line is dropped. */
+  lineCommentPrefix?: string;
 }
 
 // Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
 function lexerOptions(mode: TemplateMode, syntax?: TemplateSyntax) {
   const options = { trimBlocks: true, lstripBlocks: false, jinja: true, rawStringsInVariables: mode === 'native' };
   if (!syntax) return options;
-  const { trimBlocks = true, lstripBlocks = false, ...tags } = syntax;
+  const { trimBlocks = true, lstripBlocks = false, lineStatementPrefix: _statements, lineCommentPrefix: _comments, ...tags } = syntax;
   return { ...options, trimBlocks, lstripBlocks, tags };
 }
 
@@ -224,11 +228,26 @@ function templateSyntaxError(source: string, error: unknown): TemplateError {
   return new TemplateError(`template syntax error${where}: ${reason}${line === undefined ? '' : ` in "${line.trim()}"`}`);
 }
 
+/**
+ * Line statements and comments become ordinary tags: `: if x` on its own line reads as `{% if x +%}`
+ * (the line and its newline go, as in Jinja2), a line comment is cut off.
+ */
+function withLineStatements(source: string, syntax: TemplateSyntax): string {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let out = source;
+  if (syntax.lineCommentPrefix) out = out.replace(new RegExp(`[ \\t]*${escape(syntax.lineCommentPrefix)}.*$`, 'gm'), '');
+  if (syntax.lineStatementPrefix) {
+    const [start, end] = [syntax.blockStart ?? '{%', syntax.blockEnd ?? '%}'];
+    out = out.replace(new RegExp(`^[ \\t]*${escape(syntax.lineStatementPrefix)}(.*)(\\n|$)`, 'gm'), (_line, statement: string) => `${start} ${statement.trim()} +${end}`);
+  }
+  return out;
+}
+
 function compileUncached(source: string, mode: TemplateMode, syntax?: TemplateSyntax): CompiledTemplate {
   let code: string;
   let native = false;
   try {
-    const ast = nunjucksParser.parse(source, [], lexerOptions(mode, syntax));
+    const ast = nunjucksParser.parse(syntax ? withLineStatements(source, syntax) : source, [], lexerOptions(mode, syntax));
     const expression = mode === 'text' ? undefined : singleExpression(ast);
     if (expression) {
       native = true;

@@ -37,6 +37,8 @@ export interface JinjaTokenizer {
   inVariable?: boolean;
   curlyDepth?: number;
   afterDot?: boolean;
+  /** The words of the tag being lexed (`{% raw %}` keeps its newline: Jinja2 does not trim it). */
+  tagWords?: string[];
   nextToken(): Token | null;
   _parseString(delimiter: string): string;
   forward(): void;
@@ -139,8 +141,9 @@ function codeToken(this: JinjaTokenizer): Token | null {
     }
     return token('int', digits, lineno, colno);
   }
-  if (this.current() === '+' && this.str.startsWith(this.tags.BLOCK_END, this.index + 1)) {
-    this.forward();
+  const keepNewline = this.tagWords?.length === 1 && this.tagWords[0] === 'raw' && /^-?$/.test(this.str.slice(this.index, this.str.indexOf(this.tags.BLOCK_END, this.index)).trim());
+  if (keepNewline || (this.current() === '+' && this.str.startsWith(this.tags.BLOCK_END, this.index + 1))) {
+    if (!keepNewline) this.forward();
     const trimBlocks = this.trimBlocks;
     this.trimBlocks = false;
     try {
@@ -162,6 +165,13 @@ tokenizerPrototype.nextToken = function nextToken(this: JinjaTokenizer): Token |
       this.curlyDepth = 0;
       break;
     case 'block-start':
+      this.tagWords = [];
+      this.inVariable = false;
+      this.curlyDepth = 0;
+      break;
+    case 'symbol':
+      this.tagWords?.push(next!.value);
+      break;
     case 'variable-end':
       this.inVariable = false;
       this.curlyDepth = 0;

@@ -13,7 +13,8 @@ const nodes: Record<string, NodeClass> & { Node: { extend(name: string, props: o
 const parser: { Parser: { prototype: StatementParser } } = require('nunjucks/src/parser.js');
 
 interface StatementParser {
-  tokens: { jinja?: boolean };
+  tokens: { jinja?: boolean; str: string; index: number; trimBlocks: boolean; tags: { BLOCK_START: string; BLOCK_END: string }; forwardN(n: number): void };
+  parseRaw(tagName?: string): TemplateNode;
   dropLeadingWhitespace: boolean;
   parseStatement(): TemplateNode | null;
   parseFor(): TemplateNode;
@@ -37,6 +38,31 @@ export const WithNode = nodes.Node.extend('With', { fields: ['targets', 'values'
 const originalParseStatement = parser.Parser.prototype.parseStatement;
 const originalParseFor = parser.Parser.prototype.parseFor;
 const originalParseInclude = parser.Parser.prototype.parseInclude;
+const originalParseRaw = parser.Parser.prototype.parseRaw;
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `{% raw %}...{% endraw %}`: the text up to the first endraw, with Jinja2's whitespace control. */
+parser.Parser.prototype.parseRaw = function parseRaw(this: StatementParser, tagName = 'raw'): TemplateNode {
+  if (!this.tokens.jinja) return originalParseRaw.call(this, tagName);
+  const begun = this.advanceAfterBlockEnd();
+  this.dropLeadingWhitespace = false;
+  const { tokens } = this;
+  const end = new RegExp(`${escapeRegex(tokens.tags.BLOCK_START)}(-?)\\s*end${tagName}\\s*(-?)${escapeRegex(tokens.tags.BLOCK_END)}`, 'g');
+  end.lastIndex = tokens.index;
+  const match = end.exec(tokens.str);
+  if (!match) this.fail(`unexpected end of template: {% ${tagName} %} is never closed`, begun.lineno, begun.colno);
+  let body = tokens.str.slice(tokens.index, match.index);
+  if (begun.value.startsWith('-')) body = body.replace(/^\s+/, '');
+  if (match[1] === '-') body = body.replace(/\s+$/, '');
+  tokens.forwardN(match.index + match[0].length - tokens.index);
+  if (match[2] === '-') this.dropLeadingWhitespace = true;
+  else if (tokens.trimBlocks && tokens.str.startsWith('\n', tokens.index)) tokens.forwardN(1);
+  else if (tokens.trimBlocks && tokens.str.startsWith('\r\n', tokens.index)) tokens.forwardN(2);
+  return new nodes.Output!(begun.lineno, begun.colno, [new nodes.TemplateData!(begun.lineno, begun.colno, body)]);
+};
 
 parser.Parser.prototype.parseStatement = function parseStatement(this: StatementParser): TemplateNode | null {
   const token = this.peekToken();

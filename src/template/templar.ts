@@ -104,7 +104,9 @@ export class Templar {
   renderText(text: string, extra?: TemplateVariables): string {
     if (extra) return this.child(extra).renderText(text);
     if (!hasTemplateSyntax(text)) return text;
-    return keepTrailingNewlines(text, this.run(compileTemplate(text, 'text')) as string);
+    // Jinja2 writes every newline of a template as newline_sequence (\n).
+    const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+    return keepTrailingNewlines(source, this.run(compileTemplate(source, 'text')) as string);
   }
 
   /** The value of a bare expression (`when`, `that`, `var`, `loop`); `{{ }}` strings are rendered instead. */
@@ -148,9 +150,10 @@ export class Templar {
    */
   renderTemplateText(text: string, options: { vars?: TemplateVariables; syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
     if (options.vars) return this.child(options.vars).renderTemplateText(text, { ...options, vars: undefined });
-    if (!options.syntax && !hasTemplateSyntax(text)) return text;
-    const output = runTemplate(compileTemplate(text, 'text', options.syntax), new RenderContext(this.lookupVariable, options.loader));
-    return keepTrailingNewlines(text, output as string);
+    const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+    if (!options.syntax && !hasTemplateSyntax(source)) return source;
+    const output = runTemplate(compileTemplate(source, 'text', options.syntax), new RenderContext(this.lookupVariable, options.loader));
+    return keepTrailingNewlines(source, output as string);
   }
 
   private run(template: CompiledTemplate): unknown {

@@ -41,6 +41,8 @@ const OVERRIDE_NAMES: Record<string, keyof TemplateSyntax | 'newlineSequence'> =
   comment_start_string: 'commentStart',
   comment_end_string: 'commentEnd',
   newline_sequence: 'newlineSequence',
+  line_statement_prefix: 'lineStatementPrefix',
+  line_comment_prefix: 'lineCommentPrefix',
 };
 
 /** A Python literal in a `#jinja2:` line: True/False, a quoted string, a number. */
@@ -85,7 +87,7 @@ class SearchPathLoader implements TemplateLoader {
     let template: CompiledTemplate | undefined;
     if (path) {
       // Jinja2 drops one trailing newline of every template (keep_trailing_newline is off).
-      const source = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      const source = readFileSync(path, 'utf8').replace(/\r\n?/g, '\n').replace(/\n$/, '');
       try {
         template = compileTemplate(source, 'text', this.syntax);
       } catch (error) {
