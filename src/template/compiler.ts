@@ -150,7 +150,7 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   compileMod: binaryCall('mod'),
   compileGroup(node, frame) {
     // A parenthesised list of several expressions is a Python tuple: a list for us.
-    const [open, close] = node.children.length === 1 ? ['(', ')'] : ['runtime.tuple([', '])'];
+    const [open, close] = node.isTuple || (node.children.length !== 1 && node.isTuple === undefined) ? ['runtime.tuple([', '])'] : ['(', ')'];
     this._emit(open);
     node.children.forEach((child: TemplateNode, i: number) => {
       if (i > 0) this._emit(', ');

@@ -15,6 +15,8 @@ const parser: { Parser: { prototype: StatementParser } } = require('nunjucks/src
 interface StatementParser {
   tokens: { jinja?: boolean; str: string; index: number; trimBlocks: boolean; tags: { BLOCK_START: string; BLOCK_END: string }; forwardN(n: number): void };
   parseRaw(tagName?: string): TemplateNode;
+  parseAggregate(): TemplateNode | null;
+  nextToken(): Token | null;
   dropLeadingWhitespace: boolean;
   parseStatement(): TemplateNode | null;
   parseFor(): TemplateNode;
@@ -39,6 +41,34 @@ const originalParseStatement = parser.Parser.prototype.parseStatement;
 const originalParseFor = parser.Parser.prototype.parseFor;
 const originalParseInclude = parser.Parser.prototype.parseInclude;
 const originalParseRaw = parser.Parser.prototype.parseRaw;
+const originalParseAggregate = parser.Parser.prototype.parseAggregate;
+
+const AGGREGATES: Record<string, [string, string]> = { 'left-paren': ['Group', 'right-paren'], 'left-bracket': ['Array', 'right-bracket'], 'left-curly': ['Dict', 'right-curly'] };
+
+/** `(a, b)`, `[a, b]`, `{k: v}` with Python's trailing comma; `(1,)` and `()` are tuples. */
+parser.Parser.prototype.parseAggregate = function parseAggregate(this: StatementParser): TemplateNode | null {
+  if (!this.tokens.jinja) return originalParseAggregate.call(this);
+  const open = this.peekToken();
+  const kind = open && AGGREGATES[open.type];
+  if (!kind) return null;
+  this.nextToken();
+  const node = new nodes[kind[0]]!(open.lineno, open.colno);
+  let trailingComma = false;
+  while (!this.skip(kind[1])) {
+    if (node.children.length > 0 && !this.skip('comma')) this.fail(`expected , or ${kind[1].replace('right-', 'closing ')}`, open.lineno, open.colno);
+    if (this.skip(kind[1])) {
+      trailingComma = true;
+      break;
+    }
+    if (kind[0] === 'Dict') {
+      const key = this.parsePrimary();
+      if (!this.skip('colon')) this.fail('expected : after a dict key', open.lineno, open.colno);
+      node.children.push(new nodes.Pair!(key.lineno, key.colno, key, this.parseExpression()));
+    } else node.children.push(this.parseExpression());
+  }
+  node.isTuple = kind[0] === 'Group' && (trailingComma || node.children.length !== 1);
+  return node;
+};
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,11 +1,10 @@
 import { createHash, getHashes } from 'node:crypto';
 import { TemplateError } from '../errors.js';
-import { shellQuote } from '../shellQuote.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
 import { expandPythonTemplate } from '../pythonRegex.js';
 import { pythonRegex } from './pythonRegex.js';
-import { pyFormat, pyStr } from './pythonValues.js';
+import { pyFormat, pyStr, tuple } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { requireDefined } from './undefinedValue.js';
 
@@ -38,6 +37,13 @@ function bufferEncoding(args: unknown[]): BufferEncoding {
   if (name === 'latin1' || name === 'iso88591') return 'latin1';
   if (name === 'ascii') return 'ascii';
   throw new TemplateError(`encoding '${pyStr(encoding)}' is not supported by playtree (utf-8, utf-16-le, latin-1, ascii)`);
+}
+
+/** Python's shlex.quote (the quote filter): safe words as they are, others in single quotes. */
+function pythonShellQuote(word: string): string {
+  if (word === '') return "''";
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
 }
 
 function hashOf(algorithm: string, value: unknown): string {
@@ -156,11 +162,11 @@ export const textFilters: Record<string, FilterFunction> = {
     const path = text(value);
     const base = pyBasename(path);
     const dot = base.lastIndexOf('.');
-    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return [path, ''];
+    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return tuple([path, '']);
     const cut = path.length - base.length + dot;
-    return [path.slice(0, cut), path.slice(cut)];
+    return tuple([path.slice(0, cut), path.slice(cut)]);
   },
-  quote: (value) => shellQuote(value === null ? '' : text(value)),
+  quote: (value) => pythonShellQuote(value === null ? '' : text(value)),
   b64encode: (value, ...args) => Buffer.from(text(value), bufferEncoding(args)).toString('base64'),
   b64decode: (value, ...args) => Buffer.from(text(value), 'base64').toString(bufferEncoding(args)),
   hash: (value, algorithm = 'sha1') => {
