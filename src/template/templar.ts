@@ -62,6 +62,11 @@ function keepTrailingNewlines(source: string, output: string): string {
   return missing > 0 ? output + '\n'.repeat(missing) : output;
 }
 
+/** Jinja2 (keep_trailing_newline off) drops a template's last newline; keepTrailingNewlines restores it. */
+function withoutFinalNewline(source: string): string {
+  return source.endsWith('\n') ? source.slice(0, -1) : source;
+}
+
 function failOnUndefined(value: unknown): unknown {
   if (value instanceof UndefinedValue) value.fail();
   if (Array.isArray(value)) value.forEach((item) => item instanceof UndefinedValue && item.fail());
@@ -106,7 +111,7 @@ export class Templar {
     if (!hasTemplateSyntax(text)) return text;
     // Jinja2 writes every newline of a template as newline_sequence (\n).
     const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-    return keepTrailingNewlines(source, this.run(compileTemplate(source, 'text')) as string);
+    return keepTrailingNewlines(source, this.run(compileTemplate(withoutFinalNewline(source), 'text')) as string);
   }
 
   /** The value of a bare expression (`when`, `that`, `var`, `loop`); `{{ }}` strings are rendered instead. */
@@ -152,7 +157,7 @@ export class Templar {
     if (options.vars) return this.child(options.vars).renderTemplateText(text, { ...options, vars: undefined });
     const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
     if (!options.syntax && !hasTemplateSyntax(source)) return source;
-    const output = runTemplate(compileTemplate(source, 'text', options.syntax), new RenderContext(this.lookupVariable, options.loader));
+    const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(this.lookupVariable, options.loader));
     return keepTrailingNewlines(source, output as string);
   }
 
