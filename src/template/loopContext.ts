@@ -7,11 +7,6 @@ import { UndefinedValue } from './undefinedValue.js';
  * changed(), and `loop(children)` in a recursive loop), `namespace()` and loop-variable unpacking.
  */
 
-export interface LoopContext {
-  (children: unknown): string;
-  advance(index: number): void;
-}
-
 type RenderItems = (items: unknown[], depth: number) => string;
 type ItemFilter = ((item: unknown) => boolean) | null;
 
@@ -37,45 +32,70 @@ export function unpack(item: unknown, i: number, count: number): unknown {
 
 const NOT_SEEN = Symbol('not seen');
 
-export function makeLoop(items: unknown[], depth: number, render: RenderItems | null, filter: ItemFilter): LoopContext {
-  let index0 = 0;
-  let lastChanged: unknown = NOT_SEEN;
-  const loop = ((children: unknown) => {
-    if (!render) throw new TemplateError('loop() may only be called in a `{% for ... recursive %}` loop');
-    return render(loopItems(children, filter), depth + 1);
-  }) as LoopContext;
-  const length = items.length;
-  const fields: Record<string, () => unknown> = {
-    index: () => index0 + 1,
-    index0: () => index0,
-    revindex: () => length - index0,
-    revindex0: () => length - index0 - 1,
-    first: () => index0 === 0,
-    last: () => index0 === length - 1,
-    length: () => length,
-    depth: () => depth,
-    depth0: () => depth - 1,
-    previtem: () => (index0 > 0 ? items[index0 - 1] : new UndefinedValue('there is no previous item')),
-    nextitem: () => (index0 < length - 1 ? items[index0 + 1] : new UndefinedValue('there is no next item')),
-  };
-  for (const [name, get] of Object.entries(fields)) Object.defineProperty(loop, name, { get, enumerable: true });
-  Object.defineProperty(loop, 'cycle', {
-    value: (...values: unknown[]) => {
-      if (values.length === 0) throw new TemplateError('no items for cycling given');
-      return values[index0 % values.length];
-    },
-  });
-  Object.defineProperty(loop, 'changed', {
-    value: (...value: unknown[]) => {
-      if (lastChanged !== NOT_SEEN && pyEquals(lastChanged, value)) return false;
-      lastChanged = value;
-      return true;
-    },
-  });
-  loop.advance = (index: number) => {
-    index0 = index;
-  };
-  return loop;
+/** Jinja2's `loop`; a class so that a loop costs one object, not a closure per field. */
+export class LoopState {
+  index0 = 0;
+  private lastChanged: unknown = NOT_SEEN;
+
+  constructor(
+    private readonly items: unknown[],
+    readonly depth: number,
+    private readonly render: RenderItems | null,
+    private readonly filter: ItemFilter,
+  ) {}
+
+  advance(index: number): void {
+    this.index0 = index;
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+  get index(): number {
+    return this.index0 + 1;
+  }
+  get revindex(): number {
+    return this.items.length - this.index0;
+  }
+  get revindex0(): number {
+    return this.items.length - this.index0 - 1;
+  }
+  get first(): boolean {
+    return this.index0 === 0;
+  }
+  get last(): boolean {
+    return this.index0 === this.items.length - 1;
+  }
+  get depth0(): number {
+    return this.depth - 1;
+  }
+  get previtem(): unknown {
+    return this.index0 > 0 ? this.items[this.index0 - 1] : new UndefinedValue('there is no previous item');
+  }
+  get nextitem(): unknown {
+    return this.index0 < this.items.length - 1 ? this.items[this.index0 + 1] : new UndefinedValue('there is no next item');
+  }
+
+  cycle(...values: unknown[]): unknown {
+    if (values.length === 0) throw new TemplateError('no items for cycling given');
+    return values[this.index0 % values.length];
+  }
+
+  changed(...value: unknown[]): boolean {
+    if (this.lastChanged !== NOT_SEEN && pyEquals(this.lastChanged, value)) return false;
+    this.lastChanged = value;
+    return true;
+  }
+
+  /** `loop(children)` in a `{% for ... recursive %}` loop: the body rendered for `children`, one level deeper. */
+  recurse(children: unknown): string {
+    if (!this.render) throw new TemplateError('loop() may only be called in a `{% for ... recursive %}` loop');
+    return this.render(loopItems(children, this.filter), this.depth + 1);
+  }
+}
+
+export function makeLoop(items: unknown[], depth: number, render: RenderItems | null, filter: ItemFilter): LoopState {
+  return new LoopState(items, depth, render, filter);
 }
 
 /** `namespace(a=1)`: the one object `{% set ns.a = 2 %}` may change, across loop iterations. */

@@ -4,7 +4,7 @@ import { pythonMethod } from './pythonMethods.js';
 import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
 import type { CompiledTemplate } from './compiler.js';
-import { loopItems, makeLoop, setAttribute, unpack } from './loopContext.js';
+import { LoopState, loopItems, makeLoop, setAttribute, unpack } from './loopContext.js';
 import { templateEnvironment } from './registry.js';
 
 /**
@@ -110,6 +110,7 @@ function memberLookup(obj: unknown, key: unknown): unknown {
 
 function callWrap(fn: unknown, name: string, context: RenderContext, args: unknown[]): unknown {
   if (fn instanceof UndefinedValue) fn.fail();
+  if (fn instanceof LoopState) return fn.recurse(args[0]);
   if (typeof fn !== 'function') throw new TemplateError(`'${name}' is not callable (it is ${typeObject(fn)})`);
   return fn.apply(context, args);
 }
