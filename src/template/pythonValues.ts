@@ -93,6 +93,7 @@ export function pyStr(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return pyNumber(value);
   if (value instanceof String) return value.toString();
+  if (typeof value === 'function') return `<function ${value.name || 'lambda'}>`;
   if (Array.isArray(value)) {
     if (isTuple(value)) return value.length === 1 ? `(${pyRepr(value[0])},)` : '(' + value.map(pyRepr).join(', ') + ')';
     return '[' + value.map(pyRepr).join(', ') + ']';

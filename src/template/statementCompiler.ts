@@ -67,7 +67,8 @@ export const statementCompilers: Record<string, Method> = {
     this._emitLine(`var ${output} = "";`);
     this._emitLine(`var ${loop} = runtime.makeLoop(${list}, ${depth}, ${node.recursive ? `${render}, ${filter}` : 'null, null'});`);
     this._emitLine(`for (var ${index} = 0; ${index} < ${list}.length; ${index}++) {`);
-    this._emitLine(`frame = frame.push(); ${loop}.advance(${index});`);
+    // Each iteration is a scope: a `{% set %}` in the body does not change the variables outside, as in Jinja2.
+    this._emitLine(`frame = frame.push(true); ${loop}.advance(${index});`);
     const body = outer.push();
     bindItem(this, names, `${list}[${index}]`, body);
     this._emitLine(`frame.set("loop", ${loop});`);
@@ -94,7 +95,7 @@ export const statementCompilers: Record<string, Method> = {
       this._emitLine(';');
       return id;
     });
-    this._emitLine('frame = frame.push();');
+    this._emitLine('frame = frame.push(true);');
     const body = frame.push();
     node.targets.forEach((target: TemplateNode, i: number) => {
       this._emitLine(`frame.set(${JSON.stringify(target.value)}, ${ids[i]});`);
