@@ -82,3 +82,15 @@ test('unsupported statements name themselves', () => {
   assert.throws(() => createTemplar(vars).renderText("{% extends 'base.j2' %}"), /\{% extends %\} is not supported/);
   assert.throws(() => createTemplar(vars).renderText('{% do l.append(1) %}'), /\{% do %\} is not supported/);
 });
+
+test("Ansible's file tests look at the controller's files", () => {
+  const text = createTemplar({}).renderText("{{ '/etc' is directory }} {{ '/etc' is file }} {{ '/nonexistent/x' is exists }} {{ '/' is mount }} {{ 'etc' is abs }} {{ [1, 0] is any }} {{ [1, 0] is all }}");
+  assert.equal(text, 'True False False True False True False');
+});
+
+test('now() gives the time as Python prints a datetime; undef() fails with its hint only when used', () => {
+  const templar = createTemplar({});
+  assert.match(templar.renderText('{{ now() }}'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+  assert.equal(templar.renderText("{{ undef('x') is defined }}"), 'False');
+  assert.throws(() => templar.renderText("{{ undef(hint='set me') }}"), /set me/);
+});

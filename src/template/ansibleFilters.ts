@@ -86,7 +86,7 @@ const PYTHON_DATE_CODES: Record<string, (d: Date) => string> = {
 };
 
 /** Python's strftime for the common codes, in local time. */
-function strftime(format: string, date: Date): string {
+export function strftime(format: string, date: Date): string {
   return format.replace(/%([A-Za-z%])/g, (whole, code: string) => {
     if (code === 'F') return strftime('%Y-%m-%d', date);
     if (code === 'T') return strftime('%H:%M:%S', date);

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { TemplateError } from '../errors.js';
-import { positionalArguments } from './filterArguments.js';
+import { strftime } from './ansibleFilters.js';
+import { bindArguments, positionalArguments } from './filterArguments.js';
 import { namespace } from './loopContext.js';
 import { OMIT } from './omit.js';
 import { pyStr } from './pythonValues.js';
 import type { RenderContext } from './runtime.js';
-import { isUndefined, requireDefined } from './undefinedValue.js';
+import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
 
 /** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
 
@@ -82,6 +83,20 @@ function slice(target: unknown, start: unknown, stop: unknown, step: unknown): u
   return Array.isArray(defined) ? out : out.join('');
 }
 
+/** Ansible's `now(utc=False, fmt=None)`: the time as Python prints a datetime, or formatted by `fmt`. */
+function now(...args: unknown[]): string {
+  const { utc = false, fmt } = bindArguments('now', args, ['utc', 'fmt']);
+  let date = new Date();
+  if (utc) date = new Date(date.getTime() + date.getTimezoneOffset() * 60000);
+  return strftime(fmt === undefined || fmt === null ? '%Y-%m-%d %H:%M:%S.%f' : pyStr(fmt), date);
+}
+
+/** Ansible's `undef(hint)`: an undefined value that fails with the hint when used. */
+function undef(...args: unknown[]): UndefinedValue {
+  const { hint } = bindArguments('undef', args, ['hint']);
+  return new UndefinedValue(hint === undefined || hint === null ? 'Mandatory variable has not been overridden' : pyStr(hint));
+}
+
 export const templateGlobals: Record<string, unknown> = {
   range,
   dict,
@@ -90,6 +105,8 @@ export const templateGlobals: Record<string, unknown> = {
   q: query,
   omit: OMIT,
   namespace,
+  now,
+  undef,
   __slice__: slice,
   True: true,
   False: false,
