@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { TemplateError } from '../src/errors.js';
 import { createTemplar, renderTemplateFile } from '../src/template/index.js';
+import { RenderContext } from '../src/template/runtime.js';
 import { runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
 /** Writes `files` under a fresh folder, runs `body` with it, removes it. */
@@ -100,4 +101,11 @@ test('an import without context does not see the variables; bad headers and miss
     assert.throws(() => renderIn(root, 'no-context.j2', { undefined_variable: 'x' }), /'undefined_variable' is undefined/);
     assert.throws(() => renderIn(root, 'bad-header.j2'), (error: unknown) => error instanceof TemplateError && /failed to parse jinja2 override/.test(error.message));
     assert.throws(() => renderIn(root, 'missing.j2'), (error: unknown) => error instanceof TemplateError && error.message.includes(`template 'nowhere.j2' not found in ${root}`));
+  }));
+
+test('a lookup renders a template file from the context it is called with, extra variables over the context', () =>
+  withFiles(contextFiles, async (root) => {
+    const context = new RenderContext((name) => ({ mylist: ['one'], x: 'unused' })[name]);
+    const text = renderTemplateFile(context, join(root, 'loop.j2'), { searchPath: [root], vars: { mylist: ['two'] } });
+    assert.equal(text, 'two\ntwo\n');
   }));

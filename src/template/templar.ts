@@ -155,10 +155,7 @@ export class Templar {
    */
   renderTemplateText(text: string, options: { vars?: TemplateVariables; syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
     if (options.vars) return this.child(options.vars).renderTemplateText(text, { ...options, vars: undefined });
-    const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-    if (!options.syntax && !hasTemplateSyntax(source)) return source;
-    const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(this.lookupVariable, options.loader));
-    return keepTrailingNewlines(source, output as string);
+    return renderTemplateSource(this.lookupVariable, text, options);
   }
 
   private run(template: CompiledTemplate): unknown {
@@ -200,6 +197,14 @@ export class Templar {
       this.resolving.pop();
     }
   }
+}
+
+/** Template text rendered with `lookup` for its variables (Templar.renderTemplateText, lookups' contexts). */
+export function renderTemplateSource(lookup: (name: string) => unknown, text: string, options: { syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
+  const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  if (!options.syntax && !hasTemplateSyntax(source)) return source;
+  const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(lookup, options.loader));
+  return keepTrailingNewlines(source, output as string);
 }
 
 export function createTemplar(vars: TemplateVariables): Templar {

@@ -5,7 +5,7 @@ import { TemplateError } from '../errors.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from './pythonValues.js';
 import { playtreeRuntime, RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
-import type { Templar, TemplateVariables } from './templar.js';
+import { renderTemplateSource, type Templar, type TemplateVariables } from './templar.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable } from './undefinedValue.js';
 
@@ -103,8 +103,11 @@ class SearchPathLoader implements TemplateLoader {
   }
 }
 
-/** Renders the template file `path` with the templar's variables, as Ansible's template module does. */
-export function renderTemplateFile(templar: Templar, path: string, options: TemplateFileOptions): string {
+/**
+ * Renders the template file `path` as Ansible's template module and template lookup do, with the variables
+ * of `variables`: a Templar (modules), or the RenderContext a lookup function is called with (`this`).
+ */
+export function renderTemplateFile(variables: Templar | RenderContext, path: string, options: TemplateFileOptions): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -115,7 +118,12 @@ export function renderTemplateFile(templar: Templar, path: string, options: Temp
   const { newlineSequence = options.newlineSequence ?? '\n', ...syntaxOverrides } = overrides as TemplateSyntax & { newlineSequence?: string };
   const syntax: TemplateSyntax = { trimBlocks: true, lstripBlocks: false, ...options.syntax, ...syntaxOverrides };
   const loader = new SearchPathLoader(options.searchPath, syntax);
-  const rendered = templar.renderTemplateText(body, { vars: options.vars, syntax, loader });
+  let rendered: string;
+  if (variables instanceof RenderContext) {
+    const extra = options.vars ?? {};
+    const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(extra, name) ? extra[name] : variables.lookup(name));
+    rendered = renderTemplateSource(lookup, body, { syntax, loader });
+  } else rendered = variables.renderTemplateText(body, { vars: options.vars, syntax, loader });
   return newlineSequence === '\n' ? rendered : rendered.replace(/\r\n|\r|\n/g, newlineSequence);
 }
 
