@@ -4,7 +4,7 @@ import { ConnectionError, PlaytreeError, RunAbortedError, TemplateError } from '
 import { formatPosition } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import type { Task } from '../playbook/types.js';
-import { Templar } from '../template/index.js';
+import { Templar, UndefinedVariableError } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { TaskInfo, TaskResult } from './events.js';
 import { ensureHost, type HostState } from './hostState.js';
@@ -373,7 +373,7 @@ export function resolveLoop(task: Task, templar: Templar): unknown[] {
 /** A task failure message that names the task and where it is written, as Ansible's does. */
 export function failureMessage(error: unknown, task: Task): string {
   const where = `The error appears to be in '${formatPosition(task.position)}'`;
-  if (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message)) {
+  if (error instanceof UndefinedVariableError || (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message))) {
     return `The task includes an option with an undefined variable. The error was: ${error.message}. ${where} (task '${task.name ?? task.action}')`;
   }
   if (error instanceof PlaytreeError) return `${error.message} (task '${task.name ?? task.action}' at ${formatPosition(task.position)})`;

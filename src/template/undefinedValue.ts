@@ -5,6 +5,9 @@ import { TemplateError } from '../errors.js';
  * (`is defined`), defaulted (`| default`) and chained (`foo.bar.baz` stays undefined, as AnsibleUndefined
  * allows), but printing, comparing, iterating or testing its truth throws the message Ansible prints.
  */
+/** What using an undefined value throws (Ansible's AnsibleUndefinedVariable). */
+export class UndefinedVariableError extends TemplateError {}
+
 export class UndefinedValue {
   constructor(
     readonly message: string,
@@ -13,7 +16,7 @@ export class UndefinedValue {
   ) {}
 
   fail(): never {
-    throw new TemplateError(this.message);
+    throw new UndefinedVariableError(this.message);
   }
 
   // Arithmetic, `<`, string conversion and `==` against primitives all go through here in JS.
