@@ -37,6 +37,7 @@ const table: Array<[string, string]> = [
   ["{{ 7 // 2 }} {{ -7 // 2 }} {{ 2 ** 10 }} {{ 7 % 3 }} {{ '%s-%03d' % ('a', 7) }} {{ '%.2f' % 3.14159 }}", "3 -4 1024 1 a-007 3.14"],
   ["{{ s.split() }} {{ s.startswith('He') }} {{ d.items() | list }} {{ d.get('z', 4) }} {{ d.keys() | list }} {{ '{}-{}'.format(1, 2) }} {{ ','.join(['a', 'b']) }}", "['Hello', 'World'] True [('b', 2), ('a', 1)] 4 ['b', 'a'] 1-2 a,b"],
   ["{{ [1, (2, 3), {'a': 1}] }} {{ l[1:] }} {{ s[::-1] }} {{ s[:5] }} {{ (1,) }}", "[1, (2, 3), {'a': 1}] [1, 2] dlroW olleH Hello (1,)"],
+  ['{{ "{name}={0}".format(5, name="x") }}|{{ "{:>5}|{:<4}|{:^6}|{:05d}|{:.2f}|{:+d}|{:x}".format("ab", "c", "mid", 42, 3.14159, 7, 255) }}|{{ "{0[k]} {{lit}}".format({"k": 9}) }}', 'x=5|   ab|c   | mid  |00042|3.14|+7|ff|9 {lit}'],
 ];
 
 for (const [source, expected] of table) {
