@@ -74,6 +74,8 @@ const contextFiles: Record<string, string> = {
   'uses-var.j2': '{{ undefined_variable }}\n',
   'bad-header.j2': '#jinja2: lstrip_blocks=True\nx\n',
   'missing.j2': "{% include 'nowhere.j2' %}\n",
+  'broken.j2': 'a\n{% for x in y %}\nnever closed\n',
+  'includes-broken.j2': "{% include 'broken.j2' %}\n",
 };
 
 function renderIn(root: string, name: string, vars: Record<string, unknown> = {}): string {
@@ -100,6 +102,9 @@ test('an import without context does not see the variables; bad headers and miss
   withFiles(contextFiles, async (root) => {
     assert.throws(() => renderIn(root, 'no-context.j2', { undefined_variable: 'x' }), /'undefined_variable' is undefined/);
     assert.throws(() => renderIn(root, 'bad-header.j2'), (error: unknown) => error instanceof TemplateError && /failed to parse jinja2 override/.test(error.message));
+    for (const name of ['broken.j2', 'includes-broken.j2']) {
+      assert.throws(() => renderIn(root, name), (error: unknown) => error instanceof TemplateError && error.message.startsWith(`${join(root, 'broken.j2')}: template syntax error`));
+    }
     assert.throws(() => renderIn(root, 'missing.j2'), (error: unknown) => error instanceof TemplateError && error.message.includes(`template 'nowhere.j2' not found in ${root}`));
   }));
 

@@ -117,7 +117,16 @@ export function renderTemplateFile(variables: Templar | RenderContext, path: str
   const { body, overrides } = jinjaOverrides(text);
   const { newlineSequence = options.newlineSequence ?? '\n', ...syntaxOverrides } = overrides as TemplateSyntax & { newlineSequence?: string };
   const syntax: TemplateSyntax = { trimBlocks: true, lstripBlocks: false, ...options.syntax, ...syntaxOverrides };
-  const loader = new SearchPathLoader(options.searchPath, syntax);
+  try {
+    return renderBody(variables, body, options, syntax, newlineSequence, new SearchPathLoader(options.searchPath, syntax));
+  } catch (error) {
+    // A syntax error names the template file (its line is in the message); included files name themselves.
+    if (error instanceof TemplateError && error.message.startsWith('template syntax error')) throw new TemplateError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+function renderBody(variables: Templar | RenderContext, body: string, options: TemplateFileOptions, syntax: TemplateSyntax, newlineSequence: string, loader: TemplateLoader): string {
   let rendered: string;
   if (variables instanceof RenderContext) {
     const extra = options.vars ?? {};
