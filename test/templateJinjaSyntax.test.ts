@@ -38,6 +38,7 @@ const table: Array<[string, string]> = [
   ["{{ s.split() }} {{ s.startswith('He') }} {{ d.items() | list }} {{ d.get('z', 4) }} {{ d.keys() | list }} {{ '{}-{}'.format(1, 2) }} {{ ','.join(['a', 'b']) }}", "['Hello', 'World'] True [('b', 2), ('a', 1)] 4 ['b', 'a'] 1-2 a,b"],
   ["{{ [1, (2, 3), {'a': 1}] }} {{ l[1:] }} {{ s[::-1] }} {{ s[:5] }} {{ (1,) }}", "[1, (2, 3), {'a': 1}] [1, 2] dlroW olleH Hello (1,)"],
   ['{{ "{name}={0}".format(5, name="x") }}|{{ "{:>5}|{:<4}|{:^6}|{:05d}|{:.2f}|{:+d}|{:x}".format("ab", "c", "mid", 42, 3.14159, 7, 255) }}|{{ "{0[k]} {{lit}}".format({"k": 9}) }}', 'x=5|   ab|c   | mid  |00042|3.14|+7|ff|9 {lit}'],
+  ["{% set a, b = 1, 2 %}{% set c, d = ['x', 'y'] %}{% set t = 1, [2] %}{{ a }}{{ b }}{{ c }}{{ d }} {{ t }}", '12xy (1, [2])'],
 ];
 
 for (const [source, expected] of table) {

@@ -19,6 +19,7 @@ interface StatementParser {
   nextToken(): Token | null;
   dropLeadingWhitespace: boolean;
   parseStatement(): TemplateNode | null;
+  parseSet(): TemplateNode;
   parseFor(): TemplateNode;
   parseInclude(): TemplateNode;
   parseExpression(): TemplateNode;
@@ -38,6 +39,28 @@ interface StatementParser {
 export const WithNode = nodes.Node.extend('With', { fields: ['targets', 'values', 'body'] });
 
 const originalParseStatement = parser.Parser.prototype.parseStatement;
+const originalParseSet = parser.Parser.prototype.parseSet;
+
+/** `{% set a, b = 1, 2 %}`: a value written as several expressions is a tuple, as in Jinja2. */
+parser.Parser.prototype.parseSet = function parseSet(this: StatementParser): TemplateNode {
+  if (!this.tokens.jinja) return originalParseSet.call(this);
+  const parseExpression = this.parseExpression;
+  this.parseExpression = function parseTupleExpression(this: StatementParser): TemplateNode {
+    // Only the value itself: expressions nested inside it parse as usual.
+    this.parseExpression = parseExpression;
+    const first = parseExpression.call(this);
+    if (this.peekToken()?.type !== 'comma') return first;
+    const group = new nodes.Group!(first.lineno, first.colno, [first]);
+    while (this.skip('comma') && this.peekToken()?.type !== 'block-end') group.children.push(parseExpression.call(this));
+    group.isTuple = true;
+    return group;
+  };
+  try {
+    return originalParseSet.call(this);
+  } finally {
+    this.parseExpression = parseExpression;
+  }
+};
 const originalParseFor = parser.Parser.prototype.parseFor;
 const originalParseInclude = parser.Parser.prototype.parseInclude;
 const originalParseRaw = parser.Parser.prototype.parseRaw;

@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { nunjucksCompiler, type NunjucksCompiler, type TemplateNode } from './nunjucksInternals.js';
+
+const nunjucksNodes: Record<string, { prototype: object }> = createRequire(import.meta.url)('nunjucks/src/nodes.js');
 
 /**
  * Code for the Jinja2 statements whose meaning differs from nunjucks': for loops (filter, else, recursive,
@@ -106,6 +109,7 @@ export const statementCompilers: Record<string, Method> = {
   },
 
   compileSet(node, frame) {
+    if (node.targets.length > 1 && node.value) return compileUnpackingSet(this, node, frame);
     if (!node.targets.some((target: TemplateNode) => target.typename === 'LookupVal')) return originalCompileSet.call(this, node, frame);
     if (node.targets.length !== 1 || !node.value) this.fail('only `{% set ns.name = value %}` may assign an attribute', node.lineno, node.colno);
     const target: TemplateNode = node.targets[0];
@@ -116,6 +120,10 @@ export const statementCompilers: Record<string, Method> = {
     this._emit(', ');
     this._compileExpression(node.value, frame);
     this._emitLine(');');
+  },
+
+  compileUnpackedValue(node) {
+    this._emit(`runtime.unpack(${node.source}, ${node.index}, ${node.count})`);
   },
 
   compileInclude(node, frame) {
@@ -145,6 +153,23 @@ export const statementCompilers: Record<string, Method> = {
     }
   },
 };
+
+/** `{% set a, b = pair %}`: the value is unpacked into the names, as Python assigns. */
+function compileUnpackingSet(compiler: NunjucksCompiler, node: TemplateNode, frame: CompileFrame): void {
+  const value = compiler._tmpid();
+  compiler._emit(`var ${value} = `);
+  compiler._compileExpression(node.value, frame);
+  compiler._emitLine(';');
+  node.targets.forEach((target: TemplateNode, i: number) => {
+    const Set = Object.getPrototypeOf(node).constructor as new (...args: unknown[]) => TemplateNode;
+    const single = new Set(node.lineno, node.colno, [target]);
+    // A node of our own kind that nunjucks accepts as an expression (it inherits from Literal).
+    const unpacked = Object.create(nunjucksNodes.Literal.prototype) as TemplateNode;
+    Object.defineProperty(unpacked, 'typename', { value: 'UnpackedValue' });
+    single.value = Object.assign(unpacked, { source: value, index: i, count: node.targets.length, lineno: node.lineno, colno: node.colno });
+    originalCompileSet.call(compiler, single, frame);
+  });
+}
 
 /** A name an import defines: in the frame inside blocks and macros, in the context at top level. */
 function bindName(compiler: NunjucksCompiler, name: string, id: string, frame: CompileFrame): void {
