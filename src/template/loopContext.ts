@@ -115,3 +115,31 @@ export function setAttribute(target: unknown, name: unknown, value: unknown): vo
   if (!(target instanceof Namespace)) throw new TemplateError('cannot assign attribute on non-namespace object');
   target[String(name)] = value;
 }
+
+type MacroBody = (...args: unknown[]) => unknown;
+
+/**
+ * A macro called as Jinja2 calls it: positional then keyword arguments; a missing argument is undefined;
+ * extra positional arguments fill the defaulted parameters, then `varargs`; unknown keywords go to `kwargs`.
+ */
+export function makeMacro(argNames: string[], kwargNames: string[], body: MacroBody): MacroBody {
+  return function macro(this: unknown, ...macroArgs: unknown[]) {
+    const last = macroArgs[macroArgs.length - 1];
+    const keywords = isMapping(last) && Object.prototype.hasOwnProperty.call(last, '__keywords') ? (macroArgs.pop() as Record<string, unknown>) : {};
+    const args = argNames.map((name, i) => (i < macroArgs.length ? macroArgs[i] : name in keywords ? keywords[name] : new UndefinedValue(`'${name}' is undefined`)));
+    const extra = macroArgs.slice(argNames.length);
+    const kwargs: Record<string, unknown> = {};
+    const unknownKeywords: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(keywords)) {
+      if (name === '__keywords' || argNames.includes(name)) continue;
+      if (kwargNames.includes(name) || name === 'caller') kwargs[name] = value;
+      else unknownKeywords[name] = value;
+    }
+    kwargNames.forEach((name, i) => {
+      if (i < extra.length) kwargs[name] = extra[i];
+    });
+    kwargs.__varargs = extra.slice(kwargNames.length);
+    kwargs.__extra = unknownKeywords;
+    return body.apply(this, [...args, kwargs]);
+  };
+}

@@ -4,7 +4,7 @@ import { pythonMethod } from './pythonMethods.js';
 import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
 import type { CompiledTemplate } from './compiler.js';
-import { LoopState, loopItems, makeLoop, setAttribute, unpack } from './loopContext.js';
+import { LoopState, loopItems, makeLoop, makeMacro, setAttribute, unpack } from './loopContext.js';
 import { templateEnvironment } from './registry.js';
 
 /**
@@ -211,5 +211,6 @@ export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.cre
   loopItems,
   unpack,
   makeLoop,
+  makeMacro,
   setAttribute,
 });

@@ -12,6 +12,7 @@ type CompileFrame = { push(isolate?: boolean): CompileFrame; set(name: string, i
 type Method = (this: NunjucksCompiler, node: TemplateNode, frame: CompileFrame) => void;
 
 const originalCompileSet = nunjucksCompiler.Compiler.prototype.compileSet as Method;
+const originalCompileMacro = nunjucksCompiler.Compiler.prototype._compileMacro as (this: NunjucksCompiler, node: TemplateNode, frame?: CompileFrame) => string;
 
 function loopNames(node: TemplateNode): string[] {
   return node.name.typename === 'Array' ? node.name.children.map((child: TemplateNode) => String(child.value)) : [String(node.name.value)];
@@ -48,6 +49,17 @@ function emitLoopFilter(compiler: NunjucksCompiler, node: TemplateNode, frame: C
 }
 
 export const statementCompilers: Record<string, Method> = {
+  /** Macros also see Jinja2's `varargs` and `kwargs` (the extra arguments runtime.makeMacro set aside). */
+  _compileMacro(node, frame) {
+    const emitLines = this._emitLines;
+    this._emitLines = (...lines: string[]) => {
+      this._emitLines = emitLines;
+      emitLines.apply(this, lines);
+      this._emitLine('frame.set("varargs", runtime.tuple(kwargs.__varargs || [])); frame.set("kwargs", kwargs.__extra || {});');
+    };
+    return originalCompileMacro.call(this, node, frame) as unknown as void;
+  },
+
   compileFor(node, frame) {
     const names = loopNames(node);
     const items = this._tmpid();
