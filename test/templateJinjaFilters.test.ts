@@ -52,6 +52,8 @@ const table: Array<[string, string]> = [
   ["{{ 'secret' | password_hash('sha512', 'mysalt', rounds=5000) }} {{ 'secret' | password_hash('sha256', 'abcdefghijklmnop', rounds=1000) }}", "$6$mysalt$UX6P1VKOf6dr0s2pg4pLNvIUB6hLXvP6M5f/Yj9hJgMPdAJ4oArvk5YUD9/XWtk1JOpVwt/JTsczMJr8sFVML1 $5$rounds=1000$abcdefghijklmnop$FzYoqjtuN.mjYqssIob4upmoKbZEpkdQMtytZuqNN/6"],
   ["{{ 'a' | mandatory }} {{ l | random(seed='x') in l }} {{ l | shuffle(seed='x') | sort }} {{ 3 | filesizeformat }} {{ 2048 | filesizeformat(true) }}", "a True [1, 2, 3] 3 Bytes 2.0 KiB"],
   ["{{ 'one two three four' | wordwrap(9) }}|{{ [1, 2] | pprint }}|{{ l | map('string') | list }}|{{ ['1', '2'] | map('int') | sum }}", "one two\nthree\nfour|[1, 2]|['3', '1', '2']|3"],
+  // multi-line strings are single-quoted with doubled breaks, as PyYAML writes them (never an unindented block)
+  ["{{ {'outer': {'inner': 'a\nb', 'lst': ['x\ny', 'z']}, 'tab': 'a\tb', 'sp': 'a \nb'} | to_nice_yaml }}", "outer:\n    inner: 'a\n\n        b'\n    lst:\n    - 'x\n\n        y'\n    - z\nsp: \"a \\nb\"\ntab: \"a\\tb\"\n"],
 ];
 
 for (const [source, expected] of table) {

@@ -38,8 +38,26 @@ const SCALAR_OPTIONS = { version: '1.1', singleQuote: true, lineWidth: 0, flowCo
 // PyYAML reads only yes/no/on/off/true/false as booleans, not y/n as YAML 1.1 allows: no quotes for those.
 const PLAIN_IN_PYYAML = /^[yYnN]$/;
 
-function yamlScalar(value: unknown): string {
+/**
+ * PyYAML writes a string with line breaks single-quoted, each break doubled and the next line indented
+ * (`'line1\n\n  line2'`), unless a break touches a space or the text has control characters: then
+ * double-quoted.
+ */
+const CONTROL_CHARACTERS = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
+function singleQuotable(text: string): boolean {
+  return !/ \n|\n | |[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(text);
+}
+
+function multilineScalar(text: string, pad: string): string {
+  if (!singleQuotable(text)) return JSON.stringify(text);
+  return "'" + text.replace(/'/g, "''").replace(/\n+/g, (breaks) => '\n'.repeat(breaks.length + 1) + pad) + "'";
+}
+
+function yamlScalar(value: unknown, pad = ''): string {
   if (typeof value === 'string' && PLAIN_IN_PYYAML.test(value)) return value;
+  if (typeof value === 'string' && value.includes('\n')) return multilineScalar(value, pad);
+  if (typeof value === 'string' && CONTROL_CHARACTERS.test(value)) return JSON.stringify(value);
   return YAML.stringify(value, SCALAR_OPTIONS).replace(/\n$/, '');
 }
 
@@ -49,24 +67,25 @@ function isEmptyCollection(value: unknown): boolean {
 
 /** PyYAML block style: nested mappings indented, sequences under a key not indented, `-` padded to indent. */
 function blockLines(value: unknown, indent: number): string[] {
-  if (isEmptyCollection(value) || !(Array.isArray(value) || isMapping(value))) return [yamlScalar(value)];
+  if (isEmptyCollection(value) || !(Array.isArray(value) || isMapping(value))) return yamlScalar(value).split('\n');
   const lines: string[] = [];
   if (Array.isArray(value)) {
     for (const item of value) {
       const [first, ...rest] = blockLines(item, indent);
+      // A multi-line scalar item continues at the item's indentation, which the prefix below gives.
       // A collection item starts at the next indentation column; a scalar right after `- `.
       const nested = (Array.isArray(item) || isMapping(item)) && !isEmptyCollection(item);
-      lines.push('-' + ' '.repeat(nested ? indent - 1 : 1) + first, ...rest.map((line) => ' '.repeat(indent) + line));
+      lines.push('-' + ' '.repeat(nested ? indent - 1 : 1) + first, ...rest.map((line) => (line === '' ? '' : ' '.repeat(indent) + line)));
     }
     return lines;
   }
   for (const key of Object.keys(value).sort()) {
     const item = value[key];
     if (isEmptyCollection(item) || !(Array.isArray(item) || isMapping(item))) {
-      lines.push(`${yamlScalar(key)}: ${yamlScalar(item)}`);
+      lines.push(...`${yamlScalar(key)}: ${yamlScalar(item, ' '.repeat(indent))}`.split('\n'));
     } else {
       const pad = Array.isArray(item) ? '' : ' '.repeat(indent);
-      lines.push(`${yamlScalar(key)}:`, ...blockLines(item, indent).map((line) => pad + line));
+      lines.push(`${yamlScalar(key)}:`, ...blockLines(item, indent).map((line) => (line === '' ? '' : pad + line)));
     }
   }
   return lines;
@@ -81,6 +100,11 @@ export function pythonYaml(value: unknown, indent: number, blockOnly: boolean): 
   }
   const document = new YAML.Document(value, { sortMapEntries: true, version: '1.1' });
   YAML.visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return;
+      if (node.value.includes('\n')) node.type = singleQuotable(node.value) ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+      else if (CONTROL_CHARACTERS.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
     Collection(_key, node) {
       if (node.items.every((item) => (YAML.isPair(item) ? !YAML.isCollection(item.value) : !YAML.isCollection(item)))) node.flow = true;
     },
