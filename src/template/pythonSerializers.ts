@@ -65,27 +65,57 @@ function isEmptyCollection(value: unknown): boolean {
   return (Array.isArray(value) && value.length === 0) || (isMapping(value) && Object.keys(value).length === 0);
 }
 
-/** PyYAML block style: nested mappings indented, sequences under a key not indented, `-` padded to indent. */
-function blockLines(value: unknown, indent: number): string[] {
+// PyYAML's line width: a plain or single-quoted scalar is folded at a single space past this column.
+const BEST_WIDTH = 80;
+
+/**
+ * PyYAML folds a long plain or single-quoted scalar: at a lone space once the column is past 80 it starts a
+ * new line, indented as a continuation (`pad`, at absolute column `continuation`).
+ */
+function folded(scalar: string, column: number, pad: string, continuation: number): string {
+  if (column + scalar.length <= BEST_WIDTH || !/^[^"\n]/.test(scalar) || scalar.includes('\n')) return scalar;
+  const pieces = scalar.split(/( +)/);
+  let out = '';
+  let at = column;
+  pieces.forEach((piece, i) => {
+    const inside = i > 0 && i < pieces.length - 1 && pieces[i - 1] !== "'" && pieces[i + 1] !== "'";
+    if (piece === ' ' && inside && at > BEST_WIDTH) {
+      out += '\n' + pad;
+      at = continuation;
+    } else {
+      out += piece;
+      at += piece.length;
+    }
+  });
+  return out;
+}
+
+/**
+ * PyYAML block style: nested mappings indented, sequences under a key not indented, `-` padded to indent.
+ * `column` is where this block's lines start in the document (for folding long scalars).
+ */
+function blockLines(value: unknown, indent: number, column = 0): string[] {
   if (isEmptyCollection(value) || !(Array.isArray(value) || isMapping(value))) return yamlScalar(value).split('\n');
   const lines: string[] = [];
   if (Array.isArray(value)) {
     for (const item of value) {
-      const [first, ...rest] = blockLines(item, indent);
-      // A multi-line scalar item continues at the item's indentation, which the prefix below gives.
       // A collection item starts at the next indentation column; a scalar right after `- `.
       const nested = (Array.isArray(item) || isMapping(item)) && !isEmptyCollection(item);
+      const [first, ...rest] = nested ? blockLines(item, indent, column + indent) : folded(yamlScalar(item), column + 2, '', column + indent).split('\n');
+      // Continuation lines of the item (nested lines, or a folded scalar's) sit at the item's indentation.
       lines.push('-' + ' '.repeat(nested ? indent - 1 : 1) + first, ...rest.map((line) => (line === '' ? '' : ' '.repeat(indent) + line)));
     }
     return lines;
   }
   for (const key of Object.keys(value).sort()) {
     const item = value[key];
+    const name = yamlScalar(key);
     if (isEmptyCollection(item) || !(Array.isArray(item) || isMapping(item))) {
-      lines.push(...`${yamlScalar(key)}: ${yamlScalar(item, ' '.repeat(indent))}`.split('\n'));
+      const pad = ' '.repeat(indent);
+      lines.push(...`${name}: ${folded(yamlScalar(item, pad), column + name.length + 2, pad, column + indent)}`.split('\n'));
     } else {
       const pad = Array.isArray(item) ? '' : ' '.repeat(indent);
-      lines.push(`${yamlScalar(key)}:`, ...blockLines(item, indent).map((line) => (line === '' ? '' : pad + line)));
+      lines.push(`${name}:`, ...blockLines(item, indent, column + pad.length).map((line) => (line === '' ? '' : pad + line)));
     }
   }
   return lines;
