@@ -40,6 +40,7 @@ const table: Array<[string, string]> = [
   ['{{ "{name}={0}".format(5, name="x") }}|{{ "{:>5}|{:<4}|{:^6}|{:05d}|{:.2f}|{:+d}|{:x}".format("ab", "c", "mid", 42, 3.14159, 7, 255) }}|{{ "{0[k]} {{lit}}".format({"k": 9}) }}', 'x=5|   ab|c   | mid  |00042|3.14|+7|ff|9 {lit}'],
   ["{% set a, b = 1, 2 %}{% set c, d = ['x', 'y'] %}{% set t = 1, [2] %}{{ a }}{{ b }}{{ c }}{{ d }} {{ t }}", '12xy (1, [2])'],
   ['{% macro m(a, b=2) %}{{ a }}-{{ b }}-{{ varargs }}-{{ kwargs }}{% endmacro %}{{ m(1, 3, 4, 5, z=6) }}|{{ m(b=7, a=8) }}', "1-3-(4, 5)-{'z': 6}|8-7-()-{}"],
+  ['{{ "%s" % [1, 2] }} {{ "%s-%s" % (1, 2) }} {{ "a=b=c".partition("=") }} {{ "a=b=c".rpartition("=") }} {{ "aB".swapcase() }} {{ " ".isspace() }}', "[1, 2] 1-2 ('a', '=', 'b=c') ('a=b', '=', 'c') Ab True"],
 ];
 
 for (const [source, expected] of table) {

@@ -130,6 +130,19 @@ function stringMethods(text: string): Record<string, Method> {
     count: (sub) => (String(sub) === '' ? text.length + 1 : text.split(String(sub)).length - 1),
     join: (items) => (Array.isArray(items) ? items.map((i) => pyStr(i)).join(text) : String(items)),
     isdigit: () => /^[0-9]+$/.test(text),
+    isnumeric: () => /^[0-9]+$/.test(text),
+    isdecimal: () => /^[0-9]+$/.test(text),
+    isspace: () => /^\s+$/.test(text),
+    swapcase: () => Array.from(text, (ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join(''),
+    casefold: () => text.toLowerCase(),
+    partition: (sep) => {
+      const at = text.indexOf(String(sep));
+      return tuple(at < 0 ? [text, '', ''] : [text.slice(0, at), String(sep), text.slice(at + String(sep).length)]);
+    },
+    rpartition: (sep) => {
+      const at = text.lastIndexOf(String(sep));
+      return tuple(at < 0 ? ['', '', text] : [text.slice(0, at), String(sep), text.slice(at + String(sep).length)]);
+    },
     isalpha: () => /^[A-Za-z]+$/.test(text),
     isalnum: () => /^[A-Za-z0-9]+$/.test(text),
     isupper: () => /[A-Z]/.test(text) && text === text.toUpperCase(),

@@ -32,7 +32,7 @@ export function tuple<T extends unknown[]>(items: T): T {
   return items;
 }
 
-function isTuple(value: unknown[]): boolean {
+export function isTuple(value: unknown[]): boolean {
   return (value as unknown as Record<symbol, boolean>)[TUPLE] === true;
 }
 

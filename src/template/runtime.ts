@@ -1,7 +1,7 @@
 import { PlaytreeError, TemplateError } from '../errors.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
-import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
+import { isMapping, isText, isTuple, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
 import type { CompiledTemplate } from './compiler.js';
 import { LoopState, loopItems, makeLoop, makeMacro, setAttribute, unpack } from './loopContext.js';
@@ -152,7 +152,8 @@ function mul(a: unknown, b: unknown): unknown {
 /** `%`: modulo for numbers, printf-style formatting for a string on the left. */
 function mod(a: unknown, b: unknown): unknown {
   if (!isText(a)) return pyModulo(Number(a), Number(b));
-  return pyFormat(a.toString(), Array.isArray(b) ? b : [b]);
+  // Only a tuple gives several values: `'%s' % [1, 2]` prints the list.
+  return pyFormat(a.toString(), Array.isArray(b) && isTuple(b) ? b : [b]);
 }
 
 function compare(op: string, a: unknown, b: unknown): boolean {
