@@ -3,6 +3,7 @@ import { templateFileVars, templateSearchPath } from '../src/template/index.js';
 import { ModuleError } from '../src/errors.js';
 import type { ModuleDefinition } from './module.js';
 import { writeFileContent } from './fileWriter.js';
+import { encodeText } from './textEncoding.js';
 
 /**
  * ansible.builtin.template: src (controller templates/), dest, mode (octal, symbolic, preserve), owner,
@@ -12,7 +13,7 @@ import { writeFileContent } from './fileWriter.js';
  * playbook's folders and their templates/, then the template's folder). The template sees
  * template_path, template_fullpath, template_destpath, template_host, template_uid, template_mtime,
  * template_run_date and ansible_managed. Writing is copy's, so results and diffs have copy's shape.
- * Differs: output_encoding must be utf-8.
+ * output_encoding: utf-8, latin-1 or windows-1252.
  */
 // As Ansible, the escaped spellings a single-quoted YAML string gives ('\r\n') are accepted too.
 const NEWLINES: Record<string, string> = { '\n': '\n', '\r': '\r', '\r\n': '\r\n', '\\n': '\n', '\\r': '\r', '\\r\\n': '\r\n' };
@@ -49,7 +50,6 @@ export const templateModule: ModuleDefinition = {
     });
     const newlineSequence = NEWLINES[a['newline_sequence'] as string];
     if (!newlineSequence) throw new ModuleError(`newline_sequence must be one of \\n, \\r, \\r\\n (got ${JSON.stringify(a['newline_sequence'])})`);
-    if (!/^utf-?8$/i.test(String(a['output_encoding']))) throw new ModuleError(`output_encoding '${String(a['output_encoding'])}' is not supported by playtree (utf-8 only)`);
     const rendered = ctx.renderFile(source, {
       searchPath: templateSearchPath(ctx.controller.searchFolders(), source),
       vars: templateFileVars(source, a['dest'] as string),
@@ -67,7 +67,7 @@ export const templateModule: ModuleDefinition = {
     });
     return writeFileContent(ctx, {
       dest: a['dest'] as string,
-      data: Buffer.from(rendered),
+      data: encodeText(rendered, String(a['output_encoding'] ?? '')),
       basename: source.split('/').pop()!,
       label: source,
       src: source,
