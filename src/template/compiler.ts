@@ -182,6 +182,13 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   },
 };
 
+const originalNodeName = nunjucksCompiler.Compiler.prototype._getNodeName as (this: NunjucksCompiler, node: TemplateNode) => string;
+
+// The name of a called thing goes into a JS string literal for messages (`"\n".join(...)` is called "\n"["join"]).
+pythonSemantics._getNodeName = function getNodeName(node) {
+  return originalNodeName.call(this, node).replace(/[\\\n\r\u2028\u2029]/g, ' ');
+} as (typeof pythonSemantics)[string];
+
 pythonSemantics.compileExtends = () => {
   throw new Error('{% extends %} is not supported by playtree');
 };

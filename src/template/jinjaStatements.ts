@@ -151,12 +151,15 @@ parser.Parser.prototype.parseFor = function parseFor(this: StatementParser): Tem
   const tag = this.peekToken();
   this.skipSymbol('for');
   const node = new nodes.For!(tag.lineno, tag.colno);
+  // `for k, v in ...` or `for (k, v) in ...`
+  const parenthesised = this.skip('left-paren');
   const first = this.parsePrimary(true);
   node.name = first;
   if (this.peekToken().type === 'comma') {
     node.name = new nodes.Array!(first.lineno, first.colno, [first]);
     while (this.skip('comma')) node.name.children.push(this.parsePrimary(true));
   }
+  if (parenthesised && !this.skip('right-paren')) this.fail('expected ) after the loop variables', tag.lineno, tag.colno);
   for (const name of node.name.typename === 'Array' ? node.name.children : [node.name]) {
     if (name.typename !== 'Symbol') this.fail('expected a variable name in the for statement', tag.lineno, tag.colno);
   }
