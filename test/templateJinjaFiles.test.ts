@@ -74,6 +74,9 @@ const contextFiles: Record<string, string> = {
   'uses-var.j2': '{{ undefined_variable }}\n',
   'bad-header.j2': '#jinja2: lstrip_blocks=True\nx\n',
   'missing.j2': "{% include 'nowhere.j2' %}\n",
+  'base.j2': 'head\n{% block a %}A-base{% endblock %}\n{% block b %}B-base{% endblock b %}\ntail\n',
+  'child.j2': "{% extends 'base.j2' %}\n{% block a %}A-child+{{ super() }}{% endblock %}\n",
+  'grand.j2': "{% extends 'child.j2' %}\n{% block b %}B-grand {{ v }}{% endblock %}\n",
   'broken.j2': 'a\n{% for x in y %}\nnever closed\n',
   'includes-broken.j2': "{% include 'broken.j2' %}\n",
 };
@@ -113,4 +116,11 @@ test('a lookup renders a template file from the context it is called with, extra
     const context = new RenderContext((name) => ({ mylist: ['one'], x: 'unused' })[name]);
     const text = renderTemplateFile(context, join(root, 'loop.j2'), { searchPath: [root], vars: { mylist: ['two'] } });
     assert.equal(text, 'two\ntwo\n');
+  }));
+
+test('blocks render in place; extends overrides them through two levels, super() reaching the parent block, as Ansible renders them', () =>
+  withFiles(contextFiles, async (root) => {
+    assert.equal(renderIn(root, 'base.j2'), 'head\nA-baseB-basetail\n');
+    assert.equal(renderIn(root, 'child.j2'), 'head\nA-child+A-baseB-basetail\n');
+    assert.equal(renderIn(root, 'grand.j2', { v: 1 }), 'head\nA-child+A-baseB-grand 1tail\n');
   }));

@@ -189,9 +189,6 @@ pythonSemantics._getNodeName = function getNodeName(node) {
   return originalNodeName.call(this, node).replace(/[\\\n\r\u2028\u2029]/g, ' ');
 } as (typeof pythonSemantics)[string];
 
-pythonSemantics.compileExtends = () => {
-  throw new Error('{% extends %} is not supported by playtree');
-};
 
 function newCompiler(): NunjucksCompiler {
   const compiler = new nunjucksCompiler.Compiler('template', false);

@@ -121,7 +121,7 @@ parser.Parser.prototype.parseStatement = function parseStatement(this: Statement
   const token = this.peekToken();
   if (this.tokens.jinja && token?.type === 'symbol') {
     if (token.value === 'with') return parseWith.call(this);
-    if (['extends', 'block', 'do', 'break', 'continue', 'trans', 'autoescape'].includes(token.value)) {
+    if (['do', 'break', 'continue', 'trans', 'autoescape'].includes(token.value)) {
       this.fail(`{% ${token.value} %} is not supported by playtree`, token.lineno, token.colno);
     }
   }

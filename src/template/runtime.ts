@@ -16,6 +16,10 @@ import { templateEnvironment } from './registry.js';
 export class RenderContext {
   private locals: Record<string, unknown> | undefined;
   private exported: Set<string> | undefined;
+  /** Set by `{% extends %}`: the template rendered once this one has registered its blocks. */
+  parentTemplate: CompiledTemplate | undefined;
+  /** Block bodies by name, the most derived template's first (`super()` calls the next). */
+  readonly blocks = new Map<string, BlockRender[]>();
 
   constructor(
     readonly lookupVariable: (name: string) => unknown,
@@ -48,6 +52,8 @@ export class RenderContext {
   }
 }
 
+export type BlockRender = (frame: { push(): { set(name: string, value: unknown): void } }) => string;
+
 export interface TemplateLoader {
   /** The compiled template `name` found in the search path, or undefined. */
   load(name: string): CompiledTemplate | undefined;
@@ -66,6 +72,12 @@ export function runTemplate(template: CompiledTemplate, context: RenderContext):
     result = value;
   });
   if (failure) throw failure instanceof Error ? failure : new TemplateError(String(failure));
+  // `{% extends %}`: the output is the parent's, rendered with the blocks this template registered.
+  const parent = context.parentTemplate;
+  if (parent) {
+    context.parentTemplate = undefined;
+    return runTemplate(parent, context);
+  }
   return result;
 }
 

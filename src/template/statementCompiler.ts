@@ -138,6 +138,34 @@ export const statementCompilers: Record<string, Method> = {
     this._emit(`runtime.unpack(${node.source}, ${node.index}, ${node.count})`);
   },
 
+  /** A block renders in place, unless a template extending this one overrides it (see templateFiles.ts). */
+  compileBlock(node, frame) {
+    const render = this._tmpid();
+    const output = this._tmpid();
+    const buffer = this.buffer;
+    this._emitLine(`var ${render} = function(frame) {`);
+    this._emitLine(`var ${output} = "";`);
+    this.buffer = output;
+    this._withScopedSyntax(() => this.compile(node.body, frame.push()));
+    this.buffer = buffer;
+    this._emitLine(`return ${output};`);
+    this._emitLine('};');
+    this._emitLine(`${buffer} += runtime.renderBlock(context, frame, ${JSON.stringify(String(node.name.value))}, ${render});`);
+  },
+
+  /** `{{ super() }}` (lifted by nunjucks' transformer to the block's start): the next block in the chain. */
+  compileSuper(node, frame) {
+    const id = String(node.symbol.value);
+    this._emitLine(`var ${id} = runtime.superBlock(frame);`);
+    frame.set(id, id);
+  },
+
+  compileExtends(node, frame) {
+    this._emit('runtime.extendTemplate(context, ');
+    this._compileExpression(node.template, frame);
+    this._emitLine(');');
+  },
+
   compileInclude(node, frame) {
     this._emit(`${this.buffer} += runtime.includeTemplate(context, frame, `);
     this._compileExpression(node.template, frame);

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TemplateError } from '../errors.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from './pythonValues.js';
-import { playtreeRuntime, RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
+import { playtreeRuntime, RenderContext, runTemplate, type BlockRender, type TemplateLoader } from './runtime.js';
 import { renderTemplateSource, type Templar, type TemplateVariables } from './templar.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable } from './undefinedValue.js';
@@ -180,7 +180,39 @@ function importedName(module: Record<string, unknown>, name: string): unknown {
   return module[name];
 }
 
-Object.assign(playtreeRuntime, { includeTemplate, importTemplate, importedName });
+function extendTemplate(context: RenderContext, name: unknown): void {
+  if (context.parentTemplate) throw new TemplateError('a template may {% extends %} only one template');
+  context.parentTemplate = findTemplate(context, 'extends', name, false);
+}
+
+type BlockFrame = Parameters<BlockRender>[0];
+
+function callBlock(chain: BlockRender[], index: number, frame: BlockFrame): string {
+  const scope = frame.push();
+  scope.set('super', () => {
+    if (index + 1 >= chain.length) throw new TemplateError('super() called in a block no parent template defines');
+    return callBlock(chain, index + 1, frame);
+  });
+  return chain[index]!(scope as unknown as BlockFrame);
+}
+
+/** A block renders in place with the overrides of the templates extending this one; while extending, it only registers. */
+function renderBlock(context: RenderContext, frame: BlockFrame, name: string, render: BlockRender): string {
+  const chain = context.blocks.get(name) ?? [];
+  if (context.parentTemplate) {
+    context.blocks.set(name, [...chain, render]);
+    return '';
+  }
+  return callBlock([...chain, render], 0, frame);
+}
+
+function superBlock(frame: Frame): unknown {
+  const call = frame.lookup('super');
+  if (typeof call !== 'function') throw new TemplateError('super() may only be called inside a {% block %}');
+  return call();
+}
+
+Object.assign(playtreeRuntime, { includeTemplate, importTemplate, importedName, extendTemplate, renderBlock, superBlock });
 
 /**
  * Ansible's search path for a template's includes: each folder's `templates/` then the folder itself,
