@@ -41,6 +41,8 @@ const table: Array<[string, string]> = [
   ["{% set a, b = 1, 2 %}{% set c, d = ['x', 'y'] %}{% set t = 1, [2] %}{{ a }}{{ b }}{{ c }}{{ d }} {{ t }}", '12xy (1, [2])'],
   ['{% macro m(a, b=2) %}{{ a }}-{{ b }}-{{ varargs }}-{{ kwargs }}{% endmacro %}{{ m(1, 3, 4, 5, z=6) }}|{{ m(b=7, a=8) }}', "1-3-(4, 5)-{'z': 6}|8-7-()-{}"],
   ['{{ "%s" % [1, 2] }} {{ "%s-%s" % (1, 2) }} {{ "a=b=c".partition("=") }} {{ "a=b=c".rpartition("=") }} {{ "aB".swapcase() }} {{ " ".isspace() }}', "[1, 2] 1-2 ('a', '=', 'b=c') ('a=b', '=', 'c') Ab True"],
+  // tests bind tighter than operators and can be filtered, as Jinja2 parses them
+  ["{{ s is defined | ternary('set', 'unset') }} {{ 1 + 2 is odd }} {{ 1 == 1 is sameas true }} {{ not nope is defined }}", 'set 1 False True'],
 ];
 
 for (const [source, expected] of table) {

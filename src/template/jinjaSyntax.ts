@@ -20,6 +20,7 @@ interface JinjaParser {
   parseCompare(): TemplateNode;
   parseExpression(): TemplateNode;
   parseSignature(): TemplateNode;
+  parseFilter(node: TemplateNode): TemplateNode;
   parsePrimary(noPostfix?: boolean): TemplateNode;
   skipSymbol(name: string): boolean;
   skip(type: string): boolean;
@@ -42,6 +43,26 @@ parser.Parser.prototype.parseIs = function parseIs(this: JinjaParser): TemplateN
     if (negated) node = new nodes.Not!(node.lineno, node.colno, node);
   }
   return node;
+};
+
+const originalParseFilter = parser.Parser.prototype.parseFilter;
+
+/**
+ * Jinja2 reads filters and tests in one loop after a primary expression, so a test binds tighter than any
+ * operator and can be filtered: `x is defined | ternary('a', 'b')`, `not x is none`, `n + 1 is odd`.
+ */
+parser.Parser.prototype.parseFilter = function parseFilter(this: JinjaParser, node: TemplateNode): TemplateNode {
+  if (!this.tokens.jinja) return originalParseFilter.call(this, node);
+  for (;;) {
+    const next = this.peekToken();
+    if (next?.type === 'pipe') node = originalParseFilter.call(this, node);
+    else if (next?.type === 'symbol' && next.value === 'is') {
+      this.nextToken();
+      const negated = this.skipSymbol('not');
+      node = new nodes.Is!(node.lineno, node.colno, node, parseTest.call(this));
+      if (negated) node = new nodes.Not!(node.lineno, node.colno, node);
+    } else return node;
+  }
 };
 
 // Tokens that may start a test's lone argument (`is divisibleby 3`, `is sameas false`), as in Jinja2.
