@@ -55,7 +55,7 @@ const table: Array<[string, string]> = [
   // multi-line strings are single-quoted with doubled breaks, as PyYAML writes them (never an unindented block)
   ["{{ {'outer': {'inner': 'a\nb', 'lst': ['x\ny', 'z']}, 'tab': 'a\tb', 'sp': 'a \nb'} | to_nice_yaml }}", "outer:\n    inner: 'a\n\n        b'\n    lst:\n    - 'x\n\n        y'\n    - z\nsp: \"a \\nb\"\ntab: \"a\\tb\"\n"],
   // long strings fold at a single space past column 80, continuation indented, as PyYAML's width
-  ["{{ {'key': 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more words to make it quite long indeed yes', 'n': {'k': 'word ' * 20}} | to_nice_yaml }}", "key: ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more words to make\n    it quite long indeed yes\nn:\n    k: 'word word word word word word word word word word word word word word word word\n        word word word word '\n"],
+  ["{{ {'key': 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more words to make it quite long indeed yes', 'n': {'k': 'word ' * 20}} | to_nice_yaml }}", "key: ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more words to make\n    it quite long indeed yes\nn:\n    k: 'word word word word word word word word word word word word word word word\n        word word word word word '\n"],
 ];
 
 for (const [source, expected] of table) {
