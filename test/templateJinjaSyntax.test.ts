@@ -43,6 +43,7 @@ const table: Array<[string, string]> = [
   ['{{ "%s" % [1, 2] }} {{ "%s-%s" % (1, 2) }} {{ "a=b=c".partition("=") }} {{ "a=b=c".rpartition("=") }} {{ "aB".swapcase() }} {{ " ".isspace() }}', "[1, 2] 1-2 ('a', '=', 'b=c') ('a=b', '=', 'c') Ab True"],
   // tests bind tighter than operators and can be filtered, as Jinja2 parses them
   ["{{ s is defined | ternary('set', 'unset') }} {{ 1 + 2 is odd }} {{ 1 == 1 is sameas true }} {{ not nope is defined }}", 'set 1 False True'],
+  ["{{ 'a' if false else 'b' if false else 'c' }} {{ { ['x', 'y'][1:] | join('.'): 1, 'k' ~ 2: 2 } }}", "c {'y': 1, 'k2': 2}"],
 ];
 
 for (const [source, expected] of table) {
@@ -82,6 +83,10 @@ test('a task string that is one expression yielding None gives an empty string, 
 test('loop() outside a recursive loop and attribute assignment on a non-namespace are errors', () => {
   assert.throws(() => createTemplar(vars).renderText('{% for x in l %}{{ loop(l) }}{% endfor %}'), /recursive/);
   assert.throws(() => createTemplar(vars).renderText('{% set d.x = 1 %}'), /non-namespace/);
+});
+
+test('a template that ends inside an expression is a syntax error, not a crash', () => {
+  assert.throws(() => createTemplar(vars).render('{{ ["a"] if (x | boo'), /template syntax error: unexpected end of template/);
 });
 
 test('unsupported statements name themselves', () => {

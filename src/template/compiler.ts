@@ -225,7 +225,9 @@ function sourceLine(source: string, lineno: number | undefined): string | undefi
 
 function templateSyntaxError(source: string, error: unknown): TemplateError {
   const raw = error instanceof Error ? error.message : String(error);
-  const reason = raw.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
+  // nunjucks' parser reads past the last token without checking: that is a template that ends too early.
+  const cut = /Cannot read properties of (null|undefined)/.test(raw) ? 'unexpected end of template' : raw;
+  const reason = cut.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
   const lineno = (error as { lineno?: number }).lineno;
   const where = source.includes('\n') && lineno ? ` at line ${lineno}` : '';
   const line = sourceLine(source, lineno);

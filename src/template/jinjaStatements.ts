@@ -78,13 +78,15 @@ parser.Parser.prototype.parseAggregate = function parseAggregate(this: Statement
   const node = new nodes[kind[0]]!(open.lineno, open.colno);
   let trailingComma = false;
   while (!this.skip(kind[1])) {
+    if (!this.peekToken()) this.fail(`unexpected end of template: ${kind[1].replace('right-', 'closing ')} expected`, open.lineno, open.colno);
     if (node.children.length > 0 && !this.skip('comma')) this.fail(`expected , or ${kind[1].replace('right-', 'closing ')}`, open.lineno, open.colno);
     if (this.skip(kind[1])) {
       trailingComma = true;
       break;
     }
     if (kind[0] === 'Dict') {
-      const key = this.parsePrimary();
+      // A key is any expression (`{ parts[1:] | join('.'): value }`).
+      const key = this.parseExpression();
       if (!this.skip('colon')) this.fail('expected : after a dict key', open.lineno, open.colno);
       node.children.push(new nodes.Pair!(key.lineno, key.colno, key, this.parseExpression()));
     } else node.children.push(this.parseExpression());

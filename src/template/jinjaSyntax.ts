@@ -20,6 +20,8 @@ interface JinjaParser {
   parseCompare(): TemplateNode;
   parseExpression(): TemplateNode;
   parseSignature(): TemplateNode;
+  parseInlineIf(): TemplateNode;
+  parseOr(): TemplateNode;
   parseFilter(node: TemplateNode): TemplateNode;
   parsePrimary(noPostfix?: boolean): TemplateNode;
   skipSymbol(name: string): boolean;
@@ -46,6 +48,22 @@ parser.Parser.prototype.parseIs = function parseIs(this: JinjaParser): TemplateN
 };
 
 const originalParseFilter = parser.Parser.prototype.parseFilter;
+const originalParseInlineIf = parser.Parser.prototype.parseInlineIf;
+
+/** `a if x else b if y else c`: the else branch is itself a conditional expression, as in Jinja2. */
+parser.Parser.prototype.parseInlineIf = function parseInlineIf(this: JinjaParser): TemplateNode {
+  if (!this.tokens.jinja) return originalParseInlineIf.call(this);
+  let node = this.parseOr();
+  while (this.skipSymbol('if')) {
+    const cond = this.parseOr();
+    const conditional = new nodes.InlineIf!(node.lineno, node.colno);
+    conditional.body = node;
+    conditional.cond = cond;
+    conditional.else_ = this.skipSymbol('else') ? this.parseInlineIf() : null;
+    node = conditional;
+  }
+  return node;
+};
 
 /**
  * Jinja2 reads filters and tests in one loop after a primary expression, so a test binds tighter than any
