@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { TemplateError } from '../src/errors.js';
-import { createTemplar, renderTemplateFile } from '../src/template/index.js';
+import { createTemplar, renderTemplateFile, templateSearchPath } from '../src/template/index.js';
 import { RenderContext } from '../src/template/runtime.js';
 import { runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
@@ -124,3 +124,8 @@ test('blocks render in place; extends overrides them through two levels, super()
     assert.equal(renderIn(root, 'child.j2'), 'head\nA-child+A-baseB-basetail\n');
     assert.equal(renderIn(root, 'grand.j2', { v: 1 }), 'head\nA-child+A-baseB-grand 1tail\n');
   }));
+
+test("the search path is Ansible's: each folder's templates/ then the folder; the lookup looks beside the template first", () => {
+  assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/r/role/templates/x.j2'), ['/r/role/templates', '/r/role', '/p/templates', '/p']);
+  assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/p/x.j2', { lookup: true }), ['/p', '/r/role/templates', '/r/role', '/p/templates']);
+});

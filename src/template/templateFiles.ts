@@ -216,11 +216,13 @@ Object.assign(playtreeRuntime, { includeTemplate, importTemplate, importedName, 
 
 /**
  * Ansible's search path for a template's includes: each folder's `templates/` then the folder itself,
- * for the task's search folders (role, task file, playbook), then the template's own folder.
+ * for the task's search folders (role, task file, playbook), then the template's own folder; the template
+ * lookup (`lookup: true`) puts the template's own folder first instead.
  */
-export function templateSearchPath(folders: readonly string[], templateFile: string): string[] {
-  const all = [...folders, dirname(templateFile)];
-  return [...new Set(all.flatMap((folder) => [join(folder, 'templates'), folder]))];
+export function templateSearchPath(folders: readonly string[], templateFile: string, options: { lookup?: boolean } = {}): string[] {
+  const expand = (list: readonly string[]) => list.flatMap((folder) => [join(folder, 'templates'), folder]);
+  const own = dirname(templateFile);
+  return [...new Set(options.lookup ? [own, ...expand(folders)] : expand([...folders, own]))];
 }
 
 /** Python's str(datetime): `2024-01-31 12:00:00.123000`. */
