@@ -56,6 +56,9 @@ const table: Array<[string, string]> = [
   ["{{ {'outer': {'inner': 'a\nb', 'lst': ['x\ny', 'z']}, 'tab': 'a\tb', 'sp': 'a \nb'} | to_nice_yaml }}", "outer:\n    inner: 'a\n\n        b'\n    lst:\n    - 'x\n\n        y'\n    - z\nsp: \"a \\nb\"\ntab: \"a\\tb\"\n"],
   // long strings fold at a single space past column 80, continuation indented, as PyYAML's width
   ["{{ {'key': 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more words to make it quite long indeed yes', 'n': {'k': 'word ' * 20}} | to_nice_yaml }}", "key: ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more words to make\n    it quite long indeed yes\nn:\n    k: 'word word word word word word word word word word word word word word word\n        word word word word word '\n"],
+  ["{{ 'hello world and more' | truncate(12) }}|{{ 'hello world and more' | truncate(12, True) }}|{{ 'one-two three' | wordwrap(5) }}", 'hello...|hello wor...|one-\ntwo\nthree'],
+  // Python's round: the exact binary value decides, exact halves go to the even neighbour
+  ["{{ 2.675 | round(2) }} {{ 0.125 | round(2) }} {{ 7.45 | round(1) }} {{ 2.5 | round | int }} {{ 3.5 | round | int }} {{ -2.5 | round | int }}", '2.67 0.12 7.5 2 4 -2'],
 ];
 
 for (const [source, expected] of table) {

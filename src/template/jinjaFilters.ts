@@ -4,7 +4,7 @@ import { isMapping, isText, pyCompare, pyEquals, pyStr, tuple } from './pythonVa
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
 
-/** Jinja2 built-in filters nunjucks lacks or gets wrong: groupby, items, attr, xmlattr, filesizeformat, wordwrap, pprint, urlencode. */
+/** Jinja2 built-in filters nunjucks lacks or gets wrong: groupby, items, attr, xmlattr, filesizeformat, wordwrap, truncate, pprint, urlencode. */
 
 function dotted(item: unknown, path: unknown): unknown {
   let value = item;
@@ -48,33 +48,52 @@ function filesizeformat(value: unknown, binary: unknown): string {
   return `${(bytes / base ** (index + 1)).toFixed(1)} ${units[index]}`;
 }
 
+/** Python's textwrap as Jinja2's wordwrap uses it: words (split after hyphens) filled greedily per paragraph. */
+function wrapParagraph(paragraph: string, limit: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
+  const chunks: Array<{ text: string; joined: boolean }> = [];
+  for (const word of paragraph.split(/\s+/).filter((w) => w !== '')) {
+    const pieces = breakOnHyphens ? word.split(/(?<=[A-Za-z0-9]-)(?=[A-Za-z])/) : [word];
+    pieces.forEach((text, i) => chunks.push({ text, joined: i > 0 }));
+  }
+  const lines: string[] = [];
+  let line = '';
+  for (const chunk of chunks) {
+    let text = chunk.text;
+    const candidate = line === '' ? text : line + (chunk.joined ? '' : ' ') + text;
+    if (candidate.length <= limit || line === '' && !breakLong) {
+      line = candidate;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    while (breakLong && text.length > limit) {
+      lines.push(text.slice(0, limit));
+      text = text.slice(limit);
+    }
+    line = text;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 function wordwrap(value: unknown, args: unknown[]): string {
   const { width = 79, break_long_words = true, wrapstring = '\n', break_on_hyphens = true } = bindArguments('wordwrap', args, ['width', 'break_long_words', 'wrapstring', 'break_on_hyphens']);
-  void break_on_hyphens;
-  const limit = Number(width);
   return pyStr(requireDefined(value))
     .split(/\r\n|\r|\n/)
-    .map((paragraph) => {
-      const lines: string[] = [];
-      let line = '';
-      for (let word of paragraph.split(/\s+/).filter((w) => w !== '')) {
-        while (break_long_words && word.length > limit) {
-          if (line) lines.push(line);
-          line = '';
-          lines.push(word.slice(0, limit));
-          word = word.slice(limit);
-        }
-        if (!line) line = word;
-        else if (line.length + 1 + word.length <= limit) line += ' ' + word;
-        else {
-          lines.push(line);
-          line = word;
-        }
-      }
-      if (line) lines.push(line);
-      return lines.join(String(wrapstring));
-    })
+    .map((paragraph) => wrapParagraph(paragraph, Number(width), Boolean(break_long_words), Boolean(break_on_hyphens)).join(String(wrapstring)))
     .join(String(wrapstring));
+}
+
+/** Jinja2's truncate: within `leeway` (5) of the length the text stays; otherwise cut at a word unless killwords. */
+function truncate(value: unknown, args: unknown[]): string {
+  const { length = 255, killwords = false, end = '...', leeway = 5 } = bindArguments('truncate', args, ['length', 'killwords', 'end', 'leeway']);
+  const text = pyStr(requireDefined(value));
+  const size = Number(length);
+  const tail = pyStr(end);
+  if (text.length <= size + Number(leeway ?? 5)) return text;
+  const head = text.slice(0, Math.max(0, size - tail.length));
+  if (killwords) return head + tail;
+  const space = head.lastIndexOf(' ');
+  return (space < 0 ? head : head.slice(0, space)) + tail;
 }
 
 function xmlEscape(text: string): string {
@@ -111,6 +130,7 @@ export const jinjaFilters: Record<string, FilterFunction> = {
   },
   filesizeformat: (value, binary = false) => filesizeformat(value, binary),
   wordwrap: (value, ...args) => wordwrap(value, args),
+  truncate: (value, ...args) => truncate(value, args),
   pprint: (value) => pyStr(requireDefined(value)),
   urlencode(value) {
     const defined = requireDefined(value);
