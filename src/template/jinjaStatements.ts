@@ -123,12 +123,25 @@ parser.Parser.prototype.parseStatement = function parseStatement(this: Statement
   const token = this.peekToken();
   if (this.tokens.jinja && token?.type === 'symbol') {
     if (token.value === 'with') return parseWith.call(this);
-    if (['do', 'break', 'continue', 'trans', 'autoescape'].includes(token.value)) {
+    if (token.value === 'autoescape') return parseAutoescape.call(this);
+    if (['do', 'break', 'continue', 'trans'].includes(token.value)) {
       this.fail(`{% ${token.value} %} is not supported by playtree`, token.lineno, token.colno);
     }
   }
   return originalParseStatement.call(this);
 };
+
+/** `{% autoescape false %}...{% endautoescape %}`: Ansible never escapes, so only `false` means what it says. */
+function parseAutoescape(this: StatementParser): TemplateNode {
+  const tag = this.peekToken();
+  this.skipSymbol('autoescape');
+  const value = this.parseExpression();
+  if (value.typename !== 'Literal' || value.value !== false) this.fail('{% autoescape %} other than false is not supported by playtree (Ansible templates are not HTML-escaped)', tag.lineno, tag.colno);
+  this.advanceAfterBlockEnd('autoescape');
+  const body = this.parseUntilBlocks('endautoescape');
+  this.advanceAfterBlockEnd();
+  return body;
+}
 
 function parseWith(this: StatementParser): TemplateNode {
   const tag = this.peekToken();
