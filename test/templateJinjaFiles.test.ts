@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { TemplateError } from '../src/errors.js';
-import { createTemplar, renderTemplateFile, templateSearchPath } from '../src/template/index.js';
+import { createTemplar, renderTemplateFile, templateSearchPath, UndefinedVariableError } from '../src/template/index.js';
 import { RenderContext } from '../src/template/runtime.js';
 import { runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
 
@@ -78,6 +78,8 @@ const contextFiles: Record<string, string> = {
   'child.j2': "{% extends 'base.j2' %}\n{% block a %}A-child+{{ super() }}{% endblock %}\n",
   'grand.j2': "{% extends 'child.j2' %}\n{% block b %}B-grand {{ v }}{% endblock %}\n",
   'broken.j2': 'a\n{% for x in y %}\nnever closed\n',
+  'undef.j2': 'line1\nline2 {{ ok }}\n{% if true %}\n  {{ missing_var }}\n{% endif %}\n',
+  'includes-undef.j2': "a\n{% include 'undef.j2' %}\n",
   'includes-broken.j2': "{% include 'broken.j2' %}\n",
 };
 
@@ -129,3 +131,13 @@ test("the search path is Ansible's: each folder's templates/ then the folder; th
   assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/r/role/templates/x.j2'), ['/r/role/templates', '/r/role', '/p/templates', '/p', '/r/role/templates/templates']);
   assert.deepEqual(templateSearchPath(['/r/role', '/p'], '/p/x.j2', { lookup: true }), ['/p', '/r/role/templates', '/r/role', '/p/templates']);
 });
+
+test('an undefined variable in a template file, or in a template it includes, names that file and line', () =>
+  withFiles(contextFiles, async (root) => {
+    for (const name of ['undef.j2', 'includes-undef.j2']) {
+      assert.throws(
+        () => renderIn(root, name, { ok: 1 }),
+        (error: unknown) => error instanceof UndefinedVariableError && error.message === `${join(root, 'undef.j2')}:4: 'missing_var' is undefined`,
+      );
+    }
+  }));

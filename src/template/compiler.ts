@@ -182,6 +182,14 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   },
 };
 
+const originalCompileOutput = nunjucksCompiler.Compiler.prototype.compileOutput as (this: NunjucksCompiler, node: TemplateNode, frame: unknown) => void;
+
+// Each output records its line, so that an error (an undefined variable, say) names the template line.
+pythonSemantics.compileOutput = function compileOutput(node, frame) {
+  if (node.children.some((child: TemplateNode) => child.typename !== 'TemplateData')) this._emitLine(`lineno = ${node.lineno};`);
+  originalCompileOutput.call(this, node, frame);
+};
+
 const originalNodeName = nunjucksCompiler.Compiler.prototype._getNodeName as (this: NunjucksCompiler, node: TemplateNode) => string;
 
 // The name of a called thing goes into a JS string literal for messages (`"\n".join(...)` is called "\n"["join"]).

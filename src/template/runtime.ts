@@ -17,7 +17,7 @@ export class RenderContext {
   private locals: Record<string, unknown> | undefined;
   private exported: Set<string> | undefined;
   /** Set by `{% extends %}`: the template rendered once this one has registered its blocks. */
-  parentTemplate: CompiledTemplate | undefined;
+  parentTemplate: LoadedTemplate | undefined;
   /** Block bodies by name, the most derived template's first (`super()` calls the next). */
   readonly blocks = new Map<string, BlockRender[]>();
 
@@ -54,9 +54,15 @@ export class RenderContext {
 
 export type BlockRender = (frame: { push(): { set(name: string, value: unknown): void } }) => string;
 
+/** A template file found by a loader, compiled. */
+export interface LoadedTemplate {
+  template: CompiledTemplate;
+  path: string;
+}
+
 export interface TemplateLoader {
-  /** The compiled template `name` found in the search path, or undefined. */
-  load(name: string): CompiledTemplate | undefined;
+  /** The template `name` found in the search path, or undefined. */
+  load(name: string): LoadedTemplate | undefined;
   /** Where `name` was looked for (for the error message). */
   describe(name: string): string;
 }
@@ -76,9 +82,20 @@ export function runTemplate(template: CompiledTemplate, context: RenderContext):
   const parent = context.parentTemplate;
   if (parent) {
     context.parentTemplate = undefined;
-    return runTemplate(parent, context);
+    return runLoadedTemplate(parent, context);
   }
   return result;
+}
+
+/** Runs a template file; an error from it that no inner template claimed names this file. */
+export function runLoadedTemplate(loaded: LoadedTemplate, context: RenderContext): unknown {
+  try {
+    return runTemplate(loaded.template, context);
+  } catch (error) {
+    const place = error as TemplateErrorPlace;
+    if (error instanceof PlaytreeError && place.templateFile === undefined) place.templateFile = loaded.path;
+    throw error;
+  }
 }
 
 export type FilterFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => unknown;
@@ -132,9 +149,17 @@ function contextOrFrameLookup(context: RenderContext, frame: { lookup(name: stri
   return value !== undefined ? value : context.lookup(name);
 }
 
-function handleError(error: unknown): PlaytreeError {
-  if (error instanceof PlaytreeError) return error;
-  return new TemplateError(error instanceof Error ? error.message : String(error));
+/** Where in a template file an error happened (set once, by the innermost template that saw it). */
+export interface TemplateErrorPlace {
+  templateLine?: number;
+  templateFile?: string;
+}
+
+function handleError(error: unknown, lineno?: number): PlaytreeError {
+  const failure = error instanceof PlaytreeError ? error : new TemplateError(error instanceof Error ? error.message : String(error));
+  const place = failure as PlaytreeError & TemplateErrorPlace;
+  if (place.templateLine === undefined && typeof lineno === 'number') place.templateLine = lineno + 1;
+  return failure;
 }
 
 function fromIterator(value: unknown): unknown {

@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TemplateError } from '../errors.js';
-import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
+import { compileTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from './pythonValues.js';
-import { playtreeRuntime, RenderContext, runTemplate, type BlockRender, type TemplateLoader } from './runtime.js';
+import { playtreeRuntime, RenderContext, runLoadedTemplate, type BlockRender, type LoadedTemplate, type TemplateErrorPlace, type TemplateLoader } from './runtime.js';
 import { renderTemplateSource, type Templar, type TemplateVariables } from './templar.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable } from './undefinedValue.js';
@@ -73,29 +73,29 @@ export function jinjaOverrides(text: string): { body: string; overrides: Record<
 
 /** Finds and compiles included names in the search path (compiled once per file and render). */
 class SearchPathLoader implements TemplateLoader {
-  private readonly found = new Map<string, CompiledTemplate | undefined>();
+  private readonly found = new Map<string, LoadedTemplate | undefined>();
 
   constructor(
     private readonly searchPath: readonly string[],
     private readonly syntax: TemplateSyntax,
   ) {}
 
-  load(name: string): CompiledTemplate | undefined {
+  load(name: string): LoadedTemplate | undefined {
     if (this.found.has(name)) return this.found.get(name);
     const candidates = isAbsolute(name) ? [name] : this.searchPath.map((folder) => join(folder, name));
     const path = candidates.find((candidate) => existsSync(candidate));
-    let template: CompiledTemplate | undefined;
+    let loaded: LoadedTemplate | undefined;
     if (path) {
       // Jinja2 drops one trailing newline of every template (keep_trailing_newline is off).
       const source = readFileSync(path, 'utf8').replace(/\r\n?/g, '\n').replace(/\n$/, '');
       try {
-        template = compileTemplate(source, 'text', this.syntax);
+        loaded = { template: compileTemplate(source, 'text', this.syntax), path };
       } catch (error) {
         throw new TemplateError(`${path}: ${(error as Error).message}`);
       }
     }
-    this.found.set(name, template);
-    return template;
+    this.found.set(name, loaded);
+    return loaded;
   }
 
   describe(name: string): string {
@@ -120,10 +120,21 @@ export function renderTemplateFile(variables: Templar | RenderContext, path: str
   try {
     return renderBody(variables, body, options, syntax, newlineSequence, new SearchPathLoader(options.searchPath, syntax));
   } catch (error) {
-    // A syntax error names the template file (its line is in the message); included files name themselves.
-    if (error instanceof TemplateError && error.message.startsWith('template syntax error')) throw new TemplateError(`${path}: ${error.message}`);
-    throw error;
+    throw withTemplatePlace(error, path);
   }
+}
+
+/**
+ * A template error names the file and line it happened at (`templates/motd.j2:3: 'x' is undefined`); a
+ * syntax error has its line in its message already; included files name themselves.
+ */
+function withTemplatePlace(error: unknown, path: string): unknown {
+  if (!(error instanceof TemplateError)) return error;
+  if (error.message.startsWith('template syntax error')) return new TemplateError(`${path}: ${error.message}`);
+  const { templateFile = path, templateLine } = error as TemplateError & TemplateErrorPlace;
+  if (templateLine === undefined) return error;
+  const Kind = error.constructor as new (message: string) => TemplateError;
+  return new Kind(`${templateFile}:${templateLine}: ${error.message}`);
 }
 
 function renderBody(variables: Templar | RenderContext, body: string, options: TemplateFileOptions, syntax: TemplateSyntax, newlineSequence: string, loader: TemplateLoader): string {
@@ -152,7 +163,7 @@ function contextFor(context: RenderContext, frame: Frame, withContext: boolean):
   }, context.loader);
 }
 
-function findTemplate(context: RenderContext, tag: string, name: unknown, ignoreMissing: boolean): CompiledTemplate | undefined {
+function findTemplate(context: RenderContext, tag: string, name: unknown, ignoreMissing: boolean): LoadedTemplate | undefined {
   const loader = loaderOf(context, tag);
   // Jinja2 takes a list of names and uses the first that exists.
   const names = (Array.isArray(name) ? name : [name]).map((n) => pyStr(n));
@@ -166,12 +177,12 @@ function findTemplate(context: RenderContext, tag: string, name: unknown, ignore
 
 function includeTemplate(context: RenderContext, frame: Frame, name: unknown, ignoreMissing: boolean, withContext: boolean): string {
   const template = findTemplate(context, 'include', name, ignoreMissing);
-  return template ? String(runTemplate(template, contextFor(context, frame, withContext))) : '';
+  return template ? String(runLoadedTemplate(template, contextFor(context, frame, withContext))) : '';
 }
 
 function importTemplate(context: RenderContext, frame: Frame, name: unknown, withContext: boolean): Record<string, unknown> {
   const module = contextFor(context, frame, withContext);
-  runTemplate(findTemplate(context, 'import', name, false)!, module);
+  runLoadedTemplate(findTemplate(context, 'import', name, false)!, module);
   return module.exports();
 }
 
