@@ -153,6 +153,8 @@ function contextOrFrameLookup(context: RenderContext, frame: { lookup(name: stri
 export interface TemplateErrorPlace {
   templateLine?: number;
   templateFile?: string;
+  /** The message names its place already (a syntax error in an included file). */
+  placed?: boolean;
 }
 
 function handleError(error: unknown, lineno?: number): PlaytreeError {

@@ -91,7 +91,7 @@ class SearchPathLoader implements TemplateLoader {
       try {
         loaded = { template: compileTemplate(source, 'text', this.syntax), path };
       } catch (error) {
-        throw new TemplateError(`${path}: ${(error as Error).message}`);
+        throw Object.assign(new TemplateError(`${path}: ${(error as Error).message}`), { placed: true });
       }
     }
     this.found.set(name, loaded);
@@ -129,7 +129,7 @@ export function renderTemplateFile(variables: Templar | RenderContext, path: str
  * syntax error has its line in its message already; included files name themselves.
  */
 function withTemplatePlace(error: unknown, path: string): unknown {
-  if (!(error instanceof TemplateError)) return error;
+  if (!(error instanceof TemplateError) || (error as TemplateErrorPlace).placed) return error;
   if (error.message.startsWith('template syntax error')) return new TemplateError(`${path}: ${error.message}`);
   const { templateFile = path, templateLine } = error as TemplateError & TemplateErrorPlace;
   if (templateLine === undefined) return error;
