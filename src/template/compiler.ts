@@ -149,7 +149,7 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   compileMul: binaryCall('mul'),
   compileMod: binaryCall('mod'),
   compileGroup(node, frame) {
-    // A parenthesised list of several expressions is a Python tuple: a list for us.
+    // `(a, b)`, `(a,)` and `()` are Python tuples (lists marked to print as tuples); `(a)` is a group.
     const [open, close] = node.isTuple || (node.children.length !== 1 && node.isTuple === undefined) ? ['runtime.tuple([', '])'] : ['(', ')'];
     this._emit(open);
     node.children.forEach((child: TemplateNode, i: number) => {
@@ -196,7 +196,6 @@ const originalNodeName = nunjucksCompiler.Compiler.prototype._getNodeName as (th
 pythonSemantics._getNodeName = function getNodeName(node) {
   return originalNodeName.call(this, node).replace(/[\\\n\r\u2028\u2029]/g, ' ');
 } as (typeof pythonSemantics)[string];
-
 
 function newCompiler(): NunjucksCompiler {
   const compiler = new nunjucksCompiler.Compiler('template', false);
