@@ -108,10 +108,7 @@ export class Templar {
   /** Renders a template file's text (template module): always a string. */
   renderText(text: string, extra?: TemplateVariables): string {
     if (extra) return this.child(extra).renderText(text);
-    if (!hasTemplateSyntax(text)) return text;
-    // Jinja2 writes every newline of a template as newline_sequence (\n).
-    const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-    return keepTrailingNewlines(source, this.run(compileTemplate(withoutFinalNewline(source), 'text')) as string);
+    return renderTemplateSource(this.lookupVariable, text, {});
   }
 
   /** The value of a bare expression (`when`, `that`, `var`, `loop`); `{{ }}` strings are rendered instead. */
@@ -201,8 +198,9 @@ export class Templar {
 
 /** Template text rendered with `lookup` for its variables (Templar.renderTemplateText, lookups' contexts). */
 export function renderTemplateSource(lookup: (name: string) => unknown, text: string, options: { syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
+  if (!options.syntax && !hasTemplateSyntax(text)) return text;
+  // Jinja2 writes every newline of a template as newline_sequence (\n).
   const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-  if (!options.syntax && !hasTemplateSyntax(source)) return source;
   const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(lookup, options.loader));
   return keepTrailingNewlines(source, output as string);
 }
