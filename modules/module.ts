@@ -87,6 +87,8 @@ export interface Controller {
   playbookDir: string;
   /** Ansible's search path for the task: the role's folder, the task file's, the playbook's (each once). */
   searchFolders(): string[];
+  /** ansible.cfg's `[defaults] ansible_managed`, when set (the template module's `ansible_managed`). */
+  ansibleManaged?: string;
 }
 
 /** A diff as Ansible's modules return it: text or state (a dict) before and after, or a prepared plan. */

@@ -52,7 +52,7 @@ export const templateModule: ModuleDefinition = {
     if (!newlineSequence) throw new ModuleError(`newline_sequence must be one of \\n, \\r, \\r\\n (got ${JSON.stringify(a['newline_sequence'])})`);
     const rendered = ctx.renderFile(source, {
       searchPath: templateSearchPath(ctx.controller.searchFolders(), source),
-      vars: templateFileVars(source, a['dest'] as string),
+      vars: templateFileVars(a['src'] as string, source, a['dest'] as string, ctx.controller.ansibleManaged),
       newlineSequence,
       syntax: {
         trimBlocks: a['trim_blocks'] as boolean,

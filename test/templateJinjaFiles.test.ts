@@ -141,3 +141,17 @@ test('an undefined variable in a template file, or in a template it includes, na
       );
     }
   }));
+
+test("template module: ansible_managed follows ansible.cfg's format and template_path is the src as written", () =>
+  withFiles(
+    {
+      'ansible.cfg': '[defaults]\nansible_managed = Managed: {file}\n',
+      'templates/m.j2': '{{ ansible_managed }}|{{ template_path }}|{{ template_destpath | basename }}\n',
+      'p.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - template: { src: m.j2, dest: "{{ out }}/m.txt" }\n',
+    },
+    async (root) => {
+      const run = await runPlaytree(['-i', 'localhost,', '-c', 'local', 'p.yml', '-e', `out=${root}`], { cwd: root });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(await readFile(join(root, 'm.txt'), 'utf8'), 'Managed: m.j2|m.j2|m.txt\n');
+    },
+  ));

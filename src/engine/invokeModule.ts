@@ -90,6 +90,7 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
       playbookDir: ctx.run.playbook.dir,
       findFile: (kind, name) => findControllerFile(ctx, task, invocation.scope, kind, name),
       searchFolders: () => controllerSearchFolders(ctx, task, invocation.scope),
+      ansibleManaged: ctx.run.options.config['defaults']?.['ansible_managed'],
     },
     render: (text, extra) => templar.renderText(text, extra),
     renderFile: (path, options) => renderTemplateFile(templar, path, options),

@@ -6,6 +6,7 @@ import { compileTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from './pythonValues.js';
 import { playtreeRuntime, RenderContext, runLoadedTemplate, type BlockRender, type LoadedTemplate, type TemplateErrorPlace, type TemplateLoader } from './runtime.js';
 import { renderTemplateSource, type Templar, type TemplateVariables } from './templar.js';
+import { strftime } from './ansibleFilters.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable } from './undefinedValue.js';
 
@@ -253,17 +254,31 @@ function userName(uid: number): string {
   return String(uid);
 }
 
-/** The variables Ansible gives a template file: template_path, template_host, ansible_managed... */
-export function templateFileVars(path: string, destination?: string): Record<string, unknown> {
-  const stats = statSync(path);
+function managedText(format: string, mtime: Date): string {
+  try {
+    return strftime(format, mtime);
+  } catch {
+    return format;
+  }
+}
+
+/**
+ * The variables Ansible gives a template file (`path` as the task wrote it, `fullPath` where it was found):
+ * template_path, template_host, ansible_managed (from
+ * ansible.cfg's format when given: `{file}`, `{host}`, `{uid}` and strftime codes, at the file's mtime)...
+ */
+export function templateFileVars(path: string, fullPath: string, destination?: string, managedFormat = 'Ansible managed'): Record<string, unknown> {
+  const stats = statSync(fullPath);
+  const names: Record<string, string> = { file: path, host: hostname(), uid: userName(stats.uid) };
+  const managed = managedFormat.replace(/\{(file|host|uid)\}/g, (_whole, key: string) => names[key]!.replace(/%/g, '%%'));
   return {
-    template_host: hostname(),
+    template_host: names.host,
     template_path: path,
-    template_fullpath: resolve(path),
+    template_fullpath: resolve(fullPath),
     template_destpath: destination ?? null,
-    template_uid: userName(stats.uid),
+    template_uid: names.uid,
     template_mtime: pythonDatetime(stats.mtime),
     template_run_date: pythonDatetime(new Date()),
-    ansible_managed: 'Ansible managed',
+    ansible_managed: managedText(managed, stats.mtime),
   };
 }
