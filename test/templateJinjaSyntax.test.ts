@@ -105,3 +105,7 @@ test('now() gives the time as Python prints a datetime; undef() fails with its h
   assert.equal(templar.renderText("{{ undef('x') is defined }}"), 'False');
   assert.throws(() => templar.renderText("{{ undef(hint='set me') }}"), /set me/);
 });
+
+test("a lookup's terms are templated first, as Ansible does (lookup('vars', '{{ name }}'))", () => {
+  assert.equal(createTemplar({ which: 'target', target: 'found' }).render("{{ lookup('vars', '{{ which }}') }}"), 'found');
+});

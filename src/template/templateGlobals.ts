@@ -5,7 +5,8 @@ import { bindArguments, positionalArguments } from './filterArguments.js';
 import { namespace } from './loopContext.js';
 import { OMIT } from './omit.js';
 import { pyStr } from './pythonValues.js';
-import type { RenderContext } from './runtime.js';
+import { compileTemplate } from './compiler.js';
+import { RenderContext, runTemplate } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
 
 /** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
@@ -34,8 +35,17 @@ function lookup(this: RenderContext, kind: unknown, ...args: unknown[]): unknown
   return results.length === 1 ? results[0] : results.map((r) => pyStr(r)).join(',');
 }
 
+/** Ansible templates a lookup's terms before the lookup sees them: `lookup('file', '{{ dir }}/x')`. */
+export function templateLookupTerms(context: RenderContext, terms: unknown[]): unknown[] {
+  return terms.map((term) => {
+    if (typeof term !== 'string' || !(term.includes('{{') || term.includes('{%'))) return term;
+    return runTemplate(compileTemplate(term, 'native'), new RenderContext((name) => context.lookup(name), context.loader));
+  });
+}
+
 function query(this: RenderContext, kind: unknown, ...args: unknown[]): unknown[] {
-  const { positional, keywords } = positionalArguments(args);
+  const { positional: written, keywords } = positionalArguments(args);
+  const positional = templateLookupTerms(this, written);
   const terms = positional.flatMap((term) => (Array.isArray(term) ? term : [term])).map((term) => pyStr(term));
   switch (kind) {
     case 'env':
