@@ -109,3 +109,7 @@ test('now() gives the time as Python prints a datetime; undef() fails with its h
 test("a lookup's terms are templated first, as Ansible does (lookup('vars', '{{ name }}'))", () => {
   assert.equal(createTemplar({ which: 'target', target: 'found' }).render("{{ lookup('vars', '{{ which }}') }}"), 'found');
 });
+
+test('an undefined value nested anywhere in a result fails, as Ansible checks the whole value', () => {
+  assert.throws(() => createTemplar({ foo: { a: 1 } }).render("{{ foo | combine({'b': {'nested': [undef_variable]}}) }}"), /'undef_variable' is undefined/);
+});

@@ -2,7 +2,7 @@ import { TemplateError } from '../errors.js';
 import './builtins.js';
 import './templateFiles.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
-import { isMapping, pyStr, pyTruthy } from './pythonValues.js';
+import { pyStr, pyTruthy } from './pythonValues.js';
 import { RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable, UndefinedValue } from './undefinedValue.js';
@@ -67,10 +67,12 @@ function withoutFinalNewline(source: string): string {
   return source.endsWith('\n') ? source.slice(0, -1) : source;
 }
 
-function failOnUndefined(value: unknown): unknown {
+/** Like Ansible's _fail_on_undefined: an undefined anywhere inside the result fails (`{'a': [undef]}`). */
+function failOnUndefined(value: unknown, seen?: Set<object>): unknown {
   if (value instanceof UndefinedValue) value.fail();
-  if (Array.isArray(value)) value.forEach((item) => item instanceof UndefinedValue && item.fail());
-  else if (isMapping(value)) Object.values(value).forEach((item) => item instanceof UndefinedValue && item.fail());
+  if (!isPlainContainer(value) || seen?.has(value)) return value;
+  const walked = (seen ?? new Set<object>()).add(value);
+  for (const item of Array.isArray(value) ? value : Object.values(value)) failOnUndefined(item, walked);
   return value;
 }
 
