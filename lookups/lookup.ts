@@ -1,4 +1,5 @@
 import { TemplateError } from '../src/errors.js';
+import type { TemplateSyntax } from '../src/template/index.js';
 
 /**
  * The contract of a lookup plugin: `run(terms, options, context)` gives a list, as Ansible's
@@ -17,8 +18,13 @@ export interface LookupContext {
   variableNames(): string[];
   /** Templates a value with the current variables (and `extra` over them). */
   render(value: unknown, extra?: Record<string, unknown>): unknown;
-  /** Renders a template file's text (always a string). */
+  /** Renders a template's text (always a string). */
   renderText(text: string, extra?: Record<string, unknown>): string;
+  /**
+   * Renders a controller template file as the template lookup does: its `#jinja2:` line, `syntax`
+   * (delimiters), and `{% include %}`/`{% import %}` names found beside it, then in the search path.
+   */
+  renderFile(path: string, vars: Record<string, unknown>, syntax: TemplateSyntax): string;
   /**
    * Where files are searched, as Ansible's `ansible_search_path`: the role's folder, the task file's
    * folder, the playbook's folder.

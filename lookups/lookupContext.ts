@@ -1,4 +1,4 @@
-import { Templar } from '../src/template/index.js';
+import { renderTemplateFile, Templar, templateSearchPath } from '../src/template/index.js';
 import { isUndefined } from '../src/template/undefinedValue.js';
 import type { LookupContext } from './lookup.js';
 
@@ -36,6 +36,8 @@ export function contextFromVariables(get: VariableGetter, subdir?: string): Look
     },
     render: (value, extra) => (extra ? templarOf().child(extra) : templarOf()).render(value),
     renderText: (text, extra) => templarOf().renderText(text, extra),
+    renderFile: (path, vars, syntax) =>
+      renderTemplateFile(templarOf(), path, { searchPath: templateSearchPath(context.searchPath, path, { lookup: true }), vars, syntax }),
     searchPath: Array.isArray(searchPath) ? searchPath.map(String) : [baseDir],
     baseDir,
     warn: (message) => void process.stderr.write(`[WARNING]: ${message}\n`),

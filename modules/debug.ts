@@ -1,5 +1,5 @@
 import { TemplateError } from '../src/errors.js';
-import { isUndefined } from '../src/template/undefinedValue.js';
+import { isUndefined, UndefinedVariableError } from '../src/template/undefinedValue.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**
@@ -29,7 +29,7 @@ function valueOf(ctx: ModuleContext, expression: string): unknown {
     const value = /\{\{|\{%/.test(expression) ? ctx.render(expression) : ctx.evaluate(expression);
     return value === undefined || isUndefined(value) ? NOT_DEFINED : value;
   } catch (error) {
-    if (error instanceof TemplateError && /undefined/i.test(error.message)) return NOT_DEFINED;
+    if (error instanceof UndefinedVariableError || (error instanceof TemplateError && /undefined/i.test(error.message))) return NOT_DEFINED;
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
+import type { TemplateFileOptions } from '../src/template/index.js';
 
 /**
  * The contract between the task engine and a module. A module runs on the controller: it reads the
@@ -54,6 +55,11 @@ export interface ModuleContext {
   controller: Controller;
   /** Render Jinja2 text with the host's variables (plus `extra`), as the template module does. */
   render(text: string, extra?: Record<string, unknown>): string;
+  /**
+   * Render a controller template file as the template module does: `#jinja2:` overrides, and
+   * `{% include %}`/`{% import %}` names found in `options.searchPath`.
+   */
+  renderFile(path: string, options: TemplateFileOptions): string;
   /** Evaluate a bare Jinja2 expression (`assert: that`, `debug: var`). */
   evaluate(expression: string): unknown;
   /** Diagnostics at a verbosity level (1-4). */
@@ -81,6 +87,10 @@ export interface Controller {
   findFile(kind: 'files' | 'templates', name: string): string;
   /** The playbook's folder (relative `fetch dest=` and the like resolve against it). */
   playbookDir: string;
+  /** Ansible's search path for the task: the role's folder, the task file's, the playbook's (each once). */
+  searchFolders(): string[];
+  /** ansible.cfg's `[defaults] ansible_managed`, when set (the template module's `ansible_managed`). */
+  ansibleManaged?: string;
 }
 
 /** A diff as Ansible's modules return it: text or state (a dict) before and after, or a prepared plan. */

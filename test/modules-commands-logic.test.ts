@@ -23,8 +23,9 @@ function throwingContext(module: ModuleDefinition, args: Record<string, unknown>
     diff: false,
     verbosity: 0,
     target: { exec: fail, put: fail, fetch: fail },
-    controller: { playbookDir: '.', findFile: fail },
+    controller: { playbookDir: '.', findFile: fail, searchFolders: fail },
     render: fail,
+    renderFile: fail,
     evaluate: fail,
     log: () => {},
   };

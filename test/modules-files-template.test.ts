@@ -43,3 +43,11 @@ test('template fails when the template is missing', () =>
   withTempDir(async (dir) => {
     assert.match(await moduleFailure(templateModule, { src: join(dir, 'nope.j2'), dest: join(dir, 'x') }), /Could not find or access/);
   }));
+
+test('template writes output_encoding windows-1252 and latin-1 bytes; a character the encoding lacks fails the task', () =>
+  withTempDir(async (dir) => {
+    await writeFile(join(dir, 'enc.j2'), 'caf\u00e9 \u20ac\n');
+    await runModule(templateModule, { src: 'enc.j2', dest: join(dir, 'cp1252.txt'), output_encoding: 'windows-1252' }, { filesDir: dir });
+    assert.deepEqual([...(await readFile(join(dir, 'cp1252.txt')))], [0x63, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x0a]);
+    assert.match(await moduleFailure(templateModule, { src: join(dir, 'enc.j2'), dest: join(dir, 'l1.txt'), output_encoding: 'latin-1' }), /can't encode character '\u20ac'/);
+  }));

@@ -67,7 +67,7 @@ const table: Array<[string, unknown]> = [
   ['{{ range(1, 10, 3) | list }}', [1, 4, 7]],
   // default and friends
   ["{{ nope | default('dflt') }}", 'dflt'],
-  ["{{ n | default('dflt') }}", null],
+  ["{{ n | default('dflt') }}", ''],
   ["{{ '' | default('dflt', true) }} {{ e | d('dflt', true) }}", 'dflt dflt'],
   ['{{ nope.x is defined }} {{ d.k is defined }} {{ d.q is undefined }}', 'False True True'],
   ["{{ t | ternary('on', 'off') }} {{ n | ternary('on', 'off', 'none') }}", 'on none'],
@@ -124,7 +124,7 @@ const table: Array<[string, unknown]> = [
   ["{{ 'aab' | regex_replace('(?<=a)b', 'X') }} {{ 'a-b' | regex_replace('\\b', '|') }}", 'aaX |a|-|b|'],
   ["{{ s | regex_search('W\\w+') }}", 'World'],
   ["{{ s | regex_search('(\\w+) (\\w+)', '\\2') }}", ['World']],
-  ["{{ s | regex_search('zzz') }}", null],
+  ["{{ s | regex_search('zzz') }}", ''],
   ["{{ 'a1b22c333' | regex_findall('\\d+') }}", ['1', '22', '333']],
   ["{{ 'k=v, x=y' | regex_findall('(\\w)=(\\w)') }}", [['k', 'v'], ['x', 'y']]],
   ["{{ s is match('Hel') }} {{ s is match('World') }} {{ s is search('World') }} {{ s is regex('^H.*d$') }}", 'True False True True'],

@@ -168,6 +168,6 @@ test('a lone {# as in shell ${#array[@]} is not template syntax', () => {
   assert.throws(() => createTemplar({ n: 1 }).render(command), TemplateError);
 });
 
-test('include is reported as unsupported rather than crashing', () => {
-  assert.throws(() => createTemplar({}).renderText("{% include 'other.j2' %}"), (error: unknown) => error instanceof TemplateError && /not supported/.test(error.message));
+test('include outside a template file is a clear error rather than a crash', () => {
+  assert.throws(() => createTemplar({}).renderText("{% include 'other.j2' %}"), (error: unknown) => error instanceof TemplateError && /only in template files/.test(error.message));
 });

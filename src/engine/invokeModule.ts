@@ -6,7 +6,7 @@ import { loadModule } from '../../modules/index.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ModuleError, PlaytreeError, TemplateError } from '../errors.js';
 import type { Task } from '../playbook/types.js';
-import { isOmit, type Templar } from '../template/index.js';
+import { isOmit, renderTemplateFile, type Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import { connectionUser, delegatedConnection, hostConnection } from './connect.js';
 import type { HostState } from './hostState.js';
@@ -89,8 +89,11 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
     controller: {
       playbookDir: ctx.run.playbook.dir,
       findFile: (kind, name) => findControllerFile(ctx, task, invocation.scope, kind, name),
+      searchFolders: () => controllerSearchFolders(ctx, task, invocation.scope),
+      ansibleManaged: ctx.run.options.config['defaults']?.['ansible_managed'],
     },
     render: (text, extra) => templar.renderText(text, extra),
+    renderFile: (path, options) => renderTemplateFile(templar, path, options),
     evaluate: (expression) => templar.evaluate(expression),
     log: (verbosity, message) => {
       if (!host.noLog) ctx.run.events.log(verbosity, `<${host.name}> ${message}`);
@@ -143,6 +146,12 @@ function unusedTarget(module: string): Target {
  * templates/ or vars/, the role folder, beside the task file, then the playbook folder (each with and without
  * the kind folder).
  */
+/** Ansible's search path for a task's controller files: the role's folder, the task file's, the playbook's. */
+export function controllerSearchFolders(ctx: PlayContext, task: Task, scope: Scope): string[] {
+  const role = task.role ?? scope.role;
+  return [...new Set([...(role ? [role.path] : []), dirname(task.position.file), ctx.run.playbook.dir])];
+}
+
 export function findControllerFile(ctx: PlayContext, task: Task, scope: Scope, kind: 'files' | 'templates' | 'vars', name: string): string {
   if (isAbsolute(name)) return name;
   const folders: string[] = [];

@@ -5,7 +5,7 @@ import { formatPosition } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import type { Task } from '../playbook/types.js';
 import { LookupError } from '../../lookups/lookup.js';
-import { markUnsafe, Templar } from '../template/index.js';
+import { markUnsafe, Templar, UndefinedVariableError } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { TaskInfo, TaskResult } from './events.js';
 import { ensureHost, type HostState } from './hostState.js';
@@ -370,7 +370,7 @@ export function failureMessage(error: unknown, task: Task): string {
   // and tests compare it exactly.
   if (error instanceof LookupError) return error.message;
   const where = `The error appears to be in '${formatPosition(task.position)}'`;
-  if (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message)) {
+  if (error instanceof UndefinedVariableError || (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message))) {
     return `The task includes an option with an undefined variable. The error was: ${error.message}. ${where} (task '${task.name ?? task.action}')`;
   }
   if (error instanceof PlaytreeError) return `${error.message} (task '${task.name ?? task.action}' at ${formatPosition(task.position)})`;

@@ -1,6 +1,9 @@
+import { ansibleFilters } from './ansibleFilters.js';
 import { collectionFilters } from './collectionFilters.js';
 import { dataFilters } from './dataFilters.js';
+import { jinjaFilters } from './jinjaFilters.js';
 import { jinjaTests } from './jinjaTests.js';
+import { mathFilters } from './mathFilters.js';
 import { nunjucksFilters } from './nunjucksInternals.js';
 import { filters, tests } from './registry.js';
 import type { FilterFunction } from './runtime.js';
@@ -18,7 +21,7 @@ for (const [name, filter] of Object.entries(nunjucksFilters)) {
   };
   filters.set(name, guarded);
 }
-for (const table of [collectionFilters, textFilters, dataFilters]) {
+for (const table of [collectionFilters, textFilters, dataFilters, mathFilters, jinjaFilters, ansibleFilters]) {
   for (const [name, filter] of Object.entries(table)) filters.set(name, filter);
 }
 for (const [name, test] of Object.entries(jinjaTests)) tests.set(name, test);

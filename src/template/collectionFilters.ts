@@ -1,6 +1,6 @@
 import { TemplateError } from '../errors.js';
 import { bindArguments, positionalArguments } from './filterArguments.js';
-import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { getFilter, getTest } from './registry.js';
 import type { FilterFunction, RenderContext } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
@@ -111,7 +111,6 @@ export const collectionFilters: Record<string, FilterFunction> = {
     return list.length ? list[list.length - 1] : new UndefinedValue('No last item, sequence was empty.');
   },
   list: (value) => [...sequence(value, 'list')],
-  unique: (value) => unique(sequence(value, 'unique')),
   reverse: (value) => (isText(value) ? Array.from(value.toString()).reverse().join('') : [...sequence(value, 'reverse')].reverse()),
   sort(value, ...args) {
     const { reverse, case_sensitive, attribute } = bindArguments('sort', args, ['reverse', 'case_sensitive', 'attribute']);
@@ -137,13 +136,13 @@ export const collectionFilters: Record<string, FilterFunction> = {
   zip(value, ...others) {
     const lists = [sequence(value, 'zip'), ...others.map((other) => sequence(other, 'zip'))];
     const length = Math.min(...lists.map((list) => list.length));
-    return Array.from({ length }, (_unused, i) => lists.map((list) => list[i]));
+    return Array.from({ length }, (_unused, i) => tuple(lists.map((list) => list[i])));
   },
   zip_longest(value, ...others) {
     const { positional, keywords } = positionalArguments(others);
     const lists = [sequence(value, 'zip_longest'), ...positional.map((other) => sequence(other, 'zip_longest'))];
     const length = Math.max(...lists.map((list) => list.length));
-    return Array.from({ length }, (_unused, i) => lists.map((list) => (i < list.length ? list[i] : (keywords.fillvalue ?? null))));
+    return Array.from({ length }, (_unused, i) => tuple(lists.map((list) => (i < list.length ? list[i] : (keywords.fillvalue ?? null)))));
   },
   union: (value, other) => unique([...sequence(value, 'union'), ...sequence(other, 'union')]),
   intersect: (value, other) => unique(sequence(value, 'intersect').filter((x) => sequence(other, 'intersect').some((y) => pyEquals(x, y)))),
@@ -155,20 +154,33 @@ export const collectionFilters: Record<string, FilterFunction> = {
   },
   combine(value, ...args) {
     const { positional, keywords } = positionalArguments(args);
-    const dicts = [value, ...positional].flatMap((d) => (Array.isArray(d) ? d : [d])).map((d) => mapping(d, 'combine'));
+    const unknown = Object.keys(keywords).filter((key) => key !== 'recursive' && key !== 'list_merge');
+    if (unknown.length) throw new TemplateError("'recursive' and 'list_merge' are the only valid keyword arguments");
+    // Like Ansible: the terms are flattened one level and None is skipped.
+    const terms = [value, ...positional].flatMap((d) => (Array.isArray(d) ? d : [d])).filter((d) => d !== null);
+    const dicts = terms.map((d) => {
+      if (!isMapping(requireDefined(d))) throw new TemplateError(`failed to combine variables, expected dicts but got a '${pyTypeName(d)}'`);
+      return d as Record<string, unknown>;
+    });
     const listMerge = String(keywords.list_merge ?? 'replace');
     return dicts.reduce((merged, dict) => mergeDicts(merged, dict, Boolean(keywords.recursive), listMerge), {});
   },
   dict2items(value, ...args) {
     const { key_name = 'key', value_name = 'value' } = bindArguments('dict2items', args, ['key_name', 'value_name']);
-    const dict = mapping(value, 'dict2items');
+    const dict = requireDefined(value);
+    if (!isMapping(dict)) throw new TemplateError(`dict2items requires a dictionary, got ${pyTypeName(dict)} instead.`);
     return Object.keys(dict).map((key) => ({ [String(key_name)]: key, [String(value_name)]: dict[key] }));
   },
   items2dict(value, ...args) {
     const { key_name = 'key', value_name = 'value' } = bindArguments('items2dict', args, ['key_name', 'value_name']);
     const dict: Record<string, unknown> = {};
-    for (const item of sequence(value, 'items2dict')) {
-      const entry = mapping(item, 'items2dict');
+    const list = requireDefined(value);
+    if (!Array.isArray(list)) throw new TemplateError(`items2dict requires a list, got ${pyTypeName(list)} instead.`);
+    for (const entry of list) {
+      if (!isMapping(entry)) throw new TemplateError(`items2dict requires a list of dictionaries, got ${pyTypeName(entry)} instead.`);
+      if (!(String(key_name) in entry) || !(String(value_name) in entry)) {
+        throw new TemplateError(`items2dict requires each dictionary in the list to contain the keys '${pyStr(key_name)}' and '${pyStr(value_name)}', got ${pyStr(entry)} instead.`);
+      }
       dict[pyStr(entry[String(key_name)])] = entry[String(value_name)];
     }
     return dict;
@@ -178,7 +190,7 @@ export const collectionFilters: Record<string, FilterFunction> = {
     const dict = mapping(value, 'dictsort');
     const key = sortKey(case_sensitive);
     const index = by === 'value' ? 1 : 0;
-    const sorted = Object.keys(dict).map((k) => [k, dict[k]]).sort((a, b) => pyCompare(key(a[index]), key(b[index])));
+    const sorted = Object.keys(dict).map((k) => tuple([k, dict[k]])).sort((a, b) => pyCompare(key(a[index]), key(b[index])));
     return reverse ? sorted.reverse() : sorted;
   },
   map(value, ...args) {

@@ -1,6 +1,8 @@
 import { TemplateError } from '../errors.js';
 // Patches nunjucks' lexer and parser for the sources lexed with `jinja: true` (ours).
 import './jinjaSyntax.js';
+import './jinjaStatements.js';
+import { statementCompilers } from './statementCompiler.js';
 import {
   nunjucksCompiler,
   nunjucksParser,
@@ -38,9 +40,28 @@ export interface CompiledTemplate {
  */
 export type TemplateMode = 'native' | 'expression' | 'text';
 
+/** How a template file is lexed: Ansible's template module options and `#jinja2:` overrides. */
+export interface TemplateSyntax {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  blockStart?: string;
+  blockEnd?: string;
+  variableStart?: string;
+  variableEnd?: string;
+  commentStart?: string;
+  commentEnd?: string;
+  /** Jinja2's line statements: a line starting with this prefix is a block tag. */
+  lineStatementPrefix?: string;
+  /** Jinja2's line comments: from this prefix to the end of the line is dropped. */
+  lineCommentPrefix?: string;
+}
+
 // Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
-function lexerOptions(mode: TemplateMode) {
-  return { trimBlocks: true, lstripBlocks: false, jinja: true, rawStringsInVariables: mode === 'native' };
+function lexerOptions(mode: TemplateMode, syntax?: TemplateSyntax) {
+  const options = { trimBlocks: true, lstripBlocks: false, jinja: true, rawStringsInVariables: mode === 'native' };
+  if (!syntax) return options;
+  const { trimBlocks = true, lstripBlocks = false, lineStatementPrefix: _statements, lineCommentPrefix: _comments, ...tags } = syntax;
+  return { ...options, trimBlocks, lstripBlocks, tags };
 }
 
 function binaryCall(helper: string) {
@@ -96,13 +117,11 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
     this._emit(')');
   },
   compileIs(node, frame) {
-    // `is none` / `is true` arrive as literals, `is version(...)` as a call, `is defined` as a name.
-    const right: TemplateNode = node.right;
-    const name = right.name ? String(right.name.value) : right.typename === 'Literal' ? String(right.value).toLowerCase().replace('null', 'none') : String(right.value);
-    this._emit(`runtime.callTest(env, context, ${JSON.stringify(name)}, `);
+    // The parser makes every test a call: `is defined` has no arguments, `is divisibleby 3` one.
+    this._emit(`runtime.callTest(env, context, ${JSON.stringify(node.right.name.value)}, `);
     this.compile(node.left, frame);
     this._emit(', [');
-    if (right.args) this._compileAggregate(right.args, frame);
+    this._compileAggregate(node.right.args, frame);
     this._emit('])');
   },
   compileIn(node, frame) {
@@ -130,8 +149,8 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   compileMul: binaryCall('mul'),
   compileMod: binaryCall('mod'),
   compileGroup(node, frame) {
-    // A parenthesised list of several expressions is a Python tuple: a list for us.
-    const [open, close] = node.children.length === 1 ? ['(', ')'] : ['[', ']'];
+    // `(a, b)`, `(a,)` and `()` are Python tuples (lists marked to print as tuples); `(a)` is a group.
+    const [open, close] = node.isTuple || (node.children.length !== 1 && node.isTuple === undefined) ? ['runtime.tuple([', '])'] : ['(', ')'];
     this._emit(open);
     node.children.forEach((child: TemplateNode, i: number) => {
       if (i > 0) this._emit(', ');
@@ -163,46 +182,24 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
   },
 };
 
-const originalCompileFor = nunjucksCompiler.Compiler.prototype.compileFor as (this: NunjucksCompiler, node: TemplateNode, frame: unknown) => void;
+const originalCompileOutput = nunjucksCompiler.Compiler.prototype.compileOutput as (this: NunjucksCompiler, node: TemplateNode, frame: unknown) => void;
 
-/**
- * Jinja2's loop filter `{% for x in items if cond %}` (nunjucks parses the tail as an inline if): the
- * items are filtered before the loop, so `loop.index`, `loop.last` and `loop.length` count kept items only.
- */
-pythonSemantics.compileFor = function compileFor(node, frame) {
-  const arr: TemplateNode = node.arr;
-  if (arr.typename !== 'InlineIf' || arr.else_ !== null || node.name.typename !== 'Symbol') {
-    return originalCompileFor.call(this, node, frame);
-  }
-  const item = this._tmpid();
-  const filtered = Object.create(arr) as TemplateNode;
-  // A node of our own kind, accepted wherever an expression is (it inherits from InlineIf).
-  Object.defineProperty(filtered, 'typename', { value: 'LoopFilter' });
-  filtered.emitFilter = (innerFrame: { push(): { set(name: string, id: string): void } }) => {
-    this._emit('runtime.fromIterator(');
-    this.compile(arr.body, innerFrame);
-    this._emit(`).filter((${item}) => runtime.truthy(`);
-    const scope = innerFrame.push();
-    scope.set(node.name.value, item);
-    this.compile(arr.cond, scope);
-    this._emit('))');
-  };
-  return originalCompileFor.call(this, Object.assign(Object.create(node), { arr: filtered }), frame);
-};
-pythonSemantics.compileLoopFilter = function compileLoopFilter(node, frame) {
-  node.emitFilter(frame);
+// Each output records its line, so that an error (an undefined variable, say) names the template line.
+pythonSemantics.compileOutput = function compileOutput(node, frame) {
+  if (node.children.some((child: TemplateNode) => child.typename !== 'TemplateData')) this._emitLine(`lineno = ${node.lineno};`);
+  originalCompileOutput.call(this, node, frame);
 };
 
-// Templates are rendered from strings: there is no loader to find other template files.
-for (const tag of ['Include', 'Import', 'FromImport', 'Extends']) {
-  pythonSemantics[`compile${tag}`] = () => {
-    throw new Error(`{% ${tag.toLowerCase().replace('fromimport', 'from')} %} is not supported by playtree`);
-  };
-}
+const originalNodeName = nunjucksCompiler.Compiler.prototype._getNodeName as (this: NunjucksCompiler, node: TemplateNode) => string;
+
+// The name of a called thing goes into a JS string literal for messages (`"\n".join(...)` is called "\n"["join"]).
+pythonSemantics._getNodeName = function getNodeName(node) {
+  return originalNodeName.call(this, node).replace(/[\\\n\r\u2028\u2029]/g, ' ');
+} as (typeof pythonSemantics)[string];
 
 function newCompiler(): NunjucksCompiler {
   const compiler = new nunjucksCompiler.Compiler('template', false);
-  Object.assign(compiler, pythonSemantics);
+  Object.assign(compiler, pythonSemantics, statementCompilers);
   return compiler;
 }
 
@@ -235,18 +232,35 @@ function sourceLine(source: string, lineno: number | undefined): string | undefi
 
 function templateSyntaxError(source: string, error: unknown): TemplateError {
   const raw = error instanceof Error ? error.message : String(error);
-  const reason = raw.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
+  // nunjucks' parser reads past the last token without checking: that is a template that ends too early.
+  const cut = /Cannot read properties of (null|undefined)/.test(raw) ? 'unexpected end of template' : raw;
+  const reason = cut.replace(/^\(unknown path\)\s*/, '').replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/\s+/g, ' ').trim();
   const lineno = (error as { lineno?: number }).lineno;
   const where = source.includes('\n') && lineno ? ` at line ${lineno}` : '';
   const line = sourceLine(source, lineno);
   return new TemplateError(`template syntax error${where}: ${reason}${line === undefined ? '' : ` in "${line.trim()}"`}`);
 }
 
-function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {
+/**
+ * Line statements and comments become ordinary tags: `: if x` on its own line reads as `{% if x +%}`
+ * (the line and its newline go, as in Jinja2), a line comment is cut off.
+ */
+function withLineStatements(source: string, syntax: TemplateSyntax): string {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let out = source;
+  if (syntax.lineCommentPrefix) out = out.replace(new RegExp(`[ \\t]*${escape(syntax.lineCommentPrefix)}.*$`, 'gm'), '');
+  if (syntax.lineStatementPrefix) {
+    const [start, end] = [syntax.blockStart ?? '{%', syntax.blockEnd ?? '%}'];
+    out = out.replace(new RegExp(`^[ \\t]*${escape(syntax.lineStatementPrefix)}(.*)(\\n|$)`, 'gm'), (_line, statement: string) => `${start} ${statement.trim()} +${end}`);
+  }
+  return out;
+}
+
+function compileUncached(source: string, mode: TemplateMode, syntax?: TemplateSyntax): CompiledTemplate {
   let code: string;
   let native = false;
   try {
-    const ast = nunjucksParser.parse(source, [], lexerOptions(mode));
+    const ast = nunjucksParser.parse(syntax ? withLineStatements(source, syntax) : source, [], lexerOptions(mode, syntax));
     const expression = mode === 'text' ? undefined : singleExpression(ast);
     if (expression) {
       native = true;
@@ -266,11 +280,11 @@ function compileUncached(source: string, mode: TemplateMode): CompiledTemplate {
 const compiled = new Map<string, CompiledTemplate>();
 const CACHE_LIMIT = 20000;
 
-export function compileTemplate(source: string, mode: TemplateMode): CompiledTemplate {
-  const key = mode.charAt(0) + source;
+export function compileTemplate(source: string, mode: TemplateMode, syntax?: TemplateSyntax): CompiledTemplate {
+  const key = syntax ? `${mode.charAt(0)}${JSON.stringify(syntax)}\u0000${source}` : mode.charAt(0) + source;
   let template = compiled.get(key);
   if (!template) {
-    template = compileUncached(source, mode);
+    template = compileUncached(source, mode, syntax);
     if (compiled.size >= CACHE_LIMIT) compiled.clear();
     compiled.set(key, template);
   }

@@ -25,8 +25,26 @@ function toInt(value: unknown, fallback: unknown, base: unknown): unknown {
   return fallback ?? 0;
 }
 
+/**
+ * Python's round(): decided on the double's exact decimal value (2.675 is 2.67499..., so 2.67), and an
+ * exact half goes to the even neighbour (2.5 rounds to 2).
+ */
+function pythonRound(x: number, digits: number): number {
+  if (!Number.isFinite(x) || digits < 0 || digits > 20) return Math.round(x * 10 ** digits) / 10 ** digits;
+  const exact = Math.abs(x).toFixed(Math.min(digits + 30, 100));
+  const [whole, fraction = ''] = exact.split('.');
+  const away = Number(Math.abs(x).toFixed(digits));
+  let rounded = away;
+  if (/^50*$/.test(fraction.slice(digits))) {
+    const toward = Number(`${whole}.${fraction.slice(0, digits) || '0'}`);
+    const lastDigit = Number((fraction.slice(0, digits) || whole).slice(-1));
+    rounded = lastDigit % 2 === 0 ? toward : away;
+  }
+  return x < 0 ? -rounded : rounded;
+}
+
 export const dataFilters: Record<string, FilterFunction> = {
-  bool: (value) => toBool(requireDefined(value)),
+  bool: (value) => (value === null ? null : toBool(requireDefined(value))),
   int(value, ...args) {
     const { default: fallback, base } = bindArguments('int', args, ['default', 'base']);
     return toInt(requireDefined(value), fallback, base);
@@ -40,10 +58,11 @@ export const dataFilters: Record<string, FilterFunction> = {
   abs: (value) => Math.abs(Number(requireDefined(value))),
   round(value, ...args) {
     const { precision = 0, method = 'common' } = bindArguments('round', args, ['precision', 'method']);
+    const x = Number(requireDefined(value));
     const factor = 10 ** Number(precision);
-    const scaled = Number(requireDefined(value)) * factor;
-    const rounded = method === 'ceil' ? Math.ceil(scaled) : method === 'floor' ? Math.floor(scaled) : Math.sign(scaled) * Math.round(Math.abs(scaled));
-    return rounded / factor;
+    if (method === 'ceil') return Math.ceil(x * factor) / factor;
+    if (method === 'floor') return Math.floor(x * factor) / factor;
+    return pythonRound(x, Number(precision));
   },
   to_json(value, ...args) {
     const { indent, sort_keys } = bindArguments('to_json', args, ['indent', 'sort_keys', 'ensure_ascii', 'separators']);
@@ -80,7 +99,7 @@ export const dataFilters: Record<string, FilterFunction> = {
   },
   mandatory(value, ...args) {
     const { msg } = bindArguments('mandatory', args, ['msg']);
-    if (isUndefined(value)) throw new TemplateError(msg !== undefined && msg !== null ? pyStr(msg) : `Mandatory variable not defined: ${value.message}`);
+    if (isUndefined(value)) throw new TemplateError(msg !== undefined && msg !== null ? pyStr(msg) : `Mandatory variable ${value.name ? `'${value.name}' ` : ''} not defined.`);
     return value;
   },
   ternary(value, ...args) {

@@ -1,129 +1,17 @@
 import { createRequire } from 'node:module';
+import type { JinjaTokenizer, Token } from './jinjaLexer.js';
+import './jinjaLexer.js';
 import type { TemplateNode } from './nunjucksInternals.js';
 
 /**
- * Where nunjucks' lexer and parser read Jinja2 source differently, fixed for the templates we compile
- * (those lexed with `{ jinja: true }`; other nunjucks users are untouched):
- * - `x is in list` and slices `x[1:3]`, `x[::-1]` parse as in Jinja2;
- * - `}}` inside an expression may close a dict literal (`{{ {'a': {'b': 1}} }}`), as in Jinja2;
- * - a comment swallows the newline after it under trim_blocks, as a block tag does;
- * - string escapes: Python's (`\n`, `\\`, `\x41`; unknown escapes such as `\d` keep their backslash),
- *   or, with `rawStringsInVariables`, none at all inside `{{ }}`: Ansible doubles backslashes there
- *   before Jinja2 sees them, so `'\d+'` and `'\\1'` reach filters exactly as written in the playbook.
+ * Where nunjucks' parser reads Jinja2 source differently, fixed for the templates we lex with
+ * `{ jinja: true }` (the lexer's side is jinjaLexer.ts):
+ * - `x is in list`, `x is not divisibleby 3` and slices `x[1:3]`, `x[::-1]` parse as in Jinja2;
+ * - `foo.0` is an index lookup.
  */
 const require = createRequire(import.meta.url);
 const nodes: Record<string, new (...args: unknown[]) => TemplateNode> = require('nunjucks/src/nodes.js');
 const parser: { Parser: { prototype: JinjaParser } } = require('nunjucks/src/parser.js');
-const lexer: { lex(src: string, opts?: Record<string, unknown>): JinjaTokenizer; [name: string]: unknown } =
-  require('nunjucks/src/lexer.js');
-
-interface Token {
-  type: string;
-  value: string;
-  lineno: number;
-  colno: number;
-}
-
-interface JinjaTokenizer {
-  str: string;
-  index: number;
-  lineno: number;
-  colno: number;
-  in_code: boolean;
-  trimBlocks: boolean;
-  jinja?: boolean;
-  rawStringsInVariables?: boolean;
-  inVariable?: boolean;
-  curlyDepth?: number;
-  nextToken(): Token | null;
-  _parseString(delimiter: string): string;
-  forward(): void;
-  current(): string;
-  isFinished(): boolean;
-}
-
-const PYTHON_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
-
-const tokenizerPrototype = Object.getPrototypeOf(lexer.lex('')) as JinjaTokenizer;
-const originalNextToken = tokenizerPrototype.nextToken;
-const originalParseString = tokenizerPrototype._parseString;
-const originalLex = lexer.lex;
-
-lexer.lex = function lex(src: string, opts?: Record<string, unknown>): JinjaTokenizer {
-  const tokenizer = originalLex(src, opts);
-  if (opts?.jinja) {
-    tokenizer.jinja = true;
-    tokenizer.rawStringsInVariables = Boolean(opts.rawStringsInVariables);
-    tokenizer.curlyDepth = 0;
-  }
-  return tokenizer;
-};
-
-tokenizerPrototype.nextToken = function nextToken(this: JinjaTokenizer): Token | null {
-  if (!this.jinja) return originalNextToken.call(this);
-  if (this.in_code && this.curlyDepth! > 0 && this.str.startsWith('}}', this.index)) {
-    const token = { type: 'right-curly', value: '}', lineno: this.lineno, colno: this.colno };
-    this.forward();
-    this.curlyDepth!--;
-    return token;
-  }
-  const token = originalNextToken.call(this);
-  switch (token?.type) {
-    case 'variable-start':
-      this.inVariable = true;
-      this.curlyDepth = 0;
-      break;
-    case 'block-start':
-    case 'variable-end':
-      this.inVariable = false;
-      this.curlyDepth = 0;
-      break;
-    case 'left-curly':
-      this.curlyDepth!++;
-      break;
-    case 'right-curly':
-      this.curlyDepth = Math.max(0, this.curlyDepth! - 1);
-      break;
-    case 'comment':
-      // Jinja2's trim_blocks also removes the newline after a comment; nunjucks keeps it.
-      if (this.trimBlocks && this.str.startsWith('\n', this.index)) this.forward();
-      else if (this.trimBlocks && this.str.startsWith('\r\n', this.index)) {
-        this.forward();
-        this.forward();
-      }
-      break;
-  }
-  return token;
-};
-
-tokenizerPrototype._parseString = function parseString(this: JinjaTokenizer, delimiter: string): string {
-  if (!this.jinja) return originalParseString.call(this, delimiter);
-  const raw = this.rawStringsInVariables && this.inVariable;
-  this.forward();
-  let text = '';
-  while (!this.isFinished() && this.current() !== delimiter) {
-    const ch = this.current();
-    this.forward();
-    if (ch !== '\\' || this.isFinished()) {
-      text += ch;
-      continue;
-    }
-    const next = this.current();
-    this.forward();
-    if (raw) text += ch + next;
-    else if (next in PYTHON_ESCAPES) text += PYTHON_ESCAPES[next];
-    else if (next === 'x' || next === 'u') {
-      const length = next === 'x' ? 2 : 4;
-      const hex = this.str.slice(this.index, this.index + length);
-      if (/^[0-9a-fA-F]+$/.test(hex) && hex.length === length) {
-        text += String.fromCharCode(parseInt(hex, 16));
-        for (let i = 0; i < length; i++) this.forward();
-      } else text += ch + next;
-    } else text += ch + next;
-  }
-  this.forward();
-  return text;
-};
 
 interface JinjaParser {
   tokens: JinjaTokenizer;
@@ -132,6 +20,10 @@ interface JinjaParser {
   parseCompare(): TemplateNode;
   parseExpression(): TemplateNode;
   parseSignature(): TemplateNode;
+  parseInlineIf(): TemplateNode;
+  parseOr(): TemplateNode;
+  parseFilter(node: TemplateNode): TemplateNode;
+  parsePrimary(noPostfix?: boolean): TemplateNode;
   skipSymbol(name: string): boolean;
   skip(type: string): boolean;
   peekToken(): Token | null;
@@ -145,15 +37,73 @@ const originalParsePostfix = parser.Parser.prototype.parsePostfix;
 parser.Parser.prototype.parseIs = function parseIs(this: JinjaParser): TemplateNode {
   if (!this.tokens.jinja) return originalParseIs.call(this);
   let node = this.parseCompare();
-  if (this.skipSymbol('is')) {
+  while (this.skipSymbol('is')) {
     const negated = this.skipSymbol('not');
     node = this.skipSymbol('in')
       ? new nodes.In!(node.lineno, node.colno, node, this.parseCompare())
-      : new nodes.Is!(node.lineno, node.colno, node, this.parseCompare());
+      : new nodes.Is!(node.lineno, node.colno, node, parseTest.call(this));
     if (negated) node = new nodes.Not!(node.lineno, node.colno, node);
   }
   return node;
 };
+
+const originalParseFilter = parser.Parser.prototype.parseFilter;
+const originalParseInlineIf = parser.Parser.prototype.parseInlineIf;
+
+/** `a if x else b if y else c`: the else branch is itself a conditional expression, as in Jinja2. */
+parser.Parser.prototype.parseInlineIf = function parseInlineIf(this: JinjaParser): TemplateNode {
+  if (!this.tokens.jinja) return originalParseInlineIf.call(this);
+  let node = this.parseOr();
+  while (this.skipSymbol('if')) {
+    const cond = this.parseOr();
+    const conditional = new nodes.InlineIf!(node.lineno, node.colno);
+    conditional.body = node;
+    conditional.cond = cond;
+    conditional.else_ = this.skipSymbol('else') ? this.parseInlineIf() : null;
+    node = conditional;
+  }
+  return node;
+};
+
+/**
+ * Jinja2 reads filters and tests in one loop after a primary expression, so a test binds tighter than any
+ * operator and can be filtered: `x is defined | ternary('a', 'b')`, `not x is none`, `n + 1 is odd`.
+ */
+parser.Parser.prototype.parseFilter = function parseFilter(this: JinjaParser, node: TemplateNode): TemplateNode {
+  if (!this.tokens.jinja) return originalParseFilter.call(this, node);
+  for (;;) {
+    const next = this.peekToken();
+    if (next?.type === 'pipe') node = originalParseFilter.call(this, node);
+    else if (next?.type === 'symbol' && next.value === 'is') {
+      this.nextToken();
+      const negated = this.skipSymbol('not');
+      node = new nodes.Is!(node.lineno, node.colno, node, parseTest.call(this));
+      if (negated) node = new nodes.Not!(node.lineno, node.colno, node);
+    } else return node;
+  }
+};
+
+// Tokens that may start a test's lone argument (`is divisibleby 3`, `is sameas false`), as in Jinja2.
+const ARGUMENT_START = new Set(['symbol', 'string', 'int', 'float', 'left-bracket', 'left-curly', 'none', 'boolean']);
+const NOT_AN_ARGUMENT = new Set(['else', 'or', 'and', 'if', 'recursive', 'is']);
+
+/** A test after `is`: its (dotted) name, then `(arguments)` or one bare argument; a call node either way. */
+function parseTest(this: JinjaParser): TemplateNode {
+  const token = this.nextToken();
+  if (!token || !['symbol', 'none', 'boolean'].includes(token.type)) this.fail(`expected a test name after 'is', got ${token?.value}`, token?.lineno, token?.colno);
+  let name = token.type === 'none' ? 'none' : token.value;
+  while (this.peekToken()?.type === 'operator' && this.peekToken()!.value === '.') {
+    this.nextToken();
+    name += '.' + this.nextToken()!.value;
+  }
+  const next = this.peekToken();
+  let args: TemplateNode;
+  if (next?.type === 'left-paren') args = this.parseSignature();
+  else if (next && ARGUMENT_START.has(next.type) && !(next.type === 'symbol' && NOT_AN_ARGUMENT.has(next.value))) {
+    args = new nodes.NodeList!(next.lineno, next.colno, [this.parsePrimary()]);
+  } else args = new nodes.NodeList!(token.lineno, token.colno, []);
+  return new nodes.FunCall!(token.lineno, token.colno, new nodes.Symbol!(token.lineno, token.colno, name), args);
+}
 
 /** `[start:stop:step]` after the `[`: a call of the `__slice__` global; a plain `[key]` stays a lookup. */
 function parseSubscript(this: JinjaParser, target: TemplateNode, open: Token): TemplateNode {
@@ -196,6 +146,7 @@ function parseCallOrAttribute(this: JinjaParser, node: TemplateNode): TemplateNo
   if (token.type === 'left-paren') return new nodes.FunCall!(token.lineno, token.colno, node, this.parseSignature());
   this.nextToken();
   const name = this.nextToken();
+  if (name?.type === 'int') return new nodes.LookupVal!(token.lineno, token.colno, node, new nodes.Literal!(name.lineno, name.colno, Number(name.value)));
   if (!name || name.type !== 'symbol') this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
   return new nodes.LookupVal!(token.lineno, token.colno, node, new nodes.Literal!(name.lineno, name.colno, name.value));
 }

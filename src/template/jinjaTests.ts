@@ -1,4 +1,8 @@
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { TemplateError } from '../errors.js';
+import { filters, tests } from './registry.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonRegex } from './pythonRegex.js';
 import { isMapping, isText, pyContains, pyEquals, pyModulo, pyStr, pyTruthy } from './pythonValues.js';
@@ -55,6 +59,48 @@ function anyChanged(result: Record<string, unknown>): boolean {
   return Array.isArray(results) && results.some((r) => isMapping(r) && pyTruthy(r.changed));
 }
 
+/** Ansible's file tests: about the controller's files, as in Ansible. */
+function statOf(value: unknown, follow: boolean): Stats | undefined {
+  try {
+    return (follow ? statSync : lstatSync)(pyStr(requireDefined(value)).replace(/^~(?=\/|$)/, homedir()));
+  } catch {
+    return undefined;
+  }
+}
+
+function isMountPoint(value: unknown): boolean {
+  const path = pyStr(requireDefined(value));
+  const here = statOf(path, false);
+  const parent = statOf(`${path.replace(/\/+$/, '')}/..`, false);
+  return Boolean(here?.isDirectory() && parent && (here.dev !== parent.dev || here.ino === parent.ino));
+}
+
+const pathTests: Record<string, TestFunction> = {
+  abs: (value) => isAbsolute(pyStr(requireDefined(value))),
+  exists: (value) => statOf(value, true) !== undefined,
+  file: (value) => statOf(value, true)?.isFile() ?? false,
+  directory: (value) => statOf(value, true)?.isDirectory() ?? false,
+  link: (value) => statOf(value, false)?.isSymbolicLink() ?? false,
+  link_exists: (value) => statOf(value, false) !== undefined,
+  mount: (value) => isMountPoint(value),
+  same_file: (value, other) => {
+    const [a, b] = [statOf(value, true), statOf(other, true)];
+    return Boolean(a && b && a.dev === b.dev && a.ino === b.ino);
+  },
+  all: (value) => (requireDefined(value) as unknown[]).every((item) => pyTruthy(item)),
+  any: (value) => (requireDefined(value) as unknown[]).some((item) => pyTruthy(item)),
+  nan: (value) => typeof value === 'number' && Number.isNaN(value),
+  vault_encrypted: (value) => isText(value) && value.toString().startsWith('$ANSIBLE_VAULT;'),
+  escaped: () => false,
+  reachable: (value) => !pyTruthy(taskResult(value, 'reachable').unreachable ?? false),
+  started: (value) => pyTruthy(taskResult(value, 'started').started ?? false),
+  filter: (value) => filters.has(pyStr(value).replace(/^ansible\.builtin\./, '')),
+  test: (value) => tests.has(pyStr(value).replace(/^ansible\.builtin\./, '')),
+};
+for (const name of ['abs', 'file', 'link', 'mount', 'same_file', 'nan']) pathTests[`is_${name}`] = pathTests[name]!;
+pathTests.is_dir = pathTests.directory!;
+pathTests.isnan = pathTests.nan!;
+
 export const jinjaTests: Record<string, TestFunction> = {
   defined: (value) => !isUndefined(value),
   undefined: (value) => isUndefined(value),
@@ -103,6 +149,7 @@ export const jinjaTests: Record<string, TestFunction> = {
     return check(compareVersions(pyStr(requireDefined(value)), pyStr(version)));
   },
 };
+Object.assign(jinjaTests, pathTests);
 jinjaTests.success = jinjaTests.succeeded!;
 jinjaTests.successful = jinjaTests.succeeded!;
 jinjaTests.failure = jinjaTests.failed!;

@@ -1,4 +1,6 @@
-import { isMapping, pyContains, pyEquals, pyStr } from './pythonValues.js';
+import { TemplateError } from '../errors.js';
+import { positionalArguments } from './filterArguments.js';
+import { isMapping, pyContains, pyEquals, pyStr, tuple } from './pythonValues.js';
 
 /**
  * The Python methods playbooks call on values (`x.startswith('a')`, `d.items()`, `l.index(3)`), looked up
@@ -53,6 +55,46 @@ function titleCase(text: string): string {
   return text.toLowerCase().replace(/(^|[^A-Za-z0-9'])([a-z])/g, (_m, pre: string, ch: string) => pre + ch.toUpperCase());
 }
 
+/** One `{:spec}` of str.format: fill/align, sign, zero padding, width, precision, type (d, f, s, x, %). */
+function formatSpec(value: unknown, spec: string): string {
+  const m = /^(?:(.)?([<>^=]))?([+\- ])?(0)?(\d+)?(?:\.(\d+))?([sdfxXeo%])?$/.exec(spec);
+  if (!m) throw new TemplateError(`str.format: the format spec '${spec}' is not supported by playtree`);
+  const [, fillChar, align, sign, zero, width, precision, type] = m;
+  let out: string;
+  const n = Number(value);
+  if (type === 'f' || (precision !== undefined && typeof value === 'number' && type !== 's')) out = n.toFixed(precision === undefined ? 6 : Number(precision));
+  else if (type === '%') out = (n * 100).toFixed(precision === undefined ? 6 : Number(precision)) + '%';
+  else if (type === 'd') out = String(Math.trunc(n));
+  else if (type === 'x' || type === 'X') out = Math.trunc(n).toString(16)[type === 'X' ? 'toUpperCase' : 'toLowerCase']();
+  else if (type === 'o') out = Math.trunc(n).toString(8);
+  else out = precision !== undefined ? pyStr(value).slice(0, Number(precision)) : pyStr(value);
+  if (sign === '+' && typeof value === 'number' && n >= 0) out = '+' + out;
+  const size = Number(width ?? 0);
+  if (out.length >= size) return out;
+  const fill = zero && !align ? '0' : (fillChar ?? ' ');
+  const side = align ?? (zero ? '=' : typeof value === 'number' ? '>' : '<');
+  const pad = size - out.length;
+  if (side === '<') return out + fill.repeat(pad);
+  if (side === '^') return fill.repeat(Math.floor(pad / 2)) + out + fill.repeat(pad - Math.floor(pad / 2));
+  if (side === '=' && /^[+-]/.test(out)) return out[0] + fill.repeat(pad) + out.slice(1);
+  return fill.repeat(pad) + out;
+}
+
+/** Python's str.format: `{}`, `{0}`, `{name}`, `{0[key]}`/`{x.attr}` and format specs; `{{`/`}}` are braces. */
+function strFormat(text: string, args: unknown[]): string {
+  const { positional, keywords } = positionalArguments(args);
+  let next = 0;
+  return text.replace(/\{\{|\}\}|\{([^{}:!]*)(?:![rsa])?(?::([^{}]*))?\}/g, (whole, field: string | undefined, spec: string | undefined) => {
+    if (whole === '{{') return '{';
+    if (whole === '}}') return '}';
+    const [head, ...path] = (field ?? '').split(/\.|\[/).map((part) => part.replace(/\]$/, ''));
+    let value: unknown = head === '' ? positional[next++] : /^\d+$/.test(head!) ? positional[Number(head)] : keywords[head!];
+    for (const key of path) value = (value as Record<string, unknown> | undefined)?.[/^\d+$/.test(key) && Array.isArray(value) ? Number(key) : key];
+    if (value === undefined) throw new TemplateError(`str.format: no value for '{${field ?? ''}}'`);
+    return spec ? formatSpec(value, spec) : pyStr(value);
+  });
+}
+
 function stringMethods(text: string): Record<string, Method> {
   return {
     startswith: (prefix) => startsOrEnds(text, prefix, false),
@@ -88,6 +130,19 @@ function stringMethods(text: string): Record<string, Method> {
     count: (sub) => (String(sub) === '' ? text.length + 1 : text.split(String(sub)).length - 1),
     join: (items) => (Array.isArray(items) ? items.map((i) => pyStr(i)).join(text) : String(items)),
     isdigit: () => /^[0-9]+$/.test(text),
+    isnumeric: () => /^[0-9]+$/.test(text),
+    isdecimal: () => /^[0-9]+$/.test(text),
+    isspace: () => /^\s+$/.test(text),
+    swapcase: () => Array.from(text, (ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join(''),
+    casefold: () => text.toLowerCase(),
+    partition: (sep) => {
+      const at = text.indexOf(String(sep));
+      return tuple(at < 0 ? [text, '', ''] : [text.slice(0, at), String(sep), text.slice(at + String(sep).length)]);
+    },
+    rpartition: (sep) => {
+      const at = text.lastIndexOf(String(sep));
+      return tuple(at < 0 ? ['', '', text] : [text.slice(0, at), String(sep), text.slice(at + String(sep).length)]);
+    },
     isalpha: () => /^[A-Za-z]+$/.test(text),
     isalnum: () => /^[A-Za-z0-9]+$/.test(text),
     isupper: () => /[A-Z]/.test(text) && text === text.toUpperCase(),
@@ -100,10 +155,7 @@ function stringMethods(text: string): Record<string, Method> {
       const left = Math.floor(total / 2) + (total % 2 && Number(width) % 2 ? 1 : 0);
       return ' '.repeat(left) + text + ' '.repeat(total - left);
     },
-    format: (...args) => {
-      let next = 0;
-      return text.replace(/\{(\d*)\}/g, (_m, index: string) => pyStr(args[index === '' ? next++ : Number(index)]));
-    },
+    format: (...args) => strFormat(text, args),
   };
 }
 
@@ -140,7 +192,7 @@ function listMethods(list: unknown[]): Record<string, Method> {
 
 function dictMethods(dict: Record<string, unknown>): Record<string, Method> {
   return {
-    items: () => Object.keys(dict).map((key) => [key, dict[key]]),
+    items: () => Object.keys(dict).map((key) => tuple([key, dict[key]])),
     keys: () => Object.keys(dict),
     values: () => Object.keys(dict).map((key) => dict[key]),
     get: (key, fallback = null) => (pyContains(dict, key) && dict[String(key)] !== undefined ? dict[String(key)] : fallback),

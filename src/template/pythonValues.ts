@@ -21,6 +21,21 @@ export function isText(value: unknown): value is string | String {
   return typeof value === 'string' || value instanceof String;
 }
 
+const TUPLE = Symbol('tuple');
+
+/**
+ * Marks a list as a Python tuple: it prints as `(1, 2)` (a tuple of one as `(1,)`) and is a list otherwise.
+ * Tuples come from literals, `dict.items()`, `dictsort`, `zip`, `groupby`, `subelements`...
+ */
+export function tuple<T extends unknown[]>(items: T): T {
+  Object.defineProperty(items, TUPLE, { value: true });
+  return items;
+}
+
+export function isTuple(value: unknown[]): boolean {
+  return (value as unknown as Record<symbol, boolean>)[TUPLE] === true;
+}
+
 export function pyTypeName(value: unknown): string {
   if (value === null || value === undefined) return 'NoneType';
   if (Array.isArray(value)) return 'list';
@@ -78,7 +93,11 @@ export function pyStr(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return pyNumber(value);
   if (value instanceof String) return value.toString();
-  if (Array.isArray(value)) return '[' + value.map(pyRepr).join(', ') + ']';
+  if (typeof value === 'function') return `<function ${value.name || 'lambda'}>`;
+  if (Array.isArray(value)) {
+    if (isTuple(value)) return value.length === 1 ? `(${pyRepr(value[0])},)` : '(' + value.map(pyRepr).join(', ') + ')';
+    return '[' + value.map(pyRepr).join(', ') + ']';
+  }
   if (isMapping(value)) {
     return '{' + Object.keys(value).map((key) => `${pyStringRepr(key)}: ${pyRepr(value[key])}`).join(', ') + '}';
   }

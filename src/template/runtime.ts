@@ -1,8 +1,11 @@
 import { PlaytreeError, TemplateError } from '../errors.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
-import { isMapping, isText, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { isMapping, isText, isTuple, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
+import type { CompiledTemplate } from './compiler.js';
+import { LoopState, loopItems, makeLoop, makeMacro, setAttribute, unpack } from './loopContext.js';
+import { templateEnvironment } from './registry.js';
 
 /**
  * The runtime compiled templates call (see compiler.ts): nunjucks' own runtime with variable lookup,
@@ -12,8 +15,17 @@ import { UndefinedValue } from './undefinedValue.js';
 /** What a render needs: variable lookup plus `{% set %}` locals. Filters are called with it as `this`. */
 export class RenderContext {
   private locals: Record<string, unknown> | undefined;
+  private exported: Set<string> | undefined;
+  /** Set by `{% extends %}`: the template rendered once this one has registered its blocks. */
+  parentTemplate: LoadedTemplate | undefined;
+  /** Block bodies by name, the most derived template's first (`super()` calls the next). */
+  readonly blocks = new Map<string, BlockRender[]>();
 
-  constructor(readonly lookupVariable: (name: string) => unknown) {}
+  constructor(
+    readonly lookupVariable: (name: string) => unknown,
+    /** Finds the templates `{% include %}` and `{% import %}` name (template files only). */
+    readonly loader?: TemplateLoader,
+  ) {}
 
   lookup(name: string): unknown {
     if (this.locals && name in this.locals) return this.locals[name];
@@ -28,7 +40,62 @@ export class RenderContext {
     return this.locals ?? {};
   }
 
-  addExport(): void {}
+  /** Top-level macros and `{% set %}` names (not starting with `_`): what `{% import %}` hands over. */
+  addExport(name: string): void {
+    (this.exported ??= new Set()).add(name);
+  }
+
+  exports(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const name of this.exported ?? []) out[name] = this.locals?.[name];
+    return out;
+  }
+}
+
+export type BlockRender = (frame: { push(): { set(name: string, value: unknown): void } }) => string;
+
+/** A template file found by a loader, compiled. */
+export interface LoadedTemplate {
+  template: CompiledTemplate;
+  path: string;
+}
+
+export interface TemplateLoader {
+  /** The template `name` found in the search path, or undefined. */
+  load(name: string): LoadedTemplate | undefined;
+  /** Where `name` was looked for (for the error message). */
+  describe(name: string): string;
+}
+
+/** Runs a compiled template's root with `context`; all our templates complete synchronously. */
+export function runTemplate(template: CompiledTemplate, context: RenderContext): unknown {
+  const frame = new nunjucksRuntime.Frame() as { topLevel?: boolean };
+  frame.topLevel = true;
+  let result: unknown;
+  let failure: unknown;
+  template.root(templateEnvironment, context, frame, playtreeRuntime, (error, value) => {
+    failure = error;
+    result = value;
+  });
+  if (failure) throw failure instanceof Error ? failure : new TemplateError(String(failure));
+  // `{% extends %}`: the output is the parent's, rendered with the blocks this template registered.
+  const parent = context.parentTemplate;
+  if (parent) {
+    context.parentTemplate = undefined;
+    return runLoadedTemplate(parent, context);
+  }
+  return result;
+}
+
+/** Runs a template file; an error from it that no inner template claimed names this file. */
+export function runLoadedTemplate(loaded: LoadedTemplate, context: RenderContext): unknown {
+  try {
+    return runTemplate(loaded.template, context);
+  } catch (error) {
+    const place = error as TemplateErrorPlace;
+    if (error instanceof PlaytreeError && place.templateFile === undefined) place.templateFile = loaded.path;
+    throw error;
+  }
 }
 
 export type FilterFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => unknown;
@@ -72,6 +139,7 @@ function memberLookup(obj: unknown, key: unknown): unknown {
 
 function callWrap(fn: unknown, name: string, context: RenderContext, args: unknown[]): unknown {
   if (fn instanceof UndefinedValue) fn.fail();
+  if (fn instanceof LoopState) return fn.recurse(args[0]);
   if (typeof fn !== 'function') throw new TemplateError(`'${name}' is not callable (it is ${typeObject(fn)})`);
   return fn.apply(context, args);
 }
@@ -81,9 +149,19 @@ function contextOrFrameLookup(context: RenderContext, frame: { lookup(name: stri
   return value !== undefined ? value : context.lookup(name);
 }
 
-function handleError(error: unknown): PlaytreeError {
-  if (error instanceof PlaytreeError) return error;
-  return new TemplateError(error instanceof Error ? error.message : String(error));
+/** Where in a template file an error happened (set once, by the innermost template that saw it). */
+export interface TemplateErrorPlace {
+  templateLine?: number;
+  templateFile?: string;
+  /** The message names its place already (a syntax error in an included file). */
+  placed?: boolean;
+}
+
+function handleError(error: unknown, lineno?: number): PlaytreeError {
+  const failure = error instanceof PlaytreeError ? error : new TemplateError(error instanceof Error ? error.message : String(error));
+  const place = failure as PlaytreeError & TemplateErrorPlace;
+  if (place.templateLine === undefined && typeof lineno === 'number') place.templateLine = lineno + 1;
+  return failure;
 }
 
 function fromIterator(value: unknown): unknown {
@@ -113,7 +191,8 @@ function mul(a: unknown, b: unknown): unknown {
 /** `%`: modulo for numbers, printf-style formatting for a string on the left. */
 function mod(a: unknown, b: unknown): unknown {
   if (!isText(a)) return pyModulo(Number(a), Number(b));
-  return pyFormat(a.toString(), Array.isArray(b) ? b : [b]);
+  // Only a tuple gives several values: `'%s' % [1, 2]` prints the list.
+  return pyFormat(a.toString(), Array.isArray(b) && isTuple(b) ? b : [b]);
 }
 
 function compare(op: string, a: unknown, b: unknown): boolean {
@@ -168,4 +247,10 @@ export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.cre
   compare,
   makeDict,
   callTest,
+  tuple,
+  loopItems,
+  unpack,
+  makeLoop,
+  makeMacro,
+  setAttribute,
 });

@@ -1,10 +1,9 @@
 import { TemplateError } from '../errors.js';
 import './builtins.js';
-import { compileTemplate, type CompiledTemplate } from './compiler.js';
-import { nunjucksRuntime } from './nunjucksInternals.js';
-import { isMapping, pyStr, pyTruthy } from './pythonValues.js';
-import { templateEnvironment } from './registry.js';
-import { playtreeRuntime, RenderContext } from './runtime.js';
+import './templateFiles.js';
+import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
+import { pyStr, pyTruthy } from './pythonValues.js';
+import { RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable, UndefinedValue } from './undefinedValue.js';
 
@@ -19,6 +18,8 @@ export const TEMPLATED_ON_ACCESS = Symbol.for('playtree.templatedOnAccess');
 
 // Whole-inventory views: walking them to template every host's variables would defeat laziness.
 const NEVER_WALKED = new Set(['hostvars', 'vars', 'groups']);
+
+const SINGLE_VARIABLE = /^\{\{\s*\w*\s*\}\}$/;
 
 export function hasTemplateSyntax(text: string): boolean {
   if (text.includes('{{') || text.includes('{%')) return true;
@@ -70,10 +71,17 @@ function keepTrailingNewlines(source: string, output: string): string {
   return missing > 0 ? output + '\n'.repeat(missing) : output;
 }
 
-function failOnUndefined(value: unknown): unknown {
+/** Jinja2 (keep_trailing_newline off) drops a template's last newline; keepTrailingNewlines restores it. */
+function withoutFinalNewline(source: string): string {
+  return source.endsWith('\n') ? source.slice(0, -1) : source;
+}
+
+/** Like Ansible's _fail_on_undefined: an undefined anywhere inside the result fails (`{'a': [undef]}`). */
+function failOnUndefined(value: unknown, seen?: Set<object>): unknown {
   if (value instanceof UndefinedValue) value.fail();
-  if (Array.isArray(value)) value.forEach((item) => item instanceof UndefinedValue && item.fail());
-  else if (isMapping(value)) Object.values(value).forEach((item) => item instanceof UndefinedValue && item.fail());
+  if (!isPlainContainer(value) || seen?.has(value)) return value;
+  const walked = (seen ?? new Set<object>()).add(value);
+  for (const item of Array.isArray(value) ? value : Object.values(value)) failOnUndefined(item, walked);
   return value;
 }
 
@@ -111,8 +119,7 @@ export class Templar {
   /** Renders a template file's text (template module): always a string. */
   renderText(text: string, extra?: TemplateVariables): string {
     if (extra) return this.child(extra).renderText(text);
-    if (!hasTemplateSyntax(text)) return text;
-    return keepTrailingNewlines(text, this.run(compileTemplate(text, 'text')) as string);
+    return renderTemplateSource(this.lookupVariable, text, {});
   }
 
   /** The value of a bare expression (`when`, `that`, `var`, `loop`); `{{ }}` strings are rendered instead. */
@@ -144,20 +151,23 @@ export class Templar {
     if (!hasTemplateSyntax(text)) return text;
     const template = compileTemplate(text, 'native');
     const result = this.run(template);
-    return template.native ? failOnUndefined(result) : keepTrailingNewlines(text, result as string);
+    if (!template.native) return keepTrailingNewlines(text, result as string);
+    // Ansible's finalize turns a None result into '' (`x: "{{ y | default(none) }}"` sets ''), except for a
+    // bare `{{ name }}`, which Ansible hands over without rendering.
+    return result === null && !SINGLE_VARIABLE.test(text) ? '' : failOnUndefined(result);
+  }
+
+  /**
+   * Renders a template file's text with its own syntax options and a loader for `{% include %}` and
+   * `{% import %}` (see renderTemplateFile in templateFiles.ts).
+   */
+  renderTemplateText(text: string, options: { vars?: TemplateVariables; syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
+    if (options.vars) return this.child(options.vars).renderTemplateText(text, { ...options, vars: undefined });
+    return renderTemplateSource(this.lookupVariable, text, options);
   }
 
   private run(template: CompiledTemplate): unknown {
-    const frame = new nunjucksRuntime.Frame() as { topLevel?: boolean };
-    frame.topLevel = true;
-    let result: unknown;
-    let failure: unknown;
-    template.root(templateEnvironment, new RenderContext(this.lookupVariable), frame, playtreeRuntime, (error, value) => {
-      failure = error;
-      result = value;
-    });
-    if (failure) throw failure instanceof Error ? failure : new TemplateError(String(failure));
-    return result;
+    return runTemplate(template, new RenderContext(this.lookupVariable));
   }
 
   /** Ansible's `vars`: every variable by name (`vars['pkg_' + x]`), each templated when read. */
@@ -195,6 +205,15 @@ export class Templar {
       this.resolving.pop();
     }
   }
+}
+
+/** Template text rendered with `lookup` for its variables (Templar.renderTemplateText, lookups' contexts). */
+export function renderTemplateSource(lookup: (name: string) => unknown, text: string, options: { syntax?: TemplateSyntax; loader?: TemplateLoader }): string {
+  if (!options.syntax && !hasTemplateSyntax(text)) return text;
+  // Jinja2 writes every newline of a template as newline_sequence (\n).
+  const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(lookup, options.loader));
+  return keepTrailingNewlines(source, output as string);
 }
 
 export function createTemplar(vars: TemplateVariables): Templar {

@@ -1,10 +1,13 @@
 import { callLookup } from '../../lookups/index.js';
 import { TemplateError } from '../errors.js';
-import { positionalArguments } from './filterArguments.js';
+import { strftime } from './ansibleFilters.js';
+import { bindArguments, positionalArguments } from './filterArguments.js';
+import { namespace } from './loopContext.js';
 import { OMIT } from './omit.js';
 import { pyStr } from './pythonValues.js';
-import type { RenderContext } from './runtime.js';
-import { requireDefined } from './undefinedValue.js';
+import { compileTemplate } from './compiler.js';
+import { RenderContext, runTemplate } from './runtime.js';
+import { requireDefined, UndefinedValue } from './undefinedValue.js';
 
 /** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
 
@@ -32,12 +35,20 @@ function dict(...args: unknown[]): Record<string, unknown> {
  */
 function lookup(this: RenderContext, name: unknown, ...args: unknown[]): unknown {
   const { positional, keywords } = positionalArguments(args);
-  return callLookup((variable) => this.lookup(variable), name, positional, keywords, false);
+  return callLookup((variable) => this.lookup(variable), name, templateLookupTerms(this, positional), keywords, false);
+}
+
+/** Ansible templates a lookup's terms before the lookup sees them: `lookup('file', '{{ dir }}/x')`. */
+export function templateLookupTerms(context: RenderContext, terms: unknown[]): unknown[] {
+  return terms.map((term) => {
+    if (typeof term !== 'string' || !(term.includes('{{') || term.includes('{%'))) return term;
+    return runTemplate(compileTemplate(term, 'native'), new RenderContext((name) => context.lookup(name), context.loader));
+  });
 }
 
 function query(this: RenderContext, name: unknown, ...args: unknown[]): unknown {
   const { positional, keywords } = positionalArguments(args);
-  return callLookup((variable) => this.lookup(variable), name, positional, keywords, true);
+  return callLookup((variable) => this.lookup(variable), name, templateLookupTerms(this, positional), keywords, true);
 }
 
 /** Python slicing `x[start:stop:step]` of a list or string (the parser turns slices into this call). */
@@ -58,6 +69,20 @@ function slice(target: unknown, start: unknown, stop: unknown, step: unknown): u
   return Array.isArray(defined) ? out : out.join('');
 }
 
+/** Ansible's `now(utc=False, fmt=None)`: the time as Python prints a datetime, or formatted by `fmt`. */
+function now(...args: unknown[]): string {
+  const { utc = false, fmt } = bindArguments('now', args, ['utc', 'fmt']);
+  let date = new Date();
+  if (utc) date = new Date(date.getTime() + date.getTimezoneOffset() * 60000);
+  return strftime(fmt === undefined || fmt === null ? '%Y-%m-%d %H:%M:%S.%f' : pyStr(fmt), date);
+}
+
+/** Ansible's `undef(hint)`: an undefined value that fails with the hint when used. */
+function undef(...args: unknown[]): UndefinedValue {
+  const { hint } = bindArguments('undef', args, ['hint']);
+  return new UndefinedValue(hint === undefined || hint === null ? 'Mandatory variable has not been overridden' : pyStr(hint));
+}
+
 export const templateGlobals: Record<string, unknown> = {
   range,
   dict,
@@ -65,6 +90,9 @@ export const templateGlobals: Record<string, unknown> = {
   query,
   q: query,
   omit: OMIT,
+  namespace,
+  now,
+  undef,
   __slice__: slice,
   True: true,
   False: false,

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { shellQuote } from '../shellQuote.js';
+import { createHash, getHashes } from 'node:crypto';
+import { TemplateError } from '../errors.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
 import { expandPythonTemplate } from '../pythonRegex.js';
 import { pythonRegex } from './pythonRegex.js';
-import { pyFormat, pyStr } from './pythonValues.js';
+import { pyFormat, pyStr, tuple } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { requireDefined } from './undefinedValue.js';
 
@@ -26,6 +26,24 @@ function pyDirname(path: string): string {
   const cut = path.lastIndexOf('/') + 1;
   const head = path.slice(0, cut);
   return /^\/+$/.test(head) ? head : head.replace(/\/+$/, '');
+}
+
+/** The `encoding` argument of b64encode/b64decode as a Buffer encoding (utf-8 and utf-16-le). */
+function bufferEncoding(args: unknown[]): BufferEncoding {
+  const { encoding = 'utf-8' } = bindArguments('b64encode', args, ['encoding', 'urlsafe']);
+  const name = String(encoding).toLowerCase().replace(/[-_]/g, '');
+  if (name === 'utf8') return 'utf8';
+  if (name === 'utf16le' || name === 'utf16') return 'utf16le';
+  if (name === 'latin1' || name === 'iso88591') return 'latin1';
+  if (name === 'ascii') return 'ascii';
+  throw new TemplateError(`encoding '${pyStr(encoding)}' is not supported by playtree (utf-8, utf-16-le, latin-1, ascii)`);
+}
+
+/** Python's shlex.quote (the quote filter): safe words as they are, others in single quotes. */
+function pythonShellQuote(word: string): string {
+  if (word === '') return "''";
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
 }
 
 function hashOf(algorithm: string, value: unknown): string {
@@ -92,16 +110,17 @@ function comment(value: unknown, args: unknown[]): string {
   const { style = 'plain', ...overrides } = bindArguments('comment', args, ['style', 'decoration', 'beginning', 'end', 'prefix', 'postfix', 'prefix_count', 'postfix_count', 'newline']);
   const base = COMMENT_STYLES[String(style)];
   if (!base) throw new Error(`comment: unknown style '${pyStr(style)}' (plain, erlang, c, cblock, xml)`);
-  const params: Record<string, unknown> = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
-  const newline = String(params.newline ?? '\n');
-  const decoration = String(params.decoration ?? '');
-  const prefix = String(params.prefix ?? decoration.trimEnd());
-  const postfix = String(params.postfix ?? decoration.trimEnd());
-  const beginning = params.beginning ? String(params.beginning) + newline : '';
-  const head = prefix ? (prefix + newline).repeat(Number(params.prefix_count ?? 1)) : '';
-  const body = text(value).split(newline).map((line) => decoration + line).join(newline);
-  const tail = postfix ? newline + Array(Number(params.postfix_count ?? 1)).fill(postfix).join(newline) : '';
-  const end = params.end ? newline + String(params.end) : '';
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const around = String(given.decoration ?? base.decoration).trimEnd();
+  const p: Record<string, unknown> = { newline: '\n', beginning: '', prefix: around, prefix_count: 1, decoration: '', postfix: around, postfix_count: 1, end: '', ...base, ...given };
+  const newline = String(p.newline);
+  const decoration = String(p.decoration);
+  const prefix = String(p.prefix);
+  const beginning = p.beginning ? String(p.beginning) + newline : '';
+  const head = !prefix ? '' : (prefix === newline ? newline : prefix + newline).repeat(Number(p.prefix_count));
+  const body = (decoration + text(value).split(newline).join(newline + decoration)).split(decoration + newline).join(decoration.trimEnd() + newline);
+  const tail = ['', ...Array(Number(p.postfix_count)).fill(String(p.postfix))].join(newline);
+  const end = p.end ? newline + String(p.end) : '';
   return beginning + head + body + tail + end;
 }
 
@@ -130,21 +149,30 @@ export const textFilters: Record<string, FilterFunction> = {
     const pattern = pythonRegex(String(regex), { ignorecase: Boolean(ignorecase), multiline: Boolean(multiline), global: true });
     return [...text(value).matchAll(pattern)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? '')));
   },
-  regex_escape: (value) => text(value).replace(/[.*+?^${}()|[\]\\\-/ ]/g, '\\$&'),
+  regex_escape(value, ...args) {
+    const { re_type = 'python' } = bindArguments('regex_escape', args, ['re_type']);
+    if (re_type === 'python') return text(value).replace(/[()[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]/g, '\\$&');
+    if (re_type === 'posix_basic') return text(value).replace(/[\].[^$*\\]/g, '\\$&');
+    if (re_type === 'posix_extended') throw new TemplateError(`Regex type (${pyStr(re_type)}) not yet implemented`);
+    throw new TemplateError(`Invalid regex type (${pyStr(re_type)})`);
+  },
   basename: (value) => pyBasename(text(value)),
   dirname: (value) => pyDirname(text(value)),
   splitext: (value) => {
     const path = text(value);
     const base = pyBasename(path);
     const dot = base.lastIndexOf('.');
-    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return [path, ''];
+    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return tuple([path, '']);
     const cut = path.length - base.length + dot;
-    return [path.slice(0, cut), path.slice(cut)];
+    return tuple([path.slice(0, cut), path.slice(cut)]);
   },
-  quote: (value) => shellQuote(text(value)),
-  b64encode: (value) => Buffer.from(text(value), 'utf8').toString('base64'),
-  b64decode: (value) => Buffer.from(text(value), 'base64').toString('utf8'),
-  hash: (value, algorithm = 'sha1') => hashOf(String(algorithm), value),
+  quote: (value) => pythonShellQuote(value === null ? '' : text(value)),
+  b64encode: (value, ...args) => Buffer.from(text(value), bufferEncoding(args)).toString('base64'),
+  b64decode: (value, ...args) => Buffer.from(text(value), 'base64').toString(bufferEncoding(args)),
+  hash: (value, algorithm = 'sha1') => {
+    if (!getHashes().includes(String(algorithm))) throw new TemplateError(`unsupported hash type ${pyStr(algorithm)}`);
+    return hashOf(String(algorithm), value);
+  },
   checksum: (value) => hashOf('sha1', value),
   sha1: (value) => hashOf('sha1', value),
   md5: (value) => hashOf('md5', value),

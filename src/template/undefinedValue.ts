@@ -5,11 +5,18 @@ import { TemplateError } from '../errors.js';
  * (`is defined`), defaulted (`| default`) and chained (`foo.bar.baz` stays undefined, as AnsibleUndefined
  * allows), but printing, comparing, iterating or testing its truth throws the message Ansible prints.
  */
+/** What using an undefined value throws (Ansible's AnsibleUndefinedVariable). */
+export class UndefinedVariableError extends TemplateError {}
+
 export class UndefinedValue {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    /** The variable's name when a whole variable is missing (not an attribute). */
+    readonly name?: string,
+  ) {}
 
   fail(): never {
-    throw new TemplateError(this.message);
+    throw new UndefinedVariableError(this.message);
   }
 
   // Arithmetic, `<`, string conversion and `==` against primitives all go through here in JS.
@@ -27,7 +34,7 @@ export function isUndefined(value: unknown): value is UndefinedValue {
 }
 
 export function undefinedVariable(name: string): UndefinedValue {
-  return new UndefinedValue(`'${name}' is undefined`);
+  return new UndefinedValue(`'${name}' is undefined`, name);
 }
 
 /** Throws when `value` is undefined; returns it otherwise (for filters that need a real value). */

@@ -1,9 +1,11 @@
 import type { Connection } from '../../connections/connection.js';
 import { validateModuleArgs } from '../../modules/args.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
 import { ModuleError } from '../../src/errors.js';
+import type { TemplateFileOptions } from '../../src/template/index.js';
 
 export interface TreeModuleRunOptions {
   check?: boolean;
@@ -15,12 +17,19 @@ export interface TreeModuleRunOptions {
   evaluate?: ModuleContext['evaluate'];
 }
 
+/** A template file through the test's `render` stand-in, with the module's newline_sequence applied. */
+function renderFileLike(render: ModuleContext['render'] | undefined, path: string, options: TemplateFileOptions): string {
+  const text = (render ?? ((source) => source))(readFileSync(path, 'utf8'), options.vars);
+  const newline = options.newlineSequence ?? '\n';
+  return newline === '\n' ? text : text.replace(/\r\n|\r|\n/g, newline);
+}
+
 /** The context the engine hands a module: arguments validated, controller files found under `filesDir`. */
 export function moduleContext(
   target: Target,
   module: ModuleDefinition,
   args: Record<string, unknown>,
-  options: TreeModuleRunOptions & { host: string; render?: ModuleContext['render']; evaluate?: ModuleContext['evaluate'] },
+  options: TreeModuleRunOptions & { host: string; render?: ModuleContext['render']; renderFile?: ModuleContext['renderFile']; evaluate?: ModuleContext['evaluate'] },
 ): ModuleContext {
   const filesDir = options.filesDir ?? process.cwd();
   return {
@@ -30,8 +39,9 @@ export function moduleContext(
     diff: options.diff ?? false,
     verbosity: options.verbosity ?? 0,
     target,
-    controller: { playbookDir: filesDir, findFile: (_kind, name) => (name.startsWith('/') ? name : join(filesDir, name)) },
+    controller: { playbookDir: filesDir, findFile: (_kind, name) => (name.startsWith('/') ? name : join(filesDir, name)), searchFolders: () => [filesDir] },
     render: options.render ?? ((text) => text),
+    renderFile: options.renderFile ?? ((path, fileOptions) => renderFileLike(options.render, path, fileOptions)),
     evaluate: options.evaluate ?? (() => undefined),
     log: () => {},
   };
