@@ -93,7 +93,11 @@ export async function runInclude(
       });
     }
   }
-  if (items.length > 0 && skippedItems === items.length) {
+  if (items.length === 0) {
+    // An include looping over nothing is a skip, as ansible-core shows it.
+    host.stats.skipped++;
+    ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] } });
+  } else if (skippedItems === items.length) {
     host.stats.skipped++;
     ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: { changed: false, skipped: true, msg: 'All items skipped', results: [] } });
   }

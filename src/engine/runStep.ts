@@ -67,6 +67,13 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     }
     const conditions = [...scope.when, ...task.when];
 
+    // ansible-core works out the loop first; when it is undefined, a false `when` still skips the task.
+    const loopItems = task.loop === undefined ? undefined : loopItemsUnlessSkipped(task, templar, conditions);
+    if (loopItems === null) {
+      host.stats.skipped++;
+      report({ changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) });
+      return { status: 'ok' };
+    }
     if (INCLUDE_ACTIONS.has(task.action)) {
       // A looped include judges `when` per item (in runInclude).
       if (task.loop !== undefined) return await runInclude(invocation, info, (itemTemplar) => conditionsHold(itemTemplar, conditions));
@@ -78,7 +85,6 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
       return await runInclude(invocation, info);
     }
 
-    const loopItems = task.loop === undefined ? undefined : resolveLoop(task, templar);
     let result: ModuleResult;
     if (loopItems === undefined) {
       result = conditionsHold(templar, conditions)
@@ -353,6 +359,26 @@ function describe(conditions: ReadonlyArray<string | boolean>): string {
 function boolKeyword(templar: Templar, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   return toBoolean(templar.render(value)) ?? fallback;
+}
+
+/**
+ * The loop's items, or null when the loop expression is undefined and the task's `when` (judged without
+ * an item) is false: ansible-core then skips the task instead of failing it.
+ */
+function loopItemsUnlessSkipped(task: Task, templar: Templar, conditions: ReadonlyArray<string | boolean>): unknown[] | null {
+  try {
+    return resolveLoop(task, templar);
+  } catch (error) {
+    if (!(error instanceof TemplateError) || conditions.length === 0) throw error;
+    let holds: boolean;
+    try {
+      holds = conditionsHold(templar, conditions);
+    } catch {
+      throw error;
+    }
+    if (holds) throw error;
+    return null;
+  }
 }
 
 /** The loop's items: `loop:` must give a list; `with_items` flattens one level as Ansible's items lookup. */
