@@ -15,6 +15,8 @@ export interface AnsibleConfig {
   /** [defaults] force_handlers: the default of --force-handlers. */
   forceHandlers?: boolean;
   rolesPath: string[];
+  /** [defaults] library: folders of JS modules. */
+  library: string[];
 }
 
 /**
@@ -24,7 +26,7 @@ export interface AnsibleConfig {
 export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AnsibleConfig {
   const candidates = [env['ANSIBLE_CONFIG'], join(cwd, 'ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'];
   const file = candidates.find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
-  if (!file) return { sections: {}, inventory: [], rolesPath: [] };
+  if (!file) return { sections: {}, inventory: [], rolesPath: [], library: [] };
   const sections = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
   const defaults = sections['defaults'] ?? {};
   const here = dirname(resolve(file));
@@ -43,5 +45,6 @@ export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     ...(defaults['executable'] ? { executable: defaults['executable'] } : {}),
     ...(toBoolean(defaults['force_handlers']) ? { forceHandlers: true } : {}),
     rolesPath: paths(defaults['roles_path']),
+    library: paths(defaults['library']),
   };
 }

@@ -53,10 +53,13 @@ export async function runInclude(
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
       const role = await sharedLoad(task, `${name}\0${String(args['tasks_from'] ?? '')}\0${JSON.stringify(includeParams)}`, async () => {
+        const warnings: string[] = [];
         const loaded = await loadRole(name, ctx.run.playbook.dir, {
           ...playbookLoadOptions(ctx.run.options),
           tasksFrom: args['tasks_from'] as string | undefined,
+          warnings,
         }).catch(abortOnParseError);
+        warnings.forEach((warning) => ctx.run.events.warning(warning));
         const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };
         ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
         return loaded;

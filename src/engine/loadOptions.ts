@@ -1,4 +1,5 @@
 import { isModuleName } from '../../modules/index.js';
+import { addModuleFolder } from '../../modules/library.js';
 import type { RunOptions } from './context.js';
 
 /** Actions the engine itself carries out (not modules). */
@@ -9,5 +10,6 @@ export function playbookLoadOptions(options: Pick<RunOptions, 'rolesPath'>) {
   return {
     isModule: (name: string) => isModuleName(name) || ENGINE_ACTIONS.includes(name.replace(/^ansible\.(builtin|legacy)\./, '')),
     rolesPath: options.rolesPath,
+    addPluginFolder: (folder: string, owner: string) => addModuleFolder(folder, { owner }),
   };
 }

@@ -60,7 +60,12 @@ export function findAction(task: YamlMap, pos: SourcePosition, isModule: (name: 
 }
 
 function unresolved(name: string, pos: SourcePosition): ParseError {
-  return new ParseError(`couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path.`, pos);
+  const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
+  return new ParseError(
+    `couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path. ` +
+      `playtree's modules are listed in modules/index.ts; a JS module can be added as library/${short}.js beside the playbook or in a role, or in a folder given with -M`,
+    pos,
+  );
 }
 
 /** `action: copy src=a dest=b` or `action: {module: copy, src: a}` (and the same for local_action). */

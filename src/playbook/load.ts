@@ -26,6 +26,7 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
 async function loadPlays(file: string, ctx: LoadContext, from?: SourcePosition): Promise<Play[]> {
   const yaml = await readYamlFile(file, from);
   ctx.warnings.push(...yaml.warnings);
+  ctx.warnings.push(...(ctx.addPluginFolder?.(dirname(file), `the playbook folder ${dirname(file)}`) ?? []));
   const top: SourcePosition = { file, line: 1, column: 1 };
   if (yaml.value === null || (Array.isArray(yaml.value) && yaml.value.length === 0)) {
     throw new ParseError(`Empty playbook, nothing to do: ${file}`, from);
@@ -76,6 +77,8 @@ export interface RuntimeLoadOptions extends LoadOptions {
   role?: Role | undefined;
   /** `playbook_dir`, the last place relative files are looked for (default: the file's folder). */
   playbookDir?: string;
+  /** Where load warnings go (Python plugins a role ships...); dropped when absent. */
+  warnings?: string[];
 }
 
 /** Load a task file for `include_tasks` (the engine has resolved the path). */
@@ -93,6 +96,7 @@ export async function loadTaskFile(file: string, options: RuntimeLoadOptions): P
 export async function loadRole(name: string, fromDir: string, options: RuntimeLoadOptions & RoleFiles): Promise<Role> {
   const ctx = newLoadContext(options, resolve(fromDir));
   if (options.role) ctx.role = options.role;
+  if (options.warnings) ctx.warnings = options.warnings;
   return loadRoleByName(name, ctx, undefined, options);
 }
 

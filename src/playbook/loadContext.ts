@@ -6,6 +6,11 @@ export interface LoadOptions {
   isModule(name: string): boolean;
   /** Extra folders to look for roles in (ansible.cfg `roles_path`), after `roles/` beside the playbook. */
   rolesPath?: string[];
+  /**
+   * Called with each playbook folder and role folder before its tasks are read, so modules it ships
+   * (`library/`) are known; returns warnings to print (plugins that cannot be used).
+   */
+  addPluginFolder?(folder: string, owner: string): string[];
 }
 
 /** State threaded through one load: where we are, and what the load collected on the way. */
@@ -29,6 +34,7 @@ export interface LoadContext extends LoadOptions {
 export function newLoadContext(options: LoadOptions, playbookDir: string): LoadContext {
   return {
     isModule: options.isModule,
+    ...(options.addPluginFolder ? { addPluginFolder: options.addPluginFolder } : {}),
     rolesPath: options.rolesPath ?? [],
     playbookDir,
     handlers: false,

@@ -54,6 +54,7 @@ async function loadRoleDir(name: string, path: string, ctx: LoadContext, at: Sou
   if (ctx.importChain.includes(path)) throw new ParseError(`role dependency loop: '${name}' depends on itself`, at);
   const role: Role = { name: roleName(name), path, tasks: [], handlers: [], defaults: {}, vars: {} };
   const inner: LoadContext = { ...ctx, role, handlers: false, importChain: [...ctx.importChain, path] };
+  ctx.warnings.push(...(ctx.addPluginFolder?.(path, `role '${role.name}' (${path})`) ?? []));
   role.defaults = await readVarsFile(role, 'defaults', files.defaultsFrom, inner, at);
   role.vars = await readVarsFile(role, 'vars', files.varsFrom, inner, at);
   const dependencies = await loadDependencies(role, inner, at);
