@@ -79,3 +79,56 @@ test('an unknown module in a handler that is never notified stops the play at lo
   assert.equal(run.code, 4);
   assert.match(run.stderr, /ROOT\/play\.yml:5:7: couldn't resolve module\/action 'nosuchmod'/);
 });
+
+/** The `"msg": ...` lines of a run, in order. */
+function messages(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith('    "msg": ')).map((line) => line.slice('    "msg": '.length));
+}
+
+const ROLE_R = {
+  'roles/r/tasks/main.yml': '- debug: msg="main {{ rv }} {{ rd }}"\n- import_role: name=r tasks_from=other\n- include_tasks: inc.yml\n',
+  'roles/r/tasks/other.yml': '- debug: msg="other {{ rv }} {{ rd }}"\n  changed_when: true\n  notify: hx\n',
+  'roles/r/tasks/inc.yml': '- debug: msg="inc {{ role_path | basename }} {{ ansible_parent_role_names | default([]) | join(\',\') }}"\n',
+  'roles/r/vars/main.yml': 'rv: main\n',
+  'roles/r/vars/alt.yml': 'rv: alt\n',
+  'roles/r/defaults/main.yml': 'rd: main\n',
+  'roles/r/defaults/altd.yml': 'rd: altd\n',
+  'roles/r/handlers/main.yml': '- name: hx\n  debug: msg=hxmain\n',
+  'roles/r/handlers/alt.yml': '- name: hx\n  debug: msg=hxalt\n',
+};
+
+test('include_role takes tasks_from, vars_from, defaults_from and handlers_from; its vars stay private unless public', async () => {
+  const run = await runPlay({
+    ...ROLE_R,
+    'play.yml': play([
+      '- include_role: { name: r, tasks_from: other, vars_from: alt, defaults_from: altd, handlers_from: alt }',
+      '- debug: msg="after {{ rv | default(\'private\') }}"',
+      '- include_role: { name: r, tasks_from: other, public: true }',
+      '- meta: flush_handlers',
+      '- debug: msg="after public {{ rv | default(\'private\') }}"',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14 prints these.
+  assert.deepEqual(messages(run.stdout), ['"other alt altd"', '"after private"', '"other main main"', '"hxalt"', '"hxmain"', '"after public main"']);
+});
+
+test("the vars and defaults of a play's roles (roles:, import_role) are seen by all its tasks, even before the import", async () => {
+  const run = await runPlay({
+    ...ROLE_R,
+    'roles/d/tasks/main.yml': '- debug: msg=d\n',
+    'play.yml': '- hosts: all\n  gather_facts: false\n  roles: [d]\n  tasks:\n    - debug: msg="{{ rv | default(\'novar\') }} {{ rd | default(\'nodef\') }}"\n    - import_role: name=r tasks_from=inc\n',
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"d"', '"main main"', '"inc r "']);
+});
+
+test('a role that imports its own other task file and includes another is no dependency loop; a role included from a role knows its parent', async () => {
+  const run = await runPlay({
+    ...ROLE_R,
+    'roles/p/tasks/main.yml': '- include_role: name=r\n',
+    'play.yml': play('- include_role: name=p'),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"main main main"', '"other main main"', '"inc r p"', '"hxmain"']);
+});

@@ -50,6 +50,11 @@ export interface PlayContext {
   varsFilesVars: Record<string, unknown>;
   /** The hosts this play targets, in order. */
   hosts: string[];
+  /**
+   * The play's roles (`roles:`, import_role, their dependencies, a `public` include_role once run): with
+   * ansible-core's default (private_role_vars off) their defaults and vars are seen by every task of the play.
+   */
+  playRoles: import('../playbook/types.js').Role[];
   /** Handlers of the play and of its roles, in order. */
   handlers: import('./handlers.js').Handler[];
 }

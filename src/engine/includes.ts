@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
+import type { RoleFiles } from '../playbook/roles.js';
+import { toBoolean } from '../boolean.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
@@ -52,16 +54,21 @@ export async function runInclude(
     if (task.action.endsWith('include_role')) {
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
-      const role = await sharedLoad(task, `${name}\0${String(args['tasks_from'] ?? '')}\0${JSON.stringify(includeParams)}`, async () => {
+      const parent = task.role ?? invocation.scope.role;
+      if (parent) Object.assign(includeParams, parentRoleVars(parent, invocation.vars));
+      const files = roleFiles(args);
+      const role = await sharedLoad(task, `${name}\0${JSON.stringify(files)}\0${JSON.stringify(includeParams)}`, async () => {
         const warnings: string[] = [];
         const loaded = await loadRole(name, ctx.run.playbook.dir, {
           ...playbookLoadOptions(ctx.run.options),
-          tasksFrom: args['tasks_from'] as string | undefined,
+          ...files,
           warnings,
         }).catch(abortOnParseError);
         warnings.forEach((warning) => ctx.run.events.warning(warning));
         const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };
         ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
+        // public: the role's defaults and vars stay visible to the rest of the play, as a play role's are.
+        if (toBoolean(args['public']) === true && !ctx.playRoles.includes(loaded)) ctx.playRoles.push(loaded);
         return loaded;
       });
       includes.push({
@@ -127,6 +134,21 @@ function sharedLoad<T extends TaskItem[] | Role>(task: Task, key: string, load: 
   if (!loaded) loadedIncludes.set(task, (loaded = new Map()));
   if (!loaded.has(key)) loaded.set(key, load());
   return loaded.get(key) as Promise<T>;
+}
+
+/** An include_role inside a role tells the included role who included it (closest first), as ansible-core does. */
+function parentRoleVars(parent: Role, vars: Record<string, unknown>): Record<string, unknown> {
+  const names = Array.isArray(vars['ansible_parent_role_names']) ? (vars['ansible_parent_role_names'] as unknown[]) : [];
+  const paths = Array.isArray(vars['ansible_parent_role_paths']) ? (vars['ansible_parent_role_paths'] as unknown[]) : [];
+  return { ansible_parent_role_names: [parent.name, ...names], ansible_parent_role_paths: [parent.path, ...paths] };
+}
+
+/** include_role's tasks_from, vars_from, defaults_from and handlers_from. */
+function roleFiles(args: Record<string, unknown>): RoleFiles {
+  const files: RoleFiles = {};
+  const keys = { tasks_from: 'tasksFrom', vars_from: 'varsFrom', defaults_from: 'defaultsFrom', handlers_from: 'handlersFrom' } as const;
+  for (const [arg, key] of Object.entries(keys)) if (typeof args[arg] === 'string' && args[arg] !== '') files[key] = args[arg] as string;
+  return files;
 }
 
 /** `include_role: name=x` and `include_tasks: file.yml` text is split as Ansible's parse_kv does. */

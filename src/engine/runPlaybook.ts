@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { groupsMap, matchHosts, type Inventory } from '../inventory/index.js';
 import { loadVarsFile } from '../playbook/index.js';
-import type { Play, Playbook } from '../playbook/types.js';
+import type { Play, Playbook, Role, TaskItem } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import { PlaytreeError } from '../errors.js';
 import type { PlayContext, RunContext, RunOptions } from './context.js';
@@ -124,6 +124,27 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
     playVars: play.vars,
     varsFilesVars,
     hosts,
+    playRoles: staticRoles(play),
     handlers: playHandlers(play),
   };
+}
+
+/** Every role a play holds once loaded: `roles:`, import_role blocks and dependencies, in load order. */
+function staticRoles(play: Play): Role[] {
+  const roles: Role[] = [];
+  const add = (role: Role | undefined) => {
+    if (role && !roles.includes(role)) roles.push(role);
+  };
+  const visit = (items: readonly TaskItem[]) => {
+    for (const item of items) {
+      add(item.role);
+      if (item.kind === 'block') visit([...item.block, ...item.rescue, ...item.always]);
+    }
+  };
+  for (const reference of play.roles) {
+    add(reference.role);
+    visit(reference.role.tasks);
+  }
+  for (const items of [play.preTasks, play.tasks, play.postTasks, play.handlers]) visit(items);
+  return roles;
 }

@@ -13,10 +13,12 @@ import type { Scope } from './scope.js';
  */
 export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, task?: Task): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
+  for (const role of ctx.playRoles) Object.assign(vars, role.defaults);
   for (const layer of scope.roleDefaults) Object.assign(vars, layer);
   Object.assign(vars, host.inventoryVars);
   Object.assign(vars, factVariables(host));
   Object.assign(vars, ctx.playVars, ctx.varsFilesVars);
+  for (const role of ctx.playRoles) Object.assign(vars, role.vars);
   for (const layer of scope.roleVars) Object.assign(vars, layer);
   for (const layer of scope.blockVars) Object.assign(vars, layer);
   if (task) Object.assign(vars, task.vars);
@@ -44,6 +46,8 @@ function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record
     ansible_play_hosts_all: ctx.hosts,
     play_hosts: activeHosts,
     ansible_play_name: ctx.play.name ?? '',
+    ansible_role_names: [...new Set(ctx.playRoles.map((role) => role.name))],
+    ansible_play_role_names: [...new Set(ctx.playRoles.map((role) => role.name))],
     ...(scope.role ? { role_name: scope.role.name, role_path: scope.role.path, ansible_role_name: scope.role.name } : {}),
   };
 }

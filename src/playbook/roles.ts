@@ -51,9 +51,12 @@ export async function loadRoleByName(name: string, ctx: LoadContext, at: SourceP
 }
 
 async function loadRoleDir(name: string, path: string, ctx: LoadContext, at: SourcePosition, files: RoleFiles): Promise<Role> {
-  if (ctx.importChain.includes(path)) throw new ParseError(`role dependency loop: '${name}' depends on itself`, at);
+  // A role may import its own other task files (import_role: name=self tasks_from=x): only the same
+  // role entry point met again inside itself is a loop.
+  const entry = `${path}\0${files.tasksFrom ?? 'main'}`;
+  if (ctx.importChain.includes(entry)) throw new ParseError(`role dependency loop: '${name}' depends on itself`, at);
   const role: Role = { name: roleName(name), path, tasks: [], handlers: [], defaults: {}, vars: {} };
-  const inner: LoadContext = { ...ctx, role, handlers: false, importChain: [...ctx.importChain, path] };
+  const inner: LoadContext = { ...ctx, role, handlers: false, importChain: [...ctx.importChain, entry] };
   ctx.warnings.push(...(ctx.addPluginFolder?.(path, `role '${role.name}' (${path})`) ?? []));
   role.defaults = await readVarsFile(role, 'defaults', files.defaultsFrom, inner, at);
   role.vars = await readVarsFile(role, 'vars', files.varsFrom, inner, at);
