@@ -132,3 +132,28 @@ test('a role that imports its own other task file and includes another is no dep
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['"main main main"', '"other main main"', '"inc r p"', '"hxmain"']);
 });
+
+test('meta tasks: a false when shows skipping and counts nothing; clear_facts, reset_connection, noop, role_complete, end_batch', async () => {
+  const run = await runPlay({
+    'roles/rc/tasks/main.yml': '- debug: msg=rc1\n- meta: role_complete\n- debug: msg=rc2\n',
+    'play.yml': play([
+      '- meta: end_host\n  when: false',
+      '- set_fact: { f: 1 }',
+      '- setup:',
+      '- meta: clear_facts',
+      '- debug: msg="{{ ansible_facts | length }} {{ f }}"',
+      '- meta: reset_connection',
+      '- meta: refresh_inventory',
+      '- meta: noop',
+      '- include_role: name=rc',
+      '- meta: end_batch',
+      '- debug: msg=notreached',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.stderr, '');
+  assert.match(run.stdout, /TASK \[meta\] \*+\nskipping: \[a\]\n/);
+  // ansible-core: clear_facts forgets facts, not set_fact; a written role_complete does nothing.
+  assert.deepEqual(messages(run.stdout), ['"0 1"', '"rc1"', '"rc2"']);
+  assert.equal(recapOf(run.stdout, 'a'), 'a                          : ok=5    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0');
+});
