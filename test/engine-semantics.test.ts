@@ -157,3 +157,22 @@ test('meta tasks: a false when shows skipping and counts nothing; clear_facts, r
   assert.deepEqual(messages(run.stdout), ['"0 1"', '"rc1"', '"rc2"']);
   assert.equal(recapOf(run.stdout, 'a'), 'a                          : ok=5    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0');
 });
+
+test('module_defaults on play, block, task and include apply fill missing arguments by short name or FQCN; groups are warned about', async () => {
+  const run = await runPlay({
+    'inc.yml': '- debug:\n',
+    'play.yml': play(
+      [
+        '- debug:',
+        '- ansible.builtin.debug:\n  module_defaults:\n    ansible.builtin.debug: { msg: task }',
+        '- block:\n    - debug:\n    - debug: msg=own\n  module_defaults:\n    ansible.legacy.debug: { msg: block }',
+        '- include_tasks:\n    file: inc.yml\n    apply:\n      module_defaults:\n        debug: { msg: inc }',
+      ].join('\n'),
+      '  module_defaults:\n    debug: { msg: play }\n    group/community.general.proxmox: { api_host: x }\n',
+    ),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14 prints these (it refuses the group, which its collection does not define).
+  assert.deepEqual(messages(run.stdout), ['"play"', '"task"', '"block"', '"own"', '"inc"']);
+  assert.match(run.stderr, /\[WARNING\]: module_defaults: 'group\/community.general.proxmox' is an action group, which playtree does not have; ignored/);
+});

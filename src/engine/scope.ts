@@ -26,6 +26,8 @@ export interface Scope {
   noLog?: boolean | string;
   anyErrorsFatal?: boolean;
   connection?: string;
+  /** module_defaults of the play and blocks around, the innermost winning argument by argument. */
+  moduleDefaults?: Record<string, Record<string, unknown>>;
   role?: Role;
   /** Inside a block that has a rescue section: a failure is rescued, not final. */
   rescuable: boolean;
@@ -52,6 +54,7 @@ export function childScope(parent: Scope, keywords: CommonKeywords, extra: Parti
     noLog: keywords.noLog ?? parent.noLog,
     anyErrorsFatal: keywords.anyErrorsFatal ?? parent.anyErrorsFatal,
     connection: keywords.connection ?? parent.connection,
+    moduleDefaults: mergeModuleDefaults(parent.moduleDefaults, keywords.moduleDefaults),
     ...extra,
   };
 }
@@ -84,4 +87,16 @@ export function roleReferenceScope(parent: Scope, reference: RoleReference): Sco
     roleVars: [reference.role.vars],
     params: [{ ...reference.vars, ...reference.params }],
   });
+}
+
+/** module_defaults of an outer and an inner level: per module, the inner level's arguments win. */
+export function mergeModuleDefaults(
+  outer: Record<string, Record<string, unknown>> | undefined,
+  inner: Record<string, Record<string, unknown>> | undefined,
+): Record<string, Record<string, unknown>> | undefined {
+  if (!inner) return outer;
+  if (!outer) return inner;
+  const merged = { ...outer };
+  for (const [module, args] of Object.entries(inner)) merged[module] = { ...merged[module], ...args };
+  return merged;
 }

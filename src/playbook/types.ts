@@ -23,6 +23,8 @@ export interface CommonKeywords {
   diff?: boolean | string;
   /** `no_log`: on plays and blocks it applies to every task inside; a template is decided per task (and item). */
   noLog?: boolean | string;
+  /** `module_defaults`: module name (as written) → default arguments. */
+  moduleDefaults?: Record<string, Record<string, unknown>>;
   /** Where this was written (the file and the line of the `- name:`/first key). */
   position: SourcePosition;
 }
