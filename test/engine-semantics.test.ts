@@ -176,3 +176,48 @@ test('module_defaults on play, block, task and include apply fill missing argume
   assert.deepEqual(messages(run.stdout), ['"play"', '"task"', '"block"', '"own"', '"inc"']);
   assert.match(run.stderr, /\[WARNING\]: module_defaults: 'group\/community.general.proxmox' is an action group, which playtree does not have; ignored/);
 });
+
+const FOUR_HOSTS = 'a ansible_connection=local\nb ansible_connection=local\nc ansible_connection=local\nd ansible_connection=local\n';
+
+test('serial runs the play in batches (number, percentage, list) with ansible_play_batch, as ansible-playbook 2.14', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': FOUR_HOSTS,
+    'play.yml': [
+      '- hosts: all\n  gather_facts: false\n  serial: [1, "50%"]\n  tasks:',
+      '    - debug: msg="{{ ansible_play_batch }} {{ ansible_play_hosts_all | length }} {{ ansible_play_hosts }}"',
+      "    - fail:\n      when: inventory_hostname == 'b'",
+      "    - meta: end_batch\n      when: inventory_hostname == 'c'",
+      '    - debug: msg=x',
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=p2\n',
+    ].join('\n'),
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.stdout.split('\n').filter((line) => line.startsWith('PLAY [all]')).length, 4);
+  assert.deepEqual(messages(run.stdout), [
+    `"['a'] 4 ['a', 'b', 'c', 'd']"`, '"x"',
+    `"['b', 'c'] 4 ['a', 'b', 'c', 'd']"`, `"['b', 'c'] 4 ['a', 'b', 'c', 'd']"`,
+    `"['d'] 4 ['a', 'c', 'd']"`, '"x"',
+    '"p2"', '"p2"', '"p2"',
+  ]);
+  assert.equal(recapOf(run.stdout, 'c'), 'c                          : ok=2    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0');
+  assert.equal(recapOf(run.stdout, 'd'), 'd                          : ok=3    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0');
+});
+
+test('a serial batch whose hosts all fail ends the play and the run', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': FOUR_HOSTS,
+    'play.yml': "- hosts: all\n  gather_facts: false\n  serial: 2\n  tasks:\n    - fail:\n      when: inventory_hostname in ['c', 'd']\n- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=p2\n",
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 2);
+  assert.doesNotMatch(run.stdout, /p2/);
+});
+
+test('throttle: 1 runs a task on one host at a time', async () => {
+  // Two hosts running it at once would find the lock folder taken and fail.
+  const lock = 'mkdir lock.d && sleep 0.3 && rmdir lock.d';
+  const run = await runWithFiles({
+    'hosts.ini': FOUR_HOSTS,
+    'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - block:\n        - shell: ${lock}\n          args: { chdir: "{{ playbook_dir }}" }\n      throttle: 1\n`,
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout);
+  assert.match(recapOf(run.stdout, 'd') ?? '', /changed=1 /);
+});

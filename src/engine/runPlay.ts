@@ -17,9 +17,10 @@ import { taskVariables } from './variables.js';
 /**
  * Run one play the way Ansible's linear strategy does: every host's walk through the play advances in
  * lockstep, one task at a time on all hosts that reached it (at most `forks` at once), and the
- * handlers run where the play's sections end or at `meta: flush_handlers`.
+ * handlers run where the play's sections end or at `meta: flush_handlers`. Returns whether `meta: end_play`
+ * ended it (no further serial batch runs).
  */
-export async function runPlay(ctx: PlayContext): Promise<void> {
+export async function runPlay(ctx: PlayContext): Promise<boolean> {
   const scope = playScope(ctx.play);
   const synthetic = syntheticTasks(ctx);
   const walks = new Map<string, HostProgress>();
@@ -62,6 +63,7 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
   // As ansible-playbook: when every host of the play failed (or was unreachable), no further play runs.
   if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
   await Promise.all(ctx.hosts.map((name) => closeHostConnections(ctx.run.hosts.get(name)!)));
+  return ended;
 }
 
 /** A host's way through the play: its walk and the step it waits at (none when it is done). */
@@ -173,11 +175,21 @@ async function runTaskOnGroup(
   const ranOnce = runsOnce(ctx, task, group);
   const hosts = ranOnce ? group.slice(0, 1) : group;
   ctx.run.events.taskStart(info, hosts.map(([name]) => name));
-  await eachLimited(hosts, ctx.run.options.forks, async ([name, step]) => {
+  await eachLimited(hosts, parallelHosts(ctx, task, group), async ([name, step]) => {
     outcomes.set(name, await runStep(ctx, ctx.run.hosts.get(name)!, step, info));
   });
   if (hosts.length < group.length) shareRunOnceResult(ctx, task, hosts[0]![0], group, outcomes);
   return { outcomes, ranOnce };
+}
+
+/** How many hosts run the task at once: forks, or fewer when the task (its block, role, play) sets `throttle`. */
+function parallelHosts(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): number {
+  const [first, step] = group[0]!;
+  const value = task.throttle ?? step.scope.throttle;
+  if (value === undefined) return ctx.run.options.forks;
+  const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(first)!, step.scope, task));
+  const throttle = Number(templar.render(value));
+  return Number.isInteger(throttle) && throttle > 0 ? Math.min(throttle, ctx.run.options.forks) : ctx.run.options.forks;
 }
 
 /** run_once (task, block or play keyword), templated with the first host's variables. */

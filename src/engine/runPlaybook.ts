@@ -59,12 +59,17 @@ export async function runPlaybook(
       if (run.aborted) break;
       const ctx = await playContext(run, play);
       ctx.hosts.forEach((name) => played.add(name));
-      events.playStart({ name: playTitle(play), hosts: ctx.hosts, pattern: hostPattern(play) });
       if (ctx.hosts.length === 0) {
+        events.playStart({ name: playTitle(play), hosts: ctx.hosts, pattern: hostPattern(play) });
         events.noHostsMatched();
         continue;
       }
-      await runPlay(ctx);
+      // serial: the play runs batch after batch, each announced as a play of its own, as ansible-core does.
+      for (const batch of serialBatches(play, ctx.hosts, run.options.extraVars)) {
+        events.playStart({ name: playTitle(play), hosts: batch, pattern: hostPattern(play) });
+        const ended = await runPlay({ ...ctx, hosts: batch, playHosts: ctx.hosts });
+        if (ended || run.aborted) break;
+      }
     }
   } finally {
     await Promise.all([...run.hosts.values()].map((host) => closeHostConnections(host)));
@@ -147,4 +152,27 @@ function staticRoles(play: Play): Role[] {
   }
   for (const items of [play.preTasks, play.tasks, play.postTasks, play.handlers]) visit(items);
   return roles;
+}
+
+/**
+ * `serial` batches as ansible-core makes them: each size (a number or a percentage of the play's hosts,
+ * at least 1) takes the next hosts, the last size repeating; no serial (or 0) is one batch of all.
+ */
+export function serialBatches(play: Play, hosts: string[], extraVars: Record<string, unknown>): string[][] {
+  const sizes = play.serial ?? [];
+  if (sizes.length === 0) return [hosts];
+  const templar = new Templar({ ...play.vars, ...extraVars });
+  const batches: string[][] = [];
+  let rest = [...hosts];
+  for (let index = 0; rest.length > 0; index = Math.min(index + 1, sizes.length - 1)) {
+    const written = String(templar.render(sizes[index])).trim();
+    const size = written.endsWith('%')
+      ? Math.floor((Number.parseInt(written, 10) / 100) * hosts.length) || 1
+      : Number.parseInt(written, 10);
+    if (!Number.isFinite(size)) throw new PlaytreeError(`serial: '${written}' is not a number or a percentage`);
+    const take = size <= 0 ? rest.length : size;
+    batches.push(rest.slice(0, take));
+    rest = rest.slice(take);
+  }
+  return batches;
 }

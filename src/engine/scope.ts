@@ -28,6 +28,7 @@ export interface Scope {
   connection?: string;
   /** module_defaults of the play and blocks around, the innermost winning argument by argument. */
   moduleDefaults?: Record<string, Record<string, unknown>>;
+  throttle?: number | string;
   role?: Role;
   /** Inside a block that has a rescue section: a failure is rescued, not final. */
   rescuable: boolean;
@@ -55,6 +56,7 @@ export function childScope(parent: Scope, keywords: CommonKeywords, extra: Parti
     anyErrorsFatal: keywords.anyErrorsFatal ?? parent.anyErrorsFatal,
     connection: keywords.connection ?? parent.connection,
     moduleDefaults: mergeModuleDefaults(parent.moduleDefaults, keywords.moduleDefaults),
+    throttle: keywords.throttle ?? parent.throttle,
     ...extra,
   };
 }

@@ -37,14 +37,15 @@ function factVariables(host: HostState): Record<string, unknown> {
 }
 
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
-  const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
+  const active = (names: string[]) => names.filter((name) => !ctx.run.hosts.get(name)?.failed);
+  const playHosts = ctx.playHosts ?? ctx.hosts;
   return {
     ...hostMagicVariables(ctx, host),
     hostvars: hostvarsView(ctx),
-    ansible_play_hosts: activeHosts,
-    ansible_play_batch: activeHosts,
-    ansible_play_hosts_all: ctx.hosts,
-    play_hosts: activeHosts,
+    ansible_play_hosts: active(playHosts),
+    ansible_play_batch: active(ctx.hosts),
+    ansible_play_hosts_all: playHosts,
+    play_hosts: active(ctx.hosts),
     ansible_play_name: ctx.play.name ?? '',
     ansible_role_names: [...new Set(ctx.playRoles.map((role) => role.name))],
     ansible_play_role_names: [...new Set(ctx.playRoles.map((role) => role.name))],

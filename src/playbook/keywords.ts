@@ -13,14 +13,14 @@ export type YamlMap = Record<string, unknown>;
 /** The keywords every kind understands (Ansible's Base + Taggable keywords that playtree implements). */
 export const COMMON_KEYS = [
   'name', 'vars', 'environment', 'become', 'become_user', 'ignore_errors', 'any_errors_fatal', 'run_once',
-  'connection', 'check_mode', 'diff', 'tags', 'no_log', 'module_defaults',
+  'connection', 'check_mode', 'diff', 'tags', 'no_log', 'module_defaults', 'throttle',
 ];
 
 /** Keywords Ansible has that change nothing for playtree's local/chroot/nspawn targets: accepted, ignored. */
 export const HARMLESS_KEYS = ['port', 'remote_user', 'become_method', 'become_flags', 'become_exe', 'collections', 'debugger'];
 
 /** Keywords Ansible has that playtree does not implement; ignoring them would silently change behaviour. */
-export const UNSUPPORTED_KEYS = ['throttle', 'timeout', 'ignore_unreachable'];
+export const UNSUPPORTED_KEYS = ['timeout', 'ignore_unreachable'];
 
 export function isMapping(value: unknown): value is YamlMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -178,6 +178,11 @@ export function commonKeywords(map: YamlMap, pos: SourcePosition): CommonKeyword
   if (diff !== undefined) keywords.diff = diff;
   const noLog = flag(map, 'no_log', pos);
   if (noLog !== undefined) keywords.noLog = noLog;
+  const throttle = map.throttle;
+  if (throttle !== undefined && throttle !== null) {
+    if (typeof throttle !== 'number' && typeof throttle !== 'string') throw new ParseError(`'throttle' must be a number, got ${describe(throttle)}`, where(map, 'throttle', pos));
+    keywords.throttle = throttle;
+  }
   const defaults = moduleDefaults(map, pos);
   if (defaults !== undefined) keywords.moduleDefaults = defaults;
   return keywords;

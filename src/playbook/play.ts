@@ -9,11 +9,11 @@ import type { Play, TaskItem } from './types.js';
 
 const PLAY_KEYS = [
   'hosts', 'gather_facts', 'vars_files', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'force_handlers',
-  'max_fail_percentage', 'gather_subset', 'gather_timeout', 'fact_path', 'strategy', 'order',
+  'max_fail_percentage', 'gather_subset', 'gather_timeout', 'fact_path', 'strategy', 'order', 'serial',
 ];
 
 /** Play keywords playtree refuses: they change which hosts run when, or ask the user questions. */
-const UNSUPPORTED_PLAY_KEYS = ['serial', 'vars_prompt'];
+const UNSUPPORTED_PLAY_KEYS = ['vars_prompt'];
 
 /** Values of `strategy`/`order` that are the default behaviour, hence harmless. */
 const HARMLESS_VALUES: Record<string, unknown[]> = { strategy: ['linear'], order: ['inventory'] };
@@ -56,7 +56,21 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     }
     play.maxFailPercentage = percent;
   }
+  const serial = serialSizes(map, pos);
+  if (serial) play.serial = serial;
   return play;
+}
+
+/** `serial`: a batch size (a number, "30%" or a template), or a list of them for successive batches. */
+function serialSizes(map: YamlMap, pos: SourcePosition): Array<number | string> | undefined {
+  const value = map.serial;
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value : [value];
+  for (const item of items) {
+    const valid = typeof item === 'number' || (typeof item === 'string' && (/^\s*\d+\s*%?\s*$/.test(item) || item.includes('{{')));
+    if (!valid) throw new ParseError(`'serial' must be a number, a percentage such as "30%", or a list of them, got ${describe(item)}`, where(map, 'serial', pos));
+  }
+  return items as Array<number | string>;
 }
 
 /** A role used twice in a play (roles: and import_role) brings its handlers once: a notify runs them once. */

@@ -25,6 +25,8 @@ export interface CommonKeywords {
   noLog?: boolean | string;
   /** `module_defaults`: module name (as written) → default arguments. */
   moduleDefaults?: Record<string, Record<string, unknown>>;
+  /** `throttle`: at most this many hosts run the task at once (0: no limit but forks). */
+  throttle?: number | string;
   /** Where this was written (the file and the line of the `- name:`/first key). */
   position: SourcePosition;
 }
@@ -104,6 +106,8 @@ export interface Play extends CommonKeywords {
   /** `strategy`, `serial`, `order`... are rejected at load time unless supported. */
   forceHandlers?: boolean;
   maxFailPercentage?: number;
+  /** `serial`: batch sizes (numbers, "N%" or templates); the last one repeats. */
+  serial?: Array<number | string>;
   /** The playbook file this play was written in (import_playbook may bring plays from other files). */
   file: string;
 }
