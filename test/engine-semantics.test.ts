@@ -221,3 +221,13 @@ test('throttle: 1 runs a task on one host at a time', async () => {
   assert.equal(run.code, 0, run.stdout);
   assert.match(recapOf(run.stdout, 'd') ?? '', /changed=1 /);
 });
+
+test('order: reverse_sorted runs hosts in that order; strategy: free runs as linear with a warning', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': FOUR_HOSTS,
+    'play.yml': '- hosts: all\n  gather_facts: false\n  order: reverse_sorted\n  strategy: free\n  tasks:\n    - debug: msg={{ inventory_hostname }}\n',
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"d"', '"c"', '"b"', '"a"']);
+  assert.match(run.stderr, /\[WARNING\]: ROOT\/play\.yml:1: strategy 'free' runs as 'linear' in playtree/);
+});

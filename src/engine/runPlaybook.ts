@@ -102,7 +102,7 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
   const pattern = String(templar.render(hostPattern(play)));
   const matched = matchHosts(run.inventory, pattern, run.options.limit);
   for (const name of matched) ensureHost(run, name);
-  const hosts = matched.filter((name) => !run.hosts.get(name)!.failed);
+  const hosts = orderedHosts(play, matched.filter((name) => !run.hosts.get(name)!.failed));
   const varsFilesVars: Record<string, unknown> = {};
   const fileTemplar = new Templar({ ...play.vars, ...run.options.extraVars, playbook_dir: run.playbook.dir });
   for (const entry of play.varsFiles) {
@@ -175,4 +175,20 @@ export function serialBatches(play: Play, hosts: string[], extraVars: Record<str
     rest = rest.slice(take);
   }
   return batches;
+}
+
+/** The play's `order`: ansible-core sorts host names as text, and shuffles at random. */
+function orderedHosts(play: Play, hosts: string[]): string[] {
+  switch (play.order) {
+    case 'reverse_inventory':
+      return [...hosts].reverse();
+    case 'sorted':
+      return [...hosts].sort();
+    case 'reverse_sorted':
+      return [...hosts].sort().reverse();
+    case 'shuffle':
+      return hosts.map((name) => ({ name, key: Math.random() })).sort((x, y) => x.key - y.key).map((entry) => entry.name);
+    default:
+      return hosts;
+  }
 }

@@ -15,15 +15,23 @@ const PLAY_KEYS = [
 /** Play keywords playtree refuses: they change which hosts run when, or ask the user questions. */
 const UNSUPPORTED_PLAY_KEYS = ['vars_prompt'];
 
-/** Values of `strategy`/`order` that are the default behaviour, hence harmless. */
-const HARMLESS_VALUES: Record<string, unknown[]> = { strategy: ['linear'], order: ['inventory'] };
+/** `order` values (ansible-core's): how the play's hosts are ordered. */
+const HOST_ORDERS = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'];
+/** Strategies that run as linear here, with a warning: the results are the same, only slower to come. */
+const LINEAR_LIKE = ['free', 'host_pinned', 'ansible.builtin.free', 'ansible.builtin.host_pinned'];
 
 export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play> {
   checkKeys(map, 'Play', PLAY_KEYS, pos, UNSUPPORTED_PLAY_KEYS);
-  for (const [key, values] of Object.entries(HARMLESS_VALUES)) {
-    if (key in map && !values.includes(map[key])) {
-      throw new ParseError(`'${key}: ${String(map[key])}' is not supported by playtree (only '${values.join("', '")}'): remove it`, where(map, key, pos));
+  const strategy = map.strategy;
+  if (strategy !== undefined && strategy !== null && strategy !== 'linear' && strategy !== 'ansible.builtin.linear') {
+    if (!LINEAR_LIKE.includes(String(strategy))) {
+      throw new ParseError(`'strategy: ${String(strategy)}' is not supported by playtree (linear; free and host_pinned run as linear): remove it`, where(map, 'strategy', pos));
     }
+    ctx.warnings.push(`${pos.file}:${pos.line}: strategy '${String(strategy)}' runs as 'linear' in playtree (each task on all hosts before the next)`);
+  }
+  const order = map.order;
+  if (order !== undefined && order !== null && !HOST_ORDERS.includes(String(order))) {
+    throw new ParseError(`'order' must be one of ${HOST_ORDERS.join(', ')}, got ${describe(order)}`, where(map, 'order', pos));
   }
   const play: Play = {
     ...commonKeywords(map, pos),
@@ -56,6 +64,7 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     }
     play.maxFailPercentage = percent;
   }
+  if (typeof order === 'string' && order !== 'inventory') play.order = order as NonNullable<Play['order']>;
   const serial = serialSizes(map, pos);
   if (serial) play.serial = serial;
   return play;
