@@ -13,14 +13,15 @@ const cases: Array<[string, string]> = [
   ['unknown_play_key', "errors/unknown_play_key.yml:2:3: 'foo' is not a valid attribute for a Play"],
   ['play_when', "errors/play_when.yml:2:3: 'when' is not a valid attribute for a Play"],
   ['no_hosts', "errors/no_hosts.yml:1:3: the field 'hosts' is required but was not set"],
-  ['serial', "errors/serial.yml:2:3: 'serial' is not supported by playtree (on a Play): remove it"],
-  ['strategy_free', "errors/strategy_free.yml:2:13: 'strategy: free' is not supported by playtree (only 'linear'): remove it"],
+  ['serial_bad', `errors/serial_bad.yml:2:11: 'serial' must be a number, a percentage such as "30%", or a list of them, got a string ("many")`],
+  ['strategy_unknown', "errors/strategy_unknown.yml:2:13: 'strategy: mitogen_linear' is not supported by playtree (linear; free and host_pinned run as linear): remove it"],
   ['no_action', 'errors/no_action.yml:3:7: no module/action detected in task.'],
   ['two_actions', 'errors/two_actions.yml:3:7: conflicting action statements: copy, file'],
   ['unknown_task_key', 'errors/unknown_task_key.yml:3:7: conflicting action statements: copy, foo'],
   [
     'unknown_module',
-    "errors/unknown_module.yml:3:7: couldn't resolve module/action 'foo_bar'. This often indicates a misspelling, missing collection, or incorrect module path.",
+    "errors/unknown_module.yml:3:7: couldn't resolve module/action 'foo_bar'. This often indicates a misspelling, missing collection, or incorrect module path. " +
+      "playtree's modules are listed in modules/index.ts; a JS module can be added as library/foo_bar.js beside the playbook or in a role, or in a folder given with -M",
   ],
   ['listen_on_task', "errors/listen_on_task.yml:4:7: 'listen' is not a valid attribute for a Task"],
   ['unknown_block_key', "errors/unknown_block_key.yml:5:7: 'foo' is not a valid attribute for a Block"],
@@ -30,7 +31,7 @@ const cases: Array<[string, string]> = [
   ],
   ['duplicate_loop', 'errors/duplicate_loop.yml:5:19: duplicate loop in task: loop, with_items'],
   ['async', "errors/async.yml:4:14: 'async' is not supported by playtree (tasks run synchronously): remove it"],
-  ['throttle', "errors/throttle.yml:4:7: 'throttle' is not supported by playtree (on a Task): remove it"],
+  ['timeout', "errors/timeout.yml:4:7: 'timeout' is not supported by playtree (on a Task): remove it"],
   ['bad_loop_control', "errors/bad_loop_control.yml:6:9: 'loop_variable' is not a valid attribute for a LoopControl"],
   ['tags_number', 'errors/tags_number.yml:4:13: tags must be specified as a list'],
   [
