@@ -231,3 +231,9 @@ test('order: reverse_sorted runs hosts in that order; strategy: free runs as lin
   assert.deepEqual(messages(run.stdout), ['"d"', '"c"', '"b"', '"a"']);
   assert.match(run.stderr, /\[WARNING\]: ROOT\/play\.yml:1: strategy 'free' runs as 'linear' in playtree/);
 });
+
+test('ansible_run_tags and ansible_skip_tags hold the command line tags (all when none)', async () => {
+  const files = { 'play.yml': play('- debug: msg="{{ ansible_run_tags }} {{ ansible_skip_tags }}"\n  tags: [always]') };
+  assert.deepEqual(messages((await runPlay(files)).stdout), [`"['all'] []"`]);
+  assert.deepEqual(messages((await runPlay(files, ['-t', 'x,y', '--skip-tags', 'z'])).stdout), [`"['x', 'y'] ['z']"`]);
+});
