@@ -237,3 +237,23 @@ test('ansible_run_tags and ansible_skip_tags hold the command line tags (all whe
   assert.deepEqual(messages((await runPlay(files)).stdout), [`"['all'] []"`]);
   assert.deepEqual(messages((await runPlay(files, ['-t', 'x,y', '--skip-tags', 'z'])).stdout), [`"['x', 'y'] ['z']"`]);
 });
+
+test('role dependencies with params run once per play unless allow_duplicates, also under an include_role, as ansible-playbook 2.14', async () => {
+  const run = await runPlay({
+    'roles/dep/tasks/main.yml': '- debug: msg="dep {{ p | default(0) }}"\n',
+    'roles/top/meta/main.yml': 'dependencies:\n  - { role: dep, p: 1 }\n  - { role: dep, p: 1 }\n  - { role: dep, p: 2 }\n  - dup\n',
+    'roles/top/tasks/main.yml': '- debug: msg=top\n',
+    'roles/top2/meta/main.yml': 'dependencies:\n  - { role: dep, p: 1 }\n  - dup\n',
+    'roles/top2/tasks/main.yml': '- debug: msg=top2\n',
+    'roles/dup/meta/main.yml': 'allow_duplicates: true\n',
+    'roles/dup/tasks/main.yml': '- debug: msg=dup\n',
+    'play.yml': play(
+      '- include_role: name=dep\n- include_role: name=dep\n  vars: { p: 1 }\n- import_role: name=dep\n- include_role: name=top2',
+      '  roles:\n    - top\n    - top2\n    - dep\n    - { role: dep, p: 1 }\n',
+    ),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout).map((m) => JSON.parse(m)), [
+    'dep 1', 'dep 2', 'dup', 'top', 'dup', 'top2', 'dep 0', 'dep 0', 'dep 1', 'dep 0', 'dup', 'top2',
+  ]);
+});

@@ -63,6 +63,7 @@ export async function runInclude(
           ...playbookLoadOptions(ctx.run.options),
           ...files,
           warnings,
+          ...(ctx.play.rolesSeen ? { rolesSeen: ctx.play.rolesSeen } : {}),
         }).catch(abortOnParseError);
         warnings.forEach((warning) => ctx.run.events.warning(warning));
         const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };

@@ -46,6 +46,8 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     file: pos.file,
   };
   const inPlay: LoadContext = { ...ctx, roleHandlers: [], rolesSeen: new Set(), handlers: false };
+  // Roles a dynamically included role's dependencies are checked against, as the play's role cache is.
+  play.rolesSeen = inPlay.rolesSeen;
   play.roles = await parseRoleReferences(map.roles, inPlay, where(map, 'roles', pos));
   play.preTasks = await parseTaskList(map.pre_tasks, inPlay, where(map, 'pre_tasks', pos));
   play.tasks = await parseTaskList(map.tasks, inPlay, where(map, 'tasks', pos));
