@@ -257,3 +257,17 @@ test('role dependencies with params run once per play unless allow_duplicates, a
     'dep 1', 'dep 2', 'dup', 'top', 'dup', 'top2', 'dep 0', 'dep 0', 'dep 1', 'dep 0', 'dup', 'top2',
   ]);
 });
+
+test("a role's vars/main and defaults/main may be folders, read in sorted order with their subfolders", async () => {
+  const run = await runPlay({
+    'roles/v/vars/main/a.yml': 'x: a\ny: a\n',
+    'roles/v/vars/main/b.yaml': 'y: b\n',
+    'roles/v/defaults/main/sub/z.yml': 'd: 1\n',
+    'roles/v/defaults/main/zz.yml': 'd: 0\ne: 2\n',
+    'roles/v/tasks/main.yml': '- debug: msg="{{ x }} {{ y }} {{ d }} {{ e }}"\n',
+    'play.yml': '- hosts: all\n  gather_facts: false\n  roles: [v]\n',
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14 prints this.
+  assert.deepEqual(messages(run.stdout), ['"a b 0 2"']);
+});

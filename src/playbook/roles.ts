@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { MissingRoleError, ParseError, type SourcePosition } from '../errors.js';
 import {
   checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
@@ -84,8 +84,28 @@ function roleFile(role: Role, folder: string, from: string | undefined, at: Sour
 }
 
 async function readVarsFile(role: Role, folder: 'defaults' | 'vars', from: string | undefined, ctx: LoadContext, at: SourcePosition): Promise<Record<string, unknown>> {
+  // As in Ansible, `vars/main/` (or `vars/<vars_from>/`) may be a folder: its files are read in sorted order.
+  const asFolder = join(role.path, folder, from ?? 'main');
+  if (existsSync(asFolder) && statSync(asFolder).isDirectory()) {
+    const merged: Record<string, unknown> = {};
+    for (const file of varsFilesIn(asFolder)) Object.assign(merged, await readOneVarsFile(role, folder, file, ctx, at));
+    return merged;
+  }
   const file = roleFile(role, folder, from, at);
   if (!file) return {};
+  return readOneVarsFile(role, folder, file, ctx, at);
+}
+
+/** The YAML/JSON files of a folder and its subfolders, each folder's entries in sorted order. */
+function varsFilesIn(folder: string): string[] {
+  return readdirSync(folder).sort().flatMap((entry) => {
+    const path = join(folder, entry);
+    if (statSync(path).isDirectory()) return varsFilesIn(path);
+    return ['.yml', '.yaml', '.json'].includes(extname(entry)) ? [path] : [];
+  });
+}
+
+async function readOneVarsFile(role: Role, folder: string, file: string, ctx: LoadContext, at: SourcePosition): Promise<Record<string, unknown>> {
   const yaml = await readYamlFile(file, at);
   ctx.warnings.push(...yaml.warnings);
   if (yaml.value === null) return {};
