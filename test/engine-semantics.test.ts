@@ -271,3 +271,31 @@ test("a role's vars/main and defaults/main may be folders, read in sorted order 
   // ansible-playbook 2.14 prints this.
   assert.deepEqual(messages(run.stdout), ['"a b 0 2"']);
 });
+
+test("a role's dependencies' vars win over its parents' (ansible-core's roles_var_inheritance target)", async () => {
+  const run = await runPlay({
+    'roles/common_dep/vars/main.yml': 'var_precedence: parent\n',
+    'roles/common_dep/meta/main.yml': 'dependencies:\n  - role: nested_dep\n    vars:\n      nested_var: "{{ test_var }}"\n',
+    'roles/B/meta/main.yml': 'dependencies:\n  - role: common_dep\n    vars:\n      test_var: B\n',
+    'roles/A/meta/main.yml': 'dependencies:\n  - role: common_dep\n    vars:\n      test_var: A\n',
+    'roles/nested_dep/tasks/main.yml': '- debug: msg="{{ nested_var }} {{ var_precedence }}"\n',
+    'roles/nested_dep/meta/main.yml': 'allow_duplicates: yes\ndependencies:\n  - child_nested_dep\n',
+    'roles/child_nested_dep/vars/main.yml': 'var_precedence: dependency\n',
+    'play.yml': '- hosts: all\n  gather_facts: false\n  roles: [A, B]\n',
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"A dependency"', '"B dependency"']);
+});
+
+test('import_role and include_role inside a role give ansible_parent_role_names, chained when a role includes itself', async () => {
+  const run = await runPlay({
+    'roles/outer/tasks/main.yml': '- include_role: name=inner\n- import_role: name=inner\n',
+    'roles/inner/tasks/main.yml': '- debug: msg="{{ ansible_parent_role_names | join(\',\') }}"\n- include_role: { name: inner, tasks_from: self }\n',
+    'roles/inner/tasks/self.yml': '- debug: msg="{{ ansible_parent_role_names }} {{ ansible_parent_role_paths | length }}"\n',
+    'play.yml': play('- include_role: name=outer'),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), [
+    '"outer"', `"['inner', 'outer'] 2"`, '"outer"', `"['inner', 'outer'] 2"`,
+  ]);
+});

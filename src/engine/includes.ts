@@ -13,7 +13,7 @@ import { censor } from './censor.js';
 import { itemLabel, loopItemVars } from './loopItem.js';
 import { resolveLoop } from './runStep.js';
 import { flattenHandlers } from './handlers.js';
-import { childScope, playScope, type Scope } from './scope.js';
+import { childScope, parentRoleParams, playScope, roleLayers, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
 
 /**
@@ -55,7 +55,7 @@ export async function runInclude(
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
       const parent = task.role ?? invocation.scope.role;
-      if (parent) Object.assign(includeParams, parentRoleVars(parent, invocation.vars));
+      if (parent) Object.assign(includeParams, parentRoleParams(invocation.scope, parent));
       const files = roleFiles(args);
       const role = await sharedLoad(task, `${name}\0${JSON.stringify(files)}\0${JSON.stringify(includeParams)}`, async () => {
         const warnings: string[] = [];
@@ -66,7 +66,7 @@ export async function runInclude(
           ...(ctx.play.rolesSeen ? { rolesSeen: ctx.play.rolesSeen } : {}),
         }).catch(abortOnParseError);
         warnings.forEach((warning) => ctx.run.events.warning(warning));
-        const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };
+        const handlerScope = { ...playScope(ctx.play), ...roleLayers(playScope(ctx.play), loaded), params: [includeParams] };
         ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
         // public: the role's defaults and vars stay visible to the rest of the play, as a play role's are.
         if (toBoolean(args['public']) === true && !ctx.playRoles.includes(loaded)) ctx.playRoles.push(loaded);
@@ -76,9 +76,7 @@ export async function runInclude(
         items: role.tasks,
         scope: {
           ...scope,
-          role,
-          roleDefaults: [...scope.roleDefaults, role.defaults],
-          roleVars: [...scope.roleVars, role.vars],
+          ...roleLayers(scope, role),
           params: [...scope.params, includeParams],
         },
       });
@@ -135,13 +133,6 @@ function sharedLoad<T extends TaskItem[] | Role>(task: Task, key: string, load: 
   if (!loaded) loadedIncludes.set(task, (loaded = new Map()));
   if (!loaded.has(key)) loaded.set(key, load());
   return loaded.get(key) as Promise<T>;
-}
-
-/** An include_role inside a role tells the included role who included it (closest first), as ansible-core does. */
-function parentRoleVars(parent: Role, vars: Record<string, unknown>): Record<string, unknown> {
-  const names = Array.isArray(vars['ansible_parent_role_names']) ? (vars['ansible_parent_role_names'] as unknown[]) : [];
-  const paths = Array.isArray(vars['ansible_parent_role_paths']) ? (vars['ansible_parent_role_paths'] as unknown[]) : [];
-  return { ansible_parent_role_names: [parent.name, ...names], ansible_parent_role_paths: [parent.path, ...paths] };
 }
 
 /** include_role's tasks_from, vars_from, defaults_from and handlers_from. */

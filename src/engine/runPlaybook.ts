@@ -140,15 +140,16 @@ function staticRoles(play: Play): Role[] {
   const add = (role: Role | undefined) => {
     if (role && !roles.includes(role)) roles.push(role);
   };
+  // A role's dependencies come before it, so its own vars win over theirs, as in Role.get_vars.
   const visit = (items: readonly TaskItem[]) => {
     for (const item of items) {
-      add(item.role);
       if (item.kind === 'block') visit([...item.block, ...item.rescue, ...item.always]);
+      add(item.role);
     }
   };
   for (const reference of play.roles) {
-    add(reference.role);
     visit(reference.role.tasks);
+    add(reference.role);
   }
   for (const items of [play.preTasks, play.tasks, play.postTasks, play.handlers]) visit(items);
   return roles;

@@ -70,10 +70,40 @@ export function blockScope(parent: Scope, block: Block, rescuable: boolean): Sco
   return childScope(parent, block, {
     rescuable: parent.rescuable || rescuable,
     role: block.role ?? parent.role,
-    ...(entersRole
-      ? { roleDefaults: [...parent.roleDefaults, block.role!.defaults], roleVars: [...parent.roleVars, block.role!.vars] }
-      : {}),
+    ...(entersRole ? roleLayers(parent, block.role!) : {}),
+    ...(block.importsRole && parent.role ? { params: [...parent.params, parentRoleParams(parent, parent.role)] } : {}),
   });
+}
+
+/**
+ * What an import_role or include_role inside role `parent` tells the role it brings in, as ansible-core's
+ * include parameters do: the chain of roles that included it, closest first.
+ */
+export function parentRoleParams(scope: Scope, parent: Role): Record<string, unknown> {
+  const outer = [...scope.params].reverse().find((layer) => Array.isArray(layer['ansible_parent_role_names']));
+  const names = (outer?.['ansible_parent_role_names'] as unknown[] | undefined) ?? [];
+  const paths = (outer?.['ansible_parent_role_paths'] as unknown[] | undefined) ?? [];
+  return { ansible_parent_role_names: [parent.name, ...names], ansible_parent_role_paths: [parent.path, ...paths] };
+}
+
+/**
+ * Entering a role: its variable layers as ansible-core's Role.get_vars/get_default_vars build them. Vars:
+ * the enclosing roles' (the dependency chain), then its dependencies', then its own. Defaults: its
+ * dependencies', then the enclosing roles', then its own.
+ */
+export function roleLayers(parent: Scope, role: Role): Pick<Scope, 'role' | 'roleDefaults' | 'roleVars'> {
+  return {
+    role,
+    roleDefaults: [exported(role, 'defaults'), ...parent.roleDefaults, role.defaults],
+    roleVars: [...parent.roleVars, exported(role, 'vars'), role.vars],
+  };
+}
+
+/** The vars (or defaults) a role's dependencies bring, each dependency's own dependencies first. */
+function exported(role: Role, kind: 'vars' | 'defaults'): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const dependency of role.dependencies ?? []) Object.assign(merged, exported(dependency, kind), dependency[kind]);
+  return merged;
 }
 
 /** The scope of a play's own tasks: its keywords (its vars are play vars, a layer of their own). */
@@ -84,9 +114,7 @@ export function playScope(play: Play): Scope {
 /** The scope inside a role listed in `roles:`: the reference's keywords, the role's defaults and vars, its params. */
 export function roleReferenceScope(parent: Scope, reference: RoleReference): Scope {
   return childScope(parent, { ...reference, vars: {} }, {
-    role: reference.role,
-    roleDefaults: [reference.role.defaults],
-    roleVars: [reference.role.vars],
+    ...roleLayers(parent, reference.role),
     params: [{ ...reference.vars, ...reference.params }],
   });
 }

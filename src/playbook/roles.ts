@@ -131,7 +131,10 @@ async function loadDependencies(role: Role, ctx: LoadContext, at: SourcePosition
   const metaPos = { file, line: 1, column: 1 };
   if (!isMapping(meta)) throw new ParseError(`meta/main.yml of role '${role.name}' must be a mapping, got ${describe(meta)}`, metaPos);
   if (strictFlag(meta, 'allow_duplicates', metaPos)) duplicatesAllowed.add(role);
-  const references = await parseRoleReferences(meta.dependencies, ctx, where(meta, 'dependencies', metaPos));
+  // A dependency the play already ran is not run again, but its vars and defaults are still the role's.
+  const dropped: Role[] = [];
+  const references = await parseRoleReferences(meta.dependencies, ctx, where(meta, 'dependencies', metaPos), dropped);
+  role.dependencies = [...references.map((reference) => reference.role), ...dropped];
   return references.map((reference) => {
     const { role: dependency, params, ...keywords } = reference;
     const block: Block = { ...keywords, vars: { ...params }, kind: 'block', block: dependency.tasks, rescue: [], always: [], role: dependency };
@@ -144,7 +147,7 @@ async function loadDependencies(role: Role, ctx: LoadContext, at: SourcePosition
  * References to a role already seen in this play with the same params are dropped (Ansible runs a role
  * once per play) unless the role's meta sets allow_duplicates.
  */
-export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: SourcePosition): Promise<RoleReference[]> {
+export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: SourcePosition, dropped: Role[] = []): Promise<RoleReference[]> {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new ParseError(`roles must be a list, got ${describe(value)}`, at);
   const references: RoleReference[] = [];
@@ -152,7 +155,10 @@ export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: 
     const pos = positionOf(entry) ?? positionOfValue(value, index) ?? at;
     const reference = await parseRoleReference(entry, ctx, pos);
     const key = `${reference.role.path}\0${JSON.stringify(reference.params)}`;
-    if (ctx.rolesSeen.has(key) && !duplicatesAllowed.has(reference.role)) continue;
+    if (ctx.rolesSeen.has(key) && !duplicatesAllowed.has(reference.role)) {
+      dropped.push(reference.role);
+      continue;
+    }
     ctx.rolesSeen.add(key);
     references.push(reference);
   }

@@ -52,8 +52,7 @@ export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
   ctx.roleHandlers.push(...role.handlers);
   const block = wrapInBlock(task, role.tasks);
   block.role = role;
-  // Inside a role, the imported role is told who imported it, as ansible-core does.
-  if (ctx.role) block.vars = { ...block.vars, ansible_parent_role_names: [ctx.role.name], ansible_parent_role_paths: [ctx.role.path] };
+  block.importsRole = true;
   return block;
 }
 

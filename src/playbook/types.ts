@@ -67,6 +67,8 @@ export interface Block extends CommonKeywords {
   rescue: TaskItem[];
   always: TaskItem[];
   role?: Role;
+  /** An import_role's block (not a dependency's): the role is told who imported it. */
+  importsRole?: boolean;
 }
 
 export type TaskItem = Task | Block;
@@ -81,6 +83,8 @@ export interface Role {
   defaults: Record<string, unknown>;
   /** vars/main.yml. */
   vars: Record<string, unknown>;
+  /** meta/main.yml dependencies (their vars and defaults are the role's too, below its own). */
+  dependencies?: Role[];
 }
 
 /** A role as listed in a play's `roles:` (name plus keywords/params). */
