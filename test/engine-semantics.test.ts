@@ -230,6 +230,11 @@ test('order: reverse_sorted runs hosts in that order; strategy: free runs as lin
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(messages(run.stdout), ['"d"', '"c"', '"b"', '"a"']);
   assert.match(run.stderr, /\[WARNING\]: ROOT\/play\.yml:1: strategy 'free' runs as 'linear' in playtree/);
+  const templated = await runWithFiles({
+    'hosts.ini': FOUR_HOSTS,
+    'play.yml': `- hosts: all\n  gather_facts: false\n  order: '{{ myorder | default("inventory") }}'\n  tasks:\n    - debug: msg={{ inventory_hostname }}\n`,
+  }, ['-i', 'hosts.ini', '-e', 'myorder=reverse_inventory', 'play.yml']);
+  assert.deepEqual(messages(templated.stdout), ['"d"', '"c"', '"b"', '"a"']);
 });
 
 test('ansible_run_tags and ansible_skip_tags hold the command line tags (all when none)', async () => {

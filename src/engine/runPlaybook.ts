@@ -102,7 +102,8 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
   const pattern = String(templar.render(hostPattern(play)));
   const matched = matchHosts(run.inventory, pattern, run.options.limit);
   for (const name of matched) ensureHost(run, name);
-  const hosts = orderedHosts(play, matched.filter((name) => !run.hosts.get(name)!.failed));
+  const order = play.order === undefined ? 'inventory' : String(new Templar({ ...play.vars, ...run.options.extraVars }).render(play.order));
+  const hosts = orderedHosts(order, matched.filter((name) => !run.hosts.get(name)!.failed));
   const varsFilesVars: Record<string, unknown> = {};
   const fileTemplar = new Templar({ ...play.vars, ...run.options.extraVars, playbook_dir: run.playbook.dir });
   for (const entry of play.varsFiles) {
@@ -179,8 +180,10 @@ export function serialBatches(play: Play, hosts: string[], extraVars: Record<str
 }
 
 /** The play's `order`: ansible-core sorts host names as text, and shuffles at random. */
-function orderedHosts(play: Play, hosts: string[]): string[] {
-  switch (play.order) {
+function orderedHosts(order: string, hosts: string[]): string[] {
+  switch (order) {
+    case 'inventory':
+      return hosts;
     case 'reverse_inventory':
       return [...hosts].reverse();
     case 'sorted':
@@ -190,6 +193,6 @@ function orderedHosts(play: Play, hosts: string[]): string[] {
     case 'shuffle':
       return hosts.map((name) => ({ name, key: Math.random() })).sort((x, y) => x.key - y.key).map((entry) => entry.name);
     default:
-      return hosts;
+      throw new PlaytreeError(`order: '${order}' is not one of inventory, reverse_inventory, sorted, reverse_sorted, shuffle`);
   }
 }

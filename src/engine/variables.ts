@@ -67,6 +67,8 @@ function hostMagicVariables(ctx: PlayContext, host: HostState): Record<string, u
     ansible_diff_mode: ctx.run.options.diff,
     ansible_verbosity: ctx.run.options.verbosity,
     ansible_version: ANSIBLE_VERSION,
+    // Inventories often set ansible_python_interpreter to this; playtree runs no Python, the value is only text.
+    ansible_playbook_python: '/usr/bin/python3',
     ansible_run_tags: ctx.run.options.tags.length ? ctx.run.options.tags : ['all'],
     ansible_skip_tags: ctx.run.options.skipTags,
   };

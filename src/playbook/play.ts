@@ -30,7 +30,7 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     ctx.warnings.push(`${pos.file}:${pos.line}: strategy '${String(strategy)}' runs as 'linear' in playtree (each task on all hosts before the next)`);
   }
   const order = map.order;
-  if (order !== undefined && order !== null && !HOST_ORDERS.includes(String(order))) {
+  if (order !== undefined && order !== null && !HOST_ORDERS.includes(String(order)) && !String(order).includes('{{')) {
     throw new ParseError(`'order' must be one of ${HOST_ORDERS.join(', ')}, got ${describe(order)}`, where(map, 'order', pos));
   }
   const play: Play = {
@@ -66,7 +66,7 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     }
     play.maxFailPercentage = percent;
   }
-  if (typeof order === 'string' && order !== 'inventory') play.order = order as NonNullable<Play['order']>;
+  if (typeof order === 'string' && order !== 'inventory') play.order = order;
   const serial = serialSizes(map, pos);
   if (serial) play.serial = serial;
   return play;

@@ -114,8 +114,8 @@ export interface Play extends CommonKeywords {
   serial?: Array<number | string>;
   /** Roles the play loaded (path and params): a dependency of an included role already among them is not run again. */
   rolesSeen?: Set<string>;
-  /** `order` of the play's hosts, when not the inventory's. */
-  order?: 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
+  /** `order` of the play's hosts, when not the inventory's: reverse_inventory, sorted, reverse_sorted, shuffle or a template. */
+  order?: string;
   /** The playbook file this play was written in (import_playbook may bring plays from other files). */
   file: string;
 }
