@@ -304,3 +304,34 @@ test('import_role and include_role inside a role give ansible_parent_role_names,
     '"outer"', `"['inner', 'outer'] 2"`, '"outer"', `"['inner', 'outer'] 2"`,
   ]);
 });
+
+test('meta end_host with a false when says why at -v and -vv, as ansible-core 2.14 (meta_tasks target)', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': 'testhost ansible_connection=local r=role3\ntesthost2 ansible_connection=local r=role2\n',
+    'play.yml': "- hosts: all\n  gather_facts: false\n  strategy: \"{{ s | default('linear') }}\"\n  tasks:\n    - meta: end_host\n      when: r == 'role2'\n    - debug:\n        msg: play not ended for {{ inventory_hostname }}\n",
+  }, ['-i', 'hosts.ini', '-vv', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^META: end_host conditional evaluated to False, continuing execution for testhost$/m);
+  assert.match(run.stdout, /^META: ending play for testhost2$/m);
+  assert.match(run.stdout, /^skipping: \[testhost\] => \{"msg": "end_host conditional evaluated to false, continuing execution for testhost", "skip_reason": "end_host conditional evaluated to False, continuing execution for testhost"\}$/m);
+  assert.deepEqual(messages(run.stdout), ['"play not ended for testhost"']);
+});
+
+test('meta flush_handlers honours when per host; an unknown meta action ends the run after its banner (exit 1)', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': 'a ansible_connection=local\nb ansible_connection=local\n',
+    'play.yml': play(
+      "- debug: msg=x\n  changed_when: true\n  notify: h\n- meta: flush_handlers\n  when: inventory_hostname == 'a'\n- debug: msg=between",
+      '  handlers:\n    - name: h\n      debug: msg="handler {{ inventory_hostname }}"\n',
+    ),
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // b's handler waits for the end of the tasks (ansible-core may print a's handler after b's `between`).
+  const shown = messages(run.stdout);
+  assert.deepEqual([...shown].sort(), ['"between"', '"between"', '"handler a"', '"handler b"', '"x"', '"x"']);
+  assert.equal(shown.at(-1), '"handler b"');
+  const bad = await runPlay({ 'play.yml': play('- debug: msg=a\n- meta: foo\n- debug: msg=b') });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /TASK \[meta\] \*+\n$/);
+  assert.match(bad.stderr, /^ERROR! ROOT\/play\.yml:5:7: invalid meta action requested: foo$/m);
+});

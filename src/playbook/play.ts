@@ -23,7 +23,9 @@ const LINEAR_LIKE = ['free', 'host_pinned', 'ansible.builtin.free', 'ansible.bui
 export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play> {
   checkKeys(map, 'Play', PLAY_KEYS, pos, UNSUPPORTED_PLAY_KEYS);
   const strategy = map.strategy;
-  if (strategy !== undefined && strategy !== null && strategy !== 'linear' && strategy !== 'ansible.builtin.linear') {
+  // A templated strategy runs as linear too (whatever it renders to, every strategy here is linear).
+  const templated = typeof strategy === 'string' && strategy.includes('{{');
+  if (strategy !== undefined && strategy !== null && !templated && strategy !== 'linear' && strategy !== 'ansible.builtin.linear') {
     if (!LINEAR_LIKE.includes(String(strategy))) {
       throw new ParseError(`'strategy: ${String(strategy)}' is not supported by playtree (linear; free and host_pinned run as linear): remove it`, where(map, 'strategy', pos));
     }
