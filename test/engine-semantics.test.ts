@@ -335,3 +335,19 @@ test('meta flush_handlers honours when per host; an unknown meta action ends the
   assert.match(bad.stdout, /TASK \[meta\] \*+\n$/);
   assert.match(bad.stderr, /^ERROR! ROOT\/play\.yml:5:7: invalid meta action requested: foo$/m);
 });
+
+test('any_errors_fatal lets a host in a rescue or always section finish it, then no further play runs (any_errors_fatal target)', async () => {
+  const run = await runPlay({
+    'play.yml': [
+      '- hosts: all\n  gather_facts: false\n  any_errors_fatal: true\n  tasks:',
+      '    - block:\n        - command: /bin/false\n        - debug: msg=never\n      rescue:\n        - debug: msg=rescue\n        - command: /bin/false\n        - debug: msg=never2',
+      '      always:\n        - debug: msg=always',
+      '    - debug: msg=after',
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=play2\n',
+    ].join('\n'),
+  });
+  assert.equal(run.code, 2);
+  assert.deepEqual(messages(run.stdout), ['"rescue"', '"always"']);
+  assert.doesNotMatch(run.stdout, /NO MORE HOSTS LEFT/);
+  assert.equal(recapOf(run.stdout, 'a'), 'a                          : ok=2    changed=0    unreachable=0    failed=1    skipped=0    rescued=1    ignored=0');
+});

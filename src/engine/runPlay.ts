@@ -33,6 +33,7 @@ export async function runPlay(ctx: PlayContext): Promise<boolean> {
 
   const order = new PlayOrder(ctx.play, synthetic);
   let ended = false;
+  let fatalSeen = false;
   for (;;) {
     const waiting = [...walks.entries()].filter(([, entry]) => entry.step);
     if (waiting.length === 0 || ended) break;
@@ -47,10 +48,14 @@ export async function runPlay(ctx: PlayContext): Promise<boolean> {
       await advance(ctx, entry, outcome);
     }
     if (fatal) {
-      // any_errors_fatal: ansible-core 2.14 says so with the NO MORE HOSTS LEFT banner and runs no further play.
-      ctx.run.events.noMoreHosts();
-      ctx.run.aborted = true;
-      break;
+      // any_errors_fatal, as ansible-core 2.14's linear strategy: hosts in a rescue or always section finish
+      // it, every other host stops; no further play runs. With no host left it says NO MORE HOSTS LEFT.
+      fatalSeen = true;
+      if (await stopHostsOutsideRecovery(walks)) {
+        ctx.run.events.noMoreHosts();
+        ctx.run.aborted = true;
+        break;
+      }
     }
     if (exceedsMaxFailPercentage(ctx)) {
       // ansible-core 2.14's linear strategy announces it twice: once itself, once finding no host left.
@@ -61,9 +66,24 @@ export async function runPlay(ctx: PlayContext): Promise<boolean> {
     }
   }
   // As ansible-playbook: when every host of the play failed (or was unreachable), no further play runs.
-  if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
+  if (fatalSeen || ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
   await Promise.all(ctx.hosts.map((name) => closeHostConnections(ctx.run.hosts.get(name)!)));
   return ended;
+}
+
+/**
+ * any_errors_fatal fired: a host whose next step is not in a rescue or always section is failed and stops
+ * (its recap counts nothing more). Returns whether no host has anything left to run.
+ */
+async function stopHostsOutsideRecovery(walks: Map<string, HostProgress>): Promise<boolean> {
+  for (const entry of walks.values()) {
+    if (!entry.step || entry.step.scope.recovering) continue;
+    entry.step = undefined;
+    entry.host.failed = true;
+    await entry.walk.return('failed');
+    await closeHostConnections(entry.host);
+  }
+  return [...walks.values()].every((entry) => !entry.step);
 }
 
 /** A host's way through the play: its walk and the step it waits at (none when it is done). */

@@ -32,6 +32,8 @@ export interface Scope {
   role?: Role;
   /** Inside a block that has a rescue section: a failure is rescued, not final. */
   rescuable: boolean;
+  /** Inside a rescue or always section: any_errors_fatal lets the host finish it. */
+  recovering?: boolean;
 }
 
 export function rootScope(): Scope {
