@@ -351,3 +351,20 @@ test('any_errors_fatal lets a host in a rescue or always section finish it, then
   assert.doesNotMatch(run.stdout, /NO MORE HOSTS LEFT/);
   assert.equal(recapOf(run.stdout, 'a'), 'a                          : ok=2    changed=0    unreachable=0    failed=1    skipped=0    rescued=1    ignored=0');
 });
+
+test('a dependency two included roles share runs once in the play; tasks_from may not leave the role (roles target)', async () => {
+  const roles = {
+    'roles/a/tasks/main.yml': '- debug: msg=A\n',
+    'roles/b/tasks/main.yml': '- debug: msg=B\n',
+    'roles/b/meta/main.yml': 'dependencies:\n  - name: a\n',
+    'roles/c/tasks/main.yml': '- debug: msg=C\n',
+    'roles/c/meta/main.yml': 'dependencies:\n  - name: a\n',
+    'tasks/dummy.yml': '- debug: msg=outside\n',
+  };
+  const run = await runPlay({ ...roles, 'play.yml': play('- include_role: name=b\n- include_role: name=c') });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"A"', '"B"', '"C"']);
+  const outside = await runPlay({ ...roles, 'play.yml': play('- include_role:\n    name: a\n    tasks_from: "{{ playbook_dir }}/tasks/dummy.yml"') });
+  assert.equal(outside.code, 4);
+  assert.match(outside.stderr, /Failed loading 'ROOT\/tasks\/dummy.yml' for role \(a\) as it is not inside the expected role path: 'ROOT\/roles\/a\/tasks'/);
+});

@@ -79,8 +79,8 @@ export interface RuntimeLoadOptions extends LoadOptions {
   playbookDir?: string;
   /** Where load warnings go (Python plugins a role ships...); dropped when absent. */
   warnings?: string[];
-  /** Roles (path and params) the play already has: dependencies among them are left out. */
-  rolesSeen?: ReadonlySet<string>;
+  /** Roles (path and params) the play already has: dependencies among them are left out, new ones are added. */
+  rolesSeen?: Set<string>;
 }
 
 /** Load a task file for `include_tasks` (the engine has resolved the path). */
@@ -99,7 +99,7 @@ export async function loadRole(name: string, fromDir: string, options: RuntimeLo
   const ctx = newLoadContext(options, resolve(fromDir));
   if (options.role) ctx.role = options.role;
   if (options.warnings) ctx.warnings = options.warnings;
-  if (options.rolesSeen) ctx.rolesSeen = new Set(options.rolesSeen);
+  if (options.rolesSeen) ctx.rolesSeen = options.rolesSeen;
   return loadRoleByName(name, ctx, undefined, options);
 }
 

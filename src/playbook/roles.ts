@@ -77,7 +77,12 @@ function roleName(name: string): string {
 
 /** `<role>/<folder>/<base>` with the extensions Ansible tries; undefined when main is absent. */
 function roleFile(role: Role, folder: string, from: string | undefined, at: SourcePosition): string | undefined {
-  const base = join(role.path, folder, from ?? 'main');
+  // An absolute or ../ name may not leave the role's folder, as in Ansible.
+  const base = resolve(role.path, folder, from ?? 'main');
+  const expected = join(role.path, folder);
+  if (!base.startsWith(`${expected}/`)) {
+    throw new ParseError(`Failed loading '${from}' for role (${role.name}) as it is not inside the expected role path: '${expected}'`, at);
+  }
   const found = ['', '.yml', '.yaml', '.json'].map((ext) => base + ext).find((file) => existsSync(file) && statSync(file).isFile());
   if (!found && from !== undefined) throw new ParseError(`Could not find specified file in role: ${folder}/${from}`, at);
   return found;
