@@ -368,3 +368,49 @@ test('a dependency two included roles share runs once in the play; tasks_from ma
   assert.equal(outside.code, 4);
   assert.match(outside.stderr, /Failed loading 'ROOT\/tasks\/dummy.yml' for role \(a\) as it is not inside the expected role path: 'ROOT\/roles\/a\/tasks'/);
 });
+
+test('static import names may be templates of play, import_playbook and extra vars, rendered at load (include_import target)', async () => {
+  const run = await runPlay({
+    'roles/r1/tasks/main.yml': '- debug: msg=r1\n',
+    'roles/r1/tasks/other.yml': '- debug: msg=r1-other\n',
+    'tasks/t.yml': '- debug: msg=tasks\n',
+    'sub.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - import_role: { name: "{{ imported_role }}" }\n',
+    'play.yml': [
+      '- hosts: all\n  gather_facts: false\n  vars: { role: r1, dir: tasks }\n  tasks:',
+      '    - import_role: { name: "{{ role }}", tasks_from: "{{ from }}" }',
+      '    - import_tasks: "{{ dir }}/t.yml"',
+      '- import_playbook: "{{ \'sub.yml\' }}"\n  vars: { imported_role: r1 }\n',
+    ].join('\n'),
+  }, ['-e', 'from=other']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"r1-other"', '"tasks"', '"r1"']);
+  const late = await runPlay({ 'play.yml': play('- import_tasks: "{{ ansible_hostname }}.yml"') });
+  assert.equal(late.code, 4);
+  assert.match(late.stderr, /ROOT\/play\.yml:4:7: a templated import_tasks name is rendered at load time, with play vars and extra vars only, and 'ansible_hostname' is undefined; use include_tasks for values known only at run time$/m);
+});
+
+test('a skipped include is registered as skipped; include_role drops omitted arguments (include_import target)', async () => {
+  const run = await runPlay({
+    'roles/foo/tasks/main.yml': '- debug: msg=foo\n',
+    'play.yml': play([
+      '- include_tasks: nowhere.yml\n  loop: "{{ undefined_list }}"\n  when: false\n  register: skipped_include',
+      '- debug: msg="{{ skipped_include.skip_reason }} {{ skipped_include is skipped }} {{ skipped_include.results is undefined }}"',
+      '- include_role:\n    name: foo\n    tasks_from: "{{ omit }}"',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"Conditional result was False True True"', '"foo"']);
+});
+
+test("import_role's delegate_to reaches the role's tasks and handlers, which see ansible_delegated_vars", async () => {
+  const run = await runWithFiles({
+    'hosts.ini': 'testhost ansible_connection=local\nlocalhost ansible_connection=local\n',
+    'roles/d/tasks/main.yml': '- command: "true"\n  notify: h\n',
+    'roles/d/handlers/main.yml': '- name: h\n  debug: msg="{{ ansible_delegated_vars | list }}"\n',
+    'play.yml': '- hosts: testhost\n  gather_facts: false\n  tasks:\n    - import_role: name=d\n      delegate_to: localhost\n',
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /changed: \[testhost -> localhost\]/);
+  // ansible-playbook 2.14 prints the same.
+  assert.match(run.stdout, /RUNNING HANDLER \[d : h\] \*+\nok: \[testhost -> localhost\] => \{\n    "msg": \[\n        "localhost"\n    \]/);
+});

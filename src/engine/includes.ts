@@ -5,6 +5,7 @@ import { parseKv } from '../kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
 import type { RoleFiles } from '../playbook/roles.js';
 import { toBoolean } from '../boolean.js';
+import { isOmit } from '../template/index.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
@@ -146,7 +147,9 @@ function roleFiles(args: Record<string, unknown>): RoleFiles {
 /** `include_role: name=x` and `include_tasks: file.yml` text is split as Ansible's parse_kv does. */
 function includeArgs(task: Task, templar: Invocation['templar']): Record<string, unknown> {
   const raw = typeof task.args === 'string' ? parseKv(task.args) : task.args;
-  return templar.render(raw) as Record<string, unknown>;
+  const rendered = templar.render(raw) as Record<string, unknown>;
+  // An argument set to `omit` is as if not given (`tasks_from: "{{ omit }}"`).
+  return Object.fromEntries(Object.entries(rendered).filter(([, value]) => !isOmit(value)));
 }
 
 /** An included file is looked up beside the including file, in the role's tasks/, then the playbook folder. */

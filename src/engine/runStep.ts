@@ -63,25 +63,21 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     const delegate = task.delegateTo === undefined ? undefined : String(templar.render(task.delegateTo));
     if (delegate !== undefined && delegate !== host.name) {
       invocation.delegatedTo = delegate;
+      // As ansible-core: the delegated host's own variables, under its name.
+      vars['ansible_delegated_vars'] = { [delegate]: { ...ctx.run.hosts.get(delegate)?.inventoryVars, inventory_hostname: delegate } };
       if (boolKeyword(templar, task.delegateFacts, false)) invocation.factsHost = ensureHost(ctx.run, delegate);
     }
     const conditions = [...scope.when, ...task.when];
 
     // ansible-core works out the loop first; when it is undefined, a false `when` still skips the task.
     const loopItems = task.loop === undefined ? undefined : loopItemsUnlessSkipped(task, templar, conditions);
-    if (loopItems === null) {
-      host.stats.skipped++;
-      report({ changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) });
-      return { status: 'ok' };
-    }
+    const skipped = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
+    if (loopItems === null) return finish(invocation, info, skipped);
     if (INCLUDE_ACTIONS.has(task.action)) {
       // A looped include judges `when` per item (in runInclude).
       if (task.loop !== undefined) return await runInclude(invocation, info, (itemTemplar) => conditionsHold(itemTemplar, conditions));
-      if (!conditionsHold(templar, conditions)) {
-        host.stats.skipped++;
-        report({ changed: false, skipped: true, skip_reason: 'Conditional result was False' });
-        return { status: 'ok' };
-      }
+      // A skipped include is registered like any skipped task.
+      if (!conditionsHold(templar, conditions)) return finish(invocation, info, skipped);
       return await runInclude(invocation, info);
     }
 

@@ -41,7 +41,8 @@ export interface FoundAction {
 }
 
 export function findAction(task: YamlMap, pos: SourcePosition, isModule: (name: string) => boolean): FoundAction {
-  const known = (name: string) => ENGINE_ACTIONS.includes(shortActionName(name)) || isModule(name);
+  // A templated module name (`action: {module: "{{ x }}"}`) cannot be checked at load; Ansible lets it pass too.
+  const known = (name: string) => ENGINE_ACTIONS.includes(shortActionName(name)) || isModule(name) || name.includes('{{');
   const candidates = Object.keys(task).filter((key) => !TASK_KEYS.includes(key) && !key.startsWith('with_'));
   for (const key of candidates) {
     const refusal = REFUSED_ACTIONS[shortActionName(key)];

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ParseError, type SourcePosition } from '../errors.js';
 import { checkKeys, commonKeywords, describe, isMapping, optionalString, where, type YamlMap } from './keywords.js';
 import { newLoadContext, type LoadContext, type LoadOptions } from './loadContext.js';
+import { renderStaticName } from './staticNames.js';
 import { parsePlay } from './play.js';
 import { loadRoleByName, type RoleFiles } from './roles.js';
 import { readTaskFile } from './taskFile.js';
@@ -55,14 +56,16 @@ async function loadPlays(file: string, ctx: LoadContext, from?: SourcePosition):
 async function importPlaybook(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play[]> {
   checkKeys(entry, 'PlaybookInclude', IMPORT_PLAYBOOK_KEYS, pos);
   const key = 'import_playbook' in entry ? 'import_playbook' : 'ansible.builtin.import_playbook';
-  const name = optionalString(entry, key, pos);
+  const written = optionalString(entry, key, pos);
   const at = where(entry, key, pos);
-  if (!name) throw new ParseError('import_playbook needs a playbook file name', at);
-  if (name.includes('{{')) throw new ParseError('a templated import_playbook name is not supported by playtree', at);
+  if (!written) throw new ParseError('import_playbook needs a playbook file name', at);
+  const keywords = commonKeywords(entry, pos);
+  // The imported plays' names and static imports may use the import's vars (and extra vars).
+  const inner: LoadContext = { ...ctx, loadVars: { ...ctx.loadVars, ...keywords.vars } };
+  const name = renderStaticName(written, inner, at, 'a templated import_playbook name');
   const file = isAbsolute(name) ? name : resolve(dirname(pos.file), name);
   if (ctx.importChain.includes(file)) throw new ParseError(`import loop: '${file}' imports itself`, at);
-  const plays = await loadPlays(file, ctx, at);
-  const keywords = commonKeywords(entry, pos);
+  const plays = await loadPlays(file, inner, at);
   for (const play of plays) {
     play.vars = { ...play.vars, ...keywords.vars };
     play.tags = [...new Set([...play.tags, ...keywords.tags])];

@@ -11,6 +11,8 @@ export interface LoadOptions {
    * (`library/`) are known; returns warnings to print (plugins that cannot be used).
    */
   addPluginFolder?(folder: string, owner: string): string[];
+  /** `-e` extra vars: static import names (`import_role: name: "{{ x }}"`) may use them. */
+  extraVars?: Record<string, unknown>;
 }
 
 /** State threaded through one load: where we are, and what the load collected on the way. */
@@ -27,6 +29,8 @@ export interface LoadContext extends LoadOptions {
   roleHandlers: TaskItem[];
   /** Roles already in this play (path + params), so a meta dependency runs once, as in Ansible. */
   rolesSeen: Set<string>;
+  /** Play vars (and import_playbook vars) known at load time, for templated static import names. */
+  loadVars?: Record<string, unknown>;
   /** Warnings collected on the way (duplicate YAML keys...). */
   warnings: string[];
 }
@@ -35,6 +39,7 @@ export function newLoadContext(options: LoadOptions, playbookDir: string): LoadC
   return {
     isModule: options.isModule,
     ...(options.addPluginFolder ? { addPluginFolder: options.addPluginFolder } : {}),
+    ...(options.extraVars ? { extraVars: options.extraVars } : {}),
     rolesPath: options.rolesPath ?? [],
     playbookDir,
     handlers: false,
@@ -42,5 +47,19 @@ export function newLoadContext(options: LoadOptions, playbookDir: string): LoadC
     roleHandlers: [],
     rolesSeen: new Set(),
     warnings: [],
+  };
+}
+
+/**
+ * A static import's name written as a template, rendered as ansible-core does at load time: with the
+ * play's vars, import_playbook vars, extra vars, `playbook_dir` and the role's `role_path`/`role_name`.
+ * Returns undefined (with the reason) when it cannot be rendered with those.
+ */
+export function loadTimeVariables(ctx: LoadContext): Record<string, unknown> {
+  return {
+    ...ctx.loadVars,
+    playbook_dir: ctx.playbookDir,
+    ...(ctx.role ? { role_path: ctx.role.path, role_name: ctx.role.name } : {}),
+    ...ctx.extraVars,
   };
 }

@@ -47,7 +47,7 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     handlers: [],
     file: pos.file,
   };
-  const inPlay: LoadContext = { ...ctx, roleHandlers: [], rolesSeen: new Set(), handlers: false };
+  const inPlay: LoadContext = { ...ctx, roleHandlers: [], rolesSeen: new Set(), handlers: false, loadVars: { ...play.vars, ...ctx.loadVars } };
   // Roles a dynamically included role's dependencies are checked against, as the play's role cache is.
   play.rolesSeen = inPlay.rolesSeen;
   play.roles = await parseRoleReferences(map.roles, inPlay, where(map, 'roles', pos));

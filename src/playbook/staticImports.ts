@@ -4,6 +4,7 @@ import { parseKeyValue } from '../kvSplit.js';
 import { ParseError } from '../errors.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
+import { renderStaticName } from './staticNames.js';
 import { loadRoleByName } from './roles.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, CommonKeywords, Task, TaskItem } from './types.js';
@@ -24,13 +25,26 @@ export async function importTasks(task: Task, ctx: LoadContext): Promise<Block> 
   if (typeof name !== 'string' || name.trim() === '') {
     throw new ParseError("import_tasks needs a file name ('import_tasks: file.yml')", task.actionPosition);
   }
-  refuseTemplate(name, task, 'include_tasks');
-  const file = findTaskFile(name.trim(), task, ctx);
+  const file = findTaskFile(renderStaticName(name, ctx, task.actionPosition, 'a templated import_tasks name', 'include_tasks').trim(), task, ctx);
   if (ctx.importChain.includes(file)) {
     throw new ParseError(`import loop: '${file}' imports itself; use include_tasks with a condition for recursion`, task.actionPosition);
   }
   const items = await readTaskFile(file, { ...ctx, importChain: [...ctx.importChain, file] }, task.actionPosition);
+  delegateItems(items, task);
   return wrapInBlock(task, items);
+}
+
+/** Give imported tasks (freshly parsed, so ours to change) the import's delegate_to/delegate_facts unless they set their own. */
+function delegateItems(items: TaskItem[], from: Task): void {
+  if (from.delegateTo === undefined && from.delegateFacts === undefined) return;
+  for (const item of items) {
+    if (item.kind === 'block') {
+      delegateItems([...item.block, ...item.rescue, ...item.always], from);
+      continue;
+    }
+    if (item.delegateTo === undefined && from.delegateTo !== undefined) item.delegateTo = from.delegateTo;
+    if (item.delegateFacts === undefined && from.delegateFacts !== undefined) item.delegateFacts = from.delegateFacts;
+  }
 }
 
 export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
@@ -41,14 +55,16 @@ export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
   }
   const name = args.name;
   if (typeof name !== 'string' || name === '') throw new ParseError("import_role needs 'name'", task.actionPosition);
-  refuseTemplate(name, task, 'include_role');
-  const from = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
-  const role = await loadRoleByName(name, ctx, task.actionPosition, {
+  const rendered = (value: string) => renderStaticName(value, ctx, task.actionPosition, 'a templated import_role argument', 'include_role');
+  const from = (key: string) => (typeof args[key] === 'string' ? rendered(args[key] as string) : undefined);
+  const role = await loadRoleByName(rendered(name), ctx, task.actionPosition, {
     tasksFrom: from('tasks_from'),
     varsFrom: from('vars_from'),
     defaultsFrom: from('defaults_from'),
     handlersFrom: from('handlers_from'),
   });
+  // The import's delegate_to and delegate_facts reach the role's tasks and its handlers, as in ansible-core.
+  delegateItems([...role.tasks, ...role.handlers], task);
   ctx.roleHandlers.push(...role.handlers);
   const block = wrapInBlock(task, role.tasks);
   block.role = role;
@@ -84,12 +100,6 @@ function argsMapping(task: Task): Record<string, unknown> {
 function refuseLoop(task: Task, action: string, dynamic: string): void {
   if (task.loop !== undefined) {
     throw new ParseError(`You cannot use loops on '${action}' statements. You should use '${dynamic}' instead.`, task.position);
-  }
-}
-
-function refuseTemplate(name: string, task: Task, dynamic: string): void {
-  if (name.includes('{{')) {
-    throw new ParseError(`a templated name is not supported on a static import (it is resolved at load time): use ${dynamic}`, task.actionPosition);
   }
 }
 
