@@ -414,3 +414,13 @@ test("import_role's delegate_to reaches the role's tasks and handlers, which see
   // ansible-playbook 2.14 prints the same.
   assert.match(run.stdout, /RUNNING HANDLER \[d : h\] \*+\nok: \[testhost -> localhost\] => \{\n    "msg": \[\n        "localhost"\n    \]/);
 });
+
+test('an include_tasks handler runs the included tasks as handlers, on all its hosts together (valid_include_keywords target)', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': 'a ansible_connection=local\nb ansible_connection=local\n',
+    'listen.yml': '- debug: msg="listen {{ inventory_hostname }}"\n',
+    'play.yml': play('- command: "true"\n  notify: topic', '  handlers:\n    - include_tasks:\n        file: listen.yml\n      listen: topic\n'),
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /RUNNING HANDLER \[include_tasks\] \*+\nincluded: ROOT\/listen\.yml for (a, b|b, a)\n\nRUNNING HANDLER \[debug\] \*+\nok: \[a\] => \{\n    "msg": "listen a"\n\}\nok: \[b\] => \{\n    "msg": "listen b"\n\}/);
+});

@@ -1,6 +1,7 @@
 import type { Play, Role, Task, TaskItem } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import { eachLimited } from './eachLimited.js';
+import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { runStep, taskInfo } from './runStep.js';
 import { blockScope, playScope, roleReferenceScope, type Scope } from './scope.js';
 
@@ -25,11 +26,48 @@ export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): P
     if (notified.length === 0) continue;
     const info = taskInfo(handler, true);
     ctx.run.events.taskStart(info, notified);
+    const included = new Map<string, HostWalk>();
     await eachLimited(notified, ctx.run.options.forks, async (name) => {
       const host = ctx.run.hosts.get(name)!;
       host.notified.delete(handler);
-      await runStep(ctx, host, { task: handler, scope }, info);
+      const outcome = await runStep(ctx, host, { task: handler, scope }, info);
+      if (outcome.status === 'ok' && outcome.includes?.length) included.set(name, walkIncludes(outcome.includes));
     });
+    await runIncludedHandlerTasks(ctx, included);
+  }
+}
+
+/** The tasks an include_tasks/include_role handler brought, one include after the other. */
+async function* walkIncludes(includes: NonNullable<StepOutcome['includes']>): HostWalk {
+  for (const include of includes) {
+    const status = yield* walkItems(include.items, include.scope);
+    if (status !== 'ok') return status;
+  }
+  return 'ok';
+}
+
+/**
+ * An include handler's tasks run right after it, as handlers (`RUNNING HANDLER [...]`), each task on all
+ * the hosts that reached it together, as ansible-core runs them.
+ */
+async function runIncludedHandlerTasks(ctx: PlayContext, walks: Map<string, HostWalk>): Promise<void> {
+  const pending = new Map<string, Step>();
+  const advance = async (name: string, outcome?: StepOutcome) => {
+    const next = await walks.get(name)!.next(outcome as StepOutcome);
+    if (next.done) pending.delete(name);
+    else pending.set(name, next.value);
+  };
+  for (const name of walks.keys()) await advance(name);
+  while (pending.size > 0) {
+    const task = [...pending.values()][0]!.task;
+    const group = [...pending.entries()].filter(([, step]) => step.task === task);
+    const info = taskInfo(task, true);
+    ctx.run.events.taskStart(info, group.map(([name]) => name));
+    const outcomes = new Map<string, StepOutcome>();
+    await eachLimited(group, ctx.run.options.forks, async ([name, step]) => {
+      outcomes.set(name, await runStep(ctx, ctx.run.hosts.get(name)!, step, info));
+    });
+    for (const [name] of group) await advance(name, outcomes.get(name));
   }
 }
 
