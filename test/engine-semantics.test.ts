@@ -424,3 +424,17 @@ test('an include_tasks handler runs the included tasks as handlers, on all its h
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /RUNNING HANDLER \[include_tasks\] \*+\nincluded: ROOT\/listen\.yml for (a, b|b, a)\n\nRUNNING HANDLER \[debug\] \*+\nok: \[a\] => \{\n    "msg": "listen a"\n\}\nok: \[b\] => \{\n    "msg": "listen b"\n\}/);
 });
+
+test('import_role and include_role with allow_duplicates false (a template too) do not run a role the play already ran', async () => {
+  const run = await runPlay({
+    'roles/r/tasks/main.yml': '- debug: msg=r\n',
+    'play.yml': play([
+      '- import_role: { name: r, allow_duplicates: "{{ False | bool }}" }',
+      '- import_role: { name: r, allow_duplicates: "{{ False | bool }}" }',
+      '- include_role: { name: r, allow_duplicates: false }',
+      '- include_role: { name: r }',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"r"', '"r"']);
+});

@@ -73,8 +73,12 @@ export async function runInclude(
         if (toBoolean(args['public']) === true && !ctx.playRoles.includes(loaded)) ctx.playRoles.push(loaded);
         return loaded;
       });
+      // allow_duplicates: false: a role the play already ran with the same params is not run again.
+      const key = `${role.path}\0${JSON.stringify(task.vars)}`;
+      const duplicate = toBoolean(args['allow_duplicates']) === false && ctx.play.rolesSeen?.has(key) === true;
+      ctx.play.rolesSeen?.add(key);
       includes.push({
-        items: role.tasks,
+        items: duplicate ? [] : role.tasks,
         scope: {
           ...scope,
           ...roleLayers(scope, role),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseKeyValue } from '../kvSplit.js';
 import { ParseError } from '../errors.js';
+import { toBoolean } from '../boolean.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import { renderStaticName } from './staticNames.js';
@@ -66,7 +67,13 @@ export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
   // The import's delegate_to and delegate_facts reach the role's tasks and its handlers, as in ansible-core.
   delegateItems([...role.tasks, ...role.handlers], task);
   ctx.roleHandlers.push(...role.handlers);
-  const block = wrapInBlock(task, role.tasks);
+  // allow_duplicates: false: a role the play already has with the same vars is not run again.
+  const written = args.allow_duplicates;
+  const allowDuplicates = toBoolean(typeof written === 'string' ? rendered(written) : written) ?? true;
+  const key = `${role.path}\0${JSON.stringify(task.vars)}`;
+  const duplicate = !allowDuplicates && ctx.rolesSeen.has(key);
+  ctx.rolesSeen.add(key);
+  const block = wrapInBlock(task, duplicate ? [] : role.tasks);
   block.role = role;
   block.importsRole = true;
   return block;
