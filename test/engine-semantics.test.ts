@@ -438,3 +438,16 @@ test('import_role and include_role with allow_duplicates false (a template too) 
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['"r"', '"r"']);
 });
+
+test('a templated module name is worked out per host when the task runs (strategy_linear target)', async () => {
+  const run = await runWithFiles({
+    'hosts.ini': 'a ansible_connection=local\nb ansible_connection=local\n',
+    'play.yml': play([
+      "- set_fact: { module_to_run: \"{{ 'debug' if inventory_hostname == 'a' else 'ping' }}\" }",
+      "- action:\n    module: '{{ module_to_run }}'\n  register: out",
+      "- debug: msg=\"{{ 'msg' in out }} {{ 'ping' in out }}\"",
+    ].join('\n')),
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout).slice(-2), ['"True False"', '"False True"']);
+});

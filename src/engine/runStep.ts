@@ -43,7 +43,8 @@ export function taskInfo(task: Task, isHandler = false): TaskInfo {
  * stats, and the events the renderers show. Returns how the host's walk goes on.
  */
 export async function runStep(ctx: PlayContext, host: HostState, step: Step, info: TaskInfo): Promise<StepOutcome> {
-  const { task, scope } = step;
+  const { scope } = step;
+  let task = step.task;
   const events = ctx.run.events;
   events.hostTaskStart(host.name, info);
   const vars = taskVariables(ctx, host, scope, task);
@@ -54,6 +55,8 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
   let noLog = true;
 
   try {
+    // `action: {module: "{{ name }}"}`: the module is worked out per host, as ansible-core does.
+    if (task.action.includes('{{')) task = { ...task, action: String(templar.render(task.action)) };
     noLog = taskNoLog(templar, task, scope);
     host.noLog = noLog;
     const check = boolKeyword(templar, task.checkMode ?? scope.checkMode, ctx.run.options.check);
