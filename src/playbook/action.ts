@@ -61,10 +61,12 @@ export function findAction(task: YamlMap, pos: SourcePosition, isModule: (name: 
 }
 
 function unresolved(name: string, pos: SourcePosition): ParseError {
-  const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
+  const short = name.split('.').at(-1) ?? name;
+  // A library module answers to its short name (and ansible.legacy.), never to another collection's name.
+  const asNamed = /^(ansible\.(builtin|legacy)\.)?[^.]+$/.test(name) ? '' : ` (tasks then name it '${short}')`;
   return new ParseError(
     `couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path. ` +
-      `playtree's modules are listed in modules/index.ts; a JS module can be added as library/${short}.js beside the playbook or in a role, or in a folder given with -M`,
+      `playtree's modules are listed in modules/index.ts; a JS module can be added as library/${short}.js beside the playbook or in a role, or in a folder given with -M${asNamed}`,
     pos,
   );
 }
