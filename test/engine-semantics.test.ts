@@ -451,3 +451,11 @@ test('a templated module name is worked out per host when the task runs (strateg
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout).slice(-2), ['"True False"', '"False True"']);
 });
+
+test('ansible_failed_task in a rescue holds the failed task name, action and args', async () => {
+  const run = await runPlay({
+    'play.yml': play('- block:\n    - name: failing\n      command: /bin/false\n  rescue:\n    - debug: msg="{{ ansible_failed_task.name }} {{ ansible_failed_task.action }} {{ ansible_failed_task.args._raw_params }} {{ ansible_failed_result.rc }}"'),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"failing command /bin/false 1"']);
+});

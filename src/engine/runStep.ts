@@ -266,7 +266,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     if (scope.rescuable) {
       host.stats.rescued++;
       host.setFacts['ansible_failed_result'] = registered;
-      host.setFacts['ansible_failed_task'] = { name: task.name ?? task.action, action: task.action };
+      host.setFacts['ansible_failed_task'] = failedTaskView(task);
     } else {
       host.stats.failed++;
       host.failed = true;
@@ -295,6 +295,19 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   }
   events.hostResult(info, base);
   return { status: 'ok', ...shared };
+}
+
+/** `ansible_failed_task` in a rescue: the failed task's main attributes, as ansible-core's task data has them. */
+function failedTaskView(task: Task): Record<string, unknown> {
+  return {
+    name: task.name ?? task.action,
+    action: task.action,
+    args: typeof task.args === 'string' ? { _raw_params: task.args } : task.args,
+    tags: task.tags,
+    when: task.when,
+    ...(task.register ? { register: task.register } : {}),
+    ...(task.delegateTo !== undefined ? { delegate_to: task.delegateTo } : {}),
+  };
 }
 
 /**
