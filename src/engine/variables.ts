@@ -39,6 +39,7 @@ function factVariables(host: HostState): Record<string, unknown> {
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
   const active = (names: string[]) => names.filter((name) => !ctx.run.hosts.get(name)?.failed);
   const playHosts = ctx.playHosts ?? ctx.hosts;
+  const roleNames = [...new Set(ctx.playRoles.map((role) => role.name))];
   return {
     ...hostMagicVariables(ctx, host),
     hostvars: hostvarsView(ctx),
@@ -47,8 +48,9 @@ function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record
     ansible_play_hosts_all: playHosts,
     play_hosts: active(ctx.hosts),
     ansible_play_name: ctx.play.name ?? '',
-    ansible_role_names: [...new Set(ctx.playRoles.map((role) => role.name))],
-    ansible_play_role_names: [...new Set(ctx.playRoles.map((role) => role.name))],
+    ansible_role_names: roleNames,
+    ansible_play_role_names: roleNames,
+    role_names: roleNames,
     ...(scope.role ? { role_name: scope.role.name, role_path: scope.role.path, ansible_role_name: scope.role.name } : {}),
   };
 }
