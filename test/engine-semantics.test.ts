@@ -459,3 +459,24 @@ test('ansible_failed_task in a rescue holds the failed task name, action and arg
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['"failing command /bin/false 1"']);
 });
+
+test("a role with an argument spec starts with its validation task, which fails on a missing or wrong argument (roles_arg_spec target)", async () => {
+  const roles = {
+    'roles/a/meta/argument_specs.yml': 'argument_specs:\n  main:\n    short_description: Main entry point for role A.\n    options:\n      a_str: { type: str, required: true }\n      a_int: { type: int }\n',
+    'roles/a/tasks/main.yml': '- debug: msg="A {{ a_str }} {{ a_int | default(0) }}"\n',
+  };
+  const run = await runPlay({
+    ...roles,
+    'play.yml': play([
+      '- include_role: name=a\n  vars: { a_str: x, a_int: "5" }',
+      '- block:\n    - include_role: name=a\n      vars: { a_int: nope }\n  rescue:\n    - debug: msg="{{ ansible_failed_result.argument_errors | join(\';\') }}"',
+      '- include_role: { name: a, rolespec_validate: false }\n  vars: { a_str: unchecked }',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /TASK \[a : Validating arguments against arg spec 'main' - Main entry point for role A\.\] \*+\nok: \[a\]\n/);
+  const shown = messages(run.stdout);
+  assert.deepEqual([shown[0], shown[2]], ['"A x 5"', '"A unchecked 0"']);
+  // The first wrong argument is named (ansible-core lists every one).
+  assert.match(shown[1] ?? '', /argument 'a_int' is of type string and we were unable to convert to int/);
+});

@@ -145,6 +145,7 @@ function roleFiles(args: Record<string, unknown>): RoleFiles {
   const files: RoleFiles = {};
   const keys = { tasks_from: 'tasksFrom', vars_from: 'varsFrom', defaults_from: 'defaultsFrom', handlers_from: 'handlersFrom' } as const;
   for (const [arg, key] of Object.entries(keys)) if (typeof args[arg] === 'string' && args[arg] !== '') files[key] = args[arg] as string;
+  if (toBoolean(args['rolespec_validate']) === false) files.validate = false;
   return files;
 }
 

@@ -13,6 +13,7 @@ import { censor } from './censor.js';
 import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
+import { isValidateArgumentSpec, runValidateArgumentSpec } from './argumentSpec.js';
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
 import { taskVariables } from './variables.js';
@@ -163,9 +164,12 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
 async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
-    const { roundTrips, ...moduleResult } = isIncludeVars(invocation.task.action)
+    const action = invocation.task.action;
+    const { roundTrips, ...moduleResult } = isIncludeVars(action)
       ? await runIncludeVars(invocation)
-      : await invokeModule(invocation, await moduleFor(invocation.task));
+      : isValidateArgumentSpec(action)
+        ? runValidateArgumentSpec(invocation)
+        : await invokeModule(invocation, await moduleFor(invocation.task));
     result = moduleResult;
     if (roundTrips !== undefined) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);

@@ -19,7 +19,7 @@ export const TASK_ONLY_KEYS = [
 export const TASK_KEYS = [...COMMON_KEYS, ...HARMLESS_KEYS, ...UNSUPPORTED_KEYS, ...TASK_ONLY_KEYS];
 
 /** Actions the engine carries out itself, accepted whatever isModule says. */
-const ENGINE_ACTIONS = ['include_tasks', 'import_tasks', 'include_role', 'import_role', 'meta', 'include_vars'];
+const ENGINE_ACTIONS = ['include_tasks', 'import_tasks', 'include_role', 'import_role', 'meta', 'include_vars', 'validate_argument_spec'];
 
 /** Actions Ansible has that playtree refuses, with what to use instead. */
 const REFUSED_ACTIONS: Record<string, string> = {

@@ -4,6 +4,7 @@ import { MissingRoleError, ParseError, type SourcePosition } from '../errors.js'
 import {
   checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
 } from './keywords.js';
+import { argumentSpecTask } from './argumentSpecs.js';
 import type { LoadContext } from './loadContext.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, Role, RoleReference, TaskItem } from './types.js';
@@ -23,6 +24,8 @@ export interface RoleFiles {
   handlersFrom?: string | undefined;
   varsFrom?: string | undefined;
   defaultsFrom?: string | undefined;
+  /** `rolespec_validate`: start with the argument spec check when the role has one (default true). */
+  validate?: boolean | undefined;
 }
 
 /** Keywords of a role reference; everything else in `- { role: x, ... }` is a role parameter. */
@@ -65,7 +68,8 @@ async function loadRoleDir(name: string, path: string, ctx: LoadContext, at: Sou
   const ownTasks = tasksFile ? await readTaskFile(tasksFile, inner) : [];
   const handlersFile = roleFile(role, 'handlers', files.handlersFrom, at);
   const ownHandlers = handlersFile ? await readTaskFile(handlersFile, { ...inner, handlers: true }) : [];
-  role.tasks = [...dependencies.map((dependency) => dependency.block), ...ownTasks];
+  const validation = files.validate === false ? undefined : await argumentSpecTask(role, files.tasksFrom, inner);
+  role.tasks = [...dependencies.map((dependency) => dependency.block), ...(validation ? [validation] : []), ...ownTasks];
   role.handlers = [...dependencies.flatMap((dependency) => dependency.handlers), ...ownHandlers];
   return role;
 }

@@ -63,6 +63,7 @@ export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
     varsFrom: from('vars_from'),
     defaultsFrom: from('defaults_from'),
     handlersFrom: from('handlers_from'),
+    validate: toBoolean(typeof args.rolespec_validate === 'string' ? rendered(args.rolespec_validate) : args.rolespec_validate) ?? true,
   });
   // The import's delegate_to and delegate_facts reach the role's tasks and its handlers, as in ansible-core.
   delegateItems([...role.tasks, ...role.handlers], task);
