@@ -480,3 +480,28 @@ test("a role with an argument spec starts with its validation task, which fails 
   // The first wrong argument is named (ansible-core lists every one).
   assert.match(shown[1] ?? '', /argument 'a_int' is of type string and we were unable to convert to int/);
 });
+
+test('handlers: a meta handler runs as a handler, flush_handlers and include_role cannot be handlers (handlers target)', async () => {
+  const run = await runPlay({
+    'play.yml': play('- command: "true"\n  notify: noop_handler', '  handlers:\n    - name: noop_handler\n      meta: noop\n'),
+  }, ['-vv']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /RUNNING HANDLER \[noop_handler\] \*+\ntask path: ROOT\/play\.yml:\d+\nMETA: noop\n/);
+  const flush = await runPlay({ 'play.yml': play('- command: "true"\n  notify: h', '  handlers:\n    - name: h\n      meta: flush_handlers\n') });
+  assert.equal(flush.code, 1);
+  assert.match(flush.stderr, /flush_handlers cannot be used as a handler/);
+  const role = await runPlay({ 'play.yml': play('- command: "true"', '  handlers:\n    - name: h\n      include_role: { name: x }\n') });
+  assert.equal(role.code, 4);
+  assert.match(role.stderr, /ROOT\/play\.yml:\d+:\d+: Using 'include_role' as a handler is not supported\./);
+});
+
+test('a host that failed reaches a written flush_handlers in its always section and runs its handlers there', async () => {
+  const run = await runPlay({
+    'play.yml': play(
+      '- block:\n    - fail:\n  always:\n    - command: "true"\n      notify: h\n    - meta: flush_handlers',
+      '  handlers:\n    - name: h\n      debug: msg="handler ran in always"\n',
+    ),
+  });
+  assert.equal(run.code, 2);
+  assert.deepEqual(messages(run.stdout).filter((m) => m.includes('handler')), ['"handler ran in always"']);
+});

@@ -2,6 +2,7 @@ import type { Play, Role, Task, TaskItem } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import { eachLimited } from './eachLimited.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
+import { runMeta } from './meta.js';
 import { runStep, taskInfo } from './runStep.js';
 import { blockScope, playScope, roleReferenceScope, type Scope } from './scope.js';
 
@@ -15,15 +16,21 @@ export interface Handler {
  * Run the notified handlers, in the order they are written, on the hosts that notified them. A handler
  * that a handler notifies runs in the same flush when it comes later in the list, as in ansible-core.
  */
-export async function runHandlers(ctx: PlayContext, hosts: readonly string[]): Promise<void> {
-  // A failed host reaches a flush only with force_handlers (the play's walk brings it to its section's end).
-  const forced = forcesHandlers(ctx);
+export async function runHandlers(ctx: PlayContext, hosts: readonly string[], reachedByFailedHosts = false): Promise<void> {
+  // A failed host reaches a section's flush only with force_handlers (the play's walk brings it there); one
+  // that reaches a written `meta: flush_handlers` in a rescue or always section runs its handlers there.
+  const forced = reachedByFailedHosts || forcesHandlers(ctx);
   for (const { task: handler, scope } of ctx.handlers) {
     const notified = hosts.filter((name) => {
       const host = ctx.run.hosts.get(name)!;
       return !host.unreachable && (!host.failed || forced) && host.notified.has(handler);
     });
     if (notified.length === 0) continue;
+    if (handler.action === 'meta' || handler.action.endsWith('.meta')) {
+      for (const name of notified) ctx.run.hosts.get(name)!.notified.delete(handler);
+      await runMeta(ctx, handler, notified.map((name) => [name, { task: handler, scope }] as const), true);
+      continue;
+    }
     const info = taskInfo(handler, true);
     ctx.run.events.taskStart(info, notified);
     const included = new Map<string, HostWalk>();

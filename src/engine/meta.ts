@@ -49,11 +49,20 @@ const DONE_MESSAGES: Record<string, (host: string) => string> = {
  * (ansible-core acts only on its own implicit one) do nothing. A meta whose `when` is false shows
  * `skipping:` and counts nothing; -vv says `META: ...` as ansible-playbook does.
  */
-export async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): Promise<Map<string, StepOutcome>> {
+export async function runMeta(
+  ctx: PlayContext,
+  task: Task,
+  group: ReadonlyArray<readonly [string, Step]>,
+  isHandler = false,
+): Promise<Map<string, StepOutcome>> {
   const action = metaAction(task);
   const events = ctx.run.events;
   const hosts = group.map(([name]) => name);
-  const info = taskInfo(task);
+  const info = taskInfo(task, isHandler);
+  if (isHandler && action === 'flush_handlers') {
+    events.taskStart(info, hosts);
+    throw new RunAbortedError(`${formatPosition(task.position)}: flush_handlers cannot be used as a handler`);
+  }
   if (!DONE_MESSAGES[action]) {
     // As ansible-playbook: the task's banner, then the error ends the run (exit 1).
     events.taskStart(info, hosts);
@@ -62,9 +71,10 @@ export async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray
   if (UNCONDITIONAL.includes(action) && task.when.length > 0) events.warning(`${action} task does not support when conditional`);
   const outcomes = new Map<string, StepOutcome>();
   const applying: string[] = [];
+  if (isHandler) events.taskStart(info, hosts);
   for (const [name, step] of group) {
     // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
-    events.taskStart(info, hosts);
+    if (!isHandler) events.taskStart(info, hosts);
     outcomes.set(name, { status: 'ok' });
     if (UNCONDITIONAL.includes(action) || metaConditionHolds(ctx, task, name, step)) {
       applying.push(name);
@@ -84,7 +94,7 @@ export async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray
 
 async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outcomes: Map<string, StepOutcome>): Promise<void> {
   if (action === 'flush_handlers' && hosts.length > 0) {
-    await runHandlers(ctx, hosts);
+    await runHandlers(ctx, hosts, true);
     for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
   }
   if (action === 'clear_host_errors' && hosts.length > 0) {

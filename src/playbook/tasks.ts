@@ -37,6 +37,9 @@ async function parseTaskItem(entry: YamlMap, ctx: LoadContext, pos: SourcePositi
   if ('block' in entry || 'rescue' in entry || 'always' in entry) return parseBlock(entry, ctx, pos);
   const task = parseTask(entry, ctx, pos);
   const short = shortActionName(task.action);
+  if (ctx.handlers && (short === 'include_role' || short === 'import_role')) {
+    throw new ParseError(`Using '${short}' as a handler is not supported.`, pos);
+  }
   if (short === 'import_tasks') return importTasks(task, ctx);
   if (short === 'import_role') return importRole(task, ctx);
   if (short === 'include_tasks' || short === 'include_role') readIncludeKeywords(entry, task, ctx.handlers, pos);
