@@ -505,3 +505,14 @@ test('a host that failed reaches a written flush_handlers in its always section 
   assert.equal(run.code, 2);
   assert.deepEqual(messages(run.stdout).filter((m) => m.includes('handler')), ['"handler ran in always"']);
 });
+
+test('a role included with include_role brings the handlers of roles it imports; templated handler names are rendered when notified', async () => {
+  const run = await runPlay({
+    'roles/outer/tasks/main.yml': '- import_role: { name: inner, tasks_from: notify }\n',
+    'roles/inner/tasks/notify.yml': '- debug: msg=notify\n  changed_when: true\n  notify: [handler name, "handler name with {{ suffix }}"]\n',
+    'roles/inner/handlers/main.yml': '- name: handler name with {{ suffix }}\n  debug: msg="with var"\n- name: handler name\n  debug: msg="plain"\n',
+    'play.yml': play('- include_role: name=outer'),
+  }, ['-e', 'suffix=x']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"notify"', '"with var"', '"plain"']);
+});

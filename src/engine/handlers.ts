@@ -83,8 +83,20 @@ async function runIncludedHandlerTasks(ctx: PlayContext, walks: Map<string, Host
  * (`NAME` or `ROLE : NAME`), one of the notifying task's own role first, and every handler that listens to
  * NAME. None means the notification names nothing, which ends the run.
  */
-export function notifiedHandlers(handlers: readonly Handler[], name: string, role: Role | undefined): Task[] {
-  const named = handlers.filter(({ task }) => task.name === name || (task.role && name === `${task.role.name} : ${task.name}`));
+export function notifiedHandlers(handlers: readonly Handler[], name: string, role: Role | undefined, renderName: (text: string) => string = (text) => text): Task[] {
+  // A templated handler name is rendered when notified; one that does not render answers to nothing.
+  const nameOf = (task: Task) => {
+    if (task.name === undefined || !task.name.includes('{{')) return task.name;
+    try {
+      return renderName(task.name);
+    } catch {
+      return undefined;
+    }
+  };
+  const named = handlers.filter(({ task }) => {
+    const handlerName = nameOf(task);
+    return handlerName !== undefined && (handlerName === name || (task.role !== undefined && name === `${task.role.name} : ${handlerName}`));
+  });
   const first = (role && named.find(({ task }) => task.role === role)) || named[0];
   const listening = handlers.filter(({ task }) => task !== first?.task && task.listen.some((topic) => topic === name || (task.role && name === `${task.role.name} : ${topic}`)));
   return [...(first ? [first.task] : []), ...listening.map(({ task }) => task)];

@@ -285,7 +285,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
       host.stats.changed++;
       for (const name of task.notify) {
         const handler = String(templar.render(name));
-        const handlers = notifiedHandlers(ctx.handlers, handler, task.role);
+        const handlers = notifiedHandlers(ctx.handlers, handler, task.role, (text) => String(templar.render(text)));
         if (handlers.length === 0) {
           throw new RunAbortedError(`The requested handler '${handler}' was not found in either the main handlers list nor in the listening handlers list`);
         }

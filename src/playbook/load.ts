@@ -103,7 +103,10 @@ export async function loadRole(name: string, fromDir: string, options: RuntimeLo
   if (options.role) ctx.role = options.role;
   if (options.warnings) ctx.warnings = options.warnings;
   if (options.rolesSeen) ctx.rolesSeen = options.rolesSeen;
-  return loadRoleByName(name, ctx, undefined, options);
+  const role = await loadRoleByName(name, ctx, undefined, options);
+  // Handlers of roles its tasks import (import_role) come with it, as a play's do.
+  role.handlers = [...role.handlers, ...ctx.roleHandlers.filter((handler) => !role.handlers.includes(handler))];
+  return role;
 }
 
 /** A vars file (`vars_files`, `include_vars`): a mapping of variables; an empty file is none. */
