@@ -516,3 +516,11 @@ test('a role included with include_role brings the handlers of roles it imports;
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['"notify"', '"with var"', '"plain"']);
 });
+
+test('a failed_when that cannot be evaluated fails the task but keeps its result (failed_when target)', async () => {
+  const run = await runPlay({
+    'play.yml': play('- command: echo foo\n  failed_when: boomboomboom\n  register: r\n  ignore_errors: true\n- debug: msg="{{ r is failed }} {{ r.stdout }} {{ \'boomboomboom\' in r.failed_when_result }}"'),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout).slice(-1), ['"True foo True"']);
+});

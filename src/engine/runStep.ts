@@ -234,8 +234,16 @@ function applyResultConditions(invocation: Invocation, result: ModuleResult): Mo
   const out = { ...result };
   if (task.changedWhen) out.changed = conditionsHold(templar, task.changedWhen);
   if (task.failedWhen) {
-    out.failed_when_result = conditionsHold(templar, task.failedWhen);
-    out.failed = out.failed_when_result as boolean;
+    try {
+      out.failed_when_result = conditionsHold(templar, task.failedWhen);
+      out.failed = out.failed_when_result as boolean;
+    } catch (error) {
+      // As ansible-core: the module's result is kept, failed, with the reason in failed_when_result.
+      const reason = error instanceof Error ? error.message : String(error);
+      out.failed_when_result = `The conditional check '${task.failedWhen.join(' and ')}' failed. The error was: ${reason}`;
+      out.failed = true;
+      out.msg ??= '';
+    }
   }
   return out;
 }
