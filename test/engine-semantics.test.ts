@@ -216,7 +216,7 @@ test('ansible_failed_task in a rescue holds the failed task name, action and arg
   assert.deepEqual(messages(run.stdout), ['"failing command /bin/false 1"']);
 });
 
-test('handlers: a meta handler runs as a handler, flush_handlers and include_role cannot be handlers (handlers target)', async () => {
+test('handlers: a meta handler runs as a handler; flush_handlers, include_role and a block in a handler block cannot be handlers (handlers target)', async () => {
   const run = await runPlay({
     'play.yml': play('- command: "true"\n  notify: noop_handler', '  handlers:\n    - name: noop_handler\n      meta: noop\n'),
   }, ['-vv']);
@@ -228,6 +228,9 @@ test('handlers: a meta handler runs as a handler, flush_handlers and include_rol
   const role = await runPlay({ 'play.yml': play('- command: "true"', '  handlers:\n    - name: h\n      include_role: { name: x }\n') });
   assert.equal(role.code, 4);
   assert.match(role.stderr, /ROOT\/play\.yml:\d+:\d+: Using 'include_role' as a handler is not supported\./);
+  const nested = await runPlay({ 'play.yml': play('- debug:', '  handlers:\n    - block:\n        - debug:\n        - block:\n            - debug:\n') });
+  assert.equal(nested.code, 4);
+  assert.match(nested.stderr, /ROOT\/play\.yml:6:11: Using a block as a handler is not supported\./);
 });
 
 test('a host that failed reaches a written flush_handlers in its always section and runs its handlers there', async () => {

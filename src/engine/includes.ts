@@ -91,7 +91,7 @@ export async function runInclude(
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
       const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, () =>
-        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }).catch(abortOnParseError));
+        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role, handlers: info.isHandler }).catch(abortOnParseError));
       includes.push({ items, scope: { ...scope, params: [...scope.params, includeParams] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;

@@ -82,6 +82,8 @@ export interface RuntimeLoadOptions extends LoadOptions {
   playbookDir?: string;
   /** Where load warnings go (Python plugins a role ships...); dropped when absent. */
   warnings?: string[];
+  /** The file is included by a handler: its tasks are read as handlers. */
+  handlers?: boolean;
   /** Roles (path and params) the play already has: dependencies among them are left out, new ones are added. */
   rolesSeen?: Set<string>;
 }
@@ -91,6 +93,7 @@ export async function loadTaskFile(file: string, options: RuntimeLoadOptions): P
   const path = resolve(file);
   const ctx = newLoadContext(options, options.playbookDir ?? dirname(path));
   if (options.role) ctx.role = options.role;
+  if (options.handlers) ctx.handlers = true;
   return readTaskFile(path, ctx);
 }
 

@@ -23,6 +23,8 @@ export interface LoadContext extends LoadOptions {
   role?: Role;
   /** Handler tasks are being read (they may have `listen`). */
   handlers: boolean;
+  /** Inside a block of handlers: another block there is an error, as in ansible-core 2.14. */
+  inHandlerBlock?: boolean;
   /** Files being imported, outermost first, to stop import loops. */
   importChain: string[];
   /** Handlers of roles brought in by import_role and meta dependencies: the play adds them to its own. */
