@@ -251,3 +251,17 @@ test('a failed_when that cannot be evaluated fails the task but keeps its result
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout).slice(-1), ['"True foo True"']);
 });
+
+test('handlers that notify each other run once per flush; one that notifies itself runs once (handlers target)', async () => {
+  const run = await runPlay({
+    'play.yml': play('- command: "true"\n  notify: [handler1, self_notify]', [
+      '  handlers:',
+      '    - name: handler1\n      debug: msg=h1\n      changed_when: true\n      notify: handler2',
+      '    - name: handler2\n      debug: msg=h2\n      changed_when: true\n      notify: handler1',
+      '    - name: self_notify\n      debug: msg=self\n      changed_when: true\n      notify: self_notify\n',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14: the section's flush, then the post_tasks flush for what handler2 notified.
+  assert.deepEqual(messages(run.stdout).map((m) => JSON.parse(m)), ['h1', 'h2', 'self', 'h1', 'h2']);
+});

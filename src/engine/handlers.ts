@@ -36,8 +36,9 @@ export async function runHandlers(ctx: PlayContext, hosts: readonly string[], re
     const included = new Map<string, HostWalk>();
     await eachLimited(notified, ctx.run.options.forks, async (name) => {
       const host = ctx.run.hosts.get(name)!;
-      host.notified.delete(handler);
       const outcome = await runStep(ctx, host, { task: handler, scope }, info);
+      // Cleared after it ran, as ansible-core does: a handler that notifies itself does not run again.
+      host.notified.delete(handler);
       if (outcome.status === 'ok' && outcome.includes?.length) included.set(name, walkIncludes(outcome.includes));
     });
     await runIncludedHandlerTasks(ctx, included);
