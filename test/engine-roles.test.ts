@@ -208,3 +208,15 @@ test('a role included with include_role brings the handlers of roles it imports;
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['"notify"', '"with var"', '"plain"']);
 });
+
+test("a role's task file names like tasks/x.yml resolve from the role's folder too (handler_addressing target)", async () => {
+  const run = await runPlay({
+    'roles/r/tasks/main.yml': '- command: "true"\n  notify: do_include\n- import_tasks: tasks/other.yml\n',
+    'roles/r/tasks/other.yml': '- debug: msg=imported\n',
+    'roles/r/tasks/handlers.yml': '- debug: msg="include handler task"\n',
+    'roles/r/handlers/main.yml': '- name: do_include\n  include_tasks: tasks/handlers.yml\n',
+    'play.yml': play('- import_role: name=r'),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), ['"imported"', '"include handler task"']);
+});

@@ -157,13 +157,13 @@ function includeArgs(task: Task, templar: Invocation['templar']): Record<string,
   return Object.fromEntries(Object.entries(rendered).filter(([, value]) => !isOmit(value)));
 }
 
-/** An included file is looked up beside the including file, in the role's tasks/, then the playbook folder. */
+/** An included file is looked up beside the including file, in the role's tasks/ and folder, then the playbook folder. */
 function resolveTaskFile(file: string, invocation: Invocation): string {
   if (isAbsolute(file)) return file;
   const role = invocation.task.role ?? invocation.scope.role;
   const candidates = [
     join(dirname(invocation.task.position.file), file),
-    ...(role ? [join(role.path, 'tasks', file)] : []),
+    ...(role ? [join(role.path, 'tasks', file), join(role.path, file)] : []),
     join(invocation.ctx.run.playbook.dir, file),
   ];
   const found = candidates.find((candidate) => existsSync(candidate));

@@ -111,11 +111,12 @@ function refuseLoop(task: Task, action: string, dynamic: string): void {
   }
 }
 
-/** Beside the importing file, then the role's tasks/ folder, then the playbook folder. */
+/** Beside the importing file, then the role's tasks/ folder and the role's folder, then the playbook folder. */
 function findTaskFile(name: string, task: Task, ctx: LoadContext): string {
   if (isAbsolute(name)) return name;
   const candidates = [join(dirname(task.position.file), name)];
-  if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name));
+  // As Ansible's path_dwim_relative: the role's tasks/ folder, then the role's own folder (`tasks/x.yml`).
+  if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name), join(ctx.role.path, name));
   candidates.push(join(ctx.playbookDir, name));
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) throw new ParseError(`could not find or access '${name}' (looked in ${[...new Set(candidates.map((c) => dirname(c)))].join(', ')})`, task.actionPosition);
