@@ -265,3 +265,17 @@ test('handlers that notify each other run once per flush; one that notifies itse
   // ansible-playbook 2.14: the section's flush, then the post_tasks flush for what handler2 notified.
   assert.deepEqual(messages(run.stdout).map((m) => JSON.parse(m)), ['h1', 'h2', 'self', 'h1', 'h2']);
 });
+
+test("an include's apply: passes notify and delegate_to to the included tasks (include_import apply target)", async () => {
+  const run = await runWithFiles({
+    'hosts.ini': 'a ansible_connection=local\nb ansible_connection=local\n',
+    'inc.yml': '- command: "true"\n',
+    'play.yml': play(
+      "- include_tasks:\n    file: inc.yml\n    apply:\n      delegate_to: b\n      notify: h\n  when: inventory_hostname == 'a'",
+      '  handlers:\n    - name: h\n      debug: msg="handler {{ inventory_hostname }}"\n',
+    ),
+  }, ['-i', 'hosts.ini', 'play.yml']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /changed: \[a -> b\]/);
+  assert.deepEqual(messages(run.stdout), ['"handler a"']);
+});

@@ -59,7 +59,7 @@ const cases: Array<[string, string]> = [
   ],
   ['include_apply_list', 'errors/include_apply_list.yml:5:16: Expected a dict for apply but got a list instead'],
   ['include_apply_bogus', "errors/include_apply_bogus.yml:6:11: 'bogus' is not a valid attribute for a Block"],
-  ['include_apply_notify', "errors/include_apply_notify.yml:6:11: 'notify' is not supported by playtree (on a Block): remove it"],
+  ['include_apply_loop', "errors/include_apply_loop.yml:6:11: 'loop' is not a valid attribute for a Block"],
   ['task_not_mapping', 'errors/task_not_mapping.yml:3:7: a task must be a mapping of keywords, got a string ("just a string")'],
   ['empty', 'Empty playbook, nothing to do: errors/empty.yml'],
   ['unknown_tag', "errors/unknown_tag.yml:3:16: could not determine a constructor for the tag '!custom'"],

@@ -67,6 +67,7 @@ export async function runInclude(
           ...(ctx.play.rolesSeen ? { rolesSeen: ctx.play.rolesSeen } : {}),
         }).catch(abortOnParseError);
         warnings.forEach((warning) => ctx.run.events.warning(warning));
+        applyToTasks(loaded.tasks, task.applyToTasks);
         const handlerScope = { ...playScope(ctx.play), ...roleLayers(playScope(ctx.play), loaded), params: [includeParams] };
         ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
         // public: the role's defaults and vars stay visible to the rest of the play, as a play role's are.
@@ -90,8 +91,12 @@ export async function runInclude(
       const file = String(args['file'] ?? args['_raw_params'] ?? '');
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
-      const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, () =>
-        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role, handlers: info.isHandler }).catch(abortOnParseError));
+      const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, async () => {
+        const loaded = await loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role, handlers: info.isHandler })
+          .catch(abortOnParseError);
+        applyToTasks(loaded, task.applyToTasks);
+        return loaded;
+      });
       includes.push({ items, scope: { ...scope, params: [...scope.params, includeParams] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;
@@ -138,6 +143,16 @@ function sharedLoad<T extends TaskItem[] | Role>(task: Task, key: string, load: 
   if (!loaded) loadedIncludes.set(task, (loaded = new Map()));
   if (!loaded.has(key)) loaded.set(key, load());
   return loaded.get(key) as Promise<T>;
+}
+
+/** `apply:`'s notify, delegate_to and delegate_facts, given to the freshly loaded tasks that lack their own. */
+function applyToTasks(items: readonly TaskItem[], keywords: Task['applyToTasks']): void {
+  if (!keywords) return;
+  for (const task of flattenTasks(items)) {
+    if (task.notify.length === 0) task.notify = [...keywords.notify];
+    if (task.delegateTo === undefined && keywords.delegateTo !== undefined) task.delegateTo = keywords.delegateTo;
+    if (task.delegateFacts === undefined && keywords.delegateFacts !== undefined) task.delegateFacts = keywords.delegateFacts;
+  }
 }
 
 /** include_role's tasks_from, vars_from, defaults_from and handlers_from. */

@@ -59,6 +59,8 @@ export interface Task extends CommonKeywords {
   role?: Role;
   /** include_tasks/include_role `apply:`: keywords given to the included tasks, as a block around them would. */
   apply?: CommonKeywords;
+  /** `apply:`'s notify, delegate_to and delegate_facts: given to each included task that lacks its own. */
+  applyToTasks?: { notify: string[]; delegateTo?: string; delegateFacts?: boolean | string };
 }
 
 export interface Block extends CommonKeywords {
