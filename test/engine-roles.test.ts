@@ -220,3 +220,11 @@ test("a role's task file names like tasks/x.yml resolve from the role's folder t
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.deepEqual(messages(run.stdout), ['"imported"', '"include handler task"']);
 });
+
+test('$ANSIBLE_ROLES_PATH names folders roles are found in', async () => {
+  const run = await runPlay({ 'elsewhere/r/tasks/main.yml': '- debug: msg=found\n', 'play.yml': play('- include_role: name=r') });
+  assert.equal(run.code, 2);
+  const found = await runPlay({ 'elsewhere/r/tasks/main.yml': '- debug: msg=found\n', 'play.yml': play('- include_role: name=r') }, [], { ANSIBLE_ROLES_PATH: 'elsewhere' });
+  assert.equal(found.code, 0, found.stdout + found.stderr);
+  assert.deepEqual(messages(found.stdout), ['"found"']);
+});

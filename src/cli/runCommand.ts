@@ -110,7 +110,8 @@ function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
     tags: cli.tags,
     skipTags: cli.skipTags,
     config: config.sections,
-    rolesPath: config.rolesPath,
+    // As ansible-playbook: $ANSIBLE_ROLES_PATH replaces [defaults] roles_path.
+    rolesPath: process.env['ANSIBLE_ROLES_PATH']?.split(':').filter(Boolean).map((folder) => resolve(folder)) ?? config.rolesPath,
     ...(cli.limit !== undefined ? { limit: cli.limit } : {}),
     ...(cli.connection !== undefined ? { connection: cli.connection } : {}),
     ...(cli.startAtTask !== undefined ? { startAtTask: cli.startAtTask } : {}),
