@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from './module.js';
+import { hasJsLibraryModule, isLibraryModule, loadLibraryModule } from './library.js';
 
 /**
  * Every built-in module, by the names it answers to. A module file is imported the first time a task
@@ -86,14 +87,18 @@ for (const module of catalog) {
   }
 }
 
-/** Whether a task key names a built-in module (the loader's test for "is this the action?"). */
+/** Whether a task key names a built-in or library/ module (the loader's test for "is this the action?"). */
 export function isModuleName(name: string): boolean {
-  return byName.has(name);
+  return byName.has(name) || isLibraryModule(name);
 }
 
-/** The module a name stands for, imported on first use; undefined when no built-in module has that name. */
+/**
+ * The module a name stands for, imported on first use; undefined when none has that name. A JS module in a
+ * library/ folder wins over a built-in of the same short name; a Python one only fills names we lack.
+ */
 export async function loadModule(name: string): Promise<ModuleDefinition | undefined> {
-  return byName.get(name)?.load();
+  if (hasJsLibraryModule(name)) return loadLibraryModule(name);
+  return byName.get(name)?.load() ?? loadLibraryModule(name);
 }
 
 export function moduleNames(): string[] {

@@ -19,6 +19,8 @@ export interface AnsibleConfig {
   gatherDefaults: Record<string, string>;
   /** [defaults] inject_facts_as_vars (ANSIBLE_INJECT_FACT_VARS): facts also as `ansible_*` variables. */
   injectFactsAsVars: boolean;
+  /** [defaults] library: folders of JS modules. */
+  library: string[];
 }
 
 /**
@@ -28,7 +30,7 @@ export interface AnsibleConfig {
 export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AnsibleConfig {
   const candidates = [env['ANSIBLE_CONFIG'], join(cwd, 'ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'];
   const file = candidates.find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
-  if (!file) return { sections: {}, inventory: [], rolesPath: envRolesPath(env, cwd) ?? [], ...factSettings({}, env) };
+  if (!file) return { sections: {}, inventory: [], rolesPath: envRolesPath(env, cwd) ?? [], library: [], ...factSettings({}, env) };
   const sections = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
   const defaults = sections['defaults'] ?? {};
   const here = dirname(resolve(file));
@@ -48,6 +50,7 @@ export function loadAnsibleConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     ...(toBoolean(defaults['force_handlers']) ? { forceHandlers: true } : {}),
     rolesPath: envRolesPath(env, cwd) ?? paths(defaults['roles_path']),
     ...factSettings(defaults, env),
+    library: paths(defaults['library']),
   };
 }
 

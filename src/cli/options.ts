@@ -22,6 +22,8 @@ export interface CliOptions {
   forceHandlers: boolean;
   startAtTask?: string;
   json: boolean;
+  /** -M/--module-path: folders of JS modules (colon-separated, may repeat). */
+  modulePath: string[];
   /** inventory subcommand */
   list: boolean;
   host?: string;
@@ -33,7 +35,8 @@ export interface CliOptions {
 export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l SUBSET] [-e EXTRA_VARS]
                 [-t TAGS] [--skip-tags SKIP_TAGS] [-C] [-D] [-f FORKS] [-c CONNECTION]
                 [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]
-                [--start-at-task TASK] [--force-handlers] [--json] playbook [playbook ...]
+                [--start-at-task TASK] [--force-handlers] [-M MODULE_PATH] [--json]
+                playbook [playbook ...]
        playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
 
 Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
@@ -57,6 +60,7 @@ options:
   --syntax-check          perform a syntax check on the playbook, but do not execute it
   --start-at-task TASK    start the playbook at the task matching this name
   --force-handlers        run handlers even if a task fails
+  -M, --module-path PATH  folder(s) of JS modules (NAME.js), colon-separated (may repeat)
   --json                  print one JSON document of every result and the recap instead of text
 `;
 
@@ -90,6 +94,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
         'start-at-task': { type: 'string' },
         'force-handlers': { type: 'boolean' },
         json: { type: 'boolean' },
+        'module-path': { type: 'string', short: 'M', multiple: true },
         list: { type: 'boolean' },
         host: { type: 'string' },
         graph: { type: 'boolean' },
@@ -123,6 +128,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
     syntaxCheck: values['syntax-check'] ?? false,
     forceHandlers: values['force-handlers'] ?? false,
     json: values.json ?? false,
+    modulePath: (values['module-path'] ?? []).flatMap((p) => p.split(':')).filter(Boolean),
     list: values.list ?? false,
     graph: values.graph ?? false,
     vars: values.vars ?? false,

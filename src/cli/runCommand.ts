@@ -14,6 +14,7 @@ import { parseExtraVars } from './extraVars.js';
 import { listPlaybook } from './listings.js';
 import type { CliOptions } from './options.js';
 import { loadConnectionPlugins } from '../../connections/plugins.js';
+import { addModuleFolder } from '../../modules/library.js';
 
 const DEFAULT_INVENTORY = '/etc/ansible/hosts';
 
@@ -31,6 +32,9 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   if (cli.verbosity >= 1 && !cli.json) out(config.file ? `Using ${resolve(config.file)} as config file\n` : 'No config file found; using defaults\n');
 
   const runOptions = runOptionsFrom(cli, config);
+  // As ansible-playbook: -M, then $ANSIBLE_LIBRARY, then [defaults] library; JS modules only.
+  const libraryEnv = process.env['ANSIBLE_LIBRARY']?.split(':').filter(Boolean) ?? [];
+  for (const folder of [...cli.modulePath, ...libraryEnv, ...config.library]) addModuleFolder(folder, { isLibrary: true });
   const playbooks: Playbook[] = [];
   for (const file of cli.playbooks) {
     // ansible-playbook checks every playbook exists before reading any (exit 1, not a parse error).

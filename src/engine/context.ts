@@ -52,8 +52,15 @@ export interface PlayContext {
   /** Play vars and vars_files, templated lazily like all vars. */
   playVars: Record<string, unknown>;
   varsFilesVars: Record<string, unknown>;
-  /** The hosts this play targets, in order. */
+  /** The hosts this play (this batch, with `serial`) runs on, in order. */
   hosts: string[];
+  /** With `serial`: every host of the play (`ansible_play_hosts_all`); else the same as `hosts`. */
+  playHosts?: string[];
+  /**
+   * The play's roles (`roles:`, import_role, their dependencies, a `public` include_role once run): with
+   * ansible-core's default (private_role_vars off) their defaults and vars are seen by every task of the play.
+   */
+  playRoles: import('../playbook/types.js').Role[];
   /** Handlers of the play and of its roles, in order. */
   handlers: import('./handlers.js').Handler[];
 }

@@ -47,11 +47,12 @@ export async function* walkItems(items: readonly TaskItem[], scope: Scope): Host
 async function* walkBlock(block: Extract<TaskItem, { kind: 'block' }>, scope: Scope): HostWalk {
   const inner = blockScope(scope, block, block.rescue.length > 0);
   let status = yield* walkItems(block.block, inner);
+  const recovering = { ...blockScope(scope, block, false), recovering: true };
   if (status === 'failed' && block.rescue.length > 0) {
-    status = yield* walkItems(block.rescue, blockScope(scope, block, false));
+    status = yield* walkItems(block.rescue, recovering);
   }
   if (block.always.length > 0 && (status === 'ok' || status === 'failed')) {
-    const always = yield* walkItems(block.always, blockScope(scope, block, false));
+    const always = yield* walkItems(block.always, recovering);
     if (status === 'ok') status = always;
   }
   return status;

@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../errors.js';
 import { parseKv } from '../kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
+import type { RoleFiles } from '../playbook/roles.js';
+import { toBoolean } from '../boolean.js';
+import { isOmit } from '../template/index.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
 import type { StepOutcome } from './hostWalk.js';
@@ -11,7 +14,7 @@ import { censor } from './censor.js';
 import { itemLabel, loopItemVars } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
 import { flattenHandlers } from './handlers.js';
-import { childScope, playScope, type Scope } from './scope.js';
+import { childScope, parentRoleParams, playScope, roleLayers, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
 
 /**
@@ -52,22 +55,34 @@ export async function runInclude(
     if (task.action.endsWith('include_role')) {
       const name = String(args['name'] ?? '');
       if (!name) throw new ModuleError("include_role needs 'name'");
-      const role = await sharedLoad(task, `${name}\0${String(args['tasks_from'] ?? '')}\0${JSON.stringify(includeParams)}`, async () => {
+      const parent = task.role ?? invocation.scope.role;
+      if (parent) Object.assign(includeParams, parentRoleParams(invocation.scope, parent));
+      const files = roleFiles(args);
+      const role = await sharedLoad(task, `${name}\0${JSON.stringify(files)}\0${JSON.stringify(includeParams)}`, async () => {
+        const warnings: string[] = [];
         const loaded = await loadRole(name, ctx.run.playbook.dir, {
           ...playbookLoadOptions(ctx.run.options),
-          tasksFrom: args['tasks_from'] as string | undefined,
+          ...files,
+          warnings,
+          ...(ctx.play.rolesSeen ? { rolesSeen: ctx.play.rolesSeen } : {}),
         }).catch(abortOnParseError);
-        const handlerScope = { ...playScope(ctx.play), role: loaded, roleDefaults: [loaded.defaults], roleVars: [loaded.vars], params: [includeParams] };
+        warnings.forEach((warning) => ctx.run.events.warning(warning));
+        applyToTasks(loaded.tasks, task.applyToTasks);
+        const handlerScope = { ...playScope(ctx.play), ...roleLayers(playScope(ctx.play), loaded), params: [includeParams] };
         ctx.handlers.push(...flattenHandlers(loaded.handlers, handlerScope));
+        // public: the role's defaults and vars stay visible to the rest of the play, as a play role's are.
+        if (toBoolean(args['public']) === true && !ctx.playRoles.includes(loaded)) ctx.playRoles.push(loaded);
         return loaded;
       });
+      // allow_duplicates: false: a role the play already ran with the same params is not run again.
+      const key = `${role.path}\0${JSON.stringify(task.vars)}`;
+      const duplicate = toBoolean(args['allow_duplicates']) === false && ctx.play.rolesSeen?.has(key) === true;
+      ctx.play.rolesSeen?.add(key);
       includes.push({
-        items: role.tasks,
+        items: duplicate ? [] : role.tasks,
         scope: {
           ...scope,
-          role,
-          roleDefaults: [...scope.roleDefaults, role.defaults],
-          roleVars: [...scope.roleVars, role.vars],
+          ...roleLayers(scope, role),
           params: [...scope.params, includeParams],
         },
       });
@@ -76,8 +91,12 @@ export async function runInclude(
       const file = String(args['file'] ?? args['_raw_params'] ?? '');
       if (!file) throw new ModuleError("include_tasks needs a file name ('include_tasks: file.yml' or 'file:')");
       const path = resolveTaskFile(file, invocation);
-      const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, () =>
-        loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role }).catch(abortOnParseError));
+      const items = await sharedLoad(task, `${path}\0${JSON.stringify(includeParams)}`, async () => {
+        const loaded = await loadTaskFile(path, { ...playbookLoadOptions(ctx.run.options), role: task.role ?? invocation.scope.role, handlers: info.isHandler })
+          .catch(abortOnParseError);
+        applyToTasks(loaded, task.applyToTasks);
+        return loaded;
+      });
       includes.push({ items, scope: { ...scope, params: [...scope.params, includeParams] } satisfies Scope });
       // Each file included (per item) counts as ok, as in ansible's _load_included_file.
       host.stats.ok++;
@@ -93,7 +112,11 @@ export async function runInclude(
       });
     }
   }
-  if (items.length > 0 && skippedItems === items.length) {
+  if (items.length === 0) {
+    // An include looping over nothing is a skip, as ansible-core shows it.
+    host.stats.skipped++;
+    ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] } });
+  } else if (skippedItems === items.length) {
     host.stats.skipped++;
     ctx.run.events.hostResult(info, { host: host.name, status: 'skipped', result: { changed: false, skipped: true, msg: 'All items skipped', results: [] } });
   }
@@ -122,19 +145,40 @@ function sharedLoad<T extends TaskItem[] | Role>(task: Task, key: string, load: 
   return loaded.get(key) as Promise<T>;
 }
 
+/** `apply:`'s notify, delegate_to and delegate_facts, given to the freshly loaded tasks that lack their own. */
+function applyToTasks(items: readonly TaskItem[], keywords: Task['applyToTasks']): void {
+  if (!keywords) return;
+  for (const task of flattenTasks(items)) {
+    if (task.notify.length === 0) task.notify = [...keywords.notify];
+    if (task.delegateTo === undefined && keywords.delegateTo !== undefined) task.delegateTo = keywords.delegateTo;
+    if (task.delegateFacts === undefined && keywords.delegateFacts !== undefined) task.delegateFacts = keywords.delegateFacts;
+  }
+}
+
+/** include_role's tasks_from, vars_from, defaults_from and handlers_from. */
+function roleFiles(args: Record<string, unknown>): RoleFiles {
+  const files: RoleFiles = {};
+  const keys = { tasks_from: 'tasksFrom', vars_from: 'varsFrom', defaults_from: 'defaultsFrom', handlers_from: 'handlersFrom' } as const;
+  for (const [arg, key] of Object.entries(keys)) if (typeof args[arg] === 'string' && args[arg] !== '') files[key] = args[arg] as string;
+  if (toBoolean(args['rolespec_validate']) === false) files.validate = false;
+  return files;
+}
+
 /** `include_role: name=x` and `include_tasks: file.yml` text is split as Ansible's parse_kv does. */
 function includeArgs(task: Task, templar: Invocation['templar']): Record<string, unknown> {
   const raw = typeof task.args === 'string' ? parseKv(task.args) : task.args;
-  return templar.render(raw) as Record<string, unknown>;
+  const rendered = templar.render(raw) as Record<string, unknown>;
+  // An argument set to `omit` is as if not given (`tasks_from: "{{ omit }}"`).
+  return Object.fromEntries(Object.entries(rendered).filter(([, value]) => !isOmit(value)));
 }
 
-/** An included file is looked up beside the including file, in the role's tasks/, then the playbook folder. */
+/** An included file is looked up beside the including file, in the role's tasks/ and folder, then the playbook folder. */
 function resolveTaskFile(file: string, invocation: Invocation): string {
   if (isAbsolute(file)) return file;
   const role = invocation.task.role ?? invocation.scope.role;
   const candidates = [
     join(dirname(invocation.task.position.file), file),
-    ...(role ? [join(role.path, 'tasks', file)] : []),
+    ...(role ? [join(role.path, 'tasks', file), join(role.path, file)] : []),
     join(invocation.ctx.run.playbook.dir, file),
   ];
   const found = candidates.find((candidate) => existsSync(candidate));

@@ -10,7 +10,7 @@ import { isOmit, renderTemplateFile, type Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import { connectionUser, delegatedConnection, hostConnection } from './connect.js';
 import type { HostState } from './hostState.js';
-import type { Scope } from './scope.js';
+import { mergeModuleDefaults, type Scope } from './scope.js';
 import { ConnectionTarget, type TaskExecution } from './target.js';
 
 /** What one module call needs besides the task. */
@@ -38,7 +38,7 @@ export async function moduleFor(task: Task): Promise<ModuleDefinition> {
 }
 
 /** The task's arguments: free-form text split, templates rendered, `omit` dropped, checked against the module. */
-export function moduleArguments(module: ModuleDefinition, task: Task, templar: Templar): Record<string, unknown> {
+export function moduleArguments(module: ModuleDefinition, task: Task, templar: Templar, defaults: Record<string, unknown> = {}): Record<string, unknown> {
   let raw: Record<string, unknown>;
   if (typeof task.args === 'string') raw = argsFromFreeForm(module, task.args, task.actionPosition);
   else if (typeof task.args['_raw_params'] === 'string' && module.freeForm !== '_raw_params') {
@@ -52,7 +52,8 @@ export function moduleArguments(module: ModuleDefinition, task: Task, templar: T
     if (!rendered || typeof rendered !== 'object' || Array.isArray(rendered)) throw new ModuleError(`the arguments of '${module.name}' did not render to a mapping`);
     raw = { ...(rendered as Record<string, unknown>), ...rest };
   }
-  const rendered = templar.render(raw) as Record<string, unknown>;
+  // module_defaults fill what the task does not say itself.
+  const rendered = templar.render({ ...defaults, ...raw }) as Record<string, unknown>;
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rendered)) if (!isOmit(value)) args[key] = value;
   if (module.anyArgs) return args;
@@ -74,7 +75,7 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
   const { ctx, host, task, templar } = invocation;
   let args: Record<string, unknown>;
   try {
-    args = moduleArguments(module, task, templar);
+    args = moduleArguments(module, task, templar, moduleDefaultsFor(invocation));
   } catch (error) {
     throw task.loop !== undefined && error instanceof TemplateError ? new LoopItemArgumentsError(error) : error;
   }
@@ -101,6 +102,28 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
   };
   const result = await module.run(moduleContext);
   return target instanceof ConnectionTarget ? { ...result, roundTrips: target.roundTrips } : result;
+}
+
+/** Groups (`group/...`) name action groups of collections playtree does not have: warned about once. */
+const warnedGroups = new WeakSet<object>();
+
+/**
+ * The module_defaults that apply to the task's module (play, blocks, task; the innermost wins), matched by
+ * name: `copy`, `ansible.builtin.copy` and `ansible.legacy.copy` are the same module.
+ */
+function moduleDefaultsFor(invocation: Invocation): Record<string, unknown> {
+  const { task, scope, ctx } = invocation;
+  const all = mergeModuleDefaults(scope.moduleDefaults, task.moduleDefaults);
+  if (!all) return {};
+  const short = (name: string) => name.replace(/^ansible\.(builtin|legacy)\./, '');
+  const defaults: Record<string, unknown> = {};
+  for (const [name, args] of Object.entries(all)) {
+    if (name.startsWith('group/')) {
+      if (!warnedGroups.has(args)) ctx.run.events.warning(`module_defaults: '${name}' is an action group, which playtree does not have; ignored`);
+      warnedGroups.add(args);
+    } else if (short(name) === short(task.action)) Object.assign(defaults, args);
+  }
+  return defaults;
 }
 
 async function taskTarget(invocation: Invocation): Promise<ConnectionTarget> {

@@ -1,57 +1,114 @@
+import { formatPosition, RunAbortedError } from '../errors.js';
+import type { ModuleResult } from '../../modules/module.js';
 import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
+import { closeHostConnections } from './connect.js';
 import type { PlayContext } from './context.js';
 import { runHandlers } from './handlers.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { conditionsHold, taskInfo } from './runStep.js';
 import { taskVariables } from './variables.js';
 
-export function isEndPlay(task: Task): boolean {
-  const args = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
-  return args === 'end_play';
+export function metaAction(task: Task): string {
+  return typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
 }
 
-/** `meta:` actions: flush_handlers, end_play, end_host, noop and the ones that mean nothing here. */
-export async function runMeta(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): Promise<Map<string, StepOutcome>> {
-  const action = typeof task.args === 'string' ? task.args.trim() : String(task.args['_raw_params'] ?? '');
-  const outcomes = new Map<string, StepOutcome>();
+export function isEndPlay(task: Task): boolean {
+  return metaAction(task) === 'end_play';
+}
+
+/** The meta actions that ignore `when` (ansible-core warns), and what the others say when `when` is false. */
+const UNCONDITIONAL = ['noop', 'refresh_inventory', 'reset_connection'];
+const SKIP_REASONS: Record<string, (host: string) => string> = {
+  flush_handlers: (host) => `, not running handlers for ${host}`,
+  clear_facts: (host) => `, not clearing facts and fact cache for ${host}`,
+  clear_host_errors: (host) => `, not clearing host error state for ${host}`,
+  end_batch: () => ', continuing current batch',
+  end_play: () => ', continuing play',
+  end_host: (host) => `, continuing execution for ${host}`,
+  role_complete: () => '',
+};
+const DONE_MESSAGES: Record<string, (host: string) => string> = {
+  noop: () => 'noop',
+  flush_handlers: (host) => `triggered running handlers for ${host}`,
+  refresh_inventory: () => 'inventory successfully refreshed',
+  clear_facts: () => 'facts cleared',
+  clear_host_errors: () => 'cleared host errors',
+  end_batch: () => 'ending batch',
+  end_play: () => 'ending play',
+  end_host: (host) => `ending play for ${host}`,
+  role_complete: () => 'role_complete',
+  reset_connection: () => 'reset connection',
+};
+
+/**
+ * `meta:` actions, as ansible-core 2.14's strategy runs them. flush_handlers runs the notified handlers;
+ * end_play, end_host and end_batch end the play (a batch, with serial); clear_facts forgets facts;
+ * clear_host_errors lets failed hosts play on; reset_connection closes the host's connections (the next
+ * task opens new ones); noop, refresh_inventory (the inventory is read once) and a written role_complete
+ * (ansible-core acts only on its own implicit one) do nothing. A meta whose `when` is false shows
+ * `skipping:` and counts nothing; -vv says `META: ...` as ansible-playbook does.
+ */
+export async function runMeta(
+  ctx: PlayContext,
+  task: Task,
+  group: ReadonlyArray<readonly [string, Step]>,
+  isHandler = false,
+): Promise<Map<string, StepOutcome>> {
+  const action = metaAction(task);
+  const events = ctx.run.events;
   const hosts = group.map(([name]) => name);
-  // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
-  const info = taskInfo(task);
-  for (const name of hosts) {
-    ctx.run.events.taskStart(info, hosts);
-    if (action === 'flush_handlers') ctx.run.events.log(2, `META: triggered running handlers for ${name}`);
+  const info = taskInfo(task, isHandler);
+  if (isHandler && action === 'flush_handlers') {
+    events.taskStart(info, hosts);
+    throw new RunAbortedError(`${formatPosition(task.position)}: flush_handlers cannot be used as a handler`);
   }
-  switch (action) {
-    case 'flush_handlers':
-      await runHandlers(ctx, hosts);
-      for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
-      break;
-    case 'end_play':
-    case 'end_host':
-    case 'end_batch':
-      for (const [name, step] of group) {
-        const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(name)!, step.scope, task));
-        const applies = conditionsHold(templar, [...step.scope.when, ...task.when]);
-        outcomes.set(name, { status: applies ? 'ended' : 'ok' });
-      }
-      break;
-    case 'clear_host_errors':
-      for (const host of ctx.run.hosts.values()) host.failed = host.unreachable;
-      for (const name of hosts) outcomes.set(name, { status: 'ok' });
-      break;
-    case 'noop':
-    case 'refresh_inventory':
-    case 'reset_connection':
-    case 'clear_facts':
-      if (action === 'clear_facts') {
-        for (const name of hosts) Object.assign(ctx.run.hosts.get(name)!, { facts: {}, bareFacts: new Set() });
-      }
-      for (const name of hosts) outcomes.set(name, { status: 'ok' });
-      break;
-    default:
-      for (const name of hosts) outcomes.set(name, { status: 'ok' });
-      ctx.run.events.warning(`meta: '${action}' is not supported by playtree; ignored`);
+  if (!DONE_MESSAGES[action]) {
+    // As ansible-playbook: the task's banner, then the error ends the run (exit 1).
+    events.taskStart(info, hosts);
+    throw new RunAbortedError(`${formatPosition(task.position)}: invalid meta action requested: ${action}`);
   }
+  if (UNCONDITIONAL.includes(action) && task.when.length > 0) events.warning(`${action} task does not support when conditional`);
+  const outcomes = new Map<string, StepOutcome>();
+  const applying: string[] = [];
+  if (isHandler) events.taskStart(info, hosts);
+  for (const [name, step] of group) {
+    // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
+    if (!isHandler) events.taskStart(info, hosts);
+    outcomes.set(name, { status: 'ok' });
+    if (UNCONDITIONAL.includes(action) || metaConditionHolds(ctx, task, name, step)) {
+      applying.push(name);
+      events.log(2, `META: ${DONE_MESSAGES[action]!(name)}`);
+      continue;
+    }
+    const reason = `${action} conditional evaluated to False${SKIP_REASONS[action]!(name)}`;
+    events.log(2, `META: ${reason}`);
+    // ansible-core's skipped meta result has no `changed`; end_host's msg keeps its historical wording.
+    const msg = action === 'end_host' ? `end_host conditional evaluated to false, continuing execution for ${name}` : action;
+    const result = { msg, skip_reason: reason, skipped: true } as unknown as ModuleResult;
+    events.hostResult(info, { host: name, status: 'skipped', result });
+  }
+  await applyMeta(ctx, action, applying, outcomes);
   return outcomes;
+}
+
+async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outcomes: Map<string, StepOutcome>): Promise<void> {
+  if (action === 'flush_handlers' && hosts.length > 0) {
+    await runHandlers(ctx, hosts, true);
+    for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
+  }
+  if (action === 'clear_host_errors' && hosts.length > 0) {
+    for (const host of ctx.run.hosts.values()) host.failed = host.unreachable;
+  }
+  for (const name of hosts) {
+    const host = ctx.run.hosts.get(name)!;
+    if (action === 'end_play' || action === 'end_host' || action === 'end_batch') outcomes.set(name, { status: 'ended' });
+    else if (action === 'clear_facts') Object.assign(host, { facts: {}, bareFacts: new Set<string>() });
+    else if (action === 'reset_connection') await closeHostConnections(host);
+  }
+}
+
+function metaConditionHolds(ctx: PlayContext, task: Task, name: string, step: Step): boolean {
+  const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(name)!, step.scope, task));
+  return conditionsHold(templar, [...step.scope.when, ...task.when]);
 }

@@ -17,9 +17,10 @@ import { taskVariables } from './variables.js';
 /**
  * Run one play the way Ansible's linear strategy does: every host's walk through the play advances in
  * lockstep, one task at a time on all hosts that reached it (at most `forks` at once), and the
- * handlers run where the play's sections end or at `meta: flush_handlers`.
+ * handlers run where the play's sections end or at `meta: flush_handlers`. Returns whether `meta: end_play`
+ * ended it (no further serial batch runs).
  */
-export async function runPlay(ctx: PlayContext): Promise<void> {
+export async function runPlay(ctx: PlayContext): Promise<boolean> {
   const scope = playScope(ctx.play);
   const synthetic = syntheticTasks(ctx);
   const walks = new Map<string, HostProgress>();
@@ -32,6 +33,7 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
 
   const order = new PlayOrder(ctx.play, synthetic);
   let ended = false;
+  let fatalSeen = false;
   for (;;) {
     const waiting = [...walks.entries()].filter(([, entry]) => entry.step);
     if (waiting.length === 0 || ended) break;
@@ -46,10 +48,14 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
       await advance(ctx, entry, outcome);
     }
     if (fatal) {
-      // any_errors_fatal: ansible-core 2.14 says so with the NO MORE HOSTS LEFT banner and runs no further play.
-      ctx.run.events.noMoreHosts();
-      ctx.run.aborted = true;
-      break;
+      // any_errors_fatal, as ansible-core 2.14's linear strategy: hosts in a rescue or always section finish
+      // it, every other host stops; no further play runs. With no host left it says NO MORE HOSTS LEFT.
+      fatalSeen = true;
+      if (await stopHostsOutsideRecovery(walks)) {
+        ctx.run.events.noMoreHosts();
+        ctx.run.aborted = true;
+        break;
+      }
     }
     if (exceedsMaxFailPercentage(ctx)) {
       // ansible-core 2.14's linear strategy announces it twice: once itself, once finding no host left.
@@ -60,8 +66,24 @@ export async function runPlay(ctx: PlayContext): Promise<void> {
     }
   }
   // As ansible-playbook: when every host of the play failed (or was unreachable), no further play runs.
-  if (ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
+  if (fatalSeen || ctx.hosts.every((name) => ctx.run.hosts.get(name)!.failed)) ctx.run.aborted = true;
   await Promise.all(ctx.hosts.map((name) => closeHostConnections(ctx.run.hosts.get(name)!)));
+  return ended;
+}
+
+/**
+ * any_errors_fatal fired: a host whose next step is not in a rescue or always section is failed and stops
+ * (its recap counts nothing more). Returns whether no host has anything left to run.
+ */
+async function stopHostsOutsideRecovery(walks: Map<string, HostProgress>): Promise<boolean> {
+  for (const entry of walks.values()) {
+    if (!entry.step || entry.step.scope.recovering) continue;
+    entry.step = undefined;
+    entry.host.failed = true;
+    await entry.walk.return('failed');
+    await closeHostConnections(entry.host);
+  }
+  return [...walks.values()].every((entry) => !entry.step);
 }
 
 /** A host's way through the play: its walk and the step it waits at (none when it is done). */
@@ -174,11 +196,21 @@ async function runTaskOnGroup(
   const ranOnce = runsOnce(ctx, task, group);
   const hosts = ranOnce ? group.slice(0, 1) : group;
   ctx.run.events.taskStart(info, hosts.map(([name]) => name));
-  await eachLimited(hosts, ctx.run.options.forks, async ([name, step]) => {
+  await eachLimited(hosts, parallelHosts(ctx, task, group), async ([name, step]) => {
     outcomes.set(name, await runStep(ctx, ctx.run.hosts.get(name)!, step, info));
   });
   if (hosts.length < group.length) shareRunOnceResult(ctx, task, hosts[0]![0], group, outcomes);
   return { outcomes, ranOnce };
+}
+
+/** How many hosts run the task at once: forks, or fewer when the task (its block, role, play) sets `throttle`. */
+function parallelHosts(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): number {
+  const [first, step] = group[0]!;
+  const value = task.throttle ?? step.scope.throttle;
+  if (value === undefined) return ctx.run.options.forks;
+  const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(first)!, step.scope, task));
+  const throttle = Number(templar.render(value));
+  return Number.isInteger(throttle) && throttle > 0 ? Math.min(throttle, ctx.run.options.forks) : ctx.run.options.forks;
 }
 
 /** run_once (task, block or play keyword), templated with the first host's variables. */

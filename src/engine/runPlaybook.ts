@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { groupsMap, matchHosts, type Inventory } from '../inventory/index.js';
 import { loadVarsFile } from '../playbook/index.js';
-import type { Play, Playbook } from '../playbook/types.js';
+import type { Play, Playbook, Role, TaskItem } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import { PlaytreeError } from '../errors.js';
 import type { PlayContext, RunContext, RunOptions } from './context.js';
@@ -59,12 +59,17 @@ export async function runPlaybook(
       if (run.aborted) break;
       const ctx = await playContext(run, play);
       ctx.hosts.forEach((name) => played.add(name));
-      events.playStart({ name: playTitle(play), hosts: ctx.hosts, pattern: hostPattern(play) });
       if (ctx.hosts.length === 0) {
+        events.playStart({ name: playTitle(play), hosts: ctx.hosts, pattern: hostPattern(play) });
         events.noHostsMatched();
         continue;
       }
-      await runPlay(ctx);
+      // serial: the play runs batch after batch, each announced as a play of its own, as ansible-core does.
+      for (const batch of serialBatches(play, ctx.hosts, run.options.extraVars)) {
+        events.playStart({ name: playTitle(play), hosts: batch, pattern: hostPattern(play) });
+        const ended = await runPlay({ ...ctx, hosts: batch, playHosts: ctx.hosts });
+        if (ended || run.aborted) break;
+      }
     }
   } finally {
     await Promise.all([...run.hosts.values()].map((host) => closeHostConnections(host)));
@@ -97,7 +102,8 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
   const pattern = String(templar.render(hostPattern(play)));
   const matched = matchHosts(run.inventory, pattern, run.options.limit);
   for (const name of matched) ensureHost(run, name);
-  const hosts = matched.filter((name) => !run.hosts.get(name)!.failed);
+  const order = play.order === undefined ? 'inventory' : String(new Templar({ ...play.vars, ...run.options.extraVars }).render(play.order));
+  const hosts = orderedHosts(order, matched.filter((name) => !run.hosts.get(name)!.failed));
   const varsFilesVars: Record<string, unknown> = {};
   const fileTemplar = new Templar({ ...play.vars, ...run.options.extraVars, playbook_dir: run.playbook.dir });
   for (const entry of play.varsFiles) {
@@ -124,6 +130,69 @@ async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
     playVars: play.vars,
     varsFilesVars,
     hosts,
+    playRoles: staticRoles(play),
     handlers: playHandlers(play),
   };
+}
+
+/** Every role a play holds once loaded: `roles:`, import_role blocks and dependencies, in load order. */
+function staticRoles(play: Play): Role[] {
+  const roles: Role[] = [];
+  const add = (role: Role | undefined) => {
+    if (role && !roles.includes(role)) roles.push(role);
+  };
+  // A role's dependencies come before it, so its own vars win over theirs, as in Role.get_vars.
+  const visit = (items: readonly TaskItem[]) => {
+    for (const item of items) {
+      if (item.kind === 'block') visit([...item.block, ...item.rescue, ...item.always]);
+      add(item.role);
+    }
+  };
+  for (const reference of play.roles) {
+    visit(reference.role.tasks);
+    add(reference.role);
+  }
+  for (const items of [play.preTasks, play.tasks, play.postTasks, play.handlers]) visit(items);
+  return roles;
+}
+
+/**
+ * `serial` batches as ansible-core makes them: each size (a number or a percentage of the play's hosts,
+ * at least 1) takes the next hosts, the last size repeating; no serial (or 0) is one batch of all.
+ */
+export function serialBatches(play: Play, hosts: string[], extraVars: Record<string, unknown>): string[][] {
+  const sizes = play.serial ?? [];
+  if (sizes.length === 0) return [hosts];
+  const templar = new Templar({ ...play.vars, ...extraVars });
+  const batches: string[][] = [];
+  let rest = [...hosts];
+  for (let index = 0; rest.length > 0; index = Math.min(index + 1, sizes.length - 1)) {
+    const written = String(templar.render(sizes[index])).trim();
+    const size = written.endsWith('%')
+      ? Math.floor((Number.parseInt(written, 10) / 100) * hosts.length) || 1
+      : Number.parseInt(written, 10);
+    if (!Number.isFinite(size)) throw new PlaytreeError(`serial: '${written}' is not a number or a percentage`);
+    const take = size <= 0 ? rest.length : size;
+    batches.push(rest.slice(0, take));
+    rest = rest.slice(take);
+  }
+  return batches;
+}
+
+/** The play's `order`: ansible-core sorts host names as text, and shuffles at random. */
+function orderedHosts(order: string, hosts: string[]): string[] {
+  switch (order) {
+    case 'inventory':
+      return hosts;
+    case 'reverse_inventory':
+      return [...hosts].reverse();
+    case 'sorted':
+      return [...hosts].sort();
+    case 'reverse_sorted':
+      return [...hosts].sort().reverse();
+    case 'shuffle':
+      return hosts.map((name) => ({ name, key: Math.random() })).sort((x, y) => x.key - y.key).map((entry) => entry.name);
+    default:
+      throw new PlaytreeError(`order: '${order}' is not one of inventory, reverse_inventory, sorted, reverse_sorted, shuffle`);
+  }
 }

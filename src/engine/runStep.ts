@@ -14,6 +14,7 @@ import { censor } from './censor.js';
 import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
+import { isValidateArgumentSpec, runValidateArgumentSpec } from './argumentSpec.js';
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
@@ -45,7 +46,8 @@ export function taskInfo(task: Task, isHandler = false): TaskInfo {
  * stats, and the events the renderers show. Returns how the host's walk goes on.
  */
 export async function runStep(ctx: PlayContext, host: HostState, step: Step, info: TaskInfo): Promise<StepOutcome> {
-  const { task, scope } = step;
+  const { scope } = step;
+  let task = step.task;
   const events = ctx.run.events;
   events.hostTaskStart(host.name, info);
   const vars = taskVariables(ctx, host, scope, task);
@@ -56,6 +58,8 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
   let noLog = true;
 
   try {
+    // `action: {module: "{{ name }}"}`: the module is worked out per host, as ansible-core does.
+    if (task.action.includes('{{')) task = { ...task, action: String(templar.render(task.action)) };
     noLog = taskNoLog(templar, task, scope);
     host.noLog = noLog;
     const check = boolKeyword(templar, task.checkMode ?? scope.checkMode, ctx.run.options.check);
@@ -65,22 +69,24 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
     const delegate = task.delegateTo === undefined ? undefined : String(templar.render(task.delegateTo));
     if (delegate !== undefined && delegate !== host.name) {
       invocation.delegatedTo = delegate;
+      // As ansible-core: the delegated host's own variables, under its name.
+      vars['ansible_delegated_vars'] = { [delegate]: { ...ctx.run.hosts.get(delegate)?.inventoryVars, inventory_hostname: delegate } };
       if (boolKeyword(templar, task.delegateFacts, false)) invocation.factsHost = ensureHost(ctx.run, delegate);
     }
     const conditions = [...scope.when, ...task.when];
 
+    // ansible-core works out the loop first; when it is undefined, a false `when` still skips the task.
+    const loopItems = task.loop === undefined ? undefined : loopItemsUnlessSkipped(task, templar, conditions);
+    const skipped = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
+    if (loopItems === null) return finish(invocation, info, skipped);
     if (INCLUDE_ACTIONS.has(task.action)) {
       // A looped include judges `when` per item (in runInclude).
       if (task.loop !== undefined) return await runInclude(invocation, info, (itemTemplar) => conditionsHold(itemTemplar, conditions));
-      if (!conditionsHold(templar, conditions)) {
-        host.stats.skipped++;
-        report({ changed: false, skipped: true, skip_reason: 'Conditional result was False' });
-        return { status: 'ok' };
-      }
+      // A skipped include is registered like any skipped task.
+      if (!conditionsHold(templar, conditions)) return finish(invocation, info, skipped);
       return await runInclude(invocation, info);
     }
 
-    const loopItems = task.loop === undefined ? undefined : resolveLoop(task, templar);
     let result: ModuleResult;
     if (loopItems === undefined) {
       result = conditionsHold(templar, conditions)
@@ -160,9 +166,12 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
 async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
-    const { roundTrips, ...moduleResult } = isIncludeVars(invocation.task.action)
+    const action = invocation.task.action;
+    const { roundTrips, ...moduleResult } = isIncludeVars(action)
       ? await runIncludeVars(invocation)
-      : await invokeModule(invocation, await moduleFor(invocation.task));
+      : isValidateArgumentSpec(action)
+        ? runValidateArgumentSpec(invocation)
+        : await invokeModule(invocation, await moduleFor(invocation.task));
     result = moduleResult;
     if (roundTrips !== undefined) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
@@ -227,8 +236,16 @@ function applyResultConditions(invocation: Invocation, result: ModuleResult): Mo
   const out = { ...result };
   if (task.changedWhen) out.changed = conditionsHold(templar, task.changedWhen);
   if (task.failedWhen) {
-    out.failed_when_result = conditionsHold(templar, task.failedWhen);
-    out.failed = out.failed_when_result as boolean;
+    try {
+      out.failed_when_result = conditionsHold(templar, task.failedWhen);
+      out.failed = out.failed_when_result as boolean;
+    } catch (error) {
+      // As ansible-core: the module's result is kept, failed, with the reason in failed_when_result.
+      const reason = error instanceof Error ? error.message : String(error);
+      out.failed_when_result = `The conditional check '${task.failedWhen.join(' and ')}' failed. The error was: ${reason}`;
+      out.failed = true;
+      out.msg ??= '';
+    }
   }
   return out;
 }
@@ -263,7 +280,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     if (scope.rescuable) {
       host.stats.rescued++;
       host.setFacts['ansible_failed_result'] = registered;
-      host.setFacts['ansible_failed_task'] = { name: task.name ?? task.action, action: task.action };
+      host.setFacts['ansible_failed_task'] = failedTaskView(task);
     } else {
       host.stats.failed++;
       host.failed = true;
@@ -278,7 +295,7 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
       host.stats.changed++;
       for (const name of task.notify) {
         const handler = String(templar.render(name));
-        const handlers = notifiedHandlers(ctx.handlers, handler, task.role);
+        const handlers = notifiedHandlers(ctx.handlers, handler, task.role, (text) => String(templar.render(text)));
         if (handlers.length === 0) {
           throw new RunAbortedError(`The requested handler '${handler}' was not found in either the main handlers list nor in the listening handlers list`);
         }
@@ -292,6 +309,19 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
   }
   events.hostResult(info, base);
   return { status: 'ok', ...shared };
+}
+
+/** `ansible_failed_task` in a rescue: the failed task's main attributes, as ansible-core's task data has them. */
+function failedTaskView(task: Task): Record<string, unknown> {
+  return {
+    name: task.name ?? task.action,
+    action: task.action,
+    args: typeof task.args === 'string' ? { _raw_params: task.args } : task.args,
+    tags: task.tags,
+    when: task.when,
+    ...(task.register ? { register: task.register } : {}),
+    ...(task.delegateTo !== undefined ? { delegate_to: task.delegateTo } : {}),
+  };
 }
 
 /**
@@ -362,6 +392,26 @@ function describe(conditions: ReadonlyArray<string | boolean>): string {
 function boolKeyword(templar: Templar, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   return toBoolean(templar.render(value)) ?? fallback;
+}
+
+/**
+ * The loop's items, or null when the loop expression is undefined and the task's `when` (judged without
+ * an item) is false: ansible-core then skips the task instead of failing it.
+ */
+function loopItemsUnlessSkipped(task: Task, templar: Templar, conditions: ReadonlyArray<string | boolean>): unknown[] | null {
+  try {
+    return resolveLoop(task, templar);
+  } catch (error) {
+    if (!(error instanceof TemplateError) || conditions.length === 0) throw error;
+    let holds: boolean;
+    try {
+      holds = conditionsHold(templar, conditions);
+    } catch {
+      throw error;
+    }
+    if (holds) throw error;
+    return null;
+  }
 }
 
 /** A task failure message that names the task and where it is written, as Ansible's does. */

@@ -21,7 +21,8 @@ async function checkItems(items: readonly TaskItem[]): Promise<void> {
       await checkItems(item.always);
       continue;
     }
-    const module = typeof item.args === 'string' ? await loadModule(item.action) : undefined;
+    // A library/ module that does not load (or is Python) fails its task when it runs, not here.
+    const module = typeof item.args === 'string' ? await loadModule(item.action).catch(() => undefined) : undefined;
     if (module) argsFromFreeForm(module, item.args as string, item.actionPosition);
   }
 }

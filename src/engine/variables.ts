@@ -15,10 +15,12 @@ import type { Scope } from './scope.js';
  */
 export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, task?: Task): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
+  for (const role of ctx.playRoles) Object.assign(vars, role.defaults);
   for (const layer of scope.roleDefaults) Object.assign(vars, layer);
   Object.assign(vars, host.inventoryVars);
   Object.assign(vars, factVariables(host, ctx.run.options.injectFactsAsVars));
   Object.assign(vars, ctx.playVars, ctx.varsFilesVars);
+  for (const role of ctx.playRoles) Object.assign(vars, role.vars);
   for (const layer of scope.roleVars) Object.assign(vars, layer);
   for (const layer of scope.blockVars) Object.assign(vars, layer);
   if (task) Object.assign(vars, task.vars);
@@ -62,15 +64,20 @@ function factVariables(host: HostState, inject = true): Record<string, unknown> 
 
 
 function magicVariables(ctx: PlayContext, host: HostState, scope: Scope): Record<string, unknown> {
-  const activeHosts = ctx.hosts.filter((name) => !ctx.run.hosts.get(name)?.failed);
+  const active = (names: string[]) => names.filter((name) => !ctx.run.hosts.get(name)?.failed);
+  const playHosts = ctx.playHosts ?? ctx.hosts;
+  const roleNames = [...new Set(ctx.playRoles.map((role) => role.name))];
   return {
     ...hostMagicVariables(ctx, host),
     hostvars: hostvarsView(ctx),
-    ansible_play_hosts: activeHosts,
-    ansible_play_batch: activeHosts,
-    ansible_play_hosts_all: ctx.hosts,
-    play_hosts: activeHosts,
+    ansible_play_hosts: active(playHosts),
+    ansible_play_batch: active(ctx.hosts),
+    ansible_play_hosts_all: playHosts,
+    play_hosts: active(ctx.hosts),
     ansible_play_name: ctx.play.name ?? '',
+    ansible_role_names: roleNames,
+    ansible_play_role_names: roleNames,
+    role_names: roleNames,
     ...(scope.role ? { role_name: scope.role.name, role_path: scope.role.path, ansible_role_name: scope.role.name } : {}),
   };
 }
@@ -89,6 +96,10 @@ function hostMagicVariables(ctx: PlayContext, host: HostState): Record<string, u
     ansible_diff_mode: ctx.run.options.diff,
     ansible_verbosity: ctx.run.options.verbosity,
     ansible_version: ANSIBLE_VERSION,
+    // Inventories often set ansible_python_interpreter to this; playtree runs no Python, the value is only text.
+    ansible_playbook_python: '/usr/bin/python3',
+    ansible_run_tags: ctx.run.options.tags.length ? ctx.run.options.tags : ['all'],
+    ansible_skip_tags: ctx.run.options.skipTags,
   };
 }
 

@@ -19,7 +19,7 @@ export const TASK_ONLY_KEYS = [
 export const TASK_KEYS = [...COMMON_KEYS, ...HARMLESS_KEYS, ...UNSUPPORTED_KEYS, ...TASK_ONLY_KEYS];
 
 /** Actions the engine carries out itself, accepted whatever isModule says. */
-const ENGINE_ACTIONS = ['include_tasks', 'import_tasks', 'include_role', 'import_role', 'meta', 'include_vars'];
+const ENGINE_ACTIONS = ['include_tasks', 'import_tasks', 'include_role', 'import_role', 'meta', 'include_vars', 'validate_argument_spec'];
 
 /** Actions Ansible has that playtree refuses, with what to use instead. */
 const REFUSED_ACTIONS: Record<string, string> = {
@@ -41,7 +41,8 @@ export interface FoundAction {
 }
 
 export function findAction(task: YamlMap, pos: SourcePosition, isModule: (name: string) => boolean): FoundAction {
-  const known = (name: string) => ENGINE_ACTIONS.includes(shortActionName(name)) || isModule(name);
+  // A templated module name (`action: {module: "{{ x }}"}`) cannot be checked at load; Ansible lets it pass too.
+  const known = (name: string) => ENGINE_ACTIONS.includes(shortActionName(name)) || isModule(name) || name.includes('{{');
   const candidates = Object.keys(task).filter((key) => !TASK_KEYS.includes(key) && !key.startsWith('with_'));
   for (const key of candidates) {
     const refusal = REFUSED_ACTIONS[shortActionName(key)];
@@ -60,7 +61,14 @@ export function findAction(task: YamlMap, pos: SourcePosition, isModule: (name: 
 }
 
 function unresolved(name: string, pos: SourcePosition): ParseError {
-  return new ParseError(`couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path.`, pos);
+  const short = name.split('.').at(-1) ?? name;
+  // A library module answers to its short name (and ansible.legacy.), never to another collection's name.
+  const asNamed = /^(ansible\.(builtin|legacy)\.)?[^.]+$/.test(name) ? '' : ` (tasks then name it '${short}')`;
+  return new ParseError(
+    `couldn't resolve module/action '${name}'. This often indicates a misspelling, missing collection, or incorrect module path. ` +
+      `playtree's modules are listed in modules/index.ts; a JS module can be added as library/${short}.js beside the playbook or in a role, or in a folder given with -M${asNamed}`,
+    pos,
+  );
 }
 
 /** `action: copy src=a dest=b` or `action: {module: copy, src: a}` (and the same for local_action). */

@@ -1,6 +1,6 @@
 import { ParseError, type SourcePosition } from '../errors.js';
 import { TASK_KEYS } from './action.js';
-import { checkKeys, commonKeywords, describe, isMapping, where, type YamlMap } from './keywords.js';
+import { checkKeys, commonKeywords, describe, flag, isMapping, optionalString, stringList, where, type YamlMap } from './keywords.js';
 import type { Task } from './types.js';
 import { positionOfKey } from './yamlSource.js';
 
@@ -15,8 +15,8 @@ const INCLUDE_KEYS = [
   'args', 'action', 'collections', 'debugger',
 ];
 
-/** Block keywords playtree does not take under `apply:` (they would have to be copied into each included task). */
-const APPLY_UNSUPPORTED = ['notify', 'delegate_to', 'delegate_facts'];
+/** Block keywords under `apply:` that go into each included task (blocks pass them down the same way). */
+const APPLY_TASK_KEYS = ['notify', 'delegate_to', 'delegate_facts'];
 
 /**
  * Check an include's keywords as ansible-core does at load time, and move `apply:` out of its arguments
@@ -37,7 +37,13 @@ export function readIncludeKeywords(entry: YamlMap, task: Task, handler: boolean
   const written = entry[task.action];
   const at = where(isMapping(written) ? written : task.args, 'apply', pos);
   if (!isMapping(apply)) throw new ParseError(`Expected a dict for apply but got ${describe(apply)} instead`, at);
-  checkKeys(apply, 'Block', ['when'], at, APPLY_UNSUPPORTED);
+  checkKeys(apply, 'Block', ['when', ...APPLY_TASK_KEYS], at);
   task.apply = commonKeywords(apply, at);
+  const notify = stringList(apply, 'notify', at);
+  const delegateTo = optionalString(apply, 'delegate_to', at);
+  const delegateFacts = flag(apply, 'delegate_facts', at);
+  if (notify.length || delegateTo !== undefined || delegateFacts !== undefined) {
+    task.applyToTasks = { notify, ...(delegateTo !== undefined ? { delegateTo } : {}), ...(delegateFacts !== undefined ? { delegateFacts } : {}) };
+  }
   task.args = args;
 }

@@ -13,14 +13,14 @@ export type YamlMap = Record<string, unknown>;
 /** The keywords every kind understands (Ansible's Base + Taggable keywords that playtree implements). */
 export const COMMON_KEYS = [
   'name', 'vars', 'environment', 'become', 'become_user', 'ignore_errors', 'any_errors_fatal', 'run_once',
-  'connection', 'check_mode', 'diff', 'tags', 'no_log',
+  'connection', 'check_mode', 'diff', 'tags', 'no_log', 'module_defaults', 'throttle',
 ];
 
 /** Keywords Ansible has that change nothing for playtree's local/chroot/nspawn targets: accepted, ignored. */
 export const HARMLESS_KEYS = ['port', 'remote_user', 'become_method', 'become_flags', 'become_exe', 'collections', 'debugger'];
 
 /** Keywords Ansible has that playtree does not implement; ignoring them would silently change behaviour. */
-export const UNSUPPORTED_KEYS = ['throttle', 'timeout', 'module_defaults', 'ignore_unreachable'];
+export const UNSUPPORTED_KEYS = ['timeout', 'ignore_unreachable'];
 
 export function isMapping(value: unknown): value is YamlMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -127,6 +127,27 @@ function environment(map: YamlMap, pos: SourcePosition): Record<string, unknown>
   throw new ParseError(`'environment' must be a mapping (or a template string), got ${describe(value)}`, where(map, 'environment', pos));
 }
 
+/**
+ * `module_defaults`: a mapping of module names (short, FQCN or `group/...`) to argument mappings, or a list
+ * of such mappings merged in order.
+ */
+function moduleDefaults(map: YamlMap, pos: SourcePosition): Record<string, Record<string, unknown>> | undefined {
+  const value = map.module_defaults;
+  if (value === undefined || value === null) return undefined;
+  const at = where(map, 'module_defaults', pos);
+  const layers = Array.isArray(value) ? value : [value];
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const layer of layers) {
+    if (!isMapping(layer)) throw new ParseError(`'module_defaults' must be a mapping of module names to argument mappings, got ${describe(layer)}`, at);
+    for (const [module, args] of Object.entries(layer)) {
+      if (args === null) continue;
+      if (!isMapping(args)) throw new ParseError(`module_defaults for '${module}' must be a mapping of arguments, got ${describe(args)}`, at);
+      merged[module] = { ...merged[module], ...args };
+    }
+  }
+  return merged;
+}
+
 /** The shared keywords of `map` (which must already have passed checkKeys). */
 export function commonKeywords(map: YamlMap, pos: SourcePosition): CommonKeywords {
   const keywords: CommonKeywords = {
@@ -157,5 +178,12 @@ export function commonKeywords(map: YamlMap, pos: SourcePosition): CommonKeyword
   if (diff !== undefined) keywords.diff = diff;
   const noLog = flag(map, 'no_log', pos);
   if (noLog !== undefined) keywords.noLog = noLog;
+  const throttle = map.throttle;
+  if (throttle !== undefined && throttle !== null) {
+    if (typeof throttle !== 'number' && typeof throttle !== 'string') throw new ParseError(`'throttle' must be a number, got ${describe(throttle)}`, where(map, 'throttle', pos));
+    keywords.throttle = throttle;
+  }
+  const defaults = moduleDefaults(map, pos);
+  if (defaults !== undefined) keywords.moduleDefaults = defaults;
   return keywords;
 }

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ParseError, type SourcePosition } from '../errors.js';
 import { checkKeys, commonKeywords, describe, isMapping, optionalString, where, type YamlMap } from './keywords.js';
 import { newLoadContext, type LoadContext, type LoadOptions } from './loadContext.js';
+import { renderStaticName } from './staticNames.js';
 import { parsePlay } from './play.js';
 import { loadRoleByName, type RoleFiles } from './roles.js';
 import { readTaskFile } from './taskFile.js';
@@ -26,6 +27,7 @@ export async function loadPlaybook(file: string, options: LoadOptions): Promise<
 async function loadPlays(file: string, ctx: LoadContext, from?: SourcePosition): Promise<Play[]> {
   const yaml = await readYamlFile(file, from);
   ctx.warnings.push(...yaml.warnings);
+  ctx.warnings.push(...(ctx.addPluginFolder?.(dirname(file), `the playbook folder ${dirname(file)}`) ?? []));
   const top: SourcePosition = { file, line: 1, column: 1 };
   if (yaml.value === null || (Array.isArray(yaml.value) && yaml.value.length === 0)) {
     throw new ParseError(`Empty playbook, nothing to do: ${file}`, from);
@@ -54,14 +56,16 @@ async function loadPlays(file: string, ctx: LoadContext, from?: SourcePosition):
 async function importPlaybook(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play[]> {
   checkKeys(entry, 'PlaybookInclude', IMPORT_PLAYBOOK_KEYS, pos);
   const key = 'import_playbook' in entry ? 'import_playbook' : 'ansible.builtin.import_playbook';
-  const name = optionalString(entry, key, pos);
+  const written = optionalString(entry, key, pos);
   const at = where(entry, key, pos);
-  if (!name) throw new ParseError('import_playbook needs a playbook file name', at);
-  if (name.includes('{{')) throw new ParseError('a templated import_playbook name is not supported by playtree', at);
+  if (!written) throw new ParseError('import_playbook needs a playbook file name', at);
+  const keywords = commonKeywords(entry, pos);
+  // The imported plays' names and static imports may use the import's vars (and extra vars).
+  const inner: LoadContext = { ...ctx, loadVars: { ...ctx.loadVars, ...keywords.vars } };
+  const name = renderStaticName(written, inner, at, 'a templated import_playbook name');
   const file = isAbsolute(name) ? name : resolve(dirname(pos.file), name);
   if (ctx.importChain.includes(file)) throw new ParseError(`import loop: '${file}' imports itself`, at);
-  const plays = await loadPlays(file, ctx, at);
-  const keywords = commonKeywords(entry, pos);
+  const plays = await loadPlays(file, inner, at);
   for (const play of plays) {
     play.vars = { ...play.vars, ...keywords.vars };
     play.tags = [...new Set([...play.tags, ...keywords.tags])];
@@ -76,6 +80,12 @@ export interface RuntimeLoadOptions extends LoadOptions {
   role?: Role | undefined;
   /** `playbook_dir`, the last place relative files are looked for (default: the file's folder). */
   playbookDir?: string;
+  /** Where load warnings go (Python plugins a role ships...); dropped when absent. */
+  warnings?: string[];
+  /** The file is included by a handler: its tasks are read as handlers. */
+  handlers?: boolean;
+  /** Roles (path and params) the play already has: dependencies among them are left out, new ones are added. */
+  rolesSeen?: Set<string>;
 }
 
 /** Load a task file for `include_tasks` (the engine has resolved the path). */
@@ -83,6 +93,7 @@ export async function loadTaskFile(file: string, options: RuntimeLoadOptions): P
   const path = resolve(file);
   const ctx = newLoadContext(options, options.playbookDir ?? dirname(path));
   if (options.role) ctx.role = options.role;
+  if (options.handlers) ctx.handlers = true;
   return readTaskFile(path, ctx);
 }
 
@@ -93,7 +104,12 @@ export async function loadTaskFile(file: string, options: RuntimeLoadOptions): P
 export async function loadRole(name: string, fromDir: string, options: RuntimeLoadOptions & RoleFiles): Promise<Role> {
   const ctx = newLoadContext(options, resolve(fromDir));
   if (options.role) ctx.role = options.role;
-  return loadRoleByName(name, ctx, undefined, options);
+  if (options.warnings) ctx.warnings = options.warnings;
+  if (options.rolesSeen) ctx.rolesSeen = options.rolesSeen;
+  const role = await loadRoleByName(name, ctx, undefined, options);
+  // Handlers of roles its tasks import (import_role) come with it, as a play's do.
+  role.handlers = [...role.handlers, ...ctx.roleHandlers.filter((handler) => !role.handlers.includes(handler))];
+  return role;
 }
 
 /** A vars file (`vars_files`, `include_vars`): a mapping of variables; an empty file is none. */

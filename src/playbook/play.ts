@@ -9,24 +9,34 @@ import type { Play, TaskItem } from './types.js';
 
 const PLAY_KEYS = [
   'hosts', 'gather_facts', 'vars_files', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'force_handlers',
-  'max_fail_percentage', 'gather_subset', 'gather_timeout', 'fact_path', 'strategy', 'order',
+  'max_fail_percentage', 'gather_subset', 'gather_timeout', 'fact_path', 'strategy', 'order', 'serial',
 ];
 
 /** Play keywords passed to the play's Gathering Facts as the setup module's arguments (checked there). */
 const GATHER_KEYS = ['gather_subset', 'gather_timeout', 'fact_path'];
 
 /** Play keywords playtree refuses: they change which hosts run when, or ask the user questions. */
-const UNSUPPORTED_PLAY_KEYS = ['serial', 'vars_prompt'];
+const UNSUPPORTED_PLAY_KEYS = ['vars_prompt'];
 
-/** Values of `strategy`/`order` that are the default behaviour, hence harmless. */
-const HARMLESS_VALUES: Record<string, unknown[]> = { strategy: ['linear'], order: ['inventory'] };
+/** `order` values (ansible-core's): how the play's hosts are ordered. */
+const HOST_ORDERS = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'];
+/** Strategies that run as linear here, with a warning: the results are the same, only slower to come. */
+const LINEAR_LIKE = ['free', 'host_pinned', 'ansible.builtin.free', 'ansible.builtin.host_pinned'];
 
 export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Play> {
   checkKeys(map, 'Play', PLAY_KEYS, pos, UNSUPPORTED_PLAY_KEYS);
-  for (const [key, values] of Object.entries(HARMLESS_VALUES)) {
-    if (key in map && !values.includes(map[key])) {
-      throw new ParseError(`'${key}: ${String(map[key])}' is not supported by playtree (only '${values.join("', '")}'): remove it`, where(map, key, pos));
+  const strategy = map.strategy;
+  // A templated strategy runs as linear too (whatever it renders to, every strategy here is linear).
+  const templated = typeof strategy === 'string' && strategy.includes('{{');
+  if (strategy !== undefined && strategy !== null && !templated && strategy !== 'linear' && strategy !== 'ansible.builtin.linear') {
+    if (!LINEAR_LIKE.includes(String(strategy))) {
+      throw new ParseError(`'strategy: ${String(strategy)}' is not supported by playtree (linear; free and host_pinned run as linear): remove it`, where(map, 'strategy', pos));
     }
+    ctx.warnings.push(`${pos.file}:${pos.line}: strategy '${String(strategy)}' runs as 'linear' in playtree (each task on all hosts before the next)`);
+  }
+  const order = map.order;
+  if (order !== undefined && order !== null && !HOST_ORDERS.includes(String(order)) && !String(order).includes('{{')) {
+    throw new ParseError(`'order' must be one of ${HOST_ORDERS.join(', ')}, got ${describe(order)}`, where(map, 'order', pos));
   }
   const play: Play = {
     ...commonKeywords(map, pos),
@@ -41,7 +51,9 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     handlers: [],
     file: pos.file,
   };
-  const inPlay: LoadContext = { ...ctx, roleHandlers: [], rolesSeen: new Set(), handlers: false };
+  const inPlay: LoadContext = { ...ctx, roleHandlers: [], rolesSeen: new Set(), handlers: false, loadVars: { ...play.vars, ...ctx.loadVars } };
+  // Roles a dynamically included role's dependencies are checked against, as the play's role cache is.
+  play.rolesSeen = inPlay.rolesSeen;
   play.roles = await parseRoleReferences(map.roles, inPlay, where(map, 'roles', pos));
   play.preTasks = await parseTaskList(map.pre_tasks, inPlay, where(map, 'pre_tasks', pos));
   play.tasks = await parseTaskList(map.tasks, inPlay, where(map, 'tasks', pos));
@@ -60,7 +72,22 @@ export async function parsePlay(map: YamlMap, ctx: LoadContext, pos: SourcePosit
     }
     play.maxFailPercentage = percent;
   }
+  if (typeof order === 'string' && order !== 'inventory') play.order = order;
+  const serial = serialSizes(map, pos);
+  if (serial) play.serial = serial;
   return play;
+}
+
+/** `serial`: a batch size (a number, "30%" or a template), or a list of them for successive batches. */
+function serialSizes(map: YamlMap, pos: SourcePosition): Array<number | string> | undefined {
+  const value = map.serial;
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value : [value];
+  for (const item of items) {
+    const valid = typeof item === 'number' || (typeof item === 'string' && (/^\s*\d+\s*%?\s*$/.test(item) || item.includes('{{')));
+    if (!valid) throw new ParseError(`'serial' must be a number, a percentage such as "30%", or a list of them, got ${describe(item)}`, where(map, 'serial', pos));
+  }
+  return items as Array<number | string>;
 }
 
 /** A role used twice in a play (roles: and import_role) brings its handlers once: a notify runs them once. */

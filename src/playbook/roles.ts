@@ -1,9 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { MissingRoleError, ParseError, type SourcePosition } from '../errors.js';
 import {
   checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
 } from './keywords.js';
+import { argumentSpecTask } from './argumentSpecs.js';
 import type { LoadContext } from './loadContext.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, Role, RoleReference, TaskItem } from './types.js';
@@ -23,6 +24,8 @@ export interface RoleFiles {
   handlersFrom?: string | undefined;
   varsFrom?: string | undefined;
   defaultsFrom?: string | undefined;
+  /** `rolespec_validate`: start with the argument spec check when the role has one (default true). */
+  validate?: boolean | undefined;
 }
 
 /** Keywords of a role reference; everything else in `- { role: x, ... }` is a role parameter. */
@@ -51,9 +54,13 @@ export async function loadRoleByName(name: string, ctx: LoadContext, at: SourceP
 }
 
 async function loadRoleDir(name: string, path: string, ctx: LoadContext, at: SourcePosition, files: RoleFiles): Promise<Role> {
-  if (ctx.importChain.includes(path)) throw new ParseError(`role dependency loop: '${name}' depends on itself`, at);
+  // A role may import its own other task files (import_role: name=self tasks_from=x): only the same
+  // role entry point met again inside itself is a loop.
+  const entry = `${path}\0${files.tasksFrom ?? 'main'}`;
+  if (ctx.importChain.includes(entry)) throw new ParseError(`role dependency loop: '${name}' depends on itself`, at);
   const role: Role = { name: roleName(name), path, tasks: [], handlers: [], defaults: {}, vars: {} };
-  const inner: LoadContext = { ...ctx, role, handlers: false, importChain: [...ctx.importChain, path] };
+  const inner: LoadContext = { ...ctx, role, handlers: false, importChain: [...ctx.importChain, entry] };
+  ctx.warnings.push(...(ctx.addPluginFolder?.(path, `role '${role.name}' (${path})`) ?? []));
   role.defaults = await readVarsFile(role, 'defaults', files.defaultsFrom, inner, at);
   role.vars = await readVarsFile(role, 'vars', files.varsFrom, inner, at);
   const dependencies = await loadDependencies(role, inner, at);
@@ -61,7 +68,8 @@ async function loadRoleDir(name: string, path: string, ctx: LoadContext, at: Sou
   const ownTasks = tasksFile ? await readTaskFile(tasksFile, inner) : [];
   const handlersFile = roleFile(role, 'handlers', files.handlersFrom, at);
   const ownHandlers = handlersFile ? await readTaskFile(handlersFile, { ...inner, handlers: true }) : [];
-  role.tasks = [...dependencies.map((dependency) => dependency.block), ...ownTasks];
+  const validation = files.validate === false ? undefined : await argumentSpecTask(role, files.tasksFrom, inner);
+  role.tasks = [...dependencies.map((dependency) => dependency.block), ...(validation ? [validation] : []), ...ownTasks];
   role.handlers = [...dependencies.flatMap((dependency) => dependency.handlers), ...ownHandlers];
   return role;
 }
@@ -73,15 +81,40 @@ function roleName(name: string): string {
 
 /** `<role>/<folder>/<base>` with the extensions Ansible tries; undefined when main is absent. */
 function roleFile(role: Role, folder: string, from: string | undefined, at: SourcePosition): string | undefined {
-  const base = join(role.path, folder, from ?? 'main');
+  // An absolute or ../ name may not leave the role's folder, as in Ansible.
+  const base = resolve(role.path, folder, from ?? 'main');
+  const expected = join(role.path, folder);
+  if (!base.startsWith(`${expected}/`)) {
+    throw new ParseError(`Failed loading '${from}' for role (${role.name}) as it is not inside the expected role path: '${expected}'`, at);
+  }
   const found = ['', '.yml', '.yaml', '.json'].map((ext) => base + ext).find((file) => existsSync(file) && statSync(file).isFile());
   if (!found && from !== undefined) throw new ParseError(`Could not find specified file in role: ${folder}/${from}`, at);
   return found;
 }
 
 async function readVarsFile(role: Role, folder: 'defaults' | 'vars', from: string | undefined, ctx: LoadContext, at: SourcePosition): Promise<Record<string, unknown>> {
+  // As in Ansible, `vars/main/` (or `vars/<vars_from>/`) may be a folder: its files are read in sorted order.
+  const asFolder = join(role.path, folder, from ?? 'main');
+  if (existsSync(asFolder) && statSync(asFolder).isDirectory()) {
+    const merged: Record<string, unknown> = {};
+    for (const file of varsFilesIn(asFolder)) Object.assign(merged, await readOneVarsFile(role, folder, file, ctx, at));
+    return merged;
+  }
   const file = roleFile(role, folder, from, at);
   if (!file) return {};
+  return readOneVarsFile(role, folder, file, ctx, at);
+}
+
+/** The YAML/JSON files of a folder and its subfolders, each folder's entries in sorted order. */
+function varsFilesIn(folder: string): string[] {
+  return readdirSync(folder).sort().flatMap((entry) => {
+    const path = join(folder, entry);
+    if (statSync(path).isDirectory()) return varsFilesIn(path);
+    return ['.yml', '.yaml', '.json'].includes(extname(entry)) ? [path] : [];
+  });
+}
+
+async function readOneVarsFile(role: Role, folder: string, file: string, ctx: LoadContext, at: SourcePosition): Promise<Record<string, unknown>> {
   const yaml = await readYamlFile(file, at);
   ctx.warnings.push(...yaml.warnings);
   if (yaml.value === null) return {};
@@ -107,7 +140,10 @@ async function loadDependencies(role: Role, ctx: LoadContext, at: SourcePosition
   const metaPos = { file, line: 1, column: 1 };
   if (!isMapping(meta)) throw new ParseError(`meta/main.yml of role '${role.name}' must be a mapping, got ${describe(meta)}`, metaPos);
   if (strictFlag(meta, 'allow_duplicates', metaPos)) duplicatesAllowed.add(role);
-  const references = await parseRoleReferences(meta.dependencies, ctx, where(meta, 'dependencies', metaPos));
+  // A dependency the play already ran is not run again, but its vars and defaults are still the role's.
+  const dropped: Role[] = [];
+  const references = await parseRoleReferences(meta.dependencies, ctx, where(meta, 'dependencies', metaPos), dropped);
+  role.dependencies = [...references.map((reference) => reference.role), ...dropped];
   return references.map((reference) => {
     const { role: dependency, params, ...keywords } = reference;
     const block: Block = { ...keywords, vars: { ...params }, kind: 'block', block: dependency.tasks, rescue: [], always: [], role: dependency };
@@ -120,7 +156,7 @@ async function loadDependencies(role: Role, ctx: LoadContext, at: SourcePosition
  * References to a role already seen in this play with the same params are dropped (Ansible runs a role
  * once per play) unless the role's meta sets allow_duplicates.
  */
-export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: SourcePosition): Promise<RoleReference[]> {
+export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: SourcePosition, dropped: Role[] = []): Promise<RoleReference[]> {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new ParseError(`roles must be a list, got ${describe(value)}`, at);
   const references: RoleReference[] = [];
@@ -128,7 +164,10 @@ export async function parseRoleReferences(value: unknown, ctx: LoadContext, at: 
     const pos = positionOf(entry) ?? positionOfValue(value, index) ?? at;
     const reference = await parseRoleReference(entry, ctx, pos);
     const key = `${reference.role.path}\0${JSON.stringify(reference.params)}`;
-    if (ctx.rolesSeen.has(key) && !duplicatesAllowed.has(reference.role)) continue;
+    if (ctx.rolesSeen.has(key) && !duplicatesAllowed.has(reference.role)) {
+      dropped.push(reference.role);
+      continue;
+    }
     ctx.rolesSeen.add(key);
     references.push(reference);
   }

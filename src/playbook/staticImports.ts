@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseKeyValue } from '../kvSplit.js';
 import { ParseError } from '../errors.js';
+import { toBoolean } from '../boolean.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
+import { renderStaticName } from './staticNames.js';
 import { loadRoleByName } from './roles.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, CommonKeywords, Task, TaskItem } from './types.js';
@@ -24,13 +26,26 @@ export async function importTasks(task: Task, ctx: LoadContext): Promise<Block> 
   if (typeof name !== 'string' || name.trim() === '') {
     throw new ParseError("import_tasks needs a file name ('import_tasks: file.yml')", task.actionPosition);
   }
-  refuseTemplate(name, task, 'include_tasks');
-  const file = findTaskFile(name.trim(), task, ctx);
+  const file = findTaskFile(renderStaticName(name, ctx, task.actionPosition, 'a templated import_tasks name', 'include_tasks').trim(), task, ctx);
   if (ctx.importChain.includes(file)) {
     throw new ParseError(`import loop: '${file}' imports itself; use include_tasks with a condition for recursion`, task.actionPosition);
   }
   const items = await readTaskFile(file, { ...ctx, importChain: [...ctx.importChain, file] }, task.actionPosition);
+  delegateItems(items, task);
   return wrapInBlock(task, items);
+}
+
+/** Give imported tasks (freshly parsed, so ours to change) the import's delegate_to/delegate_facts unless they set their own. */
+function delegateItems(items: TaskItem[], from: Task): void {
+  if (from.delegateTo === undefined && from.delegateFacts === undefined) return;
+  for (const item of items) {
+    if (item.kind === 'block') {
+      delegateItems([...item.block, ...item.rescue, ...item.always], from);
+      continue;
+    }
+    if (item.delegateTo === undefined && from.delegateTo !== undefined) item.delegateTo = from.delegateTo;
+    if (item.delegateFacts === undefined && from.delegateFacts !== undefined) item.delegateFacts = from.delegateFacts;
+  }
 }
 
 export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
@@ -41,17 +56,27 @@ export async function importRole(task: Task, ctx: LoadContext): Promise<Block> {
   }
   const name = args.name;
   if (typeof name !== 'string' || name === '') throw new ParseError("import_role needs 'name'", task.actionPosition);
-  refuseTemplate(name, task, 'include_role');
-  const from = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
-  const role = await loadRoleByName(name, ctx, task.actionPosition, {
+  const rendered = (value: string) => renderStaticName(value, ctx, task.actionPosition, 'a templated import_role argument', 'include_role');
+  const from = (key: string) => (typeof args[key] === 'string' ? rendered(args[key] as string) : undefined);
+  const role = await loadRoleByName(rendered(name), ctx, task.actionPosition, {
     tasksFrom: from('tasks_from'),
     varsFrom: from('vars_from'),
     defaultsFrom: from('defaults_from'),
     handlersFrom: from('handlers_from'),
+    validate: toBoolean(typeof args.rolespec_validate === 'string' ? rendered(args.rolespec_validate) : args.rolespec_validate) ?? true,
   });
+  // The import's delegate_to and delegate_facts reach the role's tasks and its handlers, as in ansible-core.
+  delegateItems([...role.tasks, ...role.handlers], task);
   ctx.roleHandlers.push(...role.handlers);
-  const block = wrapInBlock(task, role.tasks);
+  // allow_duplicates: false: a role the play already has with the same vars is not run again.
+  const written = args.allow_duplicates;
+  const allowDuplicates = toBoolean(typeof written === 'string' ? rendered(written) : written) ?? true;
+  const key = `${role.path}\0${JSON.stringify(task.vars)}`;
+  const duplicate = !allowDuplicates && ctx.rolesSeen.has(key);
+  ctx.rolesSeen.add(key);
+  const block = wrapInBlock(task, duplicate ? [] : role.tasks);
   block.role = role;
+  block.importsRole = true;
   return block;
 }
 
@@ -63,9 +88,9 @@ function wrapInBlock(task: Task, items: TaskItem[]): Block {
 
 /** Only the CommonKeywords fields of a task (not its action, args, loop...). */
 function pickCommon(task: CommonKeywords): CommonKeywords {
-  const { name, when, tags, vars, environment, become, becomeUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, position } = task;
+  const { name, when, tags, vars, environment, become, becomeUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, moduleDefaults, throttle, position } = task;
   const picked: CommonKeywords = { when, tags, vars, position };
-  const optional = { name, environment, become, becomeUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog };
+  const optional = { name, environment, become, becomeUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, moduleDefaults, throttle };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (picked as unknown as Record<string, unknown>)[key] = value;
   }
@@ -86,17 +111,12 @@ function refuseLoop(task: Task, action: string, dynamic: string): void {
   }
 }
 
-function refuseTemplate(name: string, task: Task, dynamic: string): void {
-  if (name.includes('{{')) {
-    throw new ParseError(`a templated name is not supported on a static import (it is resolved at load time): use ${dynamic}`, task.actionPosition);
-  }
-}
-
-/** Beside the importing file, then the role's tasks/ folder, then the playbook folder. */
+/** Beside the importing file, then the role's tasks/ folder and the role's folder, then the playbook folder. */
 function findTaskFile(name: string, task: Task, ctx: LoadContext): string {
   if (isAbsolute(name)) return name;
   const candidates = [join(dirname(task.position.file), name)];
-  if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name));
+  // As Ansible's path_dwim_relative: the role's tasks/ folder, then the role's own folder (`tasks/x.yml`).
+  if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name), join(ctx.role.path, name));
   candidates.push(join(ctx.playbookDir, name));
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) throw new ParseError(`could not find or access '${name}' (looked in ${[...new Set(candidates.map((c) => dirname(c)))].join(', ')})`, task.actionPosition);

@@ -35,6 +35,9 @@ async function parseTaskItem(entry: YamlMap, ctx: LoadContext, pos: SourcePositi
   if ('block' in entry || 'rescue' in entry || 'always' in entry) return parseBlock(entry, ctx, pos);
   const task = parseTask(entry, ctx, pos);
   const short = shortActionName(task.action);
+  if (ctx.handlers && (short === 'include_role' || short === 'import_role')) {
+    throw new ParseError(`Using '${short}' as a handler is not supported.`, pos);
+  }
   if (short === 'import_tasks') return importTasks(task, ctx);
   if (short === 'import_role') return importRole(task, ctx);
   if (short === 'include_tasks' || short === 'include_role') readIncludeKeywords(entry, task, ctx.handlers, pos);
@@ -44,12 +47,15 @@ async function parseTaskItem(entry: YamlMap, ctx: LoadContext, pos: SourcePositi
 async function parseBlock(entry: YamlMap, ctx: LoadContext, pos: SourcePosition): Promise<Block> {
   checkKeys(entry, 'Block', BLOCK_KEYS, pos);
   if (!('block' in entry)) throw new ParseError("'rescue' and 'always' need a 'block' beside them", pos);
+  // ansible-core 2.14 takes one level of block in handlers (an implicit block), not a block inside it.
+  if (ctx.handlers && ctx.inHandlerBlock) throw new ParseError('Using a block as a handler is not supported.', pos);
+  const inner: LoadContext = ctx.handlers ? { ...ctx, inHandlerBlock: true } : ctx;
   const block: Block = {
     kind: 'block',
     ...commonKeywords(entry, pos),
-    block: await parseTaskList(entry.block, ctx, where(entry, 'block', pos)),
-    rescue: await parseTaskList(entry.rescue, ctx, where(entry, 'rescue', pos)),
-    always: await parseTaskList(entry.always, ctx, where(entry, 'always', pos)),
+    block: await parseTaskList(entry.block, inner, where(entry, 'block', pos)),
+    rescue: await parseTaskList(entry.rescue, inner, where(entry, 'rescue', pos)),
+    always: await parseTaskList(entry.always, inner, where(entry, 'always', pos)),
   };
   if (ctx.role) block.role = ctx.role;
   // A block's notify, delegate_to and delegate_facts apply to each task inside that does not set its own.

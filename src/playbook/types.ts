@@ -23,6 +23,10 @@ export interface CommonKeywords {
   diff?: boolean | string;
   /** `no_log`: on plays and blocks it applies to every task inside; a template is decided per task (and item). */
   noLog?: boolean | string;
+  /** `module_defaults`: module name (as written) → default arguments. */
+  moduleDefaults?: Record<string, Record<string, unknown>>;
+  /** `throttle`: at most this many hosts run the task at once (0: no limit but forks). */
+  throttle?: number | string;
   /** Where this was written (the file and the line of the `- name:`/first key). */
   position: SourcePosition;
 }
@@ -55,6 +59,8 @@ export interface Task extends CommonKeywords {
   role?: Role;
   /** include_tasks/include_role `apply:`: keywords given to the included tasks, as a block around them would. */
   apply?: CommonKeywords;
+  /** `apply:`'s notify, delegate_to and delegate_facts: given to each included task that lacks its own. */
+  applyToTasks?: { notify: string[]; delegateTo?: string; delegateFacts?: boolean | string };
 }
 
 export interface Block extends CommonKeywords {
@@ -63,6 +69,8 @@ export interface Block extends CommonKeywords {
   rescue: TaskItem[];
   always: TaskItem[];
   role?: Role;
+  /** An import_role's block (not a dependency's): the role is told who imported it. */
+  importsRole?: boolean;
 }
 
 export type TaskItem = Task | Block;
@@ -77,6 +85,8 @@ export interface Role {
   defaults: Record<string, unknown>;
   /** vars/main.yml. */
   vars: Record<string, unknown>;
+  /** meta/main.yml dependencies (their vars and defaults are the role's too, below its own). */
+  dependencies?: Role[];
 }
 
 /** A role as listed in a play's `roles:` (name plus keywords/params). */
@@ -104,6 +114,12 @@ export interface Play extends CommonKeywords {
   /** `strategy`, `serial`, `order`... are rejected at load time unless supported. */
   forceHandlers?: boolean;
   maxFailPercentage?: number;
+  /** `serial`: batch sizes (numbers, "N%" or templates); the last one repeats. */
+  serial?: Array<number | string>;
+  /** Roles the play loaded (path and params): a dependency of an included role already among them is not run again. */
+  rolesSeen?: Set<string>;
+  /** `order` of the play's hosts, when not the inventory's: reverse_inventory, sorted, reverse_sorted, shuffle or a template. */
+  order?: string;
   /** The playbook file this play was written in (import_playbook may bring plays from other files). */
   file: string;
 }
