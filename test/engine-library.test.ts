@@ -57,3 +57,20 @@ test('an unknown module in a handler that is never notified stops the play at lo
   assert.equal(run.code, 4);
   assert.match(run.stderr, /ROOT\/play\.yml:5:7: couldn't resolve module\/action 'nosuchmod'/);
 });
+
+test("an Ansible module playtree lacks (yum) loads in a static import and skips under its when; reached, it fails naming it", async () => {
+  const run = await runPlay({
+    'redhat.yml': '- yum: name=httpd\n- ansible.posix.synchronize: src=a dest=b\n',
+    'play.yml': play("- import_tasks: redhat.yml\n  when: ansible_os_family | default('Debian') == 'RedHat'\n- debug: msg=between\n- yum: name=httpd\n  ignore_errors: true\n  register: reached\n- debug: var=reached.msg"),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /"msg": "between"/);
+  assert.match(run.stdout, /'yum' is an Ansible module playtree does not have: skip the task on this target \(when:\), or add a JS module as library\/yum\.js/);
+  assert.match(recapOf(run.stdout, 'a') ?? '', /skipped=2 .*ignored=1/);
+});
+
+test('a misspelt module in a static task is still an error at load, as in Ansible', async () => {
+  const run = await runPlay({ 'play.yml': play('- debug: msg=x\n- cpoy: src=a dest=b') });
+  assert.equal(run.code, 4);
+  assert.match(run.stderr, /couldn't resolve module\/action 'cpoy'/);
+});

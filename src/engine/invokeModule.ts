@@ -2,6 +2,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { argsFromFreeForm, validateModuleArgs } from '../../modules/args.js';
 import { toBoolean } from '../boolean.js';
+import { isAnsibleModuleElsewhere } from '../../modules/ansibleModuleNames.js';
 import { loadModule } from '../../modules/index.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ModuleError, PlaytreeError, TemplateError } from '../errors.js';
@@ -33,6 +34,12 @@ export interface Invocation {
 
 export async function moduleFor(task: Task): Promise<ModuleDefinition> {
   const module = await loadModule(task.action);
+  if (!module && isAnsibleModuleElsewhere(task.action)) {
+    const short = task.action.split('.').at(-1);
+    throw new ModuleError(
+      `'${task.action}' is an Ansible module playtree does not have: skip the task on this target (when:), or add a JS module as library/${short}.js beside the playbook or in the role`,
+    );
+  }
   if (!module) throw new ModuleError(`couldn't resolve module/action '${task.action}'`);
   return module;
 }
