@@ -1,7 +1,7 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -66,15 +66,14 @@ function inventoryLine(tool: Tool, tree: string): string {
 }
 
 /** Lay out RUN for one tool: ansible.cfg, inventory, the play (or the source's playbook folder); returns argv. */
-async function prepare(item: Item, manifest: Manifest, sourceDir: string, tool: Tool, dir: string): Promise<{ argv: string[]; tree?: string }> {
+async function prepare(item: Item, manifest: Manifest, sourceDir: string, tool: Tool, dir: string): Promise<{ argv: string[] }> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'output'), { recursive: true });
   const extra = { output_dir: join(dir, 'output'), ...item.extraVars };
   const argv = ['-e', JSON.stringify(extra)];
   const cfg = ['[defaults]', 'host_key_checking = False', 'retry_files_enabled = False'];
-  let tree: string | undefined;
   if (!item.inventory) {
-    tree = join(dir, 'tree');
+    const tree = join(dir, 'tree');
     await copyCorpusTree(TREE_SCRIPT, CACHE, tool, tree);
     // output_dir is one folder for the tree and the controller, as ansible-test's is for a local test
     // host: targets write files there with modules and read them back with lookups.
@@ -98,7 +97,7 @@ async function prepare(item: Item, manifest: Manifest, sourceDir: string, tool: 
     argv.push('-i', item.inventory ? join(dir, 'work', item.inventory) : join(dir, 'hosts.ini'), join(dir, 'work', basename(playbook)));
   }
   await writeFile(join(dir, 'ansible.cfg'), `${cfg.join('\n')}\n`);
-  return { argv, ...(tree ? { tree } : {}) };
+  return { argv };
 }
 
 /** Run one tool from `cwd` with RUN's ansible.cfg, killing its whole process group past the time limit. */
@@ -128,19 +127,34 @@ function runTool(tool: Tool, argv: string[], dir: string, cwd: string, env: Reco
   });
 }
 
+/**
+ * Run one item with one tool in its own folder (RUN.<pid>, so that runs of the same item by two processes
+ * never meet), then keep it as runs/<tool>/<item>; the tree copy is unmounted and removed whatever happens.
+ */
 async function runItem(item: Item, manifest: Manifest, sourceDir: string, tool: Tool): Promise<Outcome> {
-  const dir = join(CACHE, 'runs', tool, slug(item.name));
-  const { argv, tree } = await prepare(item, manifest, sourceDir, tool, dir);
-  const cwd = item.playbook ? join(dir, 'work') : dir;
-  const { exitCode, output } = await runTool(tool, argv, dir, cwd, item.env ?? {});
-  await writeFile(join(dir, 'output.txt'), output);
-  if (tree) {
-    await exec('umount', [join(tree, dir, 'output')]);
+  const kept = join(CACHE, 'runs', tool, slug(item.name));
+  const dir = `${kept}.${process.pid}`;
+  try {
+    const { argv } = await prepare(item, manifest, sourceDir, tool, dir);
+    const cwd = item.playbook ? join(dir, 'work') : dir;
+    const { exitCode, output } = await runTool(tool, argv, dir, cwd, item.env ?? {});
+    await writeFile(join(dir, 'output.txt'), output);
+    const recap = recapOf(output);
+    const problem = finalProblem(output);
+    return { exitCode, ...(recap ? { recap } : {}), ...(problem ? { problem } : {}) };
+  } finally {
+    const tree = join(dir, 'tree');
+    // Unmount before removing: rm would otherwise empty the controller's side of output_dir through the mount.
+    await exec('umount', [join(tree, dir, 'output')]).catch(() => undefined);
     await rm(tree, { recursive: true, force: true });
+    await rm(kept, { recursive: true, force: true });
+    await rename(dir, kept).catch(() => undefined);
   }
-  const recap = recapOf(output);
-  const problem = finalProblem(output);
-  return { exitCode, ...(recap ? { recap } : {}), ...(problem ? { problem } : {}) };
+}
+
+/** An item the harness itself could not run (a tree copy failed, say): a row of its own, the others go on. */
+function harnessFailure(error: unknown): Outcome {
+  return { exitCode: -1, problem: `compat could not run it: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
 }
 
 function ansibleVersion(): string | undefined {
@@ -171,8 +185,8 @@ async function main(): Promise<void> {
   let same = 0;
   for (const item of items) {
     const sourceDir = await checkout(manifest.sources.get(item.source)!, CACHE);
-    const theirs = version ? await oracle(item, manifest, sourceDir, version, options) : undefined;
-    const ours = await runItem(item, manifest, sourceDir, 'playtree');
+    const theirs = version ? await oracle(item, manifest, sourceDir, version, options).catch(harnessFailure) : undefined;
+    const ours = await runItem(item, manifest, sourceDir, 'playtree').catch(harnessFailure);
     const difference = firstDifference(theirs, ours);
     if (theirs?.exitCode === 0) {
       oracleClean++;
