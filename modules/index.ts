@@ -32,6 +32,7 @@ const catalog: ModuleEntry[] = [
   entry(['fetch'], async () => (await import('./fetch.js')).fetchModule),
   entry(['file'], async () => (await import('./file.js')).fileModule),
   entry(['lineinfile'], async () => (await import('./lineinfile.js')).lineinfileModule),
+  entry(['find'], async () => (await import('./find.js')).findModule),
   entry(['stat'], async () => (await import('./stat.js')).statModule),
   entry(['template'], async () => (await import('./template.js')).templateModule),
   entry(['blockinfile'], async () => (await import('./blockinfile.js')).blockinfileModule),
