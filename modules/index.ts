@@ -65,6 +65,16 @@ const catalog: ModuleEntry[] = [
   entry(['alternatives', 'community.general.alternatives'], async () => (await import('./alternatives.js')).alternativesModule),
   entry(['timezone', 'community.general.timezone'], async () => (await import('./timezone.js')).timezoneModule),
   entry(['getent'], async () => (await import('./getent.js')).getentModule),
+  entry(['slurp'], async () => (await import('./slurp.js')).slurpModule),
+  entry(['pause'], async () => (await import('./pause.js')).pauseModule),
+  entry(['wait_for'], async () => (await import('./wait_for.js')).waitForModule),
+  entry(['wait_for_connection'], async () => (await import('./wait_for_connection.js')).waitForConnectionModule),
+  entry(['set_stats'], async () => (await import('./set_stats.js')).setStatsModule),
+  entry(['reboot'], async () => (await import('./reboot.js')).rebootModule),
+  entry(['sysvinit'], async () => (await import('./sysvinit.js')).sysvinitModule),
+  entry(['dpkg_selections'], async () => (await import('./dpkg_selections.js')).dpkgSelectionsModule),
+  entry(['group_by'], async () => (await import('./group_by.js')).groupByModule),
+  entry(['add_host'], async () => (await import('./add_host.js')).addHostModule),
   entry(['mmdebstrap'], async () => (await import('./mmdebstrap.js')).mmdebstrapModule),
 ];
 
