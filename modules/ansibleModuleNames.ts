@@ -7,7 +7,7 @@
 
 /** ansible-core 2.14's own modules that playtree does not have. */
 const BUILTIN = [
-  'async_status', 'dnf', 'expect', 'iptables', 'rpm_key', 'subversion', 'uri', 'yum', 'yum_repository',
+  'async_status', 'dnf', 'expect', 'iptables', 'rpm_key', 'subversion', 'yum', 'yum_repository',
 ];
 
 /** Well-known collection modules roles name by their short name (Ansible routes those to the collection). */

@@ -37,6 +37,7 @@ const catalog: ModuleEntry[] = [
   entry(['template'], async () => (await import('./template.js')).templateModule),
   entry(['blockinfile'], async () => (await import('./blockinfile.js')).blockinfileModule),
   entry(['replace'], async () => (await import('./replace.js')).replaceModule),
+  entry(['uri'], async () => (await import('./uri.js')).uriModule),
   entry(['get_url'], async () => (await import('./get_url.js')).getUrlModule),
   entry(['unarchive'], async () => (await import('./unarchive.js')).unarchiveModule),
   entry(['pip'], async () => (await import('./pip.js')).pipModule),
