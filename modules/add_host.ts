@@ -16,11 +16,14 @@ export const addHostModule: ModuleDefinition = {
   anyArgs: true,
   args: {},
   async run(ctx) {
-    const args = { ...ctx.args };
-    const given = args['name'] ?? args['hostname'] ?? args['host'];
-    if (given === undefined || given === null) throw new ModuleError('name, host or hostname needs to be provided');
-    const address = parseAddress(String(given), false);
-    const name = address?.host ?? String(given);
+    // `add_host: "{{ host_data }}"`: the free-form text rendered to a mapping, the other arguments over it.
+    const { _raw_params: raw = {}, ...given } = ctx.args;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModuleError(`Invalid raw parameters passed, requires a dictonary/mapping got a ${typeof raw}`);
+    const args: Record<string, unknown> = { ...(raw as Record<string, unknown>), ...given };
+    const wanted = args['name'] ?? args['hostname'] ?? args['host'];
+    if (wanted === undefined || wanted === null) throw new ModuleError('name, host or hostname needs to be provided');
+    const address = parseAddress(String(wanted), false);
+    const name = address?.host ?? String(wanted);
     if (address?.port !== undefined) args['ansible_ssh_port'] = address.port;
     const groupsValue = args['groupname'] ?? args['groups'] ?? args['group'] ?? '';
     if (typeof groupsValue !== 'string' && !Array.isArray(groupsValue)) throw new ModuleError('Groups must be specified as a list.');

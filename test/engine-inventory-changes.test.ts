@@ -44,3 +44,17 @@ test('add_host runs once for the play, adds a host with its variables to groups 
   assert.deepEqual(messages(run.stdout).slice(1), [`"n1 red ['extra', 'new']"`, `"n2 red ['extra', 'new']"`]);
   assert.equal(recapOf(run.stdout, 'b'), 'b                          : ok=0    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0');
 });
+
+test('add_host takes its arguments from a templated mapping, as ansible-core\'s add_host target does', async () => {
+  const run = await runPlay({
+    'play.yml': play([
+      '- set_fact:\n    data: {hostname: viadict, ansible_port: "2222"}',
+      '- add_host: "{{ data }}"',
+      '- debug: msg="{{ hostvars.viadict.ansible_port }} {{ groups.all }}"',
+      '- add_host: "not a mapping"\n  ignore_errors: true',
+    ].join('\n')),
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(messages(run.stdout), [`"2222 ['viadict', 'a']"`]);
+  assert.match(run.stdout, /Invalid raw parameters passed, requires a dictonary\/mapping got a string/);
+});
