@@ -66,7 +66,8 @@ export function nameFilter(patterns: string[], excludes: string[], useRegex: boo
 
 /** Ansible's contentfilter: a line that matches at its start, or a search of the whole text. */
 export function contentMatches(text: string, pattern: string, wholeFile: boolean): boolean {
-  const regex = compilePythonRegex(pattern, wholeFile ? 'm' : '');
+  // Python's `$` (no MULTILINE) also matches before a newline that ends the text; JavaScript's does not.
+  const regex = compilePythonRegex(pattern.replace(/(?<!\\)\$/g, '(?=\\n?$)'));
   if (wholeFile) return regex.test(text);
   const atStart = new RegExp(regex.source, regex.flags + 'y');
   return (text.match(/[^\n]*\n|[^\n]+$/g) ?? []).some((line) => { atStart.lastIndex = 0; return atStart.test(line); });

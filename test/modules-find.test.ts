@@ -85,4 +85,7 @@ test('find parses ages, sizes and name filters as Ansible', () => {
   assert.equal(nameFilter(['a.*'], [], true)('ba.c'), false);
   assert.equal(contentMatches('x\nfoo\n', 'fo+', false), true);
   assert.equal(contentMatches('x foo\n', 'fo+', false), false);
+  assert.equal(contentMatches('a KO\nb\n', 'KO$', true), false);
+  assert.equal(contentMatches('a KO x\n', '.*KO$', false), false);
+  assert.equal(contentMatches('b KO\n', 'b KO$', false), true);
 });
