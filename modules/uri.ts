@@ -98,6 +98,8 @@ async function runUri(ctx: ModuleContext): Promise<ModuleResult> {
   const { data, contentType } = a['src'] !== undefined ? { data: await readFile(ctx.controller.findFile('files', a['src'] as string)), contentType: undefined } : requestBody(a['body'], a['body_format'] as string);
   if (contentType && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
   if (!Object.keys(headers).some((key) => key.toLowerCase() === 'user-agent')) headers['user-agent'] = a['http_agent'] as string;
+  // As Python's urllib: one request per connection (servers then answer `connection: close`, as Ansible shows).
+  if (!Object.keys(headers).some((key) => key.toLowerCase() === 'connection')) headers['Connection'] = 'close';
   const url = a['url'] as string;
   const start = Date.now();
   let response: DownloadResponse;
