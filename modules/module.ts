@@ -69,6 +69,8 @@ export interface ModuleContext {
   evaluate(expression: string): unknown;
   /** Diagnostics at a verbosity level (1-4). */
   log(verbosity: number, message: string): void;
+  /** A line shown at every verbosity, as Ansible's display.display (pause's prompt); absent in unit tests. */
+  display?(message: string): void;
 }
 
 /** The target as a module sees it. Each `exec`, `put` and `fetch` counts as one round trip. */

@@ -10,7 +10,7 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
  * terminal, the prompt going to stderr; when stdin is not a terminal it goes on at once with Ansible's
  * warning, as ansible-playbook 2.14 does. Result: start, stop, delta, user_input, echo, stdout as Ansible's.
  * Differs: no ctrl+C then C/A handling during a timed pause (ctrl+C interrupts the run); `echo: false` only
- * sets the result key (typed input is shown).
+ * sets the result key (typed input is shown); the prompt's header is `[pause]`, not the task's name.
  */
 export const pauseModule: ModuleDefinition = {
   name: 'pause',
@@ -45,12 +45,17 @@ async function runPause(ctx: ModuleContext): Promise<ModuleResult> {
   const start = nowMicros();
   let userInput = '';
   const warnings: string[] = [];
+  const display = (line: string) => ctx.display?.(line);
   if (seconds !== undefined) {
-    ctx.log(1, `Pausing for ${Math.max(seconds, 1)} seconds`);
+    display(`Pausing for ${Math.max(seconds, 1)} seconds${echo ? '' : ' (output is hidden)'}`);
+    // Ansible's own line, carriage return included.
+    display("(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)\r");
+    if (a['prompt']) display(prompt);
     await new Promise((resolve) => setTimeout(resolve, Math.max(seconds, 1) * 1000));
   } else if (process.stdin.isTTY) {
     userInput = await readLine(prompt);
   } else {
+    display(prompt);
     warnings.push('Not waiting for response to prompt as stdin is not interactive');
   }
   const stop = nowMicros();

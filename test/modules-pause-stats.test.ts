@@ -11,7 +11,7 @@ test('pause runs once for the play and, without a terminal on stdin, goes on at 
     'play.yml': play('- pause:\n    prompt: Continue?\n  register: p\n- debug: msg="{{ p.user_input | default(\'unset\') }}|{{ p.stdout | default(\'unset\') }}|{{ p.echo | default(\'\') }}"'),
   });
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /TASK \[pause\] \*+\nok: \[a\]\n\n/);
+  assert.match(run.stdout, /TASK \[pause\] \*+\n\[pause\]\nContinue\?:\nok: \[a\]\n\n/);
   assert.match(run.stderr, /\[WARNING\]: Not waiting for response to prompt as stdin is not interactive/);
   assert.deepEqual(messages(run.stdout).sort(), ['"unset|unset|"', '"|Paused for 0.0 minutes|True"']);
   assert.equal(recapOf(run.stdout, 'b'), 'b                          : ok=1    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0');
