@@ -159,8 +159,14 @@ async function readContentChecks(ctx: ModuleContext, candidates: FoundEntry[], f
   const script = contains !== undefined
     ? `for f; do if [ -r "$f" ]; then wc -c < "$f"; cat -- "$f"; else echo -1; fi; done`
     : `for f; do s=$(sha1sum < "$f" 2>/dev/null) || s=-; printf '%s\\n' "\${s%% *}"; done`;
-  const run = await ctx.target.exec(['sh', '-c', script, 'sh', ...needing.map((entry) => entry.path)]);
-  const answers = contains !== undefined ? splitContents(run.stdout, needing.length) : run.stdout.toString().split('\n');
+  // The names travel as arguments: a few commands for very many files keep each under the argument limit.
+  const answers: (Buffer | string | undefined)[] = [];
+  for (let start = 0; start < needing.length; start += FILES_PER_COMMAND) {
+    const chunk = needing.slice(start, start + FILES_PER_COMMAND);
+    const run = await ctx.target.exec(['sh', '-c', script, 'sh', ...chunk.map((entry) => entry.path)]);
+    const part: (Buffer | string | undefined)[] = contains !== undefined ? splitContents(run.stdout, chunk.length) : run.stdout.toString().split('\n');
+    answers.push(...Array.from({ length: chunk.length }, (_, index) => part[index]));
+  }
   const dropped = new Set<FoundEntry>();
   needing.forEach((entry, index) => {
     const answer = answers[index];
@@ -172,6 +178,8 @@ async function readContentChecks(ctx: ModuleContext, candidates: FoundEntry[], f
   });
   return candidates.filter((entry) => !dropped.has(entry));
 }
+
+const FILES_PER_COMMAND = 2000;
 
 /** `SIZE\n<bytes>` per file (`-1\n` for an unreadable one). */
 function splitContents(output: Buffer, count: number): (Buffer | undefined)[] {
