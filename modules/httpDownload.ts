@@ -16,7 +16,13 @@ import { createGunzip, createInflate } from 'node:zlib';
 
 export interface DownloadRequest {
   url: string;
-  method?: 'GET' | 'HEAD';
+  /** GET unless said (uri sends any method, with `body`). */
+  method?: string;
+  body?: Buffer;
+  /** Which redirects are followed: all (the default), safe (GET and HEAD only), none. */
+  followRedirects?: 'all' | 'safe' | 'none';
+  /** Keep the body of any status, not only 200's (uri reports error pages). */
+  keepAnyBody?: boolean;
   headers?: Record<string, string>;
   /** Seconds for the connection and each read. */
   timeout: number;
@@ -50,13 +56,21 @@ export async function download(request: DownloadRequest): Promise<DownloadRespon
   for (let hop = 0; ; hop++) {
     const response = await send(url, request);
     const location = response.headers.location;
-    if ([301, 302, 303, 307, 308].includes(response.statusCode ?? 0) && location && hop < MAX_REDIRECTS) {
+    const status = response.statusCode ?? 0;
+    if ([301, 302, 303, 307, 308].includes(status) && location && hop < MAX_REDIRECTS && followsRedirect(request)) {
       response.resume();
       url = new URL(location, url);
+      // As urllib: a 303, or a 301/302 answering a POST, is followed with a GET and no body.
+      if (status === 303 || ((status === 301 || status === 302) && request.method === 'POST')) request = { ...request, method: 'GET', body: undefined };
       continue;
     }
     return receive(response, url.href, request);
   }
+}
+
+function followsRedirect(request: DownloadRequest): boolean {
+  const policy = request.followRedirects ?? 'all';
+  return policy === 'all' || (policy === 'safe' && ['GET', 'HEAD', undefined].includes(request.method));
 }
 
 function send(url: URL, request: DownloadRequest): Promise<IncomingMessage> {
@@ -70,21 +84,23 @@ function send(url: URL, request: DownloadRequest): Promise<IncomingMessage> {
     headers['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
   }
   if (request.ifModifiedSince) headers['if-modified-since'] = request.ifModifiedSince.toUTCString();
+  if (request.body) headers['content-length'] = String(request.body.length);
   const options = { method: request.method ?? 'GET', headers, timeout: request.timeout * 1000, rejectUnauthorized: request.validateCerts };
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, resolve);
     req.on('timeout', () => req.destroy(new Error(`Connection timed out after ${request.timeout} seconds`)));
     req.on('error', (error) => reject(new Error(`Request failed: ${error.message}`)));
-    req.end();
+    req.end(request.body);
   });
 }
 
 async function receive(response: IncomingMessage, url: string, request: DownloadRequest): Promise<DownloadResponse> {
   const status = response.statusCode ?? 0;
   const base = { status, url, headers: response.headers, size: 0, digests: {}, remove: async () => {} };
-  if (status !== 200 || request.method === 'HEAD') {
+  const kept = request.keepAnyBody ? request.method !== 'HEAD' : status === 200 && request.method !== 'HEAD';
+  if (!kept) {
     response.resume();
-    const message = status === 200 ? `OK (${response.headers['content-length'] ?? 'unknown'} bytes)` : `HTTP Error ${status}: ${response.statusMessage ?? ''}`;
+    const message = status === 200 || (request.keepAnyBody && status >= 200 && status < 300) ? `OK (${response.headers['content-length'] ?? 'unknown'} bytes)` : `HTTP Error ${status}: ${response.statusMessage ?? ''}`;
     return { ...base, message };
   }
   const folder = await mkdtemp(join(tmpdir(), 'playtree-get_url-'));
@@ -110,7 +126,9 @@ async function receive(response: IncomingMessage, url: string, request: Download
     throw new Error(`failed to create temporary content file: ${(error as Error).message}`);
   }
   const digests = Object.fromEntries([...hashes].map(([name, hash]) => [name, hash.digest('hex')]));
-  return { ...base, message: `OK (${response.headers['content-length'] ?? 'unknown'} bytes)`, file, size, digests, remove };
+  const ok = status === 200 || (request.keepAnyBody && status >= 200 && status < 300);
+  const message = ok ? `OK (${response.headers['content-length'] ?? 'unknown'} bytes)` : `HTTP Error ${status}: ${response.statusMessage ?? ''}`;
+  return { ...base, message, file, size, digests, remove };
 }
 
 /** Ansible's filename for a folder dest: Content-Disposition's, else the URL path's basename, else index.html. */

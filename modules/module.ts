@@ -24,6 +24,11 @@ export interface ModuleDefinition {
   anyArgs?: boolean;
   /** Runs once per host even without a connection (debug, set_fact, assert, fail): no target needed. */
   local?: boolean;
+  /**
+   * Runs once for the play, on its first host, as Ansible's BYPASS_HOST_LOOP actions (add_host, pause): the
+   * other hosts neither run it nor register its result (unlike run_once, nothing is shared).
+   */
+  bypassHostLoop?: boolean;
   run(ctx: ModuleContext): Promise<ModuleResult>;
 }
 
@@ -64,6 +69,8 @@ export interface ModuleContext {
   evaluate(expression: string): unknown;
   /** Diagnostics at a verbosity level (1-4). */
   log(verbosity: number, message: string): void;
+  /** A line shown at every verbosity, as Ansible's display.display (pause's prompt); absent in unit tests. */
+  display?(message: string): void;
 }
 
 /** The target as a module sees it. Each `exec`, `put` and `fetch` counts as one round trip. */

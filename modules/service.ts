@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { offlineServicesAllowed } from './offlineServices.js';
-import { SERVICE_PROBE_SCRIPT, applySysv, parseServiceProbe, planSysv } from './sysvService.js';
+import { manageSysvService, probeSysvService } from './sysvService.js';
 import { manageUnit, type UnitAction } from './systemd.js';
 
 /**
@@ -43,15 +43,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const offlineServices = offlineServicesAllowed(ctx);
   const systemd = () => manageUnit(ctx, { name, state, enabled, systemctl: ['systemctl'], offlineServices });
   if (use === 'systemd') return systemd();
-  const probe = async (status: boolean) => {
-    const read = await ctx.target.exec(['sh', '-c', SERVICE_PROBE_SCRIPT, 'service', name, status ? '1' : '0']);
-    if (read.rc !== 0) throw new ModuleError(`could not read the state of service ${name}: ${read.stderr.toString().trim()}`, { rc: read.rc });
-    return parseServiceProbe(read.stdout.toString());
-  };
-  let found = await probe(false);
+  const found = await probeSysvService(ctx, name, false);
   if (use === 'auto' && found.systemd) return systemd();
-  // A live SysV system (offline services turned off) is asked whether the service runs.
-  if (!offlineServices && state !== undefined && found.initd) found = await probe(true);
-  const { commands, result } = planSysv({ name, state, enabled }, found);
-  return applySysv(ctx, commands, result);
+  return manageSysvService(ctx, { name, state, enabled }, found);
 }

@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { offlineActiveState, type ActiveState } from './offlineServices.js';
+import { offlineActiveState, offlineServicesAllowed, type ActiveState } from './offlineServices.js';
 
 /**
  * The service module's SysV path, for a target without systemd: the script /etc/init.d/NAME, its boot links
@@ -98,4 +98,19 @@ export async function applySysv(ctx: ModuleContext, commands: string[][], result
     throw new ModuleError(`Unable to apply '${commands.map((c) => c.slice(-1)[0]).join(', ')}' to service ${String(result['name'])}: ${detail}`, { rc: run.rc });
   }
   return result;
+}
+
+/** Read the service's probe (with its `status` when asked) in one command. */
+export async function probeSysvService(ctx: ModuleContext, name: string, status: boolean): Promise<ServiceProbe> {
+  const read = await ctx.target.exec(['sh', '-c', SERVICE_PROBE_SCRIPT, 'service', name, status ? '1' : '0']);
+  if (read.rc !== 0) throw new ModuleError(`could not read the state of service ${name}: ${read.stderr.toString().trim()}`, { rc: read.rc });
+  return parseServiceProbe(read.stdout.toString());
+}
+
+/** The whole SysV path: probe (unless `found` is given), plan, apply. A live SysV system is asked whether it runs. */
+export async function manageSysvService(ctx: ModuleContext, request: SysvRequest, found?: ServiceProbe): Promise<ModuleResult> {
+  let probe = found ?? (await probeSysvService(ctx, request.name, false));
+  if (!offlineServicesAllowed(ctx) && request.state !== undefined && probe.initd) probe = await probeSysvService(ctx, request.name, true);
+  const { commands, result } = planSysv(request, probe);
+  return applySysv(ctx, commands, result);
 }

@@ -62,10 +62,6 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   // unreachable host is the last one run.
   const shared = newSharedRun();
   for (const playbook of playbooks) {
-    for (const play of playbook.plays) {
-      const pattern = Array.isArray(play.hosts) ? play.hosts.join(',') : play.hosts;
-      if (!/\{\{/.test(pattern)) matchHostsWithWarnings(inventory, pattern, runOptions.limit).warnings.forEach(warn);
-    }
     const renderer = await chooseRenderer(cli);
     let summary;
     try {

@@ -37,7 +37,7 @@ export interface RunContext {
   playbook: Playbook;
   events: EngineEvents;
   hosts: Map<string, HostState>;
-  /** `groups`: every group's hosts, worked out once (the inventory does not change during a run). */
+  /** `groups`: every group's hosts, worked out again when group_by or add_host change the inventory. */
   groups: Record<string, string[]>;
   /** `--start-at-task`: still looking for the task to start at. */
   startPending: boolean;

@@ -9,7 +9,7 @@ export interface HostState {
   name: string;
   /** Inventory-layer variables (inventory file, group_vars, host_vars), as loaded. */
   inventoryVars: Record<string, unknown>;
-  /** `group_names`: the inventory does not change during a run, so it is worked out once. */
+  /** `group_names`, worked out again when group_by or add_host change the inventory (inventoryChanges.ts). */
   groupNames: string[];
   /** Gathered facts, without the `ansible_` prefix (as in `ansible_facts`). */
   facts: Record<string, unknown>;

@@ -106,6 +106,9 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
     log: (verbosity, message) => {
       if (!host.noLog) ctx.run.events.log(verbosity, `<${host.name}> ${message}`);
     },
+    display: (message) => {
+      if (!host.noLog) ctx.run.events.log(0, message);
+    },
   };
   const result = await module.run(moduleContext);
   return target instanceof ConnectionTarget ? { ...result, roundTrips: target.roundTrips } : result;

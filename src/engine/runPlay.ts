@@ -14,6 +14,7 @@ import { tagsSelect } from './tags.js';
 import { Templar } from '../template/index.js';
 import { toBoolean } from '../boolean.js';
 import { taskVariables } from './variables.js';
+import { loadModule } from '../../modules/index.js';
 
 /**
  * Run one play the way Ansible's linear strategy does: every host's walk through the play advances in
@@ -195,12 +196,15 @@ async function runTaskOnGroup(
   if (task.action === 'meta' || task.action.endsWith('.meta')) return { outcomes: await runMeta(ctx, task, group), ranOnce: false };
   const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(task);
   const ranOnce = runsOnce(ctx, task, group);
-  const hosts = ranOnce ? group.slice(0, 1) : group;
+  const bypass = !ranOnce && (await bypassesHostLoop(task));
+  const hosts = ranOnce || bypass ? group.slice(0, 1) : group;
   ctx.run.events.taskStart(info, hosts.map(([name]) => name));
   await eachLimited(hosts, parallelHosts(ctx, task, group), async ([name, step]) => {
     outcomes.set(name, await runStep(ctx, ctx.run.hosts.get(name)!, step, info));
   });
-  if (hosts.length < group.length) shareRunOnceResult(ctx, task, hosts[0]![0], group, outcomes);
+  if (ranOnce && hosts.length < group.length) shareRunOnceResult(ctx, task, hosts[0]![0], group, outcomes);
+  // add_host, pause: the other hosts go on as if the task were not theirs.
+  for (const [name] of group) if (!outcomes.has(name)) outcomes.set(name, { status: 'ok' });
   return { outcomes, ranOnce };
 }
 
@@ -212,6 +216,17 @@ function parallelHosts(ctx: PlayContext, task: Task, group: ReadonlyArray<readon
   const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(first)!, step.scope, task));
   const throttle = Number(templar.render(value));
   return Number.isInteger(throttle) && throttle > 0 ? Math.min(throttle, ctx.run.options.forks) : ctx.run.options.forks;
+}
+
+/** A module that runs once for the play (add_host, pause: ansible-core's BYPASS_HOST_LOOP), when the task names one. */
+async function bypassesHostLoop(task: Task): Promise<boolean> {
+  if (task.action.includes('{{')) return false;
+  try {
+    return Boolean((await loadModule(task.action))?.bypassHostLoop);
+  } catch {
+    // A module that cannot be loaded fails on each host when reached.
+    return false;
+  }
 }
 
 /** run_once (task, block or play keyword), templated with the first host's variables. */

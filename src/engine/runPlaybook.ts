@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { groupsMap, matchHosts, type Inventory } from '../inventory/index.js';
+import { groupsMap, matchHostsWithWarnings, type Inventory } from '../inventory/index.js';
 import { loadVarsFile } from '../playbook/index.js';
 import type { Play, Playbook, Role, TaskItem } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
@@ -100,7 +100,9 @@ function playTitle(play: Play): string {
 async function playContext(run: RunContext, play: Play): Promise<PlayContext> {
   const templar = new Templar({ ...run.options.extraVars });
   const pattern = String(templar.render(hostPattern(play)));
-  const matched = matchHosts(run.inventory, pattern, run.options.limit);
+  // Matched when the play starts, as ansible-playbook does: group_by and add_host of earlier plays count.
+  const { hosts: matched, warnings } = matchHostsWithWarnings(run.inventory, pattern, run.options.limit);
+  if (!hostPattern(play).includes('{{')) warnings.forEach((warning) => run.events.warning(warning));
   for (const name of matched) ensureHost(run, name);
   const order = play.order === undefined ? 'inventory' : String(new Templar({ ...play.vars, ...run.options.extraVars }).render(play.order));
   const hosts = orderedHosts(order, matched.filter((name) => !run.hosts.get(name)!.failed));

@@ -14,6 +14,7 @@ import { censor } from './censor.js';
 import { notifiedHandlers } from './handlers.js';
 import { runInclude } from './includes.js';
 import { isIncludeVars, runIncludeVars } from './includeVars.js';
+import { applyInventoryChanges } from './inventoryChanges.js';
 import { isValidateArgumentSpec, runValidateArgumentSpec } from './argumentSpec.js';
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
@@ -173,7 +174,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
       : isValidateArgumentSpec(action)
         ? runValidateArgumentSpec(invocation)
         : await invokeModule(invocation, await moduleFor(invocation.task));
-    result = moduleResult;
+    result = applyInventoryChanges(invocation.ctx.run, invocation.host.name, moduleResult);
     if (roundTrips !== undefined) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
     }
