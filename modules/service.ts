@@ -1,6 +1,6 @@
 import { ModuleError } from '../src/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { offlineServicesAllowed } from './offlineServices.js';
+import { offlineServicesAllowed, prepareRuntimeDirectories } from './offlineServices.js';
 import { SERVICE_PROBE_SCRIPT, applySysv, parseServiceProbe, planSysv } from './sysvService.js';
 import { manageUnit, type UnitAction } from './systemd.js';
 
@@ -53,5 +53,8 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   // A live SysV system (offline services turned off) is asked whether the service runs.
   if (!offlineServices && state !== undefined && found.initd) found = await probe(true);
   const { commands, result } = planSysv({ name, state, enabled }, found);
+  // result.msg is set only when an offline start/restart/reload passed; the package may still ship a unit.
+  const runtimeWarning = !ctx.check && result.msg !== undefined ? await prepareRuntimeDirectories(ctx, name) : undefined;
+  if (runtimeWarning !== undefined) result['warnings'] = [runtimeWarning];
   return applySysv(ctx, commands, result);
 }
