@@ -55,10 +55,13 @@ export function offlineActiveState(wanted: ActiveState, unit: string, allowed: b
 }
 
 /**
- * Prints the service's unit file and drop-ins, when /run is a tmpfs (a container's own, gone when it stops).
- * Read from the unit folders directly: a tree without systemd still holds the units its packages ship.
+ * Prints the service's unit file and drop-ins, when /run is a tmpfs mounted on its own (a container's, gone
+ * when it stops): not a tree's /run folder that merely lies on a tmpfs, nor a chroot's. Read from the unit
+ * folders directly: a tree without systemd still holds the units its packages ship.
  */
 const UNIT_FILES_SCRIPT = `[ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ] || exit 0
+[ "$(stat -c %d /run)" != "$(stat -c %d /)" ] || exit 0
+if systemd-detect-virt --chroot >/dev/null 2>&1; then exit 0; fi
 for pt_dir in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do
   if [ -f "$pt_dir/$1" ]; then cat "$pt_dir/$1"; echo; break; fi
 done

@@ -5,6 +5,7 @@ import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { ChrootConnection } from '../connections/chroot.js';
 import { NspawnConnection, PersistentNspawnConnection } from '../connections/nspawn.js';
 import { packageModule } from '../modules/package.js';
 import { packageFactsModule } from '../modules/package_facts.js';
@@ -95,6 +96,9 @@ describe('services and packages in a Debian tree through nspawn', { skip }, () =
         const seen = await persistent.exec('stat -c "%a %n" /run/ptdaemon /run/ptdaemon-dropin');
         assert.equal(seen.stdout.toString(), '750 /run/ptdaemon\n750 /run/ptdaemon-dropin\n');
         assert.equal(existsSync(inTree('run/ptdaemon')), false, 'the folder reached the tree');
+        // Through chroot /run is the tree's own folder: nothing is made there.
+        const chrooted = await runModuleOn(new ChrootConnection({ host: tree, vars: {}, config: {}, log: () => {} }), serviceModule, { name: 'ptdaemon', state: 'started' });
+        assert.deepEqual([chrooted.failed, existsSync(inTree('run/ptdaemon'))], [undefined, false]);
       } finally {
         await persistent.close();
         await rm(inTree('etc/systemd/system/ptdaemon.service'));
