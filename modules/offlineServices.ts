@@ -1,5 +1,6 @@
 import { toBoolean } from '../src/boolean.js';
 import { ModuleError } from '../src/errors.js';
+import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext } from './module.js';
 
 /**
@@ -11,6 +12,7 @@ import type { ModuleContext } from './module.js';
  *
  * The host variable `playtree_offline_services` (any Ansible boolean) turns this off: `false` brings back
  * the clear failure. On a running system (systemd is PID 1) the variable changes nothing.
+ * An offline start makes the unit's RuntimeDirectory= folders in a container's /run (prepareRuntimeDirectories).
  */
 
 export type ActiveState = 'started' | 'stopped' | 'restarted' | 'reloaded';
@@ -50,4 +52,70 @@ export function offlineActiveState(wanted: ActiveState, unit: string, allowed: b
     changed: wanted !== 'started',
     msg: `${unit} was not ${wanted}: the target is an image tree with no running init (playtree_offline_services); it starts at boot if enabled`,
   };
+}
+
+/**
+ * Prints the service's unit file and drop-ins, when /run is a tmpfs mounted on its own (a container's, gone
+ * when it stops): not a tree's /run folder that merely lies on a tmpfs, nor a chroot's. Read from the unit
+ * folders directly: a tree without systemd still holds the units its packages ship.
+ */
+const UNIT_FILES_SCRIPT = `[ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ] || exit 0
+[ "$(stat -c %d /run)" != "$(stat -c %d /)" ] || exit 0
+if systemd-detect-virt --chroot >/dev/null 2>&1; then exit 0; fi
+for pt_dir in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do
+  if [ -f "$pt_dir/$1" ]; then cat "$pt_dir/$1"; echo; break; fi
+done
+for pt_file in /usr/lib/systemd/system/"$1".d/*.conf /etc/systemd/system/"$1".d/*.conf; do
+  if [ -f "$pt_file" ]; then cat "$pt_file"; echo; fi
+done
+exit 0`;
+
+export interface RuntimeDirectories {
+  names: string[];
+  mode: string;
+  owner?: string;
+}
+
+/** RuntimeDirectory=, RuntimeDirectoryMode=, User= and Group= of a unit's [Service] sections. Pure. */
+export function parseRuntimeDirectories(unitText: string): RuntimeDirectories {
+  const names = new Set<string>();
+  let mode = '0755';
+  let user = '';
+  let group = '';
+  let inService = false;
+  for (const raw of unitText.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[')) inService = line === '[Service]';
+    const match = /^(\w+)\s*=\s*(.*)$/.exec(line);
+    if (!inService || !match) continue;
+    const [, key, value = ''] = match;
+    if (key === 'RuntimeDirectory') {
+      if (value === '') names.clear();
+      // Specifiers (%i) and paths leaving /run are left to systemd at boot.
+      for (const name of value.split(/\s+/)) if (name && !name.includes('%') && !name.startsWith('/') && !name.split('/').includes('..')) names.add(name);
+    } else if (key === 'RuntimeDirectoryMode' && /^[0-7]{3,4}$/.test(value)) mode = value;
+    else if (key === 'User') user = value;
+    else if (key === 'Group') group = value;
+  }
+  const owner = user || group ? `${user}${group ? `:${group}` : ''}` : undefined;
+  return { names: [...names], mode, ...(owner !== undefined && !owner.includes('%') ? { owner } : {}) };
+}
+
+/**
+ * An offline start still makes the folders systemd would make before starting the service (RuntimeDirectory=),
+ * in the container's /run only, so a later task that checks the service's configuration with its own binary
+ * works as on a running system (`sshd -T` needs /run/sshd). Where /run is the tree's own folder (chroot)
+ * nothing is made: it would end up in the image.
+ */
+export async function prepareRuntimeDirectories(ctx: ModuleContext, service: string): Promise<string | undefined> {
+  const unit = service.includes('.') ? service : `${service}.service`;
+  const read = await ctx.target.exec(['sh', '-c', UNIT_FILES_SCRIPT, 'runtime-directories', unit]);
+  if (read.rc !== 0) return undefined;
+  const wanted = parseRuntimeDirectories(read.stdout.toString());
+  if (!wanted.names.length) return undefined;
+  const paths = wanted.names.map((name) => `/run/${name}`);
+  const commands = [['mkdir', '-p', '-m', wanted.mode, '--', ...paths]];
+  if (wanted.owner) commands.push(['chown', '--', wanted.owner, ...paths]);
+  const made = await ctx.target.exec(commands.map((argv) => shellJoin(argv)).join(' &&\n'));
+  return made.rc === 0 ? undefined : `could not make the runtime folders of ${unit}: ${made.stderr.toString().trim()}`;
 }

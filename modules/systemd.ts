@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { offlineActiveState, offlineServicesAllowed, type ActiveState } from './offlineServices.js';
+import { offlineActiveState, offlineServicesAllowed, prepareRuntimeDirectories, type ActiveState } from './offlineServices.js';
 import { UNIT_STATE_SCRIPT, isDeactivating, isRunning, parseUnitState, type UnitState } from './systemdUnit.js';
 
 /**
@@ -11,7 +11,8 @@ import { UNIT_STATE_SCRIPT, isDeactivating, isRunning, parseUnitState, type Unit
  * reached by chroot or nspawn) enabled/masked still work (systemctl edits the unit links offline), `state:
  * stopped` is already true, and started/restarted/reloaded start nothing and say so in `msg` (the offline
  * services rule, offlineServices.ts; with `playtree_offline_services: false` they fail instead);
- * daemon_reload/daemon_reexec do nothing there.
+ * daemon_reload/daemon_reexec do nothing there; an offline start makes the unit's RuntimeDirectory= folders in
+ * a container's /run.
  */
 
 export type UnitAction = ActiveState;
@@ -85,6 +86,9 @@ export async function manageUnit(ctx: ModuleContext, request: UnitRequest): Prom
   if (request.enabled !== undefined) result['enabled'] = request.enabled;
   if (plan.state !== undefined) result['state'] = plan.state;
   if (plan.msg !== undefined) result.msg = plan.msg;
+  // plan.msg is set only when an offline start/restart/reload passed.
+  const runtimeWarning = !ctx.check && plan.msg !== undefined && unit !== undefined ? await prepareRuntimeDirectories(ctx, unit) : undefined;
+  if (runtimeWarning !== undefined) plan.warnings.push(runtimeWarning);
   if (plan.warnings.length) result['warnings'] = plan.warnings;
   if (ctx.check || !plan.commands.length) {
     if (request.enabled !== undefined && !plan.commands.length) result['enabled'] = state.enabled;

@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { offlineActiveState, offlineServicesAllowed, type ActiveState } from './offlineServices.js';
+import { offlineActiveState, offlineServicesAllowed, prepareRuntimeDirectories, type ActiveState } from './offlineServices.js';
 
 /**
  * The service module's SysV path, for a target without systemd: the script /etc/init.d/NAME, its boot links
@@ -112,5 +112,9 @@ export async function manageSysvService(ctx: ModuleContext, request: SysvRequest
   let probe = found ?? (await probeSysvService(ctx, request.name, false));
   if (!offlineServicesAllowed(ctx) && request.state !== undefined && probe.initd) probe = await probeSysvService(ctx, request.name, true);
   const { commands, result } = planSysv(request, probe);
+  // result.msg is set only when an offline start/restart/reload passed; the package may still ship a unit
+  // whose RuntimeDirectory= folders the service's own tools expect (sshd -t wants /run/sshd).
+  const runtimeWarning = !ctx.check && result.msg !== undefined ? await prepareRuntimeDirectories(ctx, request.name) : undefined;
+  if (runtimeWarning !== undefined) result['warnings'] = [runtimeWarning];
   return applySysv(ctx, commands, result);
 }

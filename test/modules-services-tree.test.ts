@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { NspawnConnection } from '../connections/nspawn.js';
+import { ChrootConnection } from '../connections/chroot.js';
+import { NspawnConnection, PersistentNspawnConnection } from '../connections/nspawn.js';
 import { packageModule } from '../modules/package.js';
 import { packageFactsModule } from '../modules/package_facts.js';
 import { serviceModule } from '../modules/service.js';
@@ -81,6 +82,28 @@ describe('services and packages in a Debian tree through nspawn', { skip }, () =
       const result = await run(serviceModule, { name: 'ptdaemon', state: 'restarted' });
       assert.deepEqual([result.failed, result.changed], [undefined, true]);
       assert.equal(ran(), false);
+    });
+    test('an offline start makes the RuntimeDirectory= folders of the unit the package ships, in the container /run only', async () => {
+      await mkdir(inTree('etc/systemd/system/ptdaemon.service.d'), { recursive: true });
+      await writeFile(inTree('etc/systemd/system/ptdaemon.service'), `${UNIT}[Service]\nRuntimeDirectory=ptdaemon\nRuntimeDirectoryMode=0750\n`);
+      await writeFile(inTree('etc/systemd/system/ptdaemon.service.d/run.conf'), '[Service]\nRuntimeDirectory=ptdaemon-dropin\n');
+      // One container for both commands: its /run lives as long as it does (a per-command one starts empty).
+      const persistent = new PersistentNspawnConnection({ host: tree, vars: {}, config: {}, log: () => {} });
+      try {
+        await persistent.open();
+        const result = await runModuleOn(persistent, serviceModule, { name: 'ptdaemon', state: 'started' });
+        assert.deepEqual([result.failed, result.changed, result['warnings']], [undefined, false, undefined]);
+        const seen = await persistent.exec('stat -c "%a %n" /run/ptdaemon /run/ptdaemon-dropin');
+        assert.equal(seen.stdout.toString(), '750 /run/ptdaemon\n750 /run/ptdaemon-dropin\n');
+        assert.equal(existsSync(inTree('run/ptdaemon')), false, 'the folder reached the tree');
+        // Through chroot /run is the tree's own folder: nothing is made there.
+        const chrooted = await runModuleOn(new ChrootConnection({ host: tree, vars: {}, config: {}, log: () => {} }), serviceModule, { name: 'ptdaemon', state: 'started' });
+        assert.deepEqual([chrooted.failed, existsSync(inTree('run/ptdaemon'))], [undefined, false]);
+      } finally {
+        await persistent.close();
+        await rm(inTree('etc/systemd/system/ptdaemon.service'));
+        await rm(inTree('etc/systemd/system/ptdaemon.service.d'), { recursive: true });
+      }
     });
     test('disabling removes the start links', async () => {
       const result = await run(serviceModule, { name: 'ptdaemon', enabled: false, state: 'stopped' });

@@ -4,6 +4,7 @@ import { parseAccountState, parseGroupLine, parsePasswdLine } from '../modules/a
 import { groupCommand } from '../modules/group.js';
 import { hostsWithName } from '../modules/hostname.js';
 import { disableLocale, enableLocale, normalizeLocale } from '../modules/locale_gen.js';
+import { parseRuntimeDirectories } from '../modules/offlineServices.js';
 import { planUnit, type UnitRequest } from '../modules/systemd.js';
 import { parseSystemctlShow, parseUnitState, type UnitState } from '../modules/systemdUnit.js';
 import { setupModule } from '../modules/setup.js';
@@ -72,6 +73,17 @@ describe('planUnit decides the systemctl calls', () => {
   test('enabling a unit nobody knows fails as Ansible does', () => {
     assert.throws(() => planUnit(request({ enabled: true }), offline({ found: false })), (e: unknown) => e instanceof ModuleError && e.message === 'Could not find the requested service x.service: host');
   });
+});
+
+describe('parseRuntimeDirectories reads what an offline start must make in /run', () => {
+  const rows: { what: string; unit: string; expected: ReturnType<typeof parseRuntimeDirectories> }[] = [
+    { what: 'one folder, default mode', unit: '[Service]\nRuntimeDirectory=sshd\n', expected: { names: ['sshd'], mode: '0755' } },
+    { what: 'a list, its mode and owner', unit: '[Service]\nUser=redis\nGroup=redis\nRuntimeDirectory=redis other\nRuntimeDirectoryMode=2755\n', expected: { names: ['redis', 'other'], mode: '2755', owner: 'redis:redis' } },
+    { what: 'an empty assignment resets the list (a drop-in)', unit: '[Service]\nRuntimeDirectory=a\n\n[Service]\nRuntimeDirectory=\nRuntimeDirectory=b\n', expected: { names: ['b'], mode: '0755' } },
+    { what: 'other sections, specifiers and paths leaving /run are ignored', unit: '[Unit]\nRuntimeDirectory=u\n[Service]\nRuntimeDirectory=x-%i ../etc /abs ok\n', expected: { names: ['ok'], mode: '0755' } },
+    { what: 'no RuntimeDirectory', unit: '[Service]\nExecStart=/bin/true\n', expected: { names: [], mode: '0755' } },
+  ];
+  for (const row of rows) test(row.what, () => assert.deepEqual(parseRuntimeDirectories(row.unit), row.expected));
 });
 
 describe('account database lines', () => {
