@@ -151,6 +151,23 @@ test('random_choice picks one of the terms', () => {
   assert.deepEqual(run('random_choice', []), []);
 });
 
+test('password with encrypt returns the hash made with the salt kept in the file, and adds a salt where none is', async () => {
+  await withFiles({ 'creds/kept': 'hunter2 salt=saltsalt\n', 'creds/plain': 'hunter2\n' }, async (root) => {
+    const vars = { playbook_dir: root };
+    assert.deepEqual(run('password', ['creds/kept encrypt=md5_crypt'], {}, vars), ['$1$saltsalt$ZliGyAN3DciDHEkDboonh/']);
+    assert.equal(await readFile(join(root, 'creds/kept'), 'utf8'), 'hunter2 salt=saltsalt\n');
+    assert.deepEqual(run('password', ['creds/kept'], {}, vars), ['hunter2']);
+    const [hashed] = run('password', ['creds/plain'], { encrypt: 'sha512_crypt' }, vars) as string[];
+    const [, salt] = /^hunter2 salt=([./0-9A-Za-z]{16})\n$/.exec(await readFile(join(root, 'creds/plain'), 'utf8'))!;
+    assert.match(hashed!, new RegExp(`^\\$6\\$rounds=656000\\$${salt!.replace(/[./]/g, '\\$&')}\\$.{86}$`));
+    assert.deepEqual(run('password', ['creds/plain encrypt=sha512_crypt'], {}, vars), [hashed]);
+    await writeFile(join(root, 'creds/plain'), 'hunter2 salt=abcdefghijklmnop\n');
+    assert.deepEqual(run('password', ['creds/plain encrypt=sha512_crypt'], {}, vars), [
+      '$6$rounds=656000$abcdefghijklmnop$WLHrVizfrTpxvpp.WA/ETNFGcQ5BwnKK6d54XPY9LugmCBggBopFbaMzT7HKyS/zJ.AdNH4iBXiTVk.KauOuA.',
+    ]);
+  });
+});
+
 test('password makes a password of the asked length and chars, keeps it in a 0600 file and reads it back', async () => {
   await withFiles({}, async (root) => {
     const vars = { playbook_dir: root };
@@ -163,7 +180,7 @@ test('password makes a password of the asked length and chars, keeps it in a 060
     assert.match(punct!, /^[!#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~]{40}$/);
     const seeded = () => run('password', ['/dev/null seed=fixed'], {}, vars);
     assert.deepEqual(seeded(), seeded());
-    assert.throws(() => run('password', ['/dev/null encrypt=sha512_crypt'], {}, vars), /encrypt=sha512_crypt is not supported/);
+    assert.throws(() => run('password', ['/dev/null encrypt=sha1_crypt'], {}, vars), /encrypt=sha1_crypt is not supported/);
     assert.throws(() => run('password', ['/dev/null bogus=1'], {}, vars), /Unrecognized parameter\(s\) given to password lookup: bogus/);
   });
 });

@@ -279,8 +279,9 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     }
     if (scope.rescuable) {
       host.stats.rescued++;
-      host.setFacts['ansible_failed_result'] = registered;
-      host.setFacts['ansible_failed_task'] = failedTaskView(task);
+      // As ansible-core, both are kept as data: templates inside them (the task's own arguments) are not rendered.
+      host.setFacts['ansible_failed_result'] = markUnsafe(registered);
+      host.setFacts['ansible_failed_task'] = markUnsafe(failedTaskView(task));
     } else {
       host.stats.failed++;
       host.failed = true;
