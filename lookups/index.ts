@@ -37,6 +37,7 @@ const catalog: LookupEntry[] = [
   entry(['config'], () => (load('./config.js') as typeof import('./config.js')).configLookup),
   entry(['unvault'], () => (load('./unvault.js') as typeof import('./unvault.js')).unvaultLookup),
   entry(['inventory_hostnames'], () => (load('./inventory_hostnames.js') as typeof import('./inventory_hostnames.js')).inventoryHostnamesLookup),
+  entry(['url'], () => (load('./url.js') as typeof import('./url.js')).urlLookup),
 ];
 
 interface LookupEntry {
