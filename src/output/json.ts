@@ -1,5 +1,5 @@
 import type { ModuleResult } from '../../modules/module.js';
-import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
+import { ERROR_LOCATION_KEY, type EngineEvents, type HostStats, type TaskInfo, type TaskResult } from '../engine/events.js';
 import { formatPosition } from '../errors.js';
 
 /**
@@ -53,7 +53,8 @@ export class JsonRenderer implements EngineEvents {
   hostResult(_task: TaskInfo, outcome: TaskResult): void {
     if (outcome.isItem) return;
     const task = this.plays.at(-1)?.tasks.at(-1);
-    if (task) task.hosts[outcome.host] = { ...outcome.result, status: outcome.status, ...(outcome.ignored ? { ignored: true } : {}) };
+    const { [ERROR_LOCATION_KEY]: _location, ...result } = outcome.result;
+    if (task) task.hosts[outcome.host] = { ...result, status: outcome.status, ...(outcome.ignored ? { ignored: true } : {}) };
   }
 
   warning(message: string): void {
