@@ -1,17 +1,18 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseKv } from '../src/kvSplit.js';
 import { hashPassword, hashScheme, randomCryptSalt } from '../src/template/passwordHash.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
+import { PythonRandom } from './pythonRandom.js';
 
 /**
  * `password`: a random password, kept in a file on the controller (`path length=20 chars=... seed=...`;
  * the same keys may be options). A relative path starts at the playbook's folder; the file (mode 0600, its
  * folder 0700) is made on first use and read afterwards; `/dev/null` is never written. `chars` is a
  * comma-separated list of Python string-module names (`ascii_letters`, `digits`, `punctuation`...) or
- * literal characters (`,,` is a comma). With `seed` the password is the same on every run (but not
- * Ansible's: Python's random generator is not reproduced). `encrypt` (sha512_crypt, sha256_crypt, md5_crypt,
+ * literal characters (`,,` is a comma). With `seed` the password is Ansible's for the same seed (Python's
+ * random generator, reproduced in pythonRandom.ts). `encrypt` (sha512_crypt, sha256_crypt, md5_crypt,
  * bcrypt; `ident` for bcrypt) returns the hash instead, made with a salt kept in the file after the
  * password (` salt=...`, and ` ident=...`), so the same hash comes back on every run.
  */
@@ -115,12 +116,10 @@ function candidateChars(spec: unknown): string {
 }
 
 function randomPassword(length: number, chars: string, seed: unknown): string {
-  const pick = seed === undefined || seed === null ? (n: number) => randomInt(n) : seededPicker(String(seed));
+  let pick = (n: number) => randomInt(n);
+  if (seed !== undefined && seed !== null) {
+    const generator = new PythonRandom(typeof seed === 'number' && Number.isInteger(seed) ? seed : String(seed));
+    pick = (n) => generator.below(n);
+  }
   return Array.from({ length }, () => chars[pick(chars.length)]).join('');
-}
-
-/** A repeatable choice from a seed: SHA-256 in counter mode. */
-function seededPicker(seed: string): (n: number) => number {
-  let counter = 0;
-  return (n) => createHash('sha256').update(`${seed}:${counter++}`).digest().readUInt32BE(0) % n;
 }

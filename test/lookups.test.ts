@@ -178,8 +178,11 @@ test('password makes a password of the asked length and chars, keeps it in a 060
     assert.deepEqual(run('password', ['creds/db length=30'], {}, vars), [first]);
     const [punct] = run('password', ['/dev/null length=40 chars=punctuation,,'], {}, vars) as string[];
     assert.match(punct!, /^[!#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~]{40}$/);
-    const seeded = () => run('password', ['/dev/null seed=fixed'], {}, vars);
-    assert.deepEqual(seeded(), seeded());
+    // Python's random.Random(seed).choice() picks, as ansible-core's password lookup makes them.
+    assert.deepEqual(run('password', ['/dev/null seed=fixed'], {}, vars), ['nw6AuiBDIPxvJhDAxlJc']);
+    assert.deepEqual(run('password', ['/dev/null'], { seed: 42 }, vars), ['odJFCrnl2edlBD:dz1C5']);
+    assert.deepEqual(run('password', ['/dev/null chars=ab'], { seed: 'foo' }, vars), ['bbbaaabbbaabbaababaa']);
+    assert.deepEqual(run('password', ['/dev/null seed=é'], {}, vars), ['1mwNoTlp77gDhHJ.Q,An']);
     assert.throws(() => run('password', ['/dev/null encrypt=sha1_crypt'], {}, vars), /encrypt=sha1_crypt is not supported/);
     assert.throws(() => run('password', ['/dev/null bogus=1'], {}, vars), /Unrecognized parameter\(s\) given to password lookup: bogus/);
   });
