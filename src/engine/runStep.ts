@@ -421,7 +421,11 @@ function loopItemsUnlessSkipped(task: Task, templar: Templar, conditions: Readon
  * out, the result carries it under ERROR_LOCATION_KEY: the text output shows it, `register` drops it.
  */
 export function failureResult(error: unknown, task: Task): ModuleResult {
+  // A template or lookup error stops the task before any module ran: ansible-core's result then has no `changed`.
+  const raisedByTemplate = error instanceof TemplateError || error instanceof LookupError || error instanceof UndefinedVariableError;
   const result: ModuleResult = { changed: false, failed: true, msg: failureMessage(error, task) };
+  // The one result without `changed` (ModuleResult's readers take a missing one as false).
+  if (raisedByTemplate) delete (result as Partial<ModuleResult>).changed;
   if (error instanceof PlaytreeError && !(error instanceof LookupError) && !isUndefinedError(error)) {
     result[ERROR_LOCATION_KEY] = `task '${task.name ?? task.action}' at ${formatPosition(task.position)}`;
   }
