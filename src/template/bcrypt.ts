@@ -39,6 +39,9 @@ function piFractionWords(count: number): Uint32Array {
 class Blowfish {
   readonly p: Uint32Array;
   readonly s: Uint32Array;
+  /** The block the last encrypt() left. */
+  left = 0;
+  right = 0;
 
   constructor() {
     piWords ??= piFractionWords(P_WORDS + S_WORDS);
@@ -46,50 +49,45 @@ class Blowfish {
     this.s = piWords.slice(P_WORDS);
   }
 
-  private f(x: number): number {
-    const s = this.s;
-    return ((((s[x >>> 24]! + s[256 + ((x >>> 16) & 0xff)]!) >>> 0) ^ s[512 + ((x >>> 8) & 0xff)]!) + s[768 + (x & 0xff)]!) >>> 0;
-  }
-
-  /** Encrypts the block held in `block[at]`, `block[at + 1]` in place. */
-  encrypt(block: Uint32Array, at: number): void {
-    let left = block[at]!;
-    let right = block[at + 1]!;
+  /** Encrypts one block into `left`/`right` (the round function F inlined: this loop is bcrypt's cost). */
+  encrypt(left: number, right: number): void {
+    const { p, s } = this;
     for (let i = 0; i < 16; i += 2) {
-      left ^= this.p[i]!;
-      right ^= this.f(left);
-      right ^= this.p[i + 1]!;
-      left ^= this.f(right);
+      left ^= p[i]!;
+      right ^= ((((s[left >>> 24]! + s[256 | ((left >>> 16) & 0xff)]!) ^ s[512 | ((left >>> 8) & 0xff)]!) + s[768 | (left & 0xff)]!) ^ p[i + 1]!);
+      left ^= (((s[right >>> 24]! + s[256 | ((right >>> 16) & 0xff)]!) ^ s[512 | ((right >>> 8) & 0xff)]!) + s[768 | (right & 0xff)]!);
     }
-    block[at] = (right ^ this.p[17]!) >>> 0;
-    block[at + 1] = (left ^ this.p[16]!) >>> 0;
+    this.left = (right ^ p[17]!) >>> 0;
+    this.right = (left ^ p[16]!) >>> 0;
   }
 
   /** The key schedule step of eksblowfish: the key into P, then P and S re-made by encryption, mixing in `salt` if given. */
-  expand(key: Buffer, salt?: Buffer): void {
-    let keyAt = 0;
-    for (let i = 0; i < P_WORDS; i++) {
-      let word = 0;
-      for (let b = 0; b < 4; b++, keyAt = (keyAt + 1) % key.length) word = (word << 8) | key[keyAt]!;
-      this.p[i] = (this.p[i]! ^ word) >>> 0;
-    }
-    const block = new Uint32Array(2);
+  expand(keyWords: Uint32Array, salt?: Buffer): void {
+    for (let i = 0; i < P_WORDS; i++) this.p[i] = (this.p[i]! ^ keyWords[i]!) >>> 0;
+    const saltWords = salt ? [0, 4, 8, 12].map((at) => salt.readUInt32BE(at)) : [0, 0, 0, 0];
     let saltAt = 0;
-    const refill = (target: Uint32Array, length: number): void => {
-      for (let i = 0; i < length; i += 2) {
-        if (salt) {
-          block[0] = block[0]! ^ salt.readUInt32BE(saltAt);
-          block[1] = block[1]! ^ salt.readUInt32BE(saltAt + 4);
-          saltAt = (saltAt + 8) % salt.length;
-        }
-        this.encrypt(block, 0);
-        target[i] = block[0]!;
-        target[i + 1] = block[1]!;
+    this.left = 0;
+    this.right = 0;
+    for (const target of [this.p, this.s]) {
+      for (let i = 0; i < target.length; i += 2) {
+        this.encrypt(this.left ^ saltWords[saltAt]!, this.right ^ saltWords[saltAt + 1]!);
+        saltAt ^= 2;
+        target[i] = this.left;
+        target[i + 1] = this.right;
       }
-    };
-    refill(this.p, P_WORDS);
-    refill(this.s, S_WORDS);
+    }
   }
+}
+
+/** The 18 big-endian words P takes from `bytes` read round and round. */
+function cyclicWords(bytes: Buffer): Uint32Array {
+  const words = new Uint32Array(P_WORDS);
+  for (let i = 0, at = 0; i < P_WORDS; i++) {
+    let word = 0;
+    for (let b = 0; b < 4; b++, at = (at + 1) % bytes.length) word = (word << 8) | bytes[at]!;
+    words[i] = word >>> 0;
+  }
+  return words;
 }
 
 function encode64(bytes: Buffer): string {
@@ -128,16 +126,24 @@ export function isBcryptSalt(salt: string): boolean {
 export function bcryptHash(password: Buffer, salt: string, cost: number, ident: string): string {
   const saltBytes = decode64(salt).subarray(0, 16);
   const key = Buffer.concat([password, Buffer.alloc(1)]).subarray(0, 72);
+  const keyWords = cyclicWords(key);
+  const saltWords = cyclicWords(saltBytes);
   const cipher = new Blowfish();
-  cipher.expand(key, saltBytes);
+  cipher.expand(keyWords, saltBytes);
   for (let round = 2 ** cost; round > 0; round--) {
-    cipher.expand(key);
-    cipher.expand(saltBytes);
+    cipher.expand(keyWords);
+    cipher.expand(saltWords);
   }
   const text = new Uint32Array(6);
   const magic = Buffer.from('OrpheanBeholderScryDoubt');
   for (let i = 0; i < 6; i++) text[i] = magic.readUInt32BE(4 * i);
-  for (let i = 0; i < 64; i++) for (let at = 0; at < 6; at += 2) cipher.encrypt(text, at);
+  for (let i = 0; i < 64; i++) {
+    for (let at = 0; at < 6; at += 2) {
+      cipher.encrypt(text[at]!, text[at + 1]!);
+      text[at] = cipher.left;
+      text[at + 1] = cipher.right;
+    }
+  }
   const out = Buffer.alloc(24);
   text.forEach((word, i) => out.writeUInt32BE(word, 4 * i));
   return `$${ident}$${String(cost).padStart(2, '0')}$${encode64(saltBytes)}${encode64(out.subarray(0, 23))}`;
