@@ -1,4 +1,4 @@
-import { LookupError } from './lookup.js';
+import { ownLookupError } from './lookup.js';
 
 /**
  * Python's configparser as the `ini` lookup uses it: `[section]` headers, `key = value` or `key: value`
@@ -31,20 +31,20 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
       sectionName = header[1]!;
       if (sectionName === 'DEFAULT') section = config.defaults;
       else {
-        if (config.sections.has(sectionName)) throw new LookupError(`While reading from '${options.file}' [${where}]: section '${sectionName}' already exists`);
+        if (config.sections.has(sectionName)) throw ownLookupError(`While reading from '${options.file}' [${where}]: section '${sectionName}' already exists`);
         section = new Map();
         config.sections.set(sectionName, section);
       }
       lastKey = undefined;
       continue;
     }
-    if (!section) throw new LookupError(`File contains no section headers.\nfile: '${options.file}', ${where}: '${line}'`);
+    if (!section) throw ownLookupError(`File contains no section headers.\nfile: '${options.file}', ${where}: '${line}'`);
     const delimiter = line.search(/[=:]/);
-    if (delimiter < 0 && !options.allowNoValue) throw new LookupError(`Source contains parsing errors: '${options.file}'\n\t[${where}]: '${line}'`);
+    if (delimiter < 0 && !options.allowNoValue) throw ownLookupError(`Source contains parsing errors: '${options.file}'\n\t[${where}]: '${line}'`);
     const rawKey = (delimiter < 0 ? line : line.slice(0, delimiter)).trim();
     const key = options.caseSensitive ? rawKey : rawKey.toLowerCase();
     if (section.has(key)) {
-      throw new LookupError(`Duplicate option in '${options.file}': While reading from '${options.file}' [${where}]: option '${key}' in section '${sectionName}' already exists`);
+      throw ownLookupError(`Duplicate option in '${options.file}': While reading from '${options.file}' [${where}]: option '${key}' in section '${sectionName}' already exists`);
     }
     section.set(key, delimiter < 0 ? null : line.slice(delimiter + 1).trim());
     lastKey = key;
