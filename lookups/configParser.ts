@@ -44,7 +44,8 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
     const rawKey = (delimiter < 0 ? line : line.slice(0, delimiter)).trim();
     const key = options.caseSensitive ? rawKey : rawKey.toLowerCase();
     if (section.has(key)) {
-      throw ownLookupError(`Duplicate option in '${options.file}': While reading from '${options.file}' [${where}]: option '${key}' in section '${sectionName}' already exists`);
+      // Python's configparser words, reading from a stream ('<???>', the line number in two columns), as ansible-core's ini lookup shows them.
+      throw ownLookupError(`Duplicate option in '${options.file}': While reading from '<???>' [line ${String(index + 1).padStart(2)}]: option '${key}' in section '${sectionName}' already exists`);
     }
     section.set(key, delimiter < 0 ? null : line.slice(delimiter + 1).trim());
     lastKey = key;

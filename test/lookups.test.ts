@@ -76,6 +76,9 @@ test('subelements pairs each element (without the key) with each subitem; skip_m
     [{ name: 'a' }, 'k2'],
   ]);
   assert.throws(() => run('subelements', [users, 'keys']), /could not find 'keys' key in iterated item/);
+  assert.throws(() => run('subelements', [users, 'keys', { bogus: 1 }]), {
+    message: 'subelements lookup expects a list of two or three items, the optional third item must be a dict with flags skip_missing',
+  });
   assert.deepEqual(run('subelements', [[{ n: 1, a: { b: [5] } }], 'a.b']), [[{ n: 1, a: {} }, 5]]);
 });
 
@@ -143,6 +146,7 @@ test('env gives the variable or the default; vars gives variables by name or the
   assert.throws(() => run('vars', ['missing'], {}, vars), /No variable found with this name: missing/);
   assert.deepEqual(run('varnames', ['^pkg_'], {}, vars), ['pkg_a', 'pkg_b']);
   assert.throws(() => run('varnames', ['*'], {}, vars), /Unable to use "\*" as a search parameter: nothing to repeat/);
+  assert.throws(() => run('varnames', [true], {}, vars), { message: `Invalid setting identifier, "True" is not a string, it is a <class 'bool'>` });
 });
 
 test('random_choice picks one of the terms', () => {
@@ -190,7 +194,7 @@ test('password makes a password of the asked length and chars, keeps it in a 060
 
 test('ini reads a key of a section, inline or as options, regexes, properties files and defaults', async () => {
   const ini = '[global]\nuser = bob\n[db]\nHost: h1\nport=5432\nport_ro=5433\n';
-  await withFiles({ 'files/ansible.ini': ini, 'files/app.properties': 'a.b=1\nc=two\n' }, (root) => {
+  await withFiles({ 'files/ansible.ini': ini, 'files/app.properties': 'a.b=1\nc=two\n', 'files/dup.ini': '[s]\nname=a\nname=b\n' }, (root) => {
     const vars = { playbook_dir: root };
     assert.deepEqual(run('ini', ['user'], {}, vars), ['bob']);
     assert.deepEqual(run('ini', ['host section=db'], {}, vars), ['h1']);
@@ -198,6 +202,10 @@ test('ini reads a key of a section, inline or as options, regexes, properties fi
     assert.deepEqual(run('ini', ['missing'], { default: 'dflt' }, vars), ['dflt']);
     assert.deepEqual(run('ini', ['a.b'], { type: 'properties', file: 'app.properties' }, vars), ['1']);
     assert.throws(() => run('ini', ['user'], { section: 'nope' }, vars), /No section 'nope' in ansible.ini/);
+    // Python's configparser words, as ansible-core shows them.
+    assert.throws(() => run('ini', ['name'], { section: 's', file: 'dup.ini' }, vars), {
+      message: "Duplicate option in 'dup.ini': While reading from '<???>' [line  3]: option 'name' in section 's' already exists",
+    });
     assert.throws(() => run('ini', ['user'], { bogus: 1 }, vars), /bogus is not a valid option/);
   });
 });
