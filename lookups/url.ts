@@ -69,7 +69,8 @@ export const urlLookup: LookupPlugin = {
       const answer = fetchSynchronously(requestFor(url, options), authOnChallenge);
       if ('httpError' in answer) throw new LookupError(`Received HTTP error for ${url} : ${answer.httpError}`);
       if ('error' in answer) throw new LookupError(`Failed lookup url for ${url} : ${answer.error}`);
-      if (splitLines) out.push(...answer.body.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/).filter((line, index, all) => index < all.length - 1 || line !== ''));
+      // Python's bytes.splitlines(): \n, \r\n and \r end lines; a last empty line is not one.
+      if (splitLines) out.push(...answer.body.split(/\r\n|[\n\r]/).filter((line, index, all) => index < all.length - 1 || line !== ''));
       else out.push(answer.body);
     }
     return out;
