@@ -68,6 +68,7 @@ export const urlLookup: LookupPlugin = {
       const url = textTerm('url', term);
       const answer = fetchSynchronously(requestFor(url, options), authOnChallenge);
       if ('httpError' in answer) throw new LookupError(`Received HTTP error for ${url} : ${answer.httpError}`);
+      if ('error' in answer && /certificate/i.test(answer.error)) throw new LookupError(`Error validating the server's certificate for ${url}: ${answer.error}`);
       if ('error' in answer) throw new LookupError(`Failed lookup url for ${url} : ${answer.error}`);
       // Python's bytes.splitlines(): \n, \r\n and \r end lines; a last empty line is not one.
       if (splitLines) out.push(...answer.body.split(/\r\n|[\n\r]/).filter((line, index, all) => index < all.length - 1 || line !== ''));

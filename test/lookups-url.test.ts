@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { lookupPlugin } from '../lookups/index.js';
 import { contextFromVariables } from '../lookups/lookupContext.js';
@@ -24,8 +27,8 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
 `;
 
-async function withServer(body: (base: string) => void): Promise<void> {
-  const server: ChildProcess = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function withServer(body: (base: string) => void, source = SERVER): Promise<void> {
+  const server: ChildProcess = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
     body(`http://127.0.0.1:${chunk.toString().trim()}`);
@@ -58,4 +61,24 @@ test("the url lookup fails with Ansible's message for an HTTP error and an unrea
     assert.throws(() => url([`${base}/nothing`]), { message: `Received HTTP error for ${base}/nothing : HTTP Error 404: Not Found` });
   });
   assert.throws(() => url(['http://127.0.0.1:1/x'], { timeout: 2 }), /^Error: Failed lookup url for http:\/\/127\.0\.0\.1:1\/x : Request failed: connect ECONNREFUSED/);
+});
+
+test('the url lookup checks an https server\'s certificate unless validate_certs=False', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'playtree-url-'));
+  try {
+    const [key, cert] = [join(folder, 'key.pem'), join(folder, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-days', '1'], { stdio: 'ignore' });
+    const tlsServer = `
+const fs = require('node:fs');
+require('node:https').createServer({ key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}) }, (req, res) => res.end('secret\\n'))
+  .listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+`;
+    await withServer((base) => {
+      const secure = base.replace('http:', 'https:');
+      assert.throws(() => url([secure]), /^Error: Error validating the server's certificate for https:\/\/127\.0\.0\.1:\d+: .*self-signed certificate/);
+      assert.deepEqual(url([secure], { validate_certs: 'no' }), ['secret']);
+    }, tlsServer);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });
