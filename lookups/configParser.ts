@@ -1,4 +1,5 @@
-import { ownLookupError } from './lookup.js';
+import { pyRepr } from '../src/template/pythonValues.js';
+import { LookupError, ownLookupError } from './lookup.js';
 
 /**
  * Python's configparser as the `ini` lookup uses it: `[section]` headers, `key = value` or `key: value`
@@ -15,7 +16,10 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
   let section: Map<string, string | null> | undefined;
   let sectionName = '';
   let lastKey: string | undefined;
-  for (const [index, line] of text.split(/\r?\n/).entries()) {
+  // configparser reads on past lines it cannot parse and names them all at the end (in Python's words: a stream '<???>', each line's repr).
+  const unparsed: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (const [index, line] of lines.entries()) {
     const where = `line ${index + 1}`;
     if (/^\s*[#;]/.test(line)) continue;
     if (line.trim() === '') {
@@ -40,7 +44,10 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
     }
     if (!section) throw ownLookupError(`File contains no section headers.\nfile: '${options.file}', ${where}: '${line}'`);
     const delimiter = line.search(/[=:]/);
-    if (delimiter < 0 && !options.allowNoValue) throw ownLookupError(`Source contains parsing errors: '${options.file}'\n\t[${where}]: '${line}'`);
+    if (delimiter < 0 && !options.allowNoValue) {
+      unparsed.push(`\n\t[line ${String(index + 1).padStart(2)}]: ${pyRepr(index < lines.length - 1 ? `${line}\n` : line)}`);
+      continue;
+    }
     const rawKey = (delimiter < 0 ? line : line.slice(0, delimiter)).trim();
     const key = options.caseSensitive ? rawKey : rawKey.toLowerCase();
     if (section.has(key)) {
@@ -50,6 +57,7 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
     section.set(key, delimiter < 0 ? null : line.slice(delimiter + 1).trim());
     lastKey = key;
   }
+  if (unparsed.length) throw new LookupError(`Source contains parsing errors: '<???>'${unparsed.join('')}`, false, 'configparser.ParsingError');
   return config;
 }
 

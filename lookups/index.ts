@@ -98,7 +98,7 @@ export function callLookup(variables: VariableGetter, name: unknown, terms: unkn
   } catch (error) {
     if (!(error instanceof Error) || isUndefinedVariable(error)) throw error;
     const ownWords = error instanceof LookupError && error.ownWords;
-    const message = ownWords ? error.message : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a <class 'ansible.errors.AnsibleError'>, original message: ${error.message}. ${error.message}`;
+    const message = ownWords ? error.message : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a <class '${error instanceof LookupError ? error.pythonClass : 'ansible.errors.AnsibleError'}'>, original message: ${error.message}. ${error.message}`;
     if (errors === 'strict') throw ownWords ? error : new LookupError(message, true);
     if ((errors as ErrorsMode) === 'warn') process.stderr.write(`[WARNING]: ${ownWords ? `Lookup failed but the error is being ignored: ${message}` : message}\n`);
     return asList ? [] : null;

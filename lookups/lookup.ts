@@ -48,6 +48,8 @@ export class LookupError extends TemplateError {
   constructor(
     message: string,
     readonly ownWords = false,
+    /** The Python exception class ansible-core names when it wraps the failure. */
+    readonly pythonClass = 'ansible.errors.AnsibleError',
   ) {
     super(message);
   }

@@ -194,7 +194,7 @@ test('password makes a password of the asked length and chars, keeps it in a 060
 
 test('ini reads a key of a section, inline or as options, regexes, properties files and defaults', async () => {
   const ini = '[global]\nuser = bob\n[db]\nHost: h1\nport=5432\nport_ro=5433\n';
-  await withFiles({ 'files/ansible.ini': ini, 'files/app.properties': 'a.b=1\nc=two\n', 'files/dup.ini': '[s]\nname=a\nname=b\n' }, (root) => {
+  await withFiles({ 'files/ansible.ini': ini, 'files/app.properties': 'a.b=1\nc=two\n', 'files/dup.ini': '[s]\nname=a\nname=b\n', 'files/bare.ini': '[s]\nflag\nname=a\nother' }, (root) => {
     const vars = { playbook_dir: root };
     assert.deepEqual(run('ini', ['user'], {}, vars), ['bob']);
     assert.deepEqual(run('ini', ['host section=db'], {}, vars), ['h1']);
@@ -206,6 +206,11 @@ test('ini reads a key of a section, inline or as options, regexes, properties fi
     assert.throws(() => run('ini', ['name'], { section: 's', file: 'dup.ini' }, vars), {
       message: "Duplicate option in 'dup.ini': While reading from '<???>' [line  3]: option 'name' in section 's' already exists",
     });
+    assert.throws(() => run('ini', ['name'], { section: 's', file: 'bare.ini' }, vars), {
+      message: "Source contains parsing errors: '<???>'\n\t[line  2]: 'flag\\n'\n\t[line  4]: 'other'",
+      pythonClass: 'configparser.ParsingError',
+    });
+    assert.deepEqual(run('ini', ['name'], { section: 's', file: 'bare.ini', allow_no_value: true }, vars), ['a']);
     assert.throws(() => run('ini', ['user'], { bogus: 1 }, vars), /bogus is not a valid option/);
   });
 });
