@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { loadAnsibleConfig } from '../src/cli/config.js';
-import { checkOptions, LookupError, type LookupContext, type LookupPlugin } from './lookup.js';
+import { checkOptions, ownLookupError, type LookupContext, type LookupPlugin } from './lookup.js';
 
 /**
  * `config`: the Ansible settings playtree knows (DEFAULT_ROLES_PATH, DEFAULT_FORKS, DEFAULT_EXECUTABLE,
@@ -38,14 +38,14 @@ export const configLookup: LookupPlugin = {
   run: (terms, options, context) => {
     checkOptions('config', options, ['on_missing', 'plugin_type', 'plugin_name']);
     const onMissing = String(options['on_missing'] ?? 'error');
-    if (!['error', 'warn', 'skip'].includes(onMissing)) throw new LookupError(`"on_missing" must be a string and one of "error", "warn" or "skip", not ${onMissing}; valid values are error, warn, skip`);
+    if (!['error', 'warn', 'skip'].includes(onMissing)) throw ownLookupError(`"on_missing" must be a string and one of "error", "warn" or "skip", not ${onMissing}; valid values are error, warn, skip`);
     const plugin = options['plugin_type'] === undefined ? undefined : `${String(options['plugin_type'])}.${String(options['plugin_name'])}`;
     const out: unknown[] = [];
     for (const term of terms) {
-      if (typeof term !== 'string') throw new LookupError(`Invalid setting identifier, "${String(term)}" is not a string, its a ${typeof term}`);
+      if (typeof term !== 'string') throw ownLookupError(`Invalid setting identifier, "${String(term)}" is not a string, its a ${typeof term}`);
       const value = plugin === undefined ? settingValue(term) : pluginOption(plugin, term, context);
       if (value !== undefined) out.push(value);
-      else if (onMissing === 'error') throw new LookupError(`Unable to find setting ${term}`);
+      else if (onMissing === 'error') throw ownLookupError(`Unable to find setting ${term}`);
       else if (onMissing === 'warn') context.warn(`Skipping, did not find setting ${term}`);
     }
     return out;
@@ -53,7 +53,7 @@ export const configLookup: LookupPlugin = {
 };
 
 function settingValue(name: string): unknown {
-  if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new LookupError(`Invalid setting "${name}" attempted`);
+  if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw ownLookupError(`Invalid setting "${name}" attempted`);
   const setting = SETTINGS[name];
   if (!setting) return undefined;
   const config = loadAnsibleConfig();

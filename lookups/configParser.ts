@@ -1,4 +1,5 @@
-import { LookupError } from './lookup.js';
+import { pyRepr } from '../src/template/pythonValues.js';
+import { LookupError, ownLookupError } from './lookup.js';
 
 /**
  * Python's configparser as the `ini` lookup uses it: `[section]` headers, `key = value` or `key: value`
@@ -15,7 +16,10 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
   let section: Map<string, string | null> | undefined;
   let sectionName = '';
   let lastKey: string | undefined;
-  for (const [index, line] of text.split(/\r?\n/).entries()) {
+  // configparser reads on past lines it cannot parse and names them all at the end (in Python's words: a stream '<???>', each line's repr).
+  const unparsed: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (const [index, line] of lines.entries()) {
     const where = `line ${index + 1}`;
     if (/^\s*[#;]/.test(line)) continue;
     if (line.trim() === '') {
@@ -31,24 +35,29 @@ export function parseConfig(text: string, options: { caseSensitive: boolean; all
       sectionName = header[1]!;
       if (sectionName === 'DEFAULT') section = config.defaults;
       else {
-        if (config.sections.has(sectionName)) throw new LookupError(`While reading from '${options.file}' [${where}]: section '${sectionName}' already exists`);
+        if (config.sections.has(sectionName)) throw ownLookupError(`While reading from '${options.file}' [${where}]: section '${sectionName}' already exists`);
         section = new Map();
         config.sections.set(sectionName, section);
       }
       lastKey = undefined;
       continue;
     }
-    if (!section) throw new LookupError(`File contains no section headers.\nfile: '${options.file}', ${where}: '${line}'`);
+    if (!section) throw ownLookupError(`File contains no section headers.\nfile: '${options.file}', ${where}: '${line}'`);
     const delimiter = line.search(/[=:]/);
-    if (delimiter < 0 && !options.allowNoValue) throw new LookupError(`Source contains parsing errors: '${options.file}'\n\t[${where}]: '${line}'`);
+    if (delimiter < 0 && !options.allowNoValue) {
+      unparsed.push(`\n\t[line ${String(index + 1).padStart(2)}]: ${pyRepr(index < lines.length - 1 ? `${line}\n` : line)}`);
+      continue;
+    }
     const rawKey = (delimiter < 0 ? line : line.slice(0, delimiter)).trim();
     const key = options.caseSensitive ? rawKey : rawKey.toLowerCase();
     if (section.has(key)) {
-      throw new LookupError(`Duplicate option in '${options.file}': While reading from '${options.file}' [${where}]: option '${key}' in section '${sectionName}' already exists`);
+      // Python's configparser words, reading from a stream ('<???>', the line number in two columns), as ansible-core's ini lookup shows them.
+      throw ownLookupError(`Duplicate option in '${options.file}': While reading from '<???>' [line ${String(index + 1).padStart(2)}]: option '${key}' in section '${sectionName}' already exists`);
     }
     section.set(key, delimiter < 0 ? null : line.slice(delimiter + 1).trim());
     lastKey = key;
   }
+  if (unparsed.length) throw new LookupError(`Source contains parsing errors: '<???>'${unparsed.join('')}`, false, 'configparser.ParsingError');
   return config;
 }
 

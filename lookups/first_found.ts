@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { toBoolean } from '../src/boolean.js';
-import { isMappingValue, LookupError, type LookupContext, type LookupPlugin } from './lookup.js';
+import { isMappingValue, ownLookupError, type LookupContext, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 
 /**
@@ -28,7 +28,7 @@ export const firstFoundLookup: LookupPlugin = {
       if (path !== undefined) return [path];
     }
     if (skip) return [];
-    throw new LookupError('No file was found when using first_found.');
+    throw ownLookupError('No file was found when using first_found.');
   },
 };
 
@@ -45,9 +45,9 @@ function candidatesOf(terms: unknown[], kwargs: Record<string, unknown>): Candid
       names.push(...inner.names);
       skip = inner.skip;
       continue;
-    } else throw new LookupError(`Invalid term supplied, can handle string, mapping or list of strings but got: ${typeof term} for ${String(term)}`);
+    } else throw ownLookupError(`Invalid term supplied, can handle string, mapping or list of strings but got: ${typeof term} for ${String(term)}`);
     const unknown = Object.keys(options).filter((key) => !OPTIONS.includes(key));
-    if (unknown.length) throw new LookupError(`lookup 'first_found': unknown option(s) ${unknown.join(', ')} (it takes files, paths, skip)`);
+    if (unknown.length) throw ownLookupError(`lookup 'first_found': unknown option(s) ${unknown.join(', ')} (it takes files, paths, skip)`);
     skip = toBoolean(options['skip'] ?? false) ?? false;
     const files = splitOn(options['files'] ?? [], ',;');
     const paths = splitOn(options['paths'] ?? [], ',:;');

@@ -37,6 +37,7 @@ const catalog: LookupEntry[] = [
   entry(['config'], () => (load('./config.js') as typeof import('./config.js')).configLookup),
   entry(['unvault'], () => (load('./unvault.js') as typeof import('./unvault.js')).unvaultLookup),
   entry(['inventory_hostnames'], () => (load('./inventory_hostnames.js') as typeof import('./inventory_hostnames.js')).inventoryHostnamesLookup),
+  entry(['url'], () => (load('./url.js') as typeof import('./url.js')).urlLookup),
 ];
 
 interface LookupEntry {
@@ -96,9 +97,10 @@ export function callLookup(variables: VariableGetter, name: unknown, terms: unkn
     results = plugin.run(terms, options, contextFromVariables(variables));
   } catch (error) {
     if (!(error instanceof Error) || isUndefinedVariable(error)) throw error;
-    const message = error instanceof LookupError ? error.message : `lookup plugin '${name}' failed: ${error.message}`;
-    if (errors === 'strict') throw error instanceof LookupError ? error : new TemplateError(message);
-    if ((errors as ErrorsMode) === 'warn') process.stderr.write(`[WARNING]: Lookup failed but the error is being ignored: ${message}\n`);
+    const ownWords = error instanceof LookupError && error.ownWords;
+    const message = ownWords ? error.message : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a <class '${error instanceof LookupError ? error.pythonClass : 'ansible.errors.AnsibleError'}'>, original message: ${error.message}. ${error.message}`;
+    if (errors === 'strict') throw ownWords ? error : new LookupError(message, true);
+    if ((errors as ErrorsMode) === 'warn') process.stderr.write(`[WARNING]: ${ownWords ? `Lookup failed but the error is being ignored: ${message}` : message}\n`);
     return asList ? [] : null;
   }
   if (asList || results.length === 0) return results;

@@ -1,6 +1,6 @@
 import { toBoolean } from '../src/boolean.js';
 import { compilePythonRegex } from '../src/pythonRegex.js';
-import { LookupError, textTerm, type LookupContext, type LookupPlugin } from './lookup.js';
+import { ownLookupError, textTerm, type LookupContext, type LookupPlugin } from './lookup.js';
 import { parseConfig, sectionItems } from './configParser.js';
 import { readControllerText } from './file.js';
 import { findFile } from './searchPath.js';
@@ -18,7 +18,7 @@ const DEFAULTS: Record<string, unknown> = {
 export const iniLookup: LookupPlugin = {
   name: 'ini',
   run: (terms, options, context) => {
-    for (const key of Object.keys(options)) if (!(key in DEFAULTS)) throw new LookupError(`${key} is not a valid option.`);
+    for (const key of Object.keys(options)) if (!(key in DEFAULTS)) throw ownLookupError(`${key} is not a valid option.`);
     return terms.flatMap((term) => {
       const params: Record<string, unknown> = { ...DEFAULTS, ...options };
       const key = termKey(textTerm('ini', term), params);
@@ -47,17 +47,17 @@ function termKey(term: string, params: Record<string, unknown>): string {
       continue;
     }
     const name = phrase.slice(0, equals);
-    if (!(name in DEFAULTS)) throw new LookupError(`${name} is not a valid option.`);
+    if (!(name in DEFAULTS)) throw ownLookupError(`${name} is not a valid option.`);
     params[name] = phrase.slice(equals + 1);
   }
-  if (key === undefined) throw new LookupError(`No key to lookup was provided as first term with in string inline options: ${term}`);
+  if (key === undefined) throw ownLookupError(`No key to lookup was provided as first term with in string inline options: ${term}`);
   return key;
 }
 
 function lookupValues(key: string, params: Record<string, unknown>, context: LookupContext): unknown[] {
   const file = String(params['file']);
   const path = findFile(context, 'files', file);
-  if (path === undefined) throw new LookupError(`could not locate file in lookup: ${file}`);
+  if (path === undefined) throw ownLookupError(`could not locate file in lookup: ${file}`);
   const properties = params['type'] === 'properties';
   const section = properties ? 'java_properties' : String(params['section']);
   const text = readControllerText(path, String(params['encoding']));
@@ -67,7 +67,7 @@ function lookupValues(key: string, params: Record<string, unknown>, context: Loo
     file,
   });
   const items = sectionItems(config, section);
-  if (!items) throw new LookupError(`No section '${section}' in ${file}`);
+  if (!items) throw ownLookupError(`No section '${section}' in ${file}`);
   if (toBoolean(params['re'])) {
     const pattern = compilePythonRegex(key);
     return [...items].filter(([name]) => pattern.exec(name)?.index === 0).map(([, value]) => value);

@@ -39,9 +39,26 @@ export interface LookupContext {
 
 /**
  * A failure the lookup reports itself (a missing file, a bad option): `errors=warn` or `errors=ignore`
- * turn it into a warning or nothing, as Ansible's AnsibleLookupError.
+ * turn it into a warning or nothing. `ownWords` marks the failures ansible-core raises as
+ * AnsibleLookupError or AnsibleOptionsError, which a template's `lookup()` passes on as they are; the
+ * others (AnsibleError) it wraps in "An unhandled exception occurred while running the lookup plugin ...".
+ * A `with_` loop shows every one bare.
  */
-export class LookupError extends TemplateError {}
+export class LookupError extends TemplateError {
+  constructor(
+    message: string,
+    readonly ownWords = false,
+    /** The Python exception class ansible-core names when it wraps the failure. */
+    readonly pythonClass = 'ansible.errors.AnsibleError',
+  ) {
+    super(message);
+  }
+}
+
+/** ansible-core's AnsibleLookupError / AnsibleOptionsError: shown as they are by `lookup()` too. */
+export function ownLookupError(message: string): LookupError {
+  return new LookupError(message, true);
+}
 
 /** A variable a lookup was asked for does not exist: an undefined-variable failure, never ignored. */
 export class UndefinedLookupVariable extends TemplateError {}
@@ -50,7 +67,7 @@ export class UndefinedLookupVariable extends TemplateError {}
 export function checkOptions(lookup: string, options: Record<string, unknown>, known: readonly string[]): void {
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
   if (unknown.length) {
-    throw new LookupError(`lookup '${lookup}': unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (it takes ${known.join(', ') || 'none'})`);
+    throw ownLookupError(`lookup '${lookup}': unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (it takes ${known.join(', ') || 'none'})`);
   }
 }
 

@@ -1,16 +1,20 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseKv } from '../src/kvSplit.js';
+import { hashPassword, hashScheme, randomCryptSalt } from '../src/template/passwordHash.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
+import { PythonRandom } from './pythonRandom.js';
 
 /**
  * `password`: a random password, kept in a file on the controller (`path length=20 chars=... seed=...`;
  * the same keys may be options). A relative path starts at the playbook's folder; the file (mode 0600, its
  * folder 0700) is made on first use and read afterwards; `/dev/null` is never written. `chars` is a
  * comma-separated list of Python string-module names (`ascii_letters`, `digits`, `punctuation`...) or
- * literal characters (`,,` is a comma). With `seed` the password is the same on every run (but not
- * Ansible's: Python's random generator is not reproduced). `encrypt` is refused.
+ * literal characters (`,,` is a comma). With `seed` the password is Ansible's for the same seed (Python's
+ * random generator, reproduced in pythonRandom.ts). `encrypt` (sha512_crypt, sha256_crypt, md5_crypt,
+ * bcrypt; `ident` for bcrypt) returns the hash instead, made with a salt kept in the file after the
+ * password (` salt=...`, and ` ident=...`), so the same hash comes back on every run.
  */
 const PARAMS = ['length', 'encrypt', 'chars', 'ident', 'seed'];
 
@@ -32,21 +36,55 @@ export const passwordLookup: LookupPlugin = {
   run: (terms, options, context) =>
     terms.map((term) => {
       const { path, params } = parseTerm(textTerm('password', term), options);
-      if (params['encrypt'] !== undefined && params['encrypt'] !== null && params['encrypt'] !== '') {
-        throw new LookupError(`lookup 'password': encrypt=${String(params['encrypt'])} is not supported by playtree (use the password_hash filter on the plain password)`);
-      }
       const file = isAbsolute(path) ? path : resolve(context.baseDir, path);
       const stored = file === '/dev/null' || !existsSync(file) ? undefined : readFileSync(file, 'utf8').replace(/\s+$/, '');
-      if (stored !== undefined) return stored.replace(/ salt=.*$/s, '');
-      const password = randomPassword(Number(params['length'] ?? 20), candidateChars(params['chars']), params['seed']);
-      if (file !== '/dev/null') {
-        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-        writeFileSync(file, `${password}\n`, { mode: 0o600 });
-        chmodSync(file, 0o600);
+      const encrypt = params['encrypt'] ? String(params['encrypt']) : undefined;
+      const scheme = encrypt === undefined ? undefined : hashScheme(encrypt);
+      if (encrypt !== undefined && scheme?.name !== encrypt) {
+        throw new LookupError(`lookup 'password': encrypt=${encrypt} is not supported by playtree (sha512_crypt, sha256_crypt, md5_crypt, bcrypt)`);
       }
-      return password;
+      let entry = stored === undefined ? { password: randomPassword(Number(params['length'] ?? 20), candidateChars(params['chars']), params['seed']) } : storedEntry(stored);
+      let changed = stored === undefined;
+      if (scheme) {
+        // As ansible-core 2.14: the salt is kept in the file; the ident is the option's (bcrypt: 2b by default).
+        changed ||= entry.salt === undefined || !params['ident'];
+        entry = { password: entry.password, salt: entry.salt ?? randomCryptSalt(scheme.saltSize), ident: params['ident'] ? String(params['ident']) : scheme.name === 'bcrypt' ? '2b' : undefined };
+      }
+      if (changed && file !== '/dev/null') writePasswordFile(file, entry);
+      if (!scheme) return entry.password;
+      try {
+        return hashPassword(entry.password, scheme.name, { salt: entry.salt!, ...(entry.ident ? { ident: entry.ident } : {}) });
+      } catch (error) {
+        throw new LookupError(`lookup 'password': ${(error as Error).message}`);
+      }
     }),
 };
+
+interface PasswordEntry {
+  password: string;
+  salt?: string;
+  ident?: string;
+}
+
+/** The file's `password salt=SALT ident=IDENT` (both optional, found from the right as Ansible does). */
+function storedEntry(content: string): PasswordEntry {
+  const saltAt = content.lastIndexOf(' salt=');
+  if (saltAt < 0) return { password: content };
+  const rest = content.slice(saltAt + ' salt='.length);
+  const identAt = rest.lastIndexOf(' ident=');
+  const entry: PasswordEntry = { password: content.slice(0, saltAt) };
+  if (!rest) return entry;
+  entry.salt = identAt < 0 ? rest : rest.slice(0, identAt);
+  if (identAt >= 0) entry.ident = rest.slice(identAt + ' ident='.length);
+  return entry;
+}
+
+function writePasswordFile(file: string, entry: PasswordEntry): void {
+  const content = entry.password + (entry.salt ? ` salt=${entry.salt}` : '') + (entry.salt && entry.ident ? ` ident=${entry.ident}` : '');
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${content}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
 
 function parseTerm(term: string, options: Record<string, unknown>): { path: string; params: Record<string, unknown> } {
   const space = term.indexOf(' ');
@@ -78,12 +116,10 @@ function candidateChars(spec: unknown): string {
 }
 
 function randomPassword(length: number, chars: string, seed: unknown): string {
-  const pick = seed === undefined || seed === null ? (n: number) => randomInt(n) : seededPicker(String(seed));
+  let pick = (n: number) => randomInt(n);
+  if (seed !== undefined && seed !== null) {
+    const generator = new PythonRandom(typeof seed === 'number' && Number.isInteger(seed) ? seed : String(seed));
+    pick = (n) => generator.below(n);
+  }
   return Array.from({ length }, () => chars[pick(chars.length)]).join('');
-}
-
-/** A repeatable choice from a seed: SHA-256 in counter mode. */
-function seededPicker(seed: string): (n: number) => number {
-  let counter = 0;
-  return (n) => createHash('sha256').update(`${seed}:${counter++}`).digest().readUInt32BE(0) % n;
 }

@@ -18,7 +18,7 @@ export const subelementsLookup: LookupPlugin = {
       throw termsError('first a dict or a list, second a string pointing to the subkey');
     }
     if (!isMappingValue(flags) || Object.keys(flags).some((key) => key !== 'skip_missing')) {
-      throw termsError("the optional third item must be a dict with flags ('skip_missing',)");
+      throw termsError("the optional third item must be a dict with flags skip_missing");
     }
     if (isMappingValue(source) && source['skipped'] !== undefined && source['skipped'] !== false) return [];
     const elements = Array.isArray(source) ? source : Object.values(source);

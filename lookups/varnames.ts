@@ -1,4 +1,5 @@
 import { compilePythonRegex } from '../src/pythonRegex.js';
+import { pyStr, pyTypeName } from '../src/template/pythonValues.js';
 import { LookupError, type LookupPlugin } from './lookup.js';
 
 /** `varnames`: the names of the variables the task sees that match each term (a Python regex, searched). */
@@ -7,7 +8,7 @@ export const varnamesLookup: LookupPlugin = {
   run: (terms, _options, context) => {
     const names = context.variableNames();
     return terms.flatMap((term) => {
-      if (typeof term !== 'string') throw new LookupError(`Invalid setting identifier, "${String(term)}" is not a string, it is a ${typeof term}`);
+      if (typeof term !== 'string') throw new LookupError(`Invalid setting identifier, "${pyStr(term)}" is not a string, it is a <class '${pyTypeName(term)}'>`);
       let pattern: RegExp;
       try {
         pattern = compilePythonRegex(term);

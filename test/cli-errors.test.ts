@@ -7,7 +7,7 @@ test('an undefined variable fails the task with its name, the task and file:line
   assert.equal(run.code, 2);
   assert.ok(
     run.stdout.includes(
-      `fatal: [alpha]: FAILED! => {"changed": false, "msg": "The task includes an option with an undefined variable. The error was: 'not_set_anywhere' is undefined. The error appears to be in '${FIXTURES}/errors/undefined.yml:4:7' (task 'Uses a variable nobody set')"}`,
+      `fatal: [alpha]: FAILED! => {"msg": "The task includes an option with an undefined variable. The error was: 'not_set_anywhere' is undefined. The error appears to be in '${FIXTURES}/errors/undefined.yml:4:7' (task 'Uses a variable nobody set')"}`,
     ),
     run.stdout,
   );

@@ -142,3 +142,33 @@ test('run_once shares the facts the task set (set_fact, include_vars) with every
     await cleanup();
   }
 });
+
+test("a module's argument error is registered with ansible-core's bare msg; the printed line also says where the task is", async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    await writeFile(
+      join(root, 'play.yml'),
+      `- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - block:
+        - name: bad argument
+          copy: {dest: /nonexistent/x, content: x, bogus: 1}
+      rescue:
+        - debug: var=ansible_failed_result.msg
+    - copy: {dest: /nonexistent/x, content: x, bogus: 1}
+      register: r
+      ignore_errors: true
+    - debug: msg="{{ r.msg.endswith('validate.') }} {{ r.keys() | sort | join(',') }}"
+`,
+    );
+    const run = await runPlaytree(['-i', 'localhost,', 'play.yml'], { cwd: root });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /"msg": "Unsupported parameters for \(copy\) module: bogus\. Supported parameters include: [a-z_, ]+\. \(task 'bad argument' at \S+play\.yml:6:11\)"/);
+    assert.match(run.stdout, /"ansible_failed_result\.msg": "Unsupported parameters for \(copy\) module: bogus\. Supported parameters include: [a-z_, ]+\."\n/);
+    assert.match(run.stdout, /"msg": "True changed,failed,msg"/);
+  } finally {
+    await cleanup();
+  }
+});

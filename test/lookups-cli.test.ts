@@ -34,7 +34,7 @@ test("errors='ignore' and errors='warn' turn a failing lookup into None (warn sa
   gather_facts: false
   tasks:
     - debug:
-        msg: "{{ lookup('file', 'nope', errors='ignore') is none }} {{ query('file', 'nope', errors='warn') }}"
+        msg: "{{ lookup('file', 'nope', errors='ignore') is none }} {{ query('file', 'nope', errors='warn') }} {{ query('first_found', 'nope', errors='warn') }}"
     - debug:
         msg: "{{ lookup('file', 'nope') }}"
 `,
@@ -42,9 +42,12 @@ test("errors='ignore' and errors='warn' turn a failing lookup into None (warn sa
     ['-i', 'hosts.ini', 'play.yml'],
   );
   assert.equal(run.code, 2);
-  assert.deepEqual(messages(run.stdout)[0], 'True []');
-  assert.match(run.stderr, /\[WARNING\]: Lookup failed but the error is being ignored: could not locate file in lookup: nope/);
-  assert.match(run.stdout, /fatal: \[localhost\]: FAILED! => .*could not locate file in lookup: nope/);
+  assert.deepEqual(messages(run.stdout)[0], 'True [] []');
+  // As ansible-core 2.14: a lookup's AnsibleError is wrapped, its AnsibleLookupError (first_found's) is not.
+  const unhandled = "An unhandled exception occurred while running the lookup plugin 'file'. Error was a <class 'ansible.errors.AnsibleError'>, original message: could not locate file in lookup: nope. could not locate file in lookup: nope";
+  assert.ok(run.stderr.includes(`[WARNING]: ${unhandled}\n`), run.stderr);
+  assert.match(run.stderr, /\[WARNING\]: Lookup failed but the error is being ignored: No file was found when using first_found\./);
+  assert.ok(run.stdout.includes(`fatal: [localhost]: FAILED! => {"msg": "${unhandled}"}`), run.stdout);
 });
 
 test('an unknown lookup fails the task naming it; an unknown with_ loop is refused when the playbook loads', async () => {

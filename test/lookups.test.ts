@@ -76,6 +76,9 @@ test('subelements pairs each element (without the key) with each subitem; skip_m
     [{ name: 'a' }, 'k2'],
   ]);
   assert.throws(() => run('subelements', [users, 'keys']), /could not find 'keys' key in iterated item/);
+  assert.throws(() => run('subelements', [users, 'keys', { bogus: 1 }]), {
+    message: 'subelements lookup expects a list of two or three items, the optional third item must be a dict with flags skip_missing',
+  });
   assert.deepEqual(run('subelements', [[{ n: 1, a: { b: [5] } }], 'a.b']), [[{ n: 1, a: {} }, 5]]);
 });
 
@@ -143,12 +146,30 @@ test('env gives the variable or the default; vars gives variables by name or the
   assert.throws(() => run('vars', ['missing'], {}, vars), /No variable found with this name: missing/);
   assert.deepEqual(run('varnames', ['^pkg_'], {}, vars), ['pkg_a', 'pkg_b']);
   assert.throws(() => run('varnames', ['*'], {}, vars), /Unable to use "\*" as a search parameter: nothing to repeat/);
+  assert.throws(() => run('varnames', [true], {}, vars), { message: `Invalid setting identifier, "True" is not a string, it is a <class 'bool'>` });
 });
 
 test('random_choice picks one of the terms', () => {
   const [choice] = run('random_choice', ['a', 'b', 'c']);
   assert.ok(['a', 'b', 'c'].includes(choice as string));
   assert.deepEqual(run('random_choice', []), []);
+});
+
+test('password with encrypt returns the hash made with the salt kept in the file, and adds a salt where none is', async () => {
+  await withFiles({ 'creds/kept': 'hunter2 salt=saltsalt\n', 'creds/plain': 'hunter2\n' }, async (root) => {
+    const vars = { playbook_dir: root };
+    assert.deepEqual(run('password', ['creds/kept encrypt=md5_crypt'], {}, vars), ['$1$saltsalt$ZliGyAN3DciDHEkDboonh/']);
+    assert.equal(await readFile(join(root, 'creds/kept'), 'utf8'), 'hunter2 salt=saltsalt\n');
+    assert.deepEqual(run('password', ['creds/kept'], {}, vars), ['hunter2']);
+    const [hashed] = run('password', ['creds/plain'], { encrypt: 'sha512_crypt' }, vars) as string[];
+    const [, salt] = /^hunter2 salt=([./0-9A-Za-z]{16})\n$/.exec(await readFile(join(root, 'creds/plain'), 'utf8'))!;
+    assert.match(hashed!, new RegExp(`^\\$6\\$rounds=656000\\$${salt!.replace(/[./]/g, '\\$&')}\\$.{86}$`));
+    assert.deepEqual(run('password', ['creds/plain encrypt=sha512_crypt'], {}, vars), [hashed]);
+    await writeFile(join(root, 'creds/plain'), 'hunter2 salt=abcdefghijklmnop\n');
+    assert.deepEqual(run('password', ['creds/plain encrypt=sha512_crypt'], {}, vars), [
+      '$6$rounds=656000$abcdefghijklmnop$WLHrVizfrTpxvpp.WA/ETNFGcQ5BwnKK6d54XPY9LugmCBggBopFbaMzT7HKyS/zJ.AdNH4iBXiTVk.KauOuA.',
+    ]);
+  });
 });
 
 test('password makes a password of the asked length and chars, keeps it in a 0600 file and reads it back', async () => {
@@ -161,16 +182,19 @@ test('password makes a password of the asked length and chars, keeps it in a 060
     assert.deepEqual(run('password', ['creds/db length=30'], {}, vars), [first]);
     const [punct] = run('password', ['/dev/null length=40 chars=punctuation,,'], {}, vars) as string[];
     assert.match(punct!, /^[!#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~]{40}$/);
-    const seeded = () => run('password', ['/dev/null seed=fixed'], {}, vars);
-    assert.deepEqual(seeded(), seeded());
-    assert.throws(() => run('password', ['/dev/null encrypt=sha512_crypt'], {}, vars), /encrypt=sha512_crypt is not supported/);
+    // Python's random.Random(seed).choice() picks, as ansible-core's password lookup makes them.
+    assert.deepEqual(run('password', ['/dev/null seed=fixed'], {}, vars), ['nw6AuiBDIPxvJhDAxlJc']);
+    assert.deepEqual(run('password', ['/dev/null'], { seed: 42 }, vars), ['odJFCrnl2edlBD:dz1C5']);
+    assert.deepEqual(run('password', ['/dev/null chars=ab'], { seed: 'foo' }, vars), ['bbbaaabbbaabbaababaa']);
+    assert.deepEqual(run('password', ['/dev/null seed=é'], {}, vars), ['1mwNoTlp77gDhHJ.Q,An']);
+    assert.throws(() => run('password', ['/dev/null encrypt=sha1_crypt'], {}, vars), /encrypt=sha1_crypt is not supported/);
     assert.throws(() => run('password', ['/dev/null bogus=1'], {}, vars), /Unrecognized parameter\(s\) given to password lookup: bogus/);
   });
 });
 
 test('ini reads a key of a section, inline or as options, regexes, properties files and defaults', async () => {
   const ini = '[global]\nuser = bob\n[db]\nHost: h1\nport=5432\nport_ro=5433\n';
-  await withFiles({ 'files/ansible.ini': ini, 'files/app.properties': 'a.b=1\nc=two\n' }, (root) => {
+  await withFiles({ 'files/ansible.ini': ini, 'files/app.properties': 'a.b=1\nc=two\n', 'files/dup.ini': '[s]\nname=a\nname=b\n', 'files/bare.ini': '[s]\nflag\nname=a\nother' }, (root) => {
     const vars = { playbook_dir: root };
     assert.deepEqual(run('ini', ['user'], {}, vars), ['bob']);
     assert.deepEqual(run('ini', ['host section=db'], {}, vars), ['h1']);
@@ -178,6 +202,15 @@ test('ini reads a key of a section, inline or as options, regexes, properties fi
     assert.deepEqual(run('ini', ['missing'], { default: 'dflt' }, vars), ['dflt']);
     assert.deepEqual(run('ini', ['a.b'], { type: 'properties', file: 'app.properties' }, vars), ['1']);
     assert.throws(() => run('ini', ['user'], { section: 'nope' }, vars), /No section 'nope' in ansible.ini/);
+    // Python's configparser words, as ansible-core shows them.
+    assert.throws(() => run('ini', ['name'], { section: 's', file: 'dup.ini' }, vars), {
+      message: "Duplicate option in 'dup.ini': While reading from '<???>' [line  3]: option 'name' in section 's' already exists",
+    });
+    assert.throws(() => run('ini', ['name'], { section: 's', file: 'bare.ini' }, vars), {
+      message: "Source contains parsing errors: '<???>'\n\t[line  2]: 'flag\\n'\n\t[line  4]: 'other'",
+      pythonClass: 'configparser.ParsingError',
+    });
+    assert.deepEqual(run('ini', ['name'], { section: 's', file: 'bare.ini', allow_no_value: true }, vars), ['a']);
     assert.throws(() => run('ini', ['user'], { bogus: 1 }, vars), /bogus is not a valid option/);
   });
 });

@@ -25,6 +25,12 @@ export interface TaskInfo {
   isHandler: boolean;
 }
 
+/**
+ * A failed result's internal key: where the task is written (`task 'name' at file:line:col`) when its `msg`
+ * (ansible-core's words) does not say. The text output shows it after the msg; `register` leaves it out.
+ */
+export const ERROR_LOCATION_KEY = '_ansible_playtree_location';
+
 export interface TaskResult {
   host: string;
   status: HostStatus;

@@ -7,7 +7,7 @@ import type { Task } from '../playbook/types.js';
 import { LookupError } from '../../lookups/lookup.js';
 import { markUnsafe, Templar, UndefinedVariableError } from '../template/index.js';
 import type { PlayContext } from './context.js';
-import type { TaskInfo, TaskResult } from './events.js';
+import { ERROR_LOCATION_KEY, type TaskInfo, type TaskResult } from './events.js';
 import { ensureHost, type HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { censor } from './censor.js';
@@ -118,8 +118,7 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
       report({ changed: false, unreachable: true, msg: error.message }, { status: 'unreachable' });
       return { status: 'unreachable' };
     }
-    const message = failureMessage(error instanceof LoopItemArgumentsError ? error.templateError : error, task);
-    const failed: ModuleResult = { changed: false, failed: true, msg: message };
+    const failed = failureResult(error instanceof LoopItemArgumentsError ? error.templateError : error, task);
     return finish({ ctx, host, task, scope, vars, templar, check: false, diff: false, noLog }, info, failed);
   } finally {
     host.noLog = false;
@@ -180,7 +179,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
     }
   } catch (error) {
     if (error instanceof ConnectionError || error instanceof RunAbortedError || error instanceof LoopItemArgumentsError) throw error;
-    result = { changed: false, failed: true, msg: failureMessage(error, invocation.task) };
+    result = failureResult(error, invocation.task);
   }
   return applyResultConditions(invocation, result);
 }
@@ -281,8 +280,9 @@ function finish(invocation: Invocation, info: TaskInfo, result: ModuleResult): S
     }
     if (scope.rescuable) {
       host.stats.rescued++;
-      host.setFacts['ansible_failed_result'] = registered;
-      host.setFacts['ansible_failed_task'] = failedTaskView(task);
+      // As ansible-core, both are kept as data: templates inside them (the task's own arguments) are not rendered.
+      host.setFacts['ansible_failed_result'] = markUnsafe(withoutInternalKeys(registered) as ModuleResult);
+      host.setFacts['ansible_failed_task'] = markUnsafe(failedTaskView(task));
     } else {
       host.stats.failed++;
       host.failed = true;
@@ -347,16 +347,35 @@ function loopItemsUnlessSkipped(task: Task, templar: Templar, conditions: Readon
   }
 }
 
-/** A task failure message that names the task and where it is written, as Ansible's does. */
-export function failureMessage(error: unknown, task: Task): string {
-  // A lookup's own complaint (`can't parse start=A as integer`) is the whole message, as in Ansible: roles
-  // and tests compare it exactly.
-  if (error instanceof LookupError) return error.message;
-  const where = `The error appears to be in '${formatPosition(task.position)}'`;
-  if (error instanceof UndefinedVariableError || (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message))) {
-    return `The task includes an option with an undefined variable. The error was: ${error.message}. ${where} (task '${task.name ?? task.action}')`;
+/**
+ * The failed result of an error raised while running a task. Its `msg` is what ansible-core's would be:
+ * a lookup's or module's own words, bare (roles and tests compare them exactly); an undefined variable
+ * names the task and file:line in the message, as Ansible's does. Where a bare message leaves the place
+ * out, the result carries it under ERROR_LOCATION_KEY: the text output shows it, `register` drops it.
+ */
+export function failureResult(error: unknown, task: Task): ModuleResult {
+  // A template or lookup error stops the task before any module ran: ansible-core's result then has no `changed`.
+  const raisedByTemplate = error instanceof TemplateError || error instanceof LookupError || error instanceof UndefinedVariableError;
+  const result: ModuleResult = { changed: false, failed: true, msg: failureMessage(error, task) };
+  // The one result without `changed` (ModuleResult's readers take a missing one as false).
+  if (raisedByTemplate) delete (result as Partial<ModuleResult>).changed;
+  if (error instanceof PlaytreeError && !(error instanceof LookupError) && !isUndefinedError(error)) {
+    result[ERROR_LOCATION_KEY] = `task '${task.name ?? task.action}' at ${formatPosition(task.position)}`;
   }
-  if (error instanceof PlaytreeError) return `${error.message} (task '${task.name ?? task.action}' at ${formatPosition(task.position)})`;
+  return result;
+}
+
+function isUndefinedError(error: unknown): boolean {
+  return error instanceof UndefinedVariableError || (error instanceof TemplateError && / is undefined|has no attribute/.test(error.message));
+}
+
+export function failureMessage(error: unknown, task: Task): string {
+  if (error instanceof LookupError) return error.message;
+  if (isUndefinedError(error)) {
+    const where = `The error appears to be in '${formatPosition(task.position)}'`;
+    return `The task includes an option with an undefined variable. The error was: ${(error as Error).message}. ${where} (task '${task.name ?? task.action}')`;
+  }
+  if (error instanceof PlaytreeError) return error.message;
   const message = error instanceof Error ? error.message : String(error);
   return `Unexpected failure in '${task.action}' at ${formatPosition(task.position)}: ${message}`;
 }

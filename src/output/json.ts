@@ -1,5 +1,5 @@
 import type { ModuleResult } from '../../modules/module.js';
-import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
+import { ERROR_LOCATION_KEY, type EngineEvents, type HostStats, type TaskInfo, type TaskResult } from '../engine/events.js';
 import { formatPosition } from '../errors.js';
 
 /**
@@ -53,7 +53,7 @@ export class JsonRenderer implements EngineEvents {
   hostResult(_task: TaskInfo, outcome: TaskResult): void {
     if (outcome.isItem) return;
     const task = this.plays.at(-1)?.tasks.at(-1);
-    if (task) task.hosts[outcome.host] = { ...outcome.result, status: outcome.status, ...(outcome.ignored ? { ignored: true } : {}) };
+    if (task) task.hosts[outcome.host] = { ...withoutLocation(outcome.result), status: outcome.status, ...(outcome.ignored ? { ignored: true } : {}) };
   }
 
   warning(message: string): void {
@@ -71,4 +71,11 @@ export class JsonRenderer implements EngineEvents {
     }
     this.write(`${JSON.stringify({ plays: this.plays, stats: recap, warnings: this.warnings }, (_k, v) => (Buffer.isBuffer(v) ? v.toString() : v), 4)}\n`);
   }
+}
+
+/** The text output's note of where a failed task is written is not part of the JSON result (nor of its items). */
+function withoutLocation<T extends object>(result: T): T {
+  const { [ERROR_LOCATION_KEY]: _location, ...rest } = result as Record<string, unknown>;
+  if (Array.isArray(rest['results'])) rest['results'] = rest['results'].map((item: unknown) => (item && typeof item === 'object' ? withoutLocation(item) : item));
+  return rest as T;
 }

@@ -1,6 +1,6 @@
 import type { createTwoFilesPatch } from 'diff';
 import type { FileDiff, ModuleResult } from '../../modules/module.js';
-import type { EngineEvents, HostStats, TaskInfo, TaskResult } from '../engine/events.js';
+import { ERROR_LOCATION_KEY, type EngineEvents, type HostStats, type TaskInfo, type TaskResult } from '../engine/events.js';
 import { pyStr } from '../template/pythonValues.js';
 import { pythonJson } from '../template/pythonSerializers.js';
 
@@ -122,6 +122,9 @@ export class TextRenderer implements EngineEvents {
       if (key === 'diff' && this.verbosity < 3) continue;
       shown[key] = value;
     }
+    // A failure playtree raised keeps its msg as Ansible's; where the task is written is shown beside it.
+    const location = result[ERROR_LOCATION_KEY];
+    if (typeof location === 'string' && typeof shown['msg'] === 'string') shown['msg'] = `${shown['msg']} (${location})`;
     return pythonJson(shown, indent, true);
   }
 

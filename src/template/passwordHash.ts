@@ -1,95 +1,94 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { TemplateError } from '../errors.js';
+import { bcryptHash, isBcryptSalt } from './bcrypt.js';
+import { CRYPT_ALPHABET, md5Crypt, shaCrypt } from './cryptHashes.js';
 import { bindArguments } from './filterArguments.js';
 import { pyStr } from './pythonValues.js';
 import { requireDefined } from './undefinedValue.js';
 
 /**
- * `password_hash`: SHA-512 and SHA-256 crypt (Ulrich Drepper's specification, the `$6$`/`$5$` strings
- * /etc/shadow holds). Defaults follow passlib, which Ansible uses when installed: a random 16-character
- * salt and 656000 (sha512) or 535000 (sha256) rounds, written out. Other hash types are refused.
+ * `password_hash` and the password lookup's `encrypt`: the crypt(3) strings /etc/shadow holds, made as
+ * passlib makes them (Ansible uses it when installed): SHA-512 and SHA-256 crypt (`$6$`, `$5$`; 656000 and
+ * 535000 rounds unless `rounds` says, written out unless 5000), MD5-crypt (`$1$`) and bcrypt (`$2b$`, cost 12;
+ * `ident` 2a, 2b or 2y). A missing salt is random: 16 characters (8 for md5, 22 for bcrypt).
  */
 
-const CRYPT_ALPHABET = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-interface Scheme {
-  id: string;
-  algorithm: 'sha512' | 'sha256';
-  defaultRounds: number;
-  /** Byte triples of the final digest, in the order the specification encodes them. */
-  order: number[][];
+export interface HashScheme {
+  /** passlib's name: the lookup's `encrypt` value. */
+  name: string;
+  saltSize: number;
+  defaultRounds?: number;
 }
 
-const SHA512_ORDER = [
-  [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48], [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10],
-  [53, 11, 32], [12, 33, 54], [34, 55, 13], [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41], [-1, -1, 63],
-];
-const SHA256_ORDER = [[0, 10, 20], [21, 1, 11], [12, 22, 2], [3, 13, 23], [24, 4, 14], [15, 25, 5], [6, 16, 26], [27, 7, 17], [18, 28, 8], [9, 19, 29], [-1, 31, 30]];
-
-const SCHEMES: Record<string, Scheme> = {
-  sha512: { id: '6', algorithm: 'sha512', defaultRounds: 656000, order: SHA512_ORDER },
-  sha512_crypt: { id: '6', algorithm: 'sha512', defaultRounds: 656000, order: SHA512_ORDER },
-  sha256: { id: '5', algorithm: 'sha256', defaultRounds: 535000, order: SHA256_ORDER },
-  sha256_crypt: { id: '5', algorithm: 'sha256', defaultRounds: 535000, order: SHA256_ORDER },
+const SCHEMES: Record<string, HashScheme> = {
+  sha512_crypt: { name: 'sha512_crypt', saltSize: 16, defaultRounds: 656000 },
+  sha256_crypt: { name: 'sha256_crypt', saltSize: 16, defaultRounds: 535000 },
+  md5_crypt: { name: 'md5_crypt', saltSize: 8 },
+  bcrypt: { name: 'bcrypt', saltSize: 22, defaultRounds: 12 },
 };
 
-function digest(algorithm: string, ...parts: Buffer[]): Buffer {
-  const hash = createHash(algorithm);
-  for (const part of parts) hash.update(part);
-  return hash.digest();
+/** The filter's short names, as ansible-core maps them to passlib's. */
+const FILTER_NAMES: Record<string, string> = { sha512: 'sha512_crypt', sha256: 'sha256_crypt', md5: 'md5_crypt', blowfish: 'bcrypt' };
+
+export interface HashOptions {
+  salt?: string;
+  saltSize?: number;
+  rounds?: number;
+  ident?: string;
 }
 
-/** `length` bytes made of `block` repeated. */
-function repeated(block: Buffer, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  for (let at = 0; at < length; at += block.length) block.copy(out, at, 0, Math.min(block.length, length - at));
-  return out;
+export function hashScheme(name: string): HashScheme | undefined {
+  return SCHEMES[FILTER_NAMES[name] ?? name];
 }
 
-function encode(final: Buffer, order: number[][]): string {
-  let out = '';
-  for (const [a, b, c] of order) {
-    const chars = a === -1 ? (b === -1 ? 2 : 3) : 4;
-    let word = (a === -1 ? 0 : final[a]! << 16) | (b === -1 ? 0 : final[b!]! << 8) | final[c!]!;
-    for (let i = 0; i < chars; i++, word >>= 6) out += CRYPT_ALPHABET[word & 0x3f];
-  }
-  return out;
-}
-
-function shaCrypt(scheme: Scheme, password: Buffer, salt: Buffer, rounds: number): Buffer {
-  const { algorithm } = scheme;
-  const alternate = digest(algorithm, password, salt, password);
-  const a = createHash(algorithm).update(password).update(salt).update(repeated(alternate, password.length));
-  for (let bits = password.length; bits > 0; bits >>= 1) a.update(bits & 1 ? alternate : password);
-  const first = a.digest();
-  const pBytes = repeated(digest(algorithm, ...Array(password.length).fill(password)), password.length);
-  const sBytes = repeated(digest(algorithm, ...Array(16 + first[0]!).fill(salt)), salt.length);
-  let c = first;
-  for (let i = 0; i < rounds; i++) {
-    const round = createHash(algorithm);
-    round.update(i & 1 ? pBytes : c);
-    if (i % 3) round.update(sBytes);
-    if (i % 7) round.update(pBytes);
-    round.update(i & 1 ? c : pBytes);
-    c = round.digest();
-  }
-  return c;
-}
-
-function randomSalt(size: number): string {
+export function randomCryptSalt(size: number): string {
   return Array.from(randomBytes(size), (byte) => CRYPT_ALPHABET[byte & 0x3f]).join('');
+}
+
+/** Hashes `secret`; a bad option throws an Error whose message the caller prefixes with its own name. */
+export function hashPassword(secret: string, schemeName: string, options: HashOptions = {}): string {
+  const scheme = hashScheme(schemeName);
+  if (!scheme) throw new Error(`${schemeName} is not supported by playtree (sha512_crypt, sha256_crypt, md5_crypt, bcrypt)`);
+  const salt = options.salt ?? randomCryptSalt(options.saltSize ?? scheme.saltSize);
+  if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new Error(`invalid characters in salt '${salt}'`);
+  const password = Buffer.from(secret, 'utf8');
+  if (scheme.name === 'bcrypt') {
+    const ident = options.ident || '2b';
+    if (!['2a', '2b', '2y'].includes(ident)) throw new Error(`bcrypt ident ${ident} is not supported (2a, 2b, 2y)`);
+    if (!isBcryptSalt(salt)) throw new Error(`a bcrypt salt is 22 characters of ./A-Za-z0-9, got '${salt}'`);
+    const cost = options.rounds ?? scheme.defaultRounds!;
+    if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new Error(`bcrypt rounds must be between 4 and 31, got ${cost}`);
+    return bcryptHash(password, salt, cost, ident);
+  }
+  if (salt.length > scheme.saltSize) throw new Error(`salt too large (${scheme.name} takes at most ${scheme.saltSize} characters)`);
+  if (scheme.name === 'md5_crypt') return `$1$${salt}$${md5Crypt(password, Buffer.from(salt))}`;
+  const rounds = Math.min(Math.max(options.rounds ?? scheme.defaultRounds!, 1000), 999999999);
+  const id = scheme.name === 'sha512_crypt' ? '6' : '5';
+  const checksum = shaCrypt(scheme.name === 'sha512_crypt' ? 'sha512' : 'sha256', password, Buffer.from(salt), rounds);
+  // Like passlib, 5000 rounds (the specification's default) are left implicit.
+  return `$${id}$${rounds === 5000 ? '' : `rounds=${rounds}$`}${salt}$${checksum}`;
+}
+
+function optionalInteger(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number)) throw new TemplateError(`password_hash: ${name} must be an integer, got ${pyStr(value)}`);
+  return number;
 }
 
 export function passwordHash(value: unknown, args: unknown[]): string {
   const { hashtype = 'sha512', salt, salt_size, rounds, ident } = bindArguments('password_hash', args, ['hashtype', 'salt', 'salt_size', 'rounds', 'ident']);
-  void ident;
-  const scheme = SCHEMES[pyStr(hashtype)];
-  if (!scheme) throw new TemplateError(`password_hash: ${pyStr(hashtype)} is not supported by playtree (sha512, sha256); passlib does not support it either unless installed with it`);
-  if (salt_size !== undefined && salt_size !== null && typeof salt_size !== 'number') throw new TemplateError(`password_hash: salt_size must be an integer, got ${pyStr(salt_size)}`);
-  const saltText = (salt === undefined || salt === null ? randomSalt(typeof salt_size === 'number' ? salt_size : 16) : pyStr(salt)).slice(0, 16);
-  if (!/^[./0-9A-Za-z]*$/.test(saltText)) throw new TemplateError(`password_hash: invalid characters in salt '${saltText}'`);
-  const count = rounds === undefined || rounds === null ? scheme.defaultRounds : Math.min(Math.max(Number(rounds), 1000), 999999999);
-  const hashed = shaCrypt(scheme, Buffer.from(pyStr(requireDefined(value)), 'utf8'), Buffer.from(saltText), count);
-  // Like passlib, 5000 rounds (the specification's default) are left implicit.
-  return `$${scheme.id}$${count === 5000 ? '' : `rounds=${count}$`}${saltText}$${encode(hashed, scheme.order)}`;
+  const options: HashOptions = {};
+  if (salt !== undefined && salt !== null && salt !== '') options.salt = pyStr(salt);
+  const saltSize = optionalInteger('salt_size', salt_size);
+  if (saltSize) options.saltSize = saltSize;
+  const roundCount = optionalInteger('rounds', rounds);
+  if (roundCount) options.rounds = roundCount;
+  if (ident !== undefined && ident !== null && ident !== '') options.ident = pyStr(ident);
+  try {
+    return hashPassword(pyStr(requireDefined(value)), pyStr(hashtype), options);
+  } catch (error) {
+    if (error instanceof TemplateError) throw error;
+    throw new TemplateError(`password_hash: ${(error as Error).message}`);
+  }
 }

@@ -80,7 +80,7 @@ function pyStringRepr(text: string): string {
   return out + quote;
 }
 
-function pyRepr(value: unknown): string {
+export function pyRepr(value: unknown): string {
   if (isText(value)) return pyStringRepr(value.toString());
   return pyStr(value);
 }
