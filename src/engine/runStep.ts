@@ -19,7 +19,7 @@ import { isValidateArgumentSpec, runValidateArgumentSpec } from './argumentSpec.
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
-import { applyFacts, failedTaskView, registeredValue, statusOf } from './taskResults.js';
+import { applyFacts, failedTaskView, registeredValue, statusOf, withoutInternalKeys } from './taskResults.js';
 import { taskVariables } from './variables.js';
 
 const INCLUDE_ACTIONS = new Set(['include_tasks', 'include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role']);

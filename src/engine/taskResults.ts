@@ -70,7 +70,7 @@ export function registeredValue(result: ModuleResult, loop: boolean): ModuleResu
   return value;
 }
 
-function withoutInternalKeys(value: unknown): unknown {
+export function withoutInternalKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutInternalKeys);
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
   const out: Record<string, unknown> = {};
