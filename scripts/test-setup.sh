@@ -8,5 +8,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "test-setup.sh: not root: the real-tree tests (chroot, nspawn, apt) will be skipped" >&2
   exit 0
 fi
+# The url lookup's https test makes a throw-away certificate with the openssl command.
+sh "$(dirname "$0")/ensure-tools.sh" test-setup.sh openssl=openssl
 tree=$(sh "$(dirname "$0")/test-tree.sh")
 echo "test-setup.sh: test tree ready at $tree" >&2
