@@ -64,3 +64,25 @@ test('an item whose arguments do not render stops the loop and fails the whole t
   // ansible-core counts the task once, as failed (ignored): the changed item does not count.
   assert.match(run.stdout, /localhost +: ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
 });
+
+test('each loop item sees the facts and the registered result of the items before it, as ansible-core', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact:
+        seen: "{{ seen | default([]) + [item] }}"
+      loop: [a, b, c]
+    - command: echo {{ previous.stdout | default('none') }}-{{ item }}
+      loop: [1, 2]
+      register: previous
+    - debug: msg="{{ seen | join(',') }} {{ previous.results | map(attribute='stdout') | join(',') }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "a,b,c none-1,none-1-2"/);
+});

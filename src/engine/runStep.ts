@@ -18,7 +18,7 @@ import { isValidateArgumentSpec, runValidateArgumentSpec } from './argumentSpec.
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
-import { applyFacts, failedTaskView, registeredValue, statusOf } from './taskResults.js';
+import { applyFacts, carryToNextItems, failedTaskView, registeredValue, statusOf } from './taskResults.js';
 import { taskVariables } from './variables.js';
 
 const INCLUDE_ACTIONS = new Set(['include_tasks', 'include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role']);
@@ -193,10 +193,13 @@ async function runLoop(
   const { task, host } = invocation;
   let anyNoLog = false;
   const results: ModuleResult[] = [];
+  // Facts and the registered result of the items run so far, seen by the next ones.
+  const carried: Record<string, unknown> = {};
   for (const [index, item] of items.entries()) {
     await pauseBeforeItem(task.loopControl, index);
     // Each item gets its own templar: variables that refer to `item` are worked out afresh.
-    const itemVars = loopItemVars(task.loopControl, items, index);
+    const loopVars = loopItemVars(task.loopControl, items, index);
+    const itemVars = { ...carried, ...loopVars };
     const templar = invocation.templar.child(itemVars);
     const itemNoLog = invocation.noLog === true || boolKeyword(templar, task.noLog ?? invocation.scope.noLog, false);
     anyNoLog ||= itemNoLog;
@@ -208,8 +211,9 @@ async function runLoop(
       result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
     } else {
       result = await runOnce(itemInvocation);
+      carryToNextItems(task, result, invocation.vars, carried);
     }
-    result = { ...result, ...itemVars };
+    result = { ...result, ...loopVars };
     results.push(result);
     onItem(result, label, itemNoLog);
   }
