@@ -89,10 +89,26 @@ function output(state: { stderr?: string }): Record<string, string> {
   return state.stderr ? { stderr: state.stderr } : {};
 }
 
-/** Ansible warns when `password` does not look like a crypt hash (it is stored as given). */
-function passwordWarnings(password: string | undefined): string[] {
-  if (password === undefined || /^!?(\$[^$]+\$|\*|!|$)/.test(password) || /^[A-Za-z0-9./]{13}$/.test(password)) return [];
+/** Expected length of the hash part of `$1$`, `$5$` and `$6$` crypt strings. */
+const HASH_LENGTHS: Record<string, number> = { '1': 22, '5': 43, '6': 86 };
+
+/**
+ * Ansible warns when `password` does not look like a crypt hash (it is stored as given): by its rules, the
+ * account-disabling `*`, `!` and `*************` pass; text with `:`, `*` or `!`, without `$`, with fewer than
+ * three `$` fields, with a hash part outside `[a-zA-Z0-9./=]` or of the wrong length for md5/sha256/sha512 does not.
+ */
+export function passwordWarnings(password: string | undefined): string[] {
+  if (!password || ['*', '!', '*************'].includes(password) || !looksUnhashed(password)) return [];
   return ["The input password appears not to have been hashed. The 'password' argument must be encrypted for this module to work properly."];
+}
+
+function looksUnhashed(password: string): boolean {
+  if (/[:*!]/.test(password) || !password.includes('$')) return true;
+  const fields = password.split('$');
+  if (fields.length < 3) return true;
+  const hash = fields.at(-1)!;
+  const length = HASH_LENGTHS[fields[1]!];
+  return /[^a-zA-Z0-9./=]/.test(hash) || (length !== undefined && hash.length !== length);
 }
 
 function checkedGroups(a: Args, state: AccountState): string[] {

@@ -10,7 +10,7 @@ import { setupModule } from '../modules/setup.js';
 import { parseServices } from '../modules/service_facts.js';
 import { parseInstalledPackages } from '../modules/package_facts.js';
 import { planSysv } from '../modules/sysvService.js';
-import { createCommands, modifyCommands } from '../modules/user.js';
+import { createCommands, modifyCommands, passwordWarnings } from '../modules/user.js';
 import { ModuleError } from '../src/errors.js';
 import { runModule } from './support/moduleRun.js';
 
@@ -210,4 +210,25 @@ describe('service_facts and package_facts parse what the target prints', () => {
     assert.equal(planSysv({ name: 'd', state: 'started' }, probe).result.changed, false);
     assert.deepEqual(planSysv({ name: 'd', state: 'started' }, { ...probe, statusRc: 3 }).commands, [['/etc/init.d/d', 'start']]);
   });
+});
+
+describe('user warns about a password that does not look hashed, by Ansible’s rules', () => {
+  const sha512 = '$6$rounds=656000$tgK3gYTyRLUmhyv2$' + 'a'.repeat(86);
+  const rows: { password: string; warns: boolean }[] = [
+    { password: sha512, warns: false },
+    { password: '$1$salt$' + 'b'.repeat(22), warns: false },
+    { password: '$5$salt$' + 'c'.repeat(43), warns: false },
+    { password: '*', warns: false },
+    { password: '!', warns: false },
+    { password: 'plaintext', warns: true },
+    { password: sha512.slice(0, -4) + '++++', warns: true },
+    { password: '$6$salt$short', warns: true },
+    { password: '!' + sha512, warns: true },
+    { password: 'ab$cd', warns: true },
+  ];
+  for (const { password, warns } of rows) {
+    test(`${password.slice(0, 24)}… ${warns ? 'warns' : 'does not warn'}`, () => {
+      assert.equal(passwordWarnings(password).length > 0, warns);
+    });
+  }
 });
