@@ -39,7 +39,8 @@ function includedRoleName(task: Task): string {
  */
 export function taskInfo(task: Task, isHandler = false): TaskInfo {
   const name = task.name ?? (isIncludeRole(task.action) ? `${task.action} : ${includedRoleName(task)}` : task.action);
-  return { title: task.role ? `${task.role.name} : ${name}` : name, action: task.action, position: task.position, isHandler };
+  const title = task.role ? `${task.role.name} : ${name}` : name;
+  return { title, ...(task.name !== undefined ? { name: task.name } : {}), action: task.action, position: task.position, isHandler };
 }
 
 /**
@@ -152,7 +153,7 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
   const delay = Number(templar.render(task.delay ?? 5));
   let result: ModuleResult = { changed: false };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    result = { ...(await runModuleOnce(invocation)), attempts: attempt };
+    result = await runModuleOnce(invocation, attempt);
     const untilTemplar = task.register ? templar.child({ [task.register]: markUnsafe(result) }) : templar;
     if (conditionsHold(untilTemplar, task.until)) return { ...result, failed: result.failed ?? false };
     if (attempt < attempts) {
@@ -160,11 +161,14 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay * 1000));
     }
   }
-  // ansible-core reports the retries asked for, not the attempts made, when they run out.
-  return { ...result, attempts: attempts - 1, failed: true };
+  // ansible-core reports the retries asked for, not the attempts made, when they run out; a failed_when
+  // that judged the last attempt still decides whether the task failed.
+  const failed = typeof result.failed_when_result === 'boolean' ? result.failed_when_result : true;
+  return { ...result, attempts: attempts - 1, failed };
 }
 
-async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
+/** The module once; with `until`, `attempt` is in the result before changed_when/failed_when see it. */
+async function runModuleOnce(invocation: Invocation, attempt?: number): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
     const action = invocation.task.action;
@@ -181,6 +185,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
     if (error instanceof ConnectionError || error instanceof RunAbortedError || error instanceof LoopItemArgumentsError) throw error;
     result = { changed: false, failed: true, msg: failureMessage(error, invocation.task) };
   }
+  if (attempt !== undefined) result = { ...result, attempts: attempt };
   return applyResultConditions(invocation, result);
 }
 
