@@ -45,8 +45,8 @@ function lookupTerms(task: Task, templar: Templar): unknown[] {
   } else value = templar.render(typeof raw === 'string' ? raw.trim() : raw);
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === 'object' && !(value instanceof String)) {
-    // A dict is one term for `dict`; indexed_items wants a list; the others iterate it as Python does: its keys.
-    if (task.loopWith === 'indexed_items') throw new LookupError('with_indexed_items expects a list');
+    // A dict is one term for `dict`; indexed_items and list want a list; the others iterate it as Python does: its keys.
+    if (task.loopWith === 'indexed_items' || task.loopWith === 'list') throw new LookupError(`with_${task.loopWith} expects a list`);
     return task.loopWith === 'dict' ? [value] : Object.keys(value);
   }
   return [value];
