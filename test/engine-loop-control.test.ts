@@ -86,3 +86,28 @@ test('each loop item sees the facts and the registered result of the items befor
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /"msg": "a,b,c none-1,none-1-2"/);
 });
+
+test('loop_var and index_var may be templates, for a task and for include_tasks', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'inc.yml': '- debug: msg="included {{ chosen }}"\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    name: chosen
+  tasks:
+    - debug: msg="{{ chosen }}@{{ position }}"
+      loop: [a]
+      loop_control: {loop_var: "{{ name }}", index_var: "{{ 'position' }}"}
+    - include_tasks: inc.yml
+      loop: [b]
+      loop_control: {loop_var: "{{ name }}"}
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "a@0"/);
+  assert.match(run.stdout, /"msg": "included b"/);
+});

@@ -203,7 +203,7 @@ async function runLoop(
   for (const [index, item] of items.entries()) {
     await pauseBeforeItem(task.loopControl, index);
     // Each item gets its own templar: variables that refer to `item` are worked out afresh.
-    const loopVars = loopItemVars(task.loopControl, items, index);
+    const loopVars = loopItemVars(task.loopControl, items, index, invocation.templar);
     const itemVars = { ...carried, ...loopVars };
     const templar = invocation.templar.child(itemVars);
     const itemNoLog = invocation.noLog === true || boolKeyword(templar, task.noLog ?? invocation.scope.noLog, false);
