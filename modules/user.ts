@@ -7,10 +7,10 @@ import type { ModuleDefinition, ModuleResult } from './module.js';
 /**
  * ansible.builtin.user on Linux: name (user), state, uid, non_unique, group, groups, append, comment, home,
  * shell, password (a crypt hash), update_password, password_lock, create_home (createhome), skeleton, system,
- * move_home, remove, force. Runs useradd/usermod/userdel INSIDE the target, so an image tree's own
+ * move_home, remove, force, expires. Runs useradd/usermod/userdel INSIDE the target, so an image tree's own
  * /etc/passwd, /etc/group and /etc/shadow change, never the controller's. One command reads the account and
  * every group; one command changes it and reads it back.
- * Not supported: ssh key generation, expires, password_expire_*, login_class, seuser, local, and the
+ * Not supported: ssh key generation, password_expire_*, login_class, seuser, local, and the
  * macOS/BSD/AIX options.
  */
 export const userModule: ModuleDefinition = {
@@ -35,6 +35,7 @@ export const userModule: ModuleDefinition = {
     move_home: { type: 'bool', default: false },
     remove: { type: 'bool', default: false },
     force: { type: 'bool', default: false },
+    expires: { type: 'float' },
   },
   async run(ctx) {
     const a = ctx.args;
@@ -137,6 +138,7 @@ export function createCommands(a: Args, state: AccountState): string[][] {
     argv.push('-d', a['home'] as string);
   }
   if (a['shell'] !== undefined) argv.push('-s', a['shell'] as string);
+  if (a['expires'] !== undefined) argv.push('-e', expiryDate(a['expires'] as number));
   if (a['password'] !== undefined) argv.push('-p', `${a['password_lock'] ? '!' : ''}${String(a['password'])}`);
   if (a['create_home']) {
     argv.push('-m');
@@ -169,6 +171,7 @@ export function modifyCommands(a: Args, state: AccountState): string[][] {
   if (a['comment'] !== undefined && a['comment'] !== user.comment) argv.push('-c', a['comment'] as string);
   if (a['home'] !== undefined && a['home'] !== user.home) argv.push('-d', a['home'] as string, ...(a['move_home'] ? ['-m'] : []));
   if (a['shell'] !== undefined && a['shell'] !== user.shell) argv.push('-s', a['shell'] as string);
+  argv.push(...expiryChange(a['expires'] as number | undefined, state.expiresDays ?? -1));
   const hash = state.passwordHash ?? '';
   const lock: string[] = [];
   if (a['password_lock'] === true && !hash.startsWith('!')) lock.push('-L');
@@ -178,6 +181,20 @@ export function modifyCommands(a: Args, state: AccountState): string[][] {
     argv.push('-p', `${a['password_lock'] ? '!' : ''}${password}`);
   } else argv.push(...lock);
   return argv.length > 1 ? [[...argv, user.name]] : [];
+}
+
+/** `expires` (seconds since 1970) as useradd/usermod -e take it: a UTC date, empty (never) before 1970. */
+function expiryDate(expires: number): string {
+  return expires < 0 ? '' : new Date(Math.floor(expires) * 1000).toISOString().slice(0, 10);
+}
+
+/** usermod's -e when the wanted expiry differs from the shadow's (compared by day, as Ansible compares them). */
+function expiryChange(expires: number | undefined, currentDays: number): string[] {
+  if (expires === undefined) return [];
+  if (expires < 0) return currentDays >= 0 ? ['-e', ''] : [];
+  const current = currentDays < 0 ? undefined : new Date(currentDays * 86400 * 1000).toISOString().slice(0, 10);
+  const wanted = expiryDate(expires);
+  return current === wanted ? [] : ['-e', wanted];
 }
 
 /** Make a missing home from the skeleton, owned by the user and its login group. */

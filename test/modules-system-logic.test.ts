@@ -85,11 +85,12 @@ describe('account database lines', () => {
     assert.deepEqual(parseGroupLine('users:x:100:'), { name: 'users', gid: 100, members: [] });
   });
   test('the tagged read gives user, hash, groups, home and missing tools', () => {
-    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
+    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nE:\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
     assert.deepEqual(state, {
       missingTools: ['useradd'],
       user: { name: 'a', uid: 5, gid: 6, comment: '', home: '/h', shell: '/bin/sh' },
       passwordHash: '$6$s$h',
+      expiresDays: -1,
       groups: [{ name: 'a', gid: 6, members: [] }, { name: 'wheel', gid: 10, members: ['a'] }],
       homeExists: true,
     });
@@ -98,7 +99,7 @@ describe('account database lines', () => {
 
 describe('user commands', () => {
   const groups = parseAccountState('G:alice:x:1000:\nG:wheel:x:10:alice\nG:audio:x:29:\nG:users:x:100:\n').groups;
-  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nH:1'), groups };
+  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nE:29281\nH:1'), groups };
   const base = { name: 'alice', create_home: true, append: false, update_password: 'always', non_unique: false, system: false, move_home: false };
   const rows: { what: string; args: Record<string, unknown>; create: boolean; expected: string[][] }[] = [
     { what: 'new user with home, shell and groups', args: { name: 'bob', shell: '/bin/bash', groups: ['wheel', 'audio'] }, create: true, expected: [['useradd', '-G', 'wheel,audio', '-s', '/bin/bash', '-m', 'bob']] },
@@ -116,6 +117,11 @@ describe('user commands', () => {
     { what: 'same hash, locked: nothing', args: { password: '!$6$old' }, create: false, expected: [] },
     { what: 'on_create keeps the old hash', args: { password: '$6$new', update_password: 'on_create' }, create: false, expected: [] },
     { what: 'lock', args: { password_lock: true }, create: false, expected: [['usermod', '-L', 'alice']] },
+    { what: 'new user with an expiry date, in UTC', args: { name: 'bob', expires: 2529881062 }, create: true, expected: [['useradd', '-e', '2050-03-03', '-m', 'bob']] },
+    { what: 'new user that never expires', args: { name: 'bob', expires: -1 }, create: true, expected: [['useradd', '-e', '', '-m', 'bob']] },
+    { what: 'same expiry day: nothing', args: { expires: 2529881062 + 3600 }, create: false, expected: [] },
+    { what: 'another expiry day', args: { expires: 2529881062 + 86400 }, create: false, expected: [['usermod', '-e', '2050-03-04', 'alice']] },
+    { what: 'expiry removed', args: { expires: -1 }, create: false, expected: [['usermod', '-e', '', 'alice']] },
     { what: 'home moved', args: { home: '/srv/alice', move_home: true }, create: false, expected: [['usermod', '-d', '/srv/alice', '-m', 'alice']] },
   ];
   for (const row of rows) {
