@@ -7,10 +7,10 @@ import type { ModuleDefinition, ModuleResult } from './module.js';
 /**
  * ansible.builtin.user on Linux: name (user), state, uid, non_unique, group, groups, append, comment, home,
  * shell, password (a crypt hash), update_password, password_lock, create_home (createhome), skeleton, system,
- * move_home, remove, force, expires. Runs useradd/usermod/userdel INSIDE the target, so an image tree's own
+ * move_home, remove, force, expires, password_expire_min, password_expire_max (chage). Runs useradd/usermod/userdel INSIDE the target, so an image tree's own
  * /etc/passwd, /etc/group and /etc/shadow change, never the controller's. One command reads the account and
  * every group; one command changes it and reads it back.
- * Not supported: ssh key generation, password_expire_*, login_class, seuser, local, and the
+ * Not supported: ssh key generation, password_expire_warn, login_class, seuser, local, and the
  * macOS/BSD/AIX options.
  */
 export const userModule: ModuleDefinition = {
@@ -36,6 +36,8 @@ export const userModule: ModuleDefinition = {
     remove: { type: 'bool', default: false },
     force: { type: 'bool', default: false },
     expires: { type: 'float' },
+    password_expire_min: { type: 'int' },
+    password_expire_max: { type: 'int' },
   },
   async run(ctx) {
     const a = ctx.args;
@@ -55,7 +57,7 @@ export const userModule: ModuleDefinition = {
     }
     const plan = state.user ? modifyCommands(a, state) : createCommands(a, state);
     if (!state.user && ctx.check) return { changed: true };
-    const commands = plan.map((argv) => shellJoin(argv));
+    const commands = [...plan, ...passwordAgeCommands(a, state)].map((argv) => shellJoin(argv));
     // An existing user's missing home is made afterwards (Ansible does too), from the skeleton, owned by the
     // user; not when usermod -m is moving the old one there.
     const finalHome = home ?? state.user?.home;
@@ -181,6 +183,16 @@ export function modifyCommands(a: Args, state: AccountState): string[][] {
     argv.push('-p', `${a['password_lock'] ? '!' : ''}${password}`);
   } else argv.push(...lock);
   return argv.length > 1 ? [[...argv, user.name]] : [];
+}
+
+/** chage for the password ages that differ from the shadow's (a new user: whenever they are given). */
+export function passwordAgeCommands(a: Args, state: AccountState): string[][] {
+  const min = a['password_expire_min'] as number | undefined;
+  const max = a['password_expire_max'] as number | undefined;
+  const argv = ['chage'];
+  if (min !== undefined && (!state.user || min !== state.passwordMinDays)) argv.push('-m', String(min));
+  if (max !== undefined && (!state.user || max !== state.passwordMaxDays)) argv.push('-M', String(max));
+  return argv.length > 1 ? [[...argv, a['name'] as string]] : [];
 }
 
 /** `expires` (seconds since 1970) as useradd/usermod -e take it: a UTC date, empty (never) before 1970. */

@@ -10,7 +10,7 @@ import { setupModule } from '../modules/setup.js';
 import { parseServices } from '../modules/service_facts.js';
 import { parseInstalledPackages } from '../modules/package_facts.js';
 import { planSysv } from '../modules/sysvService.js';
-import { createCommands, modifyCommands, passwordWarnings } from '../modules/user.js';
+import { createCommands, modifyCommands, passwordAgeCommands, passwordWarnings } from '../modules/user.js';
 import { ModuleError } from '../src/errors.js';
 import { runModule } from './support/moduleRun.js';
 
@@ -85,12 +85,14 @@ describe('account database lines', () => {
     assert.deepEqual(parseGroupLine('users:x:100:'), { name: 'users', gid: 100, members: [] });
   });
   test('the tagged read gives user, hash, groups, home and missing tools', () => {
-    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nE:\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
+    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nE:::\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
     assert.deepEqual(state, {
       missingTools: ['useradd'],
       user: { name: 'a', uid: 5, gid: 6, comment: '', home: '/h', shell: '/bin/sh' },
       passwordHash: '$6$s$h',
       expiresDays: -1,
+      passwordMinDays: -1,
+      passwordMaxDays: -1,
       groups: [{ name: 'a', gid: 6, members: [] }, { name: 'wheel', gid: 10, members: ['a'] }],
       homeExists: true,
     });
@@ -99,7 +101,7 @@ describe('account database lines', () => {
 
 describe('user commands', () => {
   const groups = parseAccountState('G:alice:x:1000:\nG:wheel:x:10:alice\nG:audio:x:29:\nG:users:x:100:\n').groups;
-  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nE:29281\nH:1'), groups };
+  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nE:0:99999:29281\nH:1'), groups };
   const base = { name: 'alice', create_home: true, append: false, update_password: 'always', non_unique: false, system: false, move_home: false };
   const rows: { what: string; args: Record<string, unknown>; create: boolean; expected: string[][] }[] = [
     { what: 'new user with home, shell and groups', args: { name: 'bob', shell: '/bin/bash', groups: ['wheel', 'audio'] }, create: true, expected: [['useradd', '-G', 'wheel,audio', '-s', '/bin/bash', '-m', 'bob']] },
@@ -131,6 +133,11 @@ describe('user commands', () => {
       assert.deepEqual(commands, row.expected);
     });
   }
+  test('chage sets only the password ages that differ, and both for a new user', () => {
+    assert.deepEqual(passwordAgeCommands({ ...base, password_expire_min: 0, password_expire_max: 10 }, existing), [['chage', '-M', '10', 'alice']]);
+    assert.deepEqual(passwordAgeCommands({ ...base, password_expire_min: 0, password_expire_max: 99999 }, existing), []);
+    assert.deepEqual(passwordAgeCommands({ ...base, password_expire_min: 0 }, { missingTools: [], groups, homeExists: false }), [['chage', '-m', '0', 'alice']]);
+  });
   test('a group that does not exist fails as Ansible does', () => {
     assert.throws(() => modifyCommands({ ...base, groups: ['nope'] }, existing), (e: unknown) => e instanceof ModuleError && e.message === 'Group nope does not exist');
   });
