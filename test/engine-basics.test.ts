@@ -184,3 +184,24 @@ test('hostvars leaves a value naming a variable the host lacks (a play var) as w
   // ansible-playbook 2.14's line.
   assert.match(run.stdout, /"msg": "x\{\{ pv \}\} \['y\{\{ pv \}\}', 'b'\] xP"/);
 });
+
+test('a task name with a template shows rendered in its banner, or as written while its variable is undefined, as ansible-playbook', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars: { zone: Etc/UTC }
+  tasks:
+    - name: restore {{ zone }}
+      debug: msg=a
+    - name: show {{ later }}
+      debug: msg=b
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^TASK \[restore Etc\/UTC\] \*+$/m);
+  assert.match(run.stdout, /^TASK \[show \{\{ later \}\}\] \*+$/m);
+});
