@@ -111,3 +111,29 @@ test('loop_var and index_var may be templates, for a task and for include_tasks'
   assert.match(run.stdout, /"msg": "a@0"/);
   assert.match(run.stdout, /"msg": "included b"/);
 });
+
+test('what a template makes of a with_<lookup> item or a registered result is not templated again, as Ansible\'s unsafe values', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'host_vars/localhost.yml': '__foo: ["foo{{ ver }}"]\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars: { ver: '1.0' }
+  tasks:
+    - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
+      with_dict: {foo: __foo}
+    - set_fact: "{{ item.key }}_loop={{ hostvars[inventory_hostname][item.value] }}"
+      loop: "{{ {'foo': '__foo'} | dict2items }}"
+    - command: echo "{{ '{{' }} ver }}"
+      register: r
+    - set_fact: {lines: "{{ r.stdout_lines }}"}
+    - debug: msg="{{ foo[0] == 'foo{' ~ '{ ver }}' }} {{ foo_loop[0] }} {{ lines[0] == '{' ~ '{ ver }}' }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14: the with_dict copy stays as written, the loop: one is templated when read.
+  assert.match(run.stdout, /"msg": "True foo1.0 True"/);
+});
