@@ -5,7 +5,7 @@ export const dictLookup: LookupPlugin = {
   name: 'dict',
   run: (terms) =>
     terms.flatMap((term) => {
-      if (!isMappingValue(term)) throw new LookupError(`with_dict expects a dict, got ${JSON.stringify(term)}`);
+      if (!isMappingValue(term)) throw new LookupError('with_dict expects a dict');
       return Object.entries(term).map(([key, value]) => ({ key, value }));
     }),
 };

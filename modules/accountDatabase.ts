@@ -10,7 +10,8 @@ import type { Target } from './module.js';
 
 /**
  * `sh -c ACCOUNT_STATE_SCRIPT account NAME [HOME]` prints tagged lines: `T:<tool>` for each missing tool,
- * `P:` the user's passwd entry, `S:` its password hash, `G:` every group, `H:1` when HOME (or the user's
+ * `P:` the user's passwd entry, `S:` its password hash, `E:` its password's minimum and maximum age and the
+ * account's expiry (days; empty for none), `G:` every group, `H:1` when HOME (or the user's
  * home) is a folder.
  */
 export const ACCOUNT_STATE_FUNCTION = `pt_accounts() {
@@ -19,6 +20,7 @@ export const ACCOUNT_STATE_FUNCTION = `pt_accounts() {
   done
   getent passwd "$1" | sed 's/^/P:/'
   getent shadow "$1" | cut -d: -f2 | sed 's/^/S:/'
+  getent shadow "$1" | cut -d: -f4,5,8 | sed 's/^/E:/'
   getent group | sed 's/^/G:/'
   pt_h=\${2:-$(getent passwd "$1" | cut -d: -f6)}
   if [ -n "$pt_h" ] && [ -d "$pt_h" ]; then echo H:1; fi
@@ -45,6 +47,11 @@ export interface AccountState {
   user?: PasswdEntry;
   /** The shadow hash field ('!' or '*' for none), when the user exists. */
   passwordHash?: string;
+  /** The shadow account expiry in days since 1970, -1 for none, when the user exists. */
+  expiresDays?: number;
+  /** The shadow minimum and maximum password age in days, -1 for none, when the user exists. */
+  passwordMinDays?: number;
+  passwordMaxDays?: number;
   groups: GroupEntry[];
   homeExists: boolean;
   /** What the commands run before the read printed (kept for the result's `stderr`). */
@@ -76,6 +83,11 @@ export function parseAccountState(output: string): AccountState {
     if (tag === 'T:') state.missingTools.push(value);
     else if (tag === 'P:') state.user = parsePasswdLine(value);
     else if (tag === 'S:') state.passwordHash = value;
+    else if (tag === 'E:') {
+      const fields = value.split(':');
+      const days = (index: number) => (fields[index] ? Number(fields[index]) : -1);
+      Object.assign(state, { passwordMinDays: days(0), passwordMaxDays: days(1), expiresDays: days(2) });
+    }
     else if (tag === 'G:') state.groups.push(parseGroupLine(value));
     else if (tag === 'H:') state.homeExists = true;
   }

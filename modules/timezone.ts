@@ -5,8 +5,8 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
 /**
  * community.general.timezone, for an image: name. The tree's /etc/localtime becomes a link to
  * /usr/share/zoneinfo/NAME and /etc/timezone holds NAME, as Debian's tzdata leaves them: no timedatectl, no
- * running clock touched. The zone must exist in the tree (the tzdata package). Diff as Ansible's ({name}
- * before and after). `hwclock` is accepted and ignored with a warning (an image has no hardware clock to set).
+ * running clock touched. The zone must exist in the tree (the tzdata package). The result's `diff` is
+ * Ansible's ({name} before and after), with or without --diff. `hwclock` is accepted and ignored with a warning (an image has no hardware clock to set).
  */
 export const timezoneModule: ModuleDefinition = {
   name: 'timezone',
@@ -37,7 +37,8 @@ async function runTimezone(ctx: ModuleContext): Promise<ModuleResult> {
   const linkRight = link === zone;
   const changed = !linkRight || file.trim() !== name;
   const result: ModuleResult = { changed, ...(warnings.length ? { warnings } : {}) };
-  if (ctx.diff) result.diff = { before: { name: current }, after: { name } };
+  // As Ansible's module, the result always holds the diff (roles read `diff.before.name` to restore the zone).
+  result.diff = { before: { name: current }, after: { name } };
   if (!changed || ctx.check) return result;
   const apply = await ctx.target.exec(`${shellJoin(['ln', '-sfn', '--', zone, '/etc/localtime'])} && printf '%s\\n' ${shellQuote(name)} > /etc/timezone`);
   if (apply.rc !== 0) return { ...result, failed: true, msg: `could not set the timezone: ${apply.stderr.toString().trim()}` };

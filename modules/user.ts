@@ -7,10 +7,10 @@ import type { ModuleDefinition, ModuleResult } from './module.js';
 /**
  * ansible.builtin.user on Linux: name (user), state, uid, non_unique, group, groups, append, comment, home,
  * shell, password (a crypt hash), update_password, password_lock, create_home (createhome), skeleton, system,
- * move_home, remove, force. Runs useradd/usermod/userdel INSIDE the target, so an image tree's own
+ * move_home, remove, force, expires, password_expire_min, password_expire_max (chage). Runs useradd/usermod/userdel INSIDE the target, so an image tree's own
  * /etc/passwd, /etc/group and /etc/shadow change, never the controller's. One command reads the account and
  * every group; one command changes it and reads it back.
- * Not supported: ssh key generation, expires, password_expire_*, login_class, seuser, local, and the
+ * Not supported: ssh key generation, password_expire_warn, login_class, seuser, local, and the
  * macOS/BSD/AIX options.
  */
 export const userModule: ModuleDefinition = {
@@ -35,6 +35,9 @@ export const userModule: ModuleDefinition = {
     move_home: { type: 'bool', default: false },
     remove: { type: 'bool', default: false },
     force: { type: 'bool', default: false },
+    expires: { type: 'float' },
+    password_expire_min: { type: 'int' },
+    password_expire_max: { type: 'int' },
   },
   async run(ctx) {
     const a = ctx.args;
@@ -54,7 +57,7 @@ export const userModule: ModuleDefinition = {
     }
     const plan = state.user ? modifyCommands(a, state) : createCommands(a, state);
     if (!state.user && ctx.check) return { changed: true };
-    const commands = plan.map((argv) => shellJoin(argv));
+    const commands = [...plan, ...passwordAgeCommands(a, state)].map((argv) => shellJoin(argv));
     // An existing user's missing home is made afterwards (Ansible does too), from the skeleton, owned by the
     // user; not when usermod -m is moving the old one there.
     const finalHome = home ?? state.user?.home;
@@ -89,10 +92,26 @@ function output(state: { stderr?: string }): Record<string, string> {
   return state.stderr ? { stderr: state.stderr } : {};
 }
 
-/** Ansible warns when `password` does not look like a crypt hash (it is stored as given). */
-function passwordWarnings(password: string | undefined): string[] {
-  if (password === undefined || /^!?(\$[^$]+\$|\*|!|$)/.test(password) || /^[A-Za-z0-9./]{13}$/.test(password)) return [];
+/** Expected length of the hash part of `$1$`, `$5$` and `$6$` crypt strings. */
+const HASH_LENGTHS: Record<string, number> = { '1': 22, '5': 43, '6': 86 };
+
+/**
+ * Ansible warns when `password` does not look like a crypt hash (it is stored as given): by its rules, the
+ * account-disabling `*`, `!` and `*************` pass; text with `:`, `*` or `!`, without `$`, with fewer than
+ * three `$` fields, with a hash part outside `[a-zA-Z0-9./=]` or of the wrong length for md5/sha256/sha512 does not.
+ */
+export function passwordWarnings(password: string | undefined): string[] {
+  if (!password || ['*', '!', '*************'].includes(password) || !looksUnhashed(password)) return [];
   return ["The input password appears not to have been hashed. The 'password' argument must be encrypted for this module to work properly."];
+}
+
+function looksUnhashed(password: string): boolean {
+  if (/[:*!]/.test(password) || !password.includes('$')) return true;
+  const fields = password.split('$');
+  if (fields.length < 3) return true;
+  const hash = fields.at(-1)!;
+  const length = HASH_LENGTHS[fields[1]!];
+  return /[^a-zA-Z0-9./=]/.test(hash) || (length !== undefined && hash.length !== length);
 }
 
 function checkedGroups(a: Args, state: AccountState): string[] {
@@ -121,6 +140,7 @@ export function createCommands(a: Args, state: AccountState): string[][] {
     argv.push('-d', a['home'] as string);
   }
   if (a['shell'] !== undefined) argv.push('-s', a['shell'] as string);
+  if (a['expires'] !== undefined) argv.push('-e', expiryDate(a['expires'] as number));
   if (a['password'] !== undefined) argv.push('-p', `${a['password_lock'] ? '!' : ''}${String(a['password'])}`);
   if (a['create_home']) {
     argv.push('-m');
@@ -153,6 +173,7 @@ export function modifyCommands(a: Args, state: AccountState): string[][] {
   if (a['comment'] !== undefined && a['comment'] !== user.comment) argv.push('-c', a['comment'] as string);
   if (a['home'] !== undefined && a['home'] !== user.home) argv.push('-d', a['home'] as string, ...(a['move_home'] ? ['-m'] : []));
   if (a['shell'] !== undefined && a['shell'] !== user.shell) argv.push('-s', a['shell'] as string);
+  argv.push(...expiryChange(a['expires'] as number | undefined, state.expiresDays ?? -1));
   const hash = state.passwordHash ?? '';
   const lock: string[] = [];
   if (a['password_lock'] === true && !hash.startsWith('!')) lock.push('-L');
@@ -162,6 +183,30 @@ export function modifyCommands(a: Args, state: AccountState): string[][] {
     argv.push('-p', `${a['password_lock'] ? '!' : ''}${password}`);
   } else argv.push(...lock);
   return argv.length > 1 ? [[...argv, user.name]] : [];
+}
+
+/** chage for the password ages that differ from the shadow's (a new user: whenever they are given). */
+export function passwordAgeCommands(a: Args, state: AccountState): string[][] {
+  const min = a['password_expire_min'] as number | undefined;
+  const max = a['password_expire_max'] as number | undefined;
+  const argv = ['chage'];
+  if (min !== undefined && (!state.user || min !== state.passwordMinDays)) argv.push('-m', String(min));
+  if (max !== undefined && (!state.user || max !== state.passwordMaxDays)) argv.push('-M', String(max));
+  return argv.length > 1 ? [[...argv, a['name'] as string]] : [];
+}
+
+/** `expires` (seconds since 1970) as useradd/usermod -e take it: a UTC date, empty (never) before 1970. */
+function expiryDate(expires: number): string {
+  return expires < 0 ? '' : new Date(Math.floor(expires) * 1000).toISOString().slice(0, 10);
+}
+
+/** usermod's -e when the wanted expiry differs from the shadow's (compared by day, as Ansible compares them). */
+function expiryChange(expires: number | undefined, currentDays: number): string[] {
+  if (expires === undefined) return [];
+  if (expires < 0) return currentDays >= 0 ? ['-e', ''] : [];
+  const current = currentDays < 0 ? undefined : new Date(currentDays * 86400 * 1000).toISOString().slice(0, 10);
+  const wanted = expiryDate(expires);
+  return current === wanted ? [] : ['-e', wanted];
 }
 
 /** Make a missing home from the skeleton, owned by the user and its login group. */

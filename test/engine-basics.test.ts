@@ -165,3 +165,43 @@ test('a registered result is data: {{ in what a command printed is not templated
   assert.match(run.stdout, /"msg": "\{\{ foo \}\}"/);
   assert.match(run.stdout, /changed: \[localhost\]/);
 });
+
+test('hostvars leaves a value naming a variable the host lacks (a play var) as written, item by item, as ansible-playbook', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': '[g]\nb ansible_connection=local\n',
+      'host_vars/b.yml': 'tpl: "x{{ pv }}"\nlst: ["y{{ pv }}", "{{ inventory_hostname }}"]\n',
+      'play.yml': `- hosts: g
+  gather_facts: false
+  vars: { pv: P }
+  tasks:
+    - debug: { msg: "{{ hostvars.b.tpl }} {{ hostvars.b.lst }} {{ tpl }}" }
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14's line.
+  assert.match(run.stdout, /"msg": "x\{\{ pv \}\} \['y\{\{ pv \}\}', 'b'\] xP"/);
+});
+
+test('a task name with a template shows rendered in its banner, or as written while its variable is undefined, as ansible-playbook', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars: { zone: Etc/UTC }
+  tasks:
+    - name: restore {{ zone }}
+      debug: msg=a
+    - name: show {{ later }}
+      debug: msg=b
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^TASK \[restore Etc\/UTC\] \*+$/m);
+  assert.match(run.stdout, /^TASK \[show \{\{ later \}\}\] \*+$/m);
+});

@@ -13,7 +13,7 @@ test('include_vars reads files, folders and role vars, and ranks above task vars
   assert.equal(normalise(run.stdout, NO_ROOT), await expectedOutput('include-vars-site'));
 });
 
-test('a failed include_vars names the file and the task, and sets no variables', async () => {
+test('a failed include_vars names the file and the task, and sets no variables; a file templated to nothing is not found', async () => {
   const run = await runPlaytree(['-i', 'localhost,', 'errors.yml'], { cwd: FOLDER });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const fatal = run.stdout.split('\n').filter((line) => line.startsWith('fatal: ')).map((line) => normalise(line, NO_ROOT));
@@ -27,6 +27,7 @@ test('a failed include_vars names the file and the task, and sets no variables',
     `"message": "${dir}/nodir directory does not exist ${at(10)}"`,
     `"msg": "You are mixing file only and dir only arguments, these are incompatible ${at(12)}"`,
     `"msg": "bogus is not a valid option in include_vars ${at(14, 'a wrong option')}"`,
+    `"message": "Could not find file on the Ansible Controller.\\nIf you are using a module and expect the file to exist on the remote, see the remote_src option ${at(17)}"`,
   ];
   assert.equal(fatal.length, expected.length, run.stdout);
   for (const [index, text] of expected.entries()) assert.ok(fatal[index]!.includes(text), `${fatal[index]}\n  should hold\n${text}`);

@@ -64,3 +64,76 @@ test('an item whose arguments do not render stops the loop and fails the whole t
   // ansible-core counts the task once, as failed (ignored): the changed item does not count.
   assert.match(run.stdout, /localhost +: ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=1/);
 });
+
+test('each loop item sees the facts and the registered result of the items before it, as ansible-core', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact:
+        seen: "{{ seen | default([]) + [item] }}"
+      loop: [a, b, c]
+    - command: echo {{ previous.stdout | default('none') }}-{{ item }}
+      loop: [1, 2]
+      register: previous
+    - debug: msg="{{ seen | join(',') }} {{ previous.results | map(attribute='stdout') | join(',') }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "a,b,c none-1,none-1-2"/);
+});
+
+test('loop_var and index_var may be templates, for a task and for include_tasks', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'inc.yml': '- debug: msg="included {{ chosen }}"\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    name: chosen
+  tasks:
+    - debug: msg="{{ chosen }}@{{ position }}"
+      loop: [a]
+      loop_control: {loop_var: "{{ name }}", index_var: "{{ 'position' }}"}
+    - include_tasks: inc.yml
+      loop: [b]
+      loop_control: {loop_var: "{{ name }}"}
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "a@0"/);
+  assert.match(run.stdout, /"msg": "included b"/);
+});
+
+test('what a template makes of a with_<lookup> item or a registered result is not templated again, as Ansible\'s unsafe values', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'host_vars/localhost.yml': '__foo: ["foo{{ ver }}"]\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars: { ver: '1.0' }
+  tasks:
+    - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
+      with_dict: {foo: __foo}
+    - set_fact: "{{ item.key }}_loop={{ hostvars[inventory_hostname][item.value] }}"
+      loop: "{{ {'foo': '__foo'} | dict2items }}"
+    - command: echo "{{ '{{' }} ver }}"
+      register: r
+    - set_fact: {lines: "{{ r.stdout_lines }}"}
+    - debug: msg="{{ foo[0] == 'foo{' ~ '{ ver }}' }} {{ foo_loop[0] }} {{ lines[0] == '{' ~ '{ ver }}' }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // ansible-playbook 2.14: the with_dict copy stays as written, the loop: one is templated when read.
+  assert.match(run.stdout, /"msg": "True foo1.0 True"/);
+});

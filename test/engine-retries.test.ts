@@ -45,3 +45,35 @@ test('until retries a task until its condition holds, printing what ansible-play
     await cleanup();
   }
 });
+
+test('changed_when and failed_when see attempts while until retries, and a false failed_when keeps the task from failing when retries run out', async () => {
+  const { root, cleanup } = await tempRoot();
+  try {
+    const playbook = join(root, 'until.yml');
+    await writeFile(
+      playbook,
+      `- hosts: alpha
+  gather_facts: false
+  tasks:
+    - name: retried
+      command: "true"
+      register: r
+      until: false
+      retries: 2
+      delay: 0
+      changed_when: r.attempts > 1
+      failed_when: r.attempts > 6
+    - debug:
+        msg: "{{ r.attempts }} {{ r.changed }}"
+`,
+    );
+    const run = await runPlaytree(['-i', 'hosts.ini', playbook]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const lines = normalise(run.stdout, root).split('\n');
+    // ansible-playbook 2.14 shows the task as changed, not failed.
+    assert.ok(lines.includes('changed: [alpha]'), run.stdout);
+    assert.ok(lines.includes('    "msg": "2 True"'), run.stdout);
+  } finally {
+    await cleanup();
+  }
+});

@@ -195,17 +195,19 @@ test('an include_tasks handler runs the included tasks as handlers, on all its h
   assert.match(run.stdout, /RUNNING HANDLER \[include_tasks\] \*+\nincluded: ROOT\/listen\.yml for (a, b|b, a)\n\nRUNNING HANDLER \[debug\] \*+\nok: \[a\] => \{\n    "msg": "listen a"\n\}\nok: \[b\] => \{\n    "msg": "listen b"\n\}/);
 });
 
-test('a templated module name is worked out per host when the task runs (strategy_linear target)', async () => {
+test('a templated module name is worked out per host when the task runs, also as the first word of action: text (strategy_linear target)', async () => {
   const run = await runWithFiles({
     'hosts.ini': 'a ansible_connection=local\nb ansible_connection=local\n',
     'play.yml': play([
       "- set_fact: { module_to_run: \"{{ 'debug' if inventory_hostname == 'a' else 'ping' }}\" }",
       "- action:\n    module: '{{ module_to_run }}'\n  register: out",
       "- debug: msg=\"{{ 'msg' in out }} {{ 'ping' in out }}\"",
+      "- action: \"{{ 'de' ~ 'bug' }} msg=spaced\"",
     ].join('\n')),
   }, ['-i', 'hosts.ini', 'play.yml']);
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.deepEqual(messages(run.stdout).slice(-2), ['"True False"', '"False True"']);
+  assert.deepEqual(messages(run.stdout).slice(-4, -2), ['"True False"', '"False True"']);
+  assert.deepEqual(messages(run.stdout).slice(-2), ['"spaced"', '"spaced"']);
 });
 
 test('ansible_failed_task in a rescue holds the failed task name, action and args', async () => {

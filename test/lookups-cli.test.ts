@@ -142,3 +142,27 @@ test("a failing with_ lookup's message is the lookup's own words, which ansible_
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /rescued=1/);
 });
+
+test('with_list refuses a dict and with_dict a list, in the words of ansible-core', async () => {
+  const run = await runWithFiles(
+    {
+      'h.ini': 'localhost ansible_connection=local\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ item }}"
+      with_list: {key: value}
+      register: a
+      ignore_errors: true
+    - debug: msg="{{ item }}"
+      with_dict: [1, 2]
+      register: b
+      ignore_errors: true
+    - debug: msg="{{ a.msg }}|{{ b.msg }}"
+`,
+    },
+    ['-i', 'h.ini', 'play.yml'],
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /"msg": "with_list expects a list\|with_dict expects a dict"/);
+});

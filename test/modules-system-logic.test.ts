@@ -11,7 +11,7 @@ import { setupModule } from '../modules/setup.js';
 import { parseServices } from '../modules/service_facts.js';
 import { parseInstalledPackages } from '../modules/package_facts.js';
 import { planSysv } from '../modules/sysvService.js';
-import { createCommands, modifyCommands } from '../modules/user.js';
+import { createCommands, modifyCommands, passwordAgeCommands, passwordWarnings } from '../modules/user.js';
 import { ModuleError } from '../src/errors.js';
 import { runModule } from './support/moduleRun.js';
 
@@ -97,11 +97,14 @@ describe('account database lines', () => {
     assert.deepEqual(parseGroupLine('users:x:100:'), { name: 'users', gid: 100, members: [] });
   });
   test('the tagged read gives user, hash, groups, home and missing tools', () => {
-    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
+    const state = parseAccountState('T:useradd\nP:a:x:5:6::/h:/bin/sh\nS:$6$s$h\nE:::\nG:a:x:6:\nG:wheel:x:10:a\nH:1\n');
     assert.deepEqual(state, {
       missingTools: ['useradd'],
       user: { name: 'a', uid: 5, gid: 6, comment: '', home: '/h', shell: '/bin/sh' },
       passwordHash: '$6$s$h',
+      expiresDays: -1,
+      passwordMinDays: -1,
+      passwordMaxDays: -1,
       groups: [{ name: 'a', gid: 6, members: [] }, { name: 'wheel', gid: 10, members: ['a'] }],
       homeExists: true,
     });
@@ -110,7 +113,7 @@ describe('account database lines', () => {
 
 describe('user commands', () => {
   const groups = parseAccountState('G:alice:x:1000:\nG:wheel:x:10:alice\nG:audio:x:29:\nG:users:x:100:\n').groups;
-  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nH:1'), groups };
+  const existing = { ...parseAccountState('P:alice:x:1000:1000:Alice:/home/alice:/bin/sh\nS:$6$old\nE:0:99999:29281\nH:1'), groups };
   const base = { name: 'alice', create_home: true, append: false, update_password: 'always', non_unique: false, system: false, move_home: false };
   const rows: { what: string; args: Record<string, unknown>; create: boolean; expected: string[][] }[] = [
     { what: 'new user with home, shell and groups', args: { name: 'bob', shell: '/bin/bash', groups: ['wheel', 'audio'] }, create: true, expected: [['useradd', '-G', 'wheel,audio', '-s', '/bin/bash', '-m', 'bob']] },
@@ -128,6 +131,11 @@ describe('user commands', () => {
     { what: 'same hash, locked: nothing', args: { password: '!$6$old' }, create: false, expected: [] },
     { what: 'on_create keeps the old hash', args: { password: '$6$new', update_password: 'on_create' }, create: false, expected: [] },
     { what: 'lock', args: { password_lock: true }, create: false, expected: [['usermod', '-L', 'alice']] },
+    { what: 'new user with an expiry date, in UTC', args: { name: 'bob', expires: 2529881062 }, create: true, expected: [['useradd', '-e', '2050-03-03', '-m', 'bob']] },
+    { what: 'new user that never expires', args: { name: 'bob', expires: -1 }, create: true, expected: [['useradd', '-e', '', '-m', 'bob']] },
+    { what: 'same expiry day: nothing', args: { expires: 2529881062 + 3600 }, create: false, expected: [] },
+    { what: 'another expiry day', args: { expires: 2529881062 + 86400 }, create: false, expected: [['usermod', '-e', '2050-03-04', 'alice']] },
+    { what: 'expiry removed', args: { expires: -1 }, create: false, expected: [['usermod', '-e', '', 'alice']] },
     { what: 'home moved', args: { home: '/srv/alice', move_home: true }, create: false, expected: [['usermod', '-d', '/srv/alice', '-m', 'alice']] },
   ];
   for (const row of rows) {
@@ -137,6 +145,11 @@ describe('user commands', () => {
       assert.deepEqual(commands, row.expected);
     });
   }
+  test('chage sets only the password ages that differ, and both for a new user', () => {
+    assert.deepEqual(passwordAgeCommands({ ...base, password_expire_min: 0, password_expire_max: 10 }, existing), [['chage', '-M', '10', 'alice']]);
+    assert.deepEqual(passwordAgeCommands({ ...base, password_expire_min: 0, password_expire_max: 99999 }, existing), []);
+    assert.deepEqual(passwordAgeCommands({ ...base, password_expire_min: 0 }, { missingTools: [], groups, homeExists: false }), [['chage', '-m', '0', 'alice']]);
+  });
   test('a group that does not exist fails as Ansible does', () => {
     assert.throws(() => modifyCommands({ ...base, groups: ['nope'] }, existing), (e: unknown) => e instanceof ModuleError && e.message === 'Group nope does not exist');
   });
@@ -222,4 +235,25 @@ describe('service_facts and package_facts parse what the target prints', () => {
     assert.equal(planSysv({ name: 'd', state: 'started' }, probe).result.changed, false);
     assert.deepEqual(planSysv({ name: 'd', state: 'started' }, { ...probe, statusRc: 3 }).commands, [['/etc/init.d/d', 'start']]);
   });
+});
+
+describe('user warns about a password that does not look hashed, by Ansible’s rules', () => {
+  const sha512 = '$6$rounds=656000$tgK3gYTyRLUmhyv2$' + 'a'.repeat(86);
+  const rows: { password: string; warns: boolean }[] = [
+    { password: sha512, warns: false },
+    { password: '$1$salt$' + 'b'.repeat(22), warns: false },
+    { password: '$5$salt$' + 'c'.repeat(43), warns: false },
+    { password: '*', warns: false },
+    { password: '!', warns: false },
+    { password: 'plaintext', warns: true },
+    { password: sha512.slice(0, -4) + '++++', warns: true },
+    { password: '$6$salt$short', warns: true },
+    { password: '!' + sha512, warns: true },
+    { password: 'ab$cd', warns: true },
+  ];
+  for (const { password, warns } of rows) {
+    test(`${password.slice(0, 24)}… ${warns ? 'warns' : 'does not warn'}`, () => {
+      assert.equal(passwordWarnings(password).length > 0, warns);
+    });
+  }
 });

@@ -151,6 +151,10 @@ const table: Array<[string, unknown]> = [
   ['{% for k, v in d.inner.items() %}{{ k }}={{ v }}{% endfor %}', 'z=1'],
   ['{% for k in d.inner %}{{ k }}{% endfor %}', 'z'],
   ['{% set x = 5 %}{{ x * 2 }}', '10'],
+  // *args spreads a list after the positional arguments, wherever it is written
+  ["{{ lookup('list', wantlist=True, *l) }}", ['x', 'y']],
+  ["{{ '{}-{}-{}'.format('a', *l) }}", 'a-x-y'],
+  ['{{ [1, 2] * 2 }}', [1, 2, 1, 2]],
 ];
 
 for (const [source, expected] of table) {

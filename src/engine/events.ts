@@ -20,6 +20,8 @@ export interface HostStats {
 export interface TaskInfo {
   /** The banner name: task name, or the action when unnamed; `role : name` inside a role. */
   title: string;
+  /** The task's own `name:`, without the role (Ansible's retry line uses it). */
+  name?: string;
   action: string;
   position?: SourcePosition;
   isHandler: boolean;

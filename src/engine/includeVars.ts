@@ -24,6 +24,7 @@ const DIR_ARGS = ['dir', 'depth', 'files_matching', 'ignore_files', 'extensions'
 const FILE_ARGS = ['file', '_raw_params'];
 const COMMON_ARGS = ['name', 'hash_behaviour'];
 const DEFAULT_EXTENSIONS = ['yaml', 'yml', 'json'];
+const REMOTE_SRC_HINT = 'If you are using a module and expect the file to exist on the remote, see the remote_src option';
 
 export function isIncludeVars(action: string): boolean {
   return action === 'include_vars' || action === 'ansible.builtin.include_vars' || action === 'ansible.legacy.include_vars';
@@ -91,8 +92,13 @@ function includeVarsArgs(invocation: Invocation): Record<string, unknown> {
  * task file (and its vars/), then the playbook folder's vars/ and the folder itself.
  */
 async function loadOneFile(invocation: Invocation, args: Record<string, unknown>, loaded: Loaded): Promise<void> {
-  const name = String(args['file'] ?? args['_raw_params'] ?? '').replace(/\n+$/, '');
-  if (name === '') throw new ModuleError("include_vars needs a file ('include_vars: file.yml' or 'file:') or 'dir:'");
+  const given = args['file'] ?? args['_raw_params'];
+  const name = String(given ?? '').replace(/\n+$/, '');
+  if (name === '') {
+    // A file argument that templated to nothing (a lookup with errors='ignore'): Ansible looks for no file.
+    if (given === null || given === undefined) invocation.ctx.run.events.warning('Invalid request to find a file that matches a "null" value');
+    throw new IncludeFailure(`Could not find file on the Ansible Controller.\n${REMOTE_SRC_HINT}`);
+  }
   let path: string;
   try {
     path = findControllerFile(invocation.ctx, invocation.task, invocation.scope, 'vars', name);

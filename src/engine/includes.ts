@@ -32,7 +32,7 @@ export async function runInclude(
   let skippedItems = 0;
   for (const [index, item] of items.entries()) {
     // The included tasks see the item as ansible-core gives it: loop_var, index_var, ansible_loop.
-    const params: Record<string, unknown> = task.loop === undefined ? {} : loopItemVars(task.loopControl, items, index);
+    const params: Record<string, unknown> = task.loop === undefined ? {} : loopItemVars(task.loopControl, items, index, templar);
     if (!itemApplies(templar.child(params))) {
       skippedItems++;
       const label = itemLabel(task.loopControl, item, templar.child(params));

@@ -6,12 +6,14 @@ import type { Templar } from '../template/index.js';
  * `ansible_loop_var`; with `index_var`, that variable and `ansible_index_var`; with `extended`,
  * `ansible_loop`. The item's result carries the same keys.
  */
-export function loopItemVars(control: Task['loopControl'], items: readonly unknown[], index: number): Record<string, unknown> {
-  const loopVar = control?.loopVar ?? 'item';
+export function loopItemVars(control: Task['loopControl'], items: readonly unknown[], index: number, templar: Templar): Record<string, unknown> {
+  // The names may be templates (`loop_var: "{{ name }}"`), worked out with the task's variables.
+  const loopVar = String(templar.render(control?.loopVar ?? 'item'));
   const vars: Record<string, unknown> = { [loopVar]: items[index], ansible_loop_var: loopVar };
   if (control?.indexVar) {
-    vars[control.indexVar] = index;
-    vars['ansible_index_var'] = control.indexVar;
+    const indexVar = String(templar.render(control.indexVar));
+    vars[indexVar] = index;
+    vars['ansible_index_var'] = indexVar;
   }
   if (control?.extended) vars['ansible_loop'] = extendedLoop(items, index, control.extendedAllitems !== false);
   return vars;

@@ -1,6 +1,6 @@
 import { TemplateError } from '../errors.js';
 import type { Task } from '../playbook/types.js';
-import type { Templar } from '../template/index.js';
+import { markUnsafe, type Templar } from '../template/index.js';
 import { lookupPlugin } from '../../lookups/index.js';
 import { contextFromVariables } from '../../lookups/lookupContext.js';
 import { LookupError } from '../../lookups/lookup.js';
@@ -27,6 +27,8 @@ export function resolveLoop(task: Task, templar: Templar): unknown[] {
   const variables = templar.evaluate('vars') as Record<string, unknown>;
   const items = plugin.run(terms, {}, contextFromVariables((name) => variables[name], actionSubdir(task.action)));
   if (!Array.isArray(items)) throw new TemplateError(`the '${task.loopWith}' lookup did not give a list for with_${task.loopWith}`);
+  // A lookup's results are unsafe in Ansible: never templated again, nor what templates make of them.
+  for (const item of items) markUnsafe(item);
   return items;
 }
 
@@ -45,8 +47,8 @@ function lookupTerms(task: Task, templar: Templar): unknown[] {
   } else value = templar.render(typeof raw === 'string' ? raw.trim() : raw);
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === 'object' && !(value instanceof String)) {
-    // A dict is one term for `dict`; indexed_items wants a list; the others iterate it as Python does: its keys.
-    if (task.loopWith === 'indexed_items') throw new LookupError('with_indexed_items expects a list');
+    // A dict is one term for `dict`; indexed_items and list want a list; the others iterate it as Python does: its keys.
+    if (task.loopWith === 'indexed_items' || task.loopWith === 'list') throw new LookupError(`with_${task.loopWith} expects a list`);
     return task.loopWith === 'dict' ? [value] : Object.keys(value);
   }
   return [value];

@@ -194,7 +194,7 @@ async function runTaskOnGroup(
     return { outcomes, ranOnce: false };
   }
   if (task.action === 'meta' || task.action.endsWith('.meta')) return { outcomes: await runMeta(ctx, task, group), ranOnce: false };
-  const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(task);
+  const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(bannerNamed(ctx, task, group));
   const ranOnce = runsOnce(ctx, task, group);
   const bypass = !ranOnce && (await bypassesHostLoop(task));
   const hosts = ranOnce || bypass ? group.slice(0, 1) : group;
@@ -206,6 +206,21 @@ async function runTaskOnGroup(
   // add_host, pause: the other hosts go on as if the task were not theirs.
   for (const [name] of group) if (!outcomes.has(name)) outcomes.set(name, { status: 'ok' });
   return { outcomes, ranOnce };
+}
+
+/**
+ * The task with its name templated for the banner, as the linear strategy does with the first host's
+ * variables; a name that does not render (a variable not yet set) is shown as written.
+ */
+function bannerNamed(ctx: PlayContext, task: Task, group: ReadonlyArray<readonly [string, Step]>): Task {
+  if (!task.name?.includes('{{')) return task;
+  const [first, step] = group[0]!;
+  try {
+    const templar = new Templar(taskVariables(ctx, ctx.run.hosts.get(first)!, step.scope, task));
+    return { ...task, name: String(templar.render(task.name)) };
+  } catch {
+    return task;
+  }
 }
 
 /** How many hosts run the task at once: forks, or fewer when the task (its block, role, play) sets `throttle`. */

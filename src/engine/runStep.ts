@@ -19,7 +19,7 @@ import { isValidateArgumentSpec, runValidateArgumentSpec } from './argumentSpec.
 import { itemLabel, loopItemVars, pauseBeforeItem } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
 import { invokeModule, LoopItemArgumentsError, moduleFor, type Invocation } from './invokeModule.js';
-import { applyFacts, failedTaskView, registeredValue, statusOf, withoutInternalKeys } from './taskResults.js';
+import { applyFacts, carryToNextItems, failedTaskView, registeredValue, statusOf, withoutInternalKeys } from './taskResults.js';
 import { taskVariables } from './variables.js';
 
 const INCLUDE_ACTIONS = new Set(['include_tasks', 'include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role']);
@@ -40,7 +40,8 @@ function includedRoleName(task: Task): string {
  */
 export function taskInfo(task: Task, isHandler = false): TaskInfo {
   const name = task.name ?? (isIncludeRole(task.action) ? `${task.action} : ${includedRoleName(task)}` : task.action);
-  return { title: task.role ? `${task.role.name} : ${name}` : name, action: task.action, position: task.position, isHandler };
+  const title = task.role ? `${task.role.name} : ${name}` : name;
+  return { title, ...(task.name !== undefined ? { name: task.name } : {}), action: task.action, position: task.position, isHandler };
 }
 
 /**
@@ -152,7 +153,7 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
   const delay = Number(templar.render(task.delay ?? 5));
   let result: ModuleResult = { changed: false };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    result = { ...(await runModuleOnce(invocation)), attempts: attempt };
+    result = await runModuleOnce(invocation, attempt);
     const untilTemplar = task.register ? templar.child({ [task.register]: markUnsafe(result) }) : templar;
     if (conditionsHold(untilTemplar, task.until)) return { ...result, failed: result.failed ?? false };
     if (attempt < attempts) {
@@ -160,11 +161,14 @@ async function runOnce(invocation: Invocation): Promise<ModuleResult> {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay * 1000));
     }
   }
-  // ansible-core reports the retries asked for, not the attempts made, when they run out.
-  return { ...result, attempts: attempts - 1, failed: true };
+  // ansible-core reports the retries asked for, not the attempts made, when they run out; a failed_when
+  // that judged the last attempt still decides whether the task failed.
+  const failed = typeof result.failed_when_result === 'boolean' ? result.failed_when_result : true;
+  return { ...result, attempts: attempts - 1, failed };
 }
 
-async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
+/** The module once; with `until`, `attempt` is in the result before changed_when/failed_when see it. */
+async function runModuleOnce(invocation: Invocation, attempt?: number): Promise<ModuleResult> {
   let result: ModuleResult;
   try {
     const action = invocation.task.action;
@@ -181,6 +185,7 @@ async function runModuleOnce(invocation: Invocation): Promise<ModuleResult> {
     if (error instanceof ConnectionError || error instanceof RunAbortedError || error instanceof LoopItemArgumentsError) throw error;
     result = failureResult(error, invocation.task);
   }
+  if (attempt !== undefined) result = { ...result, attempts: attempt };
   return applyResultConditions(invocation, result);
 }
 
@@ -193,10 +198,13 @@ async function runLoop(
   const { task, host } = invocation;
   let anyNoLog = false;
   const results: ModuleResult[] = [];
+  // Facts and the registered result of the items run so far, seen by the next ones.
+  const carried: Record<string, unknown> = {};
   for (const [index, item] of items.entries()) {
     await pauseBeforeItem(task.loopControl, index);
     // Each item gets its own templar: variables that refer to `item` are worked out afresh.
-    const itemVars = loopItemVars(task.loopControl, items, index);
+    const loopVars = loopItemVars(task.loopControl, items, index, invocation.templar);
+    const itemVars = { ...carried, ...loopVars };
     const templar = invocation.templar.child(itemVars);
     const itemNoLog = invocation.noLog === true || boolKeyword(templar, task.noLog ?? invocation.scope.noLog, false);
     anyNoLog ||= itemNoLog;
@@ -208,8 +216,9 @@ async function runLoop(
       result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
     } else {
       result = await runOnce(itemInvocation);
+      carryToNextItems(task, result, invocation.vars, carried);
     }
-    result = { ...result, ...itemVars };
+    result = { ...result, ...loopVars };
     results.push(result);
     onItem(result, label, itemNoLog);
   }

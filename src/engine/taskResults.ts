@@ -1,5 +1,6 @@
 import type { ModuleResult } from '../../modules/module.js';
 import type { Task } from '../playbook/types.js';
+import { markUnsafe } from '../template/index.js';
 import type { TaskResult } from './events.js';
 import type { HostState } from './hostState.js';
 import { isIncludeVars } from './includeVars.js';
@@ -42,6 +43,27 @@ export function applyFacts(task: Task, host: HostState, result: ModuleResult): v
       if (!name.startsWith('ansible_')) host.bareFacts.add(name);
     }
   }
+}
+
+/**
+ * What one loop item leaves for the next ones, as ansible-core's task executor updates the loop's variables
+ * after each item it ran: the registered result, set_fact's and include_vars' variables as they are, other
+ * modules' facts under `ansible_facts` and as `ansible_*` variables.
+ */
+export function carryToNextItems(task: Task, result: ModuleResult, vars: Record<string, unknown>, carried: Record<string, unknown>): void {
+  if (result.skipped) return;
+  if (task.register) carried[task.register] = markUnsafe(result);
+  const facts = result.ansible_facts;
+  if (!facts || typeof facts !== 'object') return;
+  if (isSetFact(task.action) || isIncludeVars(task.action)) {
+    Object.assign(carried, facts);
+    return;
+  }
+  const known = (carried['ansible_facts'] ?? vars['ansible_facts'] ?? {}) as Record<string, unknown>;
+  const namespaced: Record<string, unknown> = { ...known };
+  for (const [name, value] of Object.entries(facts)) namespaced[factName(name)] = value;
+  carried['ansible_facts'] = namespaced;
+  Object.assign(carried, facts);
 }
 
 /** A fact's name in `ansible_facts`: without its `ansible_` prefix, except `ansible_local` (Ansible's namespace_facts). */

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { VARIABLE_NAMES } from '../../lookups/lookupContext.js';
-import { TEMPLATED_ON_ACCESS, Templar } from '../template/index.js';
+import { TEMPLATED_ON_ACCESS, Templar, UndefinedVariableError } from '../template/index.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './hostState.js';
@@ -109,7 +109,8 @@ const ANSIBLE_VERSION = { full: '2.14.0', major: 2, minor: 14, revision: 0, stri
  * `hostvars`: every host's variables outside any play, as Ansible's HostVars gives them (inventory, facts,
  * include_vars, set_fact and register, extra vars, the host's magic variables; no play vars), computed only when a
  * template looks one up, and templated on access with that host's own variables (TEMPLATED_ON_ACCESS
- * tells the templar not to walk it).
+ * tells the templar not to walk it). As in Ansible, a string naming a variable the host does not have
+ * (a play or role variable, say) is given as it is written.
  */
 function hostvarsView(ctx: PlayContext): Record<string, unknown> {
   const cache = new Map<string, Record<string, unknown>>();
@@ -128,7 +129,7 @@ function hostvarsView(ctx: PlayContext): Record<string, unknown> {
       };
       const templar = new Templar(vars);
       view = new Proxy(vars, {
-        get: (target, key) => (typeof key === 'string' ? templar.render(target[key]) : undefined),
+        get: (target, key) => (typeof key === 'string' ? renderLeniently(templar, target[key]) : undefined),
         has: (target, key) => key === TEMPLATED_ON_ACCESS || key in target,
       });
       cache.set(name, view);
@@ -142,4 +143,18 @@ function hostvarsView(ctx: PlayContext): Record<string, unknown> {
     getOwnPropertyDescriptor: (_target, key) =>
       typeof key === 'string' && ctx.run.hosts.has(key) ? { enumerable: true, configurable: true, value: lookup(key) } : undefined,
   });
+}
+
+/** Templates `value`, leaving each string that names an undefined variable as written (fail_on_undefined off). */
+function renderLeniently(templar: Templar, value: unknown): unknown {
+  try {
+    return templar.render(value);
+  } catch (error) {
+    if (!(error instanceof UndefinedVariableError)) throw error;
+  }
+  if (Array.isArray(value)) return value.map((item) => renderLeniently(templar, item));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderLeniently(templar, item)]));
+  }
+  return value;
 }

@@ -50,7 +50,8 @@ export class TextRenderer implements EngineEvents {
   hostTaskStart(): void {}
 
   hostRetry(task: TaskInfo, host: string, retriesLeft: number): void {
-    this.line(`FAILED - RETRYING: [${host}]: ${task.title} (${retriesLeft} retries left).`);
+    // As Ansible's callback: a named task by its own name, an unnamed one by its banner title.
+    this.line(`FAILED - RETRYING: [${host}]: ${task.name ?? task.title} (${retriesLeft} retries left).`);
   }
 
   hostResult(task: TaskInfo, outcome: TaskResult): void {

@@ -78,7 +78,8 @@ function actionKeyword(task: YamlMap, key: 'action' | 'local_action', pos: Sourc
   let action: string;
   let args: Record<string, unknown> | string;
   if (typeof value === 'string') {
-    const match = /^\s*(\S+)\s*([\s\S]*)$/.exec(value);
+    // The module name is the first word; a `{{ expression }}` with spaces inside counts as one word.
+    const match = /^\s*((?:\{\{[\s\S]*?\}\}|\S)+)\s*([\s\S]*)$/.exec(value);
     if (!match) throw new ParseError(`'${key}' needs a module name`, at);
     action = match[1]!;
     args = match[2]!.trim() === '' ? {} : match[2]!.trim();

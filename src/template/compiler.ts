@@ -171,6 +171,11 @@ const pythonSemantics: Record<string, (this: NunjucksCompiler, node: TemplateNod
     });
     this._emit('])');
   },
+  compileSplat(node, frame) {
+    this._emit('...runtime.splatArguments(');
+    this._compileExpression(node.target, frame);
+    this._emit(')');
+  },
   compileKeywordArgs(node, frame) {
     this._emit('runtime.makeKeywordArgs({');
     node.children.forEach((pair: TemplateNode, i: number) => {

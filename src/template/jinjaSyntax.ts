@@ -7,7 +7,8 @@ import type { TemplateNode } from './nunjucksInternals.js';
  * Where nunjucks' parser reads Jinja2 source differently, fixed for the templates we lex with
  * `{ jinja: true }` (the lexer's side is jinjaLexer.ts):
  * - `x is in list`, `x is not divisibleby 3` and slices `x[1:3]`, `x[::-1]` parse as in Jinja2;
- * - `foo.0` is an index lookup.
+ * - `foo.0` is an index lookup;
+ * - a call's `*args` spreads a list into its positional arguments (`lookup('list', *names)`).
  */
 const require = createRequire(import.meta.url);
 const nodes: Record<string, new (...args: unknown[]) => TemplateNode> = require('nunjucks/src/nodes.js');
@@ -19,19 +20,23 @@ interface JinjaParser {
   parsePostfix(node: TemplateNode): TemplateNode;
   parseCompare(): TemplateNode;
   parseExpression(): TemplateNode;
-  parseSignature(): TemplateNode;
+  parseSignature(tolerant?: boolean, noParens?: boolean): TemplateNode;
   parseInlineIf(): TemplateNode;
   parseOr(): TemplateNode;
   parseFilter(node: TemplateNode): TemplateNode;
   parsePrimary(noPostfix?: boolean): TemplateNode;
   skipSymbol(name: string): boolean;
   skip(type: string): boolean;
+  skipValue(type: string, value: string): boolean;
   peekToken(): Token | null;
   nextToken(): Token | null;
   fail(message: string, lineno?: number, colno?: number): never;
 }
 
 const originalParseIs = parser.Parser.prototype.parseIs;
+const originalParseSignature = parser.Parser.prototype.parseSignature;
+/** `*expr` in a call's arguments: compiled as a JS spread (compiler.ts compileSplat). */
+const Splat = (nodes.Node as unknown as { extend(name: string, props: object): new (...args: unknown[]) => TemplateNode }).extend('Splat', { fields: ['target'] });
 const originalParsePostfix = parser.Parser.prototype.parsePostfix;
 
 parser.Parser.prototype.parseIs = function parseIs(this: JinjaParser): TemplateNode {
@@ -150,3 +155,34 @@ function parseCallOrAttribute(this: JinjaParser, node: TemplateNode): TemplateNo
   if (!name || name.type !== 'symbol') this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
   return new nodes.LookupVal!(token.lineno, token.colno, node, new nodes.Literal!(name.lineno, name.colno, name.value));
 }
+
+/**
+ * A call's arguments as Jinja2 reads them: positional ones, `name=value` ones, and `*list` anywhere, whose
+ * items follow the positional ones. Macro signatures and `{% call %}` keep nunjucks' reading.
+ */
+parser.Parser.prototype.parseSignature = function parseSignature(this: JinjaParser, tolerant?: boolean, noParens?: boolean): TemplateNode {
+  if (!this.tokens.jinja || tolerant || noParens || this.peekToken()?.type !== 'left-paren') return originalParseSignature.call(this, tolerant, noParens);
+  const open = this.nextToken()!;
+  const args = new nodes.NodeList!(open.lineno, open.colno);
+  const kwargs = new nodes.KeywordArgs!(open.lineno, open.colno);
+  const splats: TemplateNode[] = [];
+  while (!this.skip('right-paren')) {
+    if ((args.children.length || kwargs.children.length || splats.length) && !this.skip('comma')) {
+      const token = this.peekToken();
+      this.fail('expected a comma between arguments', token?.lineno, token?.colno);
+    }
+    if (this.skip('right-paren')) break;
+    const star = this.peekToken();
+    if (star?.type === 'operator' && star.value === '**') this.fail('**kwargs in a call is not supported', star.lineno, star.colno);
+    if (this.skipValue('operator', '*')) {
+      splats.push(new Splat(star!.lineno, star!.colno, this.parseExpression()));
+      continue;
+    }
+    const arg = this.parseExpression();
+    if (this.skipValue('operator', '=')) kwargs.addChild(new nodes.Pair!(arg.lineno, arg.colno, arg, this.parseExpression()));
+    else args.addChild(arg);
+  }
+  for (const splat of splats) args.addChild(splat);
+  if (kwargs.children.length) args.addChild(kwargs);
+  return args;
+};

@@ -223,6 +223,17 @@ function makeDict(pairs: Array<[unknown, unknown]>): Record<string, unknown> {
   return dict;
 }
 
+/** The items `*value` spreads into a call's arguments, as Python iterates them. */
+function splatArguments(value: unknown): unknown[] {
+  if (value instanceof UndefinedValue) value.fail();
+  if (typeof value === 'string' || Array.isArray(value)) return [...value];
+  if (value !== null && typeof value === 'object') {
+    if (Symbol.iterator in value) return [...(value as Iterable<unknown>)];
+    return Object.keys(value);
+  }
+  throw new TypeError(`argument after * must be an iterable, not ${value === null ? 'NoneType' : typeof value}`);
+}
+
 function callTest(env: TemplateEnvironment, context: RenderContext, name: string, value: unknown, args: unknown[]): boolean {
   return env.getTest(name).call(context, value, ...args) === true;
 }
@@ -247,6 +258,7 @@ export const playtreeRuntime: Record<string, unknown> = Object.assign(Object.cre
   compare,
   makeDict,
   callTest,
+  splatArguments,
   tuple,
   loopItems,
   unpack,

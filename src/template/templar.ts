@@ -42,8 +42,20 @@ const templateFreeCache = new WeakMap<object, boolean>();
  * a command printed, and `{{` in it is text, not a template. Marks objects; strings are left as they are.
  */
 export function markUnsafe<T>(value: T): T {
-  if (value !== null && typeof value === 'object') templateFreeCache.set(value, true);
+  if (value !== null && typeof value === 'object') {
+    templateFreeCache.set(value, true);
+    unsafeObjects.add(value);
+  }
   return value;
+}
+
+/** Objects marked unsafe (not merely found free of templates): what a template makes of them is unsafe too. */
+const unsafeObjects = new WeakSet<object>();
+
+/** A template's result that read an unsafe value is unsafe, as Ansible's: a marked copy of a container. */
+function unsafeResult(value: unknown): unknown {
+  if (!isPlainContainer(value) || unsafeObjects.has(value)) return value;
+  return markUnsafe(Array.isArray(value) ? [...value] : { ...value });
 }
 
 /** Whether a value holds a template string anywhere inside (cached per object). */
@@ -167,7 +179,14 @@ export class Templar {
   }
 
   private run(template: CompiledTemplate): unknown {
-    return runTemplate(template, new RenderContext(this.lookupVariable));
+    let readUnsafe = false;
+    const lookup = (name: string): unknown => {
+      const value = this.lookup(name);
+      if (value !== null && typeof value === 'object' && unsafeObjects.has(value)) readUnsafe = true;
+      return value;
+    };
+    const result = runTemplate(template, new RenderContext(lookup));
+    return readUnsafe ? unsafeResult(result) : result;
   }
 
   /** Ansible's `vars`: every variable by name (`vars['pkg_' + x]`), each templated when read. */
