@@ -302,8 +302,9 @@ function planHard(facts: Facts, prev: string, force: boolean, attributes: Attrib
 }
 
 async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
-  const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}) };
-  if (ctx.diff) result.diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
+  // Ansible's file module returns its diff with or without --diff (tasks test it); only showing it needs --diff.
+  const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
+  const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}), diff };
   if (plan.extra?.['state'] === 'absent') {
     if (plan.commands.length && !ctx.check) await runChecked(ctx, plan.commands.join(' && '), facts.path);
     return result;

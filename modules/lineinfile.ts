@@ -31,7 +31,7 @@ export const lineinfileModule: ModuleDefinition = {
     group: { type: 'str' },
     unsafe_writes: { type: 'bool', default: false },
   },
-  run: runLineinfile,
+  run: async (ctx) => withEmptyPatternWarning(ctx, await runLineinfile(ctx)),
 };
 
 interface Edit {
@@ -70,6 +70,17 @@ async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const saved = await saveTextFile(ctx, file, edit.changed ? after : undefined, attributes.changes);
   if (isFailure(saved)) return { ...base, ...saved };
   return { ...base, backup: saved.backupFile ?? '' };
+}
+
+/** An empty regexp or search_string matches every line: Ansible warns (and still goes on). */
+function withEmptyPatternWarning(ctx: ModuleContext, result: ModuleResult): ModuleResult {
+  const regexpEmpty = ctx.args['regexp'] === '';
+  if (!regexpEmpty && ctx.args['search_string'] !== '') return result;
+  let warning = `The ${regexpEmpty ? 'regular expression' : 'search string'} is an empty string, which will match every line in the file. ` +
+    'This may have unintended consequences, such as replacing the last line in the file rather than appending.';
+  if (regexpEmpty) warning += " If this is desired, use '^' to match every line in the file and avoid this warning.";
+  const earlier = Array.isArray(result['warnings']) ? (result['warnings'] as string[]) : [];
+  return { ...result, warnings: [...earlier, warning] };
 }
 
 /** Lines with their newlines, as Python's readlines() gives them. */
