@@ -68,7 +68,7 @@ async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const base: ModuleResult = { changed: attributes.changed, msg: attributes.msg, backup: '', ...found, ...(ctx.diff ? { diff: [contentDiff, attributes.diff] } : {}) };
   if (ctx.check || !base.changed) return base;
   const saved = await saveTextFile(ctx, file, edit.changed ? after : undefined, attributes.changes);
-  if (isFailure(saved)) return { ...base, ...saved };
+  if (isFailure(saved)) return saved;
   return { ...base, backup: saved.backupFile ?? '' };
 }
 

@@ -146,7 +146,8 @@ test('file state=link creates, keeps and retargets a symlink, returning the diff
     assert.equal(same.roundTrips, 1);
     const moved = await runModule(fileModule, { path, src: 'two', state: 'link' });
     assert.equal(moved.changed, true);
-    assert.deepEqual(moved.diff, // returned without --diff too, as Ansible's file module does { before: { path, src: 'one' }, after: { path, src: 'two' } });
+    // returned without --diff too, as Ansible's file module does
+    assert.deepEqual(moved.diff, { before: { path, src: 'one' }, after: { path, src: 'two' } });
     assert.equal(await readlink(path), 'two');
   }));
 

@@ -102,3 +102,13 @@ test('lineinfile warns that an empty regexp or search_string matches every line,
     assert.equal(await readFile(path, 'utf8'), 'a\nd\n');
     assert.match((bySearch['warnings'] as string[])[0]!, /^The search string is an empty string, .* rather than appending\.$/);
   }));
+
+test('lineinfile fails a validation with the message alone, as Ansible does', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'a\n');
+    const { roundTrips, ...result } = await runModule(lineinfileModule, { path, line: 'b', validate: 'false %s' });
+    assert.ok(roundTrips > 0);
+    assert.deepEqual(result, { changed: false, failed: true, msg: 'failed to validate: rc:1 error:' });
+    assert.equal(await readFile(path, 'utf8'), 'a\n');
+  }));
