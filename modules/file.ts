@@ -281,8 +281,9 @@ function planLink(facts: Facts, prev: string, follow: boolean, force: boolean, a
     if (prev === 'directory') commands.push(shellJoin(['rmdir', '--', path]));
     commands.push(shellJoin(['ln', '-sfn', '--', linkTo!, path]));
   }
-  const subject = follow ? facts.followed : link;
-  if (subject.exists) commands.push(...attributes(subject, path, !follow));
+  // A new or retargeted link: owner and group go on the link itself (follow=false) or on what it now points to.
+  const subject = !changed ? (follow ? facts.followed : link) : follow ? (facts.source ?? { ...link, exists: false }) : { ...link, exists: false, type: 'link' as const };
+  if (subject.exists || (changed && !follow)) commands.push(...attributes(subject, path, !follow));
   return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src: linkTo } };
 }
 

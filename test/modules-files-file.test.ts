@@ -216,3 +216,14 @@ test('file diff shows mode changes as Ansible dicts', () =>
     assert.deepEqual(result.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
     assert.equal(await modeOf(path), 0o644);
   }));
+
+test('file state=link gives a new link its owner (follow=false) and a second run changes nothing', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'dangling');
+    const args = { path, src: join(dir, 'nowhere'), state: 'link', owner: 'nobody', mode: '0640', force: true, follow: false };
+    const first = await runModule(fileModule, args);
+    assert.equal(first.changed, true);
+    assert.equal((await lstat(path)).uid, 65534);
+    const again = await runModule(fileModule, args);
+    assert.equal(again.changed, false, 'a link has no mode of its own to change');
+  }));
