@@ -7,7 +7,7 @@
 
 /** ansible-core 2.14's own modules that playtree does not have. */
 const BUILTIN = [
-  'add_host', 'async_status', 'dnf', 'dpkg_selections', 'expect', 'find', 'group_by', 'iptables', 'pause',
+  'add_host', 'async_status', 'dnf', 'dpkg_selections', 'expect', 'find', 'group_by', 'iptables',
   'reboot', 'rpm_key', 'set_stats', 'slurp', 'subversion', 'sysvinit', 'uri', 'wait_for', 'wait_for_connection',
   'yum', 'yum_repository',
 ];

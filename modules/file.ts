@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path/posix';
+import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
@@ -74,14 +74,19 @@ interface Facts {
 
 async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
-  const path = a['path'] as string;
+  let path = a['path'] as string;
   const src = a['src'] as string | undefined;
-  const facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  let facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  // As Ansible: a folder as path with src (and a state other than link or absent) means the file src names in it.
+  if (src !== undefined && a['state'] !== 'link' && a['state'] !== 'absent' && facts.followed.type === 'directory') {
+    path = join(path, basename(src));
+    facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  }
   const prev = ansibleStateName(facts.link);
   let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
   if (state === 'hard' && a['state'] === undefined) state = 'file';
-  if (src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleError(`src option requires state to be 'link' or 'hard'`);
-  if (a['recurse'] && state !== 'directory') throw new ModuleError(`recurse option requires state to be 'directory'`);
+  if (a['recurse'] && state !== 'directory') return withPathInfo(facts, failure(`recurse option requires state to be 'directory'`, { path }));
+  if (src !== undefined && state !== 'link' && state !== 'hard') return withPathInfo(facts, failure(`src option requires state to be 'link' or 'hard'`, { path }));
   facts.before['path'] = path;
   facts.after['path'] = path;
   if (prev !== state) {
@@ -91,7 +96,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const mtime = parseWantedTime(a['modification_time'] as string | undefined, a['modification_time_format'] as string, 'modification_time', state === 'touch' ? 'now' : 'preserve');
   const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
   const plan = planState(ctx, state, prev, facts, mtime, atime);
-  if (isFailure(plan)) return plan;
+  if (isFailure(plan)) return withPathInfo(facts, plan);
   return execute(ctx, plan, facts);
 }
 
@@ -129,6 +134,12 @@ async function readFacts(ctx: ModuleContext, path: string, src: string | undefin
 
 function isFailure(value: Plan | ModuleResult): value is ModuleResult {
   return (value as ModuleResult).failed === true;
+}
+
+/** Ansible adds what is at `path` (owner, mode, state, size...) to a failure that names it. */
+function withPathInfo(facts: Facts, result: ModuleResult): ModuleResult {
+  if (result['path'] !== facts.path) return result;
+  return { ...result, ...(facts.followed.exists ? pathInfo(facts.link) : { state: 'absent' }) };
 }
 
 function failure(msg: string, extra: Record<string, unknown> = {}): ModuleResult {
@@ -278,7 +289,7 @@ function planLink(facts: Facts, prev: string, follow: boolean, force: boolean, a
   const commands: string[] = [];
   if (changed) {
     // rmdir refuses a non-empty folder, as Ansible does; ln -sfn then swaps the link in place.
-    if (prev === 'directory') commands.push(shellJoin(['rmdir', '--', path]));
+    if (prev === 'directory') commands.push(`${shellJoin(['rmdir', '--', path])} 2>/dev/null || exit ${NOT_EMPTY_EXIT}`);
     commands.push(shellJoin(['ln', '-sfn', '--', linkTo!, path]));
   }
   // A new or retargeted link: owner and group go on the link itself (follow=false) or on what it now points to.
@@ -325,8 +336,12 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
   return { ...result, ...pathInfo(after) };
 }
 
+/** The exit status of the apply script when a folder to be replaced by a link is not empty. */
+const NOT_EMPTY_EXIT = 39;
+
 async function runChecked(ctx: ModuleContext, script: string, path: string): Promise<Buffer> {
   const run = await ctx.target.exec(script);
+  if (run.rc === NOT_EMPTY_EXIT) throw new ModuleError(`the directory ${path} is not empty, refusing to convert it`, { path });
   if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
   return run.stdout;
 }

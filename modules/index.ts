@@ -47,6 +47,7 @@ const catalog: ModuleEntry[] = [
   entry(['set_fact'], async () => (await import('./set_fact.js')).setFactModule),
   entry(['assert'], async () => (await import('./assert.js')).assertModule),
   entry(['fail'], async () => (await import('./fail.js')).failModule),
+  entry(['pause'], async () => (await import('./pause.js')).pauseModule),
   entry(['ping'], async () => (await import('./ping.js')).pingModule),
   entry(['setup', 'gather_facts'], async () => (await import('./setup.js')).setupModule),
   entry(['assemble'], async () => (await import('./assemble.js')).assembleModule),

@@ -227,3 +227,27 @@ test('file state=link gives a new link its owner (follow=false) and a second run
     const again = await runModule(fileModule, args);
     assert.equal(again.changed, false, 'a link has no mode of its own to change');
   }));
+
+test('file state=hard with a folder as path links src into the folder under its own name', () =>
+  withTempDir(async (dir) => {
+    const src = join(dir, 'data');
+    await writeFile(src, 'x');
+    await mkdir(join(dir, 'sub'));
+    const first = await runModule(fileModule, { path: join(dir, 'sub'), src, state: 'hard' });
+    assert.equal(first.changed, true);
+    assert.equal(first['dest'], join(dir, 'sub', 'data'));
+    assert.equal((await stat(join(dir, 'sub', 'data'))).ino, (await stat(src)).ino);
+    assert.equal((await runModule(fileModule, { path: join(dir, 'sub'), src, state: 'hard' })).changed, false);
+  }));
+
+test('file failures that name a path carry what is there, and a non-empty folder is not turned into a link', () =>
+  withTempDir(async (dir) => {
+    const sub = join(dir, 'sub');
+    await mkdir(join(sub, 'inner'), { recursive: true });
+    const refused = await runModule(fileModule, { path: sub, state: 'file' });
+    assert.deepEqual([refused.failed, refused.msg, refused['state'], refused['mode'], refused['uid']], [true, `file (${sub}) is directory, cannot continue`, 'directory', '0755', 0]);
+    const ghost = await runModule(fileModule, { path: join(dir, 'ghost'), state: 'file' });
+    assert.equal(ghost['state'], 'absent');
+    assert.equal(await moduleFailure(fileModule, { path: sub, src: join(dir, 'x'), state: 'link', force: true }), `the directory ${sub} is not empty, refusing to convert it`);
+    assert.ok(await exists(join(sub, 'inner')));
+  }));
