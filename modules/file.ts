@@ -43,6 +43,8 @@ export const fileModule: ModuleDefinition = {
     access_time: { type: 'str' },
     access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S' },
     unsafe_writes: { type: 'bool', default: false },
+    // Ansible's action plugins ask with it whether a file looks binary (a NUL in its first 8 KiB).
+    _diff_peek: { type: 'raw' },
   },
   run: runFile,
 };
@@ -82,6 +84,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
     path = join(path, basename(src));
     facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
   }
+  if (a['_diff_peek'] !== undefined && a['_diff_peek'] !== null) return diffPeek(ctx, facts);
   const prev = ansibleStateName(facts.link);
   let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
   if (state === 'hard' && a['state'] === undefined) state = 'file';
@@ -98,6 +101,12 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const plan = planState(ctx, state, prev, facts, mtime, atime);
   if (isFailure(plan)) return withPathInfo(facts, plan);
   return execute(ctx, plan, facts);
+}
+
+async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult> {
+  const nulCount = await ctx.target.exec(`${shellJoin(['head', '-c', '8192', '--', facts.path])} 2>/dev/null | tr -dc '\\000' | wc -c`);
+  const appearsBinary = Number(nulCount.stdout.toString().trim()) > 0;
+  return withPathInfo(facts, { changed: false, path: facts.path, appears_binary: appearsBinary });
 }
 
 /** One command: the path as it is (lstat), the path followed, and src resolved as Ansible does. */

@@ -251,3 +251,12 @@ test('file failures that name a path carry what is there, and a non-empty folder
     assert.equal(await moduleFailure(fileModule, { path: sub, src: join(dir, 'x'), state: 'link', force: true }), `the directory ${sub} is not empty, refusing to convert it`);
     assert.ok(await exists(join(sub, 'inner')));
   }));
+
+test('file _diff_peek tells whether a file looks binary and changes nothing', () =>
+  withTempDir(async (dir) => {
+    await writeFile(join(dir, 'text'), 'plain\n');
+    await writeFile(join(dir, 'bin'), Buffer.from([0x7f, 0x45, 0x00, 0x01]));
+    const text = await runModule(fileModule, { path: join(dir, 'text'), _diff_peek: true });
+    const bin = await runModule(fileModule, { path: join(dir, 'bin'), _diff_peek: true });
+    assert.deepEqual([text.changed, text['appears_binary'], bin['appears_binary'], bin['state']], [false, false, true, 'file']);
+  }));
