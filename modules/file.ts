@@ -2,6 +2,7 @@ import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { applyFileFlags } from './fileFlags.js';
 import { parseWantedTime, timeCommands, timesChange, type WantedTime } from './fileTimes.js';
 import {
   ansibleStateName,
@@ -22,7 +23,7 @@ import {
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
  * there, else file), src, mode (octal or symbolic), owner, group, recurse, force, follow,
- * modification_time/access_time and their formats. One command reads the path (as a link and followed)
+ * modification_time/access_time and their formats, attributes (lsattr/chattr flags). One command reads the path (as a link and followed)
  * and src; one command applies. Differs: diff before/after are Ansible's dicts; directories created by
  * `state: directory` get mode/owner on every new level, as Ansible does.
  */
@@ -45,6 +46,7 @@ export const fileModule: ModuleDefinition = {
     unsafe_writes: { type: 'bool', default: false },
     // Ansible's action plugins ask with it whether a file looks binary (a NUL in its first 8 KiB).
     _diff_peek: { type: 'raw' },
+    attributes: { type: 'str', aliases: ['attr'] },
   },
   run: runFile,
 };
@@ -100,7 +102,15 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
   const plan = planState(ctx, state, prev, facts, mtime, atime);
   if (isFailure(plan)) return withPathInfo(facts, plan);
-  return execute(ctx, plan, facts);
+  const result = await execute(ctx, plan, facts);
+  const flags = a['attributes'] as string | undefined;
+  if (flags === undefined || flags === null || state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
+  const outcome = await applyFileFlags(ctx, plan.reportPath, flags);
+  if (outcome.failure) return outcome.failure;
+  if (!outcome.changed) return result;
+  facts.before['attributes'] = outcome.before;
+  facts.after['attributes'] = outcome.after;
+  return { ...result, changed: true };
 }
 
 async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult> {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, lstat, mkdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileModule } from '../modules/file.js';
 import { moduleFailure, runModule, withTempDir } from './support/moduleRun.js';
@@ -259,4 +260,20 @@ test('file _diff_peek tells whether a file looks binary and changes nothing', ()
     const text = await runModule(fileModule, { path: join(dir, 'text'), _diff_peek: true });
     const bin = await runModule(fileModule, { path: join(dir, 'bin'), _diff_peek: true });
     assert.deepEqual([text.changed, text['appears_binary'], bin['appears_binary'], bin['state']], [false, false, true, 'file']);
+  }));
+
+test('file attributes adds and removes chattr flags, as Ansible decides (check mode changes nothing)', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, '');
+    const flags = async () => execFileSync('lsattr', ['-d', path]).toString().split(' ')[0]!;
+    const checked = await runModule(fileModule, { path, attributes: '+A' }, { check: true });
+    assert.equal(checked.changed, true);
+    assert.doesNotMatch(await flags(), /A/);
+    const added = await runModule(fileModule, { path, attributes: '+A' });
+    assert.equal(added.changed, true);
+    assert.equal((added.diff as { after: Record<string, unknown> }).after['attributes'], '+A');
+    assert.match(await flags(), /A/);
+    await runModule(fileModule, { path, attributes: '-A' });
+    assert.doesNotMatch(await flags(), /A/);
   }));
