@@ -158,7 +158,7 @@ function isFailure(value: Plan | ModuleResult): value is ModuleResult {
 /** Ansible adds what is at `path` (owner, mode, state, size...) to a failure that names it. */
 function withPathInfo(facts: Facts, result: ModuleResult): ModuleResult {
   if (result['path'] !== facts.path) return result;
-  return { ...result, ...(facts.followed.exists ? pathInfo(facts.link) : { state: 'absent' }) };
+  return facts.followed.exists ? { ...result, ...pathInfo(facts.link) } : result;
 }
 
 function failure(msg: string, extra: Record<string, unknown> = {}): ModuleResult {
@@ -195,7 +195,7 @@ function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts
       return { changed: true, commands: [shellJoin(['rm', '-rf', '--', path])], key: 'path', reportPath: path, extra: { state: 'absent' } };
     }
     case 'file': {
-      if (!target.exists) return failure(`file (${path}) is absent, cannot continue`, { path });
+      if (!target.exists) return failure(`file (${path}) is absent, cannot continue`, { path, state: 'absent' });
       const name = ansibleStateName(target);
       if (name !== 'file' && name !== 'hard') return failure(`file (${path}) is ${name}, cannot continue`, { path });
       const commands = attributes(target, targetPath);
@@ -337,7 +337,7 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
   const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
   const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}), diff };
   if (plan.extra?.['state'] === 'absent') {
-    if (plan.commands.length && !ctx.check) await runChecked(ctx, plan.commands.join(' && '), facts.path);
+    if (plan.commands.length && !ctx.check) await runChecked(ctx, plan.commands.join(' && '), facts);
     return result;
   }
   const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
@@ -348,7 +348,7 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
   const body = ctx.check ? [] : plan.commands;
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
   const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${stateCall(plan.reportPath)}`;
-  const output = await runChecked(ctx, script, facts.path);
+  const output = await runChecked(ctx, script, facts);
   const marker = output.indexOf(0);
   if (output.subarray(0, marker).toString() === 'R') result.changed = true;
   const after = parseStates(output.subarray(marker + 1), [plan.reportPath])[0]!;
@@ -358,9 +358,13 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
 /** The exit status of the apply script when a folder to be replaced by a link is not empty. */
 const NOT_EMPTY_EXIT = 39;
 
-async function runChecked(ctx: ModuleContext, script: string, path: string): Promise<Buffer> {
+async function runChecked(ctx: ModuleContext, script: string, facts: Facts): Promise<Buffer> {
+  const path = facts.path;
   const run = await ctx.target.exec(script);
-  if (run.rc === NOT_EMPTY_EXIT) throw new ModuleError(`the directory ${path} is not empty, refusing to convert it`, { path });
+  if (run.rc === NOT_EMPTY_EXIT) {
+    const { msg, ...details } = withPathInfo(facts, failure(`the directory ${path} is not empty, refusing to convert it`, { path }));
+    throw new ModuleError(String(msg), details);
+  }
   if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
   return run.stdout;
 }
