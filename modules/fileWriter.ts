@@ -104,7 +104,8 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
     return { ...result, ...pathInfo(after) };
   }
   if (!parentExists) {
-    if (!trailingSlash) return { changed: false, failed: true, msg: `Destination directory ${dirname(dest)} does not exist`, dest };
+    // Ansible's copy action adds the source checksum to what the module answers, and nothing else.
+    if (!trailingSlash) return { changed: false, failed: true, msg: `Destination directory ${dirname(dest)} does not exist`, checksum: source.checksum };
     const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
     if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };
   }
