@@ -337,7 +337,10 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
   const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
   const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}), diff };
   if (plan.extra?.['state'] === 'absent') {
-    if (plan.commands.length && !ctx.check) await runChecked(ctx, plan.commands.join(' && '), facts);
+    if (plan.commands.length && !ctx.check) {
+      const removed = await runChecked(ctx, plan.commands.join(' && '), facts);
+      if (!Buffer.isBuffer(removed)) return removed;
+    }
     return result;
   }
   const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
@@ -349,6 +352,7 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
   const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${stateCall(plan.reportPath)}`;
   const output = await runChecked(ctx, script, facts);
+  if (!Buffer.isBuffer(output)) return output;
   const marker = output.indexOf(0);
   if (output.subarray(0, marker).toString() === 'R') result.changed = true;
   const after = parseStates(output.subarray(marker + 1), [plan.reportPath])[0]!;
@@ -358,13 +362,11 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
 /** The exit status of the apply script when a folder to be replaced by a link is not empty. */
 const NOT_EMPTY_EXIT = 39;
 
-async function runChecked(ctx: ModuleContext, script: string, facts: Facts): Promise<Buffer> {
+/** The script's output, or the failure Ansible reports when a folder to replace is not empty. */
+async function runChecked(ctx: ModuleContext, script: string, facts: Facts): Promise<Buffer | ModuleResult> {
   const path = facts.path;
   const run = await ctx.target.exec(script);
-  if (run.rc === NOT_EMPTY_EXIT) {
-    const { msg, ...details } = withPathInfo(facts, failure(`the directory ${path} is not empty, refusing to convert it`, { path }));
-    throw new ModuleError(String(msg), details);
-  }
+  if (run.rc === NOT_EMPTY_EXIT) return withPathInfo(facts, failure(`the directory ${path} is not empty, refusing to convert it`, { path }));
   if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
   return run.stdout;
 }
