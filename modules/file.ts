@@ -314,7 +314,10 @@ function planLink(facts: Facts, prev: string, follow: boolean, force: boolean, a
   // A new or retargeted link: owner and group go on the link itself (follow=false) or on what it now points to.
   const subject = !changed ? (follow ? facts.followed : link) : follow ? (facts.source ?? { ...link, exists: false }) : { ...link, exists: false, type: 'link' as const };
   if (subject.exists || (changed && !follow)) commands.push(...attributes(subject, path, !follow));
-  return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src: linkTo } };
+  // Ansible warns whenever the link (made or kept) points at nothing and would be followed.
+  const dangling = follow && !(changed ? facts.source?.exists : facts.followed.exists);
+  const warnings = dangling ? { warnings: ['Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.'] } : {};
+  return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src: linkTo, ...warnings } };
 }
 
 function planHard(facts: Facts, prev: string, force: boolean, attributes: AttributeStep): Plan | ModuleResult {

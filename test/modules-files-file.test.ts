@@ -165,6 +165,8 @@ test('file state=link refuses what Ansible refuses', () =>
     const dangling = await runModule(fileModule, { path: join(dir, 'dangling'), src: '/no/where', state: 'link', force: true });
     assert.equal(dangling.changed, true);
     assert.equal(await readlink(join(dir, 'dangling')), '/no/where');
+    assert.deepEqual(dangling['warnings'], ['Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.']);
+    assert.equal(forced['warnings'], undefined);
   }));
 
 test('file state=hard links to the same inode once', () =>
