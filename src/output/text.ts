@@ -152,7 +152,12 @@ export class TextRenderer implements EngineEvents {
     }
   }
 
+  /** Warnings already printed: ansible-core shows each distinct warning once per run. */
+  private readonly warned = new Set<string>();
+
   warning(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
     this.streams.err(`[WARNING]: ${message}\n`);
   }
 
