@@ -98,6 +98,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
     facts.before['state'] = prev;
     facts.after['state'] = state;
   }
+  if (state === 'absent' && prev === 'directory') facts.before['path_content'] = await directoryContent(ctx, path);
   const mtime = parseWantedTime(a['modification_time'] as string | undefined, a['modification_time_format'] as string, 'modification_time', state === 'touch' ? 'now' : 'preserve');
   const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
   const plan = planState(ctx, state, prev, facts, mtime, atime);
@@ -111,6 +112,25 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   facts.before['attributes'] = outcome.before;
   facts.after['attributes'] = outcome.after;
   return { ...result, changed: true };
+}
+
+/** What a folder to remove holds, listed as Python's os.walk gives it (Ansible's diff path_content). */
+async function directoryContent(ctx: ModuleContext, path: string): Promise<{ directories: string[]; files: string[] }> {
+  const run = await ctx.target.exec(`${shellJoin(['find', path.startsWith('-') ? `./${path}` : path, '-mindepth', '1', '-printf', '%Y %p\\0'])} 2>/dev/null; true`);
+  const children = new Map<string, { path: string; isDir: boolean }[]>();
+  for (const record of run.stdout.toString().split('\0').filter(Boolean)) {
+    const entry = { path: record.slice(2), isDir: record[0] === 'd' };
+    const parent = dirname(entry.path);
+    children.set(parent, [...(children.get(parent) ?? []), entry]);
+  }
+  const content = { directories: [] as string[], files: [] as string[] };
+  const walk = (folder: string): void => {
+    const entries = children.get(folder) ?? [];
+    for (const entry of entries) (entry.isDir ? content.directories : content.files).push(entry.path);
+    for (const entry of entries) if (entry.isDir) walk(entry.path);
+  };
+  walk(path.startsWith('-') ? `./${path}` : path.replace(/(.)\/+$/, '$1'));
+  return content;
 }
 
 async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult> {
@@ -338,28 +358,36 @@ function planHard(facts: Facts, prev: string, force: boolean, attributes: Attrib
 async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
   // Ansible's file module returns its diff with or without --diff (tasks test it); only showing it needs --diff.
   const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
-  const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}), diff };
+  // file and directory name the path they worked on (a followed link's target); touch, link and hard name
+  // path as given. Either is described as Ansible's add_path_info does: lstat, when it exists followed.
+  const resultPath = plan.key === 'path' ? plan.reportPath : facts.path;
+  const result: ModuleResult = { changed: plan.changed, [plan.key]: resultPath, ...(plan.extra ?? {}), diff };
   if (plan.extra?.['state'] === 'absent') {
     if (plan.commands.length && !ctx.check) {
       const removed = await runChecked(ctx, plan.commands.join(' && '), facts);
       if (!Buffer.isBuffer(removed)) return removed;
     }
-    return result;
+    // In check mode the path is still there, and Ansible describes it (its state too).
+    return ctx.check && facts.followed.exists ? { ...result, ...pathInfo(facts.link) } : result;
   }
   const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
   if ((ctx.check && !recurse.length) || (!plan.commands.length && !recurse.length)) {
-    const known = plan.reportPath === facts.path && facts.link.type !== 'link' ? facts.link : facts.followed;
-    return { ...result, ...(known.exists ? pathInfo(known) : { state: 'absent' }) };
+    // Ansible's touch of a missing file in check mode answers changed and dest alone.
+    if (ctx.check && plan.key === 'dest' && !facts.link.exists && facts.after['state'] === 'touch') return { changed: true, dest: facts.path };
+    const known = resultPath === facts.path ? facts.link : facts.followed;
+    return facts.followed.exists ? { ...result, ...pathInfo(known) } : result;
   }
   const body = ctx.check ? [] : plan.commands;
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
-  const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${stateCall(plan.reportPath)}`;
+  const exists = `if [ -e ${shellQuote(resultPath)} ]; then printf E; else printf D; fi`;
+  const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${stateCall(resultPath)}`;
   const output = await runChecked(ctx, script, facts);
   if (!Buffer.isBuffer(output)) return output;
   const marker = output.indexOf(0);
   if (output.subarray(0, marker).toString() === 'R') result.changed = true;
-  const after = parseStates(output.subarray(marker + 1), [plan.reportPath])[0]!;
-  return { ...result, ...pathInfo(after) };
+  const existsFollowed = output[marker + 1] === 0x45; // 'E'
+  const after = parseStates(output.subarray(marker + 2), [resultPath])[0]!;
+  return existsFollowed ? { ...result, ...pathInfo(after) } : result;
 }
 
 /** The exit status of the apply script when a folder to be replaced by a link is not empty. */

@@ -120,10 +120,15 @@ test('file state=touch gives a new file its mode, also one with execute bits', (
 test('file state=absent removes a tree, check mode keeps it', () =>
   withTempDir(async (dir) => {
     const path = join(dir, 'tree');
-    await mkdir(join(path, 'sub'), { recursive: true });
+    await mkdir(join(path, 'sub', 'deeper'), { recursive: true });
+    await writeFile(join(path, 'sub', 'f'), '');
+    await writeFile(join(path, 'top'), '');
     const checked = await runModule(fileModule, { path, state: 'absent' }, { check: true, diff: true });
     assert.equal(checked.changed, true);
-    assert.deepEqual(checked.diff, { before: { path, state: 'directory' }, after: { path, state: 'absent' } });
+    // path_content lists the folder as os.walk does: each folder's subfolders, then its files, then deeper
+    const pathContent = { directories: [join(path, 'sub'), join(path, 'sub', 'deeper')], files: [join(path, 'top'), join(path, 'sub', 'f')] };
+    assert.deepEqual(checked.diff, { before: { path, state: 'directory', path_content: pathContent }, after: { path, state: 'absent' } });
+    assert.equal(checked.state, 'directory', 'in check mode the folder is still there and described');
     assert.equal(await exists(path), true);
     const removed = await runModule(fileModule, { path, state: 'absent' });
     assert.equal(removed.changed, true);
