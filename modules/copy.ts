@@ -51,7 +51,7 @@ export const copyModule: ModuleDefinition = {
     };
     if (a['content'] !== undefined) {
       const content = typeof a['content'] === 'string' ? a['content'] : JSON.stringify(a['content']);
-      return writeFileContent(ctx, { ...common, data: Buffer.from(content), label: 'dynamically generated' });
+      return writeFileContent(ctx, { ...common, data: Buffer.from(content), label: 'dynamically generated', fromController: true });
     }
     if (a['remote_src']) {
       if (common.mode === 'preserve') throw new ModuleError('mode: preserve is not supported with remote_src');
@@ -62,7 +62,7 @@ export const copyModule: ModuleDefinition = {
       throw new ModuleError(`Source ${src} not found`);
     });
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
-    return writeFileContent(ctx, { ...common, file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777 });
+    return writeFileContent(ctx, { ...common, file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
   },
 };
 

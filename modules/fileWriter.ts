@@ -54,6 +54,11 @@ export interface WriteRequest {
   force?: boolean;
   follow?: boolean;
   validate?: string;
+  /**
+   * The bytes come from the controller (copy content/src, template): as Ansible's copy action, check mode
+   * answers a content change with `changed` (and the diff) alone, before the module would run.
+   */
+  fromController?: boolean;
 }
 
 export async function writeFileContent(ctx: ModuleContext, request: WriteRequest): Promise<ModuleResult> {
@@ -96,6 +101,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
   if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
   if (!result.changed) return { ...result, path: dest, ...pathInfo(current) };
+  if (ctx.check && contentChanged && request.fromController) return { changed: true, ...(result.diff ? { diff: result.diff } : {}) };
   if (ctx.check) return { ...result, ...pathInfo(current.exists ? current : { ...absentState(dest) }), size: source.size };
 
   if (!contentChanged) {
