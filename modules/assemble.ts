@@ -5,6 +5,7 @@ import { compilePythonRegex } from '../src/pythonRegex.js';
 import { shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
+import { hashBuffer } from './remoteFile.js';
 
 /**
  * ansible.builtin.assemble: src (a folder of fragments on the target, or on the controller with
@@ -62,7 +63,10 @@ async function runAssemble(ctx: ModuleContext): Promise<ModuleResult> {
     follow: a['follow'] as boolean,
     validate: a['validate'] as string | undefined,
   });
-  return result.failed ? result : { ...result, msg: 'OK' };
+  if (result.failed) return result;
+  // Ansible's assemble names dest (never path) and always gives the md5 of what it assembled.
+  const { path: _unused, ...named } = result;
+  return { ...named, md5sum: hashBuffer(data, 'md5'), msg: 'OK' };
 }
 
 /** The assembled bytes, as Ansible's assemble_from_fragments joins them (fragments already in name order). */
