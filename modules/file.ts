@@ -89,12 +89,15 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   if (a['_diff_peek'] !== undefined && a['_diff_peek'] !== null) return diffPeek(ctx, facts);
   const prev = ansibleStateName(facts.link);
   let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
-  if (state === 'hard' && a['state'] === undefined) state = 'file';
+  // A file with other hard links and no state: Ansible keeps state hard, with no src (so attributes only),
+  // answering dest and src: null.
+  const keptHardLink = state === 'hard' && a['state'] === undefined;
+  if (keptHardLink) state = 'file';
   if (a['recurse'] && state !== 'directory') return withPathInfo(facts, failure(`recurse option requires state to be 'directory'`, { path }));
   if (src !== undefined && state !== 'link' && state !== 'hard') return withPathInfo(facts, failure(`src option requires state to be 'link' or 'hard'`, { path }));
   facts.before['path'] = path;
   facts.after['path'] = path;
-  if (prev !== state) {
+  if (prev !== state && !keptHardLink) {
     facts.before['state'] = prev;
     facts.after['state'] = state;
   }
@@ -103,6 +106,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
   const plan = planState(ctx, state, prev, facts, mtime, atime);
   if (isFailure(plan)) return withPathInfo(facts, plan);
+  if (keptHardLink) Object.assign(plan, { key: 'dest', extra: { ...plan.extra, src: null } });
   const result = await execute(ctx, plan, facts);
   const flags = a['attributes'] as string | undefined;
   if (flags === undefined || flags === null || state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
@@ -260,7 +264,9 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   if (ctx.args['recurse']) {
     const recurse = recursiveAttributes(targetPath, facts.wanted);
     const create = target.exists ? [] : [shellJoin(['mkdir', '-p', '--', path])];
-    return { changed: !target.exists, commands: create, key: 'path', reportPath: targetPath, recurse };
+    // The folder itself first, as Ansible does: its changes are in the diff and decide `changed` in check mode.
+    const own = target.exists ? attributes(target, targetPath) : [];
+    return { changed: !target.exists || own.length > 0, commands: [...create, ...own], key: 'path', reportPath: targetPath, recurse };
   }
   if (target.exists) {
     const commands = attributes(target, targetPath);

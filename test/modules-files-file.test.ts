@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileModule } from '../modules/file.js';
@@ -284,4 +284,25 @@ test('file attributes adds and removes chattr flags, as Ansible decides (check m
     assert.match(await flags(), /A/);
     await runModule(fileModule, { path, attributes: '-A' });
     assert.doesNotMatch(await flags(), /A/);
+  }));
+
+test('file without state on a file with other hard links keeps it hard: dest, src null, no state in the diff', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'x');
+    await link(path, join(dir, 'other'));
+    const result = await runModule(fileModule, { path, mode: '0600' });
+    assert.deepEqual([result.changed, result['dest'], result['src'], result['state']], [true, path, null, 'hard']);
+    assert.deepEqual(result.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
+  }));
+
+test('file recurse shows the folder\'s own mode change in the diff and check mode', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'tree');
+    await mkdir(path, { mode: 0o755 });
+    await chmod(path, 0o755);
+    const checked = await runModule(fileModule, { path, state: 'directory', mode: '0700', recurse: true }, { check: true });
+    assert.equal(checked.changed, true);
+    assert.deepEqual(checked.diff, { before: { path, mode: '0755' }, after: { path, mode: '0700' } });
+    assert.equal(await modeOf(path), 0o755);
   }));
