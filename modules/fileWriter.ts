@@ -226,11 +226,12 @@ function isBinary(data: Buffer): boolean {
 
 /** Ansible's copy/template diff; skipped (with Ansible's markers) for big or binary files. */
 async function contentDiff(request: WriteRequest, current: PathState, dest: string, sourceSize: number, remote?: PathState): Promise<FileDiff> {
-  const diff: FileDiff & Record<string, unknown> = { before: '', after: '', before_header: dest, after_header: request.label };
+  // As Ansible's action: dest is named (before_header) only when its text was read.
+  const diff: FileDiff & Record<string, unknown> = { before: '', after: '', after_header: request.label };
   if (current.exists) {
     if (!current.content) diff['dst_larger'] = MAX_DIFF_SIZE;
     else if (isBinary(current.content)) diff['dst_binary'] = 1;
-    else diff.before = current.content.toString();
+    else Object.assign(diff, { before_header: dest, before: current.content.toString() });
   }
   if (sourceSize > MAX_DIFF_SIZE) diff['src_larger'] = MAX_DIFF_SIZE;
   else {

@@ -86,6 +86,8 @@ test('copy in check mode changes nothing and gives a diff', () =>
     assert.deepEqual(result.diff, { before: 'before\n', after: 'after\n', before_header: dest, after_header: 'dynamically generated' });
     // Ansible's copy action answers a content change in check mode before its module runs: nothing else
     assert.deepEqual(Object.keys(result).sort(), ['changed', 'diff', 'roundTrips']);
+    const created = await runModule(copyModule, { content: 'new\n', dest: join(dir, 'n') }, { check: true, diff: true });
+    assert.deepEqual(created.diff, { before: '', after: 'new\n', after_header: 'dynamically generated' }, 'a missing dest is not named');
   }));
 
 test('copy handles names with spaces, quotes, $, unicode and a leading dash', () =>
