@@ -107,6 +107,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const plan = planState(ctx, state, prev, facts, mtime, atime);
   if (isFailure(plan)) return withPathInfo(facts, plan);
   if (keptHardLink) Object.assign(plan, { key: 'dest', extra: { ...plan.extra, src: null } });
+  await numericOwnersInDiff(ctx, facts.after);
   const result = await execute(ctx, plan, facts);
   const flags = a['attributes'] as string | undefined;
   if (flags === undefined || flags === null || state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
@@ -135,6 +136,19 @@ async function directoryContent(ctx: ModuleContext, path: string): Promise<{ dir
   };
   walk(path.startsWith('-') ? `./${path}` : path.replace(/(.)\/+$/, '$1'));
   return content;
+}
+
+/** Ansible's diff shows a new owner or group as its number: names are looked up in the target's databases. */
+async function numericOwnersInDiff(ctx: ModuleContext, after: Record<string, unknown>): Promise<void> {
+  const named = (['owner', 'group'] as const).filter((key) => typeof after[key] === 'string');
+  if (named.length === 0) return;
+  // One line per name, empty when it is unknown.
+  const lookups = named.map((key) => `printf '%s\\n' "$(${shellJoin(['getent', key === 'owner' ? 'passwd' : 'group', String(after[key])])} | cut -d: -f3 | head -n 1)"`);
+  const run = await ctx.target.exec(lookups.join('; '));
+  const ids = run.stdout.toString().split('\n');
+  named.forEach((key, n) => {
+    if (/^\d+$/.test(ids[n] ?? '')) after[key] = Number(ids[n]);
+  });
 }
 
 async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult> {

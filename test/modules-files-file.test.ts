@@ -306,3 +306,11 @@ test('file recurse shows the folder\'s own mode change in the diff and check mod
     assert.deepEqual(checked.diff, { before: { path, mode: '0755' }, after: { path, mode: '0700' } });
     assert.equal(await modeOf(path), 0o755);
   }));
+
+test('file diff shows a new owner and group given by name as their numbers, as Ansible does', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, '');
+    const result = await runModule(fileModule, { path, owner: 'nobody', group: 'nogroup' }, { check: true });
+    assert.deepEqual(result.diff, { before: { path, owner: 0, group: 0 }, after: { path, owner: 65534, group: 65534 } });
+  }));
