@@ -6,6 +6,7 @@ import { shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { hashBuffer } from './remoteFile.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.assemble: src (a folder of fragments on the target, or on the controller with
@@ -43,6 +44,7 @@ export interface Fragment {
 
 async function runAssemble(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
+  await expandTargetPaths(ctx, a['remote_src'] ? ['src', 'dest'] : ['dest']);
   const src = a['src'] as string;
   const fragments = a['remote_src'] ? await remoteFragments(ctx, src) : await controllerFragments(ctx, src);
   if (!Array.isArray(fragments)) return fragments;

@@ -7,6 +7,7 @@ import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { attributeChanges, attributeCommands, formatMode, hashLocalFile, readPathStates, resolveMode } from './remoteFile.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.copy: content, src (controller file or folder; `remote_src` for a file on the target),
@@ -35,6 +36,7 @@ export const copyModule: ModuleDefinition = {
   },
   async run(ctx) {
     const a = ctx.args;
+    await expandTargetPaths(ctx, a['remote_src'] ? ['src', 'dest'] : ['dest']);
     const dest = a['dest'] as string;
     const src = a['src'] as string | undefined;
     if (src !== undefined && a['content'] !== undefined) throw new ModuleError('src and content are mutually exclusive');

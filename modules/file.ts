@@ -19,6 +19,7 @@ import {
   type PathState,
   type WantedAttributes,
 } from './remoteFile.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
@@ -78,6 +79,7 @@ interface Facts {
 
 async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
+  await expandTargetPaths(ctx, ['path', 'src']);
   let path = a['path'] as string;
   const src = a['src'] as string | undefined;
   let facts = await readFacts(ctx, path, src, a['state'] as string | undefined);

@@ -3,6 +3,7 @@ import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './
 import { isFailure } from './fileWriter.js';
 import { compilePythonRegex as compile, expandPythonTemplate as expand } from '../src/pythonRegex.js';
 import { attributeOutcome, readTextFile, saveTextFile } from './textFileEdit.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.lineinfile: path (dest, destfile, name), regexp (regex), search_string, line (value),
@@ -43,6 +44,7 @@ interface Edit {
 
 async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
+  await expandTargetPaths(ctx, ['path']);
   const path = a['path'] as string;
   for (const [x, y] of [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] as const) {
     if (a[x] !== undefined && a[x] !== false && a[y] !== undefined) throw new ModuleError(`parameters are mutually exclusive: ${x}|${y}`);

@@ -92,7 +92,8 @@ test('copy in check mode changes nothing and gives a diff', () =>
 
 test('copy handles names with spaces, quotes, $, unicode and a leading dash', () =>
   withTempDir(async (dir) => {
-    const sub = join(dir, "-d 'q' \"$HOME\" é");
+    // ($ followed by a name would be expanded on the target, as Ansible does: see targetPaths.ts)
+    const sub = join(dir, "-d 'q' \"$9\" é");
     await mkdir(sub);
     const dest = join(sub, "-f $(x) `y` 'z' ü.txt");
     const result = await runModule(copyModule, { content: 'odd', dest, mode: '0600', backup: true });

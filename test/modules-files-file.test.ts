@@ -4,6 +4,7 @@ import { chmod, link, lstat, mkdir, readlink, stat, symlink, utimes, writeFile }
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileModule } from '../modules/file.js';
+import { statModule } from '../modules/stat.js';
 import { moduleFailure, runModule, withTempDir } from './support/moduleRun.js';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
@@ -14,14 +15,15 @@ test('file state=directory creates every level with the mode, then is idempotent
     const path = join(dir, 'a b', "c'$d", 'é');
     const first = await runModule(fileModule, { path, state: 'directory', mode: '0750', owner: '1234' });
     assert.equal(first.changed, true);
-    assert.equal(first.roundTrips, 2);
+    // one of them expands the `$d` on the target (unset, so it stays), as Ansible's path arguments are
+    assert.equal(first.roundTrips, 3);
     assert.equal(first.mode, '0750');
     assert.equal(first.state, 'directory');
     assert.equal(await modeOf(join(dir, 'a b')), 0o750);
     assert.equal((await stat(join(dir, 'a b', "c'$d"))).uid, 1234);
     const second = await runModule(fileModule, { path, state: 'directory', mode: '0750', owner: '1234' });
     assert.equal(second.changed, false);
-    assert.equal(second.roundTrips, 1);
+    assert.equal(second.roundTrips, 2);
   }));
 
 test('file applies symbolic modes relative to the current mode', () =>
@@ -313,4 +315,20 @@ test('file diff shows a new owner and group given by name as their numbers, as A
     await writeFile(path, '');
     const result = await runModule(fileModule, { path, owner: 'nobody', group: 'nogroup' }, { check: true });
     assert.deepEqual(result.diff, { before: { path, owner: 0, group: 0 }, after: { path, owner: 65534, group: 65534 } });
+  }));
+
+test('file and stat expand $VAR and ~ in paths on the target, as Ansible path arguments are', () =>
+  withTempDir(async (dir) => {
+    process.env['PT_EXPAND_DIR'] = dir;
+    try {
+      const touched = await runModule(fileModule, { path: '${PT_EXPAND_DIR}/made', state: 'touch' });
+      assert.equal(touched['dest'], join(dir, 'made'));
+      assert.ok(await exists(join(dir, 'made')));
+      const seen = await runModule(statModule, { path: '$PT_EXPAND_DIR/made' });
+      assert.equal((seen['stat'] as Record<string, unknown>)['exists'], true);
+      const home = await runModule(statModule, { path: '~' });
+      assert.equal((home['stat'] as Record<string, unknown>)['path'], process.env['HOME']);
+    } finally {
+      delete process.env['PT_EXPAND_DIR'];
+    }
   }));
