@@ -5,6 +5,8 @@ import { compilePythonRegex } from '../src/pythonRegex.js';
 import { shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
+import { hashBuffer } from './remoteFile.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.assemble: src (a folder of fragments on the target, or on the controller with
@@ -42,6 +44,7 @@ export interface Fragment {
 
 async function runAssemble(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
+  await expandTargetPaths(ctx, a['remote_src'] ? ['src', 'dest'] : ['dest']);
   const src = a['src'] as string;
   const fragments = a['remote_src'] ? await remoteFragments(ctx, src) : await controllerFragments(ctx, src);
   if (!Array.isArray(fragments)) return fragments;
@@ -62,7 +65,10 @@ async function runAssemble(ctx: ModuleContext): Promise<ModuleResult> {
     follow: a['follow'] as boolean,
     validate: a['validate'] as string | undefined,
   });
-  return result.failed ? result : { ...result, msg: 'OK' };
+  if (result.failed) return result;
+  // Ansible's assemble names dest (never path) and always gives the md5 of what it assembled.
+  const { path: _unused, ...named } = result;
+  return { ...named, md5sum: hashBuffer(data, 'md5'), msg: 'OK' };
 }
 
 /** The assembled bytes, as Ansible's assemble_from_fragments joins them (fragments already in name order). */

@@ -65,7 +65,7 @@ async function runBlockinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const base: ModuleResult = { changed: attributes.changed, msg: attributes.msg, ...(ctx.diff ? { diff: [diff, attributes.diff] } : {}) };
   if (ctx.check || !base.changed) return base;
   const saved = await saveTextFile(ctx, file, contentChanged ? result.text : undefined, attributes.changes);
-  if (isFailure(saved)) return { ...base, ...saved };
+  if (isFailure(saved)) return saved;
   return { ...base, ...(saved.backupFile ? { backup_file: saved.backupFile } : {}) };
 }
 

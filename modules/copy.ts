@@ -7,6 +7,7 @@ import { shellJoin } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { attributeChanges, attributeCommands, formatMode, hashLocalFile, readPathStates, resolveMode } from './remoteFile.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.copy: content, src (controller file or folder; `remote_src` for a file on the target),
@@ -35,6 +36,7 @@ export const copyModule: ModuleDefinition = {
   },
   async run(ctx) {
     const a = ctx.args;
+    await expandTargetPaths(ctx, a['remote_src'] ? ['src', 'dest'] : ['dest']);
     const dest = a['dest'] as string;
     const src = a['src'] as string | undefined;
     if (src !== undefined && a['content'] !== undefined) throw new ModuleError('src and content are mutually exclusive');
@@ -51,7 +53,7 @@ export const copyModule: ModuleDefinition = {
     };
     if (a['content'] !== undefined) {
       const content = typeof a['content'] === 'string' ? a['content'] : JSON.stringify(a['content']);
-      return writeFileContent(ctx, { ...common, data: Buffer.from(content), label: 'dynamically generated' });
+      return writeFileContent(ctx, { ...common, data: Buffer.from(content), label: 'dynamically generated', fromController: true });
     }
     if (a['remote_src']) {
       if (common.mode === 'preserve') throw new ModuleError('mode: preserve is not supported with remote_src');
@@ -62,7 +64,7 @@ export const copyModule: ModuleDefinition = {
       throw new ModuleError(`Source ${src} not found`);
     });
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
-    return writeFileContent(ctx, { ...common, file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777 });
+    return writeFileContent(ctx, { ...common, file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
   },
 };
 

@@ -1,7 +1,8 @@
-import { dirname, join } from 'node:path/posix';
+import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { applyFileFlags } from './fileFlags.js';
 import { parseWantedTime, timeCommands, timesChange, type WantedTime } from './fileTimes.js';
 import {
   ansibleStateName,
@@ -18,11 +19,12 @@ import {
   type PathState,
   type WantedAttributes,
 } from './remoteFile.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
  * there, else file), src, mode (octal or symbolic), owner, group, recurse, force, follow,
- * modification_time/access_time and their formats. One command reads the path (as a link and followed)
+ * modification_time/access_time and their formats, attributes (lsattr/chattr flags). One command reads the path (as a link and followed)
  * and src; one command applies. Differs: diff before/after are Ansible's dicts; directories created by
  * `state: directory` get mode/owner on every new level, as Ansible does.
  */
@@ -43,6 +45,9 @@ export const fileModule: ModuleDefinition = {
     access_time: { type: 'str' },
     access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S' },
     unsafe_writes: { type: 'bool', default: false },
+    // Ansible's action plugins ask with it whether a file looks binary (a NUL in its first 8 KiB).
+    _diff_peek: { type: 'raw' },
+    attributes: { type: 'str', aliases: ['attr'] },
   },
   run: runFile,
 };
@@ -74,25 +79,84 @@ interface Facts {
 
 async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
-  const path = a['path'] as string;
+  await expandTargetPaths(ctx, ['path', 'src']);
+  let path = a['path'] as string;
   const src = a['src'] as string | undefined;
-  const facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  let facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  // As Ansible: a folder as path with src (and a state other than link or absent) means the file src names in it.
+  if (src !== undefined && a['state'] !== 'link' && a['state'] !== 'absent' && facts.followed.type === 'directory') {
+    path = join(path, basename(src));
+    facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  }
+  if (a['_diff_peek'] !== undefined && a['_diff_peek'] !== null) return diffPeek(ctx, facts);
   const prev = ansibleStateName(facts.link);
   let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
-  if (state === 'hard' && a['state'] === undefined) state = 'file';
-  if (src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleError(`src option requires state to be 'link' or 'hard'`);
-  if (a['recurse'] && state !== 'directory') throw new ModuleError(`recurse option requires state to be 'directory'`);
+  // A file with other hard links and no state: Ansible keeps state hard, with no src (so attributes only),
+  // answering dest and src: null.
+  const keptHardLink = state === 'hard' && a['state'] === undefined;
+  if (keptHardLink) state = 'file';
+  if (a['recurse'] && state !== 'directory') return withPathInfo(facts, failure(`recurse option requires state to be 'directory'`, { path }));
+  if (src !== undefined && state !== 'link' && state !== 'hard') return withPathInfo(facts, failure(`src option requires state to be 'link' or 'hard'`, { path }));
   facts.before['path'] = path;
   facts.after['path'] = path;
-  if (prev !== state) {
+  if (prev !== state && !keptHardLink) {
     facts.before['state'] = prev;
     facts.after['state'] = state;
   }
+  if (state === 'absent' && prev === 'directory') facts.before['path_content'] = await directoryContent(ctx, path);
   const mtime = parseWantedTime(a['modification_time'] as string | undefined, a['modification_time_format'] as string, 'modification_time', state === 'touch' ? 'now' : 'preserve');
   const atime = parseWantedTime(a['access_time'] as string | undefined, a['access_time_format'] as string, 'access_time', state === 'touch' ? 'now' : 'preserve');
   const plan = planState(ctx, state, prev, facts, mtime, atime);
-  if (isFailure(plan)) return plan;
-  return execute(ctx, plan, facts);
+  if (isFailure(plan)) return withPathInfo(facts, plan);
+  if (keptHardLink) Object.assign(plan, { key: 'dest', extra: { ...plan.extra, src: null } });
+  await numericOwnersInDiff(ctx, facts.after);
+  const result = await execute(ctx, plan, facts);
+  const flags = a['attributes'] as string | undefined;
+  if (flags === undefined || flags === null || state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
+  const outcome = await applyFileFlags(ctx, plan.reportPath, flags);
+  if (outcome.failure) return outcome.failure;
+  if (!outcome.changed) return result;
+  facts.before['attributes'] = outcome.before;
+  facts.after['attributes'] = outcome.after;
+  return { ...result, changed: true };
+}
+
+/** What a folder to remove holds, listed as Python's os.walk gives it (Ansible's diff path_content). */
+async function directoryContent(ctx: ModuleContext, path: string): Promise<{ directories: string[]; files: string[] }> {
+  const run = await ctx.target.exec(`${shellJoin(['find', path.startsWith('-') ? `./${path}` : path, '-mindepth', '1', '-printf', '%Y %p\\0'])} 2>/dev/null; true`);
+  const children = new Map<string, { path: string; isDir: boolean }[]>();
+  for (const record of run.stdout.toString().split('\0').filter(Boolean)) {
+    const entry = { path: record.slice(2), isDir: record[0] === 'd' };
+    const parent = dirname(entry.path);
+    children.set(parent, [...(children.get(parent) ?? []), entry]);
+  }
+  const content = { directories: [] as string[], files: [] as string[] };
+  const walk = (folder: string): void => {
+    const entries = children.get(folder) ?? [];
+    for (const entry of entries) (entry.isDir ? content.directories : content.files).push(entry.path);
+    for (const entry of entries) if (entry.isDir) walk(entry.path);
+  };
+  walk(path.startsWith('-') ? `./${path}` : path.replace(/(.)\/+$/, '$1'));
+  return content;
+}
+
+/** Ansible's diff shows a new owner or group as its number: names are looked up in the target's databases. */
+async function numericOwnersInDiff(ctx: ModuleContext, after: Record<string, unknown>): Promise<void> {
+  const named = (['owner', 'group'] as const).filter((key) => typeof after[key] === 'string');
+  if (named.length === 0) return;
+  // One line per name, empty when it is unknown.
+  const lookups = named.map((key) => `printf '%s\\n' "$(${shellJoin(['getent', key === 'owner' ? 'passwd' : 'group', String(after[key])])} | cut -d: -f3 | head -n 1)"`);
+  const run = await ctx.target.exec(lookups.join('; '));
+  const ids = run.stdout.toString().split('\n');
+  named.forEach((key, n) => {
+    if (/^\d+$/.test(ids[n] ?? '')) after[key] = Number(ids[n]);
+  });
+}
+
+async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult> {
+  const nulCount = await ctx.target.exec(`${shellJoin(['head', '-c', '8192', '--', facts.path])} 2>/dev/null | tr -dc '\\000' | wc -c`);
+  const appearsBinary = Number(nulCount.stdout.toString().trim()) > 0;
+  return withPathInfo(facts, { changed: false, path: facts.path, appears_binary: appearsBinary });
 }
 
 /** One command: the path as it is (lstat), the path followed, and src resolved as Ansible does. */
@@ -131,6 +195,12 @@ function isFailure(value: Plan | ModuleResult): value is ModuleResult {
   return (value as ModuleResult).failed === true;
 }
 
+/** Ansible adds what is at `path` (owner, mode, state, size...) to a failure that names it. */
+function withPathInfo(facts: Facts, result: ModuleResult): ModuleResult {
+  if (result['path'] !== facts.path) return result;
+  return facts.followed.exists ? { ...result, ...pathInfo(facts.link) } : result;
+}
+
 function failure(msg: string, extra: Record<string, unknown> = {}): ModuleResult {
   return { changed: false, failed: true, msg, ...extra };
 }
@@ -165,7 +235,7 @@ function planState(ctx: ModuleContext, state: string, prev: string, facts: Facts
       return { changed: true, commands: [shellJoin(['rm', '-rf', '--', path])], key: 'path', reportPath: path, extra: { state: 'absent' } };
     }
     case 'file': {
-      if (!target.exists) return failure(`file (${path}) is absent, cannot continue`, { path });
+      if (!target.exists) return failure(`file (${path}) is absent, cannot continue`, { path, state: 'absent' });
       const name = ansibleStateName(target);
       if (name !== 'file' && name !== 'hard') return failure(`file (${path}) is ${name}, cannot continue`, { path });
       const commands = attributes(target, targetPath);
@@ -210,7 +280,9 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   if (ctx.args['recurse']) {
     const recurse = recursiveAttributes(targetPath, facts.wanted);
     const create = target.exists ? [] : [shellJoin(['mkdir', '-p', '--', path])];
-    return { changed: !target.exists, commands: create, key: 'path', reportPath: targetPath, recurse };
+    // The folder itself first, as Ansible does: its changes are in the diff and decide `changed` in check mode.
+    const own = target.exists ? attributes(target, targetPath) : [];
+    return { changed: !target.exists || own.length > 0, commands: [...create, ...own], key: 'path', reportPath: targetPath, recurse };
   }
   if (target.exists) {
     const commands = attributes(target, targetPath);
@@ -278,12 +350,16 @@ function planLink(facts: Facts, prev: string, follow: boolean, force: boolean, a
   const commands: string[] = [];
   if (changed) {
     // rmdir refuses a non-empty folder, as Ansible does; ln -sfn then swaps the link in place.
-    if (prev === 'directory') commands.push(shellJoin(['rmdir', '--', path]));
+    if (prev === 'directory') commands.push(`${shellJoin(['rmdir', '--', path])} 2>/dev/null || exit ${NOT_EMPTY_EXIT}`);
     commands.push(shellJoin(['ln', '-sfn', '--', linkTo!, path]));
   }
-  const subject = follow ? facts.followed : link;
-  if (subject.exists) commands.push(...attributes(subject, path, !follow));
-  return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src: linkTo } };
+  // A new or retargeted link: owner and group go on the link itself (follow=false) or on what it now points to.
+  const subject = !changed ? (follow ? facts.followed : link) : follow ? (facts.source ?? { ...link, exists: false }) : { ...link, exists: false, type: 'link' as const };
+  if (subject.exists || (changed && !follow)) commands.push(...attributes(subject, path, !follow));
+  // Ansible warns whenever the link (made or kept) points at nothing and would be followed.
+  const dangling = follow && !(changed ? facts.source?.exists : facts.followed.exists);
+  const warnings = dangling ? { warnings: ['Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.'] } : {};
+  return { changed: commands.length > 0, commands, key: 'dest', reportPath: path, extra: { src: linkTo, ...warnings } };
 }
 
 function planHard(facts: Facts, prev: string, force: boolean, attributes: AttributeStep): Plan | ModuleResult {
@@ -302,29 +378,48 @@ function planHard(facts: Facts, prev: string, force: boolean, attributes: Attrib
 }
 
 async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
-  const result: ModuleResult = { changed: plan.changed, [plan.key]: facts.path, ...(plan.extra ?? {}) };
-  if (ctx.diff) result.diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
+  // Ansible's file module returns its diff with or without --diff (tasks test it); only showing it needs --diff.
+  const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
+  // file and directory name the path they worked on (a followed link's target); touch, link and hard name
+  // path as given. Either is described as Ansible's add_path_info does: lstat, when it exists followed.
+  const resultPath = plan.key === 'path' ? plan.reportPath : facts.path;
+  const result: ModuleResult = { changed: plan.changed, [plan.key]: resultPath, ...(plan.extra ?? {}), diff };
   if (plan.extra?.['state'] === 'absent') {
-    if (plan.commands.length && !ctx.check) await runChecked(ctx, plan.commands.join(' && '), facts.path);
-    return result;
+    if (plan.commands.length && !ctx.check) {
+      const removed = await runChecked(ctx, plan.commands.join(' && '), facts);
+      if (!Buffer.isBuffer(removed)) return removed;
+    }
+    // In check mode the path is still there, and Ansible describes it (its state too).
+    return ctx.check && facts.followed.exists ? { ...result, ...pathInfo(facts.link) } : result;
   }
   const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
   if ((ctx.check && !recurse.length) || (!plan.commands.length && !recurse.length)) {
-    const known = plan.reportPath === facts.path && facts.link.type !== 'link' ? facts.link : facts.followed;
-    return { ...result, ...(known.exists ? pathInfo(known) : { state: 'absent' }) };
+    // Ansible's touch of a missing file in check mode answers changed and dest alone.
+    if (ctx.check && plan.key === 'dest' && !facts.link.exists && facts.after['state'] === 'touch') return { changed: true, dest: facts.path };
+    const known = resultPath === facts.path ? facts.link : facts.followed;
+    return facts.followed.exists ? { ...result, ...pathInfo(known) } : result;
   }
   const body = ctx.check ? [] : plan.commands;
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
-  const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${stateCall(plan.reportPath)}`;
-  const output = await runChecked(ctx, script, facts.path);
+  const exists = `if [ -e ${shellQuote(resultPath)} ]; then printf E; else printf D; fi`;
+  const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${stateCall(resultPath)}`;
+  const output = await runChecked(ctx, script, facts);
+  if (!Buffer.isBuffer(output)) return output;
   const marker = output.indexOf(0);
   if (output.subarray(0, marker).toString() === 'R') result.changed = true;
-  const after = parseStates(output.subarray(marker + 1), [plan.reportPath])[0]!;
-  return { ...result, ...pathInfo(after) };
+  const existsFollowed = output[marker + 1] === 0x45; // 'E'
+  const after = parseStates(output.subarray(marker + 2), [resultPath])[0]!;
+  return existsFollowed ? { ...result, ...pathInfo(after) } : result;
 }
 
-async function runChecked(ctx: ModuleContext, script: string, path: string): Promise<Buffer> {
+/** The exit status of the apply script when a folder to be replaced by a link is not empty. */
+const NOT_EMPTY_EXIT = 39;
+
+/** The script's output, or the failure Ansible reports when a folder to replace is not empty. */
+async function runChecked(ctx: ModuleContext, script: string, facts: Facts): Promise<Buffer | ModuleResult> {
+  const path = facts.path;
   const run = await ctx.target.exec(script);
+  if (run.rc === NOT_EMPTY_EXIT) return withPathInfo(facts, failure(`the directory ${path} is not empty, refusing to convert it`, { path }));
   if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
   return run.stdout;
 }

@@ -54,6 +54,11 @@ export interface WriteRequest {
   force?: boolean;
   follow?: boolean;
   validate?: string;
+  /**
+   * The bytes come from the controller (copy content/src, template): as Ansible's copy action, check mode
+   * answers a content change with `changed` (and the diff) alone, before the module would run.
+   */
+  fromController?: boolean;
 }
 
 export async function writeFileContent(ctx: ModuleContext, request: WriteRequest): Promise<ModuleResult> {
@@ -96,6 +101,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
   if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
   if (!result.changed) return { ...result, path: dest, ...pathInfo(current) };
+  if (ctx.check && contentChanged && request.fromController) return { changed: true, ...(result.diff ? { diff: result.diff } : {}) };
   if (ctx.check) return { ...result, ...pathInfo(current.exists ? current : { ...absentState(dest) }), size: source.size };
 
   if (!contentChanged) {
@@ -104,7 +110,8 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
     return { ...result, ...pathInfo(after) };
   }
   if (!parentExists) {
-    if (!trailingSlash) return { changed: false, failed: true, msg: `Destination directory ${dirname(dest)} does not exist`, dest };
+    // Ansible's copy action adds the source checksum to what the module answers, and nothing else.
+    if (!trailingSlash) return { changed: false, failed: true, msg: `Destination directory ${dirname(dest)} does not exist`, checksum: source.checksum };
     const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
     if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };
   }
@@ -219,11 +226,12 @@ function isBinary(data: Buffer): boolean {
 
 /** Ansible's copy/template diff; skipped (with Ansible's markers) for big or binary files. */
 async function contentDiff(request: WriteRequest, current: PathState, dest: string, sourceSize: number, remote?: PathState): Promise<FileDiff> {
-  const diff: FileDiff & Record<string, unknown> = { before: '', after: '', before_header: dest, after_header: request.label };
+  // As Ansible's action: dest is named (before_header) only when its text was read.
+  const diff: FileDiff & Record<string, unknown> = { before: '', after: '', after_header: request.label };
   if (current.exists) {
     if (!current.content) diff['dst_larger'] = MAX_DIFF_SIZE;
     else if (isBinary(current.content)) diff['dst_binary'] = 1;
-    else diff.before = current.content.toString();
+    else Object.assign(diff, { before_header: dest, before: current.content.toString() });
   }
   if (sourceSize > MAX_DIFF_SIZE) diff['src_larger'] = MAX_DIFF_SIZE;
   else {

@@ -3,6 +3,7 @@ import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './
 import { isFailure } from './fileWriter.js';
 import { compilePythonRegex as compile, expandPythonTemplate as expand } from '../src/pythonRegex.js';
 import { attributeOutcome, readTextFile, saveTextFile } from './textFileEdit.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.lineinfile: path (dest, destfile, name), regexp (regex), search_string, line (value),
@@ -31,7 +32,7 @@ export const lineinfileModule: ModuleDefinition = {
     group: { type: 'str' },
     unsafe_writes: { type: 'bool', default: false },
   },
-  run: runLineinfile,
+  run: async (ctx) => withEmptyPatternWarning(ctx, await runLineinfile(ctx)),
 };
 
 interface Edit {
@@ -43,6 +44,7 @@ interface Edit {
 
 async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
+  await expandTargetPaths(ctx, ['path']);
   const path = a['path'] as string;
   for (const [x, y] of [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] as const) {
     if (a[x] !== undefined && a[x] !== false && a[y] !== undefined) throw new ModuleError(`parameters are mutually exclusive: ${x}|${y}`);
@@ -68,8 +70,19 @@ async function runLineinfile(ctx: ModuleContext): Promise<ModuleResult> {
   const base: ModuleResult = { changed: attributes.changed, msg: attributes.msg, backup: '', ...found, ...(ctx.diff ? { diff: [contentDiff, attributes.diff] } : {}) };
   if (ctx.check || !base.changed) return base;
   const saved = await saveTextFile(ctx, file, edit.changed ? after : undefined, attributes.changes);
-  if (isFailure(saved)) return { ...base, ...saved };
+  if (isFailure(saved)) return saved;
   return { ...base, backup: saved.backupFile ?? '' };
+}
+
+/** An empty regexp or search_string matches every line: Ansible warns (and still goes on). */
+function withEmptyPatternWarning(ctx: ModuleContext, result: ModuleResult): ModuleResult {
+  const regexpEmpty = ctx.args['regexp'] === '';
+  if (!regexpEmpty && ctx.args['search_string'] !== '') return result;
+  let warning = `The ${regexpEmpty ? 'regular expression' : 'search string'} is an empty string, which will match every line in the file. ` +
+    'This may have unintended consequences, such as replacing the last line in the file rather than appending.';
+  if (regexpEmpty) warning += " If this is desired, use '^' to match every line in the file and avoid this warning.";
+  const earlier = Array.isArray(result['warnings']) ? (result['warnings'] as string[]) : [];
+  return { ...result, warnings: [...earlier, warning] };
 }
 
 /** Lines with their newlines, as Python's readlines() gives them. */

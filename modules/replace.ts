@@ -45,7 +45,7 @@ async function runReplace(ctx: ModuleContext): Promise<ModuleResult> {
   if (contentChanged && ctx.diff) result.diff = { before_header: path, before: file.text, after_header: path, after: edit.text };
   if (ctx.check || !result.changed) return result;
   const saved = await saveTextFile(ctx, file, contentChanged ? edit.text : undefined, attributes.changes);
-  if (isFailure(saved)) return { ...result, ...saved };
+  if (isFailure(saved)) return saved;
   return { ...result, ...(saved.backupFile ? { backup_file: saved.backupFile } : {}) };
 }
 

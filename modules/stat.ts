@@ -2,6 +2,7 @@ import { shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { formatMode, parseStates, stateCall, statePrelude, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
 import { fileTypeGuess, statAttributes } from './statExtras.js';
+import { expandTargetPaths } from './targetPaths.js';
 
 /**
  * ansible.builtin.stat: path (dest, name), follow, get_checksum, checksum_algorithm (md5, sha1, sha224, sha256,
@@ -56,6 +57,7 @@ function extrasScript(ctx: ModuleContext, path: string): string {
 }
 
 async function runStat(ctx: ModuleContext): Promise<ModuleResult> {
+  await expandTargetPaths(ctx, ['path']);
   const path = ctx.args['path'] as string;
   const checksum = ctx.args['get_checksum'] ? (ctx.args['checksum_algorithm'] as ChecksumAlgorithm) : false;
   const prelude = statePrelude({ follow: ctx.args['follow'] as boolean, checksum });

@@ -71,6 +71,7 @@ export const templateModule: ModuleDefinition = {
       basename: source.split('/').pop()!,
       label: source,
       src: source,
+      fromController: true,
       mode: a['mode'],
       preserveMode: (await stat(source)).mode & 0o7777,
       owner: a['owner'] as string | undefined,

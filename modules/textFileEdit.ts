@@ -79,7 +79,8 @@ export async function saveTextFile(
   });
   if (!isFailure(installed)) return installed.backupFile ? { backupFile: installed.backupFile } : {};
   if (installed.msg !== 'failed to validate') return installed;
-  return { ...installed, msg: `failed to validate: rc:1 error:${String(installed['stderr'] ?? '')}` };
+  // lineinfile, blockinfile and replace fail a validation with the message alone.
+  return { changed: false, failed: true, msg: `failed to validate: rc:1 error:${String(installed['stderr'] ?? '')}` };
 }
 
 /** Python's splitlines(True) on file content: lines keep their \n, \r\n or \r. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expectedOutput, normalise, recapOf, runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';
+import { play, runPlay } from './support/playRun.js';
 
 test('files, environment and become as root (no sudo) print what ansible-playbook prints', async () => {
   const { root, cleanup } = await tempRoot();
@@ -52,4 +53,11 @@ test('become_user other than the connection user goes through sudo; without sudo
   assert.equal(run.code, 2);
   assert.match(run.stdout, /fatal: \[alpha\]: FAILED! => .*"rc": 127.*sudo: not found/);
   assert.equal(run.stderr, '');
+});
+
+test('--diff writes a one-line hunk range as its start alone, as Python difflib does', async () => {
+  const run = await runPlay({ 'play.yml': play('- copy: { content: "a\\n", dest: "{{ playbook_dir }}/f" }\n- copy: { content: "b\\n", dest: "{{ playbook_dir }}/f" }') }, ['--diff']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /\n@@ -0,0 \+1 @@\n\+a\n/);
+  assert.match(run.stdout, /\n@@ -1 \+1 @@\n-a\n\+b\n/);
 });

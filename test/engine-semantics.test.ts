@@ -281,3 +281,10 @@ test("an include's apply: passes notify and delegate_to to the included tasks (i
   assert.match(run.stdout, /changed: \[a -> b\]/);
   assert.deepEqual(messages(run.stdout), ['"handler a"']);
 });
+
+test('a warning repeated by later tasks is printed once, as ansible-core does', async () => {
+  const edit = '- lineinfile: { path: "{{ playbook_dir }}/f", create: true, search_string: "", line: "{{ item }}" }\n  loop: [one, two]';
+  const run = await runPlay({ 'play.yml': play(`${edit}\n${edit}`) });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.stderr.split('\n').filter((line) => line.startsWith('[WARNING]: The search string is an empty string')).length, 1);
+});

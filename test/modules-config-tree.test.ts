@@ -58,7 +58,10 @@ describe('config-file modules in a Debian tree through nspawn', { skip: realTree
     assert.deepEqual([first.changed, first.msg, (first.diff as { after: string }).after], [true, 'OK', 'a\n### part\nb\n']);
     assert.equal(await read('/etc/assembled'), 'a\n### part\nb\n');
     assert.equal((await stat(inTree('/etc/assembled'))).mode & 0o777, 0o640);
-    assert.equal((await run(assembleModule, args)).changed, false);
+    const again = await run(assembleModule, args);
+    assert.equal(again.changed, false);
+    // as Ansible's: dest and the md5 of what was assembled, no path
+    assert.deepEqual([again['dest'], again['md5sum'], again['path']], ['/etc/assembled', 'bd36538843d54b7e54a33abf3de9f74b', undefined]);
   });
 
   test('assemble takes controller fragments with remote_src=no and a regexp', async () => {

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileModule } from '../modules/file.js';
+import { statModule } from '../modules/stat.js';
 import { moduleFailure, runModule, withTempDir } from './support/moduleRun.js';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
@@ -13,14 +15,15 @@ test('file state=directory creates every level with the mode, then is idempotent
     const path = join(dir, 'a b', "c'$d", 'é');
     const first = await runModule(fileModule, { path, state: 'directory', mode: '0750', owner: '1234' });
     assert.equal(first.changed, true);
-    assert.equal(first.roundTrips, 2);
+    // one of them expands the `$d` on the target (unset, so it stays), as Ansible's path arguments are
+    assert.equal(first.roundTrips, 3);
     assert.equal(first.mode, '0750');
     assert.equal(first.state, 'directory');
     assert.equal(await modeOf(join(dir, 'a b')), 0o750);
     assert.equal((await stat(join(dir, 'a b', "c'$d"))).uid, 1234);
     const second = await runModule(fileModule, { path, state: 'directory', mode: '0750', owner: '1234' });
     assert.equal(second.changed, false);
-    assert.equal(second.roundTrips, 1);
+    assert.equal(second.roundTrips, 2);
   }));
 
 test('file applies symbolic modes relative to the current mode', () =>
@@ -119,10 +122,15 @@ test('file state=touch gives a new file its mode, also one with execute bits', (
 test('file state=absent removes a tree, check mode keeps it', () =>
   withTempDir(async (dir) => {
     const path = join(dir, 'tree');
-    await mkdir(join(path, 'sub'), { recursive: true });
+    await mkdir(join(path, 'sub', 'deeper'), { recursive: true });
+    await writeFile(join(path, 'sub', 'f'), '');
+    await writeFile(join(path, 'top'), '');
     const checked = await runModule(fileModule, { path, state: 'absent' }, { check: true, diff: true });
     assert.equal(checked.changed, true);
-    assert.deepEqual(checked.diff, { before: { path, state: 'directory' }, after: { path, state: 'absent' } });
+    // path_content lists the folder as os.walk does: each folder's subfolders, then its files, then deeper
+    const pathContent = { directories: [join(path, 'sub'), join(path, 'sub', 'deeper')], files: [join(path, 'top'), join(path, 'sub', 'f')] };
+    assert.deepEqual(checked.diff, { before: { path, state: 'directory', path_content: pathContent }, after: { path, state: 'absent' } });
+    assert.equal(checked.state, 'directory', 'in check mode the folder is still there and described');
     assert.equal(await exists(path), true);
     const removed = await runModule(fileModule, { path, state: 'absent' });
     assert.equal(removed.changed, true);
@@ -132,7 +140,7 @@ test('file state=absent removes a tree, check mode keeps it', () =>
     assert.equal(again.state, 'absent');
   }));
 
-test('file state=link creates, keeps and retargets a symlink', () =>
+test('file state=link creates, keeps and retargets a symlink, returning the diff even without --diff', () =>
   withTempDir(async (dir) => {
     await writeFile(join(dir, 'one'), '1');
     await writeFile(join(dir, 'two'), '2');
@@ -144,8 +152,9 @@ test('file state=link creates, keeps and retargets a symlink', () =>
     const same = await runModule(fileModule, { path, src: 'one', state: 'link' });
     assert.equal(same.changed, false);
     assert.equal(same.roundTrips, 1);
-    const moved = await runModule(fileModule, { path, src: 'two', state: 'link' }, { diff: true });
+    const moved = await runModule(fileModule, { path, src: 'two', state: 'link' });
     assert.equal(moved.changed, true);
+    // returned without --diff too, as Ansible's file module does
     assert.deepEqual(moved.diff, { before: { path, src: 'one' }, after: { path, src: 'two' } });
     assert.equal(await readlink(path), 'two');
   }));
@@ -163,6 +172,8 @@ test('file state=link refuses what Ansible refuses', () =>
     const dangling = await runModule(fileModule, { path: join(dir, 'dangling'), src: '/no/where', state: 'link', force: true });
     assert.equal(dangling.changed, true);
     assert.equal(await readlink(join(dir, 'dangling')), '/no/where');
+    assert.deepEqual(dangling['warnings'], ['Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.']);
+    assert.equal(forced['warnings'], undefined);
   }));
 
 test('file state=hard links to the same inode once', () =>
@@ -214,4 +225,110 @@ test('file diff shows mode changes as Ansible dicts', () =>
     const result = await runModule(fileModule, { path, mode: '0600' }, { check: true, diff: true });
     assert.deepEqual(result.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
     assert.equal(await modeOf(path), 0o644);
+  }));
+
+test('file state=link gives a new link its owner (follow=false) and a second run changes nothing', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'dangling');
+    const args = { path, src: join(dir, 'nowhere'), state: 'link', owner: 'nobody', mode: '0640', force: true, follow: false };
+    const first = await runModule(fileModule, args);
+    assert.equal(first.changed, true);
+    assert.equal((await lstat(path)).uid, 65534);
+    const again = await runModule(fileModule, args);
+    assert.equal(again.changed, false, 'a link has no mode of its own to change');
+  }));
+
+test('file state=hard with a folder as path links src into the folder under its own name', () =>
+  withTempDir(async (dir) => {
+    const src = join(dir, 'data');
+    await writeFile(src, 'x');
+    await mkdir(join(dir, 'sub'));
+    const first = await runModule(fileModule, { path: join(dir, 'sub'), src, state: 'hard' });
+    assert.equal(first.changed, true);
+    assert.equal(first['dest'], join(dir, 'sub', 'data'));
+    assert.equal((await stat(join(dir, 'sub', 'data'))).ino, (await stat(src)).ino);
+    assert.equal((await runModule(fileModule, { path: join(dir, 'sub'), src, state: 'hard' })).changed, false);
+  }));
+
+test('file failures that name a path carry what is there, and a non-empty folder is not turned into a link', () =>
+  withTempDir(async (dir) => {
+    const sub = join(dir, 'sub');
+    await mkdir(join(sub, 'inner'), { recursive: true });
+    const refused = await runModule(fileModule, { path: sub, state: 'file' });
+    assert.deepEqual([refused.failed, refused.msg, refused['state'], refused['mode'], refused['uid']], [true, `file (${sub}) is directory, cannot continue`, 'directory', '0755', 0]);
+    const ghost = await runModule(fileModule, { path: join(dir, 'ghost'), state: 'file' });
+    assert.equal(ghost['state'], 'absent');
+    const notEmpty = await runModule(fileModule, { path: sub, src: join(dir, 'x'), state: 'link', force: true });
+    assert.deepEqual([notEmpty.msg, notEmpty['state']], [`the directory ${sub} is not empty, refusing to convert it`, 'directory']);
+    assert.ok(await exists(join(sub, 'inner')));
+  }));
+
+test('file _diff_peek tells whether a file looks binary and changes nothing', () =>
+  withTempDir(async (dir) => {
+    await writeFile(join(dir, 'text'), 'plain\n');
+    await writeFile(join(dir, 'bin'), Buffer.from([0x7f, 0x45, 0x00, 0x01]));
+    const text = await runModule(fileModule, { path: join(dir, 'text'), _diff_peek: true });
+    const bin = await runModule(fileModule, { path: join(dir, 'bin'), _diff_peek: true });
+    assert.deepEqual([text.changed, text['appears_binary'], bin['appears_binary'], bin['state']], [false, false, true, 'file']);
+  }));
+
+test('file attributes adds and removes chattr flags, as Ansible decides (check mode changes nothing)', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, '');
+    const flags = async () => execFileSync('lsattr', ['-d', path]).toString().split(' ')[0]!;
+    const checked = await runModule(fileModule, { path, attributes: '+A' }, { check: true });
+    assert.equal(checked.changed, true);
+    assert.doesNotMatch(await flags(), /A/);
+    const added = await runModule(fileModule, { path, attributes: '+A' });
+    assert.equal(added.changed, true);
+    assert.equal((added.diff as { after: Record<string, unknown> }).after['attributes'], '+A');
+    assert.match(await flags(), /A/);
+    await runModule(fileModule, { path, attributes: '-A' });
+    assert.doesNotMatch(await flags(), /A/);
+  }));
+
+test('file without state on a file with other hard links keeps it hard: dest, src null, no state in the diff', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'x');
+    await link(path, join(dir, 'other'));
+    const result = await runModule(fileModule, { path, mode: '0600' });
+    assert.deepEqual([result.changed, result['dest'], result['src'], result['state']], [true, path, null, 'hard']);
+    assert.deepEqual(result.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
+  }));
+
+test('file recurse shows the folder\'s own mode change in the diff and check mode', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'tree');
+    await mkdir(path, { mode: 0o755 });
+    await chmod(path, 0o755);
+    const checked = await runModule(fileModule, { path, state: 'directory', mode: '0700', recurse: true }, { check: true });
+    assert.equal(checked.changed, true);
+    assert.deepEqual(checked.diff, { before: { path, mode: '0755' }, after: { path, mode: '0700' } });
+    assert.equal(await modeOf(path), 0o755);
+  }));
+
+test('file diff shows a new owner and group given by name as their numbers, as Ansible does', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, '');
+    const result = await runModule(fileModule, { path, owner: 'nobody', group: 'nogroup' }, { check: true });
+    assert.deepEqual(result.diff, { before: { path, owner: 0, group: 0 }, after: { path, owner: 65534, group: 65534 } });
+  }));
+
+test('file and stat expand $VAR and ~ in paths on the target, as Ansible path arguments are', () =>
+  withTempDir(async (dir) => {
+    process.env['PT_EXPAND_DIR'] = dir;
+    try {
+      const touched = await runModule(fileModule, { path: '${PT_EXPAND_DIR}/made', state: 'touch' });
+      assert.equal(touched['dest'], join(dir, 'made'));
+      assert.ok(await exists(join(dir, 'made')));
+      const seen = await runModule(statModule, { path: '$PT_EXPAND_DIR/made' });
+      assert.equal((seen['stat'] as Record<string, unknown>)['exists'], true);
+      const home = await runModule(statModule, { path: '~' });
+      assert.equal((home['stat'] as Record<string, unknown>)['path'], process.env['HOME']);
+    } finally {
+      delete process.env['PT_EXPAND_DIR'];
+    }
   }));

@@ -90,3 +90,25 @@ test('lineinfile errors as Ansible does', () =>
     const missing = await runModule(lineinfileModule, { path: join(dir, 'f'), line: 'x', state: 'absent' });
     assert.equal(missing.msg, 'file not present');
   }));
+
+test('lineinfile warns that an empty regexp or search_string matches every line, and replaces the last one', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'a\nb\n');
+    const byRegexp = await runModule(lineinfileModule, { path, regexp: '', line: 'c' });
+    assert.equal(await readFile(path, 'utf8'), 'a\nc\n');
+    assert.match((byRegexp['warnings'] as string[])[0]!, /^The regular expression is an empty string, which will match every line .* use '\^' to match/);
+    const bySearch = await runModule(lineinfileModule, { path, search_string: '', line: 'd' });
+    assert.equal(await readFile(path, 'utf8'), 'a\nd\n');
+    assert.match((bySearch['warnings'] as string[])[0]!, /^The search string is an empty string, .* rather than appending\.$/);
+  }));
+
+test('lineinfile fails a validation with the message alone, as Ansible does', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'a\n');
+    const { roundTrips, ...result } = await runModule(lineinfileModule, { path, line: 'b', validate: 'false %s' });
+    assert.ok(roundTrips > 0);
+    assert.deepEqual(result, { changed: false, failed: true, msg: 'failed to validate: rc:1 error:' });
+    assert.equal(await readFile(path, 'utf8'), 'a\n');
+  }));

@@ -11,7 +11,7 @@ type Stat = Record<string, unknown>;
 
 test('stat reports a regular file in one round trip', () =>
   withTempDir(async (dir) => {
-    const path = join(dir, "a 'b' $c é");
+    const path = join(dir, "a 'b' $(c) é");
     await writeFile(path, 'hello\n');
     await chown(path, 1234, 0);
     await chmod(path, 0o4750);

@@ -15,7 +15,8 @@ const skip = realTreeSkipReason();
 
 const BIG = 'big.bin';
 const EMPTY = 'empty';
-const AWKWARD = `it's "quoted" $HOME \`x\` ünïcødé ✓ [a]*.txt`;
+// `$HOME` would be expanded on the target, as Ansible expands path arguments; `$(x)` and `$9` are not variables.
+const AWKWARD = `it's "quoted" $(x) $9 \`x\` ünïcødé ✓ [a]*.txt`;
 const NAMES = [BIG, EMPTY, AWKWARD];
 const HOSTS = ['nspawned', 'chrooted'] as const;
 

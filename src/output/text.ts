@@ -150,13 +150,24 @@ export class TextRenderer implements EngineEvents {
         { context: 3 },
       );
       // Drop the "Index:/====" preamble jsdiff writes; Ansible starts at the --- line.
-      const text = patch.split('\n').filter((l) => !l.startsWith('Index') && !/^=+$/.test(l)).join('\n');
+      // Python's difflib writes a one-line range as its start alone (`@@ -1 +1,2 @@`).
+      const text = patch
+        .split('\n')
+        .filter((l) => !l.startsWith('Index') && !/^=+$/.test(l))
+        .map((l) => l.replace(/^@@ -(\d+)(,\d+) \+(\d+)(,\d+) @@/, (_m, from: string, fromLength: string, to: string, toLength: string) =>
+          `@@ -${from}${fromLength === ',1' ? '' : fromLength} +${to}${toLength === ',1' ? '' : toLength} @@`))
+        .join('\n');
       this.streams.out(text.endsWith('\n') ? text : `${text}\n`);
       this.line('');
     }
   }
 
+  /** Warnings already printed: ansible-core shows each distinct warning once per run. */
+  private readonly warned = new Set<string>();
+
   warning(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
     this.streams.err(`[WARNING]: ${message}\n`);
   }
 
