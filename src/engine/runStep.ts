@@ -92,9 +92,7 @@ export async function runStep(ctx: PlayContext, host: HostState, step: Step, inf
 
     let result: ModuleResult;
     if (loopItems === undefined) {
-      result = conditionsHold(templar, conditions)
-        ? await runOnce(invocation)
-        : { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: describe(conditions) };
+      result = conditionsHold(templar, conditions) ? await runOnce(invocation) : skipped;
     } else {
       result = await runLoop(invocation, loopItems, conditions, (itemResult, label, itemNoLog) =>
         events.hostResult(info, {
