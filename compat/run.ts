@@ -14,8 +14,8 @@ import { copyCorpusTree } from './trees.js';
 /*
  * npm run compat [-- --only NAME,NAME] [--no-ansible] [--rerun-ansible]
  *
- * Runs every item of compat/manifest.yml against a fresh copy of the Debian test tree (with `file` and
- * `ssh-keygen`): with playtree through nspawn, and, when ansible-playbook is installed, with ansible through
+ * Runs every item of compat/manifest.yml against a fresh copy of the Debian test tree (with the tools of a
+ * test host: trees.ts): with playtree through nspawn, and, when ansible-playbook is installed, with ansible through
  * its chroot connection on a copy with python3 (the oracle; its results are cached per item, pinned commit
  * and ansible version).
  * Prints a table (item, ansible, playtree, first difference) and the pass fraction.
