@@ -230,6 +230,28 @@ if (skip) {
         await runModuleOn(connection, unarchiveModule, { src: join(env.ctl, 'hostile.tar'), dest: '/root' });
         assert.deepEqual((await readdir(host)).sort(), ['hard', 'secret', 'target']);
       });
+
+      if (label.startsWith('nspawn')) {
+        test(`${label}: a command that swaps the container's control files for host links cannot reach the host (run last: it poisons the container)`, async () => {
+          await plantLinks(tree, host);
+          const before = await snapshot(host);
+          // Every control file name the next commands may use becomes an absolute link to a host path:
+          // opened through /proc/LEADER/root, such a link would resolve on the host.
+          const plant = [
+            'cd /run/playtree || exit 1',
+            `for f in i* o*.out o*.err; do [ -p "$f" ] && rm -f "$f" && ln -s "$1/target" "$f"; done`,
+            `for n in $(seq 1 400); do ln -s "$1/target" "$n.sh" 2>/dev/null; ln -s "$1/secret" "o$n.out" 2>/dev/null; ln -s "$1/target" "i$n" 2>/dev/null; done; exit 0`,
+          ].join('\n');
+          await connection.exec(`sh -c '${plant}' plant ${host}`).catch(() => undefined);
+          const outputs: string[] = [];
+          for (let i = 0; i < 4; i++) {
+            const result = await connection.exec('cat', { stdin: 'stdin bytes from playtree\n' }).catch((error: Error) => ({ stdout: Buffer.from(error.message) }));
+            outputs.push(result.stdout.toString());
+          }
+          assert.equal(await snapshot(host), before, 'a host file changed');
+          assert.ok(!outputs.join('').includes('HOST SECRET'), `host bytes came back: ${outputs.join(' | ')}`);
+        });
+      }
     });
   }
 }
