@@ -49,6 +49,17 @@ function openFolderNoFollow(root: string, folder: string): number {
   return fd;
 }
 
+/** `open()`, with a symlink or a stranger's file at a control file's name said plainly. */
+function refuseLinks(insidePath: string, open: () => number): number {
+  try {
+    return open();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ELOOP' && code !== 'EEXIST') throw error;
+    throw new Error(`the container's ${insidePath} was replaced inside the container (${code === 'ELOOP' ? 'a symlink' : 'a file already there'}); playtree does not follow it`);
+  }
+}
+
 export class ContainerShell {
   /** fd of the container's SHELL_DIR; control files are reached as /proc/self/fd/FD/NAME. */
   private readonly folderFd: number;
@@ -224,7 +235,7 @@ export class ContainerShell {
 
   /** Open a control FIFO without following a symlink; anything but a FIFO there is refused. */
   private openFifo(insidePath: string, flags: number): number {
-    const fd = openSync(this.controlPath(insidePath), flags | O_NOFOLLOW);
+    const fd = refuseLinks(insidePath, () => openSync(this.controlPath(insidePath), flags | O_NOFOLLOW));
     if (!fstatSync(fd).isFIFO()) {
       closeSync(fd);
       throw new Error(`the container's ${insidePath} is not a FIFO (replaced inside the container?)`);
@@ -234,7 +245,7 @@ export class ContainerShell {
 
   /** Create a new control file (a command's script): never through a symlink, never over something there. */
   private writeNew(insidePath: string, text: string): void {
-    const fd = openSync(this.controlPath(insidePath), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    const fd = refuseLinks(insidePath, () => openSync(this.controlPath(insidePath), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
     try {
       writeSync(fd, text);
     } finally {

@@ -250,6 +250,7 @@ if (skip) {
           }
           assert.equal(await snapshot(host), before, 'a host file changed');
           assert.ok(!outputs.join('').includes('HOST SECRET'), `host bytes came back: ${outputs.join(' | ')}`);
+          assert.match(outputs[0]!, /replaced inside the container .*does not follow it/);
         });
       }
     });
