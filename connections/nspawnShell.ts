@@ -1,5 +1,5 @@
-import { closeSync, constants, openSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { shellJoin } from '../src/shellQuote.js';
@@ -22,12 +22,47 @@ import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult
  * never see a later command's bytes).
  */
 
-const { O_RDONLY, O_RDWR, O_NONBLOCK } = constants;
+const { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL } = constants;
 /** FIFOs made per request to the server (one mkfifo in the container for this many commands). */
 const FIFO_BATCH = 8;
 
+/*
+ * Every control file is opened from the controller through a folder fd of SHELL_DIR, walked one component
+ * at a time with O_NOFOLLOW from /proc/LEADER/root: a path walked through that magic link resolves an
+ * absolute symlink against the CONTROLLER's root, so a link planted by a command in the container (a
+ * hostile package) must never be followed. Files are created with O_EXCL and FIFOs checked to be FIFOs.
+ */
+
+/** An fd of `folder` (absolute, inside the container whose root is `root`), no symlink followed on the way. */
+function openFolderNoFollow(root: string, folder: string): number {
+  let fd = openSync(root, O_RDONLY | O_DIRECTORY);
+  for (const part of folder.split('/').filter(Boolean)) {
+    try {
+      const next = openSync(`/proc/self/fd/${fd}/${part}`, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      closeSync(fd);
+      fd = next;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+  return fd;
+}
+
+/** `open()`, with a symlink or a stranger's file at a control file's name said plainly. */
+function refuseLinks(insidePath: string, open: () => number): number {
+  try {
+    return open();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ELOOP' && code !== 'EEXIST') throw error;
+    throw new Error(`the container's ${insidePath} was replaced inside the container (${code === 'ELOOP' ? 'a symlink' : 'a file already there'}); playtree does not follow it`);
+  }
+}
+
 export class ContainerShell {
-  private readonly root: string;
+  /** fd of the container's SHELL_DIR; control files are reached as /proc/self/fd/FD/NAME. */
+  private readonly folderFd: number;
   private readonly requests: Socket;
   private readonly lines: string[] = [];
   private readonly waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
@@ -41,9 +76,9 @@ export class ContainerShell {
   private commands = 0;
 
   constructor(private readonly container: RunningContainer) {
-    this.root = `/proc/${container.leaderPid}/root`;
+    this.folderFd = openFolderNoFollow(`/proc/${container.leaderPid}/root`, SHELL_DIR);
     // Read-write: opening never waits for the server, and the server never sees EOF between requests.
-    this.requests = new Socket({ fd: openSync(`${this.root}${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), readable: false, writable: true });
+    this.requests = new Socket({ fd: this.openFifo(`${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), readable: false, writable: true });
     this.requests.on('error', (error) => this.end(error));
     this.requests.unref();
     container.output.on('data', (chunk: Buffer) => this.receive(chunk.toString('utf8')));
@@ -74,12 +109,12 @@ export class ContainerShell {
     const input = io.stdin === undefined ? undefined : this.inputs.pop()!;
     const scriptPath = `${SHELL_DIR}/${id}.sh`;
     // unset: the server's one variable the subshell still holds; set +f is done by the server.
-    await writeFile(`${this.root}${scriptPath}`, `unset pt_f\nset -- ${shellJoin([...args])}\n${script}\n`, { mode: 0o600 });
+    this.writeNew(scriptPath, `unset pt_f\nset -- ${shellJoin([...args])}\n${script}\n`);
     // Opened before the request, without waiting: the subshell's own opens then return at once. Reading
     // starts only after `R`, when the writers are there (a FIFO without writers reads as EOF).
-    const outFd = openSync(`${this.root}${pair}.out`, O_RDONLY | O_NONBLOCK);
-    const errFd = openSync(`${this.root}${pair}.err`, O_RDONLY | O_NONBLOCK);
-    const stdin = input === undefined ? undefined : new Socket({ fd: openSync(`${this.root}${input}`, O_RDWR | O_NONBLOCK), readable: false, writable: true });
+    const outFd = this.openFifo(`${pair}.out`, O_RDONLY | O_NONBLOCK);
+    const errFd = this.openFifo(`${pair}.err`, O_RDONLY | O_NONBLOCK);
+    const stdin = input === undefined ? undefined : new Socket({ fd: this.openFifo(input, O_RDWR | O_NONBLOCK), readable: false, writable: true });
     let streamError: Error | undefined;
     let started = false;
     const stop = (error: Error) => {
@@ -188,7 +223,34 @@ export class ContainerShell {
   }
 
   private async remove(insidePaths: readonly string[]): Promise<void> {
-    await Promise.all(insidePaths.map((path) => unlink(`${this.root}${path}`).catch(() => undefined)));
+    await Promise.all(insidePaths.map((path) => unlink(this.controlPath(path)).catch(() => undefined)));
+  }
+
+  /** The controller's path of a control file SHELL_DIR/NAME: through the folder fd, never a symlink. */
+  private controlPath(insidePath: string): string {
+    const name = insidePath.slice(SHELL_DIR.length + 1);
+    if (!insidePath.startsWith(`${SHELL_DIR}/`) || name.includes('/')) throw new Error(`not a control file: ${insidePath}`);
+    return `/proc/self/fd/${this.folderFd}/${name}`;
+  }
+
+  /** Open a control FIFO without following a symlink; anything but a FIFO there is refused. */
+  private openFifo(insidePath: string, flags: number): number {
+    const fd = refuseLinks(insidePath, () => openSync(this.controlPath(insidePath), flags | O_NOFOLLOW));
+    if (!fstatSync(fd).isFIFO()) {
+      closeSync(fd);
+      throw new Error(`the container's ${insidePath} is not a FIFO (replaced inside the container?)`);
+    }
+    return fd;
+  }
+
+  /** Create a new control file (a command's script): never through a symlink, never over something there. */
+  private writeNew(insidePath: string, text: string): void {
+    const fd = refuseLinks(insidePath, () => openSync(this.controlPath(insidePath), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private receive(text: string): void {
@@ -209,9 +271,11 @@ export class ContainerShell {
   }
 
   private end(error: Error): void {
+    const first = this.ended === undefined;
     this.ended ??= error;
     for (const waiter of this.waiting.splice(0)) waiter.reject(this.ended);
     this.requests.destroy();
+    if (first) closeSync(this.folderFd);
   }
 }
 
