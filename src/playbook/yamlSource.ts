@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { formatPosition, ParseError, PlaytreeError, type SourcePosition } from '../errors.js';
 import { resolvePlainScalar, resolveTaggedScalar } from './yamlScalars.js';
 
 /**
@@ -55,13 +55,29 @@ export interface YamlFile {
 export async function readYamlFile(file: string, from?: SourcePosition): Promise<YamlFile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeUtf8(await readFile(file), file);
   } catch (error) {
+    if (error instanceof ParseError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'could not find' : code === 'EISDIR' ? 'is a directory, not a file:' : 'could not read';
+    // a folder where a file belongs is exit 1 in ansible-playbook, not a parse error
+    if (code === 'EISDIR') throw new PlaytreeError(`${from ? `${formatPosition(from)}: ` : ''}${why} '${file}'`);
     throw new ParseError(`${why} '${file}'`, from);
   }
   return parseYamlText(text, file);
+}
+
+/** UTF-8 text, or a parse error naming the line of the first byte that is not UTF-8 (Ansible reads only UTF-8). */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const text = bytes.toString('utf8');
+    const bad = text.indexOf('\ufffd');
+    const before = text.slice(0, Math.max(bad, 0)).split('\n');
+    const position = { file, line: before.length, column: before[before.length - 1]!.length + 1 };
+    throw new ParseError('the file is not UTF-8 text', position);
+  }
 }
 
 /** Parse YAML text that came from `file` (exported for tests and for callers holding text already). */
