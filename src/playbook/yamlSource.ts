@@ -99,10 +99,16 @@ export function parseYamlText(text: string, file: string): YamlFile {
   return { file, value, warnings: converter.warnings };
 }
 
+/** More values than aliases may stand for in one file ("billion laughs" stands for hundreds of millions). */
+const MAX_ALIAS_EXPANSION = 1_000_000;
+
 class NodeConverter {
   readonly warnings: string[] = [];
   /** Anchored nodes already converted: an alias yields the same value, as in PyYAML. */
   private readonly done = new Map<Node, unknown>();
+  /** Values reached through aliases so far, and each node's expanded size: an alias bomb is refused. */
+  private expanded = 0;
+  private readonly sizes = new Map<Node, number>();
 
   constructor(
     private readonly doc: Document,
@@ -113,6 +119,10 @@ class NodeConverter {
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) throw new ParseError(`YAML alias '*${node.source}' refers to no anchor`, this.where(node));
+      this.expanded += this.sizeOf(target as Node);
+      if (this.expanded > MAX_ALIAS_EXPANSION) {
+        throw new ParseError(`YAML aliases expand to more than ${MAX_ALIAS_EXPANSION} values (an alias bomb?)`, this.where(node));
+      }
       return this.done.has(target as Node) ? this.done.get(target as Node) : this.convert(target as Node);
     }
     let value: unknown;
@@ -122,6 +132,20 @@ class NodeConverter {
     else throw new ParseError('unsupported YAML node', this.where(node));
     this.done.set(node, value);
     return value;
+  }
+
+  /** How many values a node stands for once its aliases are expanded (memoized). */
+  private sizeOf(node: Node | null | undefined): number {
+    if (!node) return 1;
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    this.sizes.set(node, 1); // a cycle counts once
+    let size = 1;
+    if (isAlias(node)) size = this.sizeOf(node.resolve(this.doc) as Node | undefined);
+    else if (isSeq(node)) for (const item of node.items) size += this.sizeOf(item as Node);
+    else if (isMap(node)) for (const pair of node.items) size += isPair(pair) ? this.sizeOf(pair.key as Node) + this.sizeOf(pair.value as Node) : 1;
+    this.sizes.set(node, size);
+    return size;
   }
 
   private where(node: { range?: readonly number[] | null } | null | undefined): SourcePosition {
