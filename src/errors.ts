@@ -22,7 +22,7 @@ export function formatPosition(pos: SourcePosition | undefined): string {
 
 /** Bad YAML, INI or playbook structure: always names file:line:col. Exit code 4, as ansible-playbook's parser errors. */
 export class ParseError extends PlaytreeError {
-  override readonly exitCode = 4;
+  override readonly exitCode: number = 4;
   constructor(
     readonly reason: string,
     readonly position?: SourcePosition,
@@ -36,6 +36,11 @@ export class ParseError extends PlaytreeError {
  * include_role looks for it at run time, as in ansible-core (which ends the run for any other load error).
  */
 export class MissingRoleError extends ParseError {}
+
+/** A file a playbook imports (import_tasks, import_playbook) that is not there: exit 1, as ansible-playbook's. */
+export class MissingImportError extends ParseError {
+  override readonly exitCode: number = 1;
+}
 
 /** Command-line usage argparse rejects (an unknown option, a missing or malformed argument): exit 2, as ansible-playbook's. */
 export class UsageError extends PlaytreeError {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { parseKeyValue } from '../kvSplit.js';
-import { OptionsError, PlaytreeError } from '../errors.js';
+import { OptionsError, ParseError, PlaytreeError } from '../errors.js';
 
 /**
  * `-e` values as ansible-playbook reads them: `@file` (YAML or JSON), a YAML/JSON mapping, or `k=v`
@@ -36,7 +36,8 @@ function mapping(text: string, what: string): Record<string, unknown> {
   try {
     data = YAML.parse(text, { version: '1.1' });
   } catch (error) {
-    throw new OptionsError(`${what}: ${(error as Error).message.split('\n')[0]}`);
+    // text that does not parse is a parse error (exit 4), as ansible-playbook's; parsed data of the wrong shape is exit 5
+    throw new ParseError(`${what}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new OptionsError(`${what} must be a mapping of names to values`);

@@ -63,6 +63,9 @@ export function expandHostPattern(token: string): { hosts: string[]; port?: numb
   return address?.port === undefined ? { hosts } : { hosts, port: address.port };
 }
 
+/** More hosts than one host line may stand for: a typo like web[1:99999999] ends with an error, not out of memory. */
+const MAX_RANGE_HOSTS = 100_000;
+
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** Expands the first `[begin:end(:step)]` in `name`, then the rest recursively. Throws with Ansible's words. */
@@ -94,6 +97,7 @@ function expandHostRange(name: string): string[] {
     const from = Number.parseInt(begin, 10);
     const to = Number.parseInt(end, 10);
     if (!/^\d+$/.test(begin) || !/^\d+$/.test(end)) throw new Error(`host range '[${bounds.join(':')}]' is not numeric or alphabetic`);
+    if ((to - from) / step >= MAX_RANGE_HOSTS) throw new Error(`host range '[${bounds.join(':')}]' stands for more than ${MAX_RANGE_HOSTS} hosts`);
     for (let i = from; i <= to; i += step) sequence.push(fill(i));
   }
   return sequence.flatMap((part) => {

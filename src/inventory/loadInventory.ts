@@ -70,6 +70,10 @@ function readSource(inventory: Inventory, source: string): boolean {
     }
     return parsed;
   }
+  if (!statSync(source).isFile()) {
+    // a FIFO would block for ever and /dev/zero never ends: only regular files are inventories
+    throw new ParseError('an inventory source must be a regular file or folder, not a device, FIFO or socket', { file: source, line: 1, column: 1 });
+  }
   const text = readFileSync(source, 'utf8');
   const extension = path.extname(source);
   if (YAML_EXTENSIONS.has(extension)) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseKeyValue } from '../kvSplit.js';
-import { ParseError } from '../errors.js';
+import { MissingImportError, ParseError } from '../errors.js';
 import { toBoolean } from '../boolean.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
@@ -119,6 +119,6 @@ function findTaskFile(name: string, task: Task, ctx: LoadContext): string {
   if (ctx.role) candidates.push(join(ctx.role.path, 'tasks', name), join(ctx.role.path, name));
   candidates.push(join(ctx.playbookDir, name));
   const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new ParseError(`could not find or access '${name}' (looked in ${[...new Set(candidates.map((c) => dirname(c)))].join(', ')})`, task.actionPosition);
+  if (!found) throw new MissingImportError(`could not find or access '${name}' (looked in ${[...new Set(candidates.map((c) => dirname(c)))].join(', ')})`, task.actionPosition);
   return resolve(found);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { formatPosition, ParseError, PlaytreeError, type SourcePosition } from '../errors.js';
 import { resolvePlainScalar, resolveTaggedScalar } from './yamlScalars.js';
 
 /**
@@ -55,13 +55,29 @@ export interface YamlFile {
 export async function readYamlFile(file: string, from?: SourcePosition): Promise<YamlFile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeUtf8(await readFile(file), file);
   } catch (error) {
+    if (error instanceof ParseError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'could not find' : code === 'EISDIR' ? 'is a directory, not a file:' : 'could not read';
+    // a folder where a file belongs is exit 1 in ansible-playbook, not a parse error
+    if (code === 'EISDIR') throw new PlaytreeError(`${from ? `${formatPosition(from)}: ` : ''}${why} '${file}'`);
     throw new ParseError(`${why} '${file}'`, from);
   }
   return parseYamlText(text, file);
+}
+
+/** UTF-8 text, or a parse error naming the line of the first byte that is not UTF-8 (Ansible reads only UTF-8). */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const text = bytes.toString('utf8');
+    const bad = text.indexOf('\ufffd');
+    const before = text.slice(0, Math.max(bad, 0)).split('\n');
+    const position = { file, line: before.length, column: before[before.length - 1]!.length + 1 };
+    throw new ParseError('the file is not UTF-8 text', position);
+  }
 }
 
 /** Parse YAML text that came from `file` (exported for tests and for callers holding text already). */
@@ -83,10 +99,16 @@ export function parseYamlText(text: string, file: string): YamlFile {
   return { file, value, warnings: converter.warnings };
 }
 
+/** More values than aliases may stand for in one file ("billion laughs" stands for hundreds of millions). */
+const MAX_ALIAS_EXPANSION = 1_000_000;
+
 class NodeConverter {
   readonly warnings: string[] = [];
   /** Anchored nodes already converted: an alias yields the same value, as in PyYAML. */
   private readonly done = new Map<Node, unknown>();
+  /** Values reached through aliases so far, and each node's expanded size: an alias bomb is refused. */
+  private expanded = 0;
+  private readonly sizes = new Map<Node, number>();
 
   constructor(
     private readonly doc: Document,
@@ -97,6 +119,10 @@ class NodeConverter {
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) throw new ParseError(`YAML alias '*${node.source}' refers to no anchor`, this.where(node));
+      this.expanded += this.sizeOf(target as Node);
+      if (this.expanded > MAX_ALIAS_EXPANSION) {
+        throw new ParseError(`YAML aliases expand to more than ${MAX_ALIAS_EXPANSION} values (an alias bomb?)`, this.where(node));
+      }
       return this.done.has(target as Node) ? this.done.get(target as Node) : this.convert(target as Node);
     }
     let value: unknown;
@@ -106,6 +132,20 @@ class NodeConverter {
     else throw new ParseError('unsupported YAML node', this.where(node));
     this.done.set(node, value);
     return value;
+  }
+
+  /** How many values a node stands for once its aliases are expanded (memoized). */
+  private sizeOf(node: Node | null | undefined): number {
+    if (!node) return 1;
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    this.sizes.set(node, 1); // a cycle counts once
+    let size = 1;
+    if (isAlias(node)) size = this.sizeOf(node.resolve(this.doc) as Node | undefined);
+    else if (isSeq(node)) for (const item of node.items) size += this.sizeOf(item as Node);
+    else if (isMap(node)) for (const pair of node.items) size += isPair(pair) ? this.sizeOf(pair.key as Node) + this.sizeOf(pair.value as Node) : 1;
+    this.sizes.set(node, size);
+    return size;
   }
 
   private where(node: { range?: readonly number[] | null } | null | undefined): SourcePosition {

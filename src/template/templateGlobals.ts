@@ -11,10 +11,14 @@ import { requireDefined, UndefinedValue } from './undefinedValue.js';
 
 /** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
 
+/** The longest list range() builds: range(10**9) ends the task with an error instead of the run out of memory. */
+const MAX_RANGE_ITEMS = 1_000_000;
+
 function range(...args: unknown[]): number[] {
   const [a, b, c] = args.map(Number);
   const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, c ?? 1];
   if (step === 0) throw new TemplateError('range() arg 3 must not be zero');
+  if ((stop - start) / step > MAX_RANGE_ITEMS) throw new TemplateError(`range() of more than ${MAX_RANGE_ITEMS} items is refused`);
   const out: number[] = [];
   for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
   return out;
