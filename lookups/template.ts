@@ -1,6 +1,6 @@
 import { toBoolean } from '../src/boolean.js';
 import { parsePythonLiteral } from '../src/inventory/pythonLiteral.js';
-import { templateFileVars, type TemplateSyntax } from '../src/template/index.js';
+import { templateFileVars, templateSyntaxOf } from '../src/template/index.js';
 import { checkOptions, isMappingValue, LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 
@@ -13,13 +13,6 @@ import { findFile } from './searchPath.js';
  * text; with `convert_data` (the default) text that reads as a Python/JSON dict or list becomes one, as
  * in ansible-core 2.14 (`jinja2_native` is accepted and changes nothing).
  */
-const DELIMITERS: Array<[string, 'variableStart' | 'variableEnd' | 'commentStart' | 'commentEnd']> = [
-  ['variable_start_string', 'variableStart'],
-  ['variable_end_string', 'variableEnd'],
-  ['comment_start_string', 'commentStart'],
-  ['comment_end_string', 'commentEnd'],
-];
-
 const OPTIONS = ['template_vars', 'convert_data', 'jinja2_native', 'variable_start_string', 'variable_end_string', 'comment_start_string', 'comment_end_string'];
 
 export const templateLookup: LookupPlugin = {
@@ -32,9 +25,7 @@ export const templateLookup: LookupPlugin = {
       const name = textTerm('template', term);
       const path = findFile(context, 'templates', name);
       if (path === undefined) throw new LookupError(`the template file ${name} could not be found for the lookup`);
-      const syntax: TemplateSyntax = {};
-      for (const [option, key] of DELIMITERS) if (options[option] !== undefined) syntax[key] = String(options[option]);
-      const rendered = context.renderFile(path, { ...templateFileVars(name, path), ...templateVars }, syntax);
+      const rendered = context.renderFile(path, { ...templateFileVars(name, path), ...templateVars }, templateSyntaxOf(options));
       return toBoolean(options['convert_data'] ?? true) === false ? rendered : convertData(rendered);
     });
   },

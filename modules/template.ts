@@ -1,5 +1,5 @@
 import { access, stat } from 'node:fs/promises';
-import { templateFileVars, templateSearchPath } from '../src/template/index.js';
+import { templateFileVars, templateSearchPath, templateSyntaxOf } from '../src/template/index.js';
 import { ModuleError } from '../src/errors.js';
 import type { ModuleDefinition } from './module.js';
 import { writeFileContent } from './fileWriter.js';
@@ -54,16 +54,7 @@ export const templateModule: ModuleDefinition = {
       searchPath: templateSearchPath(ctx.controller.searchFolders(), source),
       vars: templateFileVars(a['src'] as string, source, a['dest'] as string, ctx.controller.ansibleManaged),
       newlineSequence,
-      syntax: {
-        trimBlocks: a['trim_blocks'] as boolean,
-        lstripBlocks: a['lstrip_blocks'] as boolean,
-        blockStart: a['block_start_string'] as string,
-        blockEnd: a['block_end_string'] as string,
-        variableStart: a['variable_start_string'] as string,
-        variableEnd: a['variable_end_string'] as string,
-        commentStart: a['comment_start_string'] as string,
-        commentEnd: a['comment_end_string'] as string,
-      },
+      syntax: templateSyntaxOf(a),
     });
     return writeFileContent(ctx, {
       dest: a['dest'] as string,

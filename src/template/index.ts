@@ -3,5 +3,5 @@ export { createTemplar, hasTemplateSyntax, markUnsafe, Templar, TEMPLATED_ON_ACC
 export { isOmit, OMIT, removeOmit } from './omit.js';
 export { isUndefined, UndefinedVariableError } from './undefinedValue.js';
 export { pyStr } from './pythonValues.js';
-export { renderTemplateFile, templateFileVars, templateSearchPath, type TemplateFileOptions } from './templateFiles.js';
+export { renderTemplateFile, templateFileVars, templateSearchPath, templateSyntaxOf, type TemplateFileOptions } from './templateFiles.js';
 export type { TemplateSyntax } from './compiler.js';

@@ -46,6 +46,18 @@ const OVERRIDE_NAMES: Record<string, keyof TemplateSyntax | 'newlineSequence'> =
   line_comment_prefix: 'lineCommentPrefix',
 };
 
+/**
+ * The syntax Ansible's option names ask for (`trim_blocks`, `variable_start_string`...), as the template
+ * module's arguments and the template lookup's options give them; options not given are left out.
+ */
+export function templateSyntaxOf(options: Record<string, unknown>): TemplateSyntax {
+  const syntax: Record<string, unknown> = {};
+  for (const [option, key] of Object.entries(OVERRIDE_NAMES)) {
+    if (key !== 'newlineSequence' && options[option] !== undefined) syntax[key] = options[option];
+  }
+  return syntax as TemplateSyntax;
+}
+
 /** A Python literal in a `#jinja2:` line: True/False, a quoted string, a number. */
 function overrideValue(raw: string, line: string): unknown {
   if (raw === 'True' || raw === 'False') return raw === 'True';
