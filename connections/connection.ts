@@ -37,12 +37,20 @@ export interface Connection {
 export interface ExecOptions {
   /** Bytes for the command's standard input. Without it, stdin is empty (the command reads EOF at once). */
   stdin?: Buffer | string | Readable;
+  /**
+   * Keep at most this many bytes of stdout and of stderr, the last ones (see outputKeeper.ts); the rest is
+   * read and dropped, and counted in `stdoutDropped`/`stderrDropped`. Without it, everything is kept.
+   */
+  keepOutput?: number;
 }
 
 export interface ExecResult {
   rc: number;
   stdout: Buffer;
   stderr: Buffer;
+  /** Bytes read but not kept because of `keepOutput` (absent or 0: nothing dropped). */
+  stdoutDropped?: number;
+  stderrDropped?: number;
 }
 
 /** What a driver is given to build a connection for one host. */

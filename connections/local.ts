@@ -7,6 +7,8 @@ import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { resolveExecutable } from './connectionSettings.js';
 import { trackRunningCommand } from './openConnections.js';
+import { OutputKeeper } from './outputKeeper.js';
+import { keptOutput } from './treeProcess.js';
 import { signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
 
 /** `ansible_connection=local`: commands and files on the controller itself. */
@@ -31,6 +33,8 @@ export class LocalConnection implements Connection {
     const { execa } = await import('execa');
     const child = execa(this.shell, ['-c', command], {
       encoding: 'buffer',
+      // Read here rather than buffered by execa: its maxBuffer kills a command that prints more than 100 MB.
+      buffer: false,
       reject: false,
       stripFinalNewline: false,
       ...(stdin === undefined ? { stdin: 'ignore' as const } : streamed ? { stdin: 'pipe' as const } : { input: stdin }),
@@ -40,6 +44,10 @@ export class LocalConnection implements Connection {
       if (child.pid !== undefined) signalAll(withDescendants(child.pid), signal);
     };
     const untrack = trackRunningCommand(() => stopWithGrace(signalCommand, child));
+    const stdoutKept = new OutputKeeper(options.keepOutput);
+    const stderrKept = new OutputKeeper(options.keepOutput);
+    child.stdout!.on('data', (chunk: Buffer) => stdoutKept.add(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderrKept.add(chunk));
     // execa takes only file-backed streams as stdin; any other Readable is piped in here. A command that
     // exits without reading all of it closes the pipe: that is not an error of the transfer. A source that
     // fails stops the command first: it must not mistake the failure for the end of its input.
@@ -61,11 +69,7 @@ export class LocalConnection implements Connection {
     if (result.exitCode === undefined && result.signal === undefined) {
       throw new ConnectionError(`${this.options.host}: could not run ${this.shell}: ${result.message}`, this.options.host);
     }
-    return {
-      rc: result.exitCode ?? 128 + signalNumber(result.signal),
-      stdout: Buffer.from(result.stdout as Uint8Array),
-      stderr: Buffer.from(result.stderr as Uint8Array),
-    };
+    return { rc: result.exitCode ?? 128 + signalNumber(result.signal), ...keptOutput(stdoutKept, stderrKept) };
   }
 
   async put(source: Readable, remotePath: string): Promise<void> {

@@ -7,7 +7,8 @@ import { SHELL_DIR } from './nspawnArgv.js';
 import type { RunningContainer } from './nspawnContainer.js';
 import { trackRunningCommand } from './openConnections.js';
 import { childrenOf, signalAll, stopWithGrace, withDescendants } from './processTree.js';
-import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
+import { OutputKeeper } from './outputKeeper.js';
+import { keptOutput, pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /*
  * The persistent container's command channel. A shell inside the container (SHELL_SERVER_SCRIPT, started by
@@ -154,15 +155,15 @@ export class ContainerShell {
 
     const stdout = new Socket({ fd: outFd, readable: true, writable: false });
     const stderr = new Socket({ fd: errFd, readable: true, writable: false });
-    const stdoutChunks: Buffer[] = [];
-    const stderrChunks: Buffer[] = [];
+    const stdoutKept = new OutputKeeper(io.keepOutput);
+    const stderrKept = new OutputKeeper(io.keepOutput);
     let eofs = 0;
     const sawEnd = () => (eofs += 1);
     stdout.once('end', sawEnd);
     stderr.once('end', sawEnd);
     const sinkDone = io.stdout ? pipeInto(stdout, io.stdout, stop) : Promise.resolve();
-    if (!io.stdout) stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
-    stderr.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
+    if (!io.stdout) stdout.on('data', (chunk: Buffer) => stdoutKept.add(chunk));
+    stderr.on('data', (chunk: Buffer) => stderrKept.add(chunk));
     const closed = Promise.all([stdout, stderr].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()))));
 
     let rc: number;
@@ -185,8 +186,7 @@ export class ContainerShell {
     void this.remove(removeLater);
     return {
       rc,
-      stdout: Buffer.concat(stdoutChunks),
-      stderr: Buffer.concat(stderrChunks),
+      ...keptOutput(stdoutKept, stderrKept),
       ...(streamError ? { streamError } : {}),
     };
   }

@@ -76,14 +76,15 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const result = await this.run([this.settings.shell, '-c', command], options.stdin);
+    const result = await this.run([this.settings.shell, '-c', command], options.stdin, undefined, options.keepOutput);
     if (result.streamError) {
       throw new ConnectionError(
         `${this.settings.host}: could not send stdin to a command in ${this.settings.tree}: ${result.streamError.message}`,
         this.settings.host,
       );
     }
-    return { rc: result.rc, stdout: result.stdout, stderr: result.stderr };
+    const { rc, stdout, stderr, stdoutDropped, stderrDropped } = result;
+    return { rc, stdout, stderr, ...(stdoutDropped ? { stdoutDropped } : {}), ...(stderrDropped ? { stderrDropped } : {}) };
   }
 
   async put(source: Readable, remotePath: string): Promise<void> {
@@ -110,10 +111,11 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
     this.opening = undefined;
   }
 
-  private async run(payload: string[], source?: Buffer | string | Readable, stdout?: Writable): Promise<TreeRunResult> {
+  private async run(payload: string[], source?: Buffer | string | Readable, stdout?: Writable, keepOutput?: number): Promise<TreeRunResult> {
     const stdin = holdStdin(source);
     await this.open();
-    const result = await this.runInTree(payload, { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}) });
+    const io: TreeRunOptions = { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}), ...(keepOutput === undefined ? {} : { keepOutput }) };
+    const result = await this.runInTree(payload, io);
     const failure = this.toolFailure(result);
     if (failure !== undefined) throw new ConnectionError(`${this.settings.host}: ${failure}`, this.settings.host);
     return { ...result, stderr: this.cleanStderr(result.stderr) };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { trackRunningCommand } from './openConnections.js';
+import { OutputKeeper } from './outputKeeper.js';
 import { childrenOf, signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
@@ -21,12 +22,16 @@ export interface TreeRunOptions {
   stdin?: Buffer | string | Readable;
   /** Stream stdout here instead of collecting it (fetch of large files). */
   stdout?: Writable;
+  /** Keep only the last this many bytes of collected stdout and of stderr (ExecOptions.keepOutput). */
+  keepOutput?: number;
 }
 
 export interface TreeRunResult {
   rc: number;
   stdout: Buffer;
   stderr: Buffer;
+  stdoutDropped?: number;
+  stderrDropped?: number;
   /** Set when our side failed (stdin source or stdout sink errored) and the process was stopped. */
   streamError?: Error;
 }
@@ -75,11 +80,11 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       signal(command.stop.signal);
     };
 
-    const stdoutChunks: Buffer[] = [];
-    const stderrChunks: Buffer[] = [];
+    const stdoutKept = new OutputKeeper(options.keepOutput);
+    const stderrKept = new OutputKeeper(options.keepOutput);
     const sinkDone = options.stdout ? pipeInto(child.stdout!, options.stdout, stop) : Promise.resolve();
-    if (!options.stdout) child.stdout!.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
+    if (!options.stdout) child.stdout!.on('data', (chunk: Buffer) => stdoutKept.add(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderrKept.add(chunk));
 
     if (child.stdin) {
       // A command that exits without reading all its stdin closes the pipe (EPIPE): that is its business.
@@ -108,13 +113,22 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       sinkDone.then(() => {
         resolve({
           rc: code ?? 128 + signalNumber(signal),
-          stdout: Buffer.concat(stdoutChunks),
-          stderr: Buffer.concat(stderrChunks),
+          ...keptOutput(stdoutKept, stderrKept),
           ...(streamError ? { streamError } : {}),
         });
       }, reject);
     });
   });
+}
+
+/** The result's stdout, stderr and what was dropped of them (only keys for a drop that happened). */
+export function keptOutput(stdout: OutputKeeper, stderr: OutputKeeper): Pick<TreeRunResult, 'stdout' | 'stderr' | 'stdoutDropped' | 'stderrDropped'> {
+  return {
+    stdout: stdout.bytes(),
+    stderr: stderr.bytes(),
+    ...(stdout.dropped > 0 ? { stdoutDropped: stdout.dropped } : {}),
+    ...(stderr.dropped > 0 ? { stderrDropped: stderr.dropped } : {}),
+  };
 }
 
 /** Close `outputs` once none of them has said anything for OUTPUT_GRACE_MS (or once they close). */

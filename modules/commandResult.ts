@@ -1,3 +1,6 @@
+import type { ExecResult } from '../connections/connection.js';
+import type { ModuleResult } from './module.js';
+
 /**
  * The pieces of a command result that Ansible formats in Python: `splitlines()` for stdout_lines, `str()` of a
  * datetime for start/end and of a timedelta for delta. Kept apart so command, shell and raw report alike.
@@ -35,4 +38,67 @@ export function formatDelta(micros: number): string {
   let text = `${Math.floor(rest / 3600)}:${pad(Math.floor((rest % 3600) / 60))}:${pad(rest % 60)}`;
   if (fraction) text += `.${pad(fraction, 6)}`;
   return days ? `${days} day${days === 1 ? '' : 's'}, ${text}` : text;
+}
+
+/**
+ * How much of each stream a command, shell, raw or script result keeps: the LAST 1 MiB (the end says why a
+ * command failed; see connections/outputKeeper.ts). Enough for the outputs plays register and parse. Not
+ * more: a result lives on as `stdout`, `stdout_lines`, a registered variable and the --json document, and
+ * 1 MiB of one-character lines (`yes`) already costs about 130 MB there (4 MiB took --json past 450 MB).
+ * Internal reads (file states, slurp, package lists) ask for no limit.
+ */
+export const COMMAND_OUTPUT_LIMIT = 1024 * 1024;
+
+/** Options for `target.exec` of a command whose output goes into its result. */
+export const KEEP_COMMAND_OUTPUT = { keepOutput: COMMAND_OUTPUT_LIMIT } as const;
+
+/** One stream of a command's answer as the result shows it: its text, bytes kept and bytes dropped. */
+export interface KeptStream {
+  text: string;
+  kept: number;
+  dropped: number;
+}
+
+/** stdout and stderr of a command's answer, decoded, with what the connection (or this) dropped. */
+export function commandStreams(answer: ExecResult): { stdout: KeptStream; stderr: KeptStream } {
+  return { stdout: keptStream(answer.stdout, answer.stdoutDropped), stderr: keptStream(answer.stderr, answer.stderrDropped) };
+}
+
+/**
+ * Decode a kept stream: invalid UTF-8 becomes U+FFFD (Ansible keeps surrogate escapes instead). A stream
+ * cut at the front starts after its first line break, so that no half line (nor half character) is shown;
+ * a driver that ignored `keepOutput` (a user's connection plugin) is cut here.
+ */
+export function keptStream(bytes: Buffer, droppedBefore = 0, limit = COMMAND_OUTPUT_LIMIT): KeptStream {
+  let kept = bytes.length > limit ? bytes.subarray(bytes.length - limit) : bytes;
+  let dropped = droppedBefore + (bytes.length - kept.length);
+  if (dropped > 0) {
+    const lineEnd = kept.indexOf(0x0a);
+    const start = lineEnd >= 0 ? lineEnd + 1 : firstCharacterStart(kept);
+    dropped += start;
+    kept = kept.subarray(start);
+  }
+  return { text: kept.toString('utf8'), kept: kept.length, dropped };
+}
+
+/** The offset of the first byte that is not a UTF-8 continuation byte (at most 3 in). */
+function firstCharacterStart(bytes: Buffer): number {
+  let at = 0;
+  while (at < 3 && at < bytes.length && (bytes[at]! & 0xc0) === 0x80) at++;
+  return at;
+}
+
+/**
+ * Mark `result` when a stream was cut: `stdout_truncated: true` (or stderr_) and a warning saying how much
+ * was dropped. Ansible has no such keys: it keeps everything, whatever it costs.
+ */
+export function addTruncationNotes(result: ModuleResult, streams: { stdout: KeptStream; stderr: KeptStream }): ModuleResult {
+  for (const name of ['stdout', 'stderr'] as const) {
+    const { kept, dropped } = streams[name];
+    if (dropped === 0) continue;
+    result[`${name}_truncated`] = true;
+    const warning = `${name} was cut: its first ${dropped} bytes were dropped, only its last ${kept} bytes are kept (${name}_truncated).`;
+    result['warnings'] = [...((result['warnings'] as string[] | undefined) ?? []), warning];
+  }
+  return result;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { shellJoin } from '../src/shellQuote.js';
 import { expandingShellWord } from './argvExpansion.js';
-import { formatDelta, formatTimestamp, nowMicros, splitLines } from './commandResult.js';
+import { addTruncationNotes, commandStreams, formatDelta, formatTimestamp, KEEP_COMMAND_OUTPUT, nowMicros, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 
 /**
@@ -39,9 +39,11 @@ export async function runCommand(ctx: ModuleContext, request: CommandRequest): P
 
   const script = ctx.check ? [...checks, 'exit 0'] : [...checks, commandLine(request, marker)];
   const start = nowMicros();
-  const answer = await ctx.target.exec(script.join('\n'), request.stdin === undefined || ctx.check ? {} : { stdin: stdinBytes(request) });
+  const stdin = request.stdin === undefined || ctx.check ? {} : { stdin: stdinBytes(request) };
+  const answer = await ctx.target.exec(script.join('\n'), { ...stdin, ...KEEP_COMMAND_OUTPUT });
   const end = nowMicros();
-  const stderr = answer.stderr.toString('utf8');
+  const streams = commandStreams(answer);
+  const stderr = streams.stderr.text;
   const outcome = readOutcome(stderr, marker);
   const should = ctx.check ? 'Would' : 'Did';
 
@@ -69,7 +71,8 @@ export async function runCommand(ctx: ModuleContext, request: CommandRequest): P
     return withLines(request.creates === undefined && request.removes === undefined ? skippedInCheckMode(result) : result);
   }
 
-  const stdout = answer.stdout.toString('utf8');
+  const stdout = streams.stdout.text;
+  addTruncationNotes(result, streams);
   Object.assign(result, {
     changed: true,
     rc: answer.rc,

@@ -78,7 +78,7 @@ export interface Target {
   /** The connection's name as written in `ansible_connection` (`local`, `chroot`, `community.general.nspawn`...). */
   readonly transport?: string;
   /** Run a shell command string, or an argv array that is quoted into one. */
-  exec(command: string | readonly string[], options?: { stdin?: Buffer | string | Readable; cwd?: string }): Promise<ExecResult>;
+  exec(command: string | readonly string[], options?: { stdin?: Buffer | string | Readable; cwd?: string; keepOutput?: number }): Promise<ExecResult>;
   /** Write bytes to a path on the target, atomically (temporary name, then rename). */
   put(source: Readable | Buffer | string, remotePath: string): Promise<void>;
   /** Stream a file of the target into `sink`. */

@@ -1,5 +1,5 @@
 import { shellJoin } from '../src/shellQuote.js';
-import { splitLines } from './commandResult.js';
+import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**
@@ -12,9 +12,10 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
   const text = (ctx.args['_raw_params'] as string | undefined) ?? '';
   if (text.trim() === '') return { changed: false, failed: true, msg: 'no command given' };
   const executable = ctx.args['executable'] as string | undefined;
-  const answer = await ctx.target.exec(executable ? shellJoin([executable, '-c', text]) : text);
-  const stdout = answer.stdout.toString('utf8');
-  const stderr = answer.stderr.toString('utf8');
+  const answer = await ctx.target.exec(executable ? shellJoin([executable, '-c', text]) : text, KEEP_COMMAND_OUTPUT);
+  const streams = commandStreams(answer);
+  const stdout = streams.stdout.text;
+  const stderr = streams.stderr.text;
   const result: ModuleResult = {
     changed: true,
     rc: answer.rc,
@@ -24,7 +25,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     stderr_lines: splitLines(stderr),
   };
   if (answer.rc !== 0) Object.assign(result, { failed: true, msg: 'non-zero return code' });
-  return result;
+  return addTruncationNotes(result, streams);
 }
 
 export const rawModule: ModuleDefinition = {

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path/posix';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import { shlexSplit } from '../src/shlex.js';
-import { splitLines } from './commandResult.js';
+import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**
@@ -56,11 +56,12 @@ async function runScript(ctx: ModuleContext): Promise<ModuleResult> {
     ...(chdir !== undefined ? [`${shellJoin(['cd', '--', chdir])} || exit 1`] : []),
     `${executable}"$pt_script"${argsText}`,
   ].join('\n');
-  const run = await ctx.target.exec(script);
-  const stdout = run.stdout.toString();
-  const stderr = run.stderr.toString();
+  const run = await ctx.target.exec(script, KEEP_COMMAND_OUTPUT);
+  const streams = commandStreams(run);
+  const stdout = streams.stdout.text;
+  const stderr = streams.stderr.text;
   const result: ModuleResult = { changed: true, rc: run.rc, stdout, stderr, stdout_lines: splitLines(stdout), stderr_lines: splitLines(stderr) };
-  return run.rc === 0 ? result : { ...result, failed: true, msg: 'non-zero return code' };
+  return addTruncationNotes(run.rc === 0 ? result : { ...result, failed: true, msg: 'non-zero return code' }, streams);
 }
 
 /** Ansible's skip message when creates exists or removes does not, in one command. */

@@ -34,7 +34,7 @@ export class ConnectionTarget implements Target {
 
   exec(
     command: string | readonly string[],
-    options: { stdin?: Buffer | string | Readable; cwd?: string } = {},
+    options: { stdin?: Buffer | string | Readable; cwd?: string; keepOutput?: number } = {},
   ): Promise<ExecResult> {
     this.roundTrips++;
     let text = typeof command === 'string' ? command : shellJoin(command);
@@ -45,7 +45,8 @@ export class ConnectionTarget implements Target {
       const shell = this.execution.executable ?? '/bin/sh';
       text = shellJoin([this.execution.becomeExe ?? 'sudo', '-H', '-S', '-n', '-u', this.execution.becomeUser, shell, '-c', text]);
     }
-    return this.connection.exec(text, options.stdin === undefined ? {} : { stdin: options.stdin });
+    const { stdin, keepOutput } = options;
+    return this.connection.exec(text, { ...(stdin === undefined ? {} : { stdin }), ...(keepOutput === undefined ? {} : { keepOutput }) });
   }
 
   async put(source: Readable | Buffer | string, remotePath: string): Promise<void> {
