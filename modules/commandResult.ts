@@ -66,15 +66,14 @@ export function commandStreams(answer: ExecResult): { stdout: KeptStream; stderr
 
 /**
  * Decode a kept stream: invalid UTF-8 becomes U+FFFD (Ansible keeps surrogate escapes instead). A stream
- * cut at the front starts after its first line break, so that no half line (nor half character) is shown;
- * a driver that ignored `keepOutput` (a user's connection plugin) is cut here.
+ * cut at the front starts at a whole character (its first line may be partial: the warning says it was
+ * cut); a driver that ignored `keepOutput` (a user's connection plugin) is cut here.
  */
 export function keptStream(bytes: Buffer, droppedBefore = 0, limit = COMMAND_OUTPUT_LIMIT): KeptStream {
   let kept = bytes.length > limit ? bytes.subarray(bytes.length - limit) : bytes;
   let dropped = droppedBefore + (bytes.length - kept.length);
   if (dropped > 0) {
-    const lineEnd = kept.indexOf(0x0a);
-    const start = lineEnd >= 0 ? lineEnd + 1 : firstCharacterStart(kept);
+    const start = firstCharacterStart(kept);
     dropped += start;
     kept = kept.subarray(start);
   }

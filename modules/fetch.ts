@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ModuleError } from '../src/errors.js';
 import type { ModuleContext, ModuleDefinition } from './module.js';
 import { hashLocalFile, readPathState } from './remoteFile.js';
@@ -63,15 +64,11 @@ async function download(ctx: ModuleContext, src: string, dest: string): Promise<
       done(null, chunk);
     },
   });
-  const sink = createWriteStream(temporary, { flags: 'wx' });
-  hashing.pipe(sink);
-  const written = new Promise<void>((resolve, reject) => {
-    sink.on('finish', resolve);
-    sink.on('error', reject);
-  });
+  // A failing local write (a full disk) destroys `hashing`, which stops the command on the target: the
+  // transfer ends there instead of waiting forever for a sink that no longer reads.
+  const written = pipeline(hashing, createWriteStream(temporary, { flags: 'wx' }));
   try {
-    await ctx.target.fetch(src, hashing);
-    await written;
+    await Promise.all([ctx.target.fetch(src, hashing), written]);
     await rename(temporary, dest);
   } catch (error) {
     await rm(temporary, { force: true });
