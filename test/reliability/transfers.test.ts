@@ -20,6 +20,8 @@ import { fetchModule } from '../../modules/fetch.js';
 import { fileModule } from '../../modules/file.js';
 import { statModule } from '../../modules/stat.js';
 import { templateModule } from '../../modules/template.js';
+import { keptStream } from '../../modules/commandResult.js';
+import { OutputKeeper } from '../../connections/outputKeeper.js';
 import { scratchWithTrees } from '../support/cliOnTrees.js';
 import { realTreeSkipReason } from '../support/imageTree.js';
 import { runCliMeasured } from '../support/runCli.js';
@@ -161,6 +163,22 @@ for (const [index, [label, create]] of CONNECTIONS.entries()) {
     });
   });
 }
+
+test('an output keeper holds exactly the last bytes across chunks and counts the rest', () => {
+  const keeper = new OutputKeeper(10);
+  for (const piece of ['abcdefgh', 'ijklmnop', 'qrs', 'tuvwxyz0123']) keeper.add(Buffer.from(piece));
+  assert.deepEqual([keeper.bytes().toString(), keeper.dropped], ['uvwxyz0123', 20]);
+  const whole = new OutputKeeper();
+  whole.add(Buffer.alloc(5000, 'a'));
+  assert.deepEqual([whole.bytes().length, whole.dropped], [5000, 0]);
+});
+
+test('a cut stream starts at a whole character and counts the skipped bytes as dropped', () => {
+  // "é" is two bytes: keeping the last 3 of "aéé" cuts the first é in half.
+  const cut = keptStream(Buffer.from('aéé'), 0, 3);
+  assert.deepEqual([cut.text, cut.kept, cut.dropped], ['é', 2, 3]);
+  assert.deepEqual(keptStream(Buffer.from('x\xffy', 'latin1')), { text: 'x\ufffdy', kept: 3, dropped: 0 });
+});
 
 const OUTPUT_PLAYBOOK = `- hosts: all
   gather_facts: false
