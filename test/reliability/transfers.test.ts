@@ -15,9 +15,11 @@ import { after, before, describe, test } from 'node:test';
 import type { Connection } from '../../connections/connection.js';
 import { ChrootConnection } from '../../connections/chroot.js';
 import { PersistentNspawnConnection } from '../../connections/nspawn.js';
+import { commandModule } from '../../modules/command.js';
 import { copyModule } from '../../modules/copy.js';
 import { fetchModule } from '../../modules/fetch.js';
 import { fileModule } from '../../modules/file.js';
+import { slurpModule } from '../../modules/slurp.js';
 import { statModule } from '../../modules/stat.js';
 import { templateModule } from '../../modules/template.js';
 import { keptStream } from '../../modules/commandResult.js';
@@ -65,6 +67,18 @@ for (const [index, [label, create]] of CONNECTIONS.entries()) {
       await connection.open();
     });
     after(async () => connection?.close());
+
+    test(`${label}: slurp reads a 3 MiB file whole while command keeps the last 1 MiB of the same bytes`, async () => {
+      const bytes = randomBytes(3 * 1024 * 1024);
+      await writeFile(join(tree(), 'srv/three.bin'), bytes);
+      const slurped = await runModuleOn(connection, slurpModule, { src: '/srv/three.bin' });
+      assert.ok(Buffer.from(String(slurped['content']), 'base64').equals(bytes), 'slurp returns every byte');
+      const hex = bytes.toString('hex');
+      await writeFile(join(tree(), 'srv/three.hex'), hex);
+      const catted = await runModuleOn(connection, commandModule, { _raw_params: 'cat /srv/three.hex' });
+      assert.equal(catted['stdout_truncated'], true);
+      assert.equal(catted.stdout, hex.slice(-1024 * 1024));
+    });
 
     for (const name of NAMES) {
       test(`${label}: ${JSON.stringify(name)} goes through copy, template, stat, fetch and file`, async () => {
