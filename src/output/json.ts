@@ -1,6 +1,7 @@
 import type { ModuleResult } from '../../modules/module.js';
 import { ERROR_LOCATION_KEY, type EngineEvents, type HostStats, type TaskInfo, type TaskResult } from '../engine/events.js';
 import { formatPosition } from '../errors.js';
+import { jsonPieces } from './jsonWriter.js';
 
 /**
  * `--json`: one JSON document on stdout when the run ends, shaped like Ansible's `json` stdout callback:
@@ -23,7 +24,9 @@ export class JsonRenderer implements EngineEvents {
   private readonly warnings: string[] = [];
   private lastTask: TaskInfo | undefined;
 
-  constructor(private readonly write: (text: string) => void) {}
+  private document: object | undefined;
+
+  constructor(private readonly write: (text: string) => boolean | void) {}
 
   playStart(play: { name: string; hosts: string[] }): void {
     this.plays.push({ play: { name: play.name, hosts: play.hosts }, tasks: [] });
@@ -69,7 +72,19 @@ export class JsonRenderer implements EngineEvents {
     for (const [host, s] of [...stats.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failures: s.failed, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
     }
-    this.write(`${JSON.stringify({ plays: this.plays, stats: recap, warnings: this.warnings }, (_k, v) => (Buffer.isBuffer(v) ? v.toString() : v), 4)}\n`);
+    this.document = { plays: this.plays, stats: recap, warnings: this.warnings };
+  }
+
+  /**
+   * Write the document once the run is over, in pieces (jsonWriter.ts): `write` returns false when the
+   * output is full, and the next piece waits for `drained`.
+   */
+  async finish(drained: () => Promise<void> = async () => {}): Promise<void> {
+    if (!this.document) return;
+    for (const piece of jsonPieces(this.document, (_k, v) => (Buffer.isBuffer(v) ? v.toString() : v))) {
+      if (this.write(piece) === false) await drained();
+    }
+    this.write('\n');
   }
 }
 

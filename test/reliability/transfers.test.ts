@@ -24,6 +24,7 @@ import { statModule } from '../../modules/stat.js';
 import { templateModule } from '../../modules/template.js';
 import { keptStream } from '../../modules/commandResult.js';
 import { OutputKeeper } from '../../connections/outputKeeper.js';
+import { jsonPieces } from '../../src/output/jsonWriter.js';
 import { scratchWithTrees } from '../support/cliOnTrees.js';
 import { realTreeSkipReason } from '../support/imageTree.js';
 import { runCliMeasured } from '../support/runCli.js';
@@ -194,12 +195,26 @@ test('a cut stream starts at a whole character and counts the skipped bytes as d
   assert.deepEqual(keptStream(Buffer.from('x\xffy', 'latin1')), { text: 'x\ufffdy', kept: 3, dropped: 0 });
 });
 
+test('the --json document written in pieces is the text of JSON.stringify with indent 4, byte for byte', () => {
+  const replacer = (_key: string, value: unknown) => (Buffer.isBuffer(value) ? value.toString() : value);
+  const odd = { a: [1, 'x', null, undefined, () => 1, { c: [], d: {} }], e: undefined, f: new Date(0), g: Buffer.from('hi'), h: 'ü\u2028"\n', i: NaN, k: [[]] };
+  const lines = { stdout_lines: Array.from({ length: 100_000 }, (_, i) => `line ${i}`), stdout: 'x'.repeat(300_000) };
+  for (const value of [odd, lines, [], {}, 'text', 5, null, [undefined]]) {
+    const pieces = [...jsonPieces(value, replacer)];
+    assert.equal(pieces.join(''), JSON.stringify(value, replacer, 4));
+  }
+  assert.ok([...jsonPieces(lines)].length > 20, 'the 100,000 lines come in many pieces');
+});
+
 const OUTPUT_PLAYBOOK = `- hosts: all
   gather_facts: false
   tasks:
     - name: 200 MB on stdout
       shell: "head -c 200000000 /dev/zero | tr '\\\\0' x; echo; echo the last line"
       register: big
+    - name: 200 MB of one-character lines
+      shell: "yes | head -c 200000000"
+      register: lines
     - name: Invalid UTF-8 on stdout and stderr
       shell: "printf 'a\\\\377b\\\\n'; printf 'e\\\\376rr\\\\n' >&2"
       register: bad
@@ -243,7 +258,7 @@ describe('commands printing 200 MB or invalid UTF-8 through local, chroot and ns
     t.diagnostic(`peak RSS ${result.peakKb} KB`);
     assert.equal(result.code, 0, result.stderr);
     const document = JSON.parse(result.stdout) as { plays: Array<{ tasks: Array<{ hosts: Record<string, Record<string, unknown>> }> }> };
-    const [bigTask, badTask] = document.plays[0]!.tasks;
+    const [bigTask, linesTask, badTask] = document.plays[0]!.tasks;
     for (const host of ['local', 'chrooted', 'nspawned']) {
       const big = bigTask!.hosts[host]!;
       assert.equal(big['stdout_truncated'], true, host);
@@ -251,6 +266,8 @@ describe('commands printing 200 MB or invalid UTF-8 through local, chroot and ns
       assert.ok(String(big['stdout']).endsWith('x\nthe last line'), host);
       assert.ok(Buffer.byteLength(String(big['stdout'])) <= 1024 * 1024, host);
       assert.match(String((big['warnings'] as string[])[0]), /^stdout was cut: its first \d+ bytes were dropped, only its last \d+ bytes are kept/);
+      // 1 MiB of "y\n": the --json document is written in pieces, not built whole (these lines cost most).
+      assert.equal((linesTask!.hosts[host]!['stdout_lines'] as string[]).length, 512 * 1024, host);
       assert.deepEqual([badTask!.hosts[host]!['stdout'], badTask!.hosts[host]!['stderr']], ['a\uFFFDb', 'e\uFFFDrr'], host);
     }
     assert.ok(result.peakKb > 0 && result.peakKb < MAX_KB, `peak RSS ${result.peakKb} KB`);
