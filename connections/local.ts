@@ -7,8 +7,7 @@ import { ConnectionError } from '../src/errors.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { resolveExecutable } from './connectionSettings.js';
 import { trackRunningCommand } from './openConnections.js';
-import { OutputKeeper } from './outputKeeper.js';
-import { keptOutput } from './treeProcess.js';
+import { keptOutput, OutputKeeper } from './outputKeeper.js';
 import { signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
 
 /** `ansible_connection=local`: commands and files on the controller itself. */

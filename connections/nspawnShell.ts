@@ -7,8 +7,8 @@ import { SHELL_DIR } from './nspawnArgv.js';
 import type { RunningContainer } from './nspawnContainer.js';
 import { trackRunningCommand } from './openConnections.js';
 import { childrenOf, signalAll, stopWithGrace, withDescendants } from './processTree.js';
-import { OutputKeeper } from './outputKeeper.js';
-import { keptOutput, pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
+import { keptOutput, OutputKeeper } from './outputKeeper.js';
+import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /*
  * The persistent container's command channel. A shell inside the container (SHELL_SERVER_SCRIPT, started by

@@ -44,3 +44,13 @@ export class OutputKeeper {
     this.droppedBytes += count;
   }
 }
+
+/** A command's stdout and stderr as kept, with the dropped counts only where bytes were dropped. */
+export function keptOutput(stdout: OutputKeeper, stderr: OutputKeeper): { stdout: Buffer; stderr: Buffer; stdoutDropped?: number; stderrDropped?: number } {
+  return {
+    stdout: stdout.bytes(),
+    stderr: stderr.bytes(),
+    ...(stdout.dropped > 0 ? { stdoutDropped: stdout.dropped } : {}),
+    ...(stderr.dropped > 0 ? { stderrDropped: stderr.dropped } : {}),
+  };
+}

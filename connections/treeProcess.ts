@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { trackRunningCommand } from './openConnections.js';
-import { OutputKeeper } from './outputKeeper.js';
+import { keptOutput, OutputKeeper } from './outputKeeper.js';
 import { childrenOf, signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
@@ -119,16 +119,6 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       }, reject);
     });
   });
-}
-
-/** The result's stdout, stderr and what was dropped of them (only keys for a drop that happened). */
-export function keptOutput(stdout: OutputKeeper, stderr: OutputKeeper): Pick<TreeRunResult, 'stdout' | 'stderr' | 'stdoutDropped' | 'stderrDropped'> {
-  return {
-    stdout: stdout.bytes(),
-    stderr: stderr.bytes(),
-    ...(stdout.dropped > 0 ? { stdoutDropped: stdout.dropped } : {}),
-    ...(stderr.dropped > 0 ? { stderrDropped: stderr.dropped } : {}),
-  };
 }
 
 /** Close `outputs` once none of them has said anything for OUTPUT_GRACE_MS (or once they close). */
