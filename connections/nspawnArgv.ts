@@ -115,12 +115,24 @@ done`;
 /**
  * The leader starts the command server, then blocks reading its stdin, which is playtree's pipe: when
  * playtree closes it, or dies for any reason (even SIGKILL), `read` sees EOF, the leader exits and
- * systemd-nspawn tears the container down, whatever command the server is running.
+ * systemd-nspawn tears the container down, whatever command the server is running. Before exiting, the
+ * leader sends SIGTERM to the command still running (only a dead playtree leaves one) and gives it up to two
+ * seconds: its traps remove the temporary file of a transfer cut short, which SIGKILL (the container
+ * going down) would leave in the tree. The command's processes are read from /proc (pt_below lists them,
+ * children first).
  */
 export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests || exit 1
 (${SHELL_SERVER_SCRIPT}
 ) <${SHELL_DIR}/requests &
-echo ${LEADER_READY}; read -r _; exit 0`;
+pt_s=$!
+echo ${LEADER_READY}; read -r _
+pt_k=; read -r pt_k </proc/$pt_s/task/$pt_s/children 2>/dev/null
+[ -n "$pt_k" ] || exit 0
+pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do pt_below $pt_c; echo $pt_c; done; }
+kill -TERM $(pt_below $pt_s) 2>/dev/null
+pt_n=0
+while [ $pt_n -lt 20 ] && [ -n "$(cat /proc/$pt_s/task/$pt_s/children 2>/dev/null)" ]; do sleep 0.1; pt_n=$((pt_n + 1)); done
+exit 0`;
 
 /**
  * systemd-nspawn running the leader. Always as root (user switching happens per command, see buildEnterArgv);

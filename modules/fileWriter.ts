@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
@@ -158,6 +158,12 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
       if (changes.mode !== undefined) changes = { ...changes, mode: undefined };
     }
     commands.push(`set -C; cat > ${shellQuote(temporary)}; set +C`);
+    // `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of the pipe):
+    // only the whole content may be renamed over dest, never the part that arrived.
+    const size = job.data ? job.data.length : await regularFileSize(job.file!);
+    if (size !== undefined) {
+      commands.push(`[ "$(wc -c < ${shellQuote(temporary)})" -eq ${size} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`);
+    }
     if (current.exists && !byUmask && changes.mode === undefined) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
@@ -183,6 +189,12 @@ export function applyAttributes(ctx: ModuleContext, dest: string, changes: Attri
 }
 
 const VALIDATE_FAILED = 97;
+
+/** The size of a regular file; undefined for a FIFO or device, whose size says nothing of what it sends. */
+async function regularFileSize(path: string): Promise<number | undefined> {
+  const info = await stat(path);
+  return info.isFile() ? info.size : undefined;
+}
 
 export function isFailure<T extends object>(value: T | ModuleResult): value is ModuleResult {
   return 'failed' in value;
