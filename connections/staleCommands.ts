@@ -25,12 +25,16 @@ interface CommandRecord {
   style: StopStyle;
 }
 
-/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), or undefined once it is gone. */
+/**
+ * A process's start time (clock ticks since boot, /proc/PID/stat field 22), or undefined once it is gone:
+ * exited, or a zombie (a killed playtree's child waits for its new parent to reap it, maybe for a while).
+ */
 function startTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
     return undefined;
   }

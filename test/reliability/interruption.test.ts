@@ -80,6 +80,8 @@ if (skip) {
         // The sleep after the copy: a copy that completed before the signal still ends interrupted.
         await writeFile(join(work, 'copy.yml'), playbook(`- copy: src=${big} dest=/srv/big.bin\n    - shell: sleep 1000`));
         await writeFile(join(work, 'next.yml'), playbook('- command: cat /etc/debian_version'));
+        // Ignores SIGTERM (so does its sleep): the first ^C's clean-up waits for it, the second must not.
+        await writeFile(join(work, 'stubborn.yml'), playbook(`- shell: trap '' TERM; touch /root/started; sleep 1000`));
       });
       after(async () => remove());
 
@@ -118,6 +120,20 @@ if (skip) {
           });
         }
       }
+
+      test('a second SIGINT during the clean-up ends playtree at once, killed by SIGINT; the next run stops what was left', async () => {
+        await rm(join(tree, 'root/started'), { force: true });
+        const run = startPlaytree(work, ['-i', 'hosts.ini', 'stubborn.yml']);
+        await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
+        interrupt(run, 'SIGINT');
+        await waitFor(run, 'the first SIGINT was handled', () => run.stderr().includes('User interrupted execution'));
+        interrupt(run, 'SIGINT');
+        const exit = await run.exited;
+        assert.equal(exit.signal, 'SIGINT', exit.stdout + exit.stderr);
+        const next = await runPlaytree(work, ['-i', 'hosts.ini', 'next.yml']);
+        assert.equal(next.code, 0, next.stdout + next.stderr);
+        assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+      });
     });
   }
 }
