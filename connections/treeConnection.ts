@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { withTrailer } from '../src/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { stopStaleCommands } from './staleCommands.js';
 import { holdStdin, runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
@@ -142,14 +143,6 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
       result.streamError?.message ?? (firstLine(result.stderr) || `exit code ${result.rc}`);
     return new ConnectionError(`${this.settings.host}: ${what} in ${this.settings.tree}: ${reason}`, this.settings.host);
   }
-}
-
-/** `source`, then `trailer` once it ended well; a failing source passes its error on (and no trailer). */
-function withTrailer(source: Readable, trailer: string): Readable {
-  const framed = new PassThrough();
-  source.once('error', (error: Error) => framed.destroy(error));
-  source.once('end', () => framed.end(trailer));
-  return source.pipe(framed, { end: false });
 }
 
 function firstLine(bytes: Buffer): string {

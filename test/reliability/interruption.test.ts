@@ -79,6 +79,8 @@ if (skip) {
         await writeFile(join(work, 'long.yml'), playbook('- shell: touch /root/started; sleep 1000'));
         // The sleep after the copy: a copy that completed before the signal still ends interrupted.
         await writeFile(join(work, 'copy.yml'), playbook(`- copy: src=${big} dest=/srv/big.bin\n    - shell: sleep 1000`));
+        // A folder's files go through the connection's streamed put, not the module's one-command write.
+        await writeFile(join(work, 'folder.yml'), playbook(`- copy: src=${bigFolder}/ dest=/srv/\n    - shell: sleep 1000`));
         await writeFile(join(work, 'next.yml'), playbook('- command: cat /etc/debian_version'));
         // Ignores SIGTERM (so does its sleep): the first ^C's clean-up waits for it, the second must not.
         await writeFile(join(work, 'stubborn.yml'), playbook(`- shell: trap '' TERM; touch /root/started; sleep 1000`));
@@ -93,13 +95,18 @@ if (skip) {
         return sha256Of(join(tree, 'srv/big.bin'));
       };
 
-      for (const work_ of ['a long command', 'a large copy'] as const) {
-        for (const signal of SIGNALS) {
+      const cases = [
+        ...(['a long command', 'a large copy'] as const).flatMap((work_) => SIGNALS.map((signal) => ({ work_, signal }))),
+        // SIGINT and SIGTERM of a put: test/interrupted-writes.test.ts.
+        { work_: 'a large copy of a folder', signal: 'SIGKILL' } as const,
+      ];
+      const books = { 'a long command': 'long.yml', 'a large copy': 'copy.yml', 'a large copy of a folder': 'folder.yml' };
+      for (const { work_, signal } of cases) {
           const outcome = signal === 'SIGKILL' ? 'the next run succeeds and nothing is left' : 'exit 99 and nothing is left';
           test(`${signal} during ${work_}: ${outcome}, the destination is old or new`, async () => {
             const old = await oldSha();
             await rm(join(tree, 'root/started'), { force: true });
-            const run = startPlaytree(work, ['-i', 'hosts.ini', work_ === 'a long command' ? 'long.yml' : 'copy.yml']);
+            const run = startPlaytree(work, ['-i', 'hosts.ini', books[work_]]);
             if (work_ === 'a long command') await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
             else await waitFor(run, 'the copy started', () => transferUnderWay(join(tree, 'srv'), 'big.bin'));
             interrupt(run, signal);
@@ -118,7 +125,6 @@ if (skip) {
             assert.equal(existsSync(join(tree, 'run/playtree')), false, 'no control file of a container in the tree');
             assert.ok([old, bigSha].includes(await sha256Of(join(tree, 'srv/big.bin'))), 'the destination is the old or the new file');
           });
-        }
       }
 
       test('a second SIGINT during the clean-up ends playtree at once, killed by SIGINT; the next run stops what was left', async () => {
