@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -77,4 +77,16 @@ export async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** playtree's records of commands running on `tree` (connections/staleCommands.ts), by file name. */
+export async function commandRecordsOf(tree: string): Promise<string[]> {
+  const folder = '/run/playtree/commands';
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    const text = await readFile(join(folder, name), 'utf8').catch(() => '{}');
+    if ((JSON.parse(text) as { tree?: string }).tree === tree) found.push(name);
+  }
+  return found;
 }

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { leftoversAfterSettling } from '../cleanupLeftovers.js';
 import { runPlaytree } from '../support/cliOnTrees.js';
 import { copyTestTree, realTreeSkipReason } from '../support/imageTree.js';
-import { markerExists, sha256Of, startPlaytree, transferUnderWay, waitFor, type StartedRun } from './interruptedRun.js';
+import { commandRecordsOf, markerExists, sha256Of, startPlaytree, transferUnderWay, waitFor, type StartedRun } from './interruptedRun.js';
 
 /*
  * Interruption, end to end through the built CLI on real tree copies: SIGINT (sent to playtree's process
@@ -121,6 +121,7 @@ if (skip) {
             }
             // Closed before playtree exited (or by the next run): nothing to wait for.
             assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+            assert.deepEqual(await commandRecordsOf(tree), [], 'no record of a running command is left');
             assert.deepEqual(await readdir(join(tree, 'srv')), ['big.bin'], 'no temporary file beside the destination');
             assert.equal(existsSync(join(tree, 'run/playtree')), false, 'no control file of a container in the tree');
             assert.ok([old, bigSha].includes(await sha256Of(join(tree, 'srv/big.bin'))), 'the destination is the old or the new file');
@@ -139,6 +140,7 @@ if (skip) {
         const next = await runPlaytree(work, ['-i', 'hosts.ini', 'next.yml']);
         assert.equal(next.code, 0, next.stdout + next.stderr);
         assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+        assert.deepEqual(await commandRecordsOf(tree), []);
       });
     });
   }
