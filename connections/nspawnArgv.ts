@@ -80,6 +80,10 @@ export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payl
     // nspawn's default --timezone=auto points the tree's /etc/localtime at the build host's zone at every
     // start: it would undo a `timezone` task and leak the host's zone into the image.
     ...(settings.extraArgs.some((arg) => arg.startsWith('--timezone')) ? [] : ['--timezone=off']),
+    // The command runs as PID 2 under nspawn's stub init: as PID 1 a shell ignores a SIGTERM it has no trap
+    // for, so an interrupted `sleep 1000; touch /x` would go on to `touch /x`. The stub init also reaps the
+    // orphans background jobs leave behind. Not with --boot (the tree's init is PID 1; they cannot combine).
+    ...(settings.extraArgs.some((arg) => ['--as-pid2', '--boot', '-b'].includes(arg)) ? [] : ['--as-pid2']),
     ...(settings.user === undefined ? [] : [`--user=${settings.user}`]),
     ...noBusFlags(settings, probe),
     ...settings.extraArgs,
@@ -136,10 +140,11 @@ exit 0`;
 
 /**
  * systemd-nspawn running the leader. Always as root (user switching happens per command, see buildEnterArgv);
- * `--as-pid2` puts nspawn's stub init at PID 1, which reaps the orphans background jobs leave behind.
+ * `--as-pid2` (buildNspawnArgv) puts nspawn's stub init at PID 1, which reaps the orphans background jobs
+ * leave behind.
  */
 export function buildLeaderArgv(settings: NspawnSettings, probe: HostProbe): string[] {
-  const asRoot: NspawnSettings = { ...settings, user: undefined, extraArgs: ['--as-pid2', ...settings.extraArgs] };
+  const asRoot: NspawnSettings = { ...settings, user: undefined };
   return buildNspawnArgv(asRoot, probe, [settings.shell, '-c', LEADER_SCRIPT]);
 }
 

@@ -44,7 +44,7 @@ export function startContainer(argv: readonly string[], tree: string): Promise<R
   // Detached: a terminal's ^C goes to playtree's process group only; playtree then stops the container itself.
   const nspawn = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   // A SIGKILLed playtree's container stops by itself, but the next run may start before it is done.
-  const unrecord = recordCommand(nspawn.pid, tree, 'nspawn');
+  const unrecord = recordCommand(nspawn.pid, tree, 'container');
   const exited = new Promise<void>((resolve) => nspawn.once('close', () => resolve()));
   void exited.then(unrecord);
   let stderr = '';

@@ -17,8 +17,15 @@ const RECORDS = '/run/playtree/commands';
 /** How long a stale systemd-nspawn may take to stop after SIGTERM (it unmounts, releases its lock). */
 const NSPAWN_STOP_MS = 10_000;
 
-/** How a leftover is stopped: a chroot'ed shell leads its own process group; systemd-nspawn tears its container down. */
-export type StopStyle = 'group' | 'nspawn';
+/**
+ * How a leftover is stopped: a chroot'ed shell and what it started get SIGTERM; a per-command systemd-nspawn
+ * gets it for its container's processes; a persistent container stops by itself once its playtree is gone
+ * (its leader gives the running command SIGTERM and two seconds first) and is only waited for, unless late:
+ * signalling its leader too would tear it down before the command's traps have run.
+ */
+export type StopStyle = 'group' | 'nspawn' | 'container';
+/** How long a persistent container may take to stop by itself (its leader's two seconds, and some). */
+const CONTAINER_STOP_MS = 4000;
 
 interface CommandRecord {
   tree: string;
@@ -85,11 +92,20 @@ export async function stopStaleCommands(tree: string): Promise<void> {
       stops.push(unlink(path).catch(() => undefined));
       continue;
     }
-    const record = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as Partial<CommandRecord>;
+    const record = parseRecord(await readFile(path, 'utf8').catch(() => ''));
     if (record.tree === undefined || (await realpath(record.tree).catch(() => record.tree)) !== canonical) continue;
     stops.push(stopLeftover(Number(pid), start!, record.style ?? 'group').then(() => unlink(path).catch(() => undefined)));
   }
   await Promise.all(stops);
+}
+
+/** A record's content; a damaged one (a full disk) names no tree and is left alone. */
+function parseRecord(text: string): Partial<CommandRecord> {
+  try {
+    return JSON.parse(text) as Partial<CommandRecord>;
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -99,10 +115,11 @@ export async function stopStaleCommands(tree: string): Promise<void> {
  */
 async function stopLeftover(pid: number, start: string, style: StopStyle): Promise<void> {
   const alive = () => startTime(pid) === start;
-  const inTree = () => (style === 'nspawn' ? childrenOf(pid).flatMap(withDescendants) : withDescendants(pid));
+  if (style === 'container' && (await gone(alive, CONTAINER_STOP_MS))) return;
+  const inTree = () => (style === 'group' ? withDescendants(pid) : childrenOf(pid).flatMap(withDescendants));
   signalAll(inTree(), 'SIGTERM');
   if (!(await gone(alive, COMMAND_GRACE_MS))) signalAll(inTree(), 'SIGKILL');
-  if (style === 'nspawn') {
+  if (style !== 'group') {
     signalAll([pid], 'SIGTERM');
     if (!(await gone(alive, NSPAWN_STOP_MS))) signalAll([pid], 'SIGKILL');
   }

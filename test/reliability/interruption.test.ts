@@ -76,7 +76,8 @@ if (skip) {
         await writeFile(join(work, 'ansible.cfg'), '');
         await writeFile(join(work, 'hosts.ini'), `${tree} ${driver.vars}\n`);
         await mkdir(join(tree, 'srv'), { recursive: true });
-        await writeFile(join(work, 'long.yml'), playbook('- shell: touch /root/started; sleep 1000'));
+        // An interrupted command stops: it does not go on to its next step.
+        await writeFile(join(work, 'long.yml'), playbook('- shell: touch /root/started; sleep 1000; touch /root/after'));
         // The sleep after the copy: a copy that completed before the signal still ends interrupted.
         await writeFile(join(work, 'copy.yml'), playbook(`- copy: src=${big} dest=/srv/big.bin\n    - shell: sleep 1000`));
         // A folder's files go through the connection's streamed put, not the module's one-command write.
@@ -106,6 +107,7 @@ if (skip) {
           test(`${signal} during ${work_}: ${outcome}, the destination is old or new`, async () => {
             const old = await oldSha();
             await rm(join(tree, 'root/started'), { force: true });
+            await rm(join(tree, 'root/after'), { force: true });
             const run = startPlaytree(work, ['-i', 'hosts.ini', books[work_]]);
             if (work_ === 'a long command') await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
             else await waitFor(run, 'the copy started', () => transferUnderWay(join(tree, 'srv'), 'big.bin'));
@@ -122,6 +124,7 @@ if (skip) {
             // Closed before playtree exited (or by the next run): nothing to wait for.
             assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
             assert.deepEqual(await commandRecordsOf(tree), [], 'no record of a running command is left');
+            assert.equal(existsSync(join(tree, 'root/after')), false, 'the interrupted command did not go on');
             assert.deepEqual(await readdir(join(tree, 'srv')), ['big.bin'], 'no temporary file beside the destination');
             assert.equal(existsSync(join(tree, 'run/playtree')), false, 'no control file of a container in the tree');
             assert.ok([old, bigSha].includes(await sha256Of(join(tree, 'srv/big.bin'))), 'the destination is the old or the new file');
