@@ -7,8 +7,9 @@ import { COMMAND_GRACE_MS, childrenOf, signalAll, withDescendants } from './proc
  * What a SIGKILLed playtree (or one ended by a second ^C) leaves running on a tree, and how the next run
  * stops it. SIGKILL gives playtree no chance to stop anything: a chroot command, a per-command
  * systemd-nspawn (whose container holds the tree's lock) or a persistent container still finishing its stop
- * runs on. So every such controller process is recorded while it runs, as an empty-named file in RECORDS
- * (a tmpfs: gone at reboot, as the processes are), removed when it ends. A record whose playtree is gone but
+ * runs on. So every such controller process is recorded while it runs, as a file in RECORDS named after
+ * playtree and the process, holding the tree and how to stop it (a tmpfs: gone at reboot, as the processes
+ * are), removed when the process ends. A record whose playtree is gone but
  * whose process still runs is a leftover: the next run on the same tree stops it before it starts its own.
  * Processes are named by pid AND start time, so a reused pid is never mistaken for a leftover.
  */

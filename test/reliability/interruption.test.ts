@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { recordCommand, stopStaleCommands } from '../../connections/staleCommands.js';
 import { leftoversAfterSettling } from '../cleanupLeftovers.js';
 import { runPlaytree } from '../support/cliOnTrees.js';
 import { copyTestTree, realTreeSkipReason } from '../support/imageTree.js';
@@ -48,6 +50,23 @@ function interrupt(run: StartedRun, signal: (typeof SIGNALS)[number]): void {
   // A terminal's ^C reaches the whole foreground process group; `kill` reaches playtree alone.
   process.kill(signal === 'SIGINT' ? -run.pid : run.pid, signal);
 }
+
+test('a run never stops the recorded commands of a playtree that still runs, even on the same tree', async () => {
+  const tree = await mkdtemp('/var/tmp/playtree-records-');
+  const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore' });
+  try {
+    const forget = recordCommand(sleeper.pid, tree, 'group');
+    assert.equal((await commandRecordsOf(tree)).length, 1);
+    await stopStaleCommands(tree);
+    const state = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    assert.equal(state, 'S', 'the command of a live run keeps running (sleeping, not stopped nor a zombie)');
+    forget();
+    assert.deepEqual(await commandRecordsOf(tree), []);
+  } finally {
+    sleeper.kill('SIGKILL');
+    await rm(tree, { recursive: true, force: true });
+  }
+});
 
 if (skip) {
   test(`interruption tests skipped: ${skip}`, { skip }, () => {});
