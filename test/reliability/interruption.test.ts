@@ -116,38 +116,38 @@ if (skip) {
       };
 
       const cases = [
-        ...(['a long command', 'a large copy'] as const).flatMap((work_) => SIGNALS.map((signal) => ({ work_, signal }))),
+        ...(['a long command', 'a large copy'] as const).flatMap((activity) => SIGNALS.map((signal) => ({ activity, signal }))),
         // SIGINT and SIGTERM of a put: test/interrupted-writes.test.ts.
-        { work_: 'a large copy of a folder', signal: 'SIGKILL' } as const,
+        { activity: 'a large copy of a folder', signal: 'SIGKILL' } as const,
       ];
       const books = { 'a long command': 'long.yml', 'a large copy': 'copy.yml', 'a large copy of a folder': 'folder.yml' };
-      for (const { work_, signal } of cases) {
-          const outcome = signal === 'SIGKILL' ? 'the next run succeeds and nothing is left' : 'exit 99 and nothing is left';
-          test(`${signal} during ${work_}: ${outcome}, the destination is old or new`, async () => {
-            const old = await oldSha();
-            await rm(join(tree, 'root/started'), { force: true });
-            await rm(join(tree, 'root/after'), { force: true });
-            const run = startPlaytree(work, ['-i', 'hosts.ini', books[work_]]);
-            if (work_ === 'a long command') await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
-            else await waitFor(run, 'the copy started', () => transferUnderWay(join(tree, 'srv'), 'big.bin'));
-            interrupt(run, signal);
-            const exit = await run.exited;
-            if (signal === 'SIGKILL') {
-              assert.equal(exit.signal, 'SIGKILL');
-              const next = await runPlaytree(work, ['-i', 'hosts.ini', 'next.yml']);
-              assert.equal(next.code, 0, next.stdout + next.stderr);
-            } else {
-              assert.equal(exit.code, 99, exit.stdout + exit.stderr);
-              assert.match(exit.stderr, /^ERROR! User interrupted execution$/m);
-            }
-            // Closed before playtree exited (or by the next run): nothing to wait for.
-            assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
-            assert.deepEqual(await commandRecordsOf(tree), [], 'no record of a running command is left');
-            assert.equal(existsSync(join(tree, 'root/after')), false, 'the interrupted command did not go on');
-            assert.deepEqual(await readdir(join(tree, 'srv')), ['big.bin'], 'no temporary file beside the destination');
-            assert.equal(existsSync(join(tree, 'run/playtree')), false, 'no control file of a container in the tree');
-            assert.ok([old, bigSha].includes(await sha256Of(join(tree, 'srv/big.bin'))), 'the destination is the old or the new file');
-          });
+      for (const { activity, signal } of cases) {
+        const outcome = signal === 'SIGKILL' ? 'the next run succeeds and nothing is left' : 'exit 99 and nothing is left';
+        test(`${signal} during ${activity}: ${outcome}, the destination is old or new`, async () => {
+          const old = await oldSha();
+          await rm(join(tree, 'root/started'), { force: true });
+          await rm(join(tree, 'root/after'), { force: true });
+          const run = startPlaytree(work, ['-i', 'hosts.ini', books[activity]]);
+          if (activity === 'a long command') await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
+          else await waitFor(run, 'the copy started', () => transferUnderWay(join(tree, 'srv'), 'big.bin'));
+          interrupt(run, signal);
+          const exit = await run.exited;
+          if (signal === 'SIGKILL') {
+            assert.equal(exit.signal, 'SIGKILL');
+            const next = await runPlaytree(work, ['-i', 'hosts.ini', 'next.yml']);
+            assert.equal(next.code, 0, next.stdout + next.stderr);
+          } else {
+            assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+            assert.match(exit.stderr, /^ERROR! User interrupted execution$/m);
+          }
+          // Closed before playtree exited (or by the next run): nothing to wait for.
+          assert.deepEqual(await leftoversAfterSettling(tree, 0), []);
+          assert.deepEqual(await commandRecordsOf(tree), [], 'no record of a running command is left');
+          assert.equal(existsSync(join(tree, 'root/after')), false, 'the interrupted command did not go on');
+          assert.deepEqual(await readdir(join(tree, 'srv')), ['big.bin'], 'no temporary file beside the destination');
+          assert.equal(existsSync(join(tree, 'run/playtree')), false, 'no control file of a container in the tree');
+          assert.ok([old, bigSha].includes(await sha256Of(join(tree, 'srv/big.bin'))), 'the destination is the old or the new file');
+        });
       }
 
       test('a second SIGINT during the clean-up ends playtree at once, killed by SIGINT; the next run stops what was left', async () => {
