@@ -151,7 +151,7 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     const start = async () => {
       await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
       this.options.log(3, `<${host}> NSPAWN START ${shellJoin(argv)}`);
-      return startContainer(argv).catch((error: Error) => {
+      return startContainer(argv, tree).catch((error: Error) => {
         const reason = describeNspawnFailure(tree, error.message) ?? `could not start a container on ${tree}: ${error.message}`;
         throw new ConnectionError(`${host}: ${reason}`, host);
       });

@@ -80,6 +80,10 @@ export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payl
     // nspawn's default --timezone=auto points the tree's /etc/localtime at the build host's zone at every
     // start: it would undo a `timezone` task and leak the host's zone into the image.
     ...(settings.extraArgs.some((arg) => arg.startsWith('--timezone')) ? [] : ['--timezone=off']),
+    // The command runs as PID 2 under nspawn's stub init: as PID 1 a shell ignores a SIGTERM it has no trap
+    // for, so an interrupted `sleep 1000; touch /x` would go on to `touch /x`. The stub init also reaps the
+    // orphans background jobs leave behind. Not with --boot (the tree's init is PID 1; they cannot combine).
+    ...(settings.extraArgs.some((arg) => ['--as-pid2', '--boot', '-b'].includes(arg)) ? [] : ['--as-pid2']),
     ...(settings.user === undefined ? [] : [`--user=${settings.user}`]),
     ...noBusFlags(settings, probe),
     ...settings.extraArgs,
@@ -115,19 +119,32 @@ done`;
 /**
  * The leader starts the command server, then blocks reading its stdin, which is playtree's pipe: when
  * playtree closes it, or dies for any reason (even SIGKILL), `read` sees EOF, the leader exits and
- * systemd-nspawn tears the container down, whatever command the server is running.
+ * systemd-nspawn tears the container down, whatever command the server is running. Before exiting, the
+ * leader sends SIGTERM to the command still running (only a dead playtree leaves one) and gives it up to two
+ * seconds: its traps remove the temporary file of a transfer cut short, which SIGKILL (the container
+ * going down) would leave in the tree. The command's processes are read from /proc (pt_below lists them,
+ * children first).
  */
 export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests || exit 1
 (${SHELL_SERVER_SCRIPT}
 ) <${SHELL_DIR}/requests &
-echo ${LEADER_READY}; read -r _; exit 0`;
+pt_s=$!
+echo ${LEADER_READY}; read -r _
+pt_k=; read -r pt_k </proc/$pt_s/task/$pt_s/children 2>/dev/null
+[ -n "$pt_k" ] || exit 0
+pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do pt_below $pt_c; echo $pt_c; done; }
+kill -TERM $(pt_below $pt_s) 2>/dev/null
+pt_n=0
+while [ $pt_n -lt 20 ] && [ -n "$(cat /proc/$pt_s/task/$pt_s/children 2>/dev/null)" ]; do sleep 0.1; pt_n=$((pt_n + 1)); done
+exit 0`;
 
 /**
  * systemd-nspawn running the leader. Always as root (user switching happens per command, see buildEnterArgv);
- * `--as-pid2` puts nspawn's stub init at PID 1, which reaps the orphans background jobs leave behind.
+ * `--as-pid2` (buildNspawnArgv) puts nspawn's stub init at PID 1, which reaps the orphans background jobs
+ * leave behind.
  */
 export function buildLeaderArgv(settings: NspawnSettings, probe: HostProbe): string[] {
-  const asRoot: NspawnSettings = { ...settings, user: undefined, extraArgs: ['--as-pid2', ...settings.extraArgs] };
+  const asRoot: NspawnSettings = { ...settings, user: undefined };
   return buildNspawnArgv(asRoot, probe, [settings.shell, '-c', LEADER_SCRIPT]);
 }
 

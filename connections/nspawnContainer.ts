@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { LEADER_READY } from './nspawnArgv.js';
 import { childrenOf } from './processTree.js';
+import { recordCommand } from './staleCommands.js';
 
 /*
  * The persistent mode's container: started once (systemd-nspawn running the leader script), shared by the
@@ -38,11 +39,14 @@ const START_TIMEOUT_MS = 60_000;
  * Start `argv` (systemd-nspawn running the leader script) and wait for the leader's ready line.
  * Rejects with nspawn's own stderr when the container does not come up (tree busy, bad arguments...).
  */
-export function startContainer(argv: readonly string[]): Promise<RunningContainer> {
+export function startContainer(argv: readonly string[], tree: string): Promise<RunningContainer> {
   const [file, ...args] = argv as [string, ...string[]];
   // Detached: a terminal's ^C goes to playtree's process group only; playtree then stops the container itself.
   const nspawn = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // A SIGKILLed playtree's container stops by itself, but the next run may start before it is done.
+  const unrecord = recordCommand(nspawn.pid, tree, 'container');
   const exited = new Promise<void>((resolve) => nspawn.once('close', () => resolve()));
+  void exited.then(unrecord);
   let stderr = '';
   nspawn.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');

@@ -3,7 +3,9 @@ import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/errors.js';
 import { shellJoin } from '../src/shellQuote.js';
 import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { withTrailer } from '../src/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
+import { stopStaleCommands } from './staleCommands.js';
 import { holdStdin, runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 import type { TreeSettings } from './treeOptions.js';
 
@@ -22,6 +24,8 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
  * name is created with noclobber (a failure there ends the shell before the trap that would remove it is
  * set); the trap is cleared after the rename, so a good transfer runs no rm, and it also runs when the
  * script is stopped by a signal (an interrupted playtree).
+ * The stream ends with `/SUFFIX` (17 bytes, cut off before the rename): `cat` also ends, with success, when a
+ * SIGKILLed playtree's end of the pipe closes, and the part that arrived must never replace the destination.
  */
 const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
@@ -30,6 +34,8 @@ set -C; : > "$tmp" || exit 1; set +C
 trap 'rm -f -- "$tmp"' EXIT; ${EXIT_ON_SIGNALS}
 if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp" || exit 1; chown --reference="$dest" -- "$tmp" 2>/dev/null; fi
 cat >| "$tmp" || exit 1
+[ "$(tail -c 17 -- "$tmp")" = "/$2" ] || { echo 'the content arrived incomplete' >&2; exit 1; }
+truncate -s -17 -- "$tmp" || exit 1
 mv -f -- "$tmp" "$dest" || exit 1
 trap - EXIT`;
 
@@ -68,7 +74,9 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   }
 
   open(): Promise<void> {
-    this.opening ??= this.preflight().catch((error: unknown) => {
+    // What a SIGKILLed run left running on the tree goes first: it would hold the tree (nspawn's lock) or
+    // go on changing it under this run.
+    this.opening ??= stopStaleCommands(this.settings.tree).then(() => this.preflight()).catch((error: unknown) => {
       this.opening = undefined;
       throw error;
     });
@@ -90,7 +98,7 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   async put(source: Readable, remotePath: string): Promise<void> {
     const suffix = randomBytes(8).toString('hex');
     const payload = [this.settings.shell, '-c', PUT_SCRIPT, 'playtree-put', remotePath, suffix];
-    const result = await this.run(payload, source);
+    const result = await this.run(payload, withTrailer(source, `/${suffix}`));
     if (result.rc === 0 && !result.streamError) return;
     if (result.streamError) {
       // Stopped mid-stream: the shell's trap did not run, so remove the temporary file from outside.
@@ -126,7 +134,7 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
     const command = this.commandFor(payload);
     this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC ${shellJoin([command.file, ...command.args])}`);
     try {
-      return await runTreeCommand(command, io);
+      return await runTreeCommand({ ...command, tree: this.settings.tree }, io);
     } catch (error) {
       throw new ConnectionError(`${this.settings.host}: could not start ${command.file}: ${(error as Error).message}`, this.settings.host);
     }

@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import { trackRunningCommand } from './openConnections.js';
 import { keptOutput, OutputKeeper } from './outputKeeper.js';
 import { childrenOf, signalAll, signalNumber, stopWithGrace, withDescendants } from './processTree.js';
+import { recordCommand } from './staleCommands.js';
 
 /** One controller process that reaches into the tree (systemd-nspawn or chroot), as data. */
 export interface TreeCommand {
@@ -15,6 +16,8 @@ export interface TreeCommand {
    * a chroot'ed shell and its children share a process group that must be killed together.
    */
   stop: { signal: NodeJS.Signals; wholeGroup: boolean };
+  /** The tree it works on: recorded while it runs, so that the next run stops it if playtree is SIGKILLed. */
+  tree?: string;
 }
 
 export interface TreeRunOptions {
@@ -54,7 +57,10 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
     const child = spawn(command.file, command.args, {
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: command.env ?? process.env,
-      detached: command.stop.wholeGroup,
+      // Always its own process group: a terminal's ^C reaches playtree's group only, and playtree then stops
+      // the command its way (systemd-nspawn given SIGINT itself would kill its container before the
+      // command's traps remove a transfer's temporary file).
+      detached: true,
     });
     const signal = (name: NodeJS.Signals) => {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -72,8 +78,13 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       if (child.pid === undefined) return [];
       return command.stop.wholeGroup ? withDescendants(child.pid) : childrenOf(child.pid).flatMap(withDescendants);
     };
-    const untrack = trackRunningCommand(() =>
+    const untrackRunning = trackRunningCommand(() =>
       stopWithGrace((name) => (name === 'SIGTERM' ? signalAll(commandPids(), 'SIGTERM') : signal(command.stop.signal)), exited));
+    const unrecord = command.tree === undefined ? () => {} : recordCommand(child.pid, command.tree, command.stop.wholeGroup ? 'group' : 'nspawn');
+    const untrack = () => {
+      untrackRunning();
+      unrecord();
+    };
     let streamError: Error | undefined;
     const stop = (error: Error) => {
       streamError ??= error;

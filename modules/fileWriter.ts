@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { withTrailer } from '../src/streamTrailer.js';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
@@ -144,7 +145,9 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   const { dest, current } = job;
   // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
   if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
-  const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
+  const suffix = randomBytes(4).toString('hex');
+  const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${suffix}`);
+  let stdin: Buffer | Readable | undefined;
   const commands: string[] = [];
   let changes = job.changes;
   if (job.remotePath) commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
@@ -157,7 +160,12 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
       commands.push(`umask ${formatMode(~keptMode & 0o777)}`);
       if (changes.mode !== undefined) changes = { ...changes, mode: undefined };
     }
-    commands.push(`set -C; cat > ${shellQuote(temporary)}; set +C`);
+    const size = job.data ? job.data.length : await regularFileSize(job.file!);
+    commands.push(...receiveContent(temporary, suffix, size));
+    const content = job.data ?? createReadStream(job.file!);
+    const trailer = `${suffix}\n`;
+    if (size === undefined) stdin = content;
+    else stdin = Buffer.isBuffer(content) ? Buffer.concat([content, Buffer.from(trailer)]) : withTrailer(content, trailer);
     if (current.exists && !byUmask && changes.mode === undefined) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
@@ -171,7 +179,6 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
   commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
-  const stdin = job.remotePath ? undefined : (job.data ?? createReadStream(job.file!));
   const after = await applyScript(ctx, commands, dest, temporary, stdin);
   if (isFailure(after)) return after;
   return { state: after, ...(backupFile ? { backupFile } : {}) };
@@ -183,6 +190,27 @@ export function applyAttributes(ctx: ModuleContext, dest: string, changes: Attri
 }
 
 const VALIDATE_FAILED = 97;
+
+/**
+ * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
+ * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
+ * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
+ * exactly `size` bytes and the check is the shell's own `read`: no process more than `cat`. A size unknown
+ * in advance (a FIFO as `src`) is written with `cat`, unchecked.
+ */
+function receiveContent(temporary: string, suffix: string, size: number | undefined): string[] {
+  if (size === undefined) return [`set -C; cat > ${shellQuote(temporary)}; set +C`];
+  return [
+    `set -C; head -c ${size} > ${shellQuote(temporary)}; set +C`,
+    `pt_end=; IFS= read -r pt_end || :; [ "$pt_end" = ${suffix} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`,
+  ];
+}
+
+/** The size of a regular file; undefined for a FIFO or device, whose size says nothing of what it sends. */
+async function regularFileSize(path: string): Promise<number | undefined> {
+  const info = await stat(path);
+  return info.isFile() ? info.size : undefined;
+}
 
 export function isFailure<T extends object>(value: T | ModuleResult): value is ModuleResult {
   return 'failed' in value;

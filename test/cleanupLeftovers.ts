@@ -5,8 +5,10 @@ import { findHeldTreeLock } from '../connections/treeLock.js';
 
 /**
  * What a container on `tree` may leave behind, described for an assertion message: processes whose root is
- * the tree, systemd-nspawn processes on it, mounts under it, its lock (held, or its file beside the tree).
- * An empty list means nothing is left.
+ * the tree, systemd-nspawn processes on it, mounts under it, its lock (held, or nspawn's file beside the
+ * tree, which nspawn removes when it stops cleanly). An empty list means nothing is left. Lock files that
+ * only count while held (a playtree tree lock under /run/playtree/locks) are left to findHeldTreeLock: such
+ * a file that nobody holds is not a leftover.
  */
 export async function leftoversOf(tree: string): Promise<string[]> {
   const found: string[] = [];

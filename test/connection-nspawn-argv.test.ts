@@ -12,7 +12,7 @@ function options(vars: Record<string, unknown> = {}, config: ConnectionOptions['
 }
 
 const PAYLOAD = ['/bin/sh', '-c', 'true'];
-const BASE = ['systemd-nspawn', '--directory=/var/tmp/live', '--quiet', '--pipe', '--chdir=/', '--timezone=off'];
+const BASE = ['systemd-nspawn', '--directory=/var/tmp/live', '--quiet', '--pipe', '--chdir=/', '--timezone=off', '--as-pid2'];
 const NO_BUS = ['--register=no', '--keep-unit'];
 
 describe('nspawn argv from vars, environment and ansible.cfg', () => {
@@ -23,7 +23,7 @@ describe('nspawn argv from vars, environment and ansible.cfg', () => {
       name: 'ansible_host wins over the inventory name',
       vars: { ansible_host: '/srv/image' },
       bus: true,
-      argv: ['systemd-nspawn', '--directory=/srv/image', '--quiet', '--pipe', '--chdir=/', '--timezone=off', '--', ...PAYLOAD],
+      argv: ['systemd-nspawn', '--directory=/srv/image', '--quiet', '--pipe', '--chdir=/', '--timezone=off', '--as-pid2', '--', ...PAYLOAD],
     },
     {
       name: 'ansible_nspawn_args are split as a shell would',
@@ -67,7 +67,13 @@ describe('nspawn argv from vars, environment and ansible.cfg', () => {
       name: 'a user --timezone replaces our --timezone=off (which keeps the tree\'s /etc/localtime as it is)',
       vars: { ansible_nspawn_args: '--timezone=copy' },
       bus: true,
-      argv: [...BASE.slice(0, -1), '--timezone=copy', '--', ...PAYLOAD],
+      argv: [...BASE.filter((arg) => arg !== '--timezone=off'), '--timezone=copy', '--', ...PAYLOAD],
+    },
+    {
+      name: 'a user --boot keeps our --as-pid2 out (nspawn refuses the two together)',
+      vars: { ansible_nspawn_args: '--boot' },
+      bus: true,
+      argv: [...BASE.filter((arg) => arg !== '--as-pid2'), '--boot', '--', ...PAYLOAD],
     },
     {
       name: 'ansible_user becomes --user',

@@ -33,8 +33,8 @@ describe('persistent nspawn argv', () => {
   test('the leader runs as root under nspawn stub init, with the user nspawn arguments', () => {
     const settings = resolveNspawnSettings(options({ ansible_user: 'nobody', ansible_nspawn_args: '--private-network' }), {});
     assert.deepEqual(buildLeaderArgv(settings, { systemBus: false }), [
-      'systemd-nspawn', '--directory=/var/tmp/live', '--quiet', '--pipe', '--chdir=/', '--timezone=off', '--register=no', '--keep-unit',
-      '--as-pid2', '--private-network', '--', '/bin/sh', '-c', LEADER_SCRIPT,
+      'systemd-nspawn', '--directory=/var/tmp/live', '--quiet', '--pipe', '--chdir=/', '--timezone=off', '--as-pid2', '--register=no',
+      '--keep-unit', '--private-network', '--', '/bin/sh', '-c', LEADER_SCRIPT,
     ]);
   });
 

@@ -58,7 +58,10 @@ function reportError(error: unknown, verbosity: number): number {
 /**
  * ^C, a kill or a crash must not leave a container running on a tree (nor its lock held): close every open
  * connection first, then exit 99 ("User interrupted execution", as ansible-playbook) or 250 for a crash.
- * A second signal during the close ends playtree at once; its containers then stop by themselves.
+ * A second signal during the close ends playtree at once, killed by that signal (a second ^C: status 130 in
+ * a shell), as ansible-playbook ends on a KeyboardInterrupt raised during its clean-up. Its persistent
+ * containers then stop by themselves; commands still running are stopped by the next run on their tree
+ * (staleCommands.ts), as after a SIGKILL.
  */
 function stopContainersOnInterrupt(verbosity: number): void {
   let interrupted = false;
@@ -66,7 +69,12 @@ function stopContainersOnInterrupt(verbosity: number): void {
     // `on`, not `once`: a library's own handler (execa's signal-exit) re-raises the signal when it sees no
     // other listener left, which would kill playtree in the middle of its clean-up.
     process.on(signal, () => {
-      if (interrupted) process.exit(99);
+      if (interrupted) {
+        // Without listeners, Node's default action for the signal applies: the process dies of it.
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+        return;
+      }
       interrupted = true;
       process.stderr.write('\nERROR! User interrupted execution\n');
       // The commands stopped now end with a signal's exit code: that is not a result to show, as in Ansible.
