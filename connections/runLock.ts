@@ -18,6 +18,9 @@ import { ConnectionError } from '../src/errors.js';
  * The lock file is LOCK_FOLDER/tree-DEV:INO of the tree's root folder, so two paths to one tree (a symlink,
  * a bind mount) collide. The holder writes its pid, start time and playbook into it, for a refused run to
  * name. Within one run the lock is re-entrant: two inventory hosts on the same tree share it.
+ *
+ * Only a run locks (the CLI calls configureTreeLocks): code that uses the drivers in-process, such as the
+ * tests, holds no lock, since nothing would release it before that process ends.
  */
 
 export const LOCK_FOLDER = '/run/playtree/locks';
@@ -44,12 +47,12 @@ class TreeBusy extends Error {
   }
 }
 
-const settings = { waitSeconds: 0, playbook: '' };
+const settings = { enabled: false, waitSeconds: 0, playbook: '' };
 const held = new Map<string, Promise<HeldLock>>();
 
-/** Set once by the CLI: how long to wait for a busy tree (`--lock-wait`), and the playbook a holder names. */
+/** Called once by the CLI before a run: locks are on; how long to wait for a busy tree (`--lock-wait`); the playbook a holder names. */
 export function configureTreeLocks(options: { waitSeconds: number; playbook: string }): void {
-  Object.assign(settings, options);
+  Object.assign(settings, options, { enabled: true });
 }
 
 /**
@@ -57,6 +60,7 @@ export function configureTreeLocks(options: { waitSeconds: number; playbook: str
  * makes the host UNREACHABLE with one line naming that run, after waiting up to `--lock-wait` seconds.
  */
 export async function lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
+  if (!settings.enabled) return;
   const info = await stat(tree, { bigint: true });
   const key = `${info.dev}:${info.ino}`;
   let taking = held.get(key);
