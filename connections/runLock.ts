@@ -35,9 +35,10 @@ interface Holder {
   playbook: string;
 }
 
-interface HeldLock {
-  child: ChildProcess;
+/** A lock holder process, from its start (maybe waiting in flock -w) to its exit. */
+interface LiveHolder {
   exited: Promise<void>;
+  holding: boolean;
 }
 
 /** The lock's holder, for the message of a run it refuses. */
@@ -48,7 +49,9 @@ class TreeBusy extends Error {
 }
 
 const settings = { enabled: false, waitSeconds: 0, playbook: '' };
-const held = new Map<string, Promise<HeldLock>>();
+/** This run's locks by tree DEV:INO (a promise while being taken). */
+const held = new Map<string, Promise<void>>();
+const live = new Map<ChildProcess, LiveHolder>();
 
 /** Called once by the CLI before a run: locks are on; how long to wait for a busy tree (`--lock-wait`); the playbook a holder names. */
 export function configureTreeLocks(options: { waitSeconds: number; playbook: string }): void {
@@ -86,46 +89,53 @@ export async function lockTree(host: string, tree: string, log: (verbosity: numb
 
 /** Let go of every tree lock this run holds and wait for the holders to end (playtree is about to exit). */
 export async function releaseTreeLocks(): Promise<void> {
-  const locks = await Promise.allSettled([...held.values()]);
   held.clear();
-  await Promise.all(
-    locks.map(async (lock) => {
-      if (lock.status !== 'fulfilled') return;
-      lock.value.child.ref();
-      lock.value.child.stdin?.end();
-      await lock.value.exited;
-    }),
-  );
+  const ending = [...live].map(([child, { exited, holding }]) => {
+    child.ref();
+    child.stdin?.end();
+    // One still waiting for a busy tree (an interrupted --lock-wait) reads no stdin: end it and its flock.
+    if (!holding) killGroup(child);
+    return exited;
+  });
+  await Promise.all(ending);
 }
 
-async function takeLock(path: string, onWait: (holder: Holder | undefined) => void): Promise<HeldLock> {
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+async function takeLock(path: string, onWait: (holder: Holder | undefined) => void): Promise<void> {
   await makeLockFolder();
   // O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
   const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
-    let lock = await holdLock(file.fd, 0);
-    if (lock === undefined && settings.waitSeconds > 0) {
+    let locked = await holdLock(file.fd, 0);
+    if (!locked && settings.waitSeconds > 0) {
       onWait(await readHolder(file));
-      lock = await holdLock(file.fd, settings.waitSeconds);
+      locked = await holdLock(file.fd, settings.waitSeconds);
     }
-    if (lock === undefined) throw new TreeBusy(await readHolder(file));
+    if (!locked) throw new TreeBusy(await readHolder(file));
     const holder: Holder = { pid: process.pid, since: new Date().toISOString(), playbook: settings.playbook };
     await file.truncate(0);
     await file.write(`${JSON.stringify(holder)}\n`, 0);
-    return lock;
   } finally {
     await file.close();
   }
 }
 
-/** Start the holder on the open lock file; undefined when another process holds the lock. */
-function holdLock(fd: number, waitSeconds: number): Promise<HeldLock | undefined> {
+/** Start a holder on the open lock file: true once it holds the lock, false when another process holds it. */
+function holdLock(fd: number, waitSeconds: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', HOLD_SCRIPT, 'playtree-lock', String(waitSeconds)], {
       stdio: ['pipe', 'pipe', 'pipe', fd],
       detached: true,
     });
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const state: LiveHolder = { exited: new Promise<void>((done) => child.once('exit', () => done())), holding: false };
+    live.set(child, state);
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -137,11 +147,16 @@ function holdLock(fd: number, waitSeconds: number): Promise<HeldLock | undefined
       child.stderr!.destroy();
       (child.stdin as Socket).unref();
       child.unref();
-      resolve({ child, exited });
+      state.holding = true;
+      resolve(true);
     });
-    child.once('error', reject);
+    child.once('error', (error) => {
+      live.delete(child);
+      reject(error);
+    });
     child.once('exit', (code) => {
-      if (code === BUSY) return resolve(undefined);
+      live.delete(child);
+      if (code === BUSY) return resolve(false);
       const reason = stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`;
       reject(new Error(code === 127 ? `${reason}; install the Debian package util-linux (it provides flock)` : reason));
     });

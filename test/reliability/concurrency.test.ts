@@ -189,6 +189,21 @@ describe('concurrent playtree runs', { skip }, () => {
     assert.equal(secondResult.code, 0, secondResult.stdout + secondResult.stderr);
   });
 
+  test('a run interrupted while it waits for the lock ends at once (exit 99), the first run untouched', async () => {
+    const tree = trees[0]!;
+    const first = await startHolding(scratch, tree, DRIVERS[0]!);
+    const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', '--lock-wait', '600', 'quick.yml']);
+    await waitUntil(() => second.output().includes('waiting up to 600 s'), second, 'the second run waiting');
+    process.kill(second.pid, 'SIGINT');
+    // The first run still holds the tree: the second must end by itself, not when the lock frees.
+    const stopped = await Promise.race([second.done, sleep(60_000).then(() => undefined)]);
+    assert.ok(stopped, `the interrupted run still waits:\n${second.output()}`);
+    assert.equal(stopped.code, 99, stopped.stdout + stopped.stderr);
+    assert.equal(first.ended, false);
+    assert.equal((await release(tree, first)).code, 0);
+    assert.equal(existsSync(join(tree, 'etc/second')), false);
+  });
+
   test('the same tree reached through a symlink is the same lock', async () => {
     const tree = trees[0]!;
     const link = join(scratch, 'link-to-tree');
