@@ -62,7 +62,8 @@ function reportError(error: unknown, verbosity: number): number {
 
 /**
  * ^C, a kill or a crash must not leave a container running on a tree (nor its lock held): close every open
- * connection first, then release the tree locks (runLock.ts), then exit 99 ("User interrupted execution", as ansible-playbook) or 250 for a crash.
+ * connection first, then release the run's tree locks (runLock.ts), then exit 99 ("User interrupted
+ * execution", as ansible-playbook) or 250 for a crash.
  * A second signal during the close ends playtree at once; its containers then stop by themselves.
  */
 function stopContainersOnInterrupt(verbosity: number): void {

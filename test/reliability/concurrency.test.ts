@@ -179,8 +179,9 @@ describe('concurrent playtree runs', { skip }, () => {
     const bad = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: 'soon' });
     assert.equal(bad.code, 5, bad.stdout + bad.stderr);
     assert.match(bad.stderr, /^ERROR! PLAYTREE_LOCK_WAIT must be a number of seconds \(0 or more\), got 'soon'$/m);
-    const badFlag = await runPlaytree(scratch, ['-i', `${tree},`, '--lock-wait', '-1', 'quick.yml']);
+    const badFlag = await runPlaytree(scratch, ['-i', `${tree},`, '--lock-wait=-1', 'quick.yml']);
     assert.equal(badFlag.code, 2, badFlag.stdout + badFlag.stderr);
+    assert.match(badFlag.stderr, /^ERROR! --lock-wait must be a number of seconds \(0 or more\), got '-1'$/m);
     const first = await startHolding(scratch, tree, DRIVERS[0]!);
     const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: '120' });
     await waitUntil(() => second.output().includes('waiting up to 120 s'), second, 'the second run waiting');
