@@ -189,7 +189,9 @@ export function describeHolder(holder: Holder | undefined, now = new Date()): st
   if (!holder) return '';
   const since = new Date(holder.since);
   const time = since.toTimeString().slice(0, 8);
-  const day = since.toDateString() === now.toDateString() ? '' : `${since.toISOString().slice(0, 10)} `;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${since.getFullYear()}-${two(since.getMonth() + 1)}-${two(since.getDate())}`;
+  const day = since.toDateString() === now.toDateString() ? '' : `${date} `;
   const playbook = holder.playbook ? `, playbook ${holder.playbook}` : '';
   return ` (pid ${holder.pid}${playbook}, since ${day}${time})`;
 }

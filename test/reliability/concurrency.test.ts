@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { describeHolder } from '../../connections/runLock.js';
 import { realTreeSkipReason } from '../support/imageTree.js';
 import { recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from '../support/cliOnTrees.js';
 
@@ -315,3 +316,11 @@ async function describeFolder(folder: string): Promise<string[]> {
   }
   return rows;
 }
+
+test('the refusal names the holder: pid, playbook, and the time (with the date when not today)', () => {
+  const since = new Date(2026, 11, 7, 1, 40, 2);
+  const holder = { pid: 1234, since: since.toISOString(), playbook: '/srv/site.yml' };
+  assert.equal(describeHolder(holder, new Date(2026, 11, 7, 9, 0, 0)), ' (pid 1234, playbook /srv/site.yml, since 01:40:02)');
+  assert.equal(describeHolder(holder, new Date(2026, 11, 9, 9, 0, 0)), ' (pid 1234, playbook /srv/site.yml, since 2026-12-07 01:40:02)');
+  assert.equal(describeHolder(undefined), '');
+});
