@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { ConnectionError } from '../src/errors.js';
 
@@ -17,7 +17,8 @@ import { ConnectionError } from '../src/errors.js';
  *
  * The lock file is LOCK_FOLDER/tree-DEV:INO of the tree's root folder, so two paths to one tree (a symlink,
  * a bind mount) collide. The holder writes its pid, start time and playbook into it, for a refused run to
- * name. Within one run the lock is re-entrant: two inventory hosts on the same tree share it.
+ * name, and removes it when it lets go (a killed run leaves the file, unlocked, for the next run to reuse).
+ * Within one run the lock is re-entrant: two inventory hosts on the same tree share it.
  *
  * Only a run locks (the CLI calls configureTreeLocks): code that uses the drivers in-process, such as the
  * tests, holds no lock, since nothing would release it before that process ends.
@@ -39,6 +40,8 @@ interface Holder {
 interface LiveHolder {
   exited: Promise<void>;
   holding: boolean;
+  /** The lock file, once this holder owns it: removed at release (while still held), so files do not pile up. */
+  path?: string;
 }
 
 /** The lock's holder, for the message of a run it refuses. */
@@ -90,45 +93,66 @@ export async function lockTree(host: string, tree: string, log: (verbosity: numb
 /** Let go of every tree lock this run holds and wait for the holders to end (playtree is about to exit). */
 export async function releaseTreeLocks(): Promise<void> {
   held.clear();
-  const ending = [...live].map(([child, { exited, holding }]) => {
-    child.ref();
-    child.stdin?.end();
-    // One still waiting for a busy tree (an interrupted --lock-wait) reads no stdin: end it and its flock.
-    if (!holding) killGroup(child);
-    return exited;
-  });
-  await Promise.all(ending);
+  await Promise.all(
+    [...live].map(async ([child, state]) => {
+      if (state.path !== undefined) await unlink(state.path).catch(() => {});
+      await endHolder(child, state);
+    }),
+  );
 }
 
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
+function endHolder(child: ChildProcess, state: LiveHolder): Promise<void> {
+  child.ref();
+  child.stdin?.end();
+  // One still waiting for a busy tree (an interrupted --lock-wait) reads no stdin: end it and its flock.
+  if (!state.holding) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
+  return state.exited;
 }
 
+/**
+ * Lock `path`: try at once, then (with --lock-wait) wait for what is left of the time. A releasing run
+ * removes its lock file while it still holds it, so a lock won on a file no longer at `path` is let go
+ * and `path` opened afresh.
+ */
 async function takeLock(path: string, onWait: (holder: Holder | undefined) => void): Promise<void> {
   await makeLockFolder();
-  // O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
-  const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-  try {
-    let locked = await holdLock(file.fd, 0);
-    if (!locked && settings.waitSeconds > 0) {
-      onWait(await readHolder(file));
-      locked = await holdLock(file.fd, settings.waitSeconds);
+  const deadline = Date.now() + settings.waitSeconds * 1000;
+  let waiting = false;
+  for (;;) {
+    // O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
+    const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    try {
+      const holder = await holdLock(file.fd, waiting ? Math.max(0, deadline - Date.now()) / 1000 : 0);
+      if (!holder) {
+        if (waiting || settings.waitSeconds === 0) throw new TreeBusy(await readHolder(file));
+        onWait(await readHolder(file));
+        waiting = true;
+        continue;
+      }
+      const [locked, current] = await Promise.all([file.stat(), stat(path).catch(() => undefined)]);
+      if (current?.ino !== locked.ino || current.dev !== locked.dev) {
+        await endHolder(holder.child, holder.state);
+        continue;
+      }
+      holder.state.path = path;
+      const about: Holder = { pid: process.pid, since: new Date().toISOString(), playbook: settings.playbook };
+      await file.truncate(0);
+      await file.write(`${JSON.stringify(about)}\n`, 0);
+      return;
+    } finally {
+      await file.close();
     }
-    if (!locked) throw new TreeBusy(await readHolder(file));
-    const holder: Holder = { pid: process.pid, since: new Date().toISOString(), playbook: settings.playbook };
-    await file.truncate(0);
-    await file.write(`${JSON.stringify(holder)}\n`, 0);
-  } finally {
-    await file.close();
   }
 }
 
-/** Start a holder on the open lock file: true once it holds the lock, false when another process holds it. */
-function holdLock(fd: number, waitSeconds: number): Promise<boolean> {
+/** Start a holder on the open lock file: it once it holds the lock, undefined when another process holds it. */
+function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProcess; state: LiveHolder } | undefined> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', HOLD_SCRIPT, 'playtree-lock', String(waitSeconds)], {
       stdio: ['pipe', 'pipe', 'pipe', fd],
@@ -148,7 +172,7 @@ function holdLock(fd: number, waitSeconds: number): Promise<boolean> {
       (child.stdin as Socket).unref();
       child.unref();
       state.holding = true;
-      resolve(true);
+      resolve({ child, state });
     });
     child.once('error', (error) => {
       live.delete(child);
@@ -156,7 +180,7 @@ function holdLock(fd: number, waitSeconds: number): Promise<boolean> {
     });
     child.once('exit', (code) => {
       live.delete(child);
-      if (code === BUSY) return resolve(false);
+      if (code === BUSY) return resolve(undefined);
       const reason = stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`;
       reject(new Error(code === 127 ? `${reason}; install the Debian package util-linux (it provides flock)` : reason));
     });

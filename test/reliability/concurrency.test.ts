@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,8 @@ describe('concurrent playtree runs', { skip }, () => {
     assert.equal(secondResult.code, 0, secondResult.stdout + secondResult.stderr);
     assert.match(secondResult.stdout, /in use by another playtree run \(pid \d+, playbook \S+\/hold\.yml, since [\d:]+\); waiting up to 120 s/);
     assert.equal(await readFile(join(tree, 'etc/second'), 'utf8'), 'second\n');
+    const { dev, ino } = await stat(tree);
+    assert.equal(existsSync(`/run/playtree/locks/tree-${dev}:${ino}`), false, 'the last run removed its lock file');
   });
 
   test('PLAYTREE_LOCK_WAIT waits like --lock-wait; a bad value is refused before any play', async () => {
