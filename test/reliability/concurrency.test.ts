@@ -177,6 +177,15 @@ describe('concurrent playtree runs', { skip }, () => {
     assert.equal(existsSync(`/run/playtree/locks/tree-${dev}:${ino}`), false, 'the last run removed its lock file');
   });
 
+  test('a --lock-wait that runs out refuses the tree, saying how long it waited', async () => {
+    const tree = trees[0]!;
+    const first = await startHolding(scratch, tree, DRIVERS[0]!);
+    const second = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', '--lock-wait', '0.5', 'quick.yml']);
+    assert.equal((await release(tree, first)).code, 0);
+    assert.equal(second.code, 4, second.stdout + second.stderr);
+    assert.match(unreachableMessage(second), /in use by another playtree run \(pid \d+, .*\) \(waited 0\.5 s\); wait for it to finish, or pass a longer --lock-wait$/);
+  });
+
   test('PLAYTREE_LOCK_WAIT waits like --lock-wait; a bad value is refused before any play', async () => {
     const tree = trees[0]!;
     const bad = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: 'soon' });
