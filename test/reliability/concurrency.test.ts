@@ -92,7 +92,7 @@ async function settle(trees: string[]): Promise<void> {
   const holding = trees.filter((tree) => existsSync(join(tree, 'holding')));
   await Promise.all(holding.map((tree) => writeFile(join(tree, 'release'), '')));
   for (const run of running) {
-    await Promise.race([run.done, sleep(20_000)]);
+    await Promise.race([run.done, sleep(20_000, undefined, { ref: false })]);
     if (!run.ended) process.kill(run.pid, 'SIGKILL');
   }
   const deadline = Date.now() + 20_000;
@@ -134,141 +134,6 @@ const BUSY_MESSAGE = (path: string) =>
     `^${path}: tree ${path} is in use by another playtree run \\(pid \\d+, playbook \\S+/hold\\.yml, since \\d\\d:\\d\\d:\\d\\d\\); wait for it to finish, or pass --lock-wait SECONDS to wait$`,
   );
 
-describe('concurrent playtree runs', { skip }, () => {
-  let scratch = '';
-  let trees: string[] = [];
-  let remove = async () => {};
-  before(async () => {
-    ({ scratch, trees, remove } = await scratchWithTrees(3));
-    await writeFile(join(scratch, 'ansible.cfg'), '');
-    await writeFile(join(scratch, 'hold.yml'), HOLD_PLAY);
-    await writeFile(join(scratch, 'quick.yml'), QUICK_PLAY);
-  });
-  afterEach(async () => settle(trees));
-  after(async () => remove());
-
-  for (const driver of DRIVERS) {
-    test(`${driver.name}: a second run on a tree in use is refused at once, naming the first run, exit 4`, async () => {
-      const tree = trees[0]!;
-      const first = await startHolding(scratch, tree, driver);
-      const second = await runPlaytree(scratch, ['-i', `${tree},`, ...driver.args, 'quick.yml'], driver.env);
-      const firstResult = await release(tree, first);
-      assert.equal(second.code, 4, second.stdout + second.stderr);
-      assert.match(unreachableMessage(second), BUSY_MESSAGE(tree));
-      assert.equal(existsSync(join(tree, 'etc/second')), false, 'the refused run wrote nothing');
-      assert.equal(firstResult.code, 0, firstResult.stdout + firstResult.stderr);
-      assert.equal(await readFile(join(tree, 'etc/held-by-first'), 'utf8'), 'held\n');
-    });
-  }
-
-  test('with --lock-wait the second run waits for the first to end, then runs', async () => {
-    const tree = trees[0]!;
-    const first = await startHolding(scratch, tree, DRIVERS[1]!);
-    const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'nspawn', '--lock-wait', '120', 'quick.yml']);
-    await waitUntil(() => second.output().includes('waiting up to 120 s'), second, 'the second run waiting');
-    assert.equal(existsSync(join(tree, 'etc/second')), false, 'the waiting run has written nothing yet');
-    const firstResult = await release(tree, first);
-    const secondResult = await second.done;
-    assert.equal(firstResult.code, 0, firstResult.stdout + firstResult.stderr);
-    assert.equal(secondResult.code, 0, secondResult.stdout + secondResult.stderr);
-    assert.match(secondResult.stdout, /in use by another playtree run \(pid \d+, playbook \S+\/hold\.yml, since [\d:]+\); waiting up to 120 s/);
-    assert.equal(await readFile(join(tree, 'etc/second'), 'utf8'), 'second\n');
-    const { dev, ino } = await stat(tree);
-    assert.equal(existsSync(`/run/playtree/locks/tree-${dev}:${ino}`), false, 'the last run removed its lock file');
-  });
-
-  test('a --lock-wait that runs out refuses the tree, saying how long it waited', async () => {
-    const tree = trees[0]!;
-    const first = await startHolding(scratch, tree, DRIVERS[0]!);
-    const second = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', '--lock-wait', '0.5', 'quick.yml']);
-    assert.equal((await release(tree, first)).code, 0);
-    assert.equal(second.code, 4, second.stdout + second.stderr);
-    assert.match(unreachableMessage(second), /in use by another playtree run \(pid \d+, .*\) \(waited 0\.5 s\); wait for it to finish, or pass a longer --lock-wait$/);
-  });
-
-  test('PLAYTREE_LOCK_WAIT waits like --lock-wait; a bad value is refused before any play', async () => {
-    const tree = trees[0]!;
-    const bad = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: 'soon' });
-    assert.equal(bad.code, 5, bad.stdout + bad.stderr);
-    assert.match(bad.stderr, /^ERROR! PLAYTREE_LOCK_WAIT must be a number of seconds \(0 or more\), got 'soon'$/m);
-    const badFlag = await runPlaytree(scratch, ['-i', `${tree},`, '--lock-wait=-1', 'quick.yml']);
-    assert.equal(badFlag.code, 2, badFlag.stdout + badFlag.stderr);
-    assert.match(badFlag.stderr, /^ERROR! --lock-wait must be a number of seconds \(0 or more\), got '-1'$/m);
-    const first = await startHolding(scratch, tree, DRIVERS[0]!);
-    const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: '120' });
-    await waitUntil(() => second.output().includes('waiting up to 120 s'), second, 'the second run waiting');
-    assert.equal((await release(tree, first)).code, 0);
-    const secondResult = await second.done;
-    assert.equal(secondResult.code, 0, secondResult.stdout + secondResult.stderr);
-  });
-
-  test('a run interrupted while it waits for the lock ends at once (exit 99), the first run untouched', async () => {
-    const tree = trees[0]!;
-    const first = await startHolding(scratch, tree, DRIVERS[0]!);
-    const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', '--lock-wait', '600', 'quick.yml']);
-    await waitUntil(() => second.output().includes('waiting up to 600 s'), second, 'the second run waiting');
-    process.kill(second.pid, 'SIGINT');
-    // The first run still holds the tree: the second must end by itself, not when the lock frees.
-    const stopped = await Promise.race([second.done, sleep(60_000).then(() => undefined)]);
-    assert.ok(stopped, `the interrupted run still waits:\n${second.output()}`);
-    assert.equal(stopped.code, 99, stopped.stdout + stopped.stderr);
-    assert.equal(first.ended, false);
-    assert.equal((await release(tree, first)).code, 0);
-    assert.equal(existsSync(join(tree, 'etc/second')), false);
-  });
-
-  test('the same tree reached through a symlink is the same lock', async () => {
-    const tree = trees[0]!;
-    const link = join(scratch, 'link-to-tree');
-    await symlink(tree, link);
-    const first = await startHolding(scratch, tree, DRIVERS[0]!);
-    const second = await runPlaytree(scratch, ['-i', `${link},`, '-c', 'nspawn', 'quick.yml']);
-    assert.equal((await release(tree, first)).code, 0);
-    assert.equal(second.code, 4, second.stdout + second.stderr);
-    assert.match(unreachableMessage(second), BUSY_MESSAGE(link));
-    assert.equal(existsSync(join(tree, 'etc/second')), false);
-  });
-
-  test('two inventory hosts on one tree share the run\'s lock (no deadlock, no refusal)', async () => {
-    const tree = trees[0]!;
-    await writeFile(join(scratch, 'aliases.ini'), `a ansible_host=${tree} marker=alias-a\nb ansible_host=${tree} marker=alias-b\n`);
-    const run = await runPlaytree(scratch, ['-i', 'aliases.ini', '-c', 'chroot', 'quick.yml']);
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.deepEqual([recap(run.stdout, 'a')['changed'], recap(run.stdout, 'b')['changed']], [1, 1]);
-  });
-
-  test('SIGKILL of a run holding a tree leaves no lock: the next run goes ahead', async () => {
-    const tree = trees[0]!;
-    const first = await startHolding(scratch, tree, DRIVERS[0]!);
-    const refused = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml']);
-    assert.equal(refused.code, 4, 'the tree is locked before the kill');
-    process.kill(first.pid, 'SIGKILL');
-    await first.done;
-    const next = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml']);
-    // The killed run's chroot'ed command outlives it (chroot cannot stop it): settle() ends it.
-    assert.equal(next.code, 0, next.stdout + next.stderr);
-    assert.equal(await readFile(join(tree, 'etc/second'), 'utf8'), 'second\n');
-  });
-
-  test('runs on two different trees at the same time both succeed, each tree with only its own changes', async () => {
-    const [one, two] = [trees[1]!, trees[2]!];
-    await writeFile(join(scratch, 'hold-marked.yml'), `${HOLD_PLAY}${QUICK_PLAY.replace(/^- hosts: all\n {2}gather_facts: false\n {2}tasks:\n/, '')}`);
-    const runs = [
-      startPlaytree(scratch, ['-i', `${one},`, '-c', 'nspawn', '-e', 'marker=from-one', 'hold-marked.yml']),
-      startPlaytree(scratch, ['-i', `${two},`, '-c', 'chroot', '-e', 'marker=from-two', 'hold-marked.yml']),
-    ];
-    // Both are inside their trees at once before either may go on.
-    await waitUntil(() => existsSync(join(one, 'holding')), runs[0]!, `${one}/holding`);
-    await waitUntil(() => existsSync(join(two, 'holding')), runs[1]!, `${two}/holding`);
-    const results = await Promise.all([release(one, runs[0]!), release(two, runs[1]!)]);
-    for (const result of results) assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.equal(await readFile(join(one, 'etc/from-one'), 'utf8'), 'from-one\n');
-    assert.equal(await readFile(join(two, 'etc/from-two'), 'utf8'), 'from-two\n');
-    assert.equal(existsSync(join(one, 'etc/from-two')), false);
-    assert.equal(existsSync(join(two, 'etc/from-one')), false);
-  });
-});
-
 /** Writes into /srv/RUN of each tree: per-host values, what the host's command saw in its tree, edits. */
 const FORKS_PLAY = `- hosts: trees
   gather_facts: false
@@ -284,37 +149,170 @@ const FORKS_PLAY = `- hosts: trees
     - copy: { content: "{{ seen.stdout }}\\n", dest: "/srv/{{ run }}/seen" }
 `;
 
-describe('-f 1 and -f 10 give the same results on three trees', { skip }, () => {
+describe('concurrency on three tree copies', { skip }, () => {
   let scratch = '';
   let trees: string[] = [];
   let remove = async () => {};
-  const runs: Record<string, PlaytreeRun> = {};
   before(async () => {
     ({ scratch, trees, remove } = await scratchWithTrees(3));
-    const colours = ['red', 'green', 'blue'];
-    const hosts = trees.map((tree, i) => `host${i + 1} ansible_host=${tree} colour=${colours[i]}`);
-    await writeFile(join(scratch, 'hosts.ini'), `[trees]\n${hosts.join('\n')}\n`);
-    await writeFile(join(scratch, 'forks.yml'), FORKS_PLAY);
-    for (const [i, tree] of trees.entries()) await writeFile(join(tree, 'etc/tree-name'), `tree${i + 1}\n`);
-    for (const forks of ['1', '10']) {
-      runs[forks] = await runPlaytree(scratch, ['-i', 'hosts.ini', '-c', 'nspawn', '-f', forks, '-e', `run=f${forks}`, 'forks.yml']);
-    }
+    await writeFile(join(scratch, 'ansible.cfg'), '');
+    await writeFile(join(scratch, 'hold.yml'), HOLD_PLAY);
+    await writeFile(join(scratch, 'quick.yml'), QUICK_PLAY);
   });
   after(async () => remove());
 
-  test('both runs succeed with identical recaps', () => {
-    const recapOf = (run: PlaytreeRun) => run.stdout.slice(run.stdout.indexOf('PLAY RECAP'));
-    for (const run of Object.values(runs)) assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(recapOf(runs['10']!), recapOf(runs['1']!));
-    assert.deepEqual(recap(runs['1']!.stdout, 'host2'), { ok: 7, changed: 6, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+  describe('concurrent playtree runs', () => {
+    afterEach(async () => settle(trees));
+
+    for (const driver of DRIVERS) {
+      test(`${driver.name}: a second run on a tree in use is refused at once, naming the first run, exit 4`, async () => {
+        const tree = trees[0]!;
+        const first = await startHolding(scratch, tree, driver);
+        const second = await runPlaytree(scratch, ['-i', `${tree},`, ...driver.args, 'quick.yml'], driver.env);
+        const firstResult = await release(tree, first);
+        assert.equal(second.code, 4, second.stdout + second.stderr);
+        assert.match(unreachableMessage(second), BUSY_MESSAGE(tree));
+        assert.equal(existsSync(join(tree, 'etc/second')), false, 'the refused run wrote nothing');
+        assert.equal(firstResult.code, 0, firstResult.stdout + firstResult.stderr);
+        assert.equal(await readFile(join(tree, 'etc/held-by-first'), 'utf8'), 'held\n');
+      });
+    }
+
+    test('with --lock-wait the second run waits for the first to end, then runs', async () => {
+      const tree = trees[0]!;
+      const first = await startHolding(scratch, tree, DRIVERS[1]!);
+      const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'nspawn', '--lock-wait', '120', 'quick.yml']);
+      await waitUntil(() => second.output().includes('waiting up to 120 s'), second, 'the second run waiting');
+      assert.equal(existsSync(join(tree, 'etc/second')), false, 'the waiting run has written nothing yet');
+      const firstResult = await release(tree, first);
+      const secondResult = await second.done;
+      assert.equal(firstResult.code, 0, firstResult.stdout + firstResult.stderr);
+      assert.equal(secondResult.code, 0, secondResult.stdout + secondResult.stderr);
+      assert.match(secondResult.stdout, /in use by another playtree run \(pid \d+, playbook \S+\/hold\.yml, since [\d:]+\); waiting up to 120 s/);
+      assert.equal(await readFile(join(tree, 'etc/second'), 'utf8'), 'second\n');
+      const { dev, ino } = await stat(tree);
+      assert.equal(existsSync(`/run/playtree/locks/tree-${dev}:${ino}`), false, 'the last run removed its lock file');
+    });
+
+    test('a --lock-wait that runs out refuses the tree, saying how long it waited', async () => {
+      const tree = trees[0]!;
+      const first = await startHolding(scratch, tree, DRIVERS[0]!);
+      const second = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', '--lock-wait', '0.5', 'quick.yml']);
+      assert.equal((await release(tree, first)).code, 0);
+      assert.equal(second.code, 4, second.stdout + second.stderr);
+      assert.match(unreachableMessage(second), /in use by another playtree run \(pid \d+, .*\) \(waited 0\.5 s\); wait for it to finish, or pass a longer --lock-wait$/);
+    });
+
+    test('PLAYTREE_LOCK_WAIT waits like --lock-wait; a bad value is refused before any play', async () => {
+      const tree = trees[0]!;
+      const bad = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: 'soon' });
+      assert.equal(bad.code, 5, bad.stdout + bad.stderr);
+      assert.match(bad.stderr, /^ERROR! PLAYTREE_LOCK_WAIT must be a number of seconds \(0 or more\), got 'soon'$/m);
+      const badFlag = await runPlaytree(scratch, ['-i', `${tree},`, '--lock-wait=-1', 'quick.yml']);
+      assert.equal(badFlag.code, 2, badFlag.stdout + badFlag.stderr);
+      assert.match(badFlag.stderr, /^ERROR! --lock-wait must be a number of seconds \(0 or more\), got '-1'$/m);
+      const first = await startHolding(scratch, tree, DRIVERS[0]!);
+      const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml'], { PLAYTREE_LOCK_WAIT: '120' });
+      await waitUntil(() => second.output().includes('waiting up to 120 s'), second, 'the second run waiting');
+      assert.equal((await release(tree, first)).code, 0);
+      const secondResult = await second.done;
+      assert.equal(secondResult.code, 0, secondResult.stdout + secondResult.stderr);
+    });
+
+    test('a run interrupted while it waits for the lock ends at once (exit 99), the first run untouched', async () => {
+      const tree = trees[0]!;
+      const first = await startHolding(scratch, tree, DRIVERS[0]!);
+      const second = startPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', '--lock-wait', '600', 'quick.yml']);
+      await waitUntil(() => second.output().includes('waiting up to 600 s'), second, 'the second run waiting');
+      process.kill(second.pid, 'SIGINT');
+      // The first run still holds the tree: the second must end by itself, not when the lock frees.
+      const stopped = await Promise.race([second.done, sleep(60_000, undefined, { ref: false }).then(() => undefined)]);
+      assert.ok(stopped, `the interrupted run still waits:\n${second.output()}`);
+      assert.equal(stopped.code, 99, stopped.stdout + stopped.stderr);
+      assert.equal(first.ended, false);
+      assert.equal((await release(tree, first)).code, 0);
+      assert.equal(existsSync(join(tree, 'etc/second')), false);
+    });
+
+    test('the same tree reached through a symlink is the same lock', async () => {
+      const tree = trees[0]!;
+      const link = join(scratch, 'link-to-tree');
+      await symlink(tree, link);
+      const first = await startHolding(scratch, tree, DRIVERS[0]!);
+      const second = await runPlaytree(scratch, ['-i', `${link},`, '-c', 'nspawn', 'quick.yml']);
+      assert.equal((await release(tree, first)).code, 0);
+      assert.equal(second.code, 4, second.stdout + second.stderr);
+      assert.match(unreachableMessage(second), BUSY_MESSAGE(link));
+      assert.equal(existsSync(join(tree, 'etc/second')), false);
+    });
+
+    test('two inventory hosts on one tree share the run\'s lock (no deadlock, no refusal)', async () => {
+      const tree = trees[0]!;
+      await writeFile(join(scratch, 'aliases.ini'), `a ansible_host=${tree} marker=alias-a\nb ansible_host=${tree} marker=alias-b\n`);
+      const run = await runPlaytree(scratch, ['-i', 'aliases.ini', '-c', 'chroot', 'quick.yml']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.deepEqual([recap(run.stdout, 'a')['changed'], recap(run.stdout, 'b')['changed']], [1, 1]);
+    });
+
+    test('SIGKILL of a run holding a tree leaves no lock: the next run goes ahead', async () => {
+      const tree = trees[0]!;
+      const first = await startHolding(scratch, tree, DRIVERS[0]!);
+      const refused = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml']);
+      assert.equal(refused.code, 4, 'the tree is locked before the kill');
+      process.kill(first.pid, 'SIGKILL');
+      await first.done;
+      const next = await runPlaytree(scratch, ['-i', `${tree},`, '-c', 'chroot', 'quick.yml']);
+      // The killed run's chroot'ed command outlives it (chroot cannot stop it): settle() ends it.
+      assert.equal(next.code, 0, next.stdout + next.stderr);
+      assert.equal(await readFile(join(tree, 'etc/second'), 'utf8'), 'second\n');
+    });
+
+    test('runs on two different trees at the same time both succeed, each tree with only its own changes', async () => {
+      const [one, two] = [trees[1]!, trees[2]!];
+      await writeFile(join(scratch, 'hold-marked.yml'), `${HOLD_PLAY}${QUICK_PLAY.replace(/^- hosts: all\n {2}gather_facts: false\n {2}tasks:\n/, '')}`);
+      const runs = [
+        startPlaytree(scratch, ['-i', `${one},`, '-c', 'nspawn', '-e', 'marker=from-one', 'hold-marked.yml']),
+        startPlaytree(scratch, ['-i', `${two},`, '-c', 'chroot', '-e', 'marker=from-two', 'hold-marked.yml']),
+      ];
+      // Both are inside their trees at once before either may go on.
+      await waitUntil(() => existsSync(join(one, 'holding')), runs[0]!, `${one}/holding`);
+      await waitUntil(() => existsSync(join(two, 'holding')), runs[1]!, `${two}/holding`);
+      const results = await Promise.all([release(one, runs[0]!), release(two, runs[1]!)]);
+      for (const result of results) assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(await readFile(join(one, 'etc/from-one'), 'utf8'), 'from-one\n');
+      assert.equal(await readFile(join(two, 'etc/from-two'), 'utf8'), 'from-two\n');
+      assert.equal(existsSync(join(one, 'etc/from-two')), false);
+      assert.equal(existsSync(join(two, 'etc/from-one')), false);
+    });
   });
 
-  test('every tree holds the same files from both runs, each with its own host\'s values', async () => {
-    for (const [i, tree] of trees.entries()) {
-      assert.deepEqual(await describeFolder(join(tree, 'srv/f10')), await describeFolder(join(tree, 'srv/f1')), tree);
-      assert.equal(await readFile(join(tree, 'srv/f10/seen'), 'utf8'), `tree${i + 1}\n`);
-      assert.match(await readFile(join(tree, 'srv/f10/who'), 'utf8'), new RegExp(`^host${i + 1} (\\w+)\\n\\1 again\\n$`));
-    }
+  describe('-f 1 and -f 10 give the same results on three trees', () => {
+    const runs: Record<string, PlaytreeRun> = {};
+    before(async () => {
+      const colours = ['red', 'green', 'blue'];
+      const hosts = trees.map((tree, i) => `host${i + 1} ansible_host=${tree} colour=${colours[i]}`);
+      await writeFile(join(scratch, 'hosts.ini'), `[trees]\n${hosts.join('\n')}\n`);
+      await writeFile(join(scratch, 'forks.yml'), FORKS_PLAY);
+      for (const [i, tree] of trees.entries()) await writeFile(join(tree, 'etc/tree-name'), `tree${i + 1}\n`);
+      for (const forks of ['1', '10']) {
+        runs[forks] = await runPlaytree(scratch, ['-i', 'hosts.ini', '-c', 'nspawn', '-f', forks, '-e', `run=f${forks}`, 'forks.yml']);
+      }
+    });
+
+    test('both runs succeed with identical recaps', () => {
+      const recapOf = (run: PlaytreeRun) => run.stdout.slice(run.stdout.indexOf('PLAY RECAP'));
+      for (const run of Object.values(runs)) assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(recapOf(runs['10']!), recapOf(runs['1']!));
+      assert.deepEqual(recap(runs['1']!.stdout, 'host2'), { ok: 7, changed: 6, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+    });
+
+    test('every tree holds the same files from both runs, each with its own host\'s values', async () => {
+      for (const [i, tree] of trees.entries()) {
+        assert.deepEqual(await describeFolder(join(tree, 'srv/f10')), await describeFolder(join(tree, 'srv/f1')), tree);
+        assert.equal(await readFile(join(tree, 'srv/f10/seen'), 'utf8'), `tree${i + 1}\n`);
+        assert.match(await readFile(join(tree, 'srv/f10/who'), 'utf8'), new RegExp(`^host${i + 1} (\\w+)\\n\\1 again\\n$`));
+      }
+    });
   });
 });
 
