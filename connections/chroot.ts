@@ -1,4 +1,5 @@
 import type { Connection, ConnectionOptions } from './connection.js';
+import { lockTree } from './runLock.js';
 import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
 import { resolveTreeSettings } from './treeOptions.js';
@@ -26,6 +27,7 @@ export class ChrootConnection extends TreeConnection {
     this.chrootProgram = await findProgram(this.settings, 'chroot', 'coreutils');
     await checkTreeLooksLikeAnOs(this.settings);
     await checkShellInTree(this.settings);
+    await lockTree(this.settings.host, this.settings.tree, this.options.log);
   }
 
   protected commandFor(payload: string[]): TreeCommand {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConnectionError } from '../src/errors.js';
 import { noBusFlags, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
+import { lockTree } from './runLock.js';
 import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';
 import { findHeldTreeLock } from './treeLock.js';
 
@@ -21,7 +22,7 @@ export function describeNspawnFailure(tree: string, stderr: string): string | un
 
 /**
  * What both nspawn modes check in open(): root, systemd-nspawn installed, an OS tree with the shell in it,
- * and no other container holding the tree's lock.
+ * this run's tree lock taken (runLock.ts), and no other container holding the tree's nspawn lock.
  */
 export async function checkNspawnPreconditions(
   settings: NspawnSettings,
@@ -33,6 +34,7 @@ export async function checkNspawnPreconditions(
   await findProgram(settings, 'systemd-nspawn', 'systemd-container');
   await checkTreeLooksLikeAnOs(settings);
   await checkShellInTree(settings);
+  await lockTree(settings.host, settings.tree, log);
   const lock = await findHeldTreeLock(settings.tree);
   if (lock !== undefined) {
     throw new ConnectionError(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeOpenConnections } from '../../connections/openConnections.js';
+import { releaseTreeLocks } from '../../connections/runLock.js';
 import { PlaytreeError } from '../errors.js';
 import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 
@@ -39,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     return await runCommand(options);
   } catch (error) {
     return reportError(error, options?.verbosity ?? 0);
+  } finally {
+    // Normally the locks end with playtree anyway (their holders read end-of-file); releasing them here
+    // first means a run started right after this one never finds its tree still locked.
+    await releaseTreeLocks();
   }
 }
 
@@ -57,11 +62,12 @@ function reportError(error: unknown, verbosity: number): number {
 
 /**
  * ^C, a kill or a crash must not leave a container running on a tree (nor its lock held): close every open
- * connection first, then exit 99 ("User interrupted execution", as ansible-playbook) or 250 for a crash.
+ * connection first, then release the run's tree locks (runLock.ts), then exit 99 ("User interrupted
+ * execution", as ansible-playbook) or 250 for a crash.
  * A second signal during the close ends playtree at once, killed by that signal (a second ^C: status 130 in
- * a shell), as ansible-playbook ends on a KeyboardInterrupt raised during its clean-up. Its persistent
- * containers then stop by themselves; commands still running are stopped by the next run on their tree
- * (staleCommands.ts), as after a SIGKILL.
+ * a shell), as ansible-playbook ends on a KeyboardInterrupt raised during its clean-up. The kernel drops its
+ * tree locks with it; its persistent containers stop by themselves; commands still running are stopped by
+ * the next run on their tree (staleCommands.ts), as after a SIGKILL.
  */
 function stopContainersOnInterrupt(verbosity: number): void {
   let interrupted = false;
@@ -79,12 +85,12 @@ function stopContainersOnInterrupt(verbosity: number): void {
       process.stderr.write('\nERROR! User interrupted execution\n');
       // The commands stopped now end with a signal's exit code: that is not a result to show, as in Ansible.
       process.stdout.write = () => true;
-      void closeOpenConnections().finally(() => process.exit(99));
+      void closeOpenConnections().then(releaseTreeLocks).finally(() => process.exit(99));
     });
   }
   const crash = (error: unknown) => {
     const code = reportError(error, verbosity);
-    void closeOpenConnections().finally(() => process.exit(code));
+    void closeOpenConnections().then(releaseTreeLocks).finally(() => process.exit(code));
   };
   process.once('uncaughtException', crash);
   process.once('unhandledRejection', crash);

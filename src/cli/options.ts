@@ -22,6 +22,8 @@ export interface CliOptions {
   forceHandlers: boolean;
   startAtTask?: string;
   json: boolean;
+  /** --lock-wait: seconds to wait for a tree another playtree run holds (undefined: PLAYTREE_LOCK_WAIT, else 0). */
+  lockWait?: number;
   /** -M/--module-path: folders of JS modules (colon-separated, may repeat). */
   modulePath: string[];
   /** inventory subcommand */
@@ -36,7 +38,7 @@ export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l S
                 [-t TAGS] [--skip-tags SKIP_TAGS] [-C] [-D] [-f FORKS] [-c CONNECTION]
                 [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]
                 [--start-at-task TASK] [--force-handlers] [-M MODULE_PATH] [--json]
-                playbook [playbook ...]
+                [--lock-wait SECONDS] playbook [playbook ...]
        playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
 
 Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
@@ -62,6 +64,7 @@ options:
   --force-handlers        run handlers even if a task fails
   -M, --module-path PATH  folder(s) of JS modules (NAME.js), colon-separated (may repeat)
   --json                  print one JSON document of every result and the recap instead of text
+  --lock-wait SECONDS     wait this long for a tree another playtree run is using (default 0: refuse)
 `;
 
 /** Parse argv; what argparse would reject is a UsageError (exit 2), other unusable options an OptionsError (exit 5). */
@@ -94,6 +97,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
         'start-at-task': { type: 'string' },
         'force-handlers': { type: 'boolean' },
         json: { type: 'boolean' },
+        'lock-wait': { type: 'string' },
         'module-path': { type: 'string', short: 'M', multiple: true },
         list: { type: 'boolean' },
         host: { type: 'string' },
@@ -111,6 +115,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
     forks = Number(values.forks);
     if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`-f/--forks must be a positive whole number, got '${values.forks}'`);
   }
+  const lockWait = values['lock-wait'] === undefined ? undefined : parseLockWait(values['lock-wait'], '--lock-wait', UsageError);
   const command = values.help ? 'help' : values.version ? 'version' : isInventory ? 'inventory' : 'playbook';
   const options: CliOptions = {
     command,
@@ -134,6 +139,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
     vars: values.vars ?? false,
     ...(values.limit !== undefined ? { limit: values.limit } : {}),
     ...(forks !== undefined ? { forks } : {}),
+    ...(lockWait !== undefined ? { lockWait } : {}),
     ...(values.connection !== undefined ? { connection: values.connection } : {}),
     ...(values['start-at-task'] !== undefined ? { startAtTask: values['start-at-task'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
@@ -144,4 +150,11 @@ export function parseCliOptions(argv: string[]): CliOptions {
     throw new OptionsError('playtree inventory needs exactly one of --list, --host HOST or --graph');
   }
   return options;
+}
+
+/** Seconds to wait for a busy tree: a number of seconds, 0 or more (fractions allowed). */
+export function parseLockWait(text: string, where: string, ErrorType: typeof UsageError | typeof OptionsError): number {
+  const seconds = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new ErrorType(`${where} must be a number of seconds (0 or more), got '${text}'`);
+  return seconds;
 }

@@ -12,8 +12,9 @@ import { chooseRenderer } from '../output/chooseRenderer.js';
 import { loadAnsibleConfig, type AnsibleConfig } from './config.js';
 import { parseExtraVars } from './extraVars.js';
 import { listPlaybook } from './listings.js';
-import type { CliOptions } from './options.js';
+import { parseLockWait, type CliOptions } from './options.js';
 import { loadConnectionPlugins } from '../../connections/plugins.js';
+import { configureTreeLocks } from '../../connections/runLock.js';
 import { addModuleFolder } from '../../modules/library.js';
 
 const DEFAULT_INVENTORY = '/etc/ansible/hosts';
@@ -58,6 +59,7 @@ export async function runCommand(cli: CliOptions): Promise<number> {
     return 0;
   }
 
+  configureTreeLocks({ waitSeconds: lockWaitOf(cli), playbook: cli.playbooks.map((file) => resolve(file)).join(' ') });
   // As ansible-playbook: the playbooks share host state, and a playbook that ends with a failed or
   // unreachable host is the last one run.
   const shared = newSharedRun();
@@ -114,6 +116,13 @@ function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
     ...(cli.startAtTask !== undefined ? { startAtTask: cli.startAtTask } : {}),
     ...(config.executable !== undefined ? { executable: config.executable } : {}),
   };
+}
+
+/** How long to wait for a tree another run holds: --lock-wait, else $PLAYTREE_LOCK_WAIT, else 0 (refuse at once). */
+function lockWaitOf(cli: CliOptions): number {
+  if (cli.lockWait !== undefined) return cli.lockWait;
+  const fromEnv = process.env['PLAYTREE_LOCK_WAIT'];
+  return fromEnv === undefined || fromEnv === '' ? 0 : parseLockWait(fromEnv, 'PLAYTREE_LOCK_WAIT', OptionsError);
 }
 
 /** Where `connection_plugins/` folders may be: beside the inventory, the playbooks and ansible.cfg. */

@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { ConnectionError } from '../src/errors.js';
+
+/*
+ * One playtree run per tree at a time. The chroot and nspawn drivers lock the tree when a host's connection
+ * first opens; the lock stays for the whole run (through every play, and between the per-command
+ * containers of `ansible_nspawn_persistent: false`) and is released when playtree exits.
+ *
+ * Why a child process holds it: Node has no flock(2). A small `sh` (then `cat`) holds an flock on the lock
+ * file, and its stdin is a pipe from playtree. Whatever way playtree ends — even SIGKILL — the kernel closes
+ * that pipe, `cat` reads end-of-file and exits, and the kernel drops the lock with its last descriptor: no
+ * stale lock is possible. The child runs in its own session so that ^C on the terminal does not end it
+ * before playtree has stopped its containers.
+ *
+ * The lock file is LOCK_FOLDER/tree-DEV:INO of the tree's root folder, so two paths to one tree (a symlink,
+ * a bind mount) collide. The holder writes its pid, start time and playbook into it, for a refused run to
+ * name, and removes it when it lets go (a killed run leaves the file, unlocked, for the next run to reuse).
+ * Within one run the lock is re-entrant: two inventory hosts on the same tree share it.
+ *
+ * Only a run locks (the CLI calls configureTreeLocks): code that uses the drivers in-process, such as the
+ * tests, holds no lock, since nothing would release it before that process ends.
+ */
+
+export const LOCK_FOLDER = '/run/playtree/locks';
+/** flock's exit code when the lock is held elsewhere (and the wait, if any, ran out). */
+const BUSY = 75;
+/** $1 seconds to wait (0: refuse at once); the lock file is fd 3. */
+const HOLD_SCRIPT = `flock -E ${BUSY} -w "$1" 3 || exit; echo locked; exec cat >/dev/null`;
+
+interface Holder {
+  pid: number;
+  since: string;
+  playbook: string;
+}
+
+/** A lock holder process, from its start (maybe waiting in flock -w) to its exit. */
+interface LiveHolder {
+  exited: Promise<void>;
+  holding: boolean;
+  /** The lock file, once this holder owns it: removed at release (while still held), so files do not pile up. */
+  path?: string;
+}
+
+/** The lock's holder, for the message of a run it refuses. */
+class TreeBusy extends Error {
+  constructor(readonly holder: Holder | undefined) {
+    super('tree busy');
+  }
+}
+
+const settings = { enabled: false, waitSeconds: 0, playbook: '' };
+/** This run's locks by tree DEV:INO (a promise while being taken). */
+const held = new Map<string, Promise<void>>();
+const live = new Map<ChildProcess, LiveHolder>();
+
+/** Called once by the CLI before a run: locks are on; how long to wait for a busy tree (`--lock-wait`); the playbook a holder names. */
+export function configureTreeLocks(options: { waitSeconds: number; playbook: string }): void {
+  Object.assign(settings, options, { enabled: true });
+}
+
+/**
+ * Take this run's lock on `tree` (or share the one it already holds). A tree another playtree run holds
+ * makes the host UNREACHABLE with one line naming that run, after waiting up to `--lock-wait` seconds.
+ */
+export async function lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
+  if (!settings.enabled) return;
+  const info = await stat(tree, { bigint: true });
+  const key = `${info.dev}:${info.ino}`;
+  let taking = held.get(key);
+  if (!taking) {
+    taking = takeLock(`${LOCK_FOLDER}/tree-${key}`, (holder) =>
+      log(0, `${host}: tree ${tree} is in use by another playtree run${describeHolder(holder)}; waiting up to ${settings.waitSeconds} s`),
+    );
+    held.set(key, taking);
+    const mine = taking;
+    mine.catch(() => {
+      if (held.get(key) === mine) held.delete(key);
+    });
+  }
+  try {
+    await taking;
+  } catch (error) {
+    if (!(error instanceof TreeBusy)) throw new ConnectionError(`${host}: could not lock tree ${tree}: ${(error as Error).message}`, host);
+    const waited = settings.waitSeconds > 0 ? ` (waited ${settings.waitSeconds} s)` : '';
+    const advice = settings.waitSeconds > 0 ? 'wait for it to finish, or pass a longer --lock-wait' : 'wait for it to finish, or pass --lock-wait SECONDS to wait';
+    throw new ConnectionError(`${host}: tree ${tree} is in use by another playtree run${describeHolder(error.holder)}${waited}; ${advice}`, host);
+  }
+}
+
+/** Let go of every tree lock this run holds and wait for the holders to end (playtree is about to exit). */
+export async function releaseTreeLocks(): Promise<void> {
+  held.clear();
+  await Promise.all(
+    [...live].map(async ([child, state]) => {
+      if (state.path !== undefined) await unlink(state.path).catch(() => {});
+      await endHolder(child, state);
+    }),
+  );
+}
+
+function endHolder(child: ChildProcess, state: LiveHolder): Promise<void> {
+  child.ref();
+  child.stdin?.end();
+  // One still waiting for a busy tree (an interrupted --lock-wait) reads no stdin: end it and its flock.
+  if (!state.holding) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return state.exited;
+}
+
+/**
+ * Lock `path`: try at once, then (with --lock-wait) wait for what is left of the time. A releasing run
+ * removes its lock file while it still holds it, so a lock won on a file no longer at `path` is let go
+ * and `path` opened afresh.
+ */
+async function takeLock(path: string, onWait: (holder: Holder | undefined) => void): Promise<void> {
+  await makeLockFolder();
+  const deadline = Date.now() + settings.waitSeconds * 1000;
+  let waiting = false;
+  for (;;) {
+    // O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
+    const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    try {
+      const holder = await holdLock(file.fd, waiting ? Math.max(0, deadline - Date.now()) / 1000 : 0);
+      if (!holder) {
+        if (waiting || settings.waitSeconds === 0) throw new TreeBusy(await readHolder(file));
+        onWait(await readHolder(file));
+        waiting = true;
+        continue;
+      }
+      const [locked, current] = await Promise.all([file.stat(), stat(path).catch(() => undefined)]);
+      if (current?.ino !== locked.ino || current.dev !== locked.dev) {
+        await endHolder(holder.child, holder.state);
+        continue;
+      }
+      holder.state.path = path;
+      const about: Holder = { pid: process.pid, since: new Date().toISOString(), playbook: settings.playbook };
+      await file.truncate(0);
+      await file.write(`${JSON.stringify(about)}\n`, 0);
+      return;
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+/** Start a holder on the open lock file: it once it holds the lock, undefined when another process holds it. */
+function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProcess; state: LiveHolder } | undefined> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', HOLD_SCRIPT, 'playtree-lock', String(waitSeconds)], {
+      stdio: ['pipe', 'pipe', 'pipe', fd],
+      detached: true,
+    });
+    const state: LiveHolder = { exited: new Promise<void>((done) => child.once('exit', () => done())), holding: false };
+    live.set(child, state);
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!stdout.includes('locked\n')) return;
+      // Held: nothing of the child may keep playtree's event loop alive; only its stdin pipe stays open.
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      (child.stdin as Socket).unref();
+      child.unref();
+      state.holding = true;
+      resolve({ child, state });
+    });
+    child.once('error', (error) => {
+      live.delete(child);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      live.delete(child);
+      if (code === BUSY) return resolve(undefined);
+      const reason = stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`;
+      reject(new Error(code === 127 ? `${reason}; install the Debian package util-linux (it provides flock)` : reason));
+    });
+  });
+}
+
+/** /run/playtree/locks: made by root, kept private; refused if something else stands at those names. */
+async function makeLockFolder(): Promise<void> {
+  await mkdir(LOCK_FOLDER, { recursive: true, mode: 0o700 });
+  for (const folder of ['/run/playtree', LOCK_FOLDER]) {
+    const info = await lstat(folder);
+    const unsafe = !info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0;
+    if (unsafe) throw new Error(`${folder} must be a folder owned by root and writable only by it; remove it and rerun`);
+  }
+}
+
+async function readHolder(file: Awaited<ReturnType<typeof open>>): Promise<Holder | undefined> {
+  const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+  try {
+    const holder = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8')) as Partial<Holder>;
+    if (typeof holder.pid !== 'number' || typeof holder.since !== 'string') return undefined;
+    return { pid: holder.pid, since: holder.since, playbook: String(holder.playbook ?? '') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** ` (pid 1234, playbook /srv/site.yml, since 01:40:02)`, the date added when it is not today. */
+export function describeHolder(holder: Holder | undefined, now = new Date()): string {
+  if (!holder) return '';
+  const since = new Date(holder.since);
+  const time = since.toTimeString().slice(0, 8);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${since.getFullYear()}-${two(since.getMonth() + 1)}-${two(since.getDate())}`;
+  const day = since.toDateString() === now.toDateString() ? '' : `${date} `;
+  const playbook = holder.playbook ? `, playbook ${holder.playbook}` : '';
+  return ` (pid ${holder.pid}${playbook}, since ${day}${time})`;
+}
