@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 import { ModuleError } from '../src/errors.js';
+import { newFileMode } from '../src/umask.js';
 import type { ModuleContext, ModuleDefinition } from './module.js';
 import { hashLocalFile, readPathState } from './remoteFile.js';
 
@@ -63,7 +64,8 @@ async function download(ctx: ModuleContext, src: string, dest: string): Promise<
       done(null, chunk);
     },
   });
-  const sink = createWriteStream(temporary, { flags: 'wx' });
+  // Created 0600 (the file may hold a secret of the target), given a new file's usual mode once complete.
+  const sink = createWriteStream(temporary, { flags: 'wx', mode: 0o600 });
   hashing.pipe(sink);
   const written = new Promise<void>((resolve, reject) => {
     sink.on('finish', resolve);
@@ -72,6 +74,7 @@ async function download(ctx: ModuleContext, src: string, dest: string): Promise<
   try {
     await ctx.target.fetch(src, hashing);
     await written;
+    await chmod(temporary, newFileMode());
     await rename(temporary, dest);
   } catch (error) {
     await rm(temporary, { force: true });

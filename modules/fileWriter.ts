@@ -14,7 +14,6 @@ import {
   attributeChanges,
   attributeCommands,
   backupName,
-  formatMode,
   hasChanges,
   hashBuffer,
   hashLocalFile,
@@ -136,7 +135,7 @@ export interface Installation {
 
 /**
  * Replace dest with new content in ONE command: its stdin streams the bytes into a temporary name beside
- * dest, then the same script validates, backs up, gives the file the old (or wanted) mode and owner, renames
+ * dest (mode 0600 until they are all there), then the same script validates, backs up, gives the file the old (or wanted) mode and owner, renames
  * it over dest and prints the new state. A failed stream stops the command before the rename (the
  * connections kill it rather than close its stdin), and the temporary file is removed.
  */
@@ -147,18 +146,23 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
   const commands: string[] = [];
   let changes = job.changes;
-  if (job.remotePath) commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
-  else {
-    // The file is created by the shell's redirection with 0666 & ~umask. Where the old file's mode is of
-    // that form, a umask gives it that mode at once: one chmod fewer for the common 0644 file.
+  // The mode the new content ends with, set once it is written (after chown, which clears setuid bits).
+  let finalMode: string | undefined;
+  if (job.remotePath) {
+    // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
+    // reader anything the source did not.
+    commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
+  } else {
+    // The content may be a secret (copy content=, a template, a no_log task): the temporary file is created
+    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with.
     const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
-    const byUmask = keptMode !== undefined && (keptMode & ~0o666) === 0;
-    if (byUmask) {
-      commands.push(`umask ${formatMode(~keptMode & 0o777)}`);
-      if (changes.mode !== undefined) changes = { ...changes, mode: undefined };
-    }
-    commands.push(`set -C; cat > ${shellQuote(temporary)}; set +C`);
-    if (current.exists && !byUmask && changes.mode === undefined) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
+    if (keptMode === 0o600 && changes.mode !== undefined) changes = { ...changes, mode: undefined };
+    if (keptMode === undefined) {
+      // A new file without a mode gets 0666 less the target shell's umask, as a plain redirection gives it.
+      commands.push('pt_mask=$(umask)');
+      finalMode = 'chmod "$(printf %o $((0666 & ~pt_mask)))" -- ';
+    } else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = `chmod --reference ${shellQuote(dest)} -- `;
+    commands.push('umask 077', `set -C; cat > ${shellQuote(temporary)}; set +C`);
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
   if (job.validate) commands.push(validateCommand(job.validate, temporary));
@@ -170,6 +174,7 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     commands.push(job.remotePath ? reference : `{ [ -O ${shellQuote(dest)} ] && [ -G ${shellQuote(dest)} ]; } || ${reference}`);
     if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
+  if (finalMode) commands.push(finalMode + shellQuote(temporary));
   commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
   const stdin = job.remotePath ? undefined : (job.data ?? createReadStream(job.file!));
   const after = await applyScript(ctx, commands, dest, temporary, stdin);

@@ -119,8 +119,10 @@ async function receive(response: IncomingMessage, url: string, request: Download
   response.setTimeout(request.timeout * 1000, () => response.destroy(new Error(`read timed out after ${request.timeout} seconds`)));
   const remove = () => rm(folder, { recursive: true, force: true });
   try {
-    if (decoder) await pipeline(response, decoder, digest, createWriteStream(file));
-    else await pipeline(response, digest, createWriteStream(file));
+    // The body may be a secret: 0600, in mkdtemp's 0700 folder, removed by `remove` (the caller's finally).
+    const sink = createWriteStream(file, { mode: 0o600 });
+    if (decoder) await pipeline(response, decoder, digest, sink);
+    else await pipeline(response, digest, sink);
   } catch (error) {
     await remove();
     throw new Error(`failed to create temporary content file: ${(error as Error).message}`);
