@@ -4,6 +4,7 @@ import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 import { ModuleError } from '../src/errors.js';
+import { removeAtExit } from '../src/exitCleanup.js';
 import { newFileMode } from '../src/umask.js';
 import type { ModuleContext, ModuleDefinition } from './module.js';
 import { hashLocalFile, readPathState } from './remoteFile.js';
@@ -66,6 +67,7 @@ async function download(ctx: ModuleContext, src: string, dest: string): Promise<
   });
   // Created 0600 (the file may hold a secret of the target), given a new file's usual mode once complete.
   const sink = createWriteStream(temporary, { flags: 'wx', mode: 0o600 });
+  const forget = removeAtExit(temporary);
   hashing.pipe(sink);
   const written = new Promise<void>((resolve, reject) => {
     sink.on('finish', resolve);
@@ -79,6 +81,8 @@ async function download(ctx: ModuleContext, src: string, dest: string): Promise<
   } catch (error) {
     await rm(temporary, { force: true });
     throw new ModuleError(`fetch: could not copy ${src} to ${dest}: ${(error as Error).message}`);
+  } finally {
+    forget();
   }
   return { sha1: sha1.digest('hex'), md5: md5.digest('hex') };
 }

@@ -399,6 +399,39 @@ describe('secrets: temporary files that hold content are 0600 while they do, and
     }
   });
 
+  test('an interrupted download leaves nothing in the controller TMPDIR', async () => {
+    const work = join(scratch, 'interrupted');
+    const tmp = join(work, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    // The server sends part of the body and never the rest: the run is interrupted while it waits.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-length': '1000' });
+      response.write(FIRST);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/secret`;
+    await writeFile(join(work, 'site.yml'), `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - get_url: url=${url} dest=${work}/downloaded\n      no_log: true\n`);
+    await writeFile(join(work, 'ansible.cfg'), '');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ANSIBLE_')));
+    const child = spawn(process.execPath, [BIN, '-i', 'localhost,', '-c', 'local', 'site.yml'], {
+      cwd: work,
+      env: { ...clean, PLAYTREE_NO_LIVE: '1', ANSIBLE_CONFIG: join(work, 'ansible.cfg'), TMPDIR: tmp },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const folder = await waitFor('the download folder', async () => (await readdir(tmp)).find((name) => name.startsWith('playtree-get_url-')));
+      await modeOnceFilled(join(tmp, folder), /^body$/, FIRST.length);
+      child.kill('SIGINT');
+      assert.equal(await exited, 99);
+      assert.deepEqual(await readdir(tmp), []);
+    } finally {
+      child.kill('SIGKILL');
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test("the persistent nspawn container's control files (command scripts, FIFOs) are 0600 in a 0700 folder", async () => {
     const connection = new PersistentNspawnConnection(treeOptions(tree));
     try {
