@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -314,6 +315,35 @@ describe('secrets: temporary files that hold content are 0600 while they do, and
       }
     });
   }
+
+  test('copy of a folder with mode 0600 never shows a copied file with a new file\'s 0644 while it sends the next', async () => {
+    const source = join(scratch, 'keys');
+    await mkdir(source);
+    await writeFile(join(source, 'a-key'), `${FIRST}`);
+    // The second file is a FIFO: its transfer waits for this test to write it, with the first one in place.
+    await run('mkfifo', [join(source, 'b-key')]);
+    const connection = new ChrootConnection(treeOptions(tree));
+    const folder = join(tree, 'etc/pt-keys');
+    const fifo = join(source, 'b-key');
+    try {
+      const copying = runModuleOn(connection, copyModule, { src: `${source}/`, dest: '/etc/pt-keys/', mode: '0600' });
+      // a-key is complete: b-key's transfer has started and waits; the copy's own chmod comes after it.
+      const first = await waitFor('a-key in place', async () => {
+        const info = await stat(join(folder, 'a-key')).catch(() => undefined);
+        return info && info.size === FIRST.length ? (info.mode & 0o7777).toString(8) : undefined;
+      });
+      await writeFile(fifo, 'second\n');
+      const result = await copying;
+      assert.equal(result.changed, true, String(result.msg));
+      assert.equal(first, '600');
+      assert.deepEqual(await Promise.all(['a-key', 'b-key'].map(async (name) => ((await stat(join(folder, name))).mode & 0o7777).toString(8))), ['600', '600']);
+      assert.equal(await readFile(join(folder, 'b-key'), 'utf8'), 'second\n');
+    } finally {
+      // A failed assertion must not leave the transfer waiting on the FIFO: give its reader an end.
+      await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then((handle) => handle.close()).catch(() => undefined);
+      await connection.close();
+    }
+  });
 
   test('a transfer through the local connection, and as a become user, fills a 0600 temporary file', async () => {
     const folder = join(scratch, 'local-put');
