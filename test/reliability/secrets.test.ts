@@ -27,6 +27,7 @@ import { ChrootConnection } from '../../connections/chroot.js';
 import { LocalConnection } from '../../connections/local.js';
 import { PersistentNspawnConnection } from '../../connections/nspawn.js';
 import { copyModule } from '../../modules/copy.js';
+import { cronModule } from '../../modules/cron.js';
 import { fetchModule } from '../../modules/fetch.js';
 import { download } from '../../modules/httpDownload.js';
 import { lineinfileModule } from '../../modules/lineinfile.js';
@@ -341,6 +342,22 @@ describe('secrets: temporary files that hold content are 0600 while they do, and
     } finally {
       // A failed assertion must not leave the transfer waiting on the FIFO: give its reader an end.
       await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then((handle) => handle.close()).catch(() => undefined);
+      await connection.close();
+    }
+  });
+
+  test("cron's backup of the crontab it changes is 0600, as Ansible's mkstemp makes it", async () => {
+    const connection = new ChrootConnection(treeOptions(tree));
+    try {
+      await writeFile(join(tree, 'etc/cron.d/pt-secret'), '#Ansible: old\n@daily root echo token\n');
+      const args = { name: 'old', cron_file: 'pt-secret', user: 'root', special_time: 'daily', job: 'echo other', backup: true };
+      const result = await runModuleOn(connection, cronModule, args);
+      assert.equal(result.changed, true, String(result.msg));
+      const backup = join(tree, String(result['backup_file']));
+      assert.equal(await readFile(backup, 'utf8'), '#Ansible: old\n@daily root echo token\n');
+      assert.equal(((await stat(backup)).mode & 0o7777).toString(8), '600');
+      await rm(backup);
+    } finally {
       await connection.close();
     }
   });
