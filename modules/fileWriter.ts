@@ -135,8 +135,8 @@ export interface Installation {
 
 /**
  * Replace dest with new content in ONE command: its stdin streams the bytes into a temporary name beside
- * dest (mode 0600 until they are all there), then the same script validates, backs up, gives the file the old (or wanted) mode and owner, renames
- * it over dest and prints the new state. A failed stream stops the command before the rename (the
+ * dest (mode 0600 until they are all there), then the same script validates, backs up, gives the file the
+ * old (or wanted) mode and owner, renames it over dest and prints the new state. A failed stream stops the command before the rename (the
  * connections kill it rather than close its stdin), and the temporary file is removed.
  */
 export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
@@ -147,7 +147,7 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   const commands: string[] = [];
   let changes = job.changes;
   // The mode the new content ends with, set once it is written (after chown, which clears setuid bits).
-  let finalMode: string | undefined;
+  let finalMode: string[] | undefined;
   if (job.remotePath) {
     // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
     // reader anything the source did not.
@@ -160,8 +160,8 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     if (keptMode === undefined) {
       // A new file without a mode gets 0666 less the target shell's umask, as a plain redirection gives it.
       commands.push('pt_mask=$(umask)');
-      finalMode = 'chmod "$(printf %o $((0666 & ~pt_mask)))" -- ';
-    } else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = `chmod --reference ${shellQuote(dest)} -- `;
+      finalMode = ['"$(printf %o $((0666 & ~pt_mask)))"'];
+    } else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
     commands.push('umask 077', `set -C; cat > ${shellQuote(temporary)}; set +C`);
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
@@ -174,7 +174,7 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     commands.push(job.remotePath ? reference : `{ [ -O ${shellQuote(dest)} ] && [ -G ${shellQuote(dest)} ]; } || ${reference}`);
     if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
-  if (finalMode) commands.push(finalMode + shellQuote(temporary));
+  if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
   commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
   const stdin = job.remotePath ? undefined : (job.data ?? createReadStream(job.file!));
   const after = await applyScript(ctx, commands, dest, temporary, stdin);
