@@ -146,7 +146,8 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${randomBytes(4).toString('hex')}`);
   const commands: string[] = [];
   let changes = job.changes;
-  // The mode the new content ends with, set once it is written (after chown, which clears setuid bits).
+  // chmod's arguments for the mode the content ends with, run once it is written (after chown, which clears
+  // setuid bits); none when the wanted mode is set by attributeCommands or is 0600 already.
   let finalMode: string[] | undefined;
   if (job.remotePath) {
     // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
