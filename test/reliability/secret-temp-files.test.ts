@@ -57,9 +57,9 @@ function gatedStream(first: string, rest: string): { stream: Readable; release: 
   return { stream, release };
 }
 
-/** Poll until `probe` finds something (a file appears): a condition, never a fixed wait. */
+/** Poll until `probe` finds something (a file appears): a condition, never a fixed wait (30 s at most). */
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 1000; attempt++) {
+  for (let attempt = 0; attempt < 3000; attempt++) {
     const found = await probe();
     if (found !== undefined) return found;
     await delay(10);
