@@ -19,8 +19,8 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
  * $1 destination, $2 random suffix. The bytes go to `.playtree-put-SUFFIX` beside the destination and are
  * renamed over it only once complete: a failure leaves the old file (or nothing). A symlink destination is
  * replaced, like Ansible's copy with follow=no; an existing file's owner and mode carry over (chown first:
- * it clears setuid bits), a new file gets 0666 less the shell's umask. The temporary file is created 0600
- * (umask 077) and gets that final mode only once every byte is in: the bytes may be a secret, which no
+ * it clears setuid bits), a new file gets 0666 less the shell's umask (`chmod =rw`). The temporary file is
+ * created 0600 (umask 077) and gets that final mode only once every byte is in: the bytes may be a secret, which no
  * other user of the tree may read on the way. It is created with noclobber (a failure there ends the shell
  * before the trap that would remove it is set); the trap is cleared after the rename, so a good transfer
  * runs no rm, and it also runs when the script is stopped by a signal (an interrupted playtree).
@@ -28,13 +28,11 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
 const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
 if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
-pt_mask=$(umask); umask 077
-set -C; : > "$tmp" || exit 1; set +C
+(umask 077 && set -C && : > "$tmp") || exit 1
 trap 'rm -f -- "$tmp"' EXIT; ${EXIT_ON_SIGNALS}
-umask "$pt_mask"
 cat >| "$tmp" || exit 1
 if [ -e "$dest" ]; then chown --reference="$dest" -- "$tmp" 2>/dev/null; chmod --reference="$dest" -- "$tmp" || exit 1
-else chmod "$(printf %o $((0666 & ~pt_mask)))" -- "$tmp" || exit 1; fi
+else chmod =rw -- "$tmp" || exit 1; fi
 mv -f -- "$tmp" "$dest" || exit 1
 trap - EXIT`;
 

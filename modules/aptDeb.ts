@@ -88,7 +88,7 @@ async function download(ctx: ModuleContext, url: string, path: string): Promise<
     const removePartial = () => ctx.target.exec(shellJoin(['rm', '-f', '--', path])).catch(() => undefined);
     let saved;
     try {
-      saved = await ctx.target.exec(`umask 077; set -C; cat > ${shellQuote(path)}`, { stdin: createReadStream(response.file) });
+      saved = await ctx.target.exec(`umask 077 && set -C && cat > ${shellQuote(path)}`, { stdin: createReadStream(response.file) });
     } catch (error) {
       await removePartial();
       throw error;

@@ -130,7 +130,7 @@ async function removeCronFile(ctx: ModuleContext, path: string, diff: FileDiff, 
  */
 async function backupCrontab(ctx: ModuleContext, before: string): Promise<string> {
   const backup = `/var/tmp/crontab.${randomBytes(4).toString('hex')}`;
-  const written = await ctx.target.exec(`umask 077; set -C; cat > ${shellQuote(backup)}`, { stdin: before });
+  const written = await ctx.target.exec(`umask 077 && set -C && cat > ${shellQuote(backup)}`, { stdin: before });
   if (written.rc !== 0) throw new ModuleError(`could not back up the crontab to ${backup}: ${written.stderr.toString().trim()}`);
   return backup;
 }

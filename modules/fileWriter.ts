@@ -158,12 +158,11 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with.
     const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
     if (keptMode === 0o600 && changes.mode !== undefined) changes = { ...changes, mode: undefined };
-    if (keptMode === undefined) {
-      // A new file without a mode gets 0666 less the target shell's umask, as a plain redirection gives it.
-      commands.push('pt_mask=$(umask)');
-      finalMode = ['"$(printf %o $((0666 & ~pt_mask)))"'];
-    } else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
-    commands.push('umask 077', `set -C; cat > ${shellQuote(temporary)}; set +C`);
+    // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
+    // plain redirection gives it.
+    if (keptMode === undefined) finalMode = ['=rw'];
+    else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
+    commands.push(`(umask 077 && set -C && : > ${shellQuote(temporary)})`, `cat >| ${shellQuote(temporary)}`);
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
   if (job.validate) commands.push(validateCommand(job.validate, temporary));

@@ -53,12 +53,12 @@ async function runScript(ctx: ModuleContext): Promise<ModuleResult> {
   const argsText = at >= 0 ? raw.slice(at + words[0]!.length) : '';
   const executable = a['executable'] ? `${shellQuote(a['executable'] as string)} ` : '';
   const script = [
-    `pt_mask=$(umask); umask 077; mkdir -m 700 -- ${shellQuote(folder)} || exit 1`,
+    `${shellJoin(['mkdir', '-m', '700', '--', folder])} || exit 1`,
     `trap ${shellQuote(shellJoin(['rm', '-rf', '--', folder]))} EXIT; ${EXIT_ON_SIGNALS}`,
     `pt_script=${shellQuote(`${folder}/${basename(local)}`)}`,
-    'cat > "$pt_script" && chmod 700 "$pt_script" || exit 1',
+    '(umask 077 && cat > "$pt_script") && chmod 700 "$pt_script" || exit 1',
     // Its stdin was the script's bytes: the script itself gets none, as without the upload.
-    'umask "$pt_mask"; exec </dev/null',
+    'exec </dev/null',
     ...(chdir !== undefined ? [`${shellJoin(['cd', '--', chdir])} || exit 1`] : []),
     `${executable}"$pt_script"${argsText}`,
   ].join('\n');

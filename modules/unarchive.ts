@@ -202,10 +202,10 @@ async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
     return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
   }
   const receive = [
-    `pt_mask=$(umask); umask 077; set -C; : > ${shellQuote(archive)} || exit 1; set +C`,
+    `(umask 077 && set -C && : > ${shellQuote(archive)}) || exit 1`,
     `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT; ${EXIT_ON_SIGNALS}`,
     `cat >| ${shellQuote(archive)} || exit 1`,
-    'umask "$pt_mask"; exec </dev/null',
+    'exec </dev/null',
   ];
   const source = job.format === 'zip' ? createReadStream(job.local) : plainTarStream(job.local, job.format);
   try {

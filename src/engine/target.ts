@@ -5,8 +5,8 @@ import type { Target } from '../../modules/module.js';
 import { ModuleError } from '../errors.js';
 import { shellJoin, shellQuote } from '../shellQuote.js';
 
-/** $1 the temporary file: created 0600 with noclobber, filled from stdin, then given 0666 less the umask. */
-const BECOME_PUT_SCRIPT = 'pt_mask=$(umask); umask 077; set -C; cat > "$1" && chmod "$(printf %o $((0666 & ~pt_mask)))" -- "$1"';
+/** $1 the temporary file: created 0600 with noclobber, filled from stdin, then given 0666 less the umask (=rw). */
+const BECOME_PUT_SCRIPT = '(umask 077 && set -C && : > "$1") && cat >| "$1" && chmod =rw -- "$1"';
 
 /** How a task wants its commands run: `environment:` and `become`/`become_user`. */
 export interface TaskExecution {
