@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { chmod, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConnectionError } from '../src/errors.js';
+import { newFileMode } from '../src/umask.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { resolveExecutable } from './connectionSettings.js';
 import { trackRunningCommand } from './openConnections.js';
@@ -79,7 +80,10 @@ export class LocalConnection implements Connection {
       await rm(temporary, { force: true });
     });
     try {
-      await pipeline(source, createWriteStream(temporary, { flags: 'wx' }));
+      // Created 0600: the bytes may be a secret, which no other user may read on the way. The file gets the
+      // mode a plain write gives a new file (0666 less the umask) only once every byte is in.
+      await pipeline(source, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+      await chmod(temporary, newFileMode());
       await rename(temporary, remotePath);
     } catch (error) {
       await rm(temporary, { force: true });

@@ -84,7 +84,19 @@ async function download(ctx: ModuleContext, url: string, path: string): Promise<
   }
   try {
     if (response.status !== 200 || !response.file) throw new ModuleError(`Failure downloading ${url}: ${response.message}`);
-    await ctx.target.put(createReadStream(response.file), path);
+    // 0600 in the tree's /var/tmp, as every temporary file holding content: the package may be a private one.
+    const removePartial = () => ctx.target.exec(shellJoin(['rm', '-f', '--', path])).catch(() => undefined);
+    let saved;
+    try {
+      saved = await ctx.target.exec(`umask 077 && set -C && cat > ${shellQuote(path)}`, { stdin: createReadStream(response.file) });
+    } catch (error) {
+      await removePartial();
+      throw error;
+    }
+    if (saved.rc !== 0) {
+      await removePartial();
+      throw new ModuleError(`Failure downloading ${url}: could not save it in the target: ${saved.stderr.toString().trim()}`);
+    }
   } finally {
     await response.remove();
   }

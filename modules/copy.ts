@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join as localJoin } from 'node:path';
 import { basename, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { attributeChanges, attributeCommands, formatMode, hashLocalFile, readPathStates, resolveMode } from './remoteFile.js';
@@ -102,6 +102,9 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
   const newDirectories: string[] = [];
   const puts: { local: string; remote: string }[] = [];
   const commands: string[] = [];
+  // New files that end less readable than a new file is (0644): made empty with their mode before the puts.
+  const placeholders: string[] = [];
+  const placeholderPaths = new Set<string>();
   const wanted = { owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
   if (!states[0]!.exists) newDirectories.push(root);
   for (const [index, entry] of entries.entries()) {
@@ -119,7 +122,12 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
       puts.push({ local: entry.local, remote });
       // put renames a new file over the old one: give it back the old mode and owner unless told otherwise.
       const keep = state.exists ? { mode: mode ?? state.mode, owner: wanted.owner ?? String(state.uid), group: wanted.group ?? String(state.gid) } : { ...wanted, mode };
-      commands.push(...attributeCommands(remote, attributeChanges({ ...state, exists: false }, keep)));
+      const changes = attributeChanges({ ...state, exists: false }, keep);
+      commands.push(...attributeCommands(remote, changes));
+      if (!state.exists && changes.mode !== undefined && (changes.mode & 0o044) !== 0o044) {
+        placeholders.push(newFileWithMode(remote, changes.mode));
+        placeholderPaths.add(remote);
+      }
     } else if (state.exists) {
       commands.push(...attributeCommands(remote, attributeChanges(state, { ...wanted, mode })));
     }
@@ -130,11 +138,27 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
   if (newDirectories.length) {
     const directoryMode = a['directory_mode'] === undefined ? [] : ['-m', formatMode(resolveMode(a['directory_mode'], 0o755, true))];
     const owners = newDirectories.flatMap((d) => attributeCommands(d, { owner: wanted.owner, group: wanted.group }));
-    await runOrFail(ctx, [shellJoin(['mkdir', '-p', ...directoryMode, '--', ...newDirectories]), ...owners]);
+    await runOrFail(ctx, [shellJoin(['mkdir', '-p', ...directoryMode, '--', ...newDirectories]), ...owners, ...placeholders.splice(0)]);
   }
-  for (const put of puts) await ctx.target.put(createReadStream(put.local), put.remote);
+  // A put keeps the mode of the file it replaces: a secret never shows with a new file's 0644 meanwhile.
+  if (placeholders.length) await runOrFail(ctx, placeholders);
+  try {
+    for (const put of puts) {
+      await ctx.target.put(createReadStream(put.local), put.remote);
+      placeholderPaths.delete(put.remote);
+    }
+  } catch (error) {
+    // The empty files not filled yet go too: a failed copy leaves no file it made.
+    if (placeholderPaths.size) await ctx.target.exec(shellJoin(['rm', '-f', '--', ...placeholderPaths])).catch(() => undefined);
+    throw error;
+  }
   if (commands.length) await runOrFail(ctx, commands);
   return result;
+}
+
+/** An empty new file made 0600 then given `mode`: the put that follows fills it and keeps that mode. */
+function newFileWithMode(path: string, mode: number): string {
+  return `(umask 077 && set -C && : > ${shellQuote(path)}) && ${shellJoin(['chmod', formatMode(mode), '--', path])}`;
 }
 
 async function runOrFail(ctx: ModuleContext, commands: string[]): Promise<void> {

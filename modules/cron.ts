@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { cronLine, crontabLines, editCrontab, envNames, jobNames, renderCrontab } from './cronEdit.js';
 import { rewriteTextFile } from './textFileEdit.js';
@@ -124,9 +124,13 @@ async function removeCronFile(ctx: ModuleContext, path: string, diff: FileDiff, 
   return removed.rc === 0 ? result : { ...result, failed: true, msg: removed.stderr.toString().trim() };
 }
 
-/** The crontab as it was, in a new file under /var/tmp (Ansible keeps it in a temporary file too). */
+/**
+ * The crontab as it was, in a new file under /var/tmp, 0600 as Ansible's mkstemp makes it: a crontab may
+ * hold secrets, and /var/tmp is open to every user of the tree.
+ */
 async function backupCrontab(ctx: ModuleContext, before: string): Promise<string> {
   const backup = `/var/tmp/crontab.${randomBytes(4).toString('hex')}`;
-  await ctx.target.put(Buffer.from(before), backup);
+  const written = await ctx.target.exec(`umask 077 && set -C && cat > ${shellQuote(backup)}`, { stdin: before });
+  if (written.rc !== 0) throw new ModuleError(`could not back up the crontab to ${backup}: ${written.stderr.toString().trim()}`);
   return backup;
 }

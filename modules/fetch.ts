@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ModuleError } from '../src/errors.js';
+import { removeAtExit } from '../src/exitCleanup.js';
+import { newFileMode } from '../src/umask.js';
 import type { ModuleContext, ModuleDefinition } from './module.js';
 import { hashLocalFile, readPathState } from './remoteFile.js';
 
@@ -64,15 +66,20 @@ async function download(ctx: ModuleContext, src: string, dest: string): Promise<
       done(null, chunk);
     },
   });
+  // Created 0600 (the file may hold a secret of the target), given a new file's usual mode once complete.
   // A failing local write (a full disk) destroys `hashing`, which stops the command on the target: the
   // transfer ends there instead of waiting forever for a sink that no longer reads.
-  const written = pipeline(hashing, createWriteStream(temporary, { flags: 'wx' }));
+  const forget = removeAtExit(temporary);
+  const written = pipeline(hashing, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
   try {
     await Promise.all([ctx.target.fetch(src, hashing), written]);
+    await chmod(temporary, newFileMode());
     await rename(temporary, dest);
   } catch (error) {
     await rm(temporary, { force: true });
     throw new ModuleError(`fetch: could not copy ${src} to ${dest}: ${(error as Error).message}`);
+  } finally {
+    forget();
   }
   return { sha1: sha1.digest('hex'), md5: md5.digest('hex') };
 }

@@ -15,7 +15,6 @@ import {
   attributeChanges,
   attributeCommands,
   backupName,
-  formatMode,
   hasChanges,
   hashBuffer,
   hashLocalFile,
@@ -137,8 +136,8 @@ export interface Installation {
 
 /**
  * Replace dest with new content in ONE command: its stdin streams the bytes into a temporary name beside
- * dest, then the same script validates, backs up, gives the file the old (or wanted) mode and owner, renames
- * it over dest and prints the new state. A failed stream stops the command before the rename (the
+ * dest (mode 0600 until they are all there), then the same script validates, backs up, gives the file the
+ * old (or wanted) mode and owner, renames it over dest and prints the new state. A failed stream stops the command before the rename (the
  * connections kill it rather than close its stdin), and the temporary file is removed.
  */
 export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
@@ -150,23 +149,28 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   let stdin: Buffer | Readable | undefined;
   const commands: string[] = [];
   let changes = job.changes;
-  if (job.remotePath) commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
-  else {
-    // The file is created by the shell's redirection with 0666 & ~umask. Where the old file's mode is of
-    // that form, a umask gives it that mode at once: one chmod fewer for the common 0644 file.
+  // chmod's arguments for the mode the content ends with, run once it is written (after chown, which clears
+  // setuid bits); none when the wanted mode is set by attributeCommands or is 0600 already.
+  let finalMode: string[] | undefined;
+  if (job.remotePath) {
+    // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
+    // reader anything the source did not.
+    commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
+  } else {
+    // The content may be a secret (copy content=, a template, a no_log task): the temporary file is created
+    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with.
     const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
-    const byUmask = keptMode !== undefined && (keptMode & ~0o666) === 0;
-    if (byUmask) {
-      commands.push(`umask ${formatMode(~keptMode & 0o777)}`);
-      if (changes.mode !== undefined) changes = { ...changes, mode: undefined };
-    }
+    if (keptMode === 0o600 && changes.mode !== undefined) changes = { ...changes, mode: undefined };
+    // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
+    // plain redirection gives it.
+    if (keptMode === undefined) finalMode = ['=rw'];
+    else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
     const size = job.data ? job.data.length : await regularFileSize(job.file!);
     commands.push(...receiveContent(temporary, suffix, size));
     const content = job.data ?? createReadStream(job.file!);
     const trailer = `${suffix}\n`;
     if (size === undefined) stdin = content;
     else stdin = Buffer.isBuffer(content) ? Buffer.concat([content, Buffer.from(trailer)]) : withTrailer(content, trailer);
-    if (current.exists && !byUmask && changes.mode === undefined) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
   if (job.validate) commands.push(validateCommand(job.validate, temporary));
@@ -178,6 +182,7 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     commands.push(job.remotePath ? reference : `{ [ -O ${shellQuote(dest)} ] && [ -G ${shellQuote(dest)} ]; } || ${reference}`);
     if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
+  if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
   commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
   const after = await applyScript(ctx, commands, dest, temporary, stdin);
   if (isFailure(after)) return after;
@@ -196,12 +201,15 @@ const VALIDATE_FAILED = 97;
  * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
  * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
  * exactly `size` bytes and the check is the shell's own `read`: no process more than `cat`. A size unknown
- * in advance (a FIFO as `src`) is written with `cat`, unchecked.
+ * in advance (a FIFO as `src`) is written with `cat`, unchecked. The file is created 0600 first (the content
+ * may be a secret); installContent gives it its final mode once complete.
  */
 function receiveContent(temporary: string, suffix: string, size: number | undefined): string[] {
-  if (size === undefined) return [`set -C; cat > ${shellQuote(temporary)}; set +C`];
+  const create = `(umask 077 && set -C && : > ${shellQuote(temporary)})`;
+  if (size === undefined) return [create, `cat >| ${shellQuote(temporary)}`];
   return [
-    `set -C; head -c ${size} > ${shellQuote(temporary)}; set +C`,
+    create,
+    `head -c ${size} >| ${shellQuote(temporary)}`,
     `pt_end=; IFS= read -r pt_end || :; [ "$pt_end" = ${suffix} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`,
   ];
 }

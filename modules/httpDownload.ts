@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createInflate } from 'node:zlib';
+import { removeAtExit } from '../src/exitCleanup.js';
 
 /**
  * HTTP(S) downloads on the controller for get_url and apt's deb URLs: the body is streamed to a controller
@@ -104,6 +105,7 @@ async function receive(response: IncomingMessage, url: string, request: Download
     return { ...base, message };
   }
   const folder = await mkdtemp(join(tmpdir(), 'playtree-get_url-'));
+  const forget = removeAtExit(folder);
   const file = join(folder, 'body');
   const hashes = new Map([...new Set(['sha1', 'md5', ...(request.algorithms ?? [])])].map((name) => [name, createHash(name)]));
   let size = 0;
@@ -117,10 +119,15 @@ async function receive(response: IncomingMessage, url: string, request: Download
   const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
   const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
   response.setTimeout(request.timeout * 1000, () => response.destroy(new Error(`read timed out after ${request.timeout} seconds`)));
-  const remove = () => rm(folder, { recursive: true, force: true });
+  const remove = async () => {
+    await rm(folder, { recursive: true, force: true });
+    forget();
+  };
   try {
-    if (decoder) await pipeline(response, decoder, digest, createWriteStream(file));
-    else await pipeline(response, digest, createWriteStream(file));
+    // The body may be a secret: 0600, in mkdtemp's 0700 folder, removed by `remove` (the caller's finally).
+    const sink = createWriteStream(file, { mode: 0o600 });
+    if (decoder) await pipeline(response, decoder, digest, sink);
+    else await pipeline(response, digest, sink);
   } catch (error) {
     await remove();
     throw new Error(`failed to create temporary content file: ${(error as Error).message}`);

@@ -3,15 +3,17 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path/posix';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
 import { shlexSplit } from '../src/shlex.js';
+import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
 import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**
  * ansible.builtin.script: free form (`script: files/setup.sh --flag "a b"`) or `cmd`; creates, removes (a path
  * tested as is, no glob, as Ansible's action does), chdir (absolute), executable (`executable: python3` runs
- * `python3 SCRIPT ARGS`). The controller script is found as `src:` files are, sent into a fresh folder under
- * the target's /var/tmp (nspawn gives each command its own /tmp), made executable, run through the target's
- * /bin/sh with the arguments as written, and removed. Check mode: skipped, or changed=true when creates/removes decide it, as Ansible. `decrypt` is ignored.
+ * `python3 SCRIPT ARGS`). The controller script is found as `src:` files are, sent (as the stdin of the one
+ * command that runs it) into a fresh 0700 folder under the target's /var/tmp (nspawn gives each command its
+ * own /tmp), run through the target's /bin/sh with the arguments as written, and removed. Check mode:
+ * skipped, or changed=true when creates/removes decide it, as Ansible. `decrypt` is ignored.
  */
 export const scriptModule: ModuleDefinition = {
   name: 'script',
@@ -42,21 +44,32 @@ async function runScript(ctx: ModuleContext): Promise<ModuleResult> {
     if (a['creates'] !== undefined || a['removes'] !== undefined) return { changed: true };
     return { changed: false, skipped: true, msg: 'Check mode is not supported for this task.' };
   }
-  const upload = `/var/tmp/.playtree-script-${randomBytes(6).toString('hex')}`;
-  await ctx.target.put(createReadStream(local), upload);
+  // The script (it may hold secrets, and its arguments are a no_log task's) goes through the command's
+  // stdin into a fresh 0700 folder as a 0700 file: never readable by another user of the tree, never a
+  // second round trip. The folder goes when the command ends, also on a signal (an interrupted playtree).
+  const folder = `/var/tmp/playtree-script.${randomBytes(6).toString('hex')}`;
   // The arguments stay shell text, as Ansible runs them: only the script's own word is replaced.
   const at = raw.indexOf(words[0]!);
   const argsText = at >= 0 ? raw.slice(at + words[0]!.length) : '';
   const executable = a['executable'] ? `${shellQuote(a['executable'] as string)} ` : '';
   const script = [
-    `pt_dir=$(mktemp -d /var/tmp/playtree-script.XXXXXX) || { rm -f -- ${shellQuote(upload)}; exit 1; }`,
-    `trap 'rm -rf -- "$pt_dir"' EXIT`,
-    `pt_script="$pt_dir"/${shellQuote(basename(local))}`,
-    `mv -f -- ${shellQuote(upload)} "$pt_script" && chmod 700 "$pt_dir" "$pt_script" || exit 1`,
+    `${shellJoin(['mkdir', '-m', '700', '--', folder])} || exit 1`,
+    `trap ${shellQuote(shellJoin(['rm', '-rf', '--', folder]))} EXIT; ${EXIT_ON_SIGNALS}`,
+    `pt_script=${shellQuote(`${folder}/${basename(local)}`)}`,
+    '(umask 077 && cat > "$pt_script") && chmod 700 "$pt_script" || exit 1',
+    // Its stdin was the script's bytes: the script itself gets none, as without the upload.
+    'exec </dev/null',
     ...(chdir !== undefined ? [`${shellJoin(['cd', '--', chdir])} || exit 1`] : []),
     `${executable}"$pt_script"${argsText}`,
   ].join('\n');
-  const run = await ctx.target.exec(script, KEEP_COMMAND_OUTPUT);
+  let run;
+  try {
+    run = await ctx.target.exec(script, { stdin: createReadStream(local), ...KEEP_COMMAND_OUTPUT });
+  } catch (error) {
+    // Stopped mid-stream (the local file failed): the trap may not have run.
+    await ctx.target.exec(shellJoin(['rm', '-rf', '--', folder])).catch(() => undefined);
+    throw error;
+  }
   const streams = commandStreams(run);
   const stdout = streams.stdout.text;
   const stderr = streams.stderr.text;

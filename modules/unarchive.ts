@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path/posix';
 import { ModuleError } from '../src/errors.js';
 import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import {
   HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
@@ -179,17 +180,15 @@ interface ExtractResult {
 }
 
 /**
- * Unpack into dest. A controller archive is first put beside its members (a tar decompressed on the way,
- * so the target needs neither xz nor zstd) and removed by the same command that unpacks it.
+ * Unpack into dest. A controller archive (a tar decompressed on the way, so the target needs neither xz nor
+ * zstd) is the stdin of the one command that unpacks it: its first lines save it beside the members, 0600
+ * (an archive may hold secrets), and it is removed when the command ends, also on a signal.
  */
 async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
   const a = ctx.args;
   const extra = a['extra_opts'] as string[];
   let archive = job.src;
-  if (job.local) {
-    archive = join(job.dest, `.playtree-unarchive-${randomBytes(4).toString('hex')}.${job.format === 'zip' ? 'zip' : 'tar'}`);
-    await ctx.target.put(job.format === 'zip' ? createReadStream(job.local) : plainTarStream(job.local, job.format), archive);
-  }
+  if (job.local) archive = join(job.dest, `.playtree-unarchive-${randomBytes(4).toString('hex')}.${job.format === 'zip' ? 'zip' : 'tar'}`);
   const wildcards = job.include.some((p) => /[*?[]/.test(p)) ? ['--wildcards'] : [];
   const cmd =
     job.format === 'zip'
@@ -198,9 +197,25 @@ async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
           'tar', '--extract', '-C', job.dest, ...extra, ...(a['keep_newer'] ? ['--keep-newer-files'] : []),
           ...job.exclude.map((p) => `--exclude=${p}`), '-f', archive, ...wildcards, ...job.include,
         ];
-  const cleanup = job.local ? `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT\n` : '';
-  const run = await ctx.target.exec(`${cleanup}${shellJoin(cmd)}`);
-  return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
+  if (!job.local) {
+    const run = await ctx.target.exec(shellJoin(cmd));
+    return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
+  }
+  const receive = [
+    `(umask 077 && set -C && : > ${shellQuote(archive)}) || exit 1`,
+    `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT; ${EXIT_ON_SIGNALS}`,
+    `cat >| ${shellQuote(archive)} || exit 1`,
+    'exec </dev/null',
+  ];
+  const source = job.format === 'zip' ? createReadStream(job.local) : plainTarStream(job.local, job.format);
+  try {
+    const run = await ctx.target.exec([...receive, shellJoin(cmd)].join('\n'), { stdin: source });
+    return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
+  } catch (error) {
+    // Stopped mid-stream (the local archive failed): the trap may not have run.
+    await ctx.target.exec(shellJoin(['rm', '-f', '--', archive])).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** chown/chgrp/chmod every member (names on stdin); returns the error text, or undefined when done. */

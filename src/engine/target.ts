@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import type { Connection, ExecResult } from '../../connections/connection.js';
 import type { Target } from '../../modules/module.js';
 import { ModuleError } from '../errors.js';
 import { shellJoin, shellQuote } from '../shellQuote.js';
+
+/** $1 the temporary file: created 0600 with noclobber, filled from stdin, then given 0666 less the umask (=rw). */
+const BECOME_PUT_SCRIPT = '(umask 077 && set -C && : > "$1") && cat >| "$1" && chmod =rw -- "$1"';
 
 /** How a task wants its commands run: `environment:` and `become`/`become_user`. */
 export interface TaskExecution {
@@ -56,11 +60,12 @@ export class ConnectionTarget implements Target {
     // As another user: stream through that user's `cat` so the file gets that user's ownership and rights.
     // The rename is a second command, sent only once every byte arrived: sudo runs the shell as its own
     // child, so stopping the command when the source fails cannot be relied on to keep `mv` from running.
-    // On any failure the temporary file is removed: no partial file is left.
-    const temporary = `${remotePath}.playtree-tmp`;
+    // On any failure the temporary file is removed: no partial file is left. It is created 0600 (the bytes
+    // may be a secret) under a fresh name, and gets a new file's usual mode (0666 less the umask) once full.
+    const temporary = `${remotePath}.playtree-tmp-${randomBytes(4).toString('hex')}`;
     let reason: string;
     try {
-      const written = await this.exec(['sh', '-c', 'cat > "$1"', 'sh', temporary], { stdin: stream });
+      const written = await this.exec(['sh', '-c', BECOME_PUT_SCRIPT, 'sh', temporary], { stdin: stream });
       const moved = written.rc === 0 ? await this.exec(['mv', '-f', temporary, remotePath]) : written;
       if (moved.rc === 0) return;
       reason = moved.stderr.toString().trim() || `rc ${moved.rc}`;
