@@ -200,16 +200,17 @@ const VALIDATE_FAILED = 97;
  * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
  * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
  * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
- * exactly `size` bytes and the check is the shell's own `read`: no process more than `cat`. A size unknown
- * in advance (a FIFO as `src`) is written with `cat`, unchecked. The file is created 0600 first (the content
- * may be a secret); installContent gives it its final mode once complete.
+ * exactly `size` bytes and the check is the shell's own `read`. A size unknown in advance (a FIFO as `src`) is
+ * written with `cat`, unchecked. The file is created 0600 (the content may be a secret); installContent gives
+ * it its final mode once complete.
  */
 function receiveContent(temporary: string, suffix: string, size: number | undefined): string[] {
-  const create = `(umask 077 && set -C && : > ${shellQuote(temporary)})`;
-  if (size === undefined) return [create, `cat >| ${shellQuote(temporary)}`];
+  // One subshell both creates (0600, noclobber) and becomes the writer (`exec`): no process more than a
+  // plain `cat`, and the umask stays the shell's for the `chmod =rw` that follows.
+  const write = (writer: string) => `(umask 077 && set -C && exec ${writer} > ${shellQuote(temporary)})`;
+  if (size === undefined) return [write('cat')];
   return [
-    create,
-    `head -c ${size} >| ${shellQuote(temporary)}`,
+    write(`head -c ${size}`),
     `pt_end=; IFS= read -r pt_end || :; [ "$pt_end" = ${suffix} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`,
   ];
 }
