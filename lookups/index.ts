@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { TemplateError } from '../src/errors.js';
+import { TemplateError } from '../src/core/errors.js';
 import { contextFromVariables, type VariableGetter } from './lookupContext.js';
 import { LookupError, UndefinedLookupVariable, type LookupPlugin } from './lookup.js';
 

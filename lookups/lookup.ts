@@ -1,4 +1,4 @@
-import { TemplateError } from '../src/errors.js';
+import { TemplateError } from '../src/core/errors.js';
 import type { TemplateSyntax } from '../src/template/index.js';
 
 /**

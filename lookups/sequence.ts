@@ -1,4 +1,4 @@
-import { parseKv } from '../src/kvSplit.js';
+import { parseKv } from '../src/core/kvSplit.js';
 import { pyFormat } from '../src/template/pythonValues.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
 

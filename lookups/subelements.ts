@@ -1,4 +1,4 @@
-import { toBoolean } from '../src/boolean.js';
+import { toBoolean } from '../src/core/boolean.js';
 import { pyStr } from '../src/template/pythonValues.js';
 import { isMappingValue, LookupError, type LookupPlugin } from './lookup.js';
 import { listify } from './listTerms.js';

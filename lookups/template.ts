@@ -1,4 +1,4 @@
-import { toBoolean } from '../src/boolean.js';
+import { toBoolean } from '../src/core/boolean.js';
 import { parsePythonLiteral } from '../src/inventory/pythonLiteral.js';
 import { templateFileVars, templateSyntaxOf } from '../src/template/index.js';
 import { checkOptions, isMappingValue, LookupError, textTerm, type LookupPlugin } from './lookup.js';

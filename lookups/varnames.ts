@@ -1,4 +1,4 @@
-import { compilePythonRegex } from '../src/pythonRegex.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
 import { pyStr, pyTypeName } from '../src/template/pythonValues.js';
 import { LookupError, type LookupPlugin } from './lookup.js';
 

@@ -1,4 +1,4 @@
-import { TemplateError } from '../src/errors.js';
+import { TemplateError } from '../src/core/errors.js';
 import { isUndefined, UndefinedVariableError } from '../src/template/undefinedValue.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
 import { download, downloadFilename, type DownloadRequest, type DownloadResponse } from './httpDownload.js';

@@ -1,4 +1,4 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import { COLLECTORS, type CollectorContext } from './factCollectors.js';
 import { buildFactScript, parseFactScriptOutput } from './factScript.js';
 import { fnmatch } from './fnmatch.js';

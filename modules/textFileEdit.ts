@@ -1,5 +1,5 @@
 import { dirname } from 'node:path/posix';
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
 import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState, type WantedAttributes } from './remoteFile.js';

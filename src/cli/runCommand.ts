@@ -7,7 +7,7 @@ import type { RunOptions } from '../engine/context.js';
 import { playbookLoadOptions } from '../engine/loadOptions.js';
 import { newSharedRun, runPlaybook } from '../engine/runPlaybook.js';
 import { checkPlaybook } from '../engine/staticCheck.js';
-import { OptionsError, PlaytreeError } from '../errors.js';
+import { OptionsError, PlaytreeError } from '../core/errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
 import { loadAnsibleConfig, type AnsibleConfig } from './config.js';
 import { parseExtraVars } from './extraVars.js';

@@ -1,10 +1,10 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../errors.js';
-import { parseKv } from '../kvSplit.js';
+import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../core/errors.js';
+import { parseKv } from '../core/kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
 import type { RoleFiles } from '../playbook/roles.js';
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from '../core/boolean.js';
 import { isOmit } from '../template/index.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';

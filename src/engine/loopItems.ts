@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import type { Task } from '../playbook/types.js';
 import { markUnsafe, type Templar } from '../template/index.js';
 import { lookupPlugin } from '../../lookups/index.js';

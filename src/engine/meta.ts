@@ -1,4 +1,4 @@
-import { formatPosition, RunAbortedError } from '../errors.js';
+import { formatPosition, RunAbortedError } from '../core/errors.js';
 import type { ModuleResult } from '../../modules/module.js';
 import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';

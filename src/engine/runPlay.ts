@@ -12,7 +12,7 @@ import { applyFacts } from './taskResults.js';
 import { playScope, roleReferenceScope, type Scope } from './scope.js';
 import { tagsSelect } from './tags.js';
 import { Templar } from '../template/index.js';
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from '../core/boolean.js';
 import { taskVariables } from './variables.js';
 import { loadModule } from '../../modules/index.js';
 

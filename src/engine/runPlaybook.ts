@@ -3,7 +3,7 @@ import { groupsMap, matchHostsWithWarnings, type Inventory } from '../inventory/
 import { loadVarsFile } from '../playbook/index.js';
 import type { Play, Playbook, Role, TaskItem } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
-import { PlaytreeError } from '../errors.js';
+import { PlaytreeError } from '../core/errors.js';
 import type { PlayContext, RunContext, RunOptions } from './context.js';
 import type { EngineEvents } from './events.js';
 import { closeHostConnections } from './connect.js';

@@ -1,8 +1,8 @@
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from '../core/boolean.js';
 import type { ModuleResult } from '../../modules/module.js';
-import { ConnectionError, PlaytreeError, RunAbortedError, TemplateError } from '../errors.js';
-import { formatPosition } from '../errors.js';
-import { parseKv } from '../kvSplit.js';
+import { ConnectionError, PlaytreeError, RunAbortedError, TemplateError } from '../core/errors.js';
+import { formatPosition } from '../core/errors.js';
+import { parseKv } from '../core/kvSplit.js';
 import type { Task } from '../playbook/types.js';
 import { LookupError } from '../../lookups/lookup.js';
 import { markUnsafe, Templar, UndefinedVariableError } from '../template/index.js';

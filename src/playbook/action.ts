@@ -1,4 +1,4 @@
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { COMMON_KEYS, describe, HARMLESS_KEYS, isMapping, UNSUPPORTED_KEYS, where, type YamlMap } from './keywords.js';
 import { positionOfKey } from './yamlSource.js';
 

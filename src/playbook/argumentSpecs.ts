@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourcePosition } from '../errors.js';
+import type { SourcePosition } from '../core/errors.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import type { Role, Task } from './types.js';

@@ -1,4 +1,4 @@
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { TASK_KEYS } from './action.js';
 import { checkKeys, commonKeywords, describe, flag, isMapping, optionalString, stringList, where, type YamlMap } from './keywords.js';
 import type { Task } from './types.js';

@@ -1,5 +1,5 @@
-import { ParseError, type SourcePosition } from '../errors.js';
-import { toBoolean } from '../boolean.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
+import { toBoolean } from '../core/boolean.js';
 import { positionOf, positionOfKey, positionOfValue } from './yamlSource.js';
 import type { CommonKeywords } from './types.js';
 

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { checkKeys, commonKeywords, describe, isMapping, optionalString, where, type YamlMap } from './keywords.js';
 import { newLoadContext, type LoadContext, type LoadOptions } from './loadContext.js';
 import { renderStaticName } from './staticNames.js';

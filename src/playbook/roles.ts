@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { MissingRoleError, ParseError, type SourcePosition } from '../errors.js';
+import { MissingRoleError, ParseError, type SourcePosition } from '../core/errors.js';
 import {
   checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
 } from './keywords.js';

@@ -1,4 +1,4 @@
-import type { SourcePosition } from '../errors.js';
+import type { SourcePosition } from '../core/errors.js';
 import type { LoadContext } from './loadContext.js';
 import { parseTaskList } from './tasks.js';
 import type { TaskItem } from './types.js';

@@ -1,5 +1,5 @@
 import { hasLookup } from '../../lookups/index.js';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { findAction, shortActionName, TASK_KEYS, TASK_ONLY_KEYS } from './action.js';
 import {
   checkKeys, commonKeywords, conditionList, describe, flag, isMapping, optionalString, stringList, strictFlag, where, type YamlMap,

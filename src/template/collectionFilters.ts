@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments, positionalArguments } from './filterArguments.js';
 import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
 import { getFilter, getTest } from './registry.js';

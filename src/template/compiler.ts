@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 // Patches nunjucks' lexer and parser for the sources lexed with `jinja: true` (ours).
 import './jinjaSyntax.js';
 import './jinjaStatements.js';

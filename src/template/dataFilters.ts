@@ -1,5 +1,5 @@
 import YAML from 'yaml';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
 import { isText, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
 import { pythonJson, pythonYaml } from './pythonSerializers.js';

@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
 import { isMapping, isText, pyCompare, pyEquals, pyStr, tuple } from './pythonValues.js';
 import type { FilterFunction } from './runtime.js';

@@ -1,7 +1,7 @@
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { filters, tests } from './registry.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonRegex } from './pythonRegex.js';

@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { isMapping, isText, pyEquals, pyTypeName } from './pythonValues.js';
 import { UndefinedValue } from './undefinedValue.js';
 

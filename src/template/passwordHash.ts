@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bcryptHash, isBcryptSalt } from './bcrypt.js';
 import { CRYPT_ALPHABET, md5Crypt, shaCrypt } from './cryptHashes.js';
 import { bindArguments } from './filterArguments.js';

@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { positionalArguments } from './filterArguments.js';
 import { isMapping, pyContains, pyEquals, pyStr, tuple } from './pythonValues.js';
 

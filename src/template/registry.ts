@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import type { FilterFunction, TemplateEnvironment, TestFunction } from './runtime.js';
 
 /** Every filter and test templates can use, by name (filled in by builtins.ts). */

@@ -1,4 +1,4 @@
-import { PlaytreeError, TemplateError } from '../errors.js';
+import { PlaytreeError, TemplateError } from '../core/errors.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
 import { isMapping, isText, isTuple, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';

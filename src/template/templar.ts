@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import './builtins.js';
 import './templateFiles.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';

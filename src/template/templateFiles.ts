@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { compileTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from './pythonValues.js';
 import { playtreeRuntime, RenderContext, runLoadedTemplate, type BlockRender, type LoadedTemplate, type TemplateErrorPlace, type TemplateLoader } from './runtime.js';

@@ -1,5 +1,5 @@
 import { callLookup } from '../../lookups/index.js';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { strftime } from './ansibleFilters.js';
 import { bindArguments, positionalArguments } from './filterArguments.js';
 import { namespace } from './loopContext.js';

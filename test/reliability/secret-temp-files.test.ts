@@ -29,7 +29,7 @@ import { download } from '../../modules/httpDownload.js';
 import { lineinfileModule } from '../../modules/lineinfile.js';
 import type { ModuleDefinition, Target } from '../../modules/module.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
-import { currentUmask } from '../../src/umask.js';
+import { currentUmask } from '../../src/core/umask.js';
 import { copyTestTree, realTreeSkipReason } from '../support/imageTree.js';
 import { treeOptions } from '../support/treeConnectionCases.js';
 import { moduleContext, runModuleOn } from '../support/treeModuleRun.js';
