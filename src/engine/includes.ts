@@ -13,7 +13,7 @@ import type { Invocation } from './invokeModule.js';
 import { censor } from './censor.js';
 import { itemLabel, loopItemVars } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
-import { flattenHandlers } from './handlers.js';
+import { flattenHandlers } from './handlerList.js';
 import { childScope, parentRoleParams, playScope, roleLayers, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
 
