@@ -1,6 +1,5 @@
 import type { SourcePosition } from '../core/errors.js';
 import type { LoadContext } from './loadContext.js';
-import { parseTaskList } from './tasks.js';
 import type { TaskItem } from './types.js';
 import { readYamlFile } from './yamlSource.js';
 
@@ -8,5 +7,5 @@ import { readYamlFile } from './yamlSource.js';
 export async function readTaskFile(file: string, ctx: LoadContext, from?: SourcePosition): Promise<TaskItem[]> {
   const yaml = await readYamlFile(file, from);
   ctx.warnings.push(...yaml.warnings);
-  return parseTaskList(yaml.value, ctx, { file, line: 1, column: 1 });
+  return ctx.parseTaskList(yaml.value, ctx, { file, line: 1, column: 1 });
 }
