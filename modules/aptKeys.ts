@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { ModuleError } from '../src/core/errors.js';
-import { download } from './httpDownload.js';
+import { download } from '../src/core/httpDownload.js';
 import type { Target } from './module.js';
 
 /**

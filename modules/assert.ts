@@ -1,5 +1,5 @@
 import { ModuleError } from '../src/core/errors.js';
-import { pyTruthy } from '../src/template/pythonValues.js';
+import { pyTruthy } from '../src/core/pythonValues.js';
 import { toBoolean } from '../src/core/boolean.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
-import { download, downloadFilename, type DownloadRequest, type DownloadResponse } from './httpDownload.js';
+import { download, downloadFilename, type DownloadRequest, type DownloadResponse } from '../src/core/httpDownload.js';
 import { attributeChanges, hasChanges, pathInfo, readPathState, readPathStates, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
 
 /**

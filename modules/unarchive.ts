@@ -9,7 +9,7 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
 import {
   HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
 } from './archiveListing.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 import { formatMode, parseStates, resolveMode, stateCall, statePrelude } from './remoteFile.js';
 
 /**

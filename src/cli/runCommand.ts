@@ -9,7 +9,7 @@ import { newSharedRun, runPlaybook } from '../engine/runPlaybook.js';
 import { checkPlaybook } from '../engine/staticCheck.js';
 import { OptionsError, PlaytreeError } from '../core/errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
-import { loadAnsibleConfig, type AnsibleConfig } from './config.js';
+import { loadAnsibleConfig, type AnsibleConfig } from '../core/ansibleConfig.js';
 import { parseExtraVars } from './extraVars.js';
 import { listPlaybook } from './listings.js';
 import { parseLockWait, type CliOptions } from './options.js';

@@ -7,7 +7,7 @@ import { parseKv } from '../core/kvSplit.js';
 import { readYamlFile } from '../playbook/index.js';
 import { compilePythonRegex } from '../core/pythonRegex.js';
 import { mergeDicts } from '../template/collectionFilters.js';
-import { isMapping } from '../template/pythonValues.js';
+import { isMapping } from '../core/pythonValues.js';
 import { isOmit } from '../template/index.js';
 import { findControllerFile, type Invocation } from './invokeModule.js';
 

@@ -6,7 +6,7 @@ import { PlaytreeError } from '../core/errors.js';
 import { matchHosts } from './hostPatterns.js';
 import { hostsOfGroup } from './hostGroups.js';
 import { groupVariables, hostVariables, type HostVariablesOptions } from './hostVariables.js';
-import { pyStr } from '../template/pythonValues.js';
+import { pyStr } from '../core/pythonValues.js';
 import type { Inventory, InventoryVars } from './types.js';
 
 /** Variables ansible-inventory leaves out because Ansible sets them itself. */

@@ -4,7 +4,7 @@
  * because a typo such as `host:` would otherwise silently drop hosts.
  */
 import { ParseError, type SourcePosition } from '../core/errors.js';
-import { parseYamlText, positionOfKey, positionOfValue } from '../playbook/yamlSource.js';
+import { parseYamlText, positionOfKey, positionOfValue } from '../core/yamlSource.js';
 import { expandHostPattern } from './hostAddress.js';
 import { addChildGroup, addGroup, addHost, GroupLoopError, setVariable } from './inventoryBuilder.js';
 import type { Inventory } from './types.js';

@@ -8,7 +8,7 @@ import { loadRoleByName, type RoleFiles } from './roles.js';
 import { readTaskFile } from './taskFile.js';
 import { parseTaskList } from './tasks.js';
 import type { Play, Playbook, Role, TaskItem } from './types.js';
-import { positionOf, positionOfValue, readYamlFile } from './yamlSource.js';
+import { positionOf, positionOfValue, readYamlFile } from '../core/yamlSource.js';
 
 /**
  * The loader's entry points: a whole playbook (import_playbook expanded in place), and the task files and

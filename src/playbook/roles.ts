@@ -8,7 +8,7 @@ import { argumentSpecTask } from './argumentSpecs.js';
 import type { LoadContext } from './loadContext.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, Role, RoleReference, TaskItem } from './types.js';
-import { positionOf, positionOfValue, readYamlFile } from './yamlSource.js';
+import { positionOf, positionOfValue, readYamlFile } from '../core/yamlSource.js';
 
 /**
  * Roles: found in `roles/` beside the playbook, then the roles_path folders, then beside the calling role,

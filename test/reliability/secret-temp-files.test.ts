@@ -25,7 +25,7 @@ import { PersistentNspawnConnection } from '../../connections/nspawn.js';
 import { copyModule } from '../../modules/copy.js';
 import { cronModule } from '../../modules/cron.js';
 import { fetchModule } from '../../modules/fetch.js';
-import { download } from '../../modules/httpDownload.js';
+import { download } from '../../src/core/httpDownload.js';
 import { lineinfileModule } from '../../modules/lineinfile.js';
 import type { ModuleDefinition, Target } from '../../modules/module.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
