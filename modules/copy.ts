@@ -6,7 +6,8 @@ import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
-import { attributeChanges, attributeCommands, formatMode, hashLocalFile, readPathStates, resolveMode } from './remoteFile.js';
+import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
+import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
 
 /**

@@ -10,7 +10,8 @@ import {
   HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
 } from './archiveListing.js';
 import { fnmatch } from '../src/core/fnmatch.js';
-import { formatMode, parseStates, resolveMode, stateCall, statePrelude } from './remoteFile.js';
+import { formatMode, parseStates, stateCall, statePrelude } from './remoteFile.js';
+import { resolveMode } from './fileAttributes.js';
 
 /**
  * ansible.builtin.unarchive: src (controller file, or a target file with remote_src), dest (an existing
