@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
-import { ConnectionError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { ConnectionError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
 import {
   buildEnterArgv,

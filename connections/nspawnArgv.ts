@@ -1,4 +1,4 @@
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { pickOption } from './connectionSettings.js';
 import { resolveTreeSettings, splitShellWords, type TreeSettings } from './treeOptions.js';

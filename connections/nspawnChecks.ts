@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 import { noBusFlags, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
 import { lockTree } from './runLock.js';
 import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';

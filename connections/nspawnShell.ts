@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import { SHELL_DIR } from './nspawnArgv.js';
 import type { RunningContainer } from './nspawnContainer.js';
 import { trackRunningCommand } from './openConnections.js';

@@ -1,4 +1,4 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ConnectionFactory } from './connection.js';
 import { createChrootConnection } from './chroot.js';
 import { createLocalConnection } from './local.js';

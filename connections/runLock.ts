@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 
 /*
  * One playtree run per tree at a time. The chroot and nspawn drivers lock the tree when a host's connection

@@ -1,6 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 import { isExecutableInTree, resolveInTree } from './treePaths.js';
 import type { TreeSettings } from './treeOptions.js';
 

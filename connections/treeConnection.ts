@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { ConnectionError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
-import { withTrailer } from '../src/streamTrailer.js';
+import { ConnectionError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { stopStaleCommands } from './staleCommands.js';
 import { holdStdin, runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'shell-quote';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { pickOption, resolveExecutable } from './connectionSettings.js';
 

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { loadAnsibleConfig } from '../src/cli/config.js';
+import { loadAnsibleConfig } from '../src/core/ansibleConfig.js';
 import { checkOptions, ownLookupError, type LookupContext, type LookupPlugin } from './lookup.js';
 
 /**

@@ -1,4 +1,4 @@
-import { pyRepr } from '../src/template/pythonValues.js';
+import { pyRepr } from '../src/core/pythonValues.js';
 import { LookupError, ownLookupError } from './lookup.js';
 
 /**

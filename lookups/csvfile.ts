@@ -1,4 +1,4 @@
-import { parseKv } from '../src/kvSplit.js';
+import { parseKv } from '../src/core/kvSplit.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { readControllerText } from './file.js';
 import { findFile } from './searchPath.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { toBoolean } from '../src/boolean.js';
+import { toBoolean } from '../src/core/boolean.js';
 import { checkOptions, LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fnmatch } from '../modules/fnmatch.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 import { textTerm, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { toBoolean } from '../src/boolean.js';
+import { toBoolean } from '../src/core/boolean.js';
 import { isMappingValue, ownLookupError, type LookupContext, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import { TemplateError } from '../src/errors.js';
-import { contextFromVariables, type VariableGetter } from './lookupContext.js';
-import { LookupError, UndefinedLookupVariable, type LookupPlugin } from './lookup.js';
+import { TemplateError } from '../src/core/errors.js';
+import { LookupError, UndefinedLookupVariable, type LookupContext, type LookupPlugin } from './lookup.js';
 
 /**
  * Every lookup, by the names it answers to. A lookup's file is loaded the first time a template or a
@@ -84,7 +83,7 @@ type ErrorsMode = 'strict' | 'warn' | 'ignore';
  * `query` (or `wantlist=True`) gives the list; `lookup` joins a list of strings with commas, gives a lone
  * non-string item as it is, and otherwise the list. `errors=warn|ignore` turns a failure into None (or []).
  */
-export function callLookup(variables: VariableGetter, name: unknown, terms: unknown[], keywords: Record<string, unknown>, query: boolean): unknown {
+export function callLookup(makeContext: () => LookupContext, name: unknown, terms: unknown[], keywords: Record<string, unknown>, query: boolean): unknown {
   const { wantlist, errors = 'strict', allow_unsafe: _allowUnsafe, ...options } = keywords;
   if (typeof name !== 'string') throw new TemplateError(`a lookup's name must be a string, got ${JSON.stringify(name)}`);
   if (!['strict', 'warn', 'ignore'].includes(String(errors))) {
@@ -94,7 +93,7 @@ export function callLookup(variables: VariableGetter, name: unknown, terms: unkn
   const plugin = lookupPlugin(name);
   let results: unknown[];
   try {
-    results = plugin.run(terms, options, contextFromVariables(variables));
+    results = plugin.run(terms, options, makeContext());
   } catch (error) {
     if (!(error instanceof Error) || isUndefinedVariable(error)) throw error;
     const ownWords = error instanceof LookupError && error.ownWords;

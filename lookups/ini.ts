@@ -1,5 +1,5 @@
-import { toBoolean } from '../src/boolean.js';
-import { compilePythonRegex } from '../src/pythonRegex.js';
+import { toBoolean } from '../src/core/boolean.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
 import { ownLookupError, textTerm, type LookupContext, type LookupPlugin } from './lookup.js';
 import { parseConfig, sectionItems } from './configParser.js';
 import { readControllerText } from './file.js';

@@ -1,11 +1,13 @@
-import { TemplateError } from '../src/errors.js';
-import type { TemplateSyntax } from '../src/template/index.js';
+import { TemplateError } from '../src/core/errors.js';
 
 /**
  * The contract of a lookup plugin: `run(terms, options, context)` gives a list, as Ansible's
  * LookupBase.run does. A lookup is handed what it needs through the context and imports nothing from
  * the engine; it runs on the controller.
  */
+/** Reads a variable as a template sees it: its templated value, or an undefined marker. */
+export type VariableGetter = (name: string) => unknown;
+
 export interface LookupPlugin {
   name: string;
   run(terms: unknown[], options: Record<string, unknown>, context: LookupContext): unknown[];
@@ -21,10 +23,12 @@ export interface LookupContext {
   /** Renders a template's text (always a string). */
   renderText(text: string, extra?: Record<string, unknown>): string;
   /**
-   * Renders a controller template file as the template lookup does: its `#jinja2:` line, `syntax`
-   * (delimiters), and `{% include %}`/`{% import %}` names found beside it, then in the search path.
+   * Renders controller template file `path` (found for the written `name`) as the template lookup does: its
+   * `#jinja2:` line, the delimiters `options` set (`variable_start_string`...), Ansible's `template_*`
+   * variables with `vars` over them, and `{% include %}`/`{% import %}` names found beside it, then in the
+   * search path.
    */
-  renderFile(path: string, vars: Record<string, unknown>, syntax: TemplateSyntax): string;
+  renderFile(name: string, path: string, vars: Record<string, unknown>, options: Record<string, unknown>): string;
   /**
    * Where files are searched, as Ansible's `ansible_search_path`: the role's folder, the task file's
    * folder, the playbook's folder.

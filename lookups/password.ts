@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseKv } from '../src/kvSplit.js';
-import { hashPassword, hashScheme, randomCryptSalt } from '../src/template/passwordHash.js';
+import { parseKv } from '../src/core/kvSplit.js';
+import { hashPassword, hashScheme, randomCryptSalt } from '../src/core/passwordHash.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { PythonRandom } from './pythonRandom.js';
 

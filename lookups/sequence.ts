@@ -1,5 +1,5 @@
-import { parseKv } from '../src/kvSplit.js';
-import { pyFormat } from '../src/template/pythonValues.js';
+import { parseKv } from '../src/core/kvSplit.js';
+import { pyFormat } from '../src/core/pythonValues.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
 
 /**

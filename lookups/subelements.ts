@@ -1,5 +1,5 @@
-import { toBoolean } from '../src/boolean.js';
-import { pyStr } from '../src/template/pythonValues.js';
+import { toBoolean } from '../src/core/boolean.js';
+import { pyStr } from '../src/core/pythonValues.js';
 import { isMappingValue, LookupError, type LookupPlugin } from './lookup.js';
 import { listify } from './listTerms.js';
 

@@ -1,6 +1,5 @@
-import { toBoolean } from '../src/boolean.js';
+import { toBoolean } from '../src/core/boolean.js';
 import { parsePythonLiteral } from '../src/inventory/pythonLiteral.js';
-import { templateFileVars, templateSyntaxOf } from '../src/template/index.js';
 import { checkOptions, isMappingValue, LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 
@@ -25,7 +24,7 @@ export const templateLookup: LookupPlugin = {
       const name = textTerm('template', term);
       const path = findFile(context, 'templates', name);
       if (path === undefined) throw new LookupError(`the template file ${name} could not be found for the lookup`);
-      const rendered = context.renderFile(path, { ...templateFileVars(name, path), ...templateVars }, templateSyntaxOf(options));
+      const rendered = context.renderFile(name, path, templateVars as Record<string, unknown>, options);
       return toBoolean(options['convert_data'] ?? true) === false ? rendered : convertData(rendered);
     });
   },

@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { toBoolean } from '../src/boolean.js';
-import type { DownloadRequest } from '../modules/httpDownload.js';
+import { toBoolean } from '../src/core/boolean.js';
+import type { DownloadRequest } from '../src/core/httpDownload.js';
 import { LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import type { UrlFetchAnswer, UrlFetchJob } from './urlFetchWorker.js';
 

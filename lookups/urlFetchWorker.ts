@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { download, type DownloadRequest } from '../modules/httpDownload.js';
+import { download, type DownloadRequest } from '../src/core/httpDownload.js';
 
 /**
  * The url lookup's request, in a worker thread: templates render synchronously, so the lookup waits on

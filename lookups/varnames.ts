@@ -1,5 +1,5 @@
-import { compilePythonRegex } from '../src/pythonRegex.js';
-import { pyStr, pyTypeName } from '../src/template/pythonValues.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
+import { pyStr, pyTypeName } from '../src/core/pythonValues.js';
 import { LookupError, type LookupPlugin } from './lookup.js';
 
 /** `varnames`: the names of the variables the task sees that match each term (a Python regex, searched). */

@@ -1,5 +1,5 @@
-import { ModuleError } from '../src/errors.js';
-import { shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import type { Target } from './module.js';
 
 /**

@@ -1,4 +1,4 @@
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 
 /**
  * apt-get command lines as argv, built the way Ansible's apt module builds them (same flags, same order of

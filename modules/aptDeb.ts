@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { aptCommand, installArgv, type AptRunOptions } from './aptCommands.js';
 import { compareDebianVersions } from './debianVersion.js';
-import { download as httpDownload, type DownloadResponse } from './httpDownload.js';
+import { download as httpDownload, type DownloadResponse } from '../src/core/httpDownload.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { withPolicyRcD } from './policyRcD.js';
 

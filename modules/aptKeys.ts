@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { ModuleError } from '../src/errors.js';
-import { download } from './httpDownload.js';
+import { ModuleError } from '../src/core/errors.js';
+import { download } from '../src/core/httpDownload.js';
 import type { Target } from './module.js';
 
 /**

@@ -1,7 +1,7 @@
-import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import { compareDebianVersions } from './debianVersion.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 
 /**
  * What the apt module knows about the target before deciding: the cache's age and each named package's

@@ -1,6 +1,6 @@
-import { ModuleError, ParseError, type SourcePosition } from '../src/errors.js';
-import { toBoolean } from '../src/boolean.js';
-import { ArgumentSplitError, parseKeyValue, parseKv } from '../src/kvSplit.js';
+import { ModuleError, ParseError, type SourcePosition } from '../src/core/errors.js';
+import { toBoolean } from '../src/core/boolean.js';
+import { ArgumentSplitError, parseKeyValue, parseKv } from '../src/core/kvSplit.js';
 import type { ArgSpec, ArgType, ModuleDefinition } from './module.js';
 
 /** The actions Ansible lets take words that are not `k=v` (named in the error for other modules). */

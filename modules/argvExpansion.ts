@@ -1,4 +1,4 @@
-import { shellQuote } from '../src/shellQuote.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 
 /**
  * The command module runs its words without a shell, but ansible's run_command first passes each word through

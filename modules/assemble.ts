@@ -1,8 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join as localJoin } from 'node:path';
-import { ModuleError } from '../src/errors.js';
-import { compilePythonRegex } from '../src/pythonRegex.js';
-import { shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { hashBuffer } from './remoteFile.js';

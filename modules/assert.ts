@@ -1,6 +1,6 @@
-import { ModuleError } from '../src/errors.js';
-import { pyTruthy } from '../src/template/pythonValues.js';
-import { toBoolean } from '../src/boolean.js';
+import { ModuleError } from '../src/core/errors.js';
+import { pyTruthy } from '../src/core/pythonValues.js';
+import { toBoolean } from '../src/core/boolean.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { parsePasswdLine, type PasswdEntry } from './accountDatabase.js';
 import { editKeyFile } from './authorizedKeys.js';

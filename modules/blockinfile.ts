@@ -1,6 +1,6 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { compilePythonRegex } from '../src/pythonRegex.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
 import { attributeOutcome, readTextFile, saveTextFile, splitKeepingEnds } from './textFileEdit.js';
 import { isFailure } from './fileWriter.js';
 

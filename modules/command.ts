@@ -1,7 +1,7 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import { runCommand, type CommandRequest } from './commandRun.js';
 import type { ArgSpec, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { shlexSplit } from '../src/shlex.js';
+import { shlexSplit } from '../src/core/shlex.js';
 
 /**
  * ansible.builtin.command: free form (`command: ls -l "a b"`, split as Python's shlex does) or `cmd`, or

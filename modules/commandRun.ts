@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import { expandingShellWord } from './argvExpansion.js';
 import { addTruncationNotes, commandStreams, formatDelta, formatTimestamp, KEEP_COMMAND_OUTPUT, nowMicros, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleResult } from './module.js';

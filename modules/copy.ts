@@ -2,11 +2,12 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join as localJoin } from 'node:path';
 import { basename, join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
-import { attributeChanges, attributeCommands, formatMode, hashLocalFile, readPathStates, resolveMode } from './remoteFile.js';
+import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
+import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { cronLine, crontabLines, editCrontab, envNames, jobNames, renderCrontab } from './cronEdit.js';
 import { rewriteTextFile } from './textFileEdit.js';

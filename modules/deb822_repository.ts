@@ -1,5 +1,5 @@
-import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import { writeFileContent } from './fileWriter.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { downloadKey, isArmored } from './aptKeys.js';

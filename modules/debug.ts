@@ -1,5 +1,5 @@
-import { TemplateError } from '../src/errors.js';
-import { isUndefined, UndefinedVariableError } from '../src/template/undefinedValue.js';
+import { TemplateError } from '../src/core/errors.js';
+import { isUndefined, UndefinedVariableError } from '../src/core/undefinedValue.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**

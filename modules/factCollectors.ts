@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { shellQuote } from '../src/shellQuote.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import type { ScriptNeeds, ScriptOutput } from './factScript.js';
 import { architectureFacts, distributionFacts, lsbFacts } from './factsDistribution.js';
 import { cpuFacts, detectedVirtualization, loadFacts, memoryFacts, mountFacts, networkFacts, uptimeFacts, VIRTUAL_FILES, VIRTUAL_PATHS } from './factsHardware.js';

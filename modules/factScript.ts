@@ -1,4 +1,4 @@
-import { shellQuote } from '../src/shellQuote.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 
 /**
  * The one command `setup` sends: every selected collector's needs in a single shell script, so gathering

@@ -4,9 +4,9 @@ import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ModuleError } from '../src/errors.js';
-import { removeAtExit } from '../src/exitCleanup.js';
-import { newFileMode } from '../src/umask.js';
+import { ModuleError } from '../src/core/errors.js';
+import { removeAtExit } from '../src/core/exitCleanup.js';
+import { newFileMode } from '../src/core/umask.js';
 import type { ModuleContext, ModuleDefinition } from './module.js';
 import { hashLocalFile, readPathState } from './remoteFile.js';
 

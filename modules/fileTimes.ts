@@ -1,5 +1,5 @@
-import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 
 /**
  * The file module's modification_time/access_time: `now`, `preserve`, or a time written in a strftime

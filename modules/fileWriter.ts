@@ -2,30 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
-import { withTrailer } from '../src/streamTrailer.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
-import {
-  MAX_DIFF_SIZE,
-  absentState,
-  attributeChanges,
-  attributeCommands,
-  backupName,
-  hasChanges,
-  hashBuffer,
-  hashLocalFile,
-  parseStates,
-  pathInfo,
-  readPathStatesAndExistence,
-  stateCall,
-  statePrelude,
-  type AttributeChanges,
-  type PathState,
-} from './remoteFile.js';
+import { MAX_DIFF_SIZE, absentState, backupName, hashBuffer, hashLocalFile, parseStates, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { attributeChanges, attributeCommands, hasChanges, type AttributeChanges } from './fileAttributes.js';
 
 /**
  * Writing one file's content to the target, shared by copy (content/src) and template: one command to

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ModuleError } from '../src/errors.js';
-import { compilePythonRegex } from '../src/pythonRegex.js';
-import { shellQuote } from '../src/shellQuote.js';
-import { fnmatch } from './fnmatch.js';
+import { ModuleError } from '../src/core/errors.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
+import { shellQuote } from '../src/core/shellQuote.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { walkOrder, parseFindListing, type FoundEntry } from './findListing.js';
 

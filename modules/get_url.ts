@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
-import { download, downloadFilename, type DownloadRequest, type DownloadResponse } from './httpDownload.js';
-import { attributeChanges, hasChanges, pathInfo, readPathState, readPathStates, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
+import { download, downloadFilename, type DownloadRequest, type DownloadResponse } from '../src/core/httpDownload.js';
+import { pathInfo, readPathState, readPathStates, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
+import { attributeChanges, hasChanges } from './fileAttributes.js';
 
 /**
  * ansible.builtin.get_url: url, dest (file or folder), checksum (`ALGO:HEX` or `ALGO:URL` of a checksum

@@ -1,4 +1,4 @@
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 
 /**
  * The git module's read of the target, and the git command lines it runs, as pure functions: the probe

@@ -1,4 +1,4 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { editIni } from './iniEdit.js';
 import { rewriteTextFile } from './textFileEdit.js';

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { rewriteTextFile } from './textFileEdit.js';
 

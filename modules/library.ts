@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleDefinition } from './module.js';
 
 /**

@@ -1,7 +1,7 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { isFailure } from './fileWriter.js';
-import { compilePythonRegex as compile, expandPythonTemplate as expand } from '../src/pythonRegex.js';
+import { compilePythonRegex as compile, expandPythonTemplate as expand } from '../src/core/pythonRegex.js';
 import { attributeOutcome, readTextFile, saveTextFile } from './textFileEdit.js';
 import { expandTargetPaths } from './targetPaths.js';
 

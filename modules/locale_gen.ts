@@ -1,4 +1,4 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleDefinition, ModuleResult } from './module.js';
 
 /**

@@ -1,6 +1,6 @@
-import { toBoolean } from '../src/boolean.js';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
+import { toBoolean } from '../src/core/boolean.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleContext } from './module.js';
 
 /**

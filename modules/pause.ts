@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import { formatTimestamp, nowMicros } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 

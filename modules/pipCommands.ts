@@ -1,5 +1,5 @@
-import { shellJoin } from '../src/shellQuote.js';
-import { shlexSplit } from '../src/shlex.js';
+import { shellJoin } from '../src/core/shellQuote.js';
+import { shlexSplit } from '../src/core/shlex.js';
 
 /**
  * The pip module's commands as argv and one shell script, built the way Ansible's pip module builds them

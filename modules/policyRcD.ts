@@ -1,5 +1,5 @@
-import { shellQuote } from '../src/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { shellQuote } from '../src/core/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 
 /**
  * The temporary /usr/sbin/policy-rc.d that keeps package scripts from starting services while apt or dpkg

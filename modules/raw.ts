@@ -1,4 +1,4 @@
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 

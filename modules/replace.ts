@@ -1,5 +1,5 @@
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { compilePythonRegex, substitutePython } from '../src/pythonRegex.js';
+import { compilePythonRegex, substitutePython } from '../src/core/pythonRegex.js';
 import { attributeOutcome, readTextFile, saveTextFile } from './textFileEdit.js';
 import { isFailure } from './fileWriter.js';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path/posix';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
-import { shlexSplit } from '../src/shlex.js';
-import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
+import { shlexSplit } from '../src/core/shlex.js';
+import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 

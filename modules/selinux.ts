@@ -1,4 +1,4 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import { writeFileContent } from './fileWriter.js';
 import type { ModuleDefinition } from './module.js';
 import { NOT_INSTALLED, configValue, readSelinuxConfig, setConfigValue } from './selinuxConfig.js';

@@ -1,5 +1,5 @@
-import { ModuleError } from '../src/errors.js';
-import { toBoolean } from '../src/boolean.js';
+import { ModuleError } from '../src/core/errors.js';
+import { toBoolean } from '../src/core/boolean.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**

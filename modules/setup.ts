@@ -1,7 +1,7 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import { COLLECTORS, type CollectorContext } from './factCollectors.js';
 import { buildFactScript, parseFactScriptOutput } from './factScript.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 import type { ModuleDefinition, ModuleResult } from './module.js';
 
 /**

@@ -1,4 +1,4 @@
-import { shellQuote } from '../src/shellQuote.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { formatMode, parseStates, stateCall, statePrelude, type ChecksumAlgorithm, type PathState } from './remoteFile.js';
 import { fileTypeGuess, statAttributes } from './statExtras.js';

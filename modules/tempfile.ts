@@ -1,4 +1,4 @@
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleDefinition } from './module.js';
 
 /**

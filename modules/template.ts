@@ -1,6 +1,6 @@
 import { access, stat } from 'node:fs/promises';
 import { templateFileVars, templateSearchPath, templateSyntaxOf } from '../src/template/index.js';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import type { ModuleDefinition } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { encodeText } from './textEncoding.js';

@@ -1,4 +1,4 @@
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 
 /**
  * Text written in the encodings the template module's `output_encoding` names: UTF-8 (also ''), Latin-1

@@ -1,8 +1,9 @@
 import { dirname } from 'node:path/posix';
-import { shellJoin } from '../src/shellQuote.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import { applyAttributes, installContent, isFailure } from './fileWriter.js';
-import { absentState, attributeChanges, attributeDiff, hasChanges, readPathStates, type AttributeChanges, type PathState, type WantedAttributes } from './remoteFile.js';
+import { absentState, readPathStates, type PathState } from './remoteFile.js';
+import { attributeChanges, attributeDiff, hasChanges, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 
 /**
  * The read-edit-write cycle of the modules that rewrite a text file in place (lineinfile, blockinfile, replace): one

@@ -1,5 +1,5 @@
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**

@@ -1,6 +1,6 @@
-import { ModuleError } from '../src/errors.js';
-import { shellJoin } from '../src/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**

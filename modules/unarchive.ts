@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/shellTraps.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
+import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import {
   HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
 } from './archiveListing.js';
-import { fnmatch } from './fnmatch.js';
-import { formatMode, parseStates, resolveMode, stateCall, statePrelude } from './remoteFile.js';
+import { fnmatch } from '../src/core/fnmatch.js';
+import { formatMode, parseStates, stateCall, statePrelude } from './remoteFile.js';
+import { resolveMode } from './fileAttributes.js';
 
 /**
  * ansible.builtin.unarchive: src (controller file, or a target file with remote_src), dest (an existing

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ModuleError } from '../src/errors.js';
-import { shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import { pythonJson } from '../src/template/pythonSerializers.js';
 import { writeFileContent } from './fileWriter.js';
-import { download, downloadFilename, type DownloadResponse } from './httpDownload.js';
+import { download, downloadFilename, type DownloadResponse } from '../src/core/httpDownload.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**

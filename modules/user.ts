@@ -1,6 +1,6 @@
 import { dirname } from 'node:path/posix';
-import { ModuleError } from '../src/errors.js';
-import { shellJoin, shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { findGroup, memberships, readAccounts, type AccountState } from './accountDatabase.js';
 import type { ModuleDefinition, ModuleResult } from './module.js';
 

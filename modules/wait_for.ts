@@ -1,6 +1,6 @@
-import { ModuleError } from '../src/errors.js';
-import { compilePythonRegex } from '../src/pythonRegex.js';
-import { shellQuote } from '../src/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { compilePythonRegex } from '../src/core/pythonRegex.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { pathInfo, readPathState } from './remoteFile.js';
 

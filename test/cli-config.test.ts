@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadAnsibleConfig } from '../src/cli/config.js';
+import { loadAnsibleConfig } from '../src/core/ansibleConfig.js';
 
 test('roles_path: ANSIBLE_ROLES_PATH wins over ansible.cfg, its relative parts taken from the working folder', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'playtree-config-'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shellQuote } from '../src/shellQuote.js';
+import { shellQuote } from '../src/core/shellQuote.js';
 import { LocalConnection } from '../connections/local.js';
 import { failingStream } from './support/treeConnectionCases.js';
 

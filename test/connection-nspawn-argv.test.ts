@@ -5,7 +5,7 @@ import { buildNspawnArgv, resolveNspawnSettings } from '../connections/nspawnArg
 import { systemBusReachable } from '../connections/nspawnChecks.js';
 import { checkRunningAsRoot, findProgram } from '../connections/treeChecks.js';
 import { lockId, parseProcLocks } from '../connections/treeLock.js';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 
 function options(vars: Record<string, unknown> = {}, config: ConnectionOptions['config'] = {}): ConnectionOptions {
   return { host: '/var/tmp/live', vars, config, log: () => {} };

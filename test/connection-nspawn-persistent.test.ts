@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { NspawnConnection, PersistentNspawnConnection, createNspawnConnection } from '../connections/nspawn.js';
 import { closeOpenConnections, openConnectionCount } from '../connections/openConnections.js';
 import { findHeldTreeLock } from '../connections/treeLock.js';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { describeTreeConnectionContract, treeOptions } from './support/treeConnectionCases.js';
 import { leftoversAfterSettling, leftoversOf } from './cleanupLeftovers.js';

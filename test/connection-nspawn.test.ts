@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { NspawnConnection, createNspawnConnection } from '../connections/nspawn.js';
 import { connectionFactory } from '../connections/registry.js';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 import { findHeldTreeLock } from '../connections/treeLock.js';
 import { copyTestTree, realTreeSkipReason } from './support/imageTree.js';
 import { describeTreeConnectionContract, treeOptions } from './support/treeConnectionCases.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { loadConnectionPlugins } from '../connections/plugins.js';
 import { connectionFactory } from '../connections/registry.js';
-import { ConnectionError } from '../src/errors.js';
+import { ConnectionError } from '../src/core/errors.js';
 
 /** examples/connection_plugins/local_logged.js, from dist/test/ (compiled) or test/ (source). */
 const EXAMPLE = fileURLToPath(new URL('../../examples/connection_plugins/local_logged.js', import.meta.url));

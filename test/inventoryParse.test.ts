@@ -7,11 +7,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ParseError } from '../src/errors.js';
+import { ParseError } from '../src/core/errors.js';
 import { expandHostPattern } from '../src/inventory/hostAddress.js';
 import { iniValue } from '../src/inventory/iniInventory.js';
 import { hostVariables, loadInventory } from '../src/inventory/index.js';
-import { shlexSplit } from '../src/shlex.js';
+import { shlexSplit } from '../src/core/shlex.js';
 import { createTemplar } from '../src/template/index.js';
 
 function writeInventory(text: string, name = 'hosts'): string {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { lookupPlugin } from '../lookups/index.js';
-import { contextFromVariables } from '../lookups/lookupContext.js';
+import { contextFromVariables } from '../src/template/lookupContext.js';
 
 // The url lookup blocks the thread it runs on while its worker fetches, so the server lives in a child process.
 const SERVER = `

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { lookupPlugin } from '../lookups/index.js';
-import { contextFromVariables } from '../lookups/lookupContext.js';
+import { contextFromVariables } from '../src/template/lookupContext.js';
 
 /** Runs a lookup as a template would, with `vars` as the variables (playbook_dir defaults to `root`). */
 function run(name: string, terms: unknown[], options: Record<string, unknown> = {}, vars: Record<string, unknown> = {}): unknown[] {

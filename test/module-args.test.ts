@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { argsFromFreeForm, validateModuleArgs } from '../modules/args.js';
-import { toBoolean } from '../src/boolean.js';
-import { parseKeyValue, parseKv, splitArgs } from '../src/kvSplit.js';
-import { shlexSplit } from '../src/shlex.js';
+import { toBoolean } from '../src/core/boolean.js';
+import { parseKeyValue, parseKv, splitArgs } from '../src/core/kvSplit.js';
+import { shlexSplit } from '../src/core/shlex.js';
 import type { ModuleDefinition } from '../modules/module.js';
-import { ModuleError, ParseError } from '../src/errors.js';
+import { ModuleError, ParseError } from '../src/core/errors.js';
 
 // Expected values were produced by ansible-core 2.14's parse_kv(text, check_raw) and Python's shlex.split.
 const PARSE_KV_TABLE: [text: string, checkRaw: boolean, expected: Record<string, string>][] = [

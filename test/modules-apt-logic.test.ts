@@ -8,7 +8,7 @@ import {
 } from '../modules/aptState.js';
 import { parseDebconfShow } from '../modules/debconf.js';
 import { compareDebianVersions } from '../modules/debianVersion.js';
-import { fnmatch } from '../modules/fnmatch.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 import { GUARD_MARKER, withPolicyRcD } from '../modules/policyRcD.js';
 import { aptModule } from '../modules/apt.js';
 import type { Target } from '../modules/module.js';

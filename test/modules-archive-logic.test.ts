@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatFromMagic, formatFromName, parseTarListing, parseZipListing } from '../modules/archiveListing.js';
-import { fnmatch } from '../modules/fnmatch.js';
+import { fnmatch } from '../src/core/fnmatch.js';
 import { checksumFromList } from '../modules/get_url.js';
 
 const header = (bytes: number[]) => Buffer.from(bytes);

@@ -8,7 +8,7 @@ import { setFactModule } from '../modules/set_fact.js';
 import { loadModule } from '../modules/index.js';
 import { validateModuleArgs } from '../modules/args.js';
 import type { ModuleContext, ModuleDefinition } from '../modules/module.js';
-import { ModuleError, TemplateError } from '../src/errors.js';
+import { ModuleError, TemplateError } from '../src/core/errors.js';
 import { runModule } from './support/moduleRun.js';
 
 /** A context whose evaluate throws, as the real templar does for an undefined name (pure logic only). */

@@ -12,7 +12,7 @@ import { parseServices } from '../modules/service_facts.js';
 import { parseInstalledPackages } from '../modules/package_facts.js';
 import { planSysv } from '../modules/sysvService.js';
 import { createCommands, modifyCommands, passwordAgeCommands, passwordWarnings } from '../modules/user.js';
-import { ModuleError } from '../src/errors.js';
+import { ModuleError } from '../src/core/errors.js';
 import { runModule } from './support/moduleRun.js';
 
 /** Pure logic of the system modules: parsing what the target prints, and deciding the commands. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { placeBlock, type BlockPlacement } from '../modules/blockinfile.js';
 import { replaceInText } from '../modules/replace.js';
-import { compilePythonRegex, substitutePython } from '../src/pythonRegex.js';
+import { compilePythonRegex, substitutePython } from '../src/core/pythonRegex.js';
 
 const block = (extra: Partial<BlockPlacement>): BlockPlacement => ({
   block: 'x=1',

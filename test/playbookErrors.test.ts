@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadPlaybook } from '../src/playbook/index.js';
-import { ParseError } from '../src/errors.js';
+import { ParseError } from '../src/core/errors.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/playbook/', import.meta.url));
 const modules = new Set(['copy', 'debug', 'file', 'command', 'ansible.builtin.copy']);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPlaybook, loadRole, loadTaskFile, loadVarsFile, type Block, type Task, type TaskItem } from '../src/playbook/index.js';
-import { ParseError } from '../src/errors.js';
+import { ParseError } from '../src/core/errors.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/playbook/', import.meta.url));
 const modules = new Set(['copy', 'ansible.builtin.copy', 'debug', 'file', 'command', 'service']);

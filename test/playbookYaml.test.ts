@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolvePlainScalar } from '../src/playbook/yamlScalars.js';
-import { parseYamlText, positionOfKey, positionOfValue } from '../src/playbook/yamlSource.js';
-import { ParseError } from '../src/errors.js';
+import { resolvePlainScalar } from '../src/core/yamlScalars.js';
+import { parseYamlText, positionOfKey, positionOfValue } from '../src/core/yamlSource.js';
+import { ParseError } from '../src/core/errors.js';
 
 /** Plain scalars typed as Ansible's PyYAML (YAML 1.1) loader types them. */
 const scalars: Array<[string, unknown]> = [

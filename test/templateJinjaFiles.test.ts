@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { TemplateError } from '../src/errors.js';
+import { TemplateError } from '../src/core/errors.js';
 import { createTemplar, renderTemplateFile, templateSearchPath, UndefinedVariableError } from '../src/template/index.js';
 import { RenderContext } from '../src/template/runtime.js';
 import { runPlaytree, tempRoot } from './fixtures/e2e/runPlaytree.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TemplateError } from '../src/errors.js';
+import { TemplateError } from '../src/core/errors.js';
 import { createTemplar } from '../src/template/index.js';
 
 // Template files (the template module): Ansible renders them with trim_blocks=True, lstrip_blocks=False,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TemplateError } from '../src/errors.js';
+import { TemplateError } from '../src/core/errors.js';
 import { compiledTemplateCount } from '../src/template/compiler.js';
 import { createTemplar, isOmit, OMIT, removeOmit, TEMPLATED_ON_ACCESS } from '../src/template/index.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { parseKeyValue } from '../kvSplit.js';
-import { OptionsError, ParseError, PlaytreeError } from '../errors.js';
+import { parseKeyValue } from '../core/kvSplit.js';
+import { OptionsError, ParseError, PlaytreeError } from '../core/errors.js';
 
 /**
  * `-e` values as ansible-playbook reads them: `@file` (YAML or JSON), a YAML/JSON mapping, or `k=v`

@@ -1,7 +1,7 @@
 import { matchHosts, type Inventory } from '../inventory/index.js';
 import type { Playbook, TaskItem } from '../playbook/types.js';
 import type { RunOptions } from '../engine/context.js';
-import { taskInfo } from '../engine/runStep.js';
+import { taskInfo } from '../engine/taskInfo.js';
 import { tagsSelect } from '../engine/tags.js';
 
 /** `--list-hosts`, `--list-tasks` and `--list-tags`, in ansible-playbook's layout (one playbook). */

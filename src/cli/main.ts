@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeOpenConnections } from '../../connections/openConnections.js';
 import { releaseTreeLocks } from '../../connections/runLock.js';
-import { PlaytreeError } from '../errors.js';
+import { PlaytreeError } from '../core/errors.js';
 import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 
 /** The version from package.json, read without loading anything else (keeps `--version` fast). */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { OptionsError, UsageError } from '../errors.js';
+import { OptionsError, UsageError } from '../core/errors.js';
 
 /** The command line of `playtree [options] playbook.yml...` and `playtree inventory ...`. */
 export interface CliOptions {

@@ -1,6 +1,6 @@
 import { validateModuleArgs } from '../../modules/args.js';
 import type { ArgSpec, ArgType, ModuleDefinition, ModuleResult } from '../../modules/module.js';
-import { ModuleError } from '../errors.js';
+import { ModuleError } from '../core/errors.js';
 import { isUndefined } from '../template/index.js';
 import type { Invocation } from './invokeModule.js';
 

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { connectionFactory } from '../../connections/registry.js';
 import type { Connection } from '../../connections/connection.js';
 import { hostRecord } from '../inventory/index.js';
-import { ModuleError } from '../errors.js';
+import { ModuleError } from '../core/errors.js';
 import { Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './hostState.js';

@@ -1,7 +1,8 @@
 import type { Inventory } from '../inventory/index.js';
 import type { Play, Playbook } from '../playbook/types.js';
 import type { EngineEvents } from './events.js';
-import type { HostState } from './hostState.js';
+import { groupNamesOf, hostVariables } from '../inventory/index.js';
+import { newHostState, type HostState } from './hostState.js';
 
 /** What the user asked for on the command line (and ansible.cfg), as the engine needs it. */
 export interface RunOptions {
@@ -62,5 +63,18 @@ export interface PlayContext {
    */
   playRoles: import('../playbook/types.js').Role[];
   /** Handlers of the play and of its roles, in order. */
-  handlers: import('./handlers.js').Handler[];
+  handlers: import('./handlerList.js').Handler[];
+}
+
+/**
+ * The run's state of host `name`, made on first use: for the hosts of the plays, and for a host facts
+ * are delegated to (`delegate_facts`), which may be one no play names, e.g. the implicit localhost.
+ */
+export function ensureHost(run: RunContext, name: string): HostState {
+  let host = run.hosts.get(name);
+  if (!host) {
+    host = newHostState(name, hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }), groupNamesOf(run.inventory, name));
+    run.hosts.set(name, host);
+  }
+  return host;
 }

@@ -1,5 +1,5 @@
 import type { ModuleResult } from '../../modules/module.js';
-import type { SourcePosition } from '../errors.js';
+import type { SourcePosition } from '../core/errors.js';
 
 /**
  * What the engine reports while it runs. The engine never prints: renderers (text, live, JSON) in

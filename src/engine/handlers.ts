@@ -1,16 +1,13 @@
-import type { Play, Role, Task, TaskItem } from '../playbook/types.js';
 import type { PlayContext } from './context.js';
 import { eachLimited } from './eachLimited.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { runMeta } from './meta.js';
-import { runStep, taskInfo } from './runStep.js';
-import { blockScope, playScope, roleReferenceScope, type Scope } from './scope.js';
+import { runStep } from './runStep.js';
+import { taskInfo } from './taskInfo.js';
 
-/** A handler and what it inherits from the play, its role and the blocks or imports around it. */
-export interface Handler {
-  task: Task;
-  scope: Scope;
-}
+/*
+ * Running the notified handlers: above the step runner and meta (a meta handler), below the play.
+ */
 
 /**
  * Run the notified handlers, in the order they are written, on the hosts that notified them. A handler
@@ -28,7 +25,7 @@ export async function runHandlers(ctx: PlayContext, hosts: readonly string[], re
     if (notified.length === 0) continue;
     if (handler.action === 'meta' || handler.action.endsWith('.meta')) {
       for (const name of notified) ctx.run.hosts.get(name)!.notified.delete(handler);
-      await runMeta(ctx, handler, notified.map((name) => [name, { task: handler, scope }] as const), true);
+      await runMeta(ctx, handler, notified.map((name) => [name, { task: handler, scope }] as const), (flushed) => runHandlers(ctx, flushed, true), true);
       continue;
     }
     const info = taskInfo(handler, true);
@@ -79,48 +76,7 @@ async function runIncludedHandlerTasks(ctx: PlayContext, walks: Map<string, Host
   }
 }
 
-/**
- * The handlers a `notify: NAME` reaches, as ansible-core's strategy finds them: the first handler so named
- * (`NAME` or `ROLE : NAME`), one of the notifying task's own role first, and every handler that listens to
- * NAME. None means the notification names nothing, which ends the run.
- */
-export function notifiedHandlers(handlers: readonly Handler[], name: string, role: Role | undefined, renderName: (text: string) => string = (text) => text): Task[] {
-  // A templated handler name is rendered when notified; one that does not render answers to nothing.
-  const nameOf = (task: Task) => {
-    if (task.name === undefined || !task.name.includes('{{')) return task.name;
-    try {
-      return renderName(task.name);
-    } catch {
-      return undefined;
-    }
-  };
-  const named = handlers.filter(({ task }) => {
-    const handlerName = nameOf(task);
-    return handlerName !== undefined && (handlerName === name || (task.role !== undefined && name === `${task.role.name} : ${handlerName}`));
-  });
-  const first = (role && named.find(({ task }) => task.role === role)) || named[0];
-  const listening = handlers.filter(({ task }) => task !== first?.task && task.listen.some((topic) => topic === name || (task.role && name === `${task.role.name} : ${topic}`)));
-  return [...(first ? [first.task] : []), ...listening.map(({ task }) => task)];
-}
-
 /** force_handlers: the play's keyword, else --force-handlers. */
 export function forcesHandlers(ctx: PlayContext): boolean {
   return ctx.play.forceHandlers ?? ctx.run.options.forceHandlers ?? false;
-}
-
-/**
- * The play's handlers, those of its `roles:` first (with each role's params), then the play's own list
- * (which also names the roles' handlers: each handler is listed once), each with its scope.
- */
-export function playHandlers(play: Play): Handler[] {
-  const scope = playScope(play);
-  const fromRoles = play.roles.flatMap((reference) => flattenHandlers(reference.role.handlers, roleReferenceScope(scope, reference)));
-  const listed = new Set(fromRoles.map(({ task }) => task));
-  return [...fromRoles, ...flattenHandlers(play.handlers, scope).filter(({ task }) => !listed.has(task))];
-}
-
-/** Handlers may be written inside blocks (or come from import_tasks/import_role): they run as one flat list, keeping the blocks' keywords. */
-export function flattenHandlers(items: readonly TaskItem[], scope: Scope): Handler[] {
-  return items.flatMap((item) =>
-    item.kind === 'task' ? [{ task: item, scope }] : flattenHandlers([...item.block, ...item.rescue, ...item.always], blockScope(scope, item, false)));
 }

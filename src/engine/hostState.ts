@@ -1,6 +1,4 @@
 import type { Connection } from '../../connections/connection.js';
-import { groupNamesOf, hostVariables } from '../inventory/index.js';
-import type { RunContext } from './context.js';
 import type { Task } from '../playbook/types.js';
 import { emptyStats, type HostStats } from './events.js';
 
@@ -34,19 +32,6 @@ export interface HostState {
   noLog: boolean;
   /** The handlers notified in the current play and not run yet. */
   notified: Set<Task>;
-}
-
-/**
- * The run's state of host `name`, made on first use: for the hosts of the plays, and for a host facts
- * are delegated to (`delegate_facts`), which may be one no play names, e.g. the implicit localhost.
- */
-export function ensureHost(run: RunContext, name: string): HostState {
-  let host = run.hosts.get(name);
-  if (!host) {
-    host = newHostState(name, hostVariables(run.inventory, name, { playbookDir: run.playbook.dir }), groupNamesOf(run.inventory, name));
-    run.hosts.set(name, host);
-  }
-  return host;
 }
 
 export function newHostState(name: string, inventoryVars: Record<string, unknown>, groupNames: string[]): HostState {

@@ -1,13 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ModuleResult } from '../../modules/module.js';
-import { toBoolean } from '../boolean.js';
-import { ModuleError, ParseError, PlaytreeError } from '../errors.js';
-import { parseKv } from '../kvSplit.js';
+import { toBoolean } from '../core/boolean.js';
+import { ModuleError, ParseError, PlaytreeError } from '../core/errors.js';
+import { parseKv } from '../core/kvSplit.js';
 import { readYamlFile } from '../playbook/index.js';
-import { compilePythonRegex } from '../pythonRegex.js';
+import { compilePythonRegex } from '../core/pythonRegex.js';
 import { mergeDicts } from '../template/collectionFilters.js';
-import { isMapping } from '../template/pythonValues.js';
+import { isMapping } from '../core/pythonValues.js';
 import { isOmit } from '../template/index.js';
 import { findControllerFile, type Invocation } from './invokeModule.js';
 

@@ -1,10 +1,10 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../errors.js';
-import { parseKv } from '../kvSplit.js';
+import { MissingRoleError, ModuleError, ParseError, RunAbortedError } from '../core/errors.js';
+import { parseKv } from '../core/kvSplit.js';
 import { loadRole, loadTaskFile } from '../playbook/index.js';
 import type { RoleFiles } from '../playbook/roles.js';
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from '../core/boolean.js';
 import { isOmit } from '../template/index.js';
 import type { Role, Task, TaskItem } from '../playbook/types.js';
 import type { TaskInfo } from './events.js';
@@ -13,7 +13,7 @@ import type { Invocation } from './invokeModule.js';
 import { censor } from './censor.js';
 import { itemLabel, loopItemVars } from './loopItem.js';
 import { resolveLoop } from './loopItems.js';
-import { flattenHandlers } from './handlers.js';
+import { flattenHandlers } from './handlerList.js';
 import { childScope, parentRoleParams, playScope, roleLayers, type Scope } from './scope.js';
 import { playbookLoadOptions } from './loadOptions.js';
 

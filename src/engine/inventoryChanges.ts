@@ -1,8 +1,8 @@
 import type { ModuleResult } from '../../modules/module.js';
 import { groupNamesOf, groupsMap, hostVariables } from '../inventory/index.js';
 import { addChildGroup, addGroup, addHost, GroupLoopError, reconcileInventory } from '../inventory/inventoryBuilder.js';
-import type { RunContext } from './context.js';
-import { ensureHost } from './hostState.js';
+import { ensureHost, type RunContext } from './context.js';
+
 
 /**
  * group_by and add_host change the run's inventory, as ansible-core's strategy does with their results

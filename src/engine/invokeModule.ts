@@ -1,11 +1,11 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { argsFromFreeForm, validateModuleArgs } from '../../modules/args.js';
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from '../core/boolean.js';
 import { isAnsibleModuleElsewhere } from '../../modules/ansibleModuleNames.js';
 import { loadModule } from '../../modules/index.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
-import { ModuleError, PlaytreeError, TemplateError } from '../errors.js';
+import { ModuleError, PlaytreeError, TemplateError } from '../core/errors.js';
 import type { Task } from '../playbook/types.js';
 import { isOmit, renderTemplateFile, type Templar } from '../template/index.js';
 import type { PlayContext } from './context.js';

@@ -1,8 +1,8 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import type { Task } from '../playbook/types.js';
 import { markUnsafe, type Templar } from '../template/index.js';
 import { lookupPlugin } from '../../lookups/index.js';
-import { contextFromVariables } from '../../lookups/lookupContext.js';
+import { contextFromVariables } from '../template/index.js';
 import { LookupError } from '../../lookups/lookup.js';
 
 /**

@@ -1,12 +1,12 @@
-import { formatPosition, RunAbortedError } from '../errors.js';
+import { formatPosition, RunAbortedError } from '../core/errors.js';
 import type { ModuleResult } from '../../modules/module.js';
 import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import { closeHostConnections } from './connect.js';
 import type { PlayContext } from './context.js';
-import { runHandlers } from './handlers.js';
 import type { Step, StepOutcome } from './hostWalk.js';
-import { conditionsHold, taskInfo } from './runStep.js';
+import { conditionsHold } from './conditions.js';
+import { taskInfo } from './taskInfo.js';
 import { taskVariables } from './variables.js';
 
 export function metaAction(task: Task): string {
@@ -41,6 +41,9 @@ const DONE_MESSAGES: Record<string, (host: string) => string> = {
   reset_connection: () => 'reset connection',
 };
 
+/** flush_handlers' work, handed down by the layer that runs handlers (handlers.ts sits above meta). */
+export type FlushHandlers = (hosts: string[]) => Promise<void>;
+
 /**
  * `meta:` actions, as ansible-core 2.14's strategy runs them. flush_handlers runs the notified handlers;
  * end_play, end_host and end_batch end the play (a batch, with serial); clear_facts forgets facts;
@@ -53,6 +56,7 @@ export async function runMeta(
   ctx: PlayContext,
   task: Task,
   group: ReadonlyArray<readonly [string, Step]>,
+  flushHandlers: FlushHandlers,
   isHandler = false,
 ): Promise<Map<string, StepOutcome>> {
   const action = metaAction(task);
@@ -88,13 +92,13 @@ export async function runMeta(
     const result = { msg, skip_reason: reason, skipped: true } as unknown as ModuleResult;
     events.hostResult(info, { host: name, status: 'skipped', result });
   }
-  await applyMeta(ctx, action, applying, outcomes);
+  await applyMeta(ctx, action, applying, outcomes, flushHandlers);
   return outcomes;
 }
 
-async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outcomes: Map<string, StepOutcome>): Promise<void> {
+async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outcomes: Map<string, StepOutcome>, flushHandlers: FlushHandlers): Promise<void> {
   if (action === 'flush_handlers' && hosts.length > 0) {
-    await runHandlers(ctx, hosts, true);
+    await flushHandlers(hosts);
     for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
   }
   if (action === 'clear_host_errors' && hosts.length > 0) {

@@ -7,12 +7,13 @@ import { eachLimited } from './eachLimited.js';
 import { forcesHandlers, runHandlers } from './handlers.js';
 import { isEndPlay, runMeta } from './meta.js';
 import { PlayOrder } from './playOrder.js';
-import { runStep, taskInfo } from './runStep.js';
+import { runStep } from './runStep.js';
+import { taskInfo } from './taskInfo.js';
 import { applyFacts } from './taskResults.js';
 import { playScope, roleReferenceScope, type Scope } from './scope.js';
 import { tagsSelect } from './tags.js';
 import { Templar } from '../template/index.js';
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from '../core/boolean.js';
 import { taskVariables } from './variables.js';
 import { loadModule } from '../../modules/index.js';
 
@@ -193,7 +194,7 @@ async function runTaskOnGroup(
     for (const [name] of group) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
     return { outcomes, ranOnce: false };
   }
-  if (task.action === 'meta' || task.action.endsWith('.meta')) return { outcomes: await runMeta(ctx, task, group), ranOnce: false };
+  if (task.action === 'meta' || task.action.endsWith('.meta')) return { outcomes: await runMeta(ctx, task, group, (hosts) => runHandlers(ctx, hosts, true)), ranOnce: false };
   const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(bannerNamed(ctx, task, group));
   const ranOnce = runsOnce(ctx, task, group);
   const bypass = !ranOnce && (await bypassesHostLoop(task));

@@ -3,12 +3,12 @@ import { groupsMap, matchHostsWithWarnings, type Inventory } from '../inventory/
 import { loadVarsFile } from '../playbook/index.js';
 import type { Play, Playbook, Role, TaskItem } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
-import { PlaytreeError } from '../errors.js';
-import type { PlayContext, RunContext, RunOptions } from './context.js';
+import { PlaytreeError } from '../core/errors.js';
+import { ensureHost, type PlayContext, type RunContext, type RunOptions } from './context.js';
 import type { EngineEvents } from './events.js';
 import { closeHostConnections } from './connect.js';
-import { ensureHost, type HostState } from './hostState.js';
-import { playHandlers } from './handlers.js';
+import type { HostState } from './hostState.js';
+import { playHandlers } from './handlerList.js';
 import { runPlay } from './runPlay.js';
 
 /** How a run ended, for the exit code (ansible-playbook: 0, 2 failed, 4 unreachable). */

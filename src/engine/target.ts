@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import type { Connection, ExecResult } from '../../connections/connection.js';
 import type { Target } from '../../modules/module.js';
-import { ModuleError } from '../errors.js';
-import { shellJoin, shellQuote } from '../shellQuote.js';
+import { ModuleError } from '../core/errors.js';
+import { shellJoin, shellQuote } from '../core/shellQuote.js';
 
 /** $1 the temporary file: created 0600 with noclobber, filled from stdin, then given 0666 less the umask (=rw). */
 const BECOME_PUT_SCRIPT = '(umask 077 && set -C && : > "$1") && cat >| "$1" && chmod =rw -- "$1"';

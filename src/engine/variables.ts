@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { VARIABLE_NAMES } from '../../lookups/lookupContext.js';
+import { VARIABLE_NAMES } from '../template/index.js';
 import { TEMPLATED_ON_ACCESS, Templar, UndefinedVariableError } from '../template/index.js';
 import type { Task } from '../playbook/types.js';
 import type { PlayContext } from './context.js';

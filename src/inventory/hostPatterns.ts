@@ -5,7 +5,7 @@
  * a limit may name `@file` holding one pattern per line.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { PlaytreeError } from '../errors.js';
+import { PlaytreeError } from '../core/errors.js';
 import { parseAddress } from './hostAddress.js';
 import { hostRecord, hostsOfGroup } from './hostGroups.js';
 import type { Inventory } from './types.js';

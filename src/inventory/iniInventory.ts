@@ -5,11 +5,11 @@
  * A group named in :children may be declared later; one never declared, or :vars for a group never
  * declared, is an error naming the line, as in Ansible.
  */
-import { ParseError } from '../errors.js';
+import { ParseError } from '../core/errors.js';
 import { expandHostPattern } from './hostAddress.js';
 import { addChildGroup, addGroup, addHost, GroupLoopError, setVariable } from './inventoryBuilder.js';
 import { parsePythonLiteral } from './pythonLiteral.js';
-import { ShlexError, shlexSplit } from '../shlex.js';
+import { ShlexError, shlexSplit } from '../core/shlex.js';
 import type { Inventory } from './types.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;

@@ -2,11 +2,11 @@
  * What `playtree inventory` prints, in the shape and order of `ansible-inventory`: `--list` JSON
  * (keys sorted, 4-space indent), `--host` JSON, and the `--graph` tree.
  */
-import { PlaytreeError } from '../errors.js';
+import { PlaytreeError } from '../core/errors.js';
 import { matchHosts } from './hostPatterns.js';
 import { hostsOfGroup } from './hostGroups.js';
 import { groupVariables, hostVariables, type HostVariablesOptions } from './hostVariables.js';
-import { pyStr } from '../template/pythonValues.js';
+import { pyStr } from '../core/pythonValues.js';
 import type { Inventory, InventoryVars } from './types.js';
 
 /** Variables ansible-inventory leaves out because Ansible sets them itself. */

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ParseError } from '../errors.js';
+import { ParseError } from '../core/errors.js';
 import { parseAddress } from './hostAddress.js';
 import { parseIniInventory } from './iniInventory.js';
 import { addHost, emptyInventory, reconcileInventory } from './inventoryBuilder.js';

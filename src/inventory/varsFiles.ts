@@ -6,7 +6,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ParseError } from '../errors.js';
+import { ParseError } from '../core/errors.js';
 import type { InventoryVars } from './types.js';
 import { readYamlMapping } from './yamlInventory.js';
 

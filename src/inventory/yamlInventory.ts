@@ -3,8 +3,8 @@
  * ansible-core's `yaml` plugin reads it. Unknown keys in a group are errors here (Ansible only warns),
  * because a typo such as `host:` would otherwise silently drop hosts.
  */
-import { ParseError, type SourcePosition } from '../errors.js';
-import { parseYamlText, positionOfKey, positionOfValue } from '../playbook/yamlSource.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
+import { parseYamlText, positionOfKey, positionOfValue } from '../core/yamlSource.js';
 import { expandHostPattern } from './hostAddress.js';
 import { addChildGroup, addGroup, addHost, GroupLoopError, setVariable } from './inventoryBuilder.js';
 import type { Inventory } from './types.js';

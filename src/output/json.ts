@@ -1,6 +1,6 @@
 import type { ModuleResult } from '../../modules/module.js';
 import { ERROR_LOCATION_KEY, type EngineEvents, type HostStats, type TaskInfo, type TaskResult } from '../engine/events.js';
-import { formatPosition } from '../errors.js';
+import { formatPosition } from '../core/errors.js';
 import { jsonPieces } from './jsonWriter.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { createTwoFilesPatch } from 'diff';
 import type { FileDiff, ModuleResult } from '../../modules/module.js';
 import { ERROR_LOCATION_KEY, type EngineEvents, type HostStats, type TaskInfo, type TaskResult } from '../engine/events.js';
-import { pyStr } from '../template/pythonValues.js';
+import { pyStr } from '../core/pythonValues.js';
 import { pythonJson } from '../template/pythonSerializers.js';
 
 /** Where a renderer writes: stdout for results, stderr for warnings (as ansible-playbook). */

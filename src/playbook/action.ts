@@ -1,6 +1,6 @@
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { COMMON_KEYS, describe, HARMLESS_KEYS, isMapping, UNSUPPORTED_KEYS, where, type YamlMap } from './keywords.js';
-import { positionOfKey } from './yamlSource.js';
+import { positionOfKey } from '../core/yamlSource.js';
 
 /**
  * Finding a task's action the way Ansible's ModuleArgsParser does: `module: args`, `action: module args`

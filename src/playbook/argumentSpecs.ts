@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourcePosition } from '../errors.js';
+import type { SourcePosition } from '../core/errors.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import type { Role, Task } from './types.js';
-import { readYamlFile } from './yamlSource.js';
+import { readYamlFile } from '../core/yamlSource.js';
 
 /**
  * Role argument specs (meta/argument_specs.yml, or `argument_specs` in meta/main.yml): as ansible-core does,

@@ -1,8 +1,8 @@
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { TASK_KEYS } from './action.js';
 import { checkKeys, commonKeywords, describe, flag, isMapping, optionalString, stringList, where, type YamlMap } from './keywords.js';
 import type { Task } from './types.js';
-import { positionOfKey } from './yamlSource.js';
+import { positionOfKey } from '../core/yamlSource.js';
 
 /**
  * The keywords an `include_tasks`/`include_role` itself may carry: ansible-core's

@@ -2,5 +2,5 @@
 export { loadPlaybook, loadRole, loadTaskFile, loadVarsFile, type RuntimeLoadOptions } from './load.js';
 export type { LoadOptions } from './loadContext.js';
 export type { RoleFiles } from './roles.js';
-export { parseYamlText, readYamlFile, positionOf, positionOfKey, positionOfValue } from './yamlSource.js';
+export { parseYamlText, readYamlFile, positionOf, positionOfKey, positionOfValue } from '../core/yamlSource.js';
 export * from './types.js';

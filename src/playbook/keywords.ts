@@ -1,6 +1,6 @@
-import { ParseError, type SourcePosition } from '../errors.js';
-import { toBoolean } from '../boolean.js';
-import { positionOf, positionOfKey, positionOfValue } from './yamlSource.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
+import { toBoolean } from '../core/boolean.js';
+import { positionOf, positionOfKey, positionOfValue } from '../core/yamlSource.js';
 import type { CommonKeywords } from './types.js';
 
 /**

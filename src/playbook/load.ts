@@ -1,13 +1,14 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { checkKeys, commonKeywords, describe, isMapping, optionalString, where, type YamlMap } from './keywords.js';
 import { newLoadContext, type LoadContext, type LoadOptions } from './loadContext.js';
 import { renderStaticName } from './staticNames.js';
 import { parsePlay } from './play.js';
 import { loadRoleByName, type RoleFiles } from './roles.js';
 import { readTaskFile } from './taskFile.js';
+import { parseTaskList } from './tasks.js';
 import type { Play, Playbook, Role, TaskItem } from './types.js';
-import { positionOf, positionOfValue, readYamlFile } from './yamlSource.js';
+import { positionOf, positionOfValue, readYamlFile } from '../core/yamlSource.js';
 
 /**
  * The loader's entry points: a whole playbook (import_playbook expanded in place), and the task files and
@@ -19,7 +20,7 @@ const IMPORT_PLAYBOOK_KEYS = ['import_playbook', 'ansible.builtin.import_playboo
 
 export async function loadPlaybook(file: string, options: LoadOptions): Promise<Playbook> {
   const path = resolve(file);
-  const ctx = newLoadContext(options, dirname(path));
+  const ctx = newLoadContext(options, dirname(path), parseTaskList);
   const plays = await loadPlays(path, ctx);
   return { file: path, dir: dirname(path), plays, warnings: ctx.warnings };
 }
@@ -91,7 +92,7 @@ export interface RuntimeLoadOptions extends LoadOptions {
 /** Load a task file for `include_tasks` (the engine has resolved the path). */
 export async function loadTaskFile(file: string, options: RuntimeLoadOptions): Promise<TaskItem[]> {
   const path = resolve(file);
-  const ctx = newLoadContext(options, options.playbookDir ?? dirname(path));
+  const ctx = newLoadContext(options, options.playbookDir ?? dirname(path), parseTaskList);
   if (options.role) ctx.role = options.role;
   if (options.handlers) ctx.handlers = true;
   return readTaskFile(path, ctx);
@@ -102,7 +103,7 @@ export async function loadTaskFile(file: string, options: RuntimeLoadOptions): P
  * Its handlers are in `role.handlers`; meta dependencies are in front of its tasks.
  */
 export async function loadRole(name: string, fromDir: string, options: RuntimeLoadOptions & RoleFiles): Promise<Role> {
-  const ctx = newLoadContext(options, resolve(fromDir));
+  const ctx = newLoadContext(options, resolve(fromDir), parseTaskList);
   if (options.role) ctx.role = options.role;
   if (options.warnings) ctx.warnings = options.warnings;
   if (options.rolesSeen) ctx.rolesSeen = options.rolesSeen;

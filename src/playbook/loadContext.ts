@@ -1,4 +1,13 @@
+import type { SourcePosition } from '../core/errors.js';
 import type { Role, TaskItem } from './types.js';
+
+/*
+ * The bottom of the loader: what a load is given and carries. The task-list parser (tasks.ts) sits above
+ * the files that read task files (taskFile.ts, roles.ts, staticImports.ts): load.ts hands it down here.
+ */
+
+/** Parses a YAML task list into tasks and blocks (tasks.ts's parseTaskList, handed down by load.ts). */
+export type TaskListParser = (value: unknown, ctx: LoadContext, at: SourcePosition) => Promise<TaskItem[]>;
 
 /** What the caller of the loader supplies. */
 export interface LoadOptions {
@@ -17,6 +26,8 @@ export interface LoadOptions {
 
 /** State threaded through one load: where we are, and what the load collected on the way. */
 export interface LoadContext extends LoadOptions {
+  /** The task-list parser, for the files a load reads (role tasks, imported task files). */
+  parseTaskList: TaskListParser;
   /** Folder of the top playbook (`playbook_dir`): the last place relative files are looked for. */
   playbookDir: string;
   /** The role whose files are being read, if any: its tasks get `role` set. */
@@ -37,8 +48,9 @@ export interface LoadContext extends LoadOptions {
   warnings: string[];
 }
 
-export function newLoadContext(options: LoadOptions, playbookDir: string): LoadContext {
+export function newLoadContext(options: LoadOptions, playbookDir: string, parseTaskList: TaskListParser): LoadContext {
   return {
+    parseTaskList,
     isModule: options.isModule,
     ...(options.addPluginFolder ? { addPluginFolder: options.addPluginFolder } : {}),
     ...(options.extraVars ? { extraVars: options.extraVars } : {}),

@@ -1,4 +1,4 @@
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { checkKeys, commonKeywords, describe, flag, strictFlag, where, type YamlMap } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import { parseRoleReferences } from './roles.js';

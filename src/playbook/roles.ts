@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { MissingRoleError, ParseError, type SourcePosition } from '../errors.js';
+import { MissingRoleError, ParseError, type SourcePosition } from '../core/errors.js';
 import {
   checkKeys, COMMON_KEYS, commonKeywords, describe, HARMLESS_KEYS, isMapping, strictFlag, UNSUPPORTED_KEYS, where, type YamlMap,
 } from './keywords.js';
@@ -8,7 +8,7 @@ import { argumentSpecTask } from './argumentSpecs.js';
 import type { LoadContext } from './loadContext.js';
 import { readTaskFile } from './taskFile.js';
 import type { Block, Role, RoleReference, TaskItem } from './types.js';
-import { positionOf, positionOfValue, readYamlFile } from './yamlSource.js';
+import { positionOf, positionOfValue, readYamlFile } from '../core/yamlSource.js';
 
 /**
  * Roles: found in `roles/` beside the playbook, then the roles_path folders, then beside the calling role,

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseKeyValue } from '../kvSplit.js';
-import { MissingImportError, ParseError } from '../errors.js';
-import { toBoolean } from '../boolean.js';
+import { parseKeyValue } from '../core/kvSplit.js';
+import { MissingImportError, ParseError } from '../core/errors.js';
+import { toBoolean } from '../core/boolean.js';
 import { isMapping } from './keywords.js';
 import type { LoadContext } from './loadContext.js';
 import { renderStaticName } from './staticNames.js';

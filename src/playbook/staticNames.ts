@@ -1,4 +1,4 @@
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { Templar } from '../template/index.js';
 import { loadTimeVariables, type LoadContext } from './loadContext.js';
 

@@ -1,5 +1,5 @@
 import { hasLookup } from '../../lookups/index.js';
-import { ParseError, type SourcePosition } from '../errors.js';
+import { ParseError, type SourcePosition } from '../core/errors.js';
 import { findAction, shortActionName, TASK_KEYS, TASK_ONLY_KEYS } from './action.js';
 import {
   checkKeys, commonKeywords, conditionList, describe, flag, isMapping, optionalString, stringList, strictFlag, where, type YamlMap,
@@ -8,7 +8,7 @@ import type { LoadContext } from './loadContext.js';
 import { readIncludeKeywords } from './includeKeywords.js';
 import { importRole, importTasks } from './staticImports.js';
 import type { Block, Task, TaskItem } from './types.js';
-import { positionOf, positionOfValue } from './yamlSource.js';
+import { positionOf, positionOfValue } from '../core/yamlSource.js';
 
 /**
  * Task lists (tasks, handlers, block/rescue/always, task files) into Task and Block data. Static imports

@@ -1,4 +1,4 @@
-import type { SourcePosition } from '../errors.js';
+import type { SourcePosition } from '../core/errors.js';
 
 /**
  * Plays, blocks, tasks and roles as plain data, each with the place it was written. Values that may hold

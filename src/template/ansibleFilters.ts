@@ -3,12 +3,12 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import YAML from 'yaml';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
-import { passwordHash } from './passwordHash.js';
-import { isMapping, isText, pyStr, tuple } from './pythonValues.js';
+import { passwordHash } from './passwordHashFilter.js';
+import { isMapping, isText, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
-import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
+import { isUndefined, requireDefined, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Ansible core filters on structures, paths, dates, URLs and identifiers; the refused ones say why. */
 

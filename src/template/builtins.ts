@@ -8,7 +8,7 @@ import { nunjucksFilters } from './nunjucksInternals.js';
 import { filters, tests } from './registry.js';
 import type { FilterFunction } from './runtime.js';
 import { textFilters } from './textFilters.js';
-import { requireDefined } from './undefinedValue.js';
+import { requireDefined } from '../core/undefinedValue.js';
 
 /**
  * Fills the filter and test registry. nunjucks' own filters (indent, center, wordcount, truncate, ...)

@@ -1,9 +1,9 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments, positionalArguments } from './filterArguments.js';
-import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyEquals, pyStr, pyTruthy, pyTypeName, tuple } from '../core/pythonValues.js';
 import { getFilter, getTest } from './registry.js';
 import type { FilterFunction, RenderContext } from './runtime.js';
-import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
+import { isUndefined, requireDefined, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Filters on lists and dicts: defaults, sizes, ordering, set operations, mapping and selecting. */
 

@@ -1,10 +1,10 @@
 import YAML from 'yaml';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
-import { isText, pyStr, pyTruthy, pyTypeName } from './pythonValues.js';
+import { isText, pyStr, pyTruthy, pyTypeName } from '../core/pythonValues.js';
 import { pythonJson, pythonYaml } from './pythonSerializers.js';
 import type { FilterFunction } from './runtime.js';
-import { isUndefined, requireDefined } from './undefinedValue.js';
+import { isUndefined, requireDefined } from '../core/undefinedValue.js';
 
 /** Filters that convert types and serialise: bool/int/float, JSON and YAML both ways, ternary, mandatory. */
 

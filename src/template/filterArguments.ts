@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 
 /**
  * Binds filter/test arguments the way Python does: positionally, then by keyword (nunjucks passes

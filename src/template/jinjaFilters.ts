@@ -1,8 +1,8 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
-import { isMapping, isText, pyCompare, pyEquals, pyStr, tuple } from './pythonValues.js';
+import { isMapping, isText, pyCompare, pyEquals, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
-import { isUndefined, requireDefined, UndefinedValue } from './undefinedValue.js';
+import { isUndefined, requireDefined, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Jinja2 built-in filters nunjucks lacks or gets wrong: groupby, items, attr, xmlattr, filesizeformat, wordwrap, truncate, pprint, urlencode. */
 

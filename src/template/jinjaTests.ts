@@ -1,13 +1,13 @@
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { filters, tests } from './registry.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonRegex } from './pythonRegex.js';
-import { isMapping, isText, pyContains, pyEquals, pyModulo, pyStr, pyTruthy } from './pythonValues.js';
+import { isMapping, isText, pyContains, pyEquals, pyModulo, pyStr, pyTruthy } from '../core/pythonValues.js';
 import type { TestFunction } from './runtime.js';
-import { isUndefined, requireDefined } from './undefinedValue.js';
+import { isUndefined, requireDefined } from '../core/undefinedValue.js';
 
 /** Jinja2 and Ansible tests (`x is defined`, `result is failed`, `v is version('2', '>=')`). */
 

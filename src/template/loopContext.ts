@@ -1,6 +1,6 @@
-import { TemplateError } from '../errors.js';
-import { isMapping, isText, pyEquals, pyTypeName } from './pythonValues.js';
-import { UndefinedValue } from './undefinedValue.js';
+import { TemplateError } from '../core/errors.js';
+import { isMapping, isText, pyEquals, pyTypeName } from '../core/pythonValues.js';
+import { UndefinedValue } from '../core/undefinedValue.js';
 
 /**
  * Jinja2's `loop` object (index, revindex, first, last, length, depth, previtem, nextitem, cycle(),

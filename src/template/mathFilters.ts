@@ -1,8 +1,8 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
-import { isMapping, isText, pyEquals, pyStr, pyTypeName, tuple } from './pythonValues.js';
+import { isMapping, isText, pyEquals, pyStr, pyTypeName, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
-import { requireDefined } from './undefinedValue.js';
+import { requireDefined } from '../core/undefinedValue.js';
 
 /** Ansible's mathstuff filters: log, pow, root, sizes, combinatorics, rekey_on_member, unique, random, shuffle. */
 

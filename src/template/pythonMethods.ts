@@ -1,6 +1,6 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { positionalArguments } from './filterArguments.js';
-import { isMapping, pyContains, pyEquals, pyStr, tuple } from './pythonValues.js';
+import { isMapping, pyContains, pyEquals, pyStr, tuple } from '../core/pythonValues.js';
 
 /**
  * The Python methods playbooks call on values (`x.startswith('a')`, `d.items()`, `l.index(3)`), looked up

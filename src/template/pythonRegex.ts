@@ -1,8 +1,8 @@
-import { compilePythonRegex } from '../pythonRegex.js';
+import { compilePythonRegex } from '../core/pythonRegex.js';
 
 /**
  * Python `re` patterns for the templating filters and tests, compiled once per pattern and flags: the
- * translation itself is src/pythonRegex.ts, shared with the modules.
+ * translation itself is src/core/pythonRegex.ts, shared with the modules.
  */
 export interface PythonRegexOptions {
   ignorecase?: boolean;

@@ -1,6 +1,6 @@
 import YAML from 'yaml';
-import { isMapping, isText } from './pythonValues.js';
-import { requireDefined } from './undefinedValue.js';
+import { isMapping, isText } from '../core/pythonValues.js';
+import { requireDefined } from '../core/undefinedValue.js';
 
 /** JSON and YAML written byte-for-byte as Python's json.dumps and PyYAML's dump write them. */
 

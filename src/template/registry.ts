@@ -1,5 +1,5 @@
-import { TemplateError } from '../errors.js';
-import type { FilterFunction, TemplateEnvironment, TestFunction } from './runtime.js';
+import { TemplateError } from '../core/errors.js';
+import type { FilterFunction, TemplateEnvironment, TestFunction } from './renderContext.js';
 
 /** Every filter and test templates can use, by name (filled in by builtins.ts). */
 export const filters = new Map<string, FilterFunction>();

@@ -1,71 +1,19 @@
-import { PlaytreeError, TemplateError } from '../errors.js';
+import { PlaytreeError, TemplateError } from '../core/errors.js';
 import { nunjucksRuntime } from './nunjucksInternals.js';
 import { pythonMethod } from './pythonMethods.js';
-import { isMapping, isText, isTuple, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from './pythonValues.js';
-import { UndefinedValue } from './undefinedValue.js';
+import { isMapping, isText, isTuple, pyCompare, pyContains, pyEquals, pyFormat, pyModulo, pyStr, pyTruthy, pyTypeName, tuple } from '../core/pythonValues.js';
+import { UndefinedValue } from '../core/undefinedValue.js';
 import type { CompiledTemplate } from './compiler.js';
 import { LoopState, loopItems, makeLoop, makeMacro, setAttribute, unpack } from './loopContext.js';
 import { templateEnvironment } from './registry.js';
+import { RenderContext, type LoadedTemplate, type TemplateEnvironment } from './renderContext.js';
+
+export { RenderContext, type BlockRender, type FilterFunction, type LoadedTemplate, type TemplateEnvironment, type TemplateLoader, type TestFunction } from './renderContext.js';
 
 /**
  * The runtime compiled templates call (see compiler.ts): nunjucks' own runtime with variable lookup,
  * attribute access, output and operators replaced by their Jinja2/Python meaning.
  */
-
-/** What a render needs: variable lookup plus `{% set %}` locals. Filters are called with it as `this`. */
-export class RenderContext {
-  private locals: Record<string, unknown> | undefined;
-  private exported: Set<string> | undefined;
-  /** Set by `{% extends %}`: the template rendered once this one has registered its blocks. */
-  parentTemplate: LoadedTemplate | undefined;
-  /** Block bodies by name, the most derived template's first (`super()` calls the next). */
-  readonly blocks = new Map<string, BlockRender[]>();
-
-  constructor(
-    readonly lookupVariable: (name: string) => unknown,
-    /** Finds the templates `{% include %}` and `{% import %}` name (template files only). */
-    readonly loader?: TemplateLoader,
-  ) {}
-
-  lookup(name: string): unknown {
-    if (this.locals && name in this.locals) return this.locals[name];
-    return this.lookupVariable(name);
-  }
-
-  setVariable(name: string, value: unknown): void {
-    (this.locals ??= {})[name] = value;
-  }
-
-  getVariables(): Record<string, unknown> {
-    return this.locals ?? {};
-  }
-
-  /** Top-level macros and `{% set %}` names (not starting with `_`): what `{% import %}` hands over. */
-  addExport(name: string): void {
-    (this.exported ??= new Set()).add(name);
-  }
-
-  exports(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const name of this.exported ?? []) out[name] = this.locals?.[name];
-    return out;
-  }
-}
-
-export type BlockRender = (frame: { push(): { set(name: string, value: unknown): void } }) => string;
-
-/** A template file found by a loader, compiled. */
-export interface LoadedTemplate {
-  template: CompiledTemplate;
-  path: string;
-}
-
-export interface TemplateLoader {
-  /** The template `name` found in the search path, or undefined. */
-  load(name: string): LoadedTemplate | undefined;
-  /** Where `name` was looked for (for the error message). */
-  describe(name: string): string;
-}
 
 /** Runs a compiled template's root with `context`; all our templates complete synchronously. */
 export function runTemplate(template: CompiledTemplate, context: RenderContext): unknown {
@@ -96,16 +44,6 @@ export function runLoadedTemplate(loaded: LoadedTemplate, context: RenderContext
     if (error instanceof PlaytreeError && place.templateFile === undefined) place.templateFile = loaded.path;
     throw error;
   }
-}
-
-export type FilterFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => unknown;
-export type TestFunction = (this: RenderContext, value: unknown, ...args: unknown[]) => boolean;
-
-/** The `env` object compiled code talks to. */
-export interface TemplateEnvironment {
-  opts: { autoescape: boolean };
-  getFilter(name: string): FilterFunction;
-  getTest(name: string): TestFunction;
 }
 
 function typeObject(value: unknown): string {

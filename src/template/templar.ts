@@ -1,11 +1,10 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import './builtins.js';
-import './templateFiles.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
-import { pyStr, pyTruthy } from './pythonValues.js';
+import { pyStr, pyTruthy } from '../core/pythonValues.js';
 import { RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
 import { templateGlobals } from './templateGlobals.js';
-import { undefinedVariable, UndefinedValue } from './undefinedValue.js';
+import { undefinedVariable, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Variables as the engine hands them over: a plain object or a Proxy; read by name, never copied. */
 export type TemplateVariables = Record<string, unknown>;

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { compileTemplate, type TemplateSyntax } from './compiler.js';
-import { pyStr } from './pythonValues.js';
+import { pyStr } from '../core/pythonValues.js';
 import { playtreeRuntime, RenderContext, runLoadedTemplate, type BlockRender, type LoadedTemplate, type TemplateErrorPlace, type TemplateLoader } from './runtime.js';
 import { renderTemplateSource, type Templar, type TemplateVariables } from './templar.js';
 import { strftime } from './ansibleFilters.js';
 import { templateGlobals } from './templateGlobals.js';
-import { undefinedVariable } from './undefinedValue.js';
+import { undefinedVariable } from '../core/undefinedValue.js';
 
 /**
  * Template files as Ansible's template module and template lookup render them: `#jinja2:` overrides on

@@ -1,15 +1,30 @@
 import { callLookup } from '../../lookups/index.js';
-import { TemplateError } from '../errors.js';
+import type { LookupContext, VariableGetter } from '../../lookups/lookup.js';
+import { TemplateError } from '../core/errors.js';
 import { strftime } from './ansibleFilters.js';
 import { bindArguments, positionalArguments } from './filterArguments.js';
 import { namespace } from './loopContext.js';
 import { OMIT } from './omit.js';
-import { pyStr } from './pythonValues.js';
+import { pyStr } from '../core/pythonValues.js';
 import { compileTemplate } from './compiler.js';
 import { RenderContext, runTemplate } from './runtime.js';
-import { requireDefined, UndefinedValue } from './undefinedValue.js';
+import { requireDefined, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Names every template can call or read: `range`, `dict`, `lookup`/`query`, `omit`, Python literals. */
+
+/** Builds a lookup's context from a template's variables: lookupContext.ts (above, it needs the Templar) sets it. */
+let lookupContextOf: ((get: VariableGetter) => LookupContext) | undefined;
+
+export function useLookupContext(build: (get: VariableGetter) => LookupContext): void {
+  lookupContextOf = build;
+}
+
+function lookupContextFor(context: RenderContext): () => LookupContext {
+  return () => {
+    if (!lookupContextOf) throw new TemplateError('lookups are not set up (load src/template/index.js)');
+    return lookupContextOf((variable) => context.lookup(variable));
+  };
+}
 
 /** The longest list range() builds: range(10**9) ends the task with an error instead of the run out of memory. */
 const MAX_RANGE_ITEMS = 1_000_000;
@@ -39,7 +54,7 @@ function dict(...args: unknown[]): Record<string, unknown> {
  */
 function lookup(this: RenderContext, name: unknown, ...args: unknown[]): unknown {
   const { positional, keywords } = positionalArguments(args);
-  return callLookup((variable) => this.lookup(variable), name, templateLookupTerms(this, positional), keywords, false);
+  return callLookup(lookupContextFor(this), name, templateLookupTerms(this, positional), keywords, false);
 }
 
 /** Ansible templates a lookup's terms before the lookup sees them: `lookup('file', '{{ dir }}/x')`. */
@@ -52,7 +67,7 @@ export function templateLookupTerms(context: RenderContext, terms: unknown[]): u
 
 function query(this: RenderContext, name: unknown, ...args: unknown[]): unknown {
   const { positional, keywords } = positionalArguments(args);
-  return callLookup((variable) => this.lookup(variable), name, templateLookupTerms(this, positional), keywords, true);
+  return callLookup(lookupContextFor(this), name, templateLookupTerms(this, positional), keywords, true);
 }
 
 /** Python slicing `x[start:stop:step]` of a list or string (the parser turns slices into this call). */

@@ -1,12 +1,12 @@
 import { createHash, getHashes } from 'node:crypto';
-import { TemplateError } from '../errors.js';
+import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
-import { expandPythonTemplate } from '../pythonRegex.js';
+import { expandPythonTemplate } from '../core/pythonRegex.js';
 import { pythonRegex } from './pythonRegex.js';
-import { pyFormat, pyStr, tuple } from './pythonValues.js';
+import { pyFormat, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
-import { requireDefined } from './undefinedValue.js';
+import { requireDefined } from '../core/undefinedValue.js';
 
 /** Filters on strings: case, whitespace, regular expressions, paths, encodings, hashes, shell quoting. */
 

@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { shellJoin } from '../../src/shellQuote.js';
+import { shellJoin } from '../../src/core/shellQuote.js';
 import { copyTestTree, realTreeSkipReason } from '../support/imageTree.js';
 import { runCli, type CliRun } from '../support/runCli.js';
 

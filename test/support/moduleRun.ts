@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LocalConnection } from '../../connections/local.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
 import type { ModuleDefinition, ModuleResult } from '../../modules/module.js';
-import { ModuleError } from '../../src/errors.js';
+import { ModuleError } from '../../src/core/errors.js';
 import { moduleContext } from './treeModuleRun.js';
 
 /**

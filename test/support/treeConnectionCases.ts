@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Connection, ConnectionOptions } from '../../connections/connection.js';
-import { ConnectionError } from '../../src/errors.js';
+import { ConnectionError } from '../../src/core/errors.js';
 import { copyTestTree } from './imageTree.js';
 
 export type DriverFactory = (options: ConnectionOptions) => Connection;

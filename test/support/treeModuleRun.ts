@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult, Target } from '../../modules/module.js';
 import { ConnectionTarget } from '../../src/engine/target.js';
-import { ModuleError } from '../../src/errors.js';
+import { ModuleError } from '../../src/core/errors.js';
 import type { TemplateFileOptions } from '../../src/template/index.js';
 
 export interface TreeModuleRunOptions {

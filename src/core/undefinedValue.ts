@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from './errors.js';
 
 /**
  * Ansible's StrictUndefined: what a missing variable or attribute evaluates to. It may be tested

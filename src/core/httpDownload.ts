@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createInflate } from 'node:zlib';
-import { removeAtExit } from '../src/exitCleanup.js';
+import { removeAtExit } from './exitCleanup.js';
 
 /**
  * HTTP(S) downloads on the controller for get_url and apt's deb URLs: the body is streamed to a controller

@@ -1,9 +1,16 @@
-import { renderTemplateFile, Templar, templateSearchPath } from '../src/template/index.js';
-import { isUndefined } from '../src/template/undefinedValue.js';
-import type { LookupContext } from './lookup.js';
+import { Templar } from './templar.js';
+import { renderTemplateFile, templateFileVars, templateSearchPath, templateSyntaxOf } from './templateFiles.js';
+import { useLookupContext } from './templateGlobals.js';
+import { isUndefined } from '../core/undefinedValue.js';
+import type { LookupContext, VariableGetter } from '../../lookups/lookup.js';
 
-/** Reads a variable as a template sees it: its templated value, or an undefined marker. */
-export type VariableGetter = (name: string) => unknown;
+/*
+ * The top of the template layer: the context a lookup runs in needs a Templar and template files, which sit
+ * above the template globals (`lookup()`/`query()`); this file hands its builder down to them when loaded
+ * (index.ts loads it).
+ */
+
+export type { VariableGetter };
 
 /** The variable the engine sets to the names of all of a task's variables (for `varnames`). */
 export const VARIABLE_NAMES = '__playtree_variable_names';
@@ -36,8 +43,12 @@ export function contextFromVariables(get: VariableGetter, subdir?: string): Look
     },
     render: (value, extra) => (extra ? templarOf().child(extra) : templarOf()).render(value),
     renderText: (text, extra) => templarOf().renderText(text, extra),
-    renderFile: (path, vars, syntax) =>
-      renderTemplateFile(templarOf(), path, { searchPath: templateSearchPath(context.searchPath, path, { lookup: true }), vars, syntax }),
+    renderFile: (name, path, vars, options) =>
+      renderTemplateFile(templarOf(), path, {
+        searchPath: templateSearchPath(context.searchPath, path, { lookup: true }),
+        vars: { ...templateFileVars(name, path), ...vars },
+        syntax: templateSyntaxOf(options),
+      }),
     searchPath: Array.isArray(searchPath) ? searchPath.map(String) : [baseDir],
     baseDir,
     warn: (message) => void process.stderr.write(`[WARNING]: ${message}\n`),
@@ -49,3 +60,5 @@ export function contextFromVariables(get: VariableGetter, subdir?: string): Look
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value !== '' ? value : fallback;
 }
+
+useLookupContext(contextFromVariables);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'ini';
-import { toBoolean } from '../boolean.js';
+import { toBoolean } from './boolean.js';
 
 /** ansible.cfg, as far as playtree reads it. */
 export interface AnsibleConfig {

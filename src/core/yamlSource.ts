@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
-import { formatPosition, ParseError, PlaytreeError, type SourcePosition } from '../errors.js';
+import { formatPosition, ParseError, PlaytreeError, type SourcePosition } from './errors.js';
 import { resolvePlainScalar, resolveTaggedScalar } from './yamlScalars.js';
 
 /**

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { TemplateError } from '../errors.js';
 import { bcryptHash, isBcryptSalt } from './bcrypt.js';
 import { CRYPT_ALPHABET, md5Crypt, shaCrypt } from './cryptHashes.js';
-import { bindArguments } from './filterArguments.js';
-import { pyStr } from './pythonValues.js';
-import { requireDefined } from './undefinedValue.js';
 
 /**
  * `password_hash` and the password lookup's `encrypt`: the crypt(3) strings /etc/shadow holds, made as
@@ -67,28 +63,4 @@ export function hashPassword(secret: string, schemeName: string, options: HashOp
   const checksum = shaCrypt(scheme.name === 'sha512_crypt' ? 'sha512' : 'sha256', password, Buffer.from(salt), rounds);
   // Like passlib, 5000 rounds (the specification's default) are left implicit.
   return `$${id}$${rounds === 5000 ? '' : `rounds=${rounds}$`}${salt}$${checksum}`;
-}
-
-function optionalInteger(name: string, value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number)) throw new TemplateError(`password_hash: ${name} must be an integer, got ${pyStr(value)}`);
-  return number;
-}
-
-export function passwordHash(value: unknown, args: unknown[]): string {
-  const { hashtype = 'sha512', salt, salt_size, rounds, ident } = bindArguments('password_hash', args, ['hashtype', 'salt', 'salt_size', 'rounds', 'ident']);
-  const options: HashOptions = {};
-  if (salt !== undefined && salt !== null && salt !== '') options.salt = pyStr(salt);
-  const saltSize = optionalInteger('salt_size', salt_size);
-  if (saltSize) options.saltSize = saltSize;
-  const roundCount = optionalInteger('rounds', rounds);
-  if (roundCount) options.rounds = roundCount;
-  if (ident !== undefined && ident !== null && ident !== '') options.ident = pyStr(ident);
-  try {
-    return hashPassword(pyStr(requireDefined(value)), pyStr(hashtype), options);
-  } catch (error) {
-    if (error instanceof TemplateError) throw error;
-    throw new TemplateError(`password_hash: ${(error as Error).message}`);
-  }
 }
