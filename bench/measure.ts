@@ -5,7 +5,10 @@ import { readFile } from 'node:fs/promises';
 export interface RunFigures {
   /** Wall time seen from the controller's side. */
   seconds: number;
-  /** User + system CPU time of playtree and the processes it waited for (GNU time's %U + %S). */
+  /**
+   * User + system CPU time of playtree and the processes it waited for (GNU time's %U + %S): not the commands
+   * run inside a persistent container, whose time does not reach playtree.
+   */
   cpuSeconds: number;
   /** Commands and transfers playtree sent (its -vvv `EXEC` lines). */
   commands: number;

@@ -101,7 +101,7 @@ export function scalingReport(cells: ScalingCell[]): string[] {
   const lines = [
     'Scaling (nspawn persistent, tasks cycling debug / command / copy, forks = trees, one run per cell, fresh overlay copies of the tree):',
     '',
-    '| tasks | trees | wall (s) | ms per task | ms per host-task | CPU (s) | peak memory (MB) |',
+    '| tasks | trees | wall (s) | ms per task | ms per host-task | playtree CPU (s) | peak memory (MB) |',
     '|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { tasks, trees, figures } of cells) {
