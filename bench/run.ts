@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { benchPlaybook, TEMPLATE } from './playbooks.js';
 import { commandsPerTask, runPlaytree, type RunFigures } from './measure.js';
+import { againstAnsibleReport, measureAgainstAnsible } from './againstAnsible.js';
 import { measureRoundTrips, roundTripReport } from './roundTrips.js';
 import { measureScaling, scalingReport } from './scaling.js';
 import { measureStartup, startupReport } from './startup.js';
@@ -12,9 +13,9 @@ import { measureStartup, startupReport } from './startup.js';
 /*
  * npm run bench: the same image-building playbooks (10 and 50 tasks) through local (a scratch folder),
  * chroot, nspawn per-command and nspawn persistent, each run on a fresh copy of the real Debian test tree.
- * Then start-up (bench/startup.ts), the scaling table (bench/scaling.ts) and the round trips per module
+ * Then the 30-task playbook against ansible-playbook (bench/againstAnsible.ts), start-up (bench/startup.ts), the scaling table (bench/scaling.ts) and the round trips per module
  * (bench/roundTrips.ts). Prints a Markdown report (the README's "Speed" section holds the latest one).
- * BENCH_REPEAT=N keeps the best of N; BENCH_ONLY=connections,startup,scaling,modules runs some parts only.
+ * BENCH_REPEAT=N keeps the best of N; BENCH_ONLY=connections,ansible,startup,scaling,modules runs some parts only.
  */
 
 const run = promisify(execFile);
@@ -22,7 +23,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PLAYTREE = join(REPO, 'bin/playtree.js');
 const TREE_SCRIPT = join(REPO, 'scripts/test-tree.sh');
 const REPEAT = Math.max(1, Number(process.env['BENCH_REPEAT'] ?? 2));
-const PARTS = (process.env['BENCH_ONLY'] ?? 'connections,startup,scaling,modules').split(',');
+const PARTS = (process.env['BENCH_ONLY'] ?? 'connections,ansible,startup,scaling,modules').split(',');
 const STARTUP_RUNS = 20;
 
 interface Mode {
@@ -121,6 +122,7 @@ async function measureParts(scratch: string): Promise<string[][]> {
   const parts: string[][] = [];
   const tree = (await run(TREE_SCRIPT, [], { maxBuffer: 1024 * 1024 })).stdout.trim();
   if (PARTS.includes('connections')) parts.push(await measureConnections(scratch));
+  if (PARTS.includes('ansible')) parts.push(againstAnsibleReport(await measureAgainstAnsible(PLAYTREE, REPO, scratch, REPEAT)));
   if (PARTS.includes('startup')) parts.push(startupReport(await measureStartup(PLAYTREE, scratch, STARTUP_RUNS), STARTUP_RUNS));
   if (PARTS.includes('scaling')) parts.push(scalingReport(await measureScaling(PLAYTREE, tree, scratch)));
   if (PARTS.includes('modules')) parts.push(roundTripReport(await measureRoundTrips(PLAYTREE, tree, scratch, REPEAT)));
