@@ -4,12 +4,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { benchPlaybook, TEMPLATE } from './playbooks.js';
-import { runPlaytree, startupMs, type RunFigures } from './measure.js';
+import { commandsPerTask, runPlaytree, type RunFigures } from './measure.js';
+import { againstAnsibleReport, measureAgainstAnsible } from './againstAnsible.js';
+import { measureRoundTrips, roundTripReport } from './roundTrips.js';
+import { measureScaling, scalingReport } from './scaling.js';
+import { measureStartup, startupReport } from './startup.js';
 
 /*
  * npm run bench: the same image-building playbooks (10 and 50 tasks) through local (a scratch folder),
  * chroot, nspawn per-command and nspawn persistent, each run on a fresh copy of the real Debian test tree.
- * Prints a Markdown report (the README's "Speed" section holds the latest one). BENCH_REPEAT=N keeps the best of N.
+ * Then the 30-task playbook against ansible-playbook (bench/againstAnsible.ts), start-up (bench/startup.ts), the scaling table (bench/scaling.ts) and the round trips per module
+ * (bench/roundTrips.ts). Prints a Markdown report (the README's "Speed" section holds the latest one).
+ * BENCH_REPEAT=N keeps the best of N; BENCH_ONLY=connections,ansible,startup,scaling,modules runs some parts only.
  */
 
 const run = promisify(execFile);
@@ -17,6 +23,8 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PLAYTREE = join(REPO, 'bin/playtree.js');
 const TREE_SCRIPT = join(REPO, 'scripts/test-tree.sh');
 const REPEAT = Math.max(1, Number(process.env['BENCH_REPEAT'] ?? 2));
+const PARTS = (process.env['BENCH_ONLY'] ?? 'connections,ansible,startup,scaling,modules').split(',');
+const STARTUP_RUNS = 20;
 
 interface Mode {
   name: string;
@@ -66,7 +74,7 @@ function perTaskMs(figures: ModeFigures): number {
   return ((figures.large.seconds - figures.small.seconds) * 1000) / 40;
 }
 
-function report(results: ModeFigures[], startup: number): string {
+function connectionsReport(results: ModeFigures[]): string[] {
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}, node ${process.version}, best of ${REPEAT} run(s), each on a fresh tree copy; commands counted at -vvv.`,
     '',
@@ -90,23 +98,35 @@ function report(results: ModeFigures[], startup: number): string {
     `- nspawn per-command / nspawn persistent, 50-task run: ${(perCommand.large.seconds / persistent.large.seconds).toFixed(1)}× faster (target ≥ 5×)`,
     `- nspawn per-command per task / nspawn persistent per task: ${(perTaskMs(perCommand) / perTaskMs(persistent)).toFixed(1)}×`,
     `- nspawn persistent per task / local per task: ${(perTaskMs(persistent) / perTaskMs(local)).toFixed(2)}×`,
-    `- \`playtree --version\`: ${startup.toFixed(0)} ms (median of 20; target < 150 ms)`,
     `- peak memory, 50-task run: ${Math.max(...results.map((figures) => figures.large.peakMb)).toFixed(0)} MB at most (target < 120 MB)`,
   );
   lines.push('', 'Commands sent per task (nspawn persistent, 10-task playbook, transfers included):', '', '| task | commands |', '|---|---:|');
   for (const [task, count] of commandsPerTask(persistent.small.output)) lines.push(`| ${task} | ${count} |`);
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
-/** `TASK [name]` headers of a -vvv run, each with the number of EXEC lines logged under it. */
-function commandsPerTask(output: string): Array<[string, number]> {
-  const counts: Array<[string, number]> = [];
-  for (const line of output.split('\n')) {
-    const header = /^TASK \[(.*)\] \*+$/.exec(line);
-    if (header) counts.push([header[1]!, 0]);
-    else if (/^<[^>]*> [A-Z]+ EXEC /.test(line) && counts.length > 0) counts[counts.length - 1]![1] += 1;
+async function measureConnections(scratch: string): Promise<string[]> {
+  await writeFile(join(scratch, 'templates/bench.conf.j2'), TEMPLATE);
+  await writeFile(join(scratch, 'play-10.yml'), benchPlaybook(1));
+  await writeFile(join(scratch, 'play-50.yml'), benchPlaybook(5));
+  const results: ModeFigures[] = [];
+  for (const mode of MODES) {
+    process.stderr.write(`bench: ${mode.name}...\n`);
+    results.push({ mode: mode.name, small: await measureMode(mode, scratch, 1), large: await measureMode(mode, scratch, 5) });
   }
-  return counts;
+  return connectionsReport(results);
+}
+
+/** The report's parts named in BENCH_ONLY, in order, each a list of Markdown lines. */
+async function measureParts(scratch: string): Promise<string[][]> {
+  const parts: string[][] = [];
+  const tree = (await run(TREE_SCRIPT, [], { maxBuffer: 1024 * 1024 })).stdout.trim();
+  if (PARTS.includes('connections')) parts.push(await measureConnections(scratch));
+  if (PARTS.includes('ansible')) parts.push(againstAnsibleReport(await measureAgainstAnsible(PLAYTREE, REPO, scratch, REPEAT)));
+  if (PARTS.includes('startup')) parts.push(startupReport(await measureStartup(PLAYTREE, scratch, STARTUP_RUNS), STARTUP_RUNS));
+  if (PARTS.includes('scaling')) parts.push(scalingReport(await measureScaling(PLAYTREE, tree, scratch)));
+  if (PARTS.includes('modules')) parts.push(roundTripReport(await measureRoundTrips(PLAYTREE, tree, scratch, REPEAT)));
+  return parts;
 }
 
 async function main(): Promise<number> {
@@ -117,15 +137,10 @@ async function main(): Promise<number> {
   const scratch = await mkdtemp('/var/tmp/playtree-bench-');
   try {
     await mkdir(join(scratch, 'templates'));
-    await writeFile(join(scratch, 'templates/bench.conf.j2'), TEMPLATE);
-    await writeFile(join(scratch, 'play-10.yml'), benchPlaybook(1));
-    await writeFile(join(scratch, 'play-50.yml'), benchPlaybook(5));
-    const results: ModeFigures[] = [];
-    for (const mode of MODES) {
-      process.stderr.write(`bench: ${mode.name}...\n`);
-      results.push({ mode: mode.name, small: await measureMode(mode, scratch, 1), large: await measureMode(mode, scratch, 5) });
-    }
-    process.stdout.write(report(results, await startupMs(PLAYTREE, 20)));
+    const started = Date.now();
+    const parts = await measureParts(scratch);
+    process.stdout.write(`${parts.map((lines) => lines.join('\n')).join('\n\n')}\n`);
+    process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return 0;
   } finally {
     await rm(scratch, { recursive: true, force: true });
