@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import YAML from 'yaml';
 import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
-import { passwordHash } from './passwordHashFilter.js';
 import { isMapping, isText, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from '../core/undefinedValue.js';
@@ -171,6 +171,12 @@ function refused(name: string, why: string): FilterFunction {
   };
 }
 
+/**
+ * password_hash and its crypt/bcrypt code are loaded on the filter's first call: filters run synchronously, so
+ * with require() (Node's require of an ES module, Node 20.19 and later), as lookups/index.ts loads a lookup.
+ */
+const load = createRequire(import.meta.url);
+
 export const ansibleFilters: Record<string, FilterFunction> = {
   extract: (item, container, morekeys) => extract(item, container, morekeys),
   subelements: (value, ...args) => subelements(value, args),
@@ -219,7 +225,7 @@ export const ansibleFilters: Record<string, FilterFunction> = {
   win_basename: refused('win_basename', 'Windows paths are not handled'),
   win_dirname: refused('win_dirname', 'Windows paths are not handled'),
   win_splitdrive: refused('win_splitdrive', 'Windows paths are not handled'),
-  password_hash: (value, ...args) => passwordHash(value, args),
+  password_hash: (value, ...args) => (load('./passwordHashFilter.js') as typeof import('./passwordHashFilter.js')).passwordHash(value, args),
   vault: refused('vault', 'Ansible Vault is not supported'),
   unvault: refused('unvault', 'Ansible Vault is not supported'),
 };
