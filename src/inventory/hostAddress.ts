@@ -35,6 +35,11 @@ const IPV6 = new RegExp(
   'i',
 );
 const HOSTNAME = new RegExp(String.raw`^${label}(?:\.${label})*$`, 'iu');
+// The same for ASCII-only names (on ASCII text \p{L} and \p{N} are [a-z] and [0-9]): the Unicode pattern costs
+// milliseconds to compile, paid at start-up for `localhost` otherwise.
+const asciiLabel = String.raw`(?:[a-z0-9_]|${alnumRange})(?:[a-z0-9_-]|${alnumRange})*(?<![_-])`;
+const ASCII_HOSTNAME = new RegExp(String.raw`^${asciiLabel}(?:\.${asciiLabel})*$`, 'i');
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * Splits an address into host and port; `undefined` when it is not a valid network name (path-like
@@ -50,7 +55,8 @@ export function parseAddress(address: string, allowRanges: boolean): { host: str
       port = Number(match[2]);
     }
   }
-  if (![IPV4, IPV6, HOSTNAME].some((pattern) => pattern.test(rest))) return undefined;
+  const hostname = ASCII.test(rest) ? ASCII_HOSTNAME : HOSTNAME;
+  if (![hostname, IPV4, IPV6].some((pattern) => pattern.test(rest))) return undefined;
   if (!allowRanges && rest.includes('[')) return undefined;
   return port === undefined ? { host: rest } : { host: rest, port };
 }
