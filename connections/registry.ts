@@ -1,20 +1,27 @@
+import { createRequire } from 'node:module';
 import { ModuleError } from '../src/core/errors.js';
 import type { ConnectionFactory } from './connection.js';
-import { createChrootConnection } from './chroot.js';
-import { createLocalConnection } from './local.js';
-import { createNspawnConnection } from './nspawn.js';
+
+/**
+ * A built-in driver's file is loaded the first time a host uses it (a localhost run never loads nspawn's):
+ * with require(), Node's require of an ES module (Node 20.19 and later), as a factory is called synchronously.
+ */
+const load = createRequire(import.meta.url);
+const local: ConnectionFactory = (options) => (load('./local.js') as typeof import('./local.js')).createLocalConnection(options);
+const chroot: ConnectionFactory = (options) => (load('./chroot.js') as typeof import('./chroot.js')).createChrootConnection(options);
+const nspawn: ConnectionFactory = (options) => (load('./nspawn.js') as typeof import('./nspawn.js')).createNspawnConnection(options);
 
 /**
  * Drivers by `ansible_connection` name. Built-ins are registered here; user plugins from
  * `connection_plugins/` are added at start-up with `registerConnection`.
  */
 const drivers = new Map<string, ConnectionFactory>([
-  ['local', createLocalConnection],
-  ['ansible.builtin.local', createLocalConnection],
-  ['chroot', createChrootConnection],
-  ['community.general.chroot', createChrootConnection],
-  ['nspawn', createNspawnConnection],
-  ['community.general.nspawn', createNspawnConnection],
+  ['local', local],
+  ['ansible.builtin.local', local],
+  ['chroot', chroot],
+  ['community.general.chroot', chroot],
+  ['nspawn', nspawn],
+  ['community.general.nspawn', nspawn],
 ]);
 
 export function registerConnection(name: string, factory: ConnectionFactory): void {

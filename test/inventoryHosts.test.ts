@@ -12,12 +12,12 @@ import {
   groupNamesOf,
   groupsMap,
   hostVariables,
-  inventoryHostJson,
   loadInventory,
   matchHosts,
   matchHostsWithWarnings,
   splitHostPattern,
 } from '../src/inventory/index.js';
+import { inventoryHostJson } from '../src/inventory/inventoryOutput.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/inventory');
 const varsInventory = path.join(fixtures, 'vars/hosts');

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { inventoryGraph, inventoryListJson, loadInventory, matchHosts, toAnsibleJson } from '../src/inventory/index.js';
+import { loadInventory, matchHosts } from '../src/inventory/index.js';
+import { inventoryGraph, inventoryListJson, toAnsibleJson } from '../src/inventory/inventoryOutput.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/inventory');
 

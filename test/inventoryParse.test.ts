@@ -74,6 +74,10 @@ describe('host patterns on host lines expand as ansible-core expands them', () =
     ['2001:db8::1', ['2001:db8::1']],
     ['/var/tmp/live', ['/var/tmp/live']],
     ['/srv/img:1', ['/srv/img:1']],
+    ['höst.lan:2203', ['höst.lan'], 2203],
+    ['Web_1.Example.COM:2204', ['Web_1.Example.COM'], 2204],
+    ['web-:2205', ['web-:2205']],
+    ['web_.lan:2206', ['web_.lan:2206']],
   ];
   for (const [token, hosts, port] of table) {
     it(`${token} gives ${hosts.join(',')}${port ? ` on port ${port}` : ''}`, () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { inventoryGraph, inventoryHostJson, inventoryListJson, loadInventory, matchHostsWithWarnings, toAnsibleJson, type Inventory } from '../inventory/index.js';
+import { loadInventory, matchHostsWithWarnings, type Inventory } from '../inventory/index.js';
 import { loadPlaybook } from '../playbook/index.js';
 import type { Playbook } from '../playbook/types.js';
 import type { RunOptions } from '../engine/context.js';
@@ -11,7 +11,6 @@ import { OptionsError, PlaytreeError } from '../core/errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
 import { loadAnsibleConfig, type AnsibleConfig } from '../core/ansibleConfig.js';
 import { parseExtraVars } from './extraVars.js';
-import { listPlaybook } from './listings.js';
 import { parseLockWait, type CliOptions } from './options.js';
 import { loadConnectionPlugins } from '../../connections/plugins.js';
 import { configureTreeLocks } from '../../connections/runLock.js';
@@ -28,7 +27,7 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   const warn = (text: string) => process.stderr.write(`[WARNING]: ${text}\n`);
   inventory.warnings.forEach(warn);
 
-  if (cli.command === 'inventory') return inventoryCommand(cli, inventory, out, warn);
+  if (cli.command === 'inventory') return await inventoryCommand(cli, inventory, out, warn);
   // ansible-playbook -v names its config first, so a log says which settings were in force.
   if (cli.verbosity >= 1 && !cli.json) out(config.file ? `Using ${resolve(config.file)} as config file\n` : 'No config file found; using defaults\n');
 
@@ -53,6 +52,8 @@ export async function runCommand(cli: CliOptions): Promise<number> {
     for (const playbook of playbooks) {
       out(`\nplaybook: ${cli.playbooks[playbooks.indexOf(playbook)]}\n`);
       if (cli.listHosts || cli.listTasks || cli.listTags) {
+        // Listings and the inventory's --list/--graph output are loaded only when asked for.
+        const { listPlaybook } = await import('./listings.js');
         out(listPlaybook(playbook, inventory, runOptions, { hosts: cli.listHosts, tasks: cli.listTasks, tags: cli.listTags }));
       }
     }
@@ -78,7 +79,8 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   return 0;
 }
 
-function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void, warn: (text: string) => void): number {
+async function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void, warn: (text: string) => void): Promise<number> {
+  const { inventoryGraph, inventoryHostJson, inventoryListJson, toAnsibleJson } = await import('../inventory/inventoryOutput.js');
   if (cli.host !== undefined) {
     // As ansible-inventory: --host shows one host's variables whatever the limit.
     if (!inventory.hosts.has(cli.host)) throw new OptionsError(`You must pass a single valid host to --host parameter; '${cli.host}' is not in the inventory`);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import type { Connection, ExecResult } from '../../connections/connection.js';
 import type { Target } from '../../modules/module.js';
@@ -62,7 +61,7 @@ export class ConnectionTarget implements Target {
     // child, so stopping the command when the source fails cannot be relied on to keep `mv` from running.
     // On any failure the temporary file is removed: no partial file is left. It is created 0600 (the bytes
     // may be a secret) under a fresh name, and gets a new file's usual mode (0666 less the umask) once full.
-    const temporary = `${remotePath}.playtree-tmp-${randomBytes(4).toString('hex')}`;
+    const temporary = `${remotePath}.playtree-tmp-${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}`;
     let reason: string;
     try {
       const written = await this.exec(['sh', '-c', BECOME_PUT_SCRIPT, 'sh', temporary], { stdin: stream });

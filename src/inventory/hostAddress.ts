@@ -35,10 +35,11 @@ const IPV6 = new RegExp(
   'i',
 );
 const HOSTNAME = new RegExp(String.raw`^${label}(?:\.${label})*$`, 'iu');
-// Plain ASCII names (`localhost`, `web-1.example.org`) are a subset of HOSTNAME, checked first: V8 builds
-// the Unicode, case-folding HOSTNAME and the IPV6 patterns on their first use, which costs ~5-10 ms of start-up.
-const ASCII_LABEL = '(?:[a-z0-9_][a-z0-9_-]*)?[a-z0-9]';
-const ASCII_HOSTNAME = new RegExp(`^${ASCII_LABEL}(?:\\.${ASCII_LABEL})*$`, 'i');
+// The same for ASCII-only names (on ASCII text \p{L} and \p{N} are [a-z] and [0-9]): the Unicode pattern costs
+// milliseconds to compile, paid at start-up for `localhost` otherwise.
+const asciiLabel = String.raw`(?:[a-z0-9_]|${alnumRange})(?:[a-z0-9_-]|${alnumRange})*(?<![_-])`;
+const ASCII_HOSTNAME = new RegExp(String.raw`^${asciiLabel}(?:\.${asciiLabel})*$`, 'i');
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * Splits an address into host and port; `undefined` when it is not a valid network name (path-like
@@ -54,7 +55,8 @@ export function parseAddress(address: string, allowRanges: boolean): { host: str
       port = Number(match[2]);
     }
   }
-  if (!ASCII_HOSTNAME.test(rest) && ![IPV4, IPV6, HOSTNAME].some((pattern) => pattern.test(rest))) return undefined;
+  const hostname = ASCII.test(rest) ? ASCII_HOSTNAME : HOSTNAME;
+  if (![hostname, IPV4, IPV6].some((pattern) => pattern.test(rest))) return undefined;
   if (!allowRanges && rest.includes('[')) return undefined;
   return port === undefined ? { host: rest } : { host: rest, port };
 }

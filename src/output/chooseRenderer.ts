@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { EngineEvents } from '../engine/events.js';
-import { JsonRenderer } from './json.js';
 import { TextRenderer } from './text.js';
 
 export interface Renderer {
@@ -16,10 +15,11 @@ export interface Renderer {
 export async function chooseRenderer(options: { json: boolean; verbosity: number; diff: boolean }): Promise<Renderer> {
   const streams = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
   if (options.json) {
+    const { JsonRenderer } = await import('./json.js');
     const json = new JsonRenderer((text) => process.stdout.write(text));
     return { events: json, finish: () => json.finish(() => once(process.stdout, 'drain').then(() => undefined)) };
   }
-  // jsdiff and listr2 are loaded only when used: each adds tens of milliseconds to every start.
+  // The JSON writer, jsdiff and listr2 are loaded only when used: each adds tens of milliseconds to every start.
   const text = new TextRenderer(streams, options.verbosity, options.diff ? (await import('diff')).createTwoFilesPatch : undefined);
   if (process.stdout.isTTY && options.verbosity === 0 && !process.env['PLAYTREE_NO_LIVE']) {
     const { LiveRenderer } = await import('./live.js');

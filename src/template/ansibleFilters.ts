@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import YAML from 'yaml';
 import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
-import { passwordHash } from './passwordHashFilter.js';
 import { isMapping, isText, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { isUndefined, requireDefined, UndefinedValue } from '../core/undefinedValue.js';
@@ -124,7 +123,8 @@ const ANSIBLE_UUID_NAMESPACE = '361e6d51faec444a9079341386da8e2e';
 function uuid5(name: string, namespace: unknown): string {
   const ns = namespace === undefined ? ANSIBLE_UUID_NAMESPACE : pyStr(namespace).replace(/[{}-]/g, '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(ns)) throw new TemplateError(`Invalid value '${pyStr(namespace)}' for 'namespace': not a UUID`);
-  const hash = createHash('sha1').update(Buffer.from(ns, 'hex')).update(name, 'utf8').digest();
+  // node:crypto costs ~5 ms to load: taken on first use (as in textFilters.ts), not at start-up.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha1').update(Buffer.from(ns, 'hex')).update(name, 'utf8').digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
@@ -170,6 +170,12 @@ function refused(name: string, why: string): FilterFunction {
     throw new TemplateError(`the ${name} filter is not supported by playtree: ${why}`);
   };
 }
+
+/**
+ * password_hash and its crypt/bcrypt code are loaded on the filter's first call: filters run synchronously, so
+ * with require() (Node's require of an ES module, Node 20.19 and later), as lookups/index.ts loads a lookup.
+ */
+const load = createRequire(import.meta.url);
 
 export const ansibleFilters: Record<string, FilterFunction> = {
   extract: (item, container, morekeys) => extract(item, container, morekeys),
@@ -219,7 +225,7 @@ export const ansibleFilters: Record<string, FilterFunction> = {
   win_basename: refused('win_basename', 'Windows paths are not handled'),
   win_dirname: refused('win_dirname', 'Windows paths are not handled'),
   win_splitdrive: refused('win_splitdrive', 'Windows paths are not handled'),
-  password_hash: (value, ...args) => passwordHash(value, args),
+  password_hash: (value, ...args) => (load('./passwordHashFilter.js') as typeof import('./passwordHashFilter.js')).passwordHash(value, args),
   vault: refused('vault', 'Ansible Vault is not supported'),
   unvault: refused('unvault', 'Ansible Vault is not supported'),
 };

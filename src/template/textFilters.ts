@@ -1,4 +1,3 @@
-import { createHash, getHashes } from 'node:crypto';
 import { TemplateError } from '../core/errors.js';
 import { bindArguments } from './filterArguments.js';
 import { pythonMethod } from './pythonMethods.js';
@@ -7,6 +6,9 @@ import { pythonRegex } from './pythonRegex.js';
 import { pyFormat, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
 import { requireDefined } from '../core/undefinedValue.js';
+
+/** node:crypto costs ~5 ms to load: taken on the first hash, so a run that hashes nothing never loads it. */
+const nodeCrypto = () => process.getBuiltinModule('node:crypto');
 
 /** Filters on strings: case, whitespace, regular expressions, paths, encodings, hashes, shell quoting. */
 
@@ -47,7 +49,7 @@ function pythonShellQuote(word: string): string {
 }
 
 function hashOf(algorithm: string, value: unknown): string {
-  return createHash(algorithm).update(text(value), 'utf8').digest('hex');
+  return nodeCrypto().createHash(algorithm).update(text(value), 'utf8').digest('hex');
 }
 
 function regexSearch(value: unknown, args: unknown[]): unknown {
@@ -170,7 +172,7 @@ export const textFilters: Record<string, FilterFunction> = {
   b64encode: (value, ...args) => Buffer.from(text(value), bufferEncoding(args)).toString('base64'),
   b64decode: (value, ...args) => Buffer.from(text(value), 'base64').toString(bufferEncoding(args)),
   hash: (value, algorithm = 'sha1') => {
-    if (!getHashes().includes(String(algorithm))) throw new TemplateError(`unsupported hash type ${pyStr(algorithm)}`);
+    if (!nodeCrypto().getHashes().includes(String(algorithm))) throw new TemplateError(`unsupported hash type ${pyStr(algorithm)}`);
     return hashOf(String(algorithm), value);
   },
   checksum: (value) => hashOf('sha1', value),
