@@ -29,6 +29,11 @@ export interface PathState {
   nlink: number;
   inode: number;
   dev: number;
+  /** Blocks allocated, the preferred I/O block size, and a device file's major and minor numbers (read in the same stat). */
+  blocks: number;
+  blockSize: number;
+  deviceMajor: number;
+  deviceMinor: number;
   /** For symlinks: what the link says, and the fully resolved path (`readlink -f`). */
   linkTarget?: string;
   realPath?: string;
@@ -60,9 +65,9 @@ export const MAX_DIFF_SIZE = 104448;
 const STATE_FUNCTION = `pt_state() {
   if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
   if [ "$pt_max" -lt 0 ]; then
-    stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
+    stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
   else
-    pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G' -- "$1") || { printf 'error\\0'; return 0; }
+    pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G' -- "$1") || { printf 'error\\0'; return 0; }
     printf '%s\\0' "$pt_st"
   fi
   if [ -L "$1" ]; then printf '%s\\0%s\\0' "$(readlink -- "$1")" "$(readlink -f -- "$1")"; else printf '\\0\\0'; fi
@@ -127,7 +132,7 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
     const line = field();
     if (line === 'absent') return absentState(path);
     if (line === 'error') throw new ModuleError(`could not stat ${path} on the target (permission denied?)`);
-    const [rawMode, uid, gid, size, atime, mtime, ctime, nlink, inode, dev, owner, group] = line.split(' ');
+    const [rawMode, uid, gid, size, atime, mtime, ctime, nlink, inode, dev, blocks, blockSize, major, minor, owner, group] = line.split(' ');
     const fullMode = parseInt(rawMode!, 16);
     const linkTarget = field();
     const realPath = field();
@@ -148,6 +153,10 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
       nlink: Number(nlink),
       inode: Number(inode),
       dev: Number(dev),
+      blocks: Number(blocks),
+      blockSize: Number(blockSize),
+      deviceMajor: parseInt(major!, 16),
+      deviceMinor: parseInt(minor!, 16),
     };
     if (linkTarget || realPath) Object.assign(state, { linkTarget, realPath });
     if (checksum) state.checksum = checksum;
@@ -160,7 +169,7 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
 }
 
 export function absentState(path: string): PathState {
-  return { path, exists: false, type: 'absent', mode: 0, uid: -1, gid: -1, owner: '', group: '', size: 0, atime: 0, mtime: 0, ctime: 0, nlink: 0, inode: 0, dev: 0 };
+  return { path, exists: false, type: 'absent', mode: 0, uid: -1, gid: -1, owner: '', group: '', size: 0, atime: 0, mtime: 0, ctime: 0, nlink: 0, inode: 0, dev: 0, blocks: 0, blockSize: 0, deviceMajor: 0, deviceMinor: 0 };
 }
 
 function typeFromMode(mode: number): PathType {
