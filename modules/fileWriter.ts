@@ -126,6 +126,17 @@ export interface Installation {
  * connections kill it rather than close its stdin), and the temporary file is removed.
  */
 export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
+  const installed = await install(ctx, job, true);
+  if (isFailure(installed)) return installed;
+  return { state: installed.state!, ...(installed.backupFile ? { backupFile: installed.backupFile } : {}) };
+}
+
+/** installContent for a caller that does not need dest's new state: the script ends with the rename, no stat. */
+export async function installContentUnread(ctx: ModuleContext, job: Installation): Promise<{ backupFile?: string } | ModuleResult> {
+  return install(ctx, job, false);
+}
+
+async function install(ctx: ModuleContext, job: Installation, readBack: boolean): Promise<{ state?: PathState; backupFile?: string } | ModuleResult> {
   const { dest, current } = job;
   // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
   if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
@@ -169,14 +180,21 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   }
   if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
   commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
-  const after = await applyScript(ctx, commands, dest, temporary, stdin);
+  const after = await applyScript(ctx, commands, dest, { temporary, stdin, readBack });
   if (isFailure(after)) return after;
-  return { state: after, ...(backupFile ? { backupFile } : {}) };
+  return { ...after, ...(backupFile ? { backupFile } : {}) };
 }
 
 /** Set mode/owner/group on an existing path and read its new state: one round trip. */
-export function applyAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<PathState | ModuleResult> {
-  return applyScript(ctx, attributeCommands(dest, changes), dest);
+export async function applyAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<PathState | ModuleResult> {
+  const applied = await applyScript(ctx, attributeCommands(dest, changes), dest, { readBack: true });
+  return isFailure(applied) ? applied : applied.state!;
+}
+
+/** applyAttributes without reading the new state back: a failure, or undefined. */
+export async function setAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<ModuleResult | undefined> {
+  const applied = await applyScript(ctx, attributeCommands(dest, changes), dest, { readBack: false });
+  return isFailure(applied) ? applied : undefined;
 }
 
 const VALIDATE_FAILED = 97;
@@ -214,20 +232,22 @@ function validateCommand(validate: string, temporary: string): string {
   return `{ ${validate.replaceAll('%s', shellQuote(temporary))} ; } >&2 || exit ${VALIDATE_FAILED}`;
 }
 
-/**
- * Run the commands (removing `temporary` if any fails), then print dest's state: one round trip. `stdin`
- * feeds the commands (the content a `cat` in them writes).
- */
-async function applyScript(
-  ctx: ModuleContext,
-  commands: string[],
-  dest: string,
-  temporary?: string,
-  stdin?: Buffer | Readable,
-): Promise<PathState | ModuleResult> {
+interface ScriptOptions {
+  /** Removed if a command fails. */
+  temporary?: string;
+  /** Feeds the commands (the content a writer in them reads). */
+  stdin?: Buffer | Readable;
+  /** Print dest's state after the commands (a stat: only when the caller reports it). */
+  readBack: boolean;
+}
+
+/** Run the commands (removing the temporary file if any fails), then print dest's state if asked: one round trip. */
+async function applyScript(ctx: ModuleContext, commands: string[], dest: string, options: ScriptOptions): Promise<{ state?: PathState } | ModuleResult> {
+  const { temporary, stdin, readBack } = options;
   // The trap is cleared once the rename is done: a successful write runs no rm.
   const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT; ${EXIT_ON_SIGNALS}\n` : '';
-  const script = `${statePrelude()}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${stateCall(dest)}`;
+  const read = readBack ? `${statePrelude()}` : '';
+  const script = `${read}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${readBack ? stateCall(dest) : ''}`;
   let run: ExecResult;
   try {
     run = await ctx.target.exec(script, stdin === undefined ? {} : { stdin });
@@ -239,7 +259,7 @@ async function applyScript(
   const stderr = run.stderr.toString().trim();
   if (run.rc === VALIDATE_FAILED) return { failed: true, changed: false, msg: 'failed to validate', exit_status: 1, stderr };
   if (run.rc !== 0) return { failed: true, changed: false, msg: `could not write ${dest}: ${stderr}`, rc: run.rc, stderr };
-  return parseStates(run.stdout, [dest])[0]!;
+  return readBack ? { state: parseStates(run.stdout, [dest])[0]! } : {};
 }
 
 function isBinary(data: Buffer): boolean {
