@@ -9,7 +9,7 @@ import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
-import { MAX_DIFF_SIZE, absentState, backupName, hashBuffer, hashLocalFile, parseStates, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { MAX_DIFF_SIZE, absentState, backupName, formatMode, hashBuffer, hashLocalFile, parseStates, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
 import { attributeChanges, attributeCommands, hasChanges, type AttributeChanges } from './fileAttributes.js';
 
 /**
@@ -146,7 +146,7 @@ async function install(ctx: ModuleContext, job: Installation, readBack: boolean)
   const commands: string[] = [];
   let changes = job.changes;
   // chmod's arguments for the mode the content ends with, run once it is written (after chown, which clears
-  // setuid bits); none when the wanted mode is set by attributeCommands or is 0600 already.
+  // setuid bits); none when the wanted mode is set by attributeCommands or the file is created with it.
   let finalMode: string[] | undefined;
   if (job.remotePath) {
     // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
@@ -154,15 +154,17 @@ async function install(ctx: ModuleContext, job: Installation, readBack: boolean)
     commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
   } else {
     // The content may be a secret (copy content=, a template, a no_log task): the temporary file is created
-    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with.
+    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with. A final mode that
+    // shows no more than that (0600, 0400) is given at creation by the umask: no chmod.
     const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
-    if (keptMode === 0o600 && changes.mode !== undefined) changes = { ...changes, mode: undefined };
+    const createdMode = keptMode !== undefined && OWNER_ONLY_MODES.has(keptMode) ? keptMode : 0o600;
+    if (keptMode === createdMode && changes.mode !== undefined) changes = { ...changes, mode: undefined };
     // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
     // plain redirection gives it.
     if (keptMode === undefined) finalMode = ['=rw'];
-    else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
+    else if (keptMode !== createdMode && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
     const size = job.data ? job.data.length : await regularFileSize(job.file!);
-    commands.push(...receiveContent(temporary, suffix, size));
+    commands.push(...receiveContent(temporary, suffix, size, createdMode));
     const content = job.data ?? createReadStream(job.file!);
     const trailer = `${suffix}\n`;
     if (size === undefined) stdin = content;
@@ -199,18 +201,22 @@ export async function setAttributes(ctx: ModuleContext, dest: string, changes: A
 
 const VALIDATE_FAILED = 97;
 
+/** Final modes a content file can be created with while it fills: none shows a reader more than 0600, all let validate read it. */
+const OWNER_ONLY_MODES = new Set([0o600, 0o400]);
+
 /**
  * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
  * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
  * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
  * exactly `size` bytes and the check is the shell's own `read`. A size unknown in advance (a FIFO as `src`) is
- * written with `cat`, unchecked. The file is created 0600 (the content may be a secret); installContent gives
- * it its final mode once complete.
+ * written with `cat`, unchecked. The file is created 0600, or 0400 when it ends so (the content may be a secret);
+ * installContent gives it its final mode once complete.
  */
-function receiveContent(temporary: string, suffix: string, size: number | undefined): string[] {
-  // One subshell both creates (0600, noclobber) and becomes the writer (`exec`): no process more than a
+function receiveContent(temporary: string, suffix: string, size: number | undefined, createdMode: number): string[] {
+  // One subshell both creates (createdMode, noclobber) and becomes the writer (`exec`): no process more than a
   // plain `cat`, and the umask stays the shell's for the `chmod =rw` that follows.
-  const write = (writer: string) => `(umask 077 && set -C && exec ${writer} > ${shellQuote(temporary)})`;
+  const umask = formatMode(0o777 & ~createdMode);
+  const write = (writer: string) => `(umask ${umask} && set -C && exec ${writer} > ${shellQuote(temporary)})`;
   if (size === undefined) return [write('cat')];
   return [
     write(`head -c ${size}`),
