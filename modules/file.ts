@@ -4,7 +4,7 @@ import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyFileFlags } from './fileFlags.js';
 import { parseWantedTime } from './fileTimes.js';
-import { ansibleStateName, parseStates, pathInfo, stateCall, statePrelude } from './remoteFile.js';
+import { ansibleStateName, parseStates, pathInfo, stateCall, stateCallAgain, statePrelude } from './remoteFile.js';
 import { expandTargetPaths } from './targetPaths.js';
 import { failure, isFailure, NOT_EMPTY_EXIT, planState, withPathInfo, type Facts, type Plan } from './filePlans.js';
 
@@ -130,7 +130,7 @@ async function readFacts(ctx: ModuleContext, path: string, src: string | undefin
   // Only a symlink needs a second record for the path followed: for anything else both are the same.
   const script = [
     statePrelude(),
-    `if [ -L ${shellQuote(path)} ]; then printf L; ${stateCall(path)}; pt_L=-L; ${stateCall(path)}; else printf S; ${stateCall(path)}; pt_L=-L; fi`,
+    `if [ -L ${shellQuote(path)} ]; then printf L; ${stateCall(path)}; pt_L=-L; ${stateCallAgain(path)}; else printf S; ${stateCall(path)}; pt_L=-L; fi`,
     ...candidates.map(stateCall),
   ].join('\n');
   const run = await ctx.target.exec(script);

@@ -9,7 +9,7 @@ import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
-import { MAX_DIFF_SIZE, absentState, backupName, hashBuffer, hashLocalFile, parseStates, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { MAX_DIFF_SIZE, absentState, backupName, formatMode, hashBuffer, hashLocalFile, parseStates, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
 import { attributeChanges, attributeCommands, hasChanges, type AttributeChanges } from './fileAttributes.js';
 
 /**
@@ -126,6 +126,17 @@ export interface Installation {
  * connections kill it rather than close its stdin), and the temporary file is removed.
  */
 export async function installContent(ctx: ModuleContext, job: Installation): Promise<{ state: PathState; backupFile?: string } | ModuleResult> {
+  const installed = await install(ctx, job, true);
+  if (isFailure(installed)) return installed;
+  return { state: installed.state!, ...(installed.backupFile ? { backupFile: installed.backupFile } : {}) };
+}
+
+/** installContent for a caller that does not need dest's new state: the script ends with the rename, no stat. */
+export async function installContentUnread(ctx: ModuleContext, job: Installation): Promise<{ backupFile?: string } | ModuleResult> {
+  return install(ctx, job, false);
+}
+
+async function install(ctx: ModuleContext, job: Installation, readBack: boolean): Promise<{ state?: PathState; backupFile?: string } | ModuleResult> {
   const { dest, current } = job;
   // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
   if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
@@ -135,7 +146,7 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   const commands: string[] = [];
   let changes = job.changes;
   // chmod's arguments for the mode the content ends with, run once it is written (after chown, which clears
-  // setuid bits); none when the wanted mode is set by attributeCommands or is 0600 already.
+  // setuid bits); none when the wanted mode is set by attributeCommands or the file is created with it.
   let finalMode: string[] | undefined;
   if (job.remotePath) {
     // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
@@ -143,15 +154,17 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
     commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
   } else {
     // The content may be a secret (copy content=, a template, a no_log task): the temporary file is created
-    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with.
+    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with. A final mode that
+    // shows no more than that (0600, 0400) is given at creation by the umask: no chmod.
     const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
-    if (keptMode === 0o600 && changes.mode !== undefined) changes = { ...changes, mode: undefined };
+    const createdMode = keptMode !== undefined && OWNER_ONLY_MODES.has(keptMode) ? keptMode : 0o600;
+    if (keptMode === createdMode && changes.mode !== undefined) changes = { ...changes, mode: undefined };
     // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
     // plain redirection gives it.
     if (keptMode === undefined) finalMode = ['=rw'];
-    else if (keptMode !== 0o600 && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
+    else if (keptMode !== createdMode && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
     const size = job.data ? job.data.length : await regularFileSize(job.file!);
-    commands.push(...receiveContent(temporary, suffix, size));
+    commands.push(...receiveContent(temporary, suffix, size, createdMode));
     const content = job.data ?? createReadStream(job.file!);
     const trailer = `${suffix}\n`;
     if (size === undefined) stdin = content;
@@ -169,30 +182,41 @@ export async function installContent(ctx: ModuleContext, job: Installation): Pro
   }
   if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
   commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
-  const after = await applyScript(ctx, commands, dest, temporary, stdin);
+  const after = await applyScript(ctx, commands, dest, { temporary, stdin, readBack });
   if (isFailure(after)) return after;
-  return { state: after, ...(backupFile ? { backupFile } : {}) };
+  return { ...after, ...(backupFile ? { backupFile } : {}) };
 }
 
 /** Set mode/owner/group on an existing path and read its new state: one round trip. */
-export function applyAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<PathState | ModuleResult> {
-  return applyScript(ctx, attributeCommands(dest, changes), dest);
+export async function applyAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<PathState | ModuleResult> {
+  const applied = await applyScript(ctx, attributeCommands(dest, changes), dest, { readBack: true });
+  return isFailure(applied) ? applied : applied.state!;
+}
+
+/** applyAttributes without reading the new state back: a failure, or undefined. */
+export async function setAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<ModuleResult | undefined> {
+  const applied = await applyScript(ctx, attributeCommands(dest, changes), dest, { readBack: false });
+  return isFailure(applied) ? applied : undefined;
 }
 
 const VALIDATE_FAILED = 97;
+
+/** Final modes a content file can be created with while it fills: none shows a reader more than 0600, all let validate read it. */
+const OWNER_ONLY_MODES = new Set([0o600, 0o400]);
 
 /**
  * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
  * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
  * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
  * exactly `size` bytes and the check is the shell's own `read`. A size unknown in advance (a FIFO as `src`) is
- * written with `cat`, unchecked. The file is created 0600 (the content may be a secret); installContent gives
- * it its final mode once complete.
+ * written with `cat`, unchecked. The file is created 0600, or 0400 when it ends so (the content may be a secret);
+ * installContent gives it its final mode once complete.
  */
-function receiveContent(temporary: string, suffix: string, size: number | undefined): string[] {
-  // One subshell both creates (0600, noclobber) and becomes the writer (`exec`): no process more than a
+function receiveContent(temporary: string, suffix: string, size: number | undefined, createdMode: number): string[] {
+  // One subshell both creates (createdMode, noclobber) and becomes the writer (`exec`): no process more than a
   // plain `cat`, and the umask stays the shell's for the `chmod =rw` that follows.
-  const write = (writer: string) => `(umask 077 && set -C && exec ${writer} > ${shellQuote(temporary)})`;
+  const umask = formatMode(0o777 & ~createdMode);
+  const write = (writer: string) => `(umask ${umask} && set -C && exec ${writer} > ${shellQuote(temporary)})`;
   if (size === undefined) return [write('cat')];
   return [
     write(`head -c ${size}`),
@@ -214,20 +238,22 @@ function validateCommand(validate: string, temporary: string): string {
   return `{ ${validate.replaceAll('%s', shellQuote(temporary))} ; } >&2 || exit ${VALIDATE_FAILED}`;
 }
 
-/**
- * Run the commands (removing `temporary` if any fails), then print dest's state: one round trip. `stdin`
- * feeds the commands (the content a `cat` in them writes).
- */
-async function applyScript(
-  ctx: ModuleContext,
-  commands: string[],
-  dest: string,
-  temporary?: string,
-  stdin?: Buffer | Readable,
-): Promise<PathState | ModuleResult> {
+interface ScriptOptions {
+  /** Removed if a command fails. */
+  temporary?: string;
+  /** Feeds the commands (the content a writer in them reads). */
+  stdin?: Buffer | Readable;
+  /** Print dest's state after the commands (a stat: only when the caller reports it). */
+  readBack: boolean;
+}
+
+/** Run the commands (removing the temporary file if any fails), then print dest's state if asked: one round trip. */
+async function applyScript(ctx: ModuleContext, commands: string[], dest: string, options: ScriptOptions): Promise<{ state?: PathState } | ModuleResult> {
+  const { temporary, stdin, readBack } = options;
   // The trap is cleared once the rename is done: a successful write runs no rm.
   const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT; ${EXIT_ON_SIGNALS}\n` : '';
-  const script = `${statePrelude()}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${stateCall(dest)}`;
+  const read = readBack ? `${statePrelude()}` : '';
+  const script = `${read}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${readBack ? stateCall(dest) : ''}`;
   let run: ExecResult;
   try {
     run = await ctx.target.exec(script, stdin === undefined ? {} : { stdin });
@@ -239,7 +265,7 @@ async function applyScript(
   const stderr = run.stderr.toString().trim();
   if (run.rc === VALIDATE_FAILED) return { failed: true, changed: false, msg: 'failed to validate', exit_status: 1, stderr };
   if (run.rc !== 0) return { failed: true, changed: false, msg: `could not write ${dest}: ${stderr}`, rc: run.rc, stderr };
-  return parseStates(run.stdout, [dest])[0]!;
+  return readBack ? { state: parseStates(run.stdout, [dest])[0]! } : {};
 }
 
 function isBinary(data: Buffer): boolean {

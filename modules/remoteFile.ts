@@ -29,6 +29,11 @@ export interface PathState {
   nlink: number;
   inode: number;
   dev: number;
+  /** Blocks allocated, the preferred I/O block size, and a device file's major and minor numbers (read in the same stat). */
+  blocks: number;
+  blockSize: number;
+  deviceMajor: number;
+  deviceMinor: number;
   /** For symlinks: what the link says, and the fully resolved path (`readlink -f`). */
   linkTarget?: string;
   realPath?: string;
@@ -55,17 +60,21 @@ export const MAX_DIFF_SIZE = 104448;
  * `pt_state PATH` prints one record: NUL-separated fields (stat line, link target, real path, digest),
  * then `C\0<size bytes>` or `N\0`. Options come from $pt_L (-L or empty), $pt_sum (a *sum command) and
  * $pt_max (content limit). Without content (pt_max < 0), stat prints straight to stdout: no subshell to
- * capture its line.
+ * capture its line. With $pt_again set, a symlink's target and real path are those the previous call read
+ * (see stateCallAgain).
  */
 const STATE_FUNCTION = `pt_state() {
   if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
   if [ "$pt_max" -lt 0 ]; then
-    stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
+    stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
   else
-    pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %U %G' -- "$1") || { printf 'error\\0'; return 0; }
+    pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G' -- "$1") || { printf 'error\\0'; return 0; }
     printf '%s\\0' "$pt_st"
   fi
-  if [ -L "$1" ]; then printf '%s\\0%s\\0' "$(readlink -- "$1")" "$(readlink -f -- "$1")"; else printf '\\0\\0'; fi
+  if [ -L "$1" ]; then
+    if [ -z "$pt_again" ]; then pt_lt=$(readlink -- "$1"); pt_lr=$(readlink -f -- "$1"); fi
+    printf '%s\\0%s\\0' "$pt_lt" "$pt_lr"
+  else printf '\\0\\0'; fi
   pt_reg=; if [ -f "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then pt_reg=1; fi
   if [ -n "$pt_sum" ] && [ -n "$pt_reg" ] && pt_s=$("$pt_sum" < "$1"); then printf '%s\\0' "\${pt_s%% *}"; else printf '\\0'; fi
   if [ "$pt_max" -lt 0 ] || [ -z "$pt_reg" ]; then printf 'N\\0'; return 0; fi
@@ -76,11 +85,16 @@ const STATE_FUNCTION = `pt_state() {
 /** Shell text defining pt_state with these options; append `pt_state 'path'` calls (see stateCall). */
 export function statePrelude(options: StateOptions = {}): string {
   const sum = options.checksum ? `${options.checksum}sum` : '';
-  return `${STATE_FUNCTION}\npt_L=${options.follow ? '-L' : ''}; pt_sum=${sum}; pt_max=${options.contentLimit ?? -1}\n`;
+  return `${STATE_FUNCTION}\npt_again=; pt_L=${options.follow ? '-L' : ''}; pt_sum=${sum}; pt_max=${options.contentLimit ?? -1}\n`;
 }
 
 export function stateCall(path: string): string {
   return `pt_state ${shellQuote(path)}`;
+}
+
+/** stateCall for the path the previous call read (now followed, say): its link is not read again. */
+export function stateCallAgain(path: string): string {
+  return `pt_again=1; ${stateCall(path)}; pt_again=`;
 }
 
 /** Read several paths' states in one round trip. */
@@ -127,7 +141,7 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
     const line = field();
     if (line === 'absent') return absentState(path);
     if (line === 'error') throw new ModuleError(`could not stat ${path} on the target (permission denied?)`);
-    const [rawMode, uid, gid, size, atime, mtime, ctime, nlink, inode, dev, owner, group] = line.split(' ');
+    const [rawMode, uid, gid, size, atime, mtime, ctime, nlink, inode, dev, blocks, blockSize, major, minor, owner, group] = line.split(' ');
     const fullMode = parseInt(rawMode!, 16);
     const linkTarget = field();
     const realPath = field();
@@ -148,6 +162,10 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
       nlink: Number(nlink),
       inode: Number(inode),
       dev: Number(dev),
+      blocks: Number(blocks),
+      blockSize: Number(blockSize),
+      deviceMajor: parseInt(major!, 16),
+      deviceMinor: parseInt(minor!, 16),
     };
     if (linkTarget || realPath) Object.assign(state, { linkTarget, realPath });
     if (checksum) state.checksum = checksum;
@@ -160,7 +178,7 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
 }
 
 export function absentState(path: string): PathState {
-  return { path, exists: false, type: 'absent', mode: 0, uid: -1, gid: -1, owner: '', group: '', size: 0, atime: 0, mtime: 0, ctime: 0, nlink: 0, inode: 0, dev: 0 };
+  return { path, exists: false, type: 'absent', mode: 0, uid: -1, gid: -1, owner: '', group: '', size: 0, atime: 0, mtime: 0, ctime: 0, nlink: 0, inode: 0, dev: 0, blocks: 0, blockSize: 0, deviceMajor: 0, deviceMinor: 0 };
 }
 
 function typeFromMode(mode: number): PathType {

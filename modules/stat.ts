@@ -34,26 +34,37 @@ export const statModule: ModuleDefinition = {
 };
 
 /**
- * After the state record, NUL-separated: access rights (r, w, x), `blocks blksize major minor`, md5, lsattr -vd's
- * line, `file`'s answer (or `-` when it is missing, then base64 of the first 8 KiB of a regular file).
+ * After the state record, NUL-separated: access rights (r, w, x), md5, lsattr -vd's line, `file`'s answer (or `-`
+ * when it is missing, then the first 8 KiB of a regular file, raw, to the end of the output). Shell tests and
+ * parameter expansion rather than `$(...)` and filters: every process a stat task starts is one it needs.
  */
 function extrasScript(ctx: ModuleContext, path: string): string {
   const p = shellQuote(path);
   const a = ctx.args;
-  const L = a['follow'] ? '-L ' : '';
   const lines = [
-    `printf '%s%s%s\\0' "$([ -r ${p} ] && echo r)" "$([ -w ${p} ] && echo w)" "$([ -x ${p} ] && echo x)"`,
-    `stat ${L}-c '%b %o %t %T' -- ${p} 2>/dev/null; printf '\\0'`,
-    a['get_md5'] ? `[ -f ${p} ] && [ -r ${p} ] && md5sum < ${p} | cut -d' ' -f1 | tr -d '\\n'; printf '\\0'` : `printf '\\0'`,
-    a['get_attributes'] ? `command -v lsattr >/dev/null && lsattr -vd -- ${p} 2>/dev/null | tr -d '\\n'; printf '\\0'` : `printf '\\0'`,
+    `pt_rwx=; if [ -r ${p} ]; then pt_rwx=r; fi; if [ -w ${p} ]; then pt_rwx=\${pt_rwx}w; fi; if [ -x ${p} ]; then pt_rwx=\${pt_rwx}x; fi; printf '%s\\0' "$pt_rwx"`,
+    a['get_md5'] ? `[ -f ${p} ] && [ -r ${p} ] && pt_md5=$(md5sum < ${p}) && printf '%s' "\${pt_md5%% *}"; printf '\\0'` : `printf '\\0'`,
+    a['get_attributes'] ? `command -v lsattr >/dev/null && lsattr -vd -- ${p} 2>/dev/null; printf '\\0'` : `printf '\\0'`,
   ];
   if (a['get_mime']) {
     lines.push(
-      `if command -v file >/dev/null; then file --mime-type --mime-encoding -- ${p} | tr -d '\\n'; printf '\\0'; ` +
-        `else printf -- '-\\0'; [ -f ${p} ] && [ -r ${p} ] && head -c 8192 -- ${p} | base64 -w0; fi`,
+      `if command -v file >/dev/null; then file --mime-type --mime-encoding -- ${p}; printf '\\0'; ` +
+        `else printf -- '-\\0'; [ -f ${p} ] && [ -r ${p} ] && head -c 8192 -- ${p}; fi`,
     );
   }
   return [...lines, 'exit 0'].join('\n');
+}
+
+/** The NUL-terminated fields of `output` from `offset`, `count` of them, then the bytes after them. */
+function splitFields(output: Buffer, offset: number, count: number): { fields: string[]; rest: Buffer } {
+  const fields: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const end = output.indexOf(0, offset);
+    if (end < 0) break;
+    fields.push(output.subarray(offset, end).toString());
+    offset = end + 1;
+  }
+  return { fields, rest: fields.length === count ? output.subarray(offset) : Buffer.alloc(0) };
 }
 
 async function runStat(ctx: ModuleContext): Promise<ModuleResult> {
@@ -68,15 +79,15 @@ async function runStat(ctx: ModuleContext): Promise<ModuleResult> {
   // Without content the state record is five NUL-terminated fields: the extras follow it.
   let recordEnd = 0;
   for (let field = 0; field < 5; field++) recordEnd = run.stdout.indexOf(0, recordEnd) + 1;
-  const [rights = '', extra = '', md5 = '', lsattr = '', mime, ...sample] = run.stdout.subarray(recordEnd).toString('latin1').split('\0');
+  const { fields, rest: sample } = splitFields(run.stdout, recordEnd, 4);
+  const [rights = '', md5 = '', lsattr = '', mime] = fields;
   const stat = statResult(state, rights);
-  const [blocks, blockSize, major, minor] = extra.trim().split(' ');
-  if (blocks !== undefined && blockSize !== undefined) Object.assign(stat, { blocks: Number(blocks), block_size: Number(blockSize), device_type: makeDevice(parseInt(major ?? '0', 16), parseInt(minor ?? '0', 16)) });
+  Object.assign(stat, { blocks: state.blocks, block_size: state.blockSize, device_type: makeDevice(state.deviceMajor, state.deviceMinor) });
   if (stat['isreg'] && stat['readable']) {
     if (ctx.args['get_md5']) stat['md5'] = md5 || null;
     if (checksum && state.checksum) stat['checksum'] = state.checksum;
   }
-  if (ctx.args['get_mime']) Object.assign(stat, mimeFields(mime ?? '', sample.join('\0'), state));
+  if (ctx.args['get_mime']) Object.assign(stat, mimeFields((mime ?? '').trim(), sample, state));
   if (ctx.args['get_attributes']) Object.assign(stat, statAttributes(lsattr));
   return { changed: false, stat };
 }
@@ -87,12 +98,12 @@ function makeDevice(major: number, minor: number): number {
 }
 
 /** `file --mime-type --mime-encoding` says `path: type; charset=x`; without it, a guess (see the header). */
-function mimeFields(answer: string, sampleBase64: string, state: PathState): { mimetype: string; charset: string } {
+function mimeFields(answer: string, sample: Buffer, state: PathState): { mimetype: string; charset: string } {
   if (answer !== '-') {
     const match = /:\s*([^;:]+);\s*charset=(\S+)$/.exec(answer);
     return match ? { mimetype: match[1]!.trim(), charset: match[2]! } : { mimetype: 'unknown', charset: 'unknown' };
   }
-  return fileTypeGuess(state, Buffer.from(sampleBase64, 'base64'));
+  return fileTypeGuess(state, sample);
 }
 
 function statResult(state: PathState, rights: string): Record<string, unknown> {

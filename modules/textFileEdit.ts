@@ -1,8 +1,8 @@
 import { dirname } from 'node:path/posix';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
-import { applyAttributes, installContent, isFailure } from './fileWriter.js';
-import { absentState, readPathStates, type PathState } from './remoteFile.js';
+import { installContentUnread, isFailure, setAttributes } from './fileWriter.js';
+import { absentState, readPathStatesAndExistence, type PathState } from './remoteFile.js';
 import { attributeChanges, attributeDiff, hasChanges, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 
 /**
@@ -23,11 +23,12 @@ export interface TextFile {
 
 /** Read the file; a folder is Ansible's rc 256 failure. */
 export async function readTextFile(ctx: ModuleContext, path: string): Promise<TextFile | ModuleResult> {
-  const [file, parent] = await readPathStates(ctx.target, [path, dirname(path)], { follow: true, contentLimit: Number.MAX_SAFE_INTEGER });
-  const state = file!;
+  // Of the folder only its existence matters: a shell test, not a stat.
+  const { states, exists } = await readPathStatesAndExistence(ctx.target, [path], [dirname(path)], { follow: true, contentLimit: Number.MAX_SAFE_INTEGER });
+  const state = states[0]!;
   if (state.type === 'directory') return { changed: false, failed: true, rc: 256, msg: `Path ${path} is a directory !` };
   const dest = state.linkTarget !== undefined && state.realPath ? state.realPath : path;
-  return { path, dest, state: { ...state, path: dest }, parentExists: parent!.exists, text: state.content?.toString() ?? '' };
+  return { path, dest, state: { ...state, path: dest }, parentExists: exists[0]!, text: state.content?.toString() ?? '' };
 }
 
 export interface AttributeOutcome {
@@ -63,14 +64,14 @@ export async function saveTextFile(
   backup = ctx.args['backup'] as boolean | undefined,
 ): Promise<{ backupFile?: string } | ModuleResult> {
   if (text === undefined) {
-    const done = await applyAttributes(ctx, file.dest, changes);
-    return isFailure(done) ? done : {};
+    // The modules report no path info: the new state is not read back.
+    return (await setAttributes(ctx, file.dest, changes)) ?? {};
   }
   if (!file.state.exists && !file.parentExists) {
     const made = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(file.dest)]));
     if (made.rc !== 0) return { changed: false, failed: true, msg: `Error creating ${dirname(file.dest)} (${made.stderr.toString().trim()})` };
   }
-  const installed = await installContent(ctx, {
+  const installed = await installContentUnread(ctx, {
     dest: file.dest,
     current: file.state.exists ? file.state : absentState(file.dest),
     data: Buffer.from(text),

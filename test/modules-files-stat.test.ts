@@ -79,7 +79,7 @@ test('stat returns the keys Ansible adds: blocks, device_type, md5, mimetype/cha
   }));
 
 test('stat guesses the mime type without file(1), and reads lsattr -vd output as Ansible', () => {
-  const base = { path: '/x', exists: true, mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root', atime: 0, mtime: 0, ctime: 0, nlink: 1, inode: 1, dev: 1 };
+  const base = { path: '/x', exists: true, mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root', atime: 0, mtime: 0, ctime: 0, nlink: 1, inode: 1, dev: 1, blocks: 0, blockSize: 4096, deviceMajor: 0, deviceMinor: 0 };
   const rows: [PathState['type'], number, string, string][] = [
     ['directory', 4096, '', 'inode/directory binary'],
     ['file', 0, '', 'inode/x-empty binary'],

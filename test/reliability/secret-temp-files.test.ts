@@ -112,13 +112,15 @@ describe('secret temporary files are 0600 while they hold content, and are remov
           [copyModule, { content: 'new, 0755\n', dest: at('exec'), mode: '0755' }, at('exec'), '755'],
           [copyModule, { content: 'changed\n', dest: at('existing') }, at('existing'), '640'],
           [lineinfileModule, { path: at('line'), line: 'token=x', create: true }, at('line'), '644'],
+          // A mode that shows less than 0600 is the file's from its creation: never more readable while it fills.
+          [copyModule, { content: 'new, 0400\n', dest: at('readonly'), mode: '0400' }, at('readonly'), '400'],
         ];
         for (const [module, args, dest, finalMode] of cases) {
           const result = await runModuleOn(connection, module, { ...args, validate: record });
           assert.equal(result.changed, true, `${dest}: ${String(result.msg)}`);
           assert.equal(((await stat(join(tree, dest))).mode & 0o7777).toString(8), finalMode, dest);
         }
-        assert.equal(await readFile(join(tree, 'root/pt-temp-modes'), 'utf8'), '600\n600\n600\n600\n');
+        assert.equal(await readFile(join(tree, 'root/pt-temp-modes'), 'utf8'), '600\n600\n600\n600\n400\n');
         assert.deepEqual((await readdir(join(tree, 'etc'))).filter((entry) => entry.includes('playtree')), []);
       } finally {
         await rm(join(tree, 'root/pt-temp-modes'), { force: true });
