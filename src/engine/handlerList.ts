@@ -3,7 +3,7 @@ import { blockScope, playScope, roleReferenceScope, type Scope } from './scope.j
 
 /*
  * The play's handlers as data: the flat list a play or an included role brings, and which of them a
- * `notify:` reaches. Nothing here runs a task (runHandlers.ts does).
+ * `notify:` reaches. Nothing here runs a task (handlers.ts does).
  */
 
 /** A handler and what it inherits from the play, its role and the blocks or imports around it. */
