@@ -203,8 +203,10 @@ async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
     return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
   }
   const receive = [
-    `(umask 077 && set -C && : > ${shellQuote(archive)}) || exit 1`,
+    // The trap first, so that a signal during the creating subshell still removes the file; a noclobber
+    // failure (a file this command did not make) clears it before exiting.
     `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT; ${EXIT_ON_SIGNALS}`,
+    `(umask 077 && set -C && : > ${shellQuote(archive)}) || { trap - EXIT; exit 1; }`,
     `cat >| ${shellQuote(archive)} || exit 1`,
     'exec </dev/null',
   ];
