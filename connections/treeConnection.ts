@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { createPrivateFile, EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { stopStaleCommands } from './staleCommands.js';
@@ -35,7 +35,7 @@ const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
 if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
 trap 'rm -f -- "$tmp"' EXIT; ${EXIT_ON_SIGNALS}
-(umask 077 && set -C && : > "$tmp") || { trap - EXIT; exit 1; }
+${createPrivateFile('"$tmp"')} || { trap - EXIT; exit 1; }
 cat >| "$tmp" || exit 1
 [ "$(tail -c 17 -- "$tmp")" = "/$2" ] || { echo 'the content arrived incomplete' >&2; exit 1; }
 truncate -s -17 -- "$tmp" || exit 1

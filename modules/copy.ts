@@ -4,6 +4,7 @@ import { join as localJoin } from 'node:path';
 import { basename, join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
+import { createPrivateFile } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
@@ -159,7 +160,7 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
 
 /** An empty new file made 0600 then given `mode`: the put that follows fills it and keeps that mode. */
 function newFileWithMode(path: string, mode: number): string {
-  return `(umask 077 && set -C && : > ${shellQuote(path)}) && ${shellJoin(['chmod', formatMode(mode), '--', path])}`;
+  return `${createPrivateFile(shellQuote(path))} && ${shellJoin(['chmod', formatMode(mode), '--', path])}`;
 }
 
 async function runOrFail(ctx: ModuleContext, commands: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { createPrivateFile, EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import {
   HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
@@ -206,7 +206,7 @@ async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
     // The trap first, so that a signal during the creating subshell still removes the file; a noclobber
     // failure (a file this command did not make) clears it before exiting.
     `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT; ${EXIT_ON_SIGNALS}`,
-    `(umask 077 && set -C && : > ${shellQuote(archive)}) || { trap - EXIT; exit 1; }`,
+    `${createPrivateFile(shellQuote(archive))} || { trap - EXIT; exit 1; }`,
     `cat >| ${shellQuote(archive)} || exit 1`,
     'exec </dev/null',
   ];

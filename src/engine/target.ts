@@ -3,9 +3,10 @@ import type { Connection, ExecResult } from '../../connections/connection.js';
 import type { Target } from '../../modules/module.js';
 import { ModuleError } from '../core/errors.js';
 import { shellJoin, shellQuote } from '../core/shellQuote.js';
+import { createPrivateFile } from '../core/shellTraps.js';
 
 /** $1 the temporary file: created 0600 with noclobber, filled from stdin, then given 0666 less the umask (=rw). */
-const BECOME_PUT_SCRIPT = '(umask 077 && set -C && : > "$1") && cat >| "$1" && chmod =rw -- "$1"';
+const BECOME_PUT_SCRIPT = `${createPrivateFile('"$1"')} && cat >| "$1" && chmod =rw -- "$1"`;
 
 /** How a task wants its commands run: `environment:` and `become`/`become_user`. */
 export interface TaskExecution {
