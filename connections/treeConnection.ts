@@ -23,11 +23,11 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
  * replaced, like Ansible's copy with follow=no; an existing file's owner and mode carry over (chown first:
  * it clears setuid bits), a new file gets 0666 less the shell's umask (`chmod =rw`). The temporary file is
  * created 0600 (umask 077) and gets that final mode only once every byte is in: the bytes may be a secret, which no
- * other user of the tree may read on the way. The trap that removes it is set BEFORE it is created: a signal
- * that arrives while the creating subshell runs still removes it (set after, an interrupt in between left
- * it behind). It is created with noclobber, and a failure there clears the trap first, so a file this script
- * did not make is never removed. The trap is cleared after the rename, so a good transfer runs no rm; it
- * also runs when the script is stopped by a signal (an interrupted playtree).
+ * other user of the tree may read on the way. The trap that removes it is set BEFORE it is created, and is
+ * never cleared on a failure: a signal racing the creating subshell (to it or to this shell first) must
+ * still remove the file. The random suffix means nothing else stands at that name (noclobber refuses it if
+ * it does). The trap is cleared after the rename, so a good transfer runs no rm; it also runs when the
+ * script is stopped by a signal (an interrupted playtree).
  * The stream ends with `/SUFFIX` (17 bytes, cut off before the rename): `cat` also ends, with success, when a
  * SIGKILLed playtree's end of the pipe closes, and the part that arrived must never replace the destination.
  */
@@ -35,7 +35,7 @@ const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
 if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
 trap 'rm -f -- "$tmp"' EXIT; ${EXIT_ON_SIGNALS}
-${createPrivateFile('"$tmp"')} || { trap - EXIT; exit 1; }
+${createPrivateFile('"$tmp"')} || exit 1
 cat >| "$tmp" || exit 1
 [ "$(tail -c 17 -- "$tmp")" = "/$2" ] || { echo 'the content arrived incomplete' >&2; exit 1; }
 truncate -s -17 -- "$tmp" || exit 1

@@ -203,10 +203,10 @@ async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
     return { cmd, rc: run.rc, out: run.stdout.toString(), err: run.stderr.toString() };
   }
   const receive = [
-    // The trap first, so that a signal during the creating subshell still removes the file; a noclobber
-    // failure (a file this command did not make) clears it before exiting.
+    // The trap first and never cleared on a failure, so that a signal racing the creating subshell still
+    // removes the file (its random name means no other file stands there).
     `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT; ${EXIT_ON_SIGNALS}`,
-    `${createPrivateFile(shellQuote(archive))} || { trap - EXIT; exit 1; }`,
+    `${createPrivateFile(shellQuote(archive))} || exit 1`,
     `cat >| ${shellQuote(archive)} || exit 1`,
     'exec </dev/null',
   ];
