@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { toBoolean } from '../src/core/boolean.js';
+import { plainFileBytes, VaultError } from '../src/core/vaultKeyring.js';
 import { checkOptions, LookupError, textTerm, type LookupPlugin } from './lookup.js';
 import { findFile } from './searchPath.js';
 
@@ -17,7 +18,7 @@ export const fileLookup: LookupPlugin = {
       const name = textTerm('file', term);
       const path = findFile(context, 'files', name);
       if (path === undefined) throw new LookupError(`could not locate file in lookup: ${name}`);
-      let text = readControllerText(path);
+      let text = readControllerText(path, 'utf-8', true);
       if (rstrip) text = text.replace(/\s+$/, '');
       if (lstrip) text = text.replace(/^\s+/, '');
       return text;
@@ -25,13 +26,25 @@ export const fileLookup: LookupPlugin = {
   },
 };
 
-/** A controller file's text (in `encoding`, utf-8 unless said); a file that cannot be read is a lookup error naming it. */
-export function readControllerText(path: string, encoding = 'utf-8'): string {
+/**
+ * A controller file's text (in `encoding`, utf-8 unless said); a file that cannot be read is a lookup error
+ * naming it. With `decryptVault` (the file and unvault lookups, as Ansible's), a vault-encrypted file is
+ * decrypted with the run's vault passwords.
+ */
+export function readControllerText(path: string, encoding = 'utf-8', decryptVault = false): string {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     throw new LookupError(`could not read file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (decryptVault) {
+    try {
+      bytes = plainFileBytes(bytes, path);
+    } catch (error) {
+      if (error instanceof VaultError) throw new LookupError(error.message);
+      throw error;
+    }
   }
   let decoder: TextDecoder;
   try {

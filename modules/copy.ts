@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { readdir, stat } from 'node:fs/promises';
 import { join as localJoin } from 'node:path';
 import { basename, join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { createPrivateFile } from '../src/core/shellTraps.js';
+import { readVaultFileIfEncrypted, VaultError } from '../src/core/vaultKeyring.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
@@ -14,6 +17,7 @@ import { expandTargetPaths } from './targetPaths.js';
 /**
  * ansible.builtin.copy: content, src (controller file or folder; `remote_src` for a file on the target),
  * dest, mode (octal, symbolic, preserve), owner, group, force, backup, validate, follow, directory_mode.
+ * decrypt (default true): a vault-encrypted src file is sent decrypted, as Ansible's copy action does.
  * Differs: remote_src does not copy folders; a folder copy reports changed/dest/src only.
  */
 export const copyModule: ModuleDefinition = {
@@ -66,7 +70,9 @@ export const copyModule: ModuleDefinition = {
       throw new ModuleError(`Source ${src} not found`);
     });
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
-    return writeFileContent(ctx, { ...common, file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
+    const decrypted = a['decrypt'] ? await decryptedSource(local) : undefined;
+    const source = decrypted ? { data: decrypted } : { file: local };
+    return writeFileContent(ctx, { ...common, ...source, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
   },
 };
 
@@ -75,6 +81,18 @@ interface LocalEntry {
   local: string;
   isDirectory: boolean;
   mode: number;
+  /** A vault-encrypted file's plaintext (decrypt: true), sent instead of the file. */
+  decrypted?: Buffer;
+}
+
+/** A vault-encrypted controller file's plaintext (undefined for any other file); a failure fails the task. */
+async function decryptedSource(local: string): Promise<Buffer | undefined> {
+  try {
+    return await readVaultFileIfEncrypted(local);
+  } catch (error) {
+    if (error instanceof VaultError) throw new ModuleError(error.message);
+    throw error;
+  }
 }
 
 /** Every file and folder under `root` (symlinks followed, as local_follow does), parents first. */
@@ -99,10 +117,11 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
   const a = ctx.args;
   const root = contentsOnly ? String(a['dest']) : join(String(a['dest']), basename(local));
   const entries = await walk(local);
+  if (a['decrypt']) for (const entry of entries) if (!entry.isDirectory) entry.decrypted = await decryptedSource(entry.local);
   const targets = [root, ...entries.map((e) => join(root, e.relative))];
   const states = await readPathStates(ctx.target, targets, { checksum: 'sha1' });
   const newDirectories: string[] = [];
-  const puts: { local: string; remote: string }[] = [];
+  const puts: { local: string; remote: string; data?: Buffer }[] = [];
   const commands: string[] = [];
   // New files that end less readable than a new file is (0644): made empty with their mode before the puts.
   const placeholders: string[] = [];
@@ -119,9 +138,10 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
       continue;
     }
     const mode = a['mode'] === 'preserve' ? entry.mode : (a['mode'] ?? (state.exists ? undefined : 0o644));
-    const changed = !state.exists || state.checksum !== (await hashLocalFile(entry.local)).checksum;
+    const checksum = entry.decrypted ? createHash('sha1').update(entry.decrypted).digest('hex') : (await hashLocalFile(entry.local)).checksum;
+    const changed = !state.exists || state.checksum !== checksum;
     if (changed && (a['force'] || !state.exists)) {
-      puts.push({ local: entry.local, remote });
+      puts.push({ local: entry.local, remote, ...(entry.decrypted ? { data: entry.decrypted } : {}) });
       // put renames a new file over the old one: give it back the old mode and owner unless told otherwise.
       const keep = state.exists ? { mode: mode ?? state.mode, owner: wanted.owner ?? String(state.uid), group: wanted.group ?? String(state.gid) } : { ...wanted, mode };
       const changes = attributeChanges({ ...state, exists: false }, keep);
@@ -146,7 +166,7 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
   if (placeholders.length) await runOrFail(ctx, placeholders);
   try {
     for (const put of puts) {
-      await ctx.target.put(createReadStream(put.local), put.remote);
+      await ctx.target.put(put.data ? Readable.from([put.data]) : createReadStream(put.local), put.remote);
       placeholderPaths.delete(put.remote);
     }
   } catch (error) {

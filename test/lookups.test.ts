@@ -234,7 +234,7 @@ test('config gives the settings playtree knows, on_missing decides about the oth
   assert.deepEqual(run('config', ['remote_user', 'port'], { plugin_type: 'connection', plugin_name: 'ssh' }, { ansible_ssh_user: 'lola', ansible_port: '2022' }), ['lola', 2022]);
 });
 
-test('unvault reads a plain file as it is and refuses a vault-encrypted one', async () => {
+test('unvault reads a plain file as it is and refuses a vault-encrypted one when no vault password is given', async () => {
   await withFiles({ 'files/plain': 'text\n', 'files/secret': '$ANSIBLE_VAULT;1.1;AES256\n00\n' }, (root) => {
     const vars = { playbook_dir: root };
     assert.deepEqual(run('unvault', ['plain'], {}, vars), ['text\n']);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { parseKeyValue } from '../core/kvSplit.js';
 import { OptionsError, ParseError, PlaytreeError } from '../core/errors.js';
+import { isVaultEncrypted } from '../core/vault.js';
+import { parseYamlText } from '../core/yamlSource.js';
 
 /**
  * `-e` values as ansible-playbook reads them: `@file` (YAML or JSON), a YAML/JSON mapping, or `k=v`
@@ -22,6 +24,8 @@ function parseOne(value: string): Record<string, unknown> {
     } catch {
       throw new PlaytreeError(`the extra vars file '${file}' could not be read; check the path after '@'`);
     }
+    // Read as a vars file is (Ansible loads it the same way): vault-encrypted or with `!vault` values.
+    if (isVaultEncrypted(text) || /!vault\b/.test(text)) return varsFileMapping(text, file);
     return mapping(text, `extra vars file ${file}`);
   }
   const trimmed = value.trim();
@@ -29,6 +33,13 @@ function parseOne(value: string): Record<string, unknown> {
   const { pairs, rest } = parseKeyValue(value);
   if (rest) throw new OptionsError(`-e '${value}' is neither key=value pairs nor a YAML/JSON mapping`);
   return pairs;
+}
+
+function varsFileMapping(text: string, file: string): Record<string, unknown> {
+  const data = parseYamlText(text, file).value;
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new OptionsError(`extra vars file ${file} must be a mapping of names to values`);
+  return data as Record<string, unknown>;
 }
 
 function mapping(text: string, what: string): Record<string, unknown> {

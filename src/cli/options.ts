@@ -24,6 +24,10 @@ export interface CliOptions {
   json: boolean;
   /** --lock-wait: seconds to wait for a tree another playtree run holds (undefined: PLAYTREE_LOCK_WAIT, else 0). */
   lockWait?: number;
+  /** --vault-id LABEL@SOURCE (may repeat), --vault-password-file FILE (may repeat), --ask-vault-pass/-J. */
+  vaultIds: string[];
+  vaultPasswordFiles: string[];
+  askVaultPass: boolean;
   /** -M/--module-path: folders of JS modules (colon-separated, may repeat). */
   modulePath: string[];
   /** inventory subcommand */
@@ -38,7 +42,8 @@ export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l S
                 [-t TAGS] [--skip-tags SKIP_TAGS] [-C] [-D] [-f FORKS] [-c CONNECTION]
                 [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]
                 [--start-at-task TASK] [--force-handlers] [-M MODULE_PATH] [--json]
-                [--lock-wait SECONDS] playbook [playbook ...]
+                [--lock-wait SECONDS] [--vault-id VAULT_IDS] [--vault-password-file FILE]
+                [-J] playbook [playbook ...]
        playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
 
 Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
@@ -65,6 +70,10 @@ options:
   -M, --module-path PATH  folder(s) of JS modules (NAME.js), colon-separated (may repeat)
   --json                  print one JSON document of every result and the recap instead of text
   --lock-wait SECONDS     wait this long for a tree another playtree run is using (default 0: refuse)
+  --vault-id LABEL@SOURCE a vault password: SOURCE is a file, an executable printing it, or 'prompt' (may repeat)
+  --vault-password-file FILE
+                          vault password file, or an executable that prints the password (may repeat)
+  -J, --ask-vault-pass    ask for the vault password on the terminal
 `;
 
 /** Parse argv; what argparse would reject is a UsageError (exit 2), other unusable options an OptionsError (exit 5). */
@@ -99,6 +108,11 @@ export function parseCliOptions(argv: string[]): CliOptions {
         json: { type: 'boolean' },
         'lock-wait': { type: 'string' },
         'module-path': { type: 'string', short: 'M', multiple: true },
+        'vault-id': { type: 'string', multiple: true },
+        'vault-password-file': { type: 'string', multiple: true },
+        'vault-pass-file': { type: 'string', multiple: true },
+        'ask-vault-pass': { type: 'boolean', short: 'J' },
+        'ask-vault-password': { type: 'boolean' },
         list: { type: 'boolean' },
         host: { type: 'string' },
         graph: { type: 'boolean' },
@@ -133,6 +147,9 @@ export function parseCliOptions(argv: string[]): CliOptions {
     syntaxCheck: values['syntax-check'] ?? false,
     forceHandlers: values['force-handlers'] ?? false,
     json: values.json ?? false,
+    vaultIds: values['vault-id'] ?? [],
+    vaultPasswordFiles: [...(values['vault-password-file'] ?? []), ...(values['vault-pass-file'] ?? [])],
+    askVaultPass: (values['ask-vault-pass'] ?? false) || (values['ask-vault-password'] ?? false),
     modulePath: (values['module-path'] ?? []).flatMap((p) => p.split(':')).filter(Boolean),
     list: values.list ?? false,
     graph: values.graph ?? false,

@@ -10,6 +10,7 @@ import { checkPlaybook } from '../engine/staticCheck.js';
 import { OptionsError, PlaytreeError } from '../core/errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
 import { loadAnsibleConfig, type AnsibleConfig } from '../core/ansibleConfig.js';
+import { setVaultSecrets } from '../core/vaultKeyring.js';
 import { parseExtraVars } from './extraVars.js';
 import { parseLockWait, type CliOptions } from './options.js';
 import { loadConnectionPlugins } from '../../connections/plugins.js';
@@ -21,6 +22,7 @@ const DEFAULT_INVENTORY = '/etc/ansible/hosts';
 /** Everything after option parsing: the inventory subcommand, listings, syntax check, or a run. */
 export async function runCommand(cli: CliOptions): Promise<number> {
   const config = loadAnsibleConfig();
+  await loadVaultSecrets(cli, config);
   const sources = cli.inventory.length ? cli.inventory : config.inventory.length ? config.inventory : [DEFAULT_INVENTORY];
   const inventory = await loadInventory(sources);
   const out = (text: string) => process.stdout.write(text);
@@ -118,6 +120,14 @@ function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
     ...(cli.startAtTask !== undefined ? { startAtTask: cli.startAtTask } : {}),
     ...(config.executable !== undefined ? { executable: config.executable } : {}),
   };
+}
+
+/** The vault passwords, gathered before any file is read (vaultPasswords.ts is loaded only when one is named). */
+async function loadVaultSecrets(cli: CliOptions, config: AnsibleConfig): Promise<void> {
+  const { wantsVaultSecrets, gatherVaultSecrets } = await import('./vaultPasswords.js');
+  if (!wantsVaultSecrets(cli, config)) return;
+  const { secrets, onlyMatchingLabel } = await gatherVaultSecrets(cli, config, (text) => process.stderr.write(`[WARNING]: ${text}\n`));
+  setVaultSecrets(secrets, { onlyMatchingLabel });
 }
 
 /** How long to wait for a tree another run holds: --lock-wait, else $PLAYTREE_LOCK_WAIT, else 0 (refuse at once). */

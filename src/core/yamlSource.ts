@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import { formatPosition, ParseError, PlaytreeError, type SourcePosition } from './errors.js';
 import { resolvePlainScalar, resolveTaggedScalar } from './yamlScalars.js';
+import { isVaultEncrypted } from './vault.js';
+import { decryptInlineVault, decryptWithRunSecrets, VaultError } from './vaultKeyring.js';
 
 /**
  * Reads a YAML file into plain JS values (objects, arrays, scalars) the way Ansible's loader would, and
@@ -82,6 +84,8 @@ function decodeUtf8(bytes: Buffer, file: string): string {
 
 /** Parse YAML text that came from `file` (exported for tests and for callers holding text already). */
 export function parseYamlText(text: string, file: string): YamlFile {
+  // A vault-encrypted file is decrypted with the run's vault passwords, as Ansible's loader does.
+  if (isVaultEncrypted(text)) text = decryptWithRunSecrets(text, file).toString('utf8');
   const lineCounter = new LineCounter();
   // failsafe: every scalar arrives as text and is typed by resolvePlainScalar, as PyYAML would.
   const doc = parseDocument(text, { schema: 'failsafe', lineCounter, uniqueKeys: false, prettyErrors: false });
@@ -224,7 +228,7 @@ class NodeConverter {
       case '!unsafe':
         return markUnsafe(text);
       case '!vault':
-        throw new ParseError('vault is not supported by playtree: decrypt the value or pass it with --extra-vars', this.where(node));
+        return inlineVault(text, this.where(node));
       case 'tag:yaml.org,2002:str':
         return text;
       case 'tag:yaml.org,2002:bool':
@@ -239,6 +243,20 @@ class NodeConverter {
       default:
         throw new ParseError(`could not determine a constructor for the tag '${tag}'`, this.where(node));
     }
+  }
+}
+
+/**
+ * An inline `!vault` value: its plaintext, never templated (as Ansible's vaulted strings). One that cannot be
+ * decrypted fails only where it is used, as in Ansible: it becomes an undefined value whose message says why.
+ */
+function inlineVault(text: string, position: SourcePosition): string {
+  try {
+    return markUnsafe(decryptInlineVault(text, position));
+  } catch (error) {
+    if (!(error instanceof VaultError)) throw error;
+    const literal = error.message.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    return `{{ undef(hint='${literal}') }}`;
   }
 }
 

@@ -6,6 +6,7 @@ import { ModuleError, ParseError, PlaytreeError } from '../core/errors.js';
 import { parseKv } from '../core/kvSplit.js';
 import { readYamlFile } from '../playbook/index.js';
 import { compilePythonRegex } from '../core/pythonRegex.js';
+import { VaultError } from '../core/vaultKeyring.js';
 import { mergeDicts } from '../template/collectionFilters.js';
 import { isMapping } from '../core/pythonValues.js';
 import { isOmit } from '../template/index.js';
@@ -47,7 +48,8 @@ export async function runIncludeVars(invocation: Invocation): Promise<ModuleResu
     else await loadOneFile(invocation, args, loaded);
   } catch (error) {
     // A file that cannot be used is reported in the result; a wrong argument fails the task as any other.
-    if (!(error instanceof IncludeFailure || error instanceof ParseError)) throw error;
+    // A vault file no password opens fails the task too, as in Ansible.
+    if (!(error instanceof IncludeFailure || error instanceof ParseError || error instanceof VaultError)) throw error;
     failure = error.message;
   }
   const name = args['name'];
