@@ -45,7 +45,6 @@ const cases: Array<[string, string]> = [
   ],
   ['role_missing', "errors/role_missing.yml:3:7: the role 'nope' was not found in errors/roles:errors"],
   ['role_task_error', 'errors/roles/broken/tasks/main.yml:1:3: conflicting action statements: copy, file'],
-  ['vault', 'errors/vault.yml:3:20: vault is not supported by playtree: decrypt the value or pass it with --extra-vars'],
   ['syntax', 'errors/syntax.yml:3:5: YAML syntax error: Block collections are not allowed within flow collections'],
   ['not_a_list', 'errors/not_a_list.yml:1:1: A playbook must be a list of plays, got a mapping instead'],
   ['task_include', "errors/task_include.yml:3:7: 'include' is not supported by playtree: use include_tasks (dynamic) or import_tasks (static)"],
