@@ -7,13 +7,15 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
 import { writeFileContent } from './fileWriter.js';
 import { hashBuffer } from './remoteFile.js';
 import { expandTargetPaths } from './targetPaths.js';
+import { decryptedControllerFile } from './vaultedSource.js';
 
 /**
  * ansible.builtin.assemble: src (a folder of fragments on the target, or on the controller with
  * remote_src=no), dest, delimiter (Python escapes such as \n decoded), regexp (fragment names to keep),
  * ignore_hidden, mode, owner, group, backup, validate, follow. Fragments are joined in name order, a newline
  * added after a fragment lacking one, the delimiter (with its newline) between fragments; the result is written
- * as copy writes a file (diff when content changes). Differs: check mode is supported (Ansible skips the task);
+ * as copy writes a file (diff when content changes); with remote_src=no, `decrypt` (default true) decrypts
+ * vault-encrypted fragments. Differs: check mode is supported (Ansible skips the task);
  * regexps are JavaScript's (Python syntax translated, see pythonRegex.ts).
  */
 export const assembleModule: ModuleDefinition = {
@@ -46,7 +48,7 @@ async function runAssemble(ctx: ModuleContext): Promise<ModuleResult> {
   const a = ctx.args;
   await expandTargetPaths(ctx, a['remote_src'] ? ['src', 'dest'] : ['dest']);
   const src = a['src'] as string;
-  const fragments = a['remote_src'] ? await remoteFragments(ctx, src) : await controllerFragments(ctx, src);
+  const fragments = a['remote_src'] ? await remoteFragments(ctx, src) : await controllerFragments(ctx, src, a['decrypt'] as boolean);
   if (!Array.isArray(fragments)) return fragments;
   const regexp = a['regexp'] === undefined ? undefined : compilePythonRegex(a['regexp'] as string);
   const data = assembleFragments(fragments, {
@@ -115,14 +117,14 @@ export function decodePythonEscapes(text: string): Buffer {
 /** Python's sorted() on names: by code point (JavaScript's default sort is by UTF-16 unit, the same for BMP names). */
 const byName = (x: Fragment, y: Fragment) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
 
-async function controllerFragments(ctx: ModuleContext, src: string): Promise<Fragment[] | ModuleResult> {
+async function controllerFragments(ctx: ModuleContext, src: string, decrypt: boolean): Promise<Fragment[] | ModuleResult> {
   const folder = ctx.controller.findFile('files', src);
   if (!(await stat(folder).catch(() => undefined))?.isDirectory()) return { changed: false, failed: true, msg: `Source (${folder}) is not a directory` };
   const fragments: Fragment[] = [];
   for (const name of await readdir(folder)) {
     const path = localJoin(folder, name);
     if (!(await stat(path).catch(() => undefined))?.isFile()) continue;
-    fragments.push({ name, content: await readFile(path) });
+    fragments.push({ name, content: (decrypt ? await decryptedControllerFile(path) : undefined) ?? (await readFile(path)) });
   }
   return fragments.sort(byName);
 }

@@ -7,12 +7,12 @@ import { basename, join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { createPrivateFile } from '../src/core/shellTraps.js';
-import { readVaultFileIfEncrypted, VaultError } from '../src/core/vaultKeyring.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
 import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
 import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
+import { decryptedControllerFile } from './vaultedSource.js';
 
 /**
  * ansible.builtin.copy: content, src (controller file or folder; `remote_src` for a file on the target),
@@ -70,7 +70,7 @@ export const copyModule: ModuleDefinition = {
       throw new ModuleError(`Source ${src} not found`);
     });
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
-    const decrypted = a['decrypt'] ? await decryptedSource(local) : undefined;
+    const decrypted = a['decrypt'] ? await decryptedControllerFile(local) : undefined;
     const source = decrypted ? { data: decrypted } : { file: local };
     return writeFileContent(ctx, { ...common, ...source, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
   },
@@ -85,15 +85,6 @@ interface LocalEntry {
   decrypted?: Buffer;
 }
 
-/** A vault-encrypted controller file's plaintext (undefined for any other file); a failure fails the task. */
-async function decryptedSource(local: string): Promise<Buffer | undefined> {
-  try {
-    return await readVaultFileIfEncrypted(local);
-  } catch (error) {
-    if (error instanceof VaultError) throw new ModuleError(error.message);
-    throw error;
-  }
-}
 
 /** Every file and folder under `root` (symlinks followed, as local_follow does), parents first. */
 async function walk(root: string, relative = ''): Promise<LocalEntry[]> {
@@ -117,7 +108,7 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
   const a = ctx.args;
   const root = contentsOnly ? String(a['dest']) : join(String(a['dest']), basename(local));
   const entries = await walk(local);
-  if (a['decrypt']) for (const entry of entries) if (!entry.isDirectory) entry.decrypted = await decryptedSource(entry.local);
+  if (a['decrypt']) for (const entry of entries) if (!entry.isDirectory) entry.decrypted = await decryptedControllerFile(entry.local);
   const targets = [root, ...entries.map((e) => join(root, e.relative))];
   const states = await readPathStates(ctx.target, targets, { checksum: 'sha1' });
   const newDirectories: string[] = [];

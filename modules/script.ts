@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { basename } from 'node:path/posix';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { shlexSplit } from '../src/core/shlex.js';
 import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { decryptedControllerFile } from './vaultedSource.js';
 
 /**
  * ansible.builtin.script: free form (`script: files/setup.sh --flag "a b"`) or `cmd`; creates, removes (a path
@@ -13,7 +15,8 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js'
  * `python3 SCRIPT ARGS`). The controller script is found as `src:` files are, sent (as the stdin of the one
  * command that runs it) into a fresh 0700 folder under the target's /var/tmp (nspawn gives each command its
  * own /tmp), run through the target's /bin/sh with the arguments as written, and removed. Check mode:
- * skipped, or changed=true when creates/removes decide it, as Ansible. `decrypt` is ignored.
+ * skipped, or changed=true when creates/removes decide it, as Ansible. `decrypt` (default true): a
+ * vault-encrypted script is sent decrypted.
  */
 export const scriptModule: ModuleDefinition = {
   name: 'script',
@@ -62,9 +65,10 @@ async function runScript(ctx: ModuleContext): Promise<ModuleResult> {
     ...(chdir !== undefined ? [`${shellJoin(['cd', '--', chdir])} || exit 1`] : []),
     `${executable}"$pt_script"${argsText}`,
   ].join('\n');
+  const decrypted = a['decrypt'] ? await decryptedControllerFile(local) : undefined;
   let run;
   try {
-    run = await ctx.target.exec(script, { stdin: createReadStream(local), ...KEEP_COMMAND_OUTPUT });
+    run = await ctx.target.exec(script, { stdin: decrypted ? Readable.from([decrypted]) : createReadStream(local), ...KEEP_COMMAND_OUTPUT });
   } catch (error) {
     // Stopped mid-stream (the local file failed): the trap may not have run.
     await ctx.target.exec(shellJoin(['rm', '-rf', '--', folder])).catch(() => undefined);

@@ -78,6 +78,34 @@ test('copy sends a vault-encrypted src decrypted (also inside a folder), and as 
   );
 });
 
+test('template, the template and file lookups, script and assemble use the decrypted text of vault-encrypted controller files', async () => {
+  await withVaultFolder(
+    {
+      'out/.keep': '',
+      'frags/1-plain': 'first\n',
+      'play.yml': `- hosts: all
+  gather_facts: false
+  vars: { who: world }
+  tasks:
+    - template: { src: hello.j2, dest: "{{ playbook_dir }}/out/hello.txt" }
+    - script: script.sh hi
+      register: ran
+    - assemble: { src: frags, dest: "{{ playbook_dir }}/out/assembled.txt", remote_src: false }
+    - debug:
+        msg: "{{ ran.stdout | trim }}|{{ lookup('template', 'hello.j2') | trim }}|{{ lookup('file', 'secret-file.txt') }}|{{ lookup('unvault', 'vars-1.1.yml') }}"
+`,
+    },
+    async (root) => {
+      cpSync(join(FIXTURES, 'secret-file.txt'), join(root, 'frags/2-vaulted'));
+      const run = await runCli(['-i', 'h,', '-c', 'local', 'play.yml', '--vault-password-file', 'password.txt'], { cwd: root });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(readFileSync(join(root, 'out/hello.txt'), 'utf8'), 'hello world\n');
+      assert.equal(readFileSync(join(root, 'out/assembled.txt'), 'utf8'), 'first\nline one of a secret file\nline two\n');
+      assert.match(run.stdout, /"msg": "script says hi\|hello world\|line one of a secret file\\nline two\|secret_word: opensesame\\nsecret_number: 42\\n"/);
+    },
+  );
+});
+
 test('a wrong vault password ends the run with one line naming the file, exit 1', async () => {
   await withVaultFolder(
     { 'play.yml': '- hosts: all\n  gather_facts: false\n  vars_files: [vars-1.1.yml]\n  tasks:\n    - debug: var=secret_word\n' },

@@ -65,10 +65,13 @@ export function decryptInlineVault(text: string, position: SourcePosition): stri
 
 /**
  * A controller file's decrypted bytes when it is vault-encrypted, else undefined (only its first bytes are
- * read then): for modules that send controller files (copy's `decrypt`, on by default as in Ansible).
+ * read then; undefined too when it cannot be opened): for modules that send controller files (their `decrypt`,
+ * on by default as in Ansible).
  */
 export async function readVaultFileIfEncrypted(file: string): Promise<Buffer | undefined> {
-  const handle = await open(file, 'r');
+  // A file that cannot be opened is left to the caller's own reading, which reports it as it always has.
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return undefined;
   try {
     const start = Buffer.alloc(VAULT_HEADER.length);
     const { bytesRead } = await handle.read(start, 0, start.length, 0);

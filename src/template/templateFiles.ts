@@ -2,6 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TemplateError } from '../core/errors.js';
+import { isVaultEncrypted } from '../core/vault.js';
+import { decryptWithRunSecrets, VaultError } from '../core/vaultKeyring.js';
 import { compileTemplate, type TemplateSyntax } from './compiler.js';
 import { pyStr } from '../core/pythonValues.js';
 import { playtreeRuntime, RenderContext, runLoadedTemplate, type BlockRender, type LoadedTemplate, type TemplateErrorPlace, type TemplateLoader } from './runtime.js';
@@ -116,6 +118,15 @@ class SearchPathLoader implements TemplateLoader {
   }
 }
 
+function decryptedTemplateText(text: string, path: string): string {
+  try {
+    return decryptWithRunSecrets(text, path).toString('utf8');
+  } catch (error) {
+    if (error instanceof VaultError) throw new TemplateError(error.message);
+    throw error;
+  }
+}
+
 /**
  * Renders the template file `path` as Ansible's template module and template lookup do, with the variables
  * of `variables`: a Templar (modules), or the RenderContext a lookup function is called with (`this`).
@@ -127,6 +138,8 @@ export function renderTemplateFile(variables: Templar | RenderContext, path: str
   } catch (error) {
     throw new TemplateError(`could not read template '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  // A vault-encrypted template is decrypted first, as Ansible's template action and lookup do.
+  if (isVaultEncrypted(text)) text = decryptedTemplateText(text, path);
   const { body, overrides } = jinjaOverrides(text);
   const { newlineSequence = options.newlineSequence ?? '\n', ...syntaxOverrides } = overrides as TemplateSyntax & { newlineSequence?: string };
   const syntax: TemplateSyntax = { trimBlocks: true, lstripBlocks: false, ...options.syntax, ...syntaxOverrides };
