@@ -3,7 +3,9 @@ import { OptionsError, UsageError } from '../core/errors.js';
 
 /** The command line of `playtree [options] playbook.yml...` and `playtree inventory ...`. */
 export interface CliOptions {
-  command: 'playbook' | 'inventory' | 'version' | 'help';
+  command: 'playbook' | 'inventory' | 'vault' | 'version' | 'help';
+  /** `playtree vault ...`: its arguments, parsed by vaultCommand.ts. */
+  vaultArgs?: string[];
   playbooks: string[];
   inventory: string[];
   limit?: string;
@@ -45,6 +47,7 @@ export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l S
                 [--lock-wait SECONDS] [--vault-id VAULT_IDS] [--vault-password-file FILE]
                 [-J] playbook [playbook ...]
        playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
+       playtree vault {encrypt,decrypt,view,encrypt_string,create,edit} ... (see playtree vault --help)
 
 Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
 
@@ -78,6 +81,8 @@ options:
 
 /** Parse argv; what argparse would reject is a UsageError (exit 2), other unusable options an OptionsError (exit 5). */
 export function parseCliOptions(argv: string[]): CliOptions {
+  // `playtree vault` parses its own arguments; the run's options stay at their defaults.
+  if (argv[0] === 'vault') return { ...parseCliOptions(['inventory', '--list']), command: 'vault', vaultArgs: argv.slice(1) };
   const isInventory = argv[0] === 'inventory';
   let parsed;
   try {

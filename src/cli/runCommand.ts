@@ -21,6 +21,7 @@ const DEFAULT_INVENTORY = '/etc/ansible/hosts';
 
 /** Everything after option parsing: the inventory subcommand, listings, syntax check, or a run. */
 export async function runCommand(cli: CliOptions): Promise<number> {
+  if (cli.command === 'vault') return await (await import('./vaultCommand.js')).runVaultCommand(cli.vaultArgs ?? []);
   const config = loadAnsibleConfig();
   await loadVaultSecrets(cli, config);
   const sources = cli.inventory.length ? cli.inventory : config.inventory.length ? config.inventory : [DEFAULT_INVENTORY];
