@@ -85,7 +85,7 @@ const failures: Array<[string, RegExp]> = [
   ["{{ 'x' | password_hash('whirlpool') }}", /whirlpool is not supported/],
   ["{{ 'x' | to_uuid(namespace=22) }}", /Invalid value/],
   ["{{ '%Y' | strftime('foo') }}", /Invalid value for epoch value/],
-  ["{{ 'x' | vault('pw') }}", /vault filter is not supported by playtree/],
+  ["{{ 'x' | vault('pw') | unvault('other') }}", /Unable to decrypt/],
   ["{{ 'c:\\\\x' | win_basename }}", /win_basename filter is not supported by playtree/],
 ];
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { decryptVaultText, encryptVaultText, isVaultEncrypted, openEnvelope, parseVaultEnvelope, secretsToTry } from '../src/core/vault.js';
 import { passwordFromSource } from '../src/cli/vaultPasswords.js';
 import { HiddenLine } from '../src/cli/hiddenInput.js';
+import { createTemplar } from '../src/template/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/vault/', import.meta.url));
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -93,4 +94,14 @@ test('the no-echo prompt reader ends a line at Enter, erases with Backspace and 
     for (const chunk of chunks) last = line.take(chunk);
     assert.deepEqual([last, line.text], [state, text], JSON.stringify(chunks));
   }
+});
+
+test('the vault filter writes vault text labelled filter_default that unvault (and ansible-vault) opens; unvault opens the fixtures', () => {
+  const templar = createTemplar({ fixture: fixture('vars-1.1.yml') });
+  const vaulted = String(templar.renderText("{{ 'top secret' | vault('pw') }}"));
+  assert.ok(vaulted.startsWith('$ANSIBLE_VAULT;1.2;AES256;filter_default\n'));
+  assert.equal(decryptVaultText(vaulted, [secret('pw')])?.toString(), 'top secret');
+  assert.equal(templar.renderText("{{ 'top secret' | vault('pw', vaultid='prod') | unvault('pw') }}"), 'top secret');
+  assert.equal(templar.renderText("{{ fixture | unvault('vault-test-password') }}"), 'secret_word: opensesame\nsecret_number: 42\n');
+  assert.equal(templar.renderText("{{ 'plain' | unvault('pw') }}"), 'plain');
 });

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import YAML from 'yaml';
 import { TemplateError } from '../core/errors.js';
+import { decryptVaultText, encryptVaultText, isVaultEncrypted } from '../core/vault.js';
 import { bindArguments } from './filterArguments.js';
 import { isMapping, isText, pyStr, tuple } from '../core/pythonValues.js';
 import type { FilterFunction } from './runtime.js';
@@ -226,6 +227,31 @@ export const ansibleFilters: Record<string, FilterFunction> = {
   win_dirname: refused('win_dirname', 'Windows paths are not handled'),
   win_splitdrive: refused('win_splitdrive', 'Windows paths are not handled'),
   password_hash: (value, ...args) => (load('./passwordHashFilter.js') as typeof import('./passwordHashFilter.js')).passwordHash(value, args),
-  vault: refused('vault', 'Ansible Vault is not supported'),
-  unvault: refused('unvault', 'Ansible Vault is not supported'),
+  vault: vaultFilter,
+  unvault: unvaultFilter,
 };
+
+/** `data | vault(secret, salt=None, vaultid='filter_default')`: vault text (1.2, labelled with vaultid), as Ansible's filter. */
+function vaultFilter(value: unknown, ...args: unknown[]): string {
+  const { secret, salt, vaultid = 'filter_default' } = bindArguments('vault', args, ['secret', 'salt', 'vaultid', 'wrap_object']);
+  if (!isText(requireDefined(value))) throw new TemplateError(`Can only vault strings, instead we got: ${typeof value}`);
+  if (!isText(requireDefined(secret))) throw new TemplateError('Secret passed is required to be a string');
+  const saltBytes = salt === undefined || salt === null ? undefined : Buffer.from(text(salt), 'utf8');
+  return encryptVaultText(Buffer.from(text(value), 'utf8'), Buffer.from(text(secret), 'utf8'), text(vaultid), saltBytes);
+}
+
+/** `vaulted | unvault(secret)`: the plaintext (text that is not vault data is given back as it is). */
+function unvaultFilter(value: unknown, ...args: unknown[]): string {
+  const { secret } = bindArguments('unvault', args, ['secret', 'vaultid']);
+  if (!isText(requireDefined(secret))) throw new TemplateError('Secret passed is required to be a string');
+  const vaulted = text(value);
+  if (!isVaultEncrypted(vaulted)) return vaulted;
+  let plaintext: Buffer | undefined;
+  try {
+    plaintext = decryptVaultText(vaulted, [{ label: 'filter_default', bytes: Buffer.from(text(secret), 'utf8') }]);
+  } catch (error) {
+    throw new TemplateError(`Unable to decrypt: ${(error as Error).message}`);
+  }
+  if (!plaintext) throw new TemplateError('Unable to decrypt: the secret given does not decrypt this vault text');
+  return plaintext.toString('utf8');
+}
