@@ -142,6 +142,17 @@ test('without a vault password an encrypted vars file ends the run (exit 1); an 
   );
 });
 
+test('a vault-encrypted INI inventory is read with the password, and the same password file opens its vars', async () => {
+  await withVaultFolder(
+    { 'play.yml': '- hosts: all\n  gather_facts: false\n  vars_files: [vars-1.1.yml]\n  tasks:\n    - debug:\n        msg: "{{ inventory_hostname }} {{ from_inventory }} {{ secret_word }}"\n' },
+    async (root) => {
+      const run = await runCli(['-i', 'inventory.ini', 'play.yml', '--vault-password-file', 'password.txt'], { cwd: root });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /"msg": "vaulted ini-secret opensesame"/);
+    },
+  );
+});
+
 test('ANSIBLE_VAULT_PASSWORD_FILE and ansible.cfg vault_password_file (relative to the config file) give the password', async () => {
   await withVaultFolder(
     {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, extname, resolve } from 'node:path';
 import type { AnsibleConfig } from '../core/ansibleConfig.js';
 import { toBoolean } from '../core/boolean.js';
@@ -38,7 +39,8 @@ export async function gatherVaultSecrets(cli: VaultOptions, config: AnsibleConfi
   const defaultLabel = env['ANSIBLE_VAULT_IDENTITY'] || defaults['vault_identity'] || 'default';
   const configDir = config.file ? dirname(resolve(config.file)) : process.cwd();
   const configured = (env['ANSIBLE_VAULT_IDENTITY_LIST'] ?? defaults['vault_identity_list'] ?? '').split(',').map((id) => id.trim()).filter(Boolean);
-  const passwordFile = env['ANSIBLE_VAULT_PASSWORD_FILE'] || (defaults['vault_password_file'] ? resolve(configDir, defaults['vault_password_file']) : '');
+  const home = (path: string) => path.replace(/^~(?=$|\/)/, homedir());
+  const passwordFile = env['ANSIBLE_VAULT_PASSWORD_FILE'] || (defaults['vault_password_file'] ? resolve(configDir, home(defaults['vault_password_file'])) : '');
   const slugs = [
     ...configured,
     ...cli.vaultIds,
@@ -54,7 +56,7 @@ export async function gatherVaultSecrets(cli: VaultOptions, config: AnsibleConfi
     try {
       const bytes = source === 'prompt' || source === 'prompt_ask_vault_pass'
         ? await promptedPassword(source === 'prompt' ? `Vault password (${label}): ` : 'Vault password: ')
-        : passwordFromSource(resolve(source), label, secrets);
+        : passwordFromSource(resolve(home(source)), label, secrets);
       secrets.push({ label, bytes });
     } catch (error) {
       if (!(error instanceof PlaytreeError)) throw error;

@@ -11,6 +11,8 @@ import { decryptVaultText, isVaultEncrypted, VAULT_HEADER, VaultFormatError, typ
 
 let secrets: readonly VaultSecret[] = [];
 let onlyMatchingLabel = false;
+/** Vault texts already opened (a vars file read once per host, say): each key derivation costs milliseconds. */
+const opened = new Map<string, Buffer>();
 
 /** What could not be decrypted, and why: no password given, none that fits, or not vault data at all. */
 export class VaultError extends PlaytreeError {
@@ -26,6 +28,7 @@ export class VaultError extends PlaytreeError {
 export function setVaultSecrets(given: readonly VaultSecret[], options: { onlyMatchingLabel?: boolean } = {}): void {
   secrets = given;
   onlyMatchingLabel = options.onlyMatchingLabel ?? false;
+  opened.clear();
 }
 
 export function vaultSecrets(): readonly VaultSecret[] {
@@ -41,7 +44,7 @@ export function decryptWithRunSecrets(text: string, where: string): Buffer {
     if (secrets.length === 0) {
       throw new VaultError(`${where}: vault-encrypted, but no vault password was given: pass ${HOW_TO_GIVE}`, 'no-secrets');
     }
-    plaintext = decryptVaultText(text, secrets, onlyMatchingLabel);
+    plaintext = opened.get(text) ?? decryptVaultText(text, secrets, onlyMatchingLabel);
   } catch (error) {
     if (error instanceof VaultFormatError) throw new VaultError(`${where}: not valid vault data: ${error.message}`, 'format');
     throw error;
@@ -50,6 +53,7 @@ export function decryptWithRunSecrets(text: string, where: string): Buffer {
     const labels = [...new Set(secrets.map((secret) => secret.label))].join(', ');
     throw new VaultError(`${where}: none of the vault passwords given decrypts it (vault ids tried: ${labels}); check the password, or pass the right one with ${HOW_TO_GIVE}`, 'no-match');
   }
+  opened.set(text, plaintext);
   return plaintext;
 }
 

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ParseError } from '../core/errors.js';
+import { plainFileBytes } from '../core/vaultKeyring.js';
 import { parseAddress } from './hostAddress.js';
 import { parseIniInventory } from './iniInventory.js';
 import { addHost, emptyInventory, reconcileInventory } from './inventoryBuilder.js';
@@ -74,7 +75,8 @@ function readSource(inventory: Inventory, source: string): boolean {
     // a FIFO would block for ever and /dev/zero never ends: only regular files are inventories
     throw new ParseError('an inventory source must be a regular file or folder, not a device, FIFO or socket', { file: source, line: 1, column: 1 });
   }
-  const text = readFileSync(source, 'utf8');
+  // An inventory may be vault-encrypted as a whole, as Ansible's loader allows.
+  const text = plainFileBytes(readFileSync(source), source).toString('utf8');
   const extension = path.extname(source);
   if (YAML_EXTENSIONS.has(extension)) {
     const data = extension ? readYamlMapping(text, source) : tryYamlMapping(text, source);
