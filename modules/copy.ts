@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readdir, stat } from 'node:fs/promises';
@@ -9,7 +8,7 @@ import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { createPrivateFile } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { writeFileContent } from './fileWriter.js';
-import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
+import { formatMode, hashBuffer, hashLocalFile, readPathStates } from './remoteFile.js';
 import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
 import { decryptedControllerFile } from './vaultedSource.js';
@@ -129,7 +128,7 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
       continue;
     }
     const mode = a['mode'] === 'preserve' ? entry.mode : (a['mode'] ?? (state.exists ? undefined : 0o644));
-    const checksum = entry.decrypted ? createHash('sha1').update(entry.decrypted).digest('hex') : (await hashLocalFile(entry.local)).checksum;
+    const checksum = entry.decrypted ? hashBuffer(entry.decrypted) : (await hashLocalFile(entry.local)).checksum;
     const changed = !state.exists || state.checksum !== checksum;
     if (changed && (a['force'] || !state.exists)) {
       puts.push({ local: entry.local, remote, ...(entry.decrypted ? { data: entry.decrypted } : {}) });

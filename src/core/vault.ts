@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+/** node:crypto costs ~5 ms to load: taken when vault data is first met (as in textFilters.ts), not at start-up. */
+const nodeCrypto = () => process.getBuiltinModule('node:crypto');
 
 /**
  * Ansible Vault's file format (`$ANSIBLE_VAULT;1.1;AES256`, and `;1.2;AES256;LABEL` with a vault id), with
@@ -74,16 +75,16 @@ interface DerivedKeys {
 }
 
 function deriveKeys(password: Buffer, salt: Buffer): DerivedKeys {
-  const derived = pbkdf2Sync(password, salt, ROUNDS, 2 * KEY_BYTES + IV_BYTES, 'sha256');
+  const derived = nodeCrypto().pbkdf2Sync(password, salt, ROUNDS, 2 * KEY_BYTES + IV_BYTES, 'sha256');
   return { cipherKey: derived.subarray(0, KEY_BYTES), hmacKey: derived.subarray(KEY_BYTES, 2 * KEY_BYTES), iv: derived.subarray(2 * KEY_BYTES) };
 }
 
 /** The plaintext when `password` opens the envelope, else undefined (the HMAC does not match or the padding is bad). */
 export function openEnvelope(envelope: VaultEnvelope, password: Buffer): Buffer | undefined {
   const keys = deriveKeys(password, envelope.salt);
-  const expected = createHmac('sha256', keys.hmacKey).update(envelope.ciphertext).digest();
-  if (expected.length !== envelope.hmac.length || !timingSafeEqual(expected, envelope.hmac)) return undefined;
-  const decipher = createDecipheriv('aes-256-ctr', keys.cipherKey, keys.iv);
+  const expected = nodeCrypto().createHmac('sha256', keys.hmacKey).update(envelope.ciphertext).digest();
+  if (expected.length !== envelope.hmac.length || !nodeCrypto().timingSafeEqual(expected, envelope.hmac)) return undefined;
+  const decipher = nodeCrypto().createDecipheriv('aes-256-ctr', keys.cipherKey, keys.iv);
   const padded = Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]);
   return withoutPadding(padded);
 }
@@ -116,13 +117,13 @@ export function decryptVaultText(text: string, secrets: readonly VaultSecret[], 
 }
 
 /** Encrypts as ansible-vault does: a fresh 32-byte salt, format 1.1, or 1.2 when a label other than `default` is given. */
-export function encryptVaultText(plaintext: Buffer, password: Buffer, label?: string, salt: Buffer = randomBytes(32)): string {
+export function encryptVaultText(plaintext: Buffer, password: Buffer, label?: string, salt: Buffer = nodeCrypto().randomBytes(32)): string {
   const keys = deriveKeys(password, salt);
   const padCount = BLOCK - (plaintext.length % BLOCK);
   const padded = Buffer.concat([plaintext, Buffer.alloc(padCount, padCount)]);
-  const cipher = createCipheriv('aes-256-ctr', keys.cipherKey, keys.iv);
+  const cipher = nodeCrypto().createCipheriv('aes-256-ctr', keys.cipherKey, keys.iv);
   const ciphertext = Buffer.concat([cipher.update(padded), cipher.final()]);
-  const hmac = createHmac('sha256', keys.hmacKey).update(ciphertext).digest('hex');
+  const hmac = nodeCrypto().createHmac('sha256', keys.hmacKey).update(ciphertext).digest('hex');
   const inner = Buffer.from([salt.toString('hex'), hmac, ciphertext.toString('hex')].join('\n'), 'latin1').toString('hex');
   const header = label && label !== 'default' ? `${VAULT_HEADER};1.2;AES256;${label}` : `${VAULT_HEADER};1.1;AES256`;
   const lines = [header];
