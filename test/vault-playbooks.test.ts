@@ -153,7 +153,7 @@ test('a vault-encrypted INI inventory is read with the password, and the same pa
   );
 });
 
-test('ANSIBLE_VAULT_PASSWORD_FILE and ansible.cfg vault_password_file (relative to the config file) give the password', async () => {
+test('ANSIBLE_VAULT_PASSWORD_FILE, ansible.cfg vault_password_file (relative to the config file) and ANSIBLE_VAULT_IDENTITY_LIST give the passwords; a missing password file is a warning when another password is there', async () => {
   await withVaultFolder(
     {
       'cfg/ansible.cfg': '[defaults]\nvault_password_file = ../password.txt\n',
@@ -166,6 +166,13 @@ test('ANSIBLE_VAULT_PASSWORD_FILE and ansible.cfg vault_password_file (relative 
       const byConfig = await runCli(['-i', 'h,', '-c', 'local', 'play.yml'], { cwd: root, env: { ANSIBLE_CONFIG: join(root, 'cfg/ansible.cfg') } });
       assert.equal(byConfig.code, 0, byConfig.stderr);
       assert.match(byConfig.stdout, /"secret_word": "opensesame"/);
+      const byIdentityList = await runCli(['-i', 'h,', '-c', 'local', 'play.yml', '-e', '@vars-1.2-dev.yml', '--vault-id', 'missing@nowhere.txt'], {
+        cwd: root,
+        env: { ANSIBLE_VAULT_IDENTITY_LIST: 'dev@dev-password.txt,password.txt' },
+      });
+      assert.equal(byIdentityList.code, 0, byIdentityList.stderr);
+      assert.match(byIdentityList.stdout, /"secret_word": "opensesame"/);
+      assert.match(byIdentityList.stderr, /^\[WARNING\]: vault id missing: the vault password file \S+nowhere\.txt was not found; check the path given\n$/);
     },
   );
 });
