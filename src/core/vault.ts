@@ -1,6 +1,3 @@
-/** node:crypto costs ~5 ms to load: taken when vault data is first met (as in textFilters.ts), not at start-up. */
-const nodeCrypto = () => process.getBuiltinModule('node:crypto');
-
 /**
  * Ansible Vault's file format (`$ANSIBLE_VAULT;1.1;AES256`, and `;1.2;AES256;LABEL` with a vault id), with
  * Node's own crypto only. The envelope is a header line, then 80-column lines of hex; the hex decodes to three
@@ -8,6 +5,9 @@ const nodeCrypto = () => process.getBuiltinModule('node:crypto');
  * 10000 rounds turns password and salt into 80 bytes: the AES-256-CTR key, the HMAC key and the counter block.
  * The plaintext is PKCS#7-padded to 16 bytes before encryption, as the cryptography library's padder does.
  */
+
+/** node:crypto costs ~5 ms to load: taken when vault data is first met (as in textFilters.ts), not at start-up. */
+const nodeCrypto = () => process.getBuiltinModule('node:crypto');
 
 export const VAULT_HEADER = '$ANSIBLE_VAULT';
 const ROUNDS = 10000;

@@ -1,12 +1,12 @@
-import { formatPosition, PlaytreeError, type SourcePosition } from './errors.js';
 import { open } from 'node:fs/promises';
+import { formatPosition, PlaytreeError, type SourcePosition } from './errors.js';
 import { decryptVaultText, isVaultEncrypted, VAULT_HEADER, VaultFormatError, type VaultSecret } from './vault.js';
 
 /**
  * The vault passwords of this run. The command line gathers them once, before any file is read (as
  * ansible-playbook sets its loader's secrets first); every controller file read afterwards (playbooks,
- * vars files, group_vars, `-e @file`, copy's `src`, the file lookups) is decrypted with them when it is
- * vault-encrypted.
+ * vars files, group_vars, inventories, `-e @file`, templates, the sources of copy, script and assemble, the
+ * file and unvault lookups) is decrypted with them when it is vault-encrypted.
  */
 
 let secrets: readonly VaultSecret[] = [];
@@ -29,10 +29,6 @@ export function setVaultSecrets(given: readonly VaultSecret[], options: { onlyMa
   secrets = given;
   onlyMatchingLabel = options.onlyMatchingLabel ?? false;
   opened.clear();
-}
-
-export function vaultSecrets(): readonly VaultSecret[] {
-  return secrets;
 }
 
 const HOW_TO_GIVE = '--vault-password-file FILE, --vault-id LABEL@FILE or --ask-vault-pass';
