@@ -59,7 +59,7 @@ test('text that is not a vault envelope is a format error saying what is wrong',
   assert.throws(() => parseVaultEnvelope('$ANSIBLE_VAULT;1.1;AES256\n00\n'), /salt, HMAC and ciphertext/);
 });
 
-test('a password file is read without surrounding whitespace; an executable one is run for its output; empty or missing ones are errors', () => {
+test('a password file is read without surrounding whitespace (opened with the passwords before it when vault-encrypted); an executable one is run for its output; empty or missing ones are errors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'playtree-vault-'));
   try {
     writeFileSync(join(dir, 'pw'), '  s3cret \n\n');
@@ -74,6 +74,9 @@ test('a password file is read without surrounding whitespace; an executable one 
     writeFileSync(join(dir, 'empty'), '\n');
     assert.throws(() => passwordFromSource(join(dir, 'empty'), 'default', []), /is empty/);
     assert.throws(() => passwordFromSource(join(dir, 'missing'), 'default', []), /was not found/);
+    writeFileSync(join(dir, 'vaulted'), encryptVaultText(Buffer.from('inner password\n'), Buffer.from('outer')));
+    assert.equal(passwordFromSource(join(dir, 'vaulted'), 'default', [secret('outer')]).toString(), 'inner password');
+    assert.throws(() => passwordFromSource(join(dir, 'vaulted'), 'default', []), /itself vault-encrypted/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
