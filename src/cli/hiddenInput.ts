@@ -1,5 +1,5 @@
-import { openSync } from 'node:fs';
-import { ReadStream, WriteStream } from 'node:tty';
+import { openSync, writeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { PlaytreeError } from '../core/errors.js';
 
 /**
@@ -14,9 +14,9 @@ export async function readHiddenLine(prompt: string): Promise<string> {
   } catch {
     return await readStdinLine();
   }
+  // One owner for the descriptor: the prompt and the final newline are plain writes, the stream closes it.
+  writeSync(fd, prompt);
   const input = new ReadStream(fd);
-  const output = new WriteStream(fd);
-  output.write(prompt);
   input.setRawMode(true);
   try {
     return await new Promise<string>((done, fail) => {
@@ -30,7 +30,7 @@ export async function readHiddenLine(prompt: string): Promise<string> {
     });
   } finally {
     input.setRawMode(false);
-    output.write('\n');
+    writeSync(fd, '\n');
     input.destroy();
   }
 }
