@@ -60,7 +60,10 @@ export function stepConfirmer(input: InputLines, write: (text: string) => void):
     const question = `Perform task: ${label} (N)o/(y)es/(c)ontinue: `;
     write(question);
     const answer = await input.next();
-    if (answer === undefined) throw new StepInputEndedError(`--step: standard input ended before an answer for ${label}; the run stops here`);
+    if (answer === undefined) {
+      write('\n');
+      throw new StepInputEndedError(`--step: standard input ended before an answer for ${label}; the run stops here`);
+    }
     const banner = question.trimEnd();
     write(`\n${banner} ${'*'.repeat(Math.max(3, 79 - banner.length))}\n`);
     const word = answer.toLowerCase();
@@ -70,11 +73,18 @@ export function stepConfirmer(input: InputLines, write: (text: string) => void):
 }
 
 /**
- * -K: ask for the become password as ansible-playbook does (`BECOME password: `). On a terminal the typed
- * characters are not shown; from a pipe the first line is the password.
+ * -K: ask for the become password as ansible-playbook does (`BECOME password: `, on stderr). On a terminal
+ * the typed characters are not shown; from a pipe the next line of `input` is the password (--step's
+ * answers may follow it).
  */
-export async function askHiddenLine(question: string): Promise<string> {
+export async function askHiddenLine(question: string, input: InputLines): Promise<string> {
   const tty = process.stdin.isTTY === true;
+  if (!tty) {
+    process.stderr.write(question);
+    const line = await input.next();
+    if (line === undefined) throw new PlaytreeError(`${question.trim()} no password given (standard input ended)`);
+    return line;
+  }
   let muted = false;
   const output = new Writable({
     write(chunk, _encoding, done) {

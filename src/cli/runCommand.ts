@@ -151,14 +151,12 @@ function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
  */
 async function askForAccess(cli: CliOptions, config: AnsibleConfig, runOptions: RunOptions): Promise<{ close(): void }> {
   if (cli.askPass) process.stderr.write('[WARNING]: -k/--ask-pass: no playtree connection logs in with a password (local, chroot and nspawn need none; use a key with ssh); not asked\n');
-  if (cli.askBecomePass || accessSettings(config).becomeAskPass) {
-    const { askHiddenLine } = await import('./prompts.js');
-    runOptions.becomePassword = await askHiddenLine('BECOME password: ');
-  }
-  if (!cli.step) return { close: () => {} };
-  const { InputLines, stepConfirmer } = await import('./prompts.js');
+  const askBecomePass = cli.askBecomePass || accessSettings(config).becomeAskPass;
+  if (!askBecomePass && !cli.step) return { close: () => {} };
+  const { InputLines, askHiddenLine, stepConfirmer } = await import('./prompts.js');
   const input = new InputLines();
-  runOptions.confirmTask = stepConfirmer(input, (text) => void process.stdout.write(text));
+  if (askBecomePass) runOptions.becomePassword = await askHiddenLine('BECOME password: ', input);
+  if (cli.step) runOptions.confirmTask = stepConfirmer(input, (text) => void process.stdout.write(text));
   return input;
 }
 

@@ -45,6 +45,12 @@ export interface RunOptions {
   confirmTask?: (label: string) => Promise<boolean>;
 }
 
+/** --step: whether the user lets the task labelled `TASK: name` / `HANDLER: name` run (always, without --step). */
+export function confirmedByStep(run: { options: RunOptions }, label: string): Promise<boolean> {
+  const confirm = run.options.confirmTask;
+  return confirm ? confirm(label) : Promise.resolve(true);
+}
+
 /** Everything shared by the plays of one run. */
 export interface RunContext {
   options: RunOptions;
