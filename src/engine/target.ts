@@ -93,8 +93,8 @@ export class ConnectionTarget implements Target {
  * With a password, sudo first checks it alone (`sudo -v`, fed the first line of stdin through a builtin
  * printf, so it shows in no process list), then runs the command with -n from the same shell, which sudo's
  * credential cache lets through (the same parent process: not exec'd); the command's own stdin is what
- * follows the first line. A wrong
- * password fails the task with sudo's message; the password never reaches the command.
+ * follows the first line. A wrong password fails the task with sudo's message; the password never reaches
+ * the command.
  */
 const SUDO_WITH_PASSWORD = 'IFS= read -r p; printf "%s\\n" "$p" | "$1" -S -p "" -v; s=$?; unset p; [ "$s" = 0 ] || exit "$s"; shift; "$@"';
 
