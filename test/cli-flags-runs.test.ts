@@ -196,3 +196,43 @@ test('-K reads the become password from stdin without a terminal, leaving the ne
   assert.match(run.stderr, /\[WARNING\]: -k\/--ask-pass: no playtree connection logs in with a password/);
   assert.deepEqual(['done-1', 'done-2', 'done-3'].map(run.exists), [false, true, true]);
 });
+
+/**
+ * Run `args` on a terminal (util-linux `script` gives it a pty), answering each prompt in `answers` once
+ * it has been printed: nothing is typed before playtree asks.
+ */
+async function runOnTerminal(files: Record<string, string>, args: string[], answers: Array<[string, string]>): Promise<Run> {
+  const { root, cleanup } = await tempRoot();
+  try {
+    for (const [name, text] of Object.entries({ 'ansible.cfg': '', ...files })) await writeFile(join(root, name), text);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ANSIBLE_')));
+    const command = [process.execPath, BIN, ...args].map((word) => `'${word}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, env: { ...clean, ANSIBLE_CONFIG: join(root, 'ansible.cfg') } });
+    let seen = '';
+    let next = 0;
+    let from = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      for (let at: number; next < answers.length && (at = seen.indexOf(answers[next]![0], from)) >= 0; next++) {
+        from = at + answers[next]![0].length;
+        child.stdin.write(answers[next]![1]);
+      }
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? -1)));
+    child.stdin.end();
+    return { code, stdout: seen, stderr: '' };
+  } finally {
+    await cleanup();
+  }
+}
+
+test('on a terminal, -K does not show the password typed, and --step questions come in the text layout (no live view)', { skip: !existsSync('/usr/bin/script') && 'needs script (util-linux)' }, async () => {
+  const run = await runOnTerminal(
+    { 'hosts.ini': 'a ansible_connection=local\n', 'play.yml': play('- name: first\n  debug: { msg: ran first }') },
+    ['-i', 'hosts.ini', '-K', '--step', 'play.yml'],
+    [['BECOME password: ', 'hunter2\n'], ['Perform task: TASK: first', 'y\n']],
+  );
+  assert.equal(run.code, 0, run.stdout);
+  assert.doesNotMatch(run.stdout, /hunter2/);
+  assert.match(run.stdout, /TASK \[first\] \*+\r?\nok: \[a\] => \{\r?\n {4}"msg": "ran first"/);
+});
