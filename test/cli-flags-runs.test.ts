@@ -236,3 +236,13 @@ test('on a terminal, -K does not show the password typed, and --step questions c
   assert.doesNotMatch(run.stdout, /hunter2/);
   assert.match(run.stdout, /TASK \[first\] \*+\r?\nok: \[a\] => \{\r?\n {4}"msg": "ran first"/);
 });
+
+test('--step: an include_tasks result line comes before the next question, as in ansible-playbook', async () => {
+  const run = await runWith(
+    { 'hosts.ini': 'a ansible_connection=local\n', 'play.yml': play('- include_tasks: inc.yml'), 'inc.yml': '- name: inner\n  debug: { msg: inside }\n' },
+    ['-i', 'hosts.ini', '--step', 'play.yml'],
+    'y\ny\n',
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /\nincluded: \S+inc\.yml for a\nPerform task: TASK: inner \(N\)o/);
+});

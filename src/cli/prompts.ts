@@ -53,10 +53,11 @@ export class InputLines {
  * (handlers are `HANDLER: name`); y or yes runs it, c or continue runs it and every later one without
  * asking, anything else skips it. The question is repeated as a banner after the answer.
  */
-export function stepConfirmer(input: InputLines, write: (text: string) => void): (label: string) => Promise<boolean> {
+export function stepConfirmer(input: InputLines, write: (text: string) => void, beforeQuestion: () => void = () => {}): (label: string) => Promise<boolean> {
   let stepping = true;
   return async (label) => {
     if (!stepping) return true;
+    beforeQuestion();
     const question = `Perform task: ${label} (N)o/(y)es/(c)ontinue: `;
     write(question);
     const answer = await input.next();

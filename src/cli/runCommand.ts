@@ -76,10 +76,14 @@ export async function runCommand(cli: CliOptions): Promise<number> {
   return 0;
 }
 
+/** What the current playbook's renderer must print before a --step question (its held-back lines). */
+let textBeforeStep: (() => void) | undefined;
+
 /** One playbook with its own renderer; returns its exit code (4 a host unreachable, 2 a host failed). */
 async function runOnePlaybook(cli: CliOptions, playbook: Playbook, inventory: Inventory, runOptions: RunOptions, shared: ReturnType<typeof newSharedRun>): Promise<number> {
   // --step writes its questions between the text output's lines: the live view would draw over them.
   const renderer = await chooseRenderer({ ...cli, live: !cli.step });
+  textBeforeStep = renderer.beforePrompt;
   let summary;
   try {
     summary = await runPlaybook(playbook, inventory, runOptions, renderer.events, shared);
@@ -156,7 +160,7 @@ async function askForAccess(cli: CliOptions, config: AnsibleConfig, runOptions: 
   const { InputLines, askHiddenLine, stepConfirmer } = await import('./prompts.js');
   const input = new InputLines();
   if (askBecomePass) runOptions.becomePassword = await askHiddenLine('BECOME password: ', input);
-  if (cli.step) runOptions.confirmTask = stepConfirmer(input, (text) => void process.stdout.write(text));
+  if (cli.step) runOptions.confirmTask = stepConfirmer(input, (text) => void process.stdout.write(text), () => textBeforeStep?.());
   return input;
 }
 

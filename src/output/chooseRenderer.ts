@@ -6,6 +6,8 @@ export interface Renderer {
   events: EngineEvents;
   /** Wait for the renderer to finish drawing. */
   finish(): Promise<void>;
+  /** Print what the renderer holds back, before other text (a --step question) goes to stdout. */
+  beforePrompt?(): void;
 }
 
 /**
@@ -26,5 +28,5 @@ export async function chooseRenderer(options: { json: boolean; verbosity: number
     const live = new LiveRenderer(text);
     return { events: live, finish: () => live.finish() };
   }
-  return { events: text, finish: async () => {} };
+  return { events: text, finish: async () => {}, beforePrompt: () => text.flushIncludes() };
 }
