@@ -3,16 +3,16 @@ import { ReadStream } from 'node:tty';
 import { PlaytreeError } from '../core/errors.js';
 
 /**
- * A password typed on the terminal without echo (`--ask-vault-pass`), as Python's getpass reads it: the
- * prompt goes to /dev/tty and the line is read from it, so stdin and stdout may be redirected. Without a
- * terminal, one line of stdin is read instead.
+ * A password typed on the terminal without echo (`--ask-vault-pass`, `-K`), as Python's getpass reads it:
+ * the prompt goes to /dev/tty and the line is read from it, so stdin and stdout may be redirected. Without
+ * a terminal, one line of stdin is read instead. `what` names the password in errors.
  */
-export async function readHiddenLine(prompt: string): Promise<string> {
+export async function readHiddenLine(prompt: string, what = 'vault password'): Promise<string> {
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');
   } catch {
-    return await readStdinLine();
+    return await readStdinLine(what);
   }
   // One owner for the descriptor: the prompt and the final newline are plain writes, the stream closes it.
   writeSync(fd, prompt);
@@ -25,7 +25,7 @@ export async function readHiddenLine(prompt: string): Promise<string> {
         const state = typed.take(chunk.toString('utf8'));
         if (state === 'pending') return;
         if (state === 'line') done(typed.text);
-        else fail(new PlaytreeError(state === 'interrupted' ? 'interrupted at the vault password prompt' : 'no vault password typed (end of input at the prompt)'));
+        else fail(new PlaytreeError(state === 'interrupted' ? `interrupted at the ${what} prompt` : `no ${what} typed (end of input at the prompt)`));
       });
     });
   } finally {
@@ -59,7 +59,7 @@ export class HiddenLine {
   }
 }
 
-async function readStdinLine(): Promise<string> {
+async function readStdinLine(what: string): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) {
     text += String(chunk);
@@ -67,5 +67,5 @@ async function readStdinLine(): Promise<string> {
     if (end >= 0) return text.slice(0, end);
   }
   if (text) return text;
-  throw new PlaytreeError('no vault password typed (no terminal, and stdin ended)');
+  throw new PlaytreeError(`no ${what} typed (no terminal, and stdin ended)`);
 }

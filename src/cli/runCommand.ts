@@ -9,7 +9,7 @@ import { newSharedRun, runPlaybook } from '../engine/runPlaybook.js';
 import { checkPlaybook } from '../engine/staticCheck.js';
 import { OptionsError, PlaytreeError } from '../core/errors.js';
 import { chooseRenderer } from '../output/chooseRenderer.js';
-import { loadAnsibleConfig, type AnsibleConfig } from '../core/ansibleConfig.js';
+import { accessSettings, loadAnsibleConfig, type AnsibleConfig } from '../core/ansibleConfig.js';
 import { setVaultSecrets } from '../core/vaultKeyring.js';
 import { parseExtraVars } from './extraVars.js';
 import { parseLockWait, type CliOptions } from './options.js';
@@ -63,23 +63,38 @@ export async function runCommand(cli: CliOptions): Promise<number> {
     return 0;
   }
 
+  const access = await askForAccess(cli, config, runOptions);
   configureTreeLocks({ waitSeconds: lockWaitOf(cli), playbook: cli.playbooks.map((file) => resolve(file)).join(' ') });
   // As ansible-playbook: the playbooks share host state, and a playbook that ends with a failed or
   // unreachable host is the last one run.
   const shared = newSharedRun();
-  for (const playbook of playbooks) {
-    const renderer = await chooseRenderer(cli);
-    let summary;
-    try {
-      summary = await runPlaybook(playbook, inventory, runOptions, renderer.events, shared);
-    } finally {
-      // A run ended by an error still lets the live view close its lines before the error is printed.
-      await renderer.finish();
+  try {
+    for (const playbook of playbooks) {
+      const result = await runOnePlaybook(cli, playbook, inventory, runOptions, shared);
+      if (result !== 0) return result;
     }
-    const result = summary.anyUnreachable ? 4 : summary.anyFailed ? 2 : 0;
-    if (result !== 0) return result;
+  } finally {
+    access.close();
   }
   return 0;
+}
+
+/** What the current playbook's renderer must print before a --step question (its held-back lines). */
+let textBeforeStep: (() => void) | undefined;
+
+/** One playbook with its own renderer; returns its exit code (4 a host unreachable, 2 a host failed). */
+async function runOnePlaybook(cli: CliOptions, playbook: Playbook, inventory: Inventory, runOptions: RunOptions, shared: ReturnType<typeof newSharedRun>): Promise<number> {
+  // --step writes its questions between the text output's lines: the live view would draw over them.
+  const renderer = await chooseRenderer({ ...cli, live: !cli.step });
+  textBeforeStep = renderer.beforePrompt;
+  let summary;
+  try {
+    summary = await runPlaybook(playbook, inventory, runOptions, renderer.events, shared);
+  } finally {
+    // A run ended by an error still lets the live view close its lines before the error is printed.
+    await renderer.finish();
+  }
+  return summary.anyUnreachable ? 4 : summary.anyFailed ? 2 : 0;
 }
 
 async function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (text: string) => void, warn: (text: string) => void): Promise<number> {
@@ -103,7 +118,21 @@ async function inventoryCommand(cli: CliOptions, inventory: Inventory, out: (tex
 }
 
 function runOptionsFrom(cli: CliOptions, config: AnsibleConfig): RunOptions {
+  // As ansible-playbook: a flag wins over ansible.cfg (and its ANSIBLE_* variable); keywords and variables win over both.
+  const access = accessSettings(config);
+  const become = cli.become || access.become;
+  const becomeUser = cli.becomeUser ?? access.becomeUser;
+  const becomeMethod = cli.becomeMethod ?? access.becomeMethod;
+  const remoteUser = cli.remoteUser ?? access.remoteUser;
+  const privateKeyFile = cli.privateKey ?? access.privateKeyFile;
+  const timeout = cli.timeout ?? access.timeout;
   return {
+    ...(become !== undefined ? { become } : {}),
+    ...(becomeUser !== undefined ? { becomeUser } : {}),
+    ...(becomeMethod !== undefined ? { becomeMethod } : {}),
+    ...(remoteUser !== undefined ? { remoteUser } : {}),
+    ...(privateKeyFile !== undefined ? { privateKeyFile } : {}),
+    ...(timeout !== undefined ? { timeout } : {}),
     check: cli.check,
     diff: cli.diff,
     forceHandlers: cli.forceHandlers || (config.forceHandlers ?? false),
@@ -129,6 +158,21 @@ async function loadVaultSecrets(cli: CliOptions, config: AnsibleConfig): Promise
   if (!wantsVaultSecrets(cli, config)) return;
   const { secrets, onlyMatchingLabel } = await gatherVaultSecrets(cli, config, (text) => process.stderr.write(`[WARNING]: ${text}\n`));
   setVaultSecrets(secrets, { onlyMatchingLabel });
+}
+
+/**
+ * What must be asked before the run: -K (or become_ask_pass) asks for the become password, --step opens
+ * the answers' reader; -k only says that no connection here logs in with a password. Returns what closes it.
+ */
+async function askForAccess(cli: CliOptions, config: AnsibleConfig, runOptions: RunOptions): Promise<{ close(): void }> {
+  if (cli.askPass) process.stderr.write('[WARNING]: -k/--ask-pass: no playtree connection logs in with a password (local, chroot and nspawn need none; use a key with ssh); not asked\n');
+  const askBecomePass = cli.askBecomePass || accessSettings(config).becomeAskPass;
+  if (!askBecomePass && !cli.step) return { close: () => {} };
+  const { InputLines, askHiddenLine, stepConfirmer } = await import('./prompts.js');
+  const input = new InputLines();
+  if (askBecomePass) runOptions.becomePassword = await askHiddenLine('BECOME password: ', input);
+  if (cli.step) runOptions.confirmTask = stepConfirmer(input, (text) => void process.stdout.write(text), () => textBeforeStep?.());
+  return input;
 }
 
 /** How long to wait for a tree another run holds: --lock-wait, else $PLAYTREE_LOCK_WAIT, else 0 (refuse at once). */

@@ -71,3 +71,38 @@ function factSettings(defaults: Record<string, string>, env: NodeJS.ProcessEnv):
   }
   return { gatherDefaults, injectFactsAsVars: toBoolean(env['ANSIBLE_INJECT_FACT_VARS'] ?? defaults['inject_facts_as_vars'] ?? true) !== false };
 }
+
+/** Connection and become settings of ansible.cfg, each overridden by its ANSIBLE_* variable as in Ansible. */
+export interface AccessSettings {
+  remoteUser?: string;
+  privateKeyFile?: string;
+  timeout?: number;
+  become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: string;
+  becomeAskPass?: boolean;
+}
+
+/** [defaults] remote_user, private_key_file, timeout; [privilege_escalation] become, become_user, become_method, become_ask_pass. */
+export function accessSettings(config: AnsibleConfig, env: NodeJS.ProcessEnv = process.env): AccessSettings {
+  const read = (section: string, key: string, variable: string): string | undefined => {
+    const value = env[variable] ?? config.sections[section]?.[key];
+    return value === undefined || value === '' ? undefined : String(value);
+  };
+  const settings: AccessSettings = {};
+  const remoteUser = read('defaults', 'remote_user', 'ANSIBLE_REMOTE_USER');
+  if (remoteUser !== undefined) settings.remoteUser = remoteUser;
+  const keyFile = read('defaults', 'private_key_file', 'ANSIBLE_PRIVATE_KEY_FILE');
+  if (keyFile !== undefined) settings.privateKeyFile = keyFile.replace(/^~(?=$|\/)/, homedir());
+  const timeout = Number(read('defaults', 'timeout', 'ANSIBLE_TIMEOUT'));
+  if (Number.isInteger(timeout)) settings.timeout = timeout;
+  const become = read('privilege_escalation', 'become', 'ANSIBLE_BECOME');
+  if (become !== undefined) settings.become = toBoolean(become) === true;
+  const becomeUser = read('privilege_escalation', 'become_user', 'ANSIBLE_BECOME_USER');
+  if (becomeUser !== undefined) settings.becomeUser = becomeUser;
+  const becomeMethod = read('privilege_escalation', 'become_method', 'ANSIBLE_BECOME_METHOD');
+  if (becomeMethod !== undefined) settings.becomeMethod = becomeMethod;
+  const askPass = read('privilege_escalation', 'become_ask_pass', 'ANSIBLE_BECOME_ASK_PASS');
+  if (askPass !== undefined) settings.becomeAskPass = toBoolean(askPass) === true;
+  return settings;
+}

@@ -4,7 +4,7 @@ import type { Connection } from '../../connections/connection.js';
 import { hostRecord } from '../inventory/index.js';
 import { ModuleError } from '../core/errors.js';
 import { Templar } from '../template/index.js';
-import type { PlayContext } from './context.js';
+import type { PlayContext, RunOptions } from './context.js';
 import type { HostState } from './hostState.js';
 import type { Scope } from './scope.js';
 
@@ -29,13 +29,15 @@ export async function hostConnection(
   scope: Scope,
   vars: Record<string, unknown>,
   templar: Templar,
+  remoteUser?: unknown,
 ): Promise<Connection> {
   const name = connectionName(ctx, scope, templar);
-  const key = connectionKey(name, vars, templar);
+  const defaults = accessDefaults(ctx.run.options, vars, remoteUser === undefined ? undefined : templar.render(remoteUser));
+  const key = connectionKey(name, vars, templar, defaults);
   if (host.connection && openedWith.get(host.connection) === key) return host.connection;
   if (host.connection) await host.connection.close();
   host.connection = undefined;
-  const connection = makeConnection(ctx, name, host, host.name, connectionVars(vars, host, templar));
+  const connection = makeConnection(ctx, name, host, host.name, connectionVars(vars, host, templar, defaults));
   host.connection = connection;
   openedWith.set(connection, key);
   await connection.open();
@@ -59,7 +61,7 @@ export async function delegatedConnection(ctx: PlayContext, host: HostState, nam
   const templar = new Templar(vars);
   const fromVars = templar.evaluate('ansible_connection | default(None)');
   const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
-  const driverVars: Record<string, unknown> = {};
+  const driverVars: Record<string, unknown> = accessDefaults(ctx.run.options, vars, undefined);
   for (const [key, value] of Object.entries(vars)) if (key.startsWith('ansible_')) driverVars[key] = templar.render(value);
   const connection = makeConnection(ctx, transport, host, name, driverVars);
   host.delegated.set(name, connection);
@@ -96,12 +98,30 @@ const openedWith = new WeakMap<Connection, string>();
  * Ansible task builds its connection from its own variables; loop and play variables do not count.
  * Only these few variables are templated: this runs for every task.
  */
-function connectionKey(transport: string, vars: Record<string, unknown>, templar: Templar): string {
+function connectionKey(transport: string, vars: Record<string, unknown>, templar: Templar, defaults: Record<string, unknown>): string {
   const settings = Object.keys(vars)
     .filter((name) => CONNECTION_SETTING.test(name))
     .sort()
     .map((name) => [name, templar.render(vars[name])]);
-  return JSON.stringify([transport, ...settings]);
+  return JSON.stringify([transport, defaults, ...settings]);
+}
+
+/**
+ * What the command line, ansible.cfg and the `remote_user` keyword give a connection, as the variables a
+ * driver reads (ansible_user, ansible_private_key_file and its ssh_ name, ansible_timeout). As in Ansible,
+ * a host's own variable (either name) wins: these only fill what the variables leave unset.
+ */
+function accessDefaults(options: RunOptions, vars: Record<string, unknown>, remoteUser: unknown): Record<string, unknown> {
+  const unset = (...names: string[]) => names.every((name) => vars[name] === undefined);
+  const defaults: Record<string, unknown> = {};
+  const user = typeof remoteUser === 'string' && remoteUser ? remoteUser : options.remoteUser;
+  if (user !== undefined && unset('ansible_user', 'ansible_ssh_user')) defaults['ansible_user'] = user;
+  if (options.privateKeyFile !== undefined && unset('ansible_private_key_file', 'ansible_ssh_private_key_file')) {
+    defaults['ansible_private_key_file'] = options.privateKeyFile;
+    defaults['ansible_ssh_private_key_file'] = options.privateKeyFile;
+  }
+  if (options.timeout !== undefined && unset('ansible_timeout', 'ansible_ssh_timeout')) defaults['ansible_timeout'] = options.timeout;
+  return defaults;
 }
 
 const CONNECTION_SETTING = /^ansible_(?:host|port|user|executable|[a-z0-9]+_args)$/;
@@ -111,8 +131,8 @@ const CONNECTION_SETTING = /^ansible_(?:host|port|user|executable|[a-z0-9]+_args
  * others (a plugin's own settings, e.g. `local_logged_file`) are templated when the driver reads them, so
  * that an undefined variable elsewhere in the host's scope cannot break the connection.
  */
-function connectionVars(vars: Record<string, unknown>, host: HostState, templar: Templar): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function connectionVars(vars: Record<string, unknown>, host: HostState, templar: Templar, defaults: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
   for (const [name, value] of Object.entries(vars)) {
     if (name === 'ansible_facts' || name in host.facts || (name.startsWith('ansible_') && name.slice(8) in host.facts)) continue;
     if (name.startsWith('ansible_')) {
@@ -128,9 +148,13 @@ function connectionVars(vars: Record<string, unknown>, host: HostState, templar:
   return out;
 }
 
-/** The user commands run as before become: ansible_user, or whoever runs playtree for local. */
-export function connectionUser(transport: string, templar: Templar): string {
+/**
+ * The user commands run as before become: ansible_user, else the `remote_user` keyword or -u (which the
+ * local connection ignores, as Ansible's does), else whoever runs playtree for local and root in a tree.
+ */
+export function connectionUser(transport: string, templar: Templar, remoteUser?: string): string {
   const user = templar.evaluate('ansible_user | default(None)');
   if (typeof user === 'string' && user) return user;
-  return transport === 'local' ? userInfo().username : 'root';
+  if (transport === 'local') return userInfo().username;
+  return remoteUser || 'root';
 }

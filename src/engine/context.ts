@@ -29,6 +29,26 @@ export interface RunOptions {
   gatherDefaults?: Record<string, string>;
   /** ansible.cfg inject_facts_as_vars (default true): facts are also `ansible_*` variables, not only `ansible_facts`. */
   injectFactsAsVars?: boolean;
+  /** -b/--become, --become-user, --become-method (else ansible.cfg): defaults; keywords and ansible_become* win. */
+  become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: string;
+  /** -K: the password sudo is given when it asks for one. */
+  becomePassword?: string;
+  /** -u/--user (else ansible.cfg remote_user): the default of `remote_user`; ansible_user wins. */
+  remoteUser?: string;
+  /** --private-key (else ansible.cfg private_key_file): the default of ansible_private_key_file. */
+  privateKeyFile?: string;
+  /** -T/--timeout (else ansible.cfg timeout): the default of ansible_timeout, in seconds. */
+  timeout?: number;
+  /** --step: asked before each task (`TASK: name`, `HANDLER: name`); false skips the task. */
+  confirmTask?: (label: string) => Promise<boolean>;
+}
+
+/** --step: whether the user lets the task labelled `TASK: name` / `HANDLER: name` run (always, without --step). */
+export function confirmedByStep(run: { options: RunOptions }, label: string): Promise<boolean> {
+  const confirm = run.options.confirmTask;
+  return confirm ? confirm(label) : Promise.resolve(true);
 }
 
 /** Everything shared by the plays of one run. */

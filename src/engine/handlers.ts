@@ -1,4 +1,4 @@
-import type { PlayContext } from './context.js';
+import { confirmedByStep, type PlayContext } from './context.js';
 import { eachLimited } from './eachLimited.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
 import { runMeta } from './meta.js';
@@ -29,6 +29,10 @@ export async function runHandlers(ctx: PlayContext, hosts: readonly string[], re
       continue;
     }
     const info = taskInfo(handler, true);
+    if (!(await confirmedByStep(ctx.run, `HANDLER: ${info.title}`))) {
+      for (const name of notified) ctx.run.hosts.get(name)!.notified.delete(handler);
+      continue;
+    }
     ctx.run.events.taskStart(info, notified);
     const included = new Map<string, HostWalk>();
     await eachLimited(notified, ctx.run.options.forks, async (name) => {

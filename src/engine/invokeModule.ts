@@ -137,9 +137,11 @@ function moduleDefaultsFor(invocation: Invocation): Record<string, unknown> {
 }
 
 async function taskTarget(invocation: Invocation): Promise<ConnectionTarget> {
-  const { ctx, host, scope, vars, templar, delegatedTo } = invocation;
+  const { ctx, host, task, scope, vars, templar, delegatedTo } = invocation;
   const connection =
-    delegatedTo === undefined ? await hostConnection(ctx, host, scope, vars, templar) : await delegatedConnection(ctx, host, delegatedTo);
+    delegatedTo === undefined
+      ? await hostConnection(ctx, host, scope, vars, templar, task.remoteUser ?? scope.remoteUser)
+      : await delegatedConnection(ctx, host, delegatedTo);
   return new ConnectionTarget(connection, taskExecution(invocation, connection.transport));
 }
 
@@ -156,15 +158,39 @@ function taskExecution(invocation: Invocation, transport: string): TaskExecution
       environment[name] = String(value);
     }
   }
-  const become = toBoolean(templar.render(task.become ?? scope.become ?? templar.evaluate('ansible_become | default(false)')));
   const execution: TaskExecution = { environment };
   const executable = templar.evaluate('ansible_executable | default(None)') ?? ctx.run.options.executable;
   if (typeof executable === 'string') execution.executable = executable;
-  if (become) {
-    const user = String(templar.render(task.becomeUser ?? scope.becomeUser ?? templar.evaluate("ansible_become_user | default('root')")));
-    if (user !== connectionUser(transport, templar)) execution.becomeUser = user;
-  }
-  return execution;
+  return { ...execution, ...taskBecome(invocation, transport) };
+}
+
+/**
+ * become, become_user and become_method as ansible-playbook resolves them: the host's variable
+ * (ansible_become...) first, then the task's keyword, the blocks', role's and play's, then the command line
+ * (-b, --become-user, --become-method), then ansible.cfg [privilege_escalation]; sudo and root by default.
+ */
+function taskBecome(invocation: Invocation, transport: string): Pick<TaskExecution, 'becomeUser' | 'becomeMethod' | 'becomeExe' | 'becomePassword'> {
+  const { task, scope, templar, ctx } = invocation;
+  const options = ctx.run.options;
+  const setting = (variable: string, keyword: unknown, fallback: unknown): unknown => {
+    const fromVars = templar.evaluate(`${variable} | default(None)`);
+    if (fromVars !== null && fromVars !== undefined) return fromVars;
+    return keyword === undefined ? fallback : templar.render(keyword);
+  };
+  if (!toBoolean(setting('ansible_become', task.become ?? scope.become, options.become ?? false))) return {};
+  const user = String(setting('ansible_become_user', task.becomeUser ?? scope.becomeUser, options.becomeUser ?? 'root'));
+  const remoteUser = task.remoteUser ?? scope.remoteUser;
+  const renderedRemote = remoteUser === undefined ? options.remoteUser : String(templar.render(remoteUser));
+  if (user === connectionUser(transport, templar, renderedRemote)) return {};
+  const become: ReturnType<typeof taskBecome> = {
+    becomeUser: user,
+    becomeMethod: String(setting('ansible_become_method', task.becomeMethod ?? scope.becomeMethod, options.becomeMethod ?? 'sudo')),
+  };
+  const exe = templar.evaluate('ansible_become_exe | default(None)');
+  if (typeof exe === 'string' && exe) become.becomeExe = exe;
+  const password = templar.evaluate('ansible_become_password | default(ansible_become_pass | default(None))') ?? options.becomePassword;
+  if (typeof password === 'string') become.becomePassword = password;
+  return become;
 }
 
 function unusedTarget(module: string): Target {

@@ -1,5 +1,5 @@
 import type { Task } from '../playbook/types.js';
-import type { PlayContext } from './context.js';
+import { confirmedByStep, type PlayContext } from './context.js';
 import type { HostState } from './hostState.js';
 import { closeHostConnections } from './connect.js';
 import { walkItems, type HostWalk, type Step, type StepOutcome } from './hostWalk.js';
@@ -196,6 +196,11 @@ async function runTaskOnGroup(
   }
   if (task.action === 'meta' || task.action.endsWith('.meta')) return { outcomes: await runMeta(ctx, task, group, (hosts) => runHandlers(ctx, hosts, true)), ranOnce: false };
   const info = task === synthetic.gather ? { ...taskInfo(task), title: 'Gathering Facts' } : taskInfo(bannerNamed(ctx, task, group));
+  // --step asks with the name as written (not templated), as ansible-playbook; a skipped task is passed by every host.
+  if (!(await confirmedByStep(ctx.run, `TASK: ${task === synthetic.gather ? info.title : taskInfo(task).title}`))) {
+    for (const [name] of group) outcomes.set(name, { status: 'ok' });
+    return { outcomes, ranOnce: false };
+  }
   const ranOnce = runsOnce(ctx, task, group);
   const bypass = !ranOnce && (await bypassesHostLoop(task));
   const hosts = ranOnce || bypass ? group.slice(0, 1) : group;

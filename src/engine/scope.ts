@@ -19,6 +19,8 @@ export interface Scope {
   environment: Array<Record<string, unknown> | string>;
   become?: boolean | string;
   becomeUser?: string;
+  becomeMethod?: string;
+  remoteUser?: string;
   ignoreErrors?: boolean | string;
   checkMode?: boolean | string;
   diff?: boolean | string;
@@ -50,6 +52,8 @@ export function childScope(parent: Scope, keywords: CommonKeywords, extra: Parti
     environment: keywords.environment ? [...parent.environment, keywords.environment] : parent.environment,
     become: keywords.become ?? parent.become,
     becomeUser: keywords.becomeUser ?? parent.becomeUser,
+    becomeMethod: keywords.becomeMethod ?? parent.becomeMethod,
+    remoteUser: keywords.remoteUser ?? parent.remoteUser,
     ignoreErrors: keywords.ignoreErrors ?? parent.ignoreErrors,
     checkMode: keywords.checkMode ?? parent.checkMode,
     diff: keywords.diff ?? parent.diff,

@@ -13,8 +13,12 @@ export interface TaskExecution {
   environment?: Record<string, string>;
   /** The user to become, when `become` is on and that user differs from the connection's. */
   becomeUser?: string;
-  /** The become method's command; only sudo is supported. */
+  /** sudo (the default), su, or runuser (playtree's own: root switching to any user, no password). */
+  becomeMethod?: string;
+  /** The become method's program, when not its own name (ansible_become_exe). */
   becomeExe?: string;
+  /** -K or ansible_become_password: given to sudo (not to su, which reads it from a terminal only). */
+  becomePassword?: string;
   /** The shell to run commands with inside become (ansible_executable). */
   executable?: string;
 }
@@ -45,11 +49,14 @@ export class ConnectionTarget implements Target {
     if (options.cwd) text = `cd ${shellQuote(options.cwd)} && ${text}`;
     const env = Object.entries(this.execution.environment ?? {});
     if (env.length) text = env.map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ').concat('; export ', env.map(([k]) => k).join(' '), '; ', text);
+    let { stdin } = options;
     if (this.execution.becomeUser) {
-      const shell = this.execution.executable ?? '/bin/sh';
-      text = shellJoin([this.execution.becomeExe ?? 'sudo', '-H', '-S', '-n', '-u', this.execution.becomeUser, shell, '-c', text]);
+      text = shellJoin(becomeArgv(this.execution, this.execution.becomeUser, text));
+      if (this.execution.becomePassword !== undefined && (this.execution.becomeMethod ?? 'sudo') === 'sudo') {
+        stdin = withFirstLine(this.execution.becomePassword, stdin);
+      }
     }
-    const { stdin, keepOutput } = options;
+    const { keepOutput } = options;
     return this.connection.exec(text, { ...(stdin === undefined ? {} : { stdin }), ...(keepOutput === undefined ? {} : { keepOutput }) });
   }
 
@@ -80,4 +87,41 @@ export class ConnectionTarget implements Target {
     this.roundTrips++;
     return this.connection.fetch(remotePath, sink);
   }
+}
+
+/**
+ * With a password, sudo first checks it alone (`sudo -v`, fed the first line of stdin through a builtin
+ * printf, so it shows in no process list), then runs the command with -n from the same shell, which sudo's
+ * credential cache lets through (the same parent process: not exec'd); the command's own stdin is what
+ * follows the first line. A wrong password fails the task with sudo's message; the password never reaches
+ * the command.
+ */
+const SUDO_WITH_PASSWORD = 'IFS= read -r p; printf "%s\\n" "$p" | "$1" -S -p "" -v; s=$?; unset p; [ "$s" = 0 ] || exit "$s"; shift; "$@"';
+
+/** The become method's command line around the shell command `text`. */
+function becomeArgv(execution: TaskExecution, user: string, text: string): string[] {
+  const shell = execution.executable ?? '/bin/sh';
+  const method = execution.becomeMethod ?? 'sudo';
+  const exe = execution.becomeExe ?? method;
+  if (method === 'sudo') {
+    const sudo = [exe, '-H', '-S', '-n', '-u', user, shell, '-c', text];
+    return execution.becomePassword === undefined ? sudo : ['sh', '-c', SUDO_WITH_PASSWORD, 'sh', exe, ...sudo];
+  }
+  // -s: a user whose login shell is nologin (nobody, system users) still runs the command, as with sudo.
+  if (method === 'su') return [exe, '-s', shell, user, '-c', text];
+  if (method === 'runuser') return [exe, '-u', user, '--', shell, '-c', text];
+  throw new ModuleError(`become_method '${method}' is not supported; use sudo, su or runuser`);
+}
+
+/** `line` and a newline, then whatever `stdin` holds. */
+function withFirstLine(line: string, stdin: Buffer | string | Readable | undefined): Readable {
+  const first = Buffer.from(`${line}\n`);
+  if (stdin === undefined) return Readable.from([first]);
+  if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) return Readable.from([first, Buffer.from(stdin)]);
+  return Readable.from(
+    (async function* () {
+      yield first;
+      yield* stdin;
+    })(),
+  );
 }

@@ -100,7 +100,8 @@ export class TextRenderer implements EngineEvents {
     else this.includes.push({ file, label, hosts: [host] });
   }
 
-  private flushIncludes(): void {
+  /** Print the `included:` lines held back; also before a --step question, which ansible-playbook asks after them. */
+  flushIncludes(): void {
     for (const { file, label, hosts } of this.includes.splice(0)) this.line(`included: ${file} for ${hosts.join(', ')}${label}`);
   }
 

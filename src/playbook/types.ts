@@ -15,6 +15,10 @@ export interface CommonKeywords {
   environment?: Record<string, unknown> | string;
   become?: boolean | string;
   becomeUser?: string;
+  /** `become_method`: sudo, su or runuser (playtree's own). */
+  becomeMethod?: string;
+  /** `remote_user`: the connection's user unless ansible_user says otherwise. */
+  remoteUser?: string;
   ignoreErrors?: boolean | string;
   anyErrorsFatal?: boolean;
   runOnce?: boolean | string;
