@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
+import type { Connection, ConnectionOptions } from './connection.js';
+import { describeSshFailure, isSshFailure } from './sshFailures.js';
+import { openMaster, privateControlFolder } from './sshMasters.js';
+import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js';
+import { TreeConnection } from './treeConnection.js';
+import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
+
+/*
+ * `ansible_connection=ssh` (also `ansible.builtin.ssh`): tasks run on the remote machine itself through the
+ * system's OpenSSH client. Settings as Ansible's ssh plugin (sshSettings.ts); with the default ssh_args
+ * (ControlMaster=auto, ControlPersist=60s) the host's first connection opens one master connection that
+ * every command and transfer of the run reuses, closed when the run ends (sshMasters.ts). A master that died
+ * (killed, or idle longer than ControlPersist) is replaced by the next command, as ssh's ControlMaster=auto
+ * does for Ansible. ssh's own failures (exit 255 with ssh's message) make the host UNREACHABLE with what to
+ * do; a remote command's own exit code 255 is a failed task (Ansible takes every 255 for ssh's).
+ *
+ * Commands are `ansible_executable -c CMD` (default /bin/sh) given to the remote user's login shell as one
+ * quoted string; transfers stream through the same scripts as image trees (treeConnection.ts): a temporary
+ * 0600 file beside the destination, a trailer checked before the rename, so a transfer cut by a killed ssh
+ * or master never leaves a partial file. Relative paths resolve against `/`, like the tree drivers, not the
+ * remote user's home. No sftp or scp: ssh_transfer_method, scp_if_ssh and use_tty (-tt) are ignored.
+ */
+export class SshConnection extends TreeConnection<SshSettings & { tree: string }> {
+  readonly transport = 'ssh';
+  private connecting: Promise<void> | undefined;
+
+  constructor(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env) {
+    const settings = resolveSshSettings(options, env, privateControlFolder);
+    super({ ...settings, tree: describeTarget(settings) }, options);
+  }
+
+  /** Connect once (no stale-command clean-up: that is for trees on the controller). */
+  override open(): Promise<void> {
+    this.connecting ??= this.preflight().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  /**
+   * Open (or join) the host's master connection: a first command (`true`) that authenticates and, with
+   * ControlPersist, leaves the master running for the rest of the run. Without multiplexing, nothing is done
+   * here: each command connects by itself, and the first one says when the host cannot be reached.
+   */
+  protected async preflight(): Promise<void> {
+    const { settings } = this;
+    this.options.log(3, `<${settings.address}> ESTABLISH SSH CONNECTION FOR USER: ${settings.user ?? '(ssh default)'}`);
+    if (settings.controlPath === undefined) return;
+    const key = [settings.executable, ...settings.options, settings.address].join('\0');
+    await openMaster(key, async () => {
+      // A master the user's own ControlPath already has (their own sessions) is used, never closed by us.
+      if (settings.userControlPath && (await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return undefined;
+      await this.connectWithRetries();
+      return { executable: settings.executable, exitArgv: sshArgv(settings, { control: 'exit' }) };
+    });
+  }
+
+  private async connectWithRetries(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.runSsh(sshArgv(this.settings, { command: 'true' }));
+      if (result.rc === 0) return;
+      const failure = describeSshFailure(this.settings, result.stderr.toString('utf8'));
+      if (result.rc !== 255 || attempt >= this.settings.retries) throw new ConnectionError(`${this.settings.host}: ${failure}`, this.settings.host);
+      // Ansible's pause between attempts: 0 s, 1 s, 3 s, 7 s... at most 30 s.
+      this.options.log(3, `<${this.settings.address}> ssh attempt ${attempt + 1} failed (${failure}); trying again`);
+      await sleep(Math.min(2 ** attempt - 1, 30) * 1000);
+    }
+  }
+
+  private async runSsh(args: string[]): Promise<TreeRunResult> {
+    return this.runHostCommand({ file: this.settings.executable, args, stop: { signal: 'SIGTERM', wholeGroup: true } }, {});
+  }
+
+  protected commandFor(payload: string[]): TreeCommand {
+    return this.hostCommand(payload);
+  }
+
+  /**
+   * The controller process that runs `argv` on the remote host, with stdin and stdout streamed through ssh:
+   * what a tree driver reached through this host (playtree_via) runs its host-side programs with. Run it
+   * with `runHostCommand` once `open()` succeeded.
+   */
+  hostCommand(argv: string[]): TreeCommand {
+    // The remote login shell splits this one string back into `argv`.
+    return { file: this.settings.executable, args: sshArgv(this.settings, { command: shellJoin(argv) }), stop: { signal: 'SIGTERM', wholeGroup: true } };
+  }
+
+  /** Run a command `hostCommand` made: streams as in runTreeCommand; ssh's own failures throw ConnectionError. */
+  async runHostCommand(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
+    this.options.log(3, `<${this.settings.address}> SSH: EXEC ${shellJoin([command.file, ...command.args])}`);
+    try {
+      return await runTreeCommand(command, io);
+    } catch (error) {
+      throw new ConnectionError(`${this.settings.host}: could not start ${command.file}: ${(error as Error).message}`, this.settings.host);
+    }
+  }
+
+  protected override runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    return this.runHostCommand(this.commandFor(payload), io);
+  }
+
+  protected override toolFailure(result: TreeRunResult): string | undefined {
+    const stderr = result.stderr.toString('utf8');
+    return isSshFailure(result.rc, stderr) ? describeSshFailure(this.settings, stderr) : undefined;
+  }
+
+  override async close(): Promise<void> {
+    // The master stays for the rest of the run (sshMasters.ts closes it at the end).
+    this.connecting = undefined;
+    await super.close();
+  }
+}
+
+/** `root@10.0.0.5:2222`-like, for messages that name where a transfer went. */
+function describeTarget(settings: SshSettings): string {
+  const user = settings.user === undefined ? '' : `${settings.user}@`;
+  return `${user}${settings.address}${settings.port === undefined ? '' : `:${settings.port}`}`;
+}
+
+export function createSshConnection(options: ConnectionOptions): Connection {
+  return new SshConnection(options);
+}
