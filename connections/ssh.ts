@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
@@ -50,6 +51,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     const { settings } = this;
     this.options.log(3, `<${settings.address}> ESTABLISH SSH CONNECTION FOR USER: ${settings.user ?? '(ssh default)'}`);
     if (settings.controlPath === undefined) return;
+    if (settings.controlFolder !== undefined) await mkdir(settings.controlFolder, { recursive: true, mode: 0o700 });
     const key = [settings.executable, ...settings.options, settings.address].join('\0');
     await openMaster(key, async () => {
       // A master the user's own ControlPath already has (their own sessions) is used, never closed by us.

@@ -29,6 +29,7 @@ const SSH_OWN_MESSAGE = new RegExp(
     '^timeout, server',
     '^packet_write_wait:',
     '^broken pipe',
+    '^unix_listener:',
   ].join('|'),
   'i',
 );

@@ -33,6 +33,8 @@ export interface SshSettings {
   options: string[];
   /** The ControlPath ssh uses, as given to it (with ssh's %-tokens); undefined when nothing is multiplexed. */
   controlPath: string | undefined;
+  /** The user's control_path_dir, made (0700) before the first connection as Ansible does. */
+  controlFolder: string | undefined;
   /** The control path came from the user (ssh_args or control_path), not from playtree's own folder. */
   userControlPath: boolean;
   /** Connection attempts after the first one, for ssh's own failures (exit 255). */
@@ -118,6 +120,7 @@ export function resolveSshSettings(options: ConnectionOptions, env: NodeJS.Proce
     executable: pick(['ansible_ssh_executable'], ['ANSIBLE_SSH_EXECUTABLE'], [['ssh_connection', 'ssh_executable']]) ?? 'ssh',
     options: control.added === undefined ? argv : [...argv, '-o', `ControlPath="${control.added}"`],
     controlPath: control.path,
+    controlFolder: control.folder,
     userControlPath: control.path !== undefined && control.added === undefined,
     retries: Number(retriesText),
   };
@@ -132,7 +135,7 @@ function controlSettings(
   argv: string[],
   pick: (variables: string[], environment: string[], ini?: Array<[string, string]>) => string | undefined,
   controlDir: () => string,
-): { path: string | undefined; added: string | undefined } {
+): { path: string | undefined; added: string | undefined; folder?: string } {
   const lower = argv.map((word) => word.toLowerCase());
   const persist = lower.some((word) => word.includes('controlpersist'));
   const given = optionValue(argv, 'controlpath');
@@ -142,7 +145,7 @@ function controlSettings(
   const directory = folder === undefined ? controlDir() : expandHome(folder);
   const template = pick(['ansible_control_path'], ['ANSIBLE_SSH_CONTROL_PATH'], [['ssh_connection', 'control_path']]);
   const path = template === undefined ? `${directory}/%C` : template.replaceAll('%(directory)s', directory);
-  return { path, added: path };
+  return { path, added: path, ...(folder === undefined ? {} : { folder: directory }) };
 }
 
 /** The value of `-o NAME=VALUE` (or `-oNAME VALUE` forms ssh takes) in `argv`, without quotes. */

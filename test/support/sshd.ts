@@ -14,6 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 
 export const SSHD = '/usr/sbin/sshd';
+/** Two loopback addresses: two inventory hosts reach the same sshd as two machines (two masters). */
+export const ADDRESSES = ['127.0.0.1', '127.0.0.2'];
 
 /** Why the ssh tests cannot run here, or undefined when they can. */
 export function sshdMissing(): string | undefined {
@@ -31,14 +33,14 @@ export interface TestSshd {
   userKey: string;
   /** A key sshd does not accept. */
   wrongKey: string;
-  /** A known_hosts file that knows this server's host key (as [127.0.0.1]:PORT). */
+  /** A known_hosts file that knows this server's host key (as [127.0.0.1]:PORT and [127.0.0.2]:PORT). */
   knownHosts: string;
   /** An empty known_hosts file: the host key is unknown there. */
   emptyKnownHosts: string;
   /** A known_hosts file naming another key for this server: a changed host key. */
   changedKnownHosts: string;
   /** Inventory variables that reach this server as root with the user key and the good known_hosts. */
-  hostVars(extra?: Record<string, string>): Record<string, string>;
+  hostVars(extra?: Record<string, string>, address?: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -80,18 +82,21 @@ export async function startSshd(): Promise<TestSshd> {
   const publicKey = (path: string) => spawnSync('cat', [`${path}.pub`]).stdout.toString().trim();
   writeFileSync(join(dir, 'authorized_keys'), `${publicKey(userKey)}\n`, { mode: 0o600 });
   const port = await freePort();
-  const hostId = `[127.0.0.1]:${port}`;
+  const hostLine = (path: string) => {
+    const key = publicKey(path).split(' ').slice(0, 2).join(' ');
+    return ADDRESSES.map((address) => `[${address}]:${port} ${key}\n`).join('');
+  };
   const knownHosts = join(dir, 'known_hosts');
   const emptyKnownHosts = join(dir, 'known_hosts.empty');
   const changedKnownHosts = join(dir, 'known_hosts.changed');
-  writeFileSync(knownHosts, `${hostId} ${publicKey(hostKey).split(' ').slice(0, 2).join(' ')}\n`);
+  writeFileSync(knownHosts, hostLine(hostKey));
   writeFileSync(emptyKnownHosts, '');
-  writeFileSync(changedKnownHosts, `${hostId} ${publicKey(otherHostKey).split(' ').slice(0, 2).join(' ')}\n`);
+  writeFileSync(changedKnownHosts, hostLine(otherHostKey));
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
     [
-      'ListenAddress 127.0.0.1',
+      ...ADDRESSES.map((address) => `ListenAddress ${address}`),
       `Port ${port}`,
       `HostKey ${hostKey}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -132,9 +137,9 @@ export async function startSshd(): Promise<TestSshd> {
     knownHosts,
     emptyKnownHosts,
     changedKnownHosts,
-    hostVars: (extra = {}) => ({
+    hostVars: (extra = {}, address = ADDRESSES[0]!) => ({
       ansible_connection: 'ssh',
-      ansible_host: '127.0.0.1',
+      ansible_host: address,
       ansible_port: String(port),
       ansible_user: 'root',
       ansible_ssh_private_key_file: userKey,
