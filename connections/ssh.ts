@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
-import { describeSshFailure, isSshFailure } from './sshFailures.js';
+import { describeLostConnection, describeSshFailure, isSshFailure } from './sshFailures.js';
 import { openMaster, privateControlFolder } from './sshMasters.js';
 import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js';
 import { TreeConnection } from './treeConnection.js';
@@ -101,8 +101,16 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     }
   }
 
-  protected override runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
-    return this.runHostCommand(this.commandFor(payload), io);
+  /**
+   * A command cut off by the death of its master ends with 255 and no word from ssh: when the master is
+   * gone too, that is the connection's failure (UNREACHABLE), not the command's exit code.
+   */
+  protected override async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    const result = await this.runHostCommand(this.commandFor(payload), io);
+    const { settings } = this;
+    if (result.rc !== 255 || settings.controlPath === undefined || isSshFailure(result.rc, result.stderr.toString('utf8'))) return result;
+    if ((await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return result;
+    throw new ConnectionError(`${settings.host}: ${describeLostConnection(settings, 'its master connection ended')}`, settings.host);
   }
 
   protected override toolFailure(result: TreeRunResult): string | undefined {

@@ -66,8 +66,12 @@ export function describeSshFailure(settings: SshSettings, stderr: string): strin
   if (/permission denied \(/i.test(said)) {
     return `${prefix} ${said}; check ansible_user and ansible_ssh_private_key_file (playtree's ssh never answers a password prompt: use a key or an ssh-agent)`;
   }
-  if (/^mux_client|^control ?socket|^client_loop|^connection to .* closed|^broken pipe/i.test(said)) {
-    return `${prefix} the connection to ${where} was lost while a command ran (${said}); the command's outcome is unknown: rerun the play`;
-  }
+  if (/^mux_client|^control ?socket|^client_loop|^connection to .* closed|^broken pipe/i.test(said)) return describeLostConnection(settings, said);
   return `${prefix} ${said}`;
+}
+
+/** A command cut off by the end of its connection (its master killed, the network gone). */
+export function describeLostConnection(settings: SshSettings, said: string): string {
+  const where = settings.port === undefined ? settings.address : `${settings.address} port ${settings.port}`;
+  return `Failed to connect to the host via ssh: the connection to ${where} was lost while a command ran (${said}); the command's outcome is unknown: rerun the play`;
 }

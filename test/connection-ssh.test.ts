@@ -133,6 +133,18 @@ if (skip) {
       assert.equal(mastersIn(privateControlFolder()).length, 1);
     });
 
+    test('ssh command cut by a killed master is a ConnectionError saying the connection was lost, not a failed command', async () => {
+      const running = connection.exec('sleep 3.25');
+      // The remote command runs on this machine: wait until it is there, then kill its master.
+      while (execFileSync('ps', ['-eo', 'args']).toString().split('\n').every((line) => line !== 'sleep 3.25')) await sleep(20);
+      for (const pid of mastersIn(privateControlFolder())) process.kill(pid, 'SIGKILL');
+      await assert.rejects(running, (error: Error) => {
+        assert.ok(error instanceof ConnectionError);
+        assert.match(error.message, /^build1: Failed to connect to the host via ssh: the connection to 127\.0\.0\.1 port \d+ was lost while a command ran/);
+        return true;
+      });
+    });
+
     test('ssh put cut by a killed master is a ConnectionError and leaves no partial or temporary file', async () => {
       const folder = mkdtempSync(join(remoteDir, 'killed-'));
       const putting = connection.put(slowStream(1_000_000), join(folder, 'file'));
