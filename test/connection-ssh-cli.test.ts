@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './support/runCli.js';
-import { ADDRESSES, sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+import { ADDRESSES, mastersIn, sshdMissing, startSshd, waitFor, type TestSshd } from './support/sshd.js';
 
 /*
  * Whole runs of the real command line over ssh, against a throw-away sshd on this machine (so the "remote"
@@ -19,24 +18,9 @@ import { ADDRESSES, sshdMissing, startSshd, type TestSshd } from './support/sshd
 const skip = sshdMissing();
 const BIN = fileURLToPath(new URL('../../bin/playtree.js', import.meta.url));
 
-/** Pids of the ssh masters whose control socket is in `folder`. */
-function mastersIn(folder: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (args.startsWith(`ssh: ${folder}/`) && args.includes('[mux]')) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
 /** The masters of a finished run: `ssh -O exit` was answered; the process may take a moment to go. */
 async function mastersLeft(folder: string): Promise<number[]> {
-  for (let tries = 0; tries < 100 && mastersIn(folder).length > 0; tries++) await sleep(20);
+  await waitFor(() => mastersIn(folder).length === 0, `the masters in ${folder} to exit`).catch(() => {});
   return mastersIn(folder);
 }
 
@@ -180,7 +164,8 @@ if (skip) {
       );
       const child = spawn(process.execPath, [BIN, '-i', 'one.ini', 'long.yml'], { cwd: work, env: { ...process.env, ...env, PLAYTREE_NO_LIVE: '1' }, stdio: 'ignore' });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      while (!existsSync(started)) await sleep(20);
+      await waitFor(() => existsSync(started) || child.exitCode !== null, 'the first task to run');
+      assert.ok(existsSync(started), 'the first task ran');
       assert.equal(mastersIn(controlDir).length, 1);
       child.kill('SIGINT');
       assert.equal(await exited, 99);

@@ -6,34 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { connectionFactory } from '../connections/registry.js';
 import { SshConnection } from '../connections/ssh.js';
 import { closeSshMasters, openMasterKeys, privateControlFolder } from '../connections/sshMasters.js';
 import { ConnectionError } from '../src/core/errors.js';
 import { hashingSink, sha256 } from './support/treeConnectionCases.js';
-import { ADDRESSES, sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+import { ADDRESSES, mastersIn, sshdMissing, startSshd, waitFor, type TestSshd } from './support/sshd.js';
 
 const skip = sshdMissing();
 
 function options(vars: Record<string, string>, host = 'build1'): ConnectionOptions {
   return { host, vars, config: {}, log: () => {} };
-}
-
-/** Pids of the ssh master processes whose control socket is in `folder` (`ssh: FOLDER/... [mux]`). */
-function mastersIn(folder: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (args.startsWith(`ssh: ${folder}/`) && args.includes('[mux]')) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
 }
 
 /** A stream of `count` random 64 KiB chunks, one every few milliseconds, then a pause that never ends. */
@@ -128,7 +112,7 @@ if (skip) {
 
     test('ssh reopens the master for the next command after it was killed between commands', async () => {
       for (const pid of mastersIn(privateControlFolder())) process.kill(pid, 'SIGKILL');
-      while (mastersIn(privateControlFolder()).length > 0) await sleep(20);
+      await waitFor(() => mastersIn(privateControlFolder()).length === 0, 'the killed masters to be gone');
       assert.equal((await connection.exec('echo again')).stdout.toString(), 'again\n');
       assert.equal(mastersIn(privateControlFolder()).length, 1);
     });
@@ -136,7 +120,7 @@ if (skip) {
     test('ssh command cut by a killed master is a ConnectionError saying the connection was lost, not a failed command', async () => {
       const running = connection.exec('sleep 3.25');
       // The remote command runs on this machine: wait until it is there, then kill its master.
-      while (execFileSync('ps', ['-eo', 'args']).toString().split('\n').every((line) => line !== 'sleep 3.25')) await sleep(20);
+      await waitFor(() => execFileSync('ps', ['-eo', 'args']).toString().split('\n').includes('sleep 3.25'), 'the remote sleep to run');
       for (const pid of mastersIn(privateControlFolder())) process.kill(pid, 'SIGKILL');
       await assert.rejects(running, (error: Error) => {
         assert.ok(error instanceof ConnectionError);
@@ -149,14 +133,14 @@ if (skip) {
       const folder = mkdtempSync(join(remoteDir, 'killed-'));
       const putting = connection.put(slowStream(1_000_000), join(folder, 'file'));
       // Wait until the temporary file is there and growing: the transfer is under way.
-      while (!readdirSync(folder).some((name) => name.startsWith('.playtree-put-'))) await sleep(20);
+      await waitFor(() => readdirSync(folder).some((name) => name.startsWith('.playtree-put-')), 'the temporary file of the put');
       for (const pid of mastersIn(privateControlFolder())) process.kill(pid, 'SIGKILL');
       await assert.rejects(putting, (error: Error) => {
         assert.ok(error instanceof ConnectionError);
         assert.match(error.message, /^build1: /);
         return true;
       });
-      while (readdirSync(folder).length > 0) await sleep(20);
+      await waitFor(() => readdirSync(folder).length === 0, 'the remote script to remove its temporary file');
       assert.deepEqual(readdirSync(folder), []);
     });
 
@@ -165,7 +149,7 @@ if (skip) {
       assert.ok(mastersIn(privateControlFolder()).length >= 1);
       await closeSshMasters();
       assert.deepEqual(openMasterKeys(), []);
-      while (mastersIn(privateControlFolder()).length > 0) await sleep(20);
+      await waitFor(() => mastersIn(privateControlFolder()).length === 0, 'the masters to exit');
       assert.deepEqual(mastersIn(privateControlFolder()), []);
     });
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,4 +152,30 @@ export async function startSshd(): Promise<TestSshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Pids of the ssh master processes whose control socket is in `folder` (`ssh: FOLDER/... [mux]`). */
+export function mastersIn(folder: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (args.startsWith(`ssh: ${folder}/`) && args.includes('[mux]')) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Wait until `condition()` holds (a process gone, a file there). Not a timing assertion: the bound only keeps
+ * a broken case from hanging the suite, and says what never happened.
+ */
+export async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let tries = 0; !condition(); tries++) {
+    if (tries > 1500) throw new Error(`gave up waiting: ${what}`);
+    await sleep(20);
+  }
 }
