@@ -107,6 +107,26 @@ if (skip) {
       assert.deepEqual(await mastersLeft(controlDir), []);
     });
 
+    test('-f 2 runs two ssh hosts at the same time: each task waits for the other host to reach it', async () => {
+      writeFileSync(join(work, 'pair.ini'), `[builders]\n${hostLine('build1', ADDRESSES[0]!)}\n${hostLine('build2', ADDRESSES[1]!)}\n`);
+      // Run one host after the other, the first host's task would wait for the second in vain and fail.
+      writeFileSync(
+        join(work, 'meet.yml'),
+        `- hosts: builders
+  gather_facts: false
+  tasks:
+    - shell: |
+        touch ${remote}/{{ inventory_hostname }}.here
+        for i in $(seq 600); do [ -e ${remote}/build1.here ] && [ -e ${remote}/build2.here ] && exit 0; sleep 0.05; done
+        exit 1
+`,
+      );
+      const run = await runCli(['-i', 'pair.ini', 'meet.yml', '-f', '2'], { cwd: work, env });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(recap(run.stdout, 'build1'), 'ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0');
+      assert.equal(recap(run.stdout, 'build2'), 'ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0');
+    });
+
     test('hosts that cannot be reached are UNREACHABLE (exit 4) while the other host goes on in parallel', async () => {
       writeFileSync(
         join(work, 'mixed.ini'),
