@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
 import { describeLostConnection, describeSshFailure, isSshFailure } from './sshFailures.js';
+import { trackRunningCommand } from './openConnections.js';
 import { openMaster, privateControlFolder } from './sshMasters.js';
 import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js';
 import { TreeConnection } from './treeConnection.js';
@@ -24,6 +26,15 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
  * or master never leaves a partial file. Relative paths resolve against `/`, like the tree drivers, not the
  * remote user's home. No sftp or scp: ssh_transfer_method, scp_if_ssh and use_tty (-tt) are ignored.
  */
+/** The environment variable that marks the processes of one remote command. */
+const RUN_MARK = 'PLAYTREE_SSH_COMMAND';
+
+/** $1 `MARK=VALUE`: SIGTERM each process whose environment holds it (the command and all it started). */
+const STOP_MARKED_SCRIPT = `for environ in /proc/[0-9]*/environ; do
+  if tr '\\0' '\\n' < "$environ" 2>/dev/null | grep -qxF -- "$1"; then pid=\${environ#/proc/}; kill -TERM "\${pid%/environ}" 2>/dev/null; fi
+done
+exit 0`;
+
 export class SshConnection extends TreeConnection<SshSettings & { tree: string }> {
   readonly transport = 'ssh';
   private connecting: Promise<void> | undefined;
@@ -102,15 +113,32 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   }
 
   /**
-   * A command cut off by the death of its master ends with 255 and no word from ssh: when the master is
-   * gone too, that is the connection's failure (UNREACHABLE), not the command's exit code.
+   * Every process of the command carries a mark in its environment: an interrupted playtree stops them on
+   * the host (killing ssh alone would not: without a tty, the remote command runs on when its channel closes).
+   * A command cut off by the death of its master ends with 255 and no word from ssh: when the master is gone
+   * too, that is the connection's failure (UNREACHABLE), not the command's exit code.
    */
   protected override async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
-    const result = await this.runHostCommand(this.commandFor(payload), io);
     const { settings } = this;
+    const mark = randomBytes(8).toString('hex');
+    const marked = `export ${RUN_MARK}=${mark}; exec ${shellJoin(payload)}`;
+    const command: TreeCommand = { ...this.commandFor(payload), args: sshArgv(settings, { command: marked }) };
+    const untrack = trackRunningCommand(() => this.stopMarked(mark));
+    let result: TreeRunResult;
+    try {
+      result = await this.runHostCommand(command, io);
+    } finally {
+      untrack();
+    }
     if (result.rc !== 255 || settings.controlPath === undefined || isSshFailure(result.rc, result.stderr.toString('utf8'))) return result;
     if ((await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return result;
     throw new ConnectionError(`${settings.host}: ${describeLostConnection(settings, 'its master connection ended')}`, settings.host);
+  }
+
+  /** SIGTERM every process on the host whose environment carries `mark` (their traps run: no temporary file stays). */
+  private async stopMarked(mark: string): Promise<void> {
+    const stop = shellJoin(['/bin/sh', '-c', STOP_MARKED_SCRIPT, 'playtree-stop', `${RUN_MARK}=${mark}`]);
+    await this.runSsh(sshArgv(this.settings, { command: stop })).catch(() => undefined);
   }
 
   protected override toolFailure(result: TreeRunResult): string | undefined {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,27 +171,34 @@ if (skip) {
       assert.deepEqual(await mastersLeft(controlDir), []);
     });
 
-    test('an interrupted run (SIGINT) closes its master before it exits 99', async () => {
+    test('an interrupted run (SIGINT) stops its remote command and closes its master before it exits 99', async () => {
       const started = join(remote, 'interrupted-started');
+      writeFileSync(join(work, 'one.ini'), `[builders]\n${hostLine('build1', ADDRESSES[0]!)}\n`);
       writeFileSync(
         join(work, 'long.yml'),
         `- hosts: builders
   gather_facts: false
   tasks:
     - command: touch ${started}
-    - command: sleep 7.25
+    - shell: sleep 600.25 & sleep 600.5
 `,
       );
+      const sleeping = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => /^sleep 600\.(25|5)$/.test(line));
       const child = spawn(process.execPath, [BIN, '-i', 'one.ini', 'long.yml'], { cwd: work, env: { ...process.env, ...env, PLAYTREE_NO_LIVE: '1' }, stdio: 'ignore' });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      await waitFor(() => existsSync(started) || child.exitCode !== null, 'the first task to run');
-      assert.ok(existsSync(started), 'the first task ran');
-      assert.equal(mastersIn(controlDir).length, 1);
-      child.kill('SIGINT');
-      assert.equal(await exited, 99);
-      assert.deepEqual(await mastersLeft(controlDir), []);
-      // The remote command is not stopped by a closed channel (no tty, as with use_tty off): end it here.
-      spawn('pkill', ['-f', '^sleep 7.25$']);
+      try {
+        await waitFor(() => (existsSync(started) && sleeping().length === 2) || child.exitCode !== null, 'the remote sleeps to run');
+        assert.equal(mastersIn(controlDir).length, 1);
+        child.kill('SIGINT');
+        assert.equal(await exited, 99);
+        assert.deepEqual(await mastersLeft(controlDir), []);
+        // Without a tty a closed channel stops nothing on the host: playtree stops the command's processes
+        // itself, also the one it left in the background.
+        await waitFor(() => sleeping().length === 0, 'the remote sleeps to be stopped').catch(() => {});
+        assert.deepEqual(sleeping(), []);
+      } finally {
+        spawn('pkill', ['-f', '^sleep 600\\.']);
+      }
     });
   });
 }
