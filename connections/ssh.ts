@@ -64,11 +64,11 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     if (settings.controlPath === undefined) return;
     if (settings.controlFolder !== undefined) await mkdir(settings.controlFolder, { recursive: true, mode: 0o700 });
     const key = [settings.executable, ...settings.options, settings.address].join('\0');
-    await openMaster(key, async () => {
+    await openMaster(key, { executable: settings.executable, exitArgv: sshArgv(settings, { control: 'exit' }) }, async () => {
       // A master the user's own ControlPath already has (their own sessions) is used, never closed by us.
-      if (settings.userControlPath && (await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return undefined;
+      if (settings.userControlPath && (await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return false;
       await this.connectWithRetries();
-      return { executable: settings.executable, exitArgv: sshArgv(settings, { control: 'exit' }) };
+      return true;
     });
   }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
  * default), as Ansible's do.
  */
 
-interface Master {
+export interface Master {
   /** The ssh program and the argv (options, `-O exit`, destination) that closes it. */
   executable: string;
   exitArgv: string[];
@@ -36,28 +36,29 @@ export function privateControlFolder(): string {
 
 /**
  * Open the master named `key` once: concurrent callers wait for the same opening; a failed opening is
- * forgotten (the next caller tries again). `closeWith` is recorded only when `start` succeeds and returns it.
+ * forgotten (the next caller tries again). `master` says how to close it; it is recorded from the start, so
+ * that a run interrupted while the master comes up still closes it, and dropped when `start` fails or says
+ * the master is not ours (false: the user's own, already running).
  */
-export async function openMaster(key: string, start: () => Promise<Master | undefined>): Promise<void> {
+export async function openMaster(key: string, master: Master, start: () => Promise<boolean>): Promise<void> {
+  const pending = opening.get(key);
+  if (pending) return pending;
   if (masters.has(key)) return;
-  let pending = opening.get(key);
-  if (!pending) {
-    pending = start().then(
-      (master) => {
-        opening.delete(key);
-        if (master) {
-          masters.set(key, master);
-          hookExit();
-        }
-      },
-      (error: unknown) => {
-        opening.delete(key);
-        throw error;
-      },
-    );
-    opening.set(key, pending);
-  }
-  await pending;
+  masters.set(key, master);
+  hookExit();
+  const opened = start().then(
+    (ours) => {
+      opening.delete(key);
+      if (!ours) masters.delete(key);
+    },
+    (error: unknown) => {
+      opening.delete(key);
+      masters.delete(key);
+      throw error;
+    },
+  );
+  opening.set(key, opened);
+  await opened;
 }
 
 /** The masters still open (their keys), for tests and -vvv lines. */
