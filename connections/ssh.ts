@@ -11,6 +11,15 @@ import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js'
 import { TreeConnection } from './treeConnection.js';
 import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
+/** The environment variable that marks the processes of one remote command. */
+const RUN_MARK = 'PLAYTREE_SSH_COMMAND';
+
+/** $1 `MARK=VALUE`: SIGTERM each process whose environment holds it (the command and all it started). */
+const STOP_MARKED_SCRIPT = `for environ in /proc/[0-9]*/environ; do
+  if tr '\\0' '\\n' < "$environ" 2>/dev/null | grep -qxF -- "$1"; then pid=\${environ#/proc/}; kill -TERM "\${pid%/environ}" 2>/dev/null; fi
+done
+exit 0`;
+
 /*
  * `ansible_connection=ssh` (also `ansible.builtin.ssh`): tasks run on the remote machine itself through the
  * system's OpenSSH client. Settings as Ansible's ssh plugin (sshSettings.ts); with the default ssh_args
@@ -25,16 +34,9 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
  * 0600 file beside the destination, a trailer checked before the rename, so a transfer cut by a killed ssh
  * or master never leaves a partial file. Relative paths resolve against `/`, like the tree drivers, not the
  * remote user's home. No sftp or scp: ssh_transfer_method, scp_if_ssh and use_tty (-tt) are ignored.
+ * Without a tty a closed channel stops nothing on the host: an interrupted run stops its remote commands
+ * itself (RUN_MARK).
  */
-/** The environment variable that marks the processes of one remote command. */
-const RUN_MARK = 'PLAYTREE_SSH_COMMAND';
-
-/** $1 `MARK=VALUE`: SIGTERM each process whose environment holds it (the command and all it started). */
-const STOP_MARKED_SCRIPT = `for environ in /proc/[0-9]*/environ; do
-  if tr '\\0' '\\n' < "$environ" 2>/dev/null | grep -qxF -- "$1"; then pid=\${environ#/proc/}; kill -TERM "\${pid%/environ}" 2>/dev/null; fi
-done
-exit 0`;
-
 export class SshConnection extends TreeConnection<SshSettings & { tree: string }> {
   readonly transport = 'ssh';
   private connecting: Promise<void> | undefined;
