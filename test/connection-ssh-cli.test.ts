@@ -171,34 +171,36 @@ if (skip) {
       assert.deepEqual(await mastersLeft(controlDir), []);
     });
 
-    test('an interrupted run (SIGINT) stops its remote command and closes its master before it exits 99', async () => {
-      const started = join(remote, 'interrupted-started');
-      writeFileSync(join(work, 'one.ini'), `[builders]\n${hostLine('build1', ADDRESSES[0]!)}\n`);
-      writeFileSync(
-        join(work, 'long.yml'),
-        `- hosts: builders
-  gather_facts: false
-  tasks:
-    - command: touch ${started}
-    - shell: sleep 600.25 & sleep 600.5
-`,
-      );
-      const sleeping = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => /^sleep 600\.(25|5)$/.test(line));
-      const child = spawn(process.execPath, [BIN, '-i', 'one.ini', 'long.yml'], { cwd: work, env: { ...process.env, ...env, PLAYTREE_NO_LIVE: '1' }, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      try {
-        await waitFor(() => (existsSync(started) && sleeping().length === 2) || child.exitCode !== null, 'the remote sleeps to run');
-        assert.equal(mastersIn(controlDir).length, 1);
-        child.kill('SIGINT');
-        assert.equal(await exited, 99);
-        assert.deepEqual(await mastersLeft(controlDir), []);
-        // Without a tty a closed channel stops nothing on the host: playtree stops the command's processes
-        // itself, also the one it left in the background.
-        await waitFor(() => sleeping().length === 0, 'the remote sleeps to be stopped').catch(() => {});
-        assert.deepEqual(sleeping(), []);
-      } finally {
-        spawn('pkill', ['-f', '^sleep 600\\.']);
-      }
-    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      test(`an interrupted run (${signal}) stops its remote command and closes its master before it exits 99`, async () => {
+        const started = join(remote, `interrupted-started-${signal}`);
+        writeFileSync(join(work, 'one.ini'), `[builders]\n${hostLine('build1', ADDRESSES[0]!)}\n`);
+        writeFileSync(
+          join(work, 'long.yml'),
+          `- hosts: builders
+    gather_facts: false
+    tasks:
+      - command: touch ${started}
+      - shell: sleep 600.25 & sleep 600.5
+  `,
+        );
+        const sleeping = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => /^sleep 600\.(25|5)$/.test(line));
+        const child = spawn(process.execPath, [BIN, '-i', 'one.ini', 'long.yml'], { cwd: work, env: { ...process.env, ...env, PLAYTREE_NO_LIVE: '1' }, stdio: 'ignore' });
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        try {
+          await waitFor(() => (existsSync(started) && sleeping().length === 2) || child.exitCode !== null, 'the remote sleeps to run');
+          assert.equal(mastersIn(controlDir).length, 1);
+          child.kill(signal);
+          assert.equal(await exited, 99);
+          assert.deepEqual(await mastersLeft(controlDir), []);
+          // Without a tty a closed channel stops nothing on the host: playtree stops the command's processes
+          // itself, also the one it left in the background.
+          await waitFor(() => sleeping().length === 0, 'the remote sleeps to be stopped').catch(() => {});
+          assert.deepEqual(sleeping(), []);
+        } finally {
+          spawn('pkill', ['-f', '^sleep 600\\.']);
+        }
+      });
+    }
   });
 }
