@@ -87,25 +87,51 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   }
 
   private async runSsh(args: string[]): Promise<TreeRunResult> {
-    return this.runHostCommand({ file: this.settings.executable, args, stop: { signal: 'SIGTERM', wholeGroup: true } }, {});
+    return this.runSshProcess({ file: this.settings.executable, args, stop: { signal: 'SIGTERM', wholeGroup: true } }, {});
   }
 
   protected commandFor(payload: string[]): TreeCommand {
     return this.hostCommand(payload);
   }
 
-  /**
-   * The controller process that runs `argv` on the remote host, with stdin and stdout streamed through ssh:
-   * what a tree driver reached through this host (playtree_via) runs its host-side programs with. Run it
-   * with `runHostCommand` once `open()` succeeded.
-   */
-  hostCommand(argv: string[]): TreeCommand {
-    // The remote login shell splits this one string back into `argv`.
-    return { file: this.settings.executable, args: sshArgv(this.settings, { command: shellJoin(argv) }), stop: { signal: 'SIGTERM', wholeGroup: true } };
+  /** The ssh process that runs `argv` on the host; the remote login shell splits the one string back into it. */
+  private hostCommand(argv: string[], mark?: string): TreeCommand {
+    const command = mark === undefined ? shellJoin(argv) : `export ${RUN_MARK}=${mark}; exec ${shellJoin(argv)}`;
+    return { file: this.settings.executable, args: sshArgv(this.settings, { command }), stop: { signal: 'SIGTERM', wholeGroup: true } };
   }
 
-  /** Run a command `hostCommand` made: streams as in runTreeCommand; ssh's own failures throw ConnectionError. */
-  async runHostCommand(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
+  protected override runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
+    return this.runOnHost(payload, io);
+  }
+
+  /**
+   * Run `argv` on the remote host, stdin and stdout streamed through ssh as in runTreeCommand: every command
+   * and transfer of this driver, and what a tree driver reached through this host (playtree_via) runs its
+   * host-side programs with. ssh's own failures throw ConnectionError (the host is UNREACHABLE).
+   * Every process of the command carries a mark in its environment: an interrupted playtree stops them on
+   * the host (killing ssh alone would not: without a tty, the remote command runs on when its channel closes).
+   * A command cut off by the death of its master ends with 255 and no word from ssh: when the master is gone
+   * too, that is the connection's failure, not the command's exit code.
+   */
+  async runOnHost(argv: string[], io: TreeRunOptions = {}): Promise<TreeRunResult> {
+    await this.open();
+    const { settings } = this;
+    const mark = randomBytes(8).toString('hex');
+    const untrack = trackRunningCommand(() => this.stopMarked(mark));
+    let result: TreeRunResult;
+    try {
+      result = await this.runSshProcess(this.hostCommand(argv, mark), io);
+    } finally {
+      untrack();
+    }
+    if (result.rc !== 255) return result;
+    const stderr = result.stderr.toString('utf8');
+    if (isSshFailure(result.rc, stderr)) throw new ConnectionError(`${settings.host}: ${describeSshFailure(settings, stderr)}`, settings.host);
+    if (settings.controlPath === undefined || (await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return result;
+    throw new ConnectionError(`${settings.host}: ${describeLostConnection(settings, 'its master connection ended')}`, settings.host);
+  }
+
+  private async runSshProcess(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
     this.options.log(3, `<${this.settings.address}> SSH: EXEC ${shellJoin([command.file, ...command.args])}`);
     try {
       return await runTreeCommand(command, io);
@@ -114,38 +140,10 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     }
   }
 
-  /**
-   * Every process of the command carries a mark in its environment: an interrupted playtree stops them on
-   * the host (killing ssh alone would not: without a tty, the remote command runs on when its channel closes).
-   * A command cut off by the death of its master ends with 255 and no word from ssh: when the master is gone
-   * too, that is the connection's failure (UNREACHABLE), not the command's exit code.
-   */
-  protected override async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
-    const { settings } = this;
-    const mark = randomBytes(8).toString('hex');
-    const marked = `export ${RUN_MARK}=${mark}; exec ${shellJoin(payload)}`;
-    const command: TreeCommand = { ...this.commandFor(payload), args: sshArgv(settings, { command: marked }) };
-    const untrack = trackRunningCommand(() => this.stopMarked(mark));
-    let result: TreeRunResult;
-    try {
-      result = await this.runHostCommand(command, io);
-    } finally {
-      untrack();
-    }
-    if (result.rc !== 255 || settings.controlPath === undefined || isSshFailure(result.rc, result.stderr.toString('utf8'))) return result;
-    if ((await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return result;
-    throw new ConnectionError(`${settings.host}: ${describeLostConnection(settings, 'its master connection ended')}`, settings.host);
-  }
-
   /** SIGTERM every process on the host whose environment carries `mark` (their traps run: no temporary file stays). */
   private async stopMarked(mark: string): Promise<void> {
     const stop = shellJoin(['/bin/sh', '-c', STOP_MARKED_SCRIPT, 'playtree-stop', `${RUN_MARK}=${mark}`]);
     await this.runSsh(sshArgv(this.settings, { command: stop })).catch(() => undefined);
-  }
-
-  protected override toolFailure(result: TreeRunResult): string | undefined {
-    const stderr = result.stderr.toString('utf8');
-    return isSshFailure(result.rc, stderr) ? describeSshFailure(this.settings, stderr) : undefined;
   }
 
   override async close(): Promise<void> {

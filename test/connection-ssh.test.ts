@@ -98,6 +98,23 @@ if (skip) {
       assert.deepEqual(readdirSync(folder), []);
     });
 
+    test('ssh runOnHost runs an argv on the host word for word, stdin and stdout streamed (for tree drivers on a build host)', async () => {
+      const words = await connection.runOnHost(['printf', '%s|', 'a b', `it's "q" $HOME`, 'ünï']);
+      assert.equal(words.stdout.toString(), `a b|it's "q" $HOME|ünï|`);
+      const input = randomBytes(3 * 1024 * 1024);
+      const fetched = hashingSink();
+      const piped = await connection.runOnHost(['cat'], { stdin: Readable.from([input]), stdout: fetched.sink });
+      assert.equal(piped.rc, 0);
+      assert.equal(fetched.digest(), sha256(input));
+    });
+
+    test('ssh without ControlPersist in ssh_args connects for each command and leaves no master', async () => {
+      const before = mastersIn(privateControlFolder()).length;
+      const plain = new SshConnection(options(sshd.hostVars({ ansible_ssh_args: '-o ControlMaster=no' })));
+      assert.equal((await plain.exec('echo plain')).stdout.toString(), 'plain\n');
+      assert.equal(mastersIn(privateControlFolder()).length, before);
+    });
+
     test('ssh keeps one master per host for every command and every connection object of the run', async () => {
       const second = new SshConnection(options(sshd.hostVars()));
       await second.open();
