@@ -9,11 +9,11 @@ import { ConnectionError } from '../src/core/errors.js';
  * first opens; the lock stays for the whole run (through every play, and between the per-command
  * containers of `ansible_nspawn_persistent: false`) and is released when playtree exits.
  *
- * Why a child process holds it: Node has no flock(2). A small `sh` (then `cat`) holds an flock on the lock
- * file, and its stdin is a pipe from playtree. Whatever way playtree ends — even SIGKILL — the kernel closes
- * that pipe, `cat` reads end-of-file and exits, and the kernel drops the lock with its last descriptor: no
- * stale lock is possible. The child runs in its own session so that ^C on the terminal does not end it
- * before playtree has stopped its containers.
+ * Why a child process holds it: Node has no flock(2). `flock --no-fork` locks the lock file and becomes
+ * `cat` (one process, no shell), whose stdin is a pipe from playtree. Whatever way playtree ends — even
+ * SIGKILL — the kernel closes that pipe, `cat` reads end-of-file and exits, and the kernel drops the lock
+ * with its last descriptor: no stale lock is possible. The child runs in its own session so that ^C on the
+ * terminal does not end it before playtree has stopped its containers.
  *
  * The lock file is LOCK_FOLDER/tree-DEV:INO of the tree's root folder, so two paths to one tree (a symlink,
  * a bind mount) collide. The holder writes its pid, start time and playbook into it, for a refused run to
@@ -27,8 +27,14 @@ import { ConnectionError } from '../src/core/errors.js';
 export const LOCK_FOLDER = '/run/playtree/locks';
 /** flock's exit code when the lock is held elsewhere (and the wait, if any, ran out). */
 const BUSY = 75;
-/** $1 seconds to wait (0: refuse at once); the lock file is fd 3. */
-const HOLD_SCRIPT = `flock -E ${BUSY} -w "$1" 3 || exit; echo locked; exec cat >/dev/null`;
+/**
+ * The holder's argv, waiting up to `waitSeconds` (0: refuse at once). The lock file is the holder's fd 3,
+ * which flock opens afresh (the same file: the lock is on the file, whatever description holds it).
+ * Once locked, flock execs `cat`, which echoes the newline playtree sent first: that echo says "locked".
+ */
+function holderArgv(waitSeconds: number): string[] {
+  return ['--no-fork', '-E', String(BUSY), '-w', String(waitSeconds), '/proc/self/fd/3', 'cat'];
+}
 
 interface Holder {
   pid: number;
@@ -154,18 +160,14 @@ async function takeLock(path: string, onWait: (holder: Holder | undefined) => vo
 /** Start a holder on the open lock file: it once it holds the lock, undefined when another process holds it. */
 function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProcess; state: LiveHolder } | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', HOLD_SCRIPT, 'playtree-lock', String(waitSeconds)], {
-      stdio: ['pipe', 'pipe', 'pipe', fd],
-      detached: true,
-    });
+    const child = spawn('flock', holderArgv(waitSeconds), { stdio: ['pipe', 'pipe', 'pipe', fd], detached: true });
     const state: LiveHolder = { exited: new Promise<void>((done) => child.once('exit', () => done())), holding: false };
     live.set(child, state);
-    let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!stdout.includes('locked\n')) return;
+    child.stdin!.on('error', () => {});
+    child.stdin!.write('\n');
+    child.stdout!.once('data', () => {
       // Held: nothing of the child may keep playtree's event loop alive; only its stdin pipe stays open.
       child.stdout!.destroy();
       child.stderr!.destroy();
@@ -174,15 +176,14 @@ function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProces
       state.holding = true;
       resolve({ child, state });
     });
-    child.once('error', (error) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
       live.delete(child);
-      reject(error);
+      reject(error.code === 'ENOENT' ? new Error('flock not found on PATH; install the Debian package util-linux (it provides flock)') : error);
     });
     child.once('exit', (code) => {
       live.delete(child);
       if (code === BUSY) return resolve(undefined);
-      const reason = stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`;
-      reject(new Error(code === 127 ? `${reason}; install the Debian package util-linux (it provides flock)` : reason));
+      reject(new Error(stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`));
     });
   });
 }
