@@ -84,8 +84,11 @@ export async function stopStaleCommands(tree: string): Promise<void> {
   const names = await readdir(RECORDS).catch(() => [] as string[]);
   if (names.length === 0) return;
   const canonical = await realpath(tree).catch(() => tree);
+  // This run's own records (its other hosts' containers) need no look at /proc.
+  self ??= `${process.pid}.${startTime(process.pid)}`;
   const stops: Array<Promise<void>> = [];
   for (const name of names) {
+    if (name.startsWith(`${self}.`)) continue;
     const [ownerPid, ownerStart, pid, start] = name.split('.');
     if (startTime(Number(ownerPid)) === ownerStart) continue;
     const path = `${RECORDS}/${name}`;

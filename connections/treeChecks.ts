@@ -18,6 +18,9 @@ export function checkRunningAsRoot(settings: TreeSettings, transport: string, ui
   }
 }
 
+/** Programs found on PATH during this run, by name and PATH: every host's connection asks. */
+const foundPrograms = new Map<string, string>();
+
 /** The controller program `name` on PATH, or a ConnectionError saying which package provides it. */
 export async function findProgram(
   settings: TreeSettings,
@@ -25,13 +28,19 @@ export async function findProgram(
   debianPackage: string,
   path = process.env['PATH'] ?? '',
 ): Promise<string> {
+  const key = `${name}\0${path}`;
+  const known = foundPrograms.get(key);
+  if (known !== undefined) return known;
   for (const folder of path.split(delimiter).filter(Boolean)) {
     const candidate = join(folder, name);
     const found = await access(candidate, constants.X_OK).then(
       () => true,
       () => false,
     );
-    if (found) return candidate;
+    if (found) {
+      foundPrograms.set(key, candidate);
+      return candidate;
+    }
   }
   throw new ConnectionError(
     `${settings.host}: ${name} not found on PATH; install the Debian package ${debianPackage} (apt-get install ${debianPackage})`,
