@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
@@ -50,8 +50,12 @@ function shellOf(container: RunningContainer): ContainerShell {
 }
 
 /** The tree's path with symlinks resolved; the path as given when it cannot be resolved (the checks then say why). */
-function realTreeOf(tree: string): Promise<string> {
-  return realpath(tree).catch(() => tree);
+function realTreeOf(tree: string): string {
+  try {
+    return realpathSync(tree);
+  } catch {
+    return tree;
+  }
 }
 
 /** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
@@ -88,7 +92,7 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
 
   protected async preflight(): Promise<void> {
     await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
-    this.realTree = await realTreeOf(this.settings.tree);
+    this.realTree = realTreeOf(this.settings.tree);
   }
 
   protected commandFor(payload: string[]): TreeCommand {
@@ -155,7 +159,7 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
 
   protected async preflight(): Promise<void> {
     const { host, tree } = this.settings;
-    const realTree = await realTreeOf(tree);
+    const realTree = realTreeOf(tree);
     const argv = buildLeaderArgv(this.settings, this.probe, realTree);
     const start = async () => {
       await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { ConnectionError } from '../src/core/errors.js';
 
@@ -73,7 +73,7 @@ export function configureTreeLocks(options: { waitSeconds: number; playbook: str
  */
 export async function lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
   if (!settings.enabled) return;
-  const info = await stat(tree, { bigint: true });
+  const info = statSync(tree, { bigint: true });
   const key = `${info.dev}:${info.ino}`;
   let taking = held.get(key);
   if (!taking) {
@@ -127,32 +127,34 @@ function endHolder(child: ChildProcess, state: LiveHolder): Promise<void> {
  * and `path` opened afresh.
  */
 async function takeLock(path: string, onWait: (holder: Holder | undefined) => void): Promise<void> {
-  await makeLockFolder();
+  // Synchronous file calls: a few on tmpfs cost microseconds, each through Node's thread pool tens of them.
+  makeLockFolder();
   const deadline = Date.now() + settings.waitSeconds * 1000;
   let waiting = false;
   for (;;) {
     // O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
-    const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     try {
-      const holder = await holdLock(file.fd, waiting ? Math.max(0, deadline - Date.now()) / 1000 : 0);
+      const holder = await holdLock(fd, waiting ? Math.max(0, deadline - Date.now()) / 1000 : 0);
       if (!holder) {
-        if (waiting || settings.waitSeconds === 0) throw new TreeBusy(await readHolder(file));
-        onWait(await readHolder(file));
+        if (waiting || settings.waitSeconds === 0) throw new TreeBusy(readHolder(fd));
+        onWait(readHolder(fd));
         waiting = true;
         continue;
       }
-      const [locked, current] = await Promise.all([file.stat(), stat(path).catch(() => undefined)]);
+      const locked = fstatSync(fd);
+      const current = statSync(path, { throwIfNoEntry: false });
       if (current?.ino !== locked.ino || current.dev !== locked.dev) {
         await endHolder(holder.child, holder.state);
         continue;
       }
       holder.state.path = path;
       const about: Holder = { pid: process.pid, since: new Date().toISOString(), playbook: settings.playbook };
-      await file.truncate(0);
-      await file.write(`${JSON.stringify(about)}\n`, 0);
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${JSON.stringify(about)}\n`, 0);
       return;
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   }
 }
@@ -189,17 +191,18 @@ function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProces
 }
 
 /** /run/playtree/locks: made by root, kept private; refused if something else stands at those names. */
-async function makeLockFolder(): Promise<void> {
-  await mkdir(LOCK_FOLDER, { recursive: true, mode: 0o700 });
+function makeLockFolder(): void {
+  mkdirSync(LOCK_FOLDER, { recursive: true, mode: 0o700 });
   for (const folder of ['/run/playtree', LOCK_FOLDER]) {
-    const info = await lstat(folder);
+    const info = lstatSync(folder);
     const unsafe = !info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0;
     if (unsafe) throw new Error(`${folder} must be a folder owned by root and writable only by it; remove it and rerun`);
   }
 }
 
-async function readHolder(file: Awaited<ReturnType<typeof open>>): Promise<Holder | undefined> {
-  const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+function readHolder(fd: number): Holder | undefined {
+  const buffer = Buffer.alloc(4096);
+  const bytesRead = readSync(fd, buffer, 0, 4096, 0);
   try {
     const holder = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8')) as Partial<Holder>;
     if (typeof holder.pid !== 'number' || typeof holder.since !== 'string') return undefined;

@@ -1,4 +1,4 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ConnectionError } from '../src/core/errors.js';
 import { isExecutableInTree, resolveInTree } from './treePaths.js';
@@ -33,11 +33,7 @@ export async function findProgram(
   if (known !== undefined) return known;
   for (const folder of path.split(delimiter).filter(Boolean)) {
     const candidate = join(folder, name);
-    const found = await access(candidate, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (found) {
+    if (isExecutable(candidate)) {
       foundPrograms.set(key, candidate);
       return candidate;
     }
@@ -48,9 +44,18 @@ export async function findProgram(
   );
 }
 
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function checkTreeLooksLikeAnOs(settings: TreeSettings): Promise<void> {
   const { host, tree } = settings;
-  const info = await stat(tree).catch(() => undefined);
+  const info = statSync(tree, { throwIfNoEntry: false });
   if (!info) {
     throw new ConnectionError(
       `${host}: tree ${tree} does not exist; build it first (e.g. mmdebstrap) or point ansible_host at it`,

@@ -1,4 +1,4 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -8,17 +8,17 @@ import { basename, dirname, join } from 'node:path';
  * /proc/locks lists the file's inode. Returns the held lock file, or undefined when the tree is free.
  */
 export async function findHeldTreeLock(tree: string): Promise<string | undefined> {
-  const canonical = await realpath(tree);
+  const canonical = realpathSync(tree);
   // nspawn never locks "/" (nothing to protect it from).
   if (canonical === '/') return undefined;
-  const treeInfo = await stat(canonical, { bigint: true });
+  const treeInfo = statSync(canonical, { bigint: true });
   const candidates = [
     join(dirname(canonical), `.#${basename(canonical)}.lck`),
     `/run/systemd/nspawn/locks/inode-${treeInfo.dev}:${treeInfo.ino}`,
   ];
-  const held = await heldLockIds();
+  const held = heldLockIds();
   for (const candidate of candidates) {
-    const info = await stat(candidate, { bigint: true }).catch(() => undefined);
+    const info = statSync(candidate, { bigint: true, throwIfNoEntry: false });
     if (info && held.has(lockId(info.dev, info.ino))) return candidate;
   }
   return undefined;
@@ -43,7 +43,10 @@ export function parseProcLocks(text: string): Set<string> {
   return ids;
 }
 
-async function heldLockIds(): Promise<Set<string>> {
-  const text = await readFile('/proc/locks', 'utf8').catch(() => '');
-  return parseProcLocks(text);
+function heldLockIds(): Set<string> {
+  try {
+    return parseProcLocks(readFileSync('/proc/locks', 'utf8'));
+  } catch {
+    return new Set();
+  }
 }
