@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { LEADER_READY } from './nspawnArgv.js';
 import { childrenOf } from './processTree.js';
 import { recordCommand } from './staleCommands.js';
+import { locateProgram } from './treeChecks.js';
 
 /*
  * The persistent mode's container: started once (systemd-nspawn running the leader script), shared by the
@@ -42,7 +43,8 @@ const START_TIMEOUT_MS = 60_000;
 export function startContainer(argv: readonly string[], tree: string): Promise<RunningContainer> {
   const [file, ...args] = argv as [string, ...string[]];
   // Detached: a terminal's ^C goes to playtree's process group only; playtree then stops the container itself.
-  const nspawn = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // By the path found once per run (a bare name is tried with execve in every PATH folder); argv[0] unchanged.
+  const nspawn = spawn(locateProgram(file) ?? file, args, { argv0: file, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   // A SIGKILLed playtree's container stops by itself, but the next run may start before it is done.
   const unrecord = recordCommand(nspawn.pid, tree, 'container');
   const exited = new Promise<void>((resolve) => nspawn.once('close', () => resolve()));

@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, o
 import { unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { ConnectionError } from '../src/core/errors.js';
+import { locateProgram } from './treeChecks.js';
 
 /*
  * One playtree run per tree at a time. The chroot and nspawn drivers lock the tree when a host's connection
@@ -162,7 +163,12 @@ async function takeLock(path: string, onWait: (holder: Holder | undefined) => vo
 /** Start a holder on the open lock file: it once it holds the lock, undefined when another process holds it. */
 function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProcess; state: LiveHolder } | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', holderArgv(waitSeconds), { stdio: ['pipe', 'pipe', 'pipe', fd], detached: true });
+    // By the path found once per run: spawning a bare name tries every PATH folder with execve.
+    const child = spawn(locateProgram('flock') ?? 'flock', holderArgv(waitSeconds), {
+      argv0: 'flock',
+      stdio: ['pipe', 'pipe', 'pipe', fd],
+      detached: true,
+    });
     const state: LiveHolder = { exited: new Promise<void>((done) => child.once('exit', () => done())), holding: false };
     live.set(child, state);
     let stderr = '';

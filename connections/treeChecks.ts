@@ -21,6 +21,20 @@ export function checkRunningAsRoot(settings: TreeSettings, transport: string, ui
 /** Programs found on PATH during this run, by name and PATH: every host's connection asks. */
 const foundPrograms = new Map<string, string>();
 
+/** The controller program `name` on PATH (looked for once per run), or undefined. */
+export function locateProgram(name: string, path = process.env['PATH'] ?? ''): string | undefined {
+  const key = `${name}\0${path}`;
+  let found = foundPrograms.get(key);
+  if (found !== undefined) return found;
+  found = path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((folder) => join(folder, name))
+    .find(isExecutable);
+  if (found !== undefined) foundPrograms.set(key, found);
+  return found;
+}
+
 /** The controller program `name` on PATH, or a ConnectionError saying which package provides it. */
 export async function findProgram(
   settings: TreeSettings,
@@ -28,16 +42,8 @@ export async function findProgram(
   debianPackage: string,
   path = process.env['PATH'] ?? '',
 ): Promise<string> {
-  const key = `${name}\0${path}`;
-  const known = foundPrograms.get(key);
-  if (known !== undefined) return known;
-  for (const folder of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(folder, name);
-    if (isExecutable(candidate)) {
-      foundPrograms.set(key, candidate);
-      return candidate;
-    }
-  }
+  const found = locateProgram(name, path);
+  if (found !== undefined) return found;
   throw new ConnectionError(
     `${settings.host}: ${name} not found on PATH; install the Debian package ${debianPackage} (apt-get install ${debianPackage})`,
     settings.host,
