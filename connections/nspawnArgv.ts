@@ -166,19 +166,30 @@ export const LEADER_READY = 'playtree-container-ready';
 export const SHELL_DIR = '/run/playtree';
 
 /**
+ * The FIFOs nspawnShell.ts asks for first (`F`, its first batch of eight commands' stdout, stderr and stdin):
+ * the leader makes them with its own FIFO, in the same mkfifo, so that the first command costs no mkfifo.
+ */
+const FIRST_FIFOS = [
+  ...Array.from({ length: 8 }, (_unused, index) => [`o${index + 1}.out`, `o${index + 1}.err`]).flat(),
+  ...Array.from({ length: 8 }, (_unused, index) => `i${index + 1}`),
+].map((name) => `${SHELL_DIR}/${name}`);
+
+/**
  * The container's command server (see nspawnShell.ts), run in the background by the leader: it reads one
  * request per line from the FIFO SHELL_DIR/requests and answers on the leader's stdout, which is playtree's
- * pipe. `F paths...` makes FIFOs (answer `M rc`). `X id stdin stdout stderr script` runs the script in a
- * subshell with those FIFOs (stdin `-` is /dev/null), says `R id` once its FIFOs are open, and `E id rc`
- * when it has ended. Globbing is off while the line is split into words, and on again for the script.
+ * pipe. `F paths...` makes the FIFOs not already there (answer `M rc`; a name taken by anything but a FIFO,
+ * a symlink included, fails). `X id stdin stdout stderr script` runs the script in a subshell with those FIFOs (stdin `-` is
+ * /dev/null), says `R id` once its FIFOs are open, and `E id rc` when it has ended. Globbing is off while
+ * the line is split into words, and on again for the script.
  */
 export const SHELL_SERVER_SCRIPT = `set -f
 while IFS= read -r pt_r; do
   set -- $pt_r
   case $1 in
-    F) shift; mkfifo -m 600 -- "$@"; echo "M $?" ;;
+    F) shift; for pt_p; do shift; [ -p "$pt_p" ] && [ ! -L "$pt_p" ] || set -- "$@" "$pt_p"; done
+       pt_m=0; if [ $# -gt 0 ]; then mkfifo -m 600 -- "$@"; pt_m=$?; fi; echo "M $pt_m" ;;
     X) pt_i=$3; if [ "$pt_i" = - ]; then pt_i=/dev/null; fi
-       (exec 9>&1 <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i; . "$pt_f")
+       (exec 9>&1 <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i pt_p pt_m; . "$pt_f")
        echo "E $2 $?" ;;
   esac
 done`;
@@ -192,7 +203,7 @@ done`;
  * going down) would leave in the tree. The command's processes are read from /proc (pt_below lists them,
  * children first).
  */
-export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests || exit 1
+export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests ${FIRST_FIFOS.join(' ')} || exit 1
 (${SHELL_SERVER_SCRIPT}
 ) <${SHELL_DIR}/requests &
 pt_s=$!
