@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -6,6 +7,8 @@ import { basename, dirname, join } from 'node:path';
  * open-file-description locks: `.#NAME.lck` beside the tree, and `/run/systemd/nspawn/locks/inode-DEV:INO`.
  * The files may outlive a killed nspawn, so a file alone proves nothing: the lock is held only while
  * /proc/locks lists the file's inode. Returns the held lock file, or undefined when the tree is free.
+ * nspawn removes both files when it stops cleanly, so /proc/locks is read only when one is there: reading
+ * it takes a kernel lock that waits for an RCU grace period (about 10 ms here, on every host's first open).
  */
 export async function findHeldTreeLock(tree: string): Promise<string | undefined> {
   const canonical = realpathSync(tree);
@@ -16,12 +19,13 @@ export async function findHeldTreeLock(tree: string): Promise<string | undefined
     join(dirname(canonical), `.#${basename(canonical)}.lck`),
     `/run/systemd/nspawn/locks/inode-${treeInfo.dev}:${treeInfo.ino}`,
   ];
-  const held = heldLockIds();
-  for (const candidate of candidates) {
-    const info = statSync(candidate, { bigint: true, throwIfNoEntry: false });
-    if (info && held.has(lockId(info.dev, info.ino))) return candidate;
-  }
-  return undefined;
+  const present = candidates.flatMap((path) => {
+    const info = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return info ? [{ path, id: lockId(info.dev, info.ino) }] : [];
+  });
+  if (present.length === 0) return undefined;
+  const held = await heldLockIds();
+  return present.find((candidate) => held.has(candidate.id))?.path;
 }
 
 /** `MAJOR:MINOR:INODE` as /proc/locks spells a locked file (major and minor in hex). */
@@ -43,10 +47,7 @@ export function parseProcLocks(text: string): Set<string> {
   return ids;
 }
 
-function heldLockIds(): Set<string> {
-  try {
-    return parseProcLocks(readFileSync('/proc/locks', 'utf8'));
-  } catch {
-    return new Set();
-  }
+async function heldLockIds(): Promise<Set<string>> {
+  const text = await readFile('/proc/locks', 'utf8').catch(() => '');
+  return parseProcLocks(text);
 }
