@@ -242,7 +242,8 @@ function applyScript(ctx: ModuleContext, plan: Plan, facts: Facts): string {
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
   const reported = reportedPath(plan, facts);
   const exists = `if [ -e ${shellQuote(reported)} ]; then printf E; else printf D; fi`;
-  return `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${stateCall(reported)}`;
+  const read = plan.known ? ['', ''] : [statePrelude(), stateCall(reported)];
+  return `${read[0]}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${read[1]}`;
 }
 
 function applyOutcome(plan: Plan, facts: Facts, output: Buffer): ModuleResult {
@@ -251,7 +252,7 @@ function applyOutcome(plan: Plan, facts: Facts, output: Buffer): ModuleResult {
   const marker = output.indexOf(0);
   if (output.subarray(0, marker).toString() === 'R') result.changed = true;
   const existsFollowed = output[marker + 1] === 0x45; // 'E'
-  const after = parseStates(output.subarray(marker + 2), [resultPath])[0]!;
+  const after = plan.known ?? parseStates(output.subarray(marker + 2), [resultPath])[0]!;
   return existsFollowed ? { ...result, ...pathInfo(after) } : result;
 }
 
