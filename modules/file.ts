@@ -7,6 +7,7 @@ import { parseWantedTime } from './fileTimes.js';
 import { absentState, ansibleStateName, parseStates, pathInfo, stateCall, stateCallAgain, statePrelude, type PathState } from './remoteFile.js';
 import { expandTargetPaths } from './targetPaths.js';
 import { failure, isFailure, NOT_EMPTY_EXIT, planState, withPathInfo, type Facts, type Plan } from './filePlans.js';
+import { attributeCommands, resolveMode } from './fileAttributes.js';
 
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
@@ -47,7 +48,9 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const src = a['src'] as string | undefined;
   const early = createsAtOnce(ctx) ? await readOrCreate(ctx, path) : undefined;
   if (early?.result) return early.result;
-  let facts = early?.facts ?? (await readFacts(ctx, path, src, a['state'] as string | undefined));
+  const chmodWanted = early ? undefined : modeAtOnce(ctx);
+  const chmodded = chmodWanted === undefined ? undefined : await readOrChmod(ctx, path, chmodWanted);
+  let facts = early?.facts ?? chmodded?.facts ?? (await readFacts(ctx, path, src, a['state'] as string | undefined));
   // As Ansible: a folder as path with src (and a state other than link or absent) means the file src names in it.
   if (src !== undefined && a['state'] !== 'link' && a['state'] !== 'absent' && facts.followed.type === 'directory') {
     path = join(path, basename(src));
@@ -57,7 +60,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const plan = await planFile(ctx, path, facts);
   if (isFailure(plan)) return plan;
   await numericOwnersInDiff(ctx, facts.after);
-  const result = await execute(ctx, plan, facts);
+  const result = await execute(ctx, plan, facts, chmodded?.applied ?? false);
   const flags = a['attributes'] as string | undefined;
   if (flags === undefined || flags === null || plan.state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
   const outcome = await applyFileFlags(ctx, plan.reportPath, flags);
@@ -156,6 +159,35 @@ async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult>
   return withPathInfo(facts, { changed: false, path: facts.path, appears_binary: appearsBinary });
 }
 
+/**
+ * An octal mode for a path that is there: when it is a regular file (not a link), what to do is known from its
+ * mode alone (a chmod when it differs), so one command reads it and runs that chmod. Only without state (or
+ * state=file) and without anything else to change: the octal mode wanted, else undefined.
+ */
+function modeAtOnce(ctx: ModuleContext): number | undefined {
+  const a = ctx.args;
+  const mode = a['mode'];
+  const octal = typeof mode === 'number' || (typeof mode === 'string' && /^(0o)?[0-7]+$/i.test(mode.trim()));
+  const unset = (key: string) => a[key] === undefined || a[key] === null;
+  const others = ['src', 'owner', 'group', 'attributes', '_diff_peek', 'modification_time', 'access_time'].every(unset);
+  if (ctx.check || !octal || !others || a['recurse'] || !(unset('state') || a['state'] === 'file')) return undefined;
+  try {
+    return resolveMode(mode, 0, false);
+  } catch {
+    return undefined;
+  }
+}
+
+/** readFacts, and in the same command the chmod of a regular file whose mode is not `mode` (see modeAtOnce). */
+async function readOrChmod(ctx: ModuleContext, path: string, mode: number): Promise<{ facts: Facts; applied: boolean }> {
+  const chmod = attributeCommands(path, { mode }).join(' && ');
+  const script = `pt_keep=1\n${readFactsScript(path, [])}
+if [ -n "$pt_st" ] && [ -f ${shellQuote(path)} ] && [ ! -L ${shellQuote(path)} ]; then set -f; set -- $pt_st; set +f; if [ $((0x$1 & 4095)) -ne ${mode} ]; then ${chmod} || exit 1; printf M; fi; fi`;
+  const run = await ctx.target.exec(script);
+  if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
+  return { facts: parseFacts(ctx, path, [], undefined, run.stdout), applied: run.stdout[run.stdout.length - 1] === 0x4d }; // 'M'
+}
+
 /** One command: the path as it is (lstat), the path followed, and src resolved as Ansible does. */
 async function readFacts(ctx: ModuleContext, path: string, src: string | undefined, state: string | undefined): Promise<Facts> {
   // A relative link src is relative to the link's folder (or to path itself when path is a real folder).
@@ -198,7 +230,8 @@ function factsOf(ctx: ModuleContext, path: string, link: PathState, followed: Pa
   };
 }
 
-async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
+/** `applied`: readOrChmod already ran the plan's one chmod. */
+async function execute(ctx: ModuleContext, plan: Plan, facts: Facts, applied: boolean): Promise<ModuleResult> {
   const resultPath = reportedPath(plan, facts);
   const result = baseResult(plan, facts);
   if (plan.extra?.['state'] === 'absent') {
@@ -215,6 +248,10 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
     if (ctx.check && plan.key === 'dest' && !facts.link.exists && facts.after['state'] === 'touch') return { changed: true, dest: facts.path };
     const known = resultPath === facts.path ? facts.link : facts.followed;
     return facts.followed.exists ? { ...result, ...pathInfo(known) } : result;
+  }
+  if (applied) {
+    if (!plan.known || plan.commands.length !== 1) throw new ModuleError(`file: ${facts.path} was given a mode its plan does not set (a playtree bug)`);
+    return { ...result, ...pathInfo(plan.known) };
   }
   const output = await runChecked(ctx, applyScript(ctx, plan, facts), facts);
   if (!Buffer.isBuffer(output)) return output;

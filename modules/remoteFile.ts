@@ -60,12 +60,12 @@ export const MAX_DIFF_SIZE = 104448;
  * `pt_state PATH` prints one record: NUL-separated fields (stat line, link target, real path, digest),
  * then `C\0<size bytes>` or `N\0`. Options come from $pt_L (-L or empty), $pt_sum (a *sum command) and
  * $pt_max (content limit). Without content (pt_max < 0), stat prints straight to stdout: no subshell to
- * capture its line. With $pt_again set, a symlink's target and real path are those the previous call read
+ * capture its line, unless $pt_keep is set: then the line stays in $pt_st for the script. With $pt_again set, a symlink's target and real path are those the previous call read
  * (see stateCallAgain).
  */
 const STATE_FUNCTION = `pt_state() {
   if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
-  if [ "$pt_max" -lt 0 ]; then
+  if [ "$pt_max" -lt 0 ] && [ -z "$pt_keep" ]; then
     stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
   else
     pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G' -- "$1") || { printf 'error\\0'; return 0; }

@@ -50,6 +50,24 @@ test('file creates a missing folder or touched file in one round trip, and reads
     assert.equal((await lstat(join(dir, 'link'))).isSymbolicLink(), true);
   }));
 
+test('file sets an octal mode on a file that is there in one round trip; a link or symbolic mode is read first', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'conf');
+    await writeFile(path, 'x');
+    await chmod(path, 0o644);
+    const restricted = await runModule(fileModule, { path, mode: '0600' });
+    assert.deepEqual([restricted.changed, restricted.roundTrips, restricted.mode, restricted.state], [true, 1, '0600', 'file']);
+    assert.deepEqual(restricted.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
+    assert.equal(await modeOf(path), 0o600);
+    const same = await runModule(fileModule, { path, mode: 0o600, state: 'file' });
+    assert.deepEqual([same.changed, same.roundTrips], [false, 1]);
+    await symlink(path, join(dir, 'link'));
+    const throughLink = await runModule(fileModule, { path: join(dir, 'link'), mode: '0640' });
+    assert.deepEqual([throughLink.changed, throughLink.roundTrips], [true, 2]);
+    const symbolic = await runModule(fileModule, { path, mode: 'o+r' });
+    assert.deepEqual([symbolic.changed, symbolic.roundTrips, await modeOf(path)], [true, 2, 0o644]);
+  }));
+
 test('file applies symbolic modes relative to the current mode', () =>
   withTempDir(async (dir) => {
     const cases: [number, string, number][] = [
