@@ -13,7 +13,8 @@ import { attributeCommands, resolveMode } from './fileAttributes.js';
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
  * there, else file), src, mode (octal or symbolic), owner, group, recurse, force, follow,
  * modification_time/access_time and their formats, attributes (lsattr/chattr flags). One command reads the path (as a link and followed)
- * and src; one command applies. Differs: diff before/after are Ansible's dicts; directories created by
+ * and src; one command applies (one command in all for a missing folder or touched file, and for an octal
+ * mode on a regular file: see createsAtOnce and modeAtOnce). Differs: diff before/after are Ansible's dicts; directories created by
  * `state: directory` get mode/owner on every new level, as Ansible does.
  */
 export const fileModule: ModuleDefinition = {

@@ -12,6 +12,7 @@ import { attributeChanges, attributeCommands, hasChanges, type AttributeChanges,
  * Writing one file's content to the target, shared by copy (content/src) and template: one command to
  * read the destination's state and sha1, then only if the content differs one put to a temporary name
  * and one command that validates, backs up, sets mode/owner/group, renames and reports the new state.
+ * A missing destination is written by the reading command itself (readOrCreate).
  */
 
 export interface WriteRequest {
