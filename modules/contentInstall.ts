@@ -46,11 +46,11 @@ interface PreparedInstall extends ScriptOptions {
   backupFile?: string;
 }
 
-export async function prepareInstall(job: Installation, readBack: boolean): Promise<PreparedInstall> {
+/** `suffix` names the temporary file and ends the content on stdin: scripts sharing one stdin share it. */
+export async function prepareInstall(job: Installation, readBack: boolean, suffix = randomBytes(4).toString('hex')): Promise<PreparedInstall> {
   const { dest, current } = job;
   // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
   if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
-  const suffix = randomBytes(4).toString('hex');
   const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${suffix}`);
   let stdin: Buffer | Readable | undefined;
   const commands: string[] = [];

@@ -6,13 +6,14 @@ import type { ModuleContext, ModuleResult } from './module.js';
 import { contentDiff } from './contentDiff.js';
 import { applyScript, install, installOutcome, installScript, isFailure, prepareInstall, runInstall, type Installation } from './contentInstall.js';
 import { MAX_DIFF_SIZE, absentState, hashBuffer, hashLocalFile, parseStatesAndExistence, pathInfo, readPathStatesAndExistence, statesAndExistenceScript, type PathState, type StateOptions } from './remoteFile.js';
-import { attributeChanges, attributeCommands, hasChanges, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
+import { attributeChanges, attributeCommands, hasChanges, resolveMode, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 
 /**
  * Writing one file's content to the target, shared by copy (content/src) and template: one command to
  * read the destination's state and sha1, then only if the content differs one put to a temporary name
  * and one command that validates, backs up, sets mode/owner/group, renames and reports the new state.
- * A missing destination is written by the reading command itself (readOrCreate).
+ * A missing destination, or a changed regular file when no owner, group or symbolic mode is asked for, is
+ * written by the reading command itself (readOrWrite).
  */
 
 export interface WriteRequest {
@@ -55,7 +56,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const wanted = { mode: request.mode === 'preserve' ? request.preserveMode : request.mode, owner: request.owner, group: request.group };
   // Of the parent folder only its existence matters: a test, not a stat.
   const read = { paths, checked: [dirname(given)], options: { follow: true, checksum: 'sha1', contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1 } as const };
-  const early = sent && (await writesEarly(ctx, request, trailingSlash, sent.size)) ? await readOrCreate(ctx, { ...request, dest: given }, wanted, read) : undefined;
+  const early = sent && (await writesEarly(ctx, request, trailingSlash, sent.size)) ? await readOrWrite(ctx, { ...request, dest: given }, wanted, read, sent.checksum) : undefined;
   const { states, exists } = early?.read ?? (await readPathStatesAndExistence(ctx.target, read.paths, read.checked, read.options));
   const remote = request.remoteFile ? states.pop()! : undefined;
   if (remote && remote.type !== 'file') return { changed: false, failed: true, msg: `Source ${request.remoteFile} not found` };
@@ -75,6 +76,8 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
 
   const changes = attributeChanges(current, wanted);
   const contentChanged = !current.exists || current.checksum !== source.checksum;
+  // The reading command wrote only where this decides to write dest: anything else is a bug to say loudly.
+  if (early?.installed && (!contentChanged || dest !== given || (current.exists && request.force === false))) throw new ModuleError(`${dest} was written ahead of a decision not to (a playtree bug)`);
   const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
   if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
   if (!result.changed) return { ...result, path: dest, ...pathInfo(current) };
@@ -98,10 +101,10 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   return { ...result, ...md5, ...pathInfo(installed.state), ...(installed.backupFile ? { backup_file: installed.backupFile } : {}) };
 }
 
-/** Content up to this size goes with the read of its destination (readOrCreate); bigger content waits for it. */
+/** Content up to this size goes with the read of its destination (readOrWrite); bigger content waits for it. */
 const EARLY_WRITE_LIMIT = 64 * 1024;
 
-/** Whether writeFileContent sends the content with its read (readOrCreate). */
+/** Whether writeFileContent sends the content with its read (readOrWrite). */
 async function writesEarly(ctx: ModuleContext, request: WriteRequest, trailingSlash: boolean, size: number): Promise<boolean> {
   // A validate without %s fails only where a write is due: the write after the read checks it.
   const validateUsable = !request.validate || request.validate.includes('%s');
@@ -115,28 +118,50 @@ interface StatesRead {
   options: StateOptions;
 }
 
+type Installed = Awaited<ReturnType<typeof installContent>>;
+
 /**
- * One command that installs the content when dest is missing (not even a dangling link) and its folder is
- * there, the case where writeFileContent's decision is known in advance (a new file with the wanted mode
- * and owner), and otherwise only reads the states as readPathStatesAndExistence does: a new file costs one
- * round trip instead of two. The content is sent either way, hence only small content.
+ * One command that installs the content when writeFileContent's decision is known before reading: dest is
+ * missing (not even a dangling link) and its folder is there (a new file with the wanted mode and owner),
+ * or dest is a regular file whose sha1 differs and only an octal mode (or none) is wanted (owner and mode
+ * kept as a second command would keep them). Otherwise it only reads the states, as
+ * readPathStatesAndExistence does. The content is sent either way, hence only small content.
  */
-async function readOrCreate(ctx: ModuleContext, request: WriteRequest & { dest: string }, wanted: WantedAttributes, read: StatesRead): Promise<{ read?: { states: PathState[]; exists: boolean[] }; installed?: Awaited<ReturnType<typeof installContent>> }> {
+async function readOrWrite(ctx: ModuleContext, request: WriteRequest & { dest: string }, wanted: WantedAttributes, read: StatesRead, checksum: string): Promise<{ read: { states: PathState[]; exists: boolean[] }; installed?: Installed }> {
   const { dest } = request;
   const current = absentState(dest);
   // In memory, a controller file too: a connection may see a stream that the script leaves unread as failed.
   const data = request.data ?? (await readFile(request.file!));
-  const prepared = await prepareInstall({ ...request, data, file: undefined, current, changes: attributeChanges(current, wanted) }, true);
-  const missing = `[ ! -e ${shellQuote(dest)} ] && [ ! -L ${shellQuote(dest)} ] && [ -e ${shellQuote(dirname(dest))} ]`;
-  const script = `if ${missing}; then printf W\n${installScript(prepared)}\nelse printf R\n${statesAndExistenceScript(read.paths, read.checked, read.options)}\nfi`;
-  const run = await runInstall(ctx, prepared, script);
+  const created = await prepareInstall({ ...request, data, file: undefined, current, changes: attributeChanges(current, wanted) }, true);
+  const suffix = created.temporary!.slice(-8);
+  const replaced = replaceable(request, wanted) ? await prepareInstall({ ...request, data, file: undefined, current: { ...current, exists: true, mode: -1 }, changes: replaceable(request, wanted)! }, true, suffix) : undefined;
+  const marker = `U${suffix}`;
+  const quoted = shellQuote(dest);
+  const replace = replaced ? `\nif [ -f ${quoted} ] && [ ! -L ${quoted} ] && [ "\${pt_s%% *}" != ${checksum} ]; then printf '${marker}\\0'\n${installScript(replaced)}\nfi` : '';
+  const script = `if [ ! -e ${quoted} ] && [ ! -L ${quoted} ] && [ -e ${shellQuote(dirname(dest))} ]; then printf W\n${installScript(created)}\nelse printf R\n${statesAndExistenceScript(read.paths, read.checked, read.options)}${replace}\nfi`;
+  const run = await runInstall(ctx, created, script);
+  const installed = (prepared: typeof created, stdout: Buffer): Installed => {
+    const outcome = installOutcome({ ...run, stdout }, prepared);
+    return isFailure(outcome) ? outcome : { state: outcome.state!, ...(prepared.backupFile ? { backupFile: prepared.backupFile } : {}) };
+  };
   if (run.stdout[0] === 0x57) { // 'W'
-    const outcome = installOutcome({ ...run, stdout: run.stdout.subarray(1) }, prepared);
     const states = [current, ...read.paths.slice(1).map(absentState)];
-    return { read: { states, exists: [true] }, installed: isFailure(outcome) ? outcome : { state: outcome.state!, ...(prepared.backupFile ? { backupFile: prepared.backupFile } : {}) } };
+    return { read: { states, exists: [true] }, installed: installed(created, run.stdout.subarray(1)) };
   }
-  if (run.rc !== 0 || run.stdout[0] !== 0x52) throw new ModuleError(`could not read the state of ${[...read.paths, ...read.checked].join(', ')}: ${run.stderr.toString().trim()}`);
-  return { read: parseStatesAndExistence(run.stdout.subarray(1), read.paths, read.checked) };
+  const at = replaced ? run.stdout.lastIndexOf(`${marker}\0`) : -1;
+  const readOutput = at < 0 ? run.stdout.subarray(1) : run.stdout.subarray(1, at);
+  if ((run.rc !== 0 && at < 0) || run.stdout[0] !== 0x52) throw new ModuleError(`could not read the state of ${[...read.paths, ...read.checked].join(', ')}: ${run.stderr.toString().trim()}`);
+  const states = parseStatesAndExistence(readOutput, read.paths, read.checked);
+  return at < 0 ? { read: states } : { read: states, installed: installed(replaced!, run.stdout.subarray(at + marker.length + 1)) };
+}
+
+/** The changes a replacing write makes whatever dest's mode (see readOrWrite), or undefined when it depends on dest. */
+function replaceable(request: WriteRequest, wanted: WantedAttributes): AttributeChanges | undefined {
+  const mode = wanted.mode;
+  if (request.force === false || wanted.owner || wanted.group) return undefined;
+  if (mode === undefined || mode === null) return {};
+  const octal = typeof mode === 'number' || (typeof mode === 'string' && /^(0o)?[0-7]+$/i.test(mode.trim()));
+  return octal ? { mode: resolveMode(mode, 0, false) } : undefined;
 }
 
 /**
