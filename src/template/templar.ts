@@ -76,6 +76,41 @@ function countTrailingNewlines(text: string): number {
   return count;
 }
 
+/**
+ * One line of text whose only template parts are `{{ name }}` or `{{ name.key }}`: its literal parts, and the
+ * text with a marker for each (the shape). Task arguments that differ only in their literal text ("{{ root
+ * }}/etc/a", "{{ root }}/etc/b") then share one compiled template, filled in after rendering. Literal parts
+ * without braces or line breaks read as plain text whatever surrounds them, so the output is the same.
+ */
+const SIMPLE_TEXT = /^(?:[^{}\r\n]*\{\{ ?[A-Za-z_]\w*(?:\.\w+)* ?\}\})+[^{}\r\n]*$/;
+const LITERAL_MARK = '\uE000';
+
+function literalShape(text: string): { template: CompiledTemplate; literals: string[] } | undefined {
+  if (!SIMPLE_TEXT.test(text) || text.includes(LITERAL_MARK)) return undefined;
+  const literals: string[] = [];
+  const parts = text.split(/(\{\{[^{}]*\}\})/);
+  for (let index = 0; index < parts.length; index += 2) {
+    if (parts[index] === '') continue;
+    literals.push(parts[index]!);
+    parts[index] = LITERAL_MARK;
+  }
+  if (!literals.length) return undefined;
+  try {
+    return { template: compileTemplate(parts.join(''), 'native'), literals };
+  } catch {
+    // A syntax error (`{{ if }}`) is reported by the whole text's compilation, naming the text.
+    return undefined;
+  }
+}
+
+/** The rendered shape with its literal parts back; undefined when a value held a marker itself. */
+function fillLiterals(rendered: unknown, literals: readonly string[]): string | undefined {
+  if (typeof rendered !== 'string') return undefined;
+  const pieces = rendered.split(LITERAL_MARK);
+  if (pieces.length !== literals.length + 1) return undefined;
+  return pieces.reduce((out, piece, index) => out + literals[index - 1]! + piece);
+}
+
 /** Jinja2's trim_blocks can eat the final newline; Ansible puts back as many as the source had. */
 function keepTrailingNewlines(source: string, output: string): string {
   const missing = countTrailingNewlines(source) - countTrailingNewlines(output);
@@ -160,6 +195,11 @@ export class Templar {
 
   private renderString(text: string): unknown {
     if (!hasTemplateSyntax(text)) return text;
+    const shape = literalShape(text);
+    if (shape) {
+      const rendered = fillLiterals(this.run(shape.template), shape.literals);
+      if (rendered !== undefined) return rendered;
+    }
     const template = compileTemplate(text, 'native');
     const result = this.run(template);
     if (!template.native) return keepTrailingNewlines(text, result as string);
