@@ -6,8 +6,12 @@ import { releaseTreeLocks } from '../../connections/runLock.js';
 import { PlaytreeError } from '../core/errors.js';
 import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 
+/** Set by the bundler (scripts/bundle.mjs) to package.json's version; absent when run from tsc's dist/. */
+declare const PLAYTREE_VERSION: string | undefined;
+
 /** The version from package.json, read without loading anything else (keeps `--version` fast). */
 function version(): string {
+  if (typeof PLAYTREE_VERSION === 'string') return PLAYTREE_VERSION;
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   return (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
 }

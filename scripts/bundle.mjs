@@ -1,0 +1,75 @@
+// Bundles the command line for bin/playtree.js: `npm run build` runs tsc (dist/ for the tests and types),
+// then this script, which writes dist/bundle/ with esbuild from the TypeScript sources.
+//
+// A run loads playtree.js and the few chunks a playbook needs: every `await import('./x.js')` (modules,
+// renderers, runCommand...) is a chunk of its own, loaded on first use, and the dependencies (yaml, nunjucks'
+// internals...) are bundled in, so Node resolves and reads a handful of files instead of ~200.
+//
+// Files loaded by their path at run time become entry points of their own, named after the file, at the
+// bundle's top beside the chunks, so that the same relative path finds them from any chunk:
+// - the synchronous lazy loads `load('./x.js')` of a file that has `createRequire(import.meta.url)` (the
+//   lookup catalog, the connection drivers, the password_hash filter: Node's require() of an ES module);
+// - the `new URL('./x.js', import.meta.url)` of a worker thread (lookups/url.ts).
+// Two such files with the same name would overwrite each other: the build stops and says so.
+import { build } from 'esbuild';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'dist/bundle');
+const SOURCE_FOLDERS = ['src', 'connections', 'lookups', 'modules'];
+
+const SYNC_LOAD = /\bload\('(\.\/[^'/]+\.js)'\)/g;
+const WORKER_URL = /new URL\('(\.\/[^'/]+\.js)', import\.meta\.url\)/g;
+
+function sourceFiles(folder) {
+  return readdirSync(folder).flatMap((name) => {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** Entry name → TypeScript file, for every file some source loads by its path at run time. */
+function runtimeLoadedFiles() {
+  const entries = {};
+  for (const file of SOURCE_FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder)))) {
+    const text = readFileSync(file, 'utf8');
+    const specifiers = [...text.matchAll(WORKER_URL)].map((match) => match[1]);
+    if (text.includes('createRequire(import.meta.url)')) specifiers.push(...[...text.matchAll(SYNC_LOAD)].map((match) => match[1]));
+    for (const specifier of specifiers) {
+      const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
+      const name = basename(specifier, '.js');
+      if (entries[name] !== undefined && entries[name] !== target) {
+        throw new Error(`bundle: ${relative(ROOT, entries[name])} and ${relative(ROOT, target)} would both be dist/bundle/${name}.js; rename one`);
+      }
+      entries[name] = target;
+    }
+  }
+  return entries;
+}
+
+const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const entryPoints = { playtree: join(ROOT, 'src/cli/main.ts'), ...runtimeLoadedFiles() };
+
+rmSync(OUT, { recursive: true, force: true });
+await build({
+  entryPoints,
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Whitespace and syntax only: names stay, so an internal error's stack trace (-vvvv) still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  chunkNames: '[name]-[hash]',
+  define: { PLAYTREE_VERSION: JSON.stringify(packageJson.version) },
+  // The CommonJS dependencies bundled in (yaml) require() Node's own modules: give every file a require().
+  banner: { js: "import{createRequire as __playtreeRequire}from'node:module';const require=__playtreeRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
