@@ -12,12 +12,13 @@
 // - the `new URL('./x.js', import.meta.url)` of a worker thread (lookups/url.ts).
 // Two such files with the same name would overwrite each other: the build stops and says so.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, 'dist/bundle');
+// `node scripts/bundle.mjs FOLDER` writes elsewhere (to compare two builds side by side).
+const OUT = resolve(process.argv[2] ?? join(ROOT, 'dist/bundle'));
 const SOURCE_FOLDERS = ['src', 'connections', 'lookups', 'modules'];
 
 const SYNC_LOAD = /\bload\('(\.\/[^'/]+\.js)'\)/g;
@@ -54,7 +55,7 @@ const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 const entryPoints = { playtree: join(ROOT, 'src/cli/main.ts'), ...runtimeLoadedFiles() };
 
 rmSync(OUT, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints,
   outdir: OUT,
   bundle: true,
@@ -72,4 +73,7 @@ await build({
   // The CommonJS dependencies bundled in (yaml) require() Node's own modules: give every file a require().
   banner: { js: "import{createRequire as __playtreeRequire}from'node:module';const require=__playtreeRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+// What each file holds, for `npx esbuild --analyze`-style questions (see the README's Speed section).
+writeFileSync(`${OUT}-meta.json`, JSON.stringify(result.metafile));
