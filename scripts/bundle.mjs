@@ -13,6 +13,7 @@
 // Two such files with the same name would overwrite each other: the build stops and says so.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,6 +52,23 @@ function runtimeLoadedFiles() {
   return entries;
 }
 
+/**
+ * The CommonJS dependencies bundled in (yaml, nunjucks, execa's helpers) require() Node's own modules, which an
+ * ES module bundle has no require() for: each such require() gets the module from process.getBuiltinModule().
+ */
+const builtinsForRequire = {
+  name: 'builtins-for-require',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^[\w:/]+$/ }, (args) =>
+      args.kind === 'require-call' && isBuiltin(args.path) ? { path: args.path, namespace: 'node-builtin' } : undefined,
+    );
+    bundler.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const entryPoints = { playtree: join(ROOT, 'src/cli/main.ts'), ...runtimeLoadedFiles() };
 
@@ -70,10 +88,11 @@ const result = await build({
   sourcesContent: false,
   chunkNames: '[name]-[hash]',
   define: { PLAYTREE_VERSION: JSON.stringify(packageJson.version) },
-  // The CommonJS dependencies bundled in (yaml) require() Node's own modules: give every file a require().
-  banner: { js: "import{createRequire as __playtreeRequire}from'node:module';const require=__playtreeRequire(import.meta.url);" },
+  plugins: [builtinsForRequire],
   logLevel: 'warning',
   metafile: true,
 });
 // What each file holds, for `npx esbuild --analyze`-style questions (see the README's Speed section).
+const dynamicRequires = Object.keys(result.metafile.outputs).filter((file) => readFileSync(file, 'utf8').includes('Dynamic require of'));
+if (dynamicRequires.length > 0) throw new Error(`bundle: ${dynamicRequires.join(', ')} still require() at run time: see builtinsForRequire`);
 writeFileSync(`${OUT}-meta.json`, JSON.stringify(result.metafile));

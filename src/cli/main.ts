@@ -9,9 +9,12 @@ import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 /** Set by the bundler (scripts/bundle.mjs) to package.json's version; absent when run from tsc's dist/. */
 declare const PLAYTREE_VERSION: string | undefined;
 
-/** The version from package.json, read without loading anything else (keeps `--version` fast). */
+/** playtree's version: the bundle's, else package.json's, read without loading anything else (keeps `--version` fast). */
 function version(): string {
-  if (typeof PLAYTREE_VERSION === 'string') return PLAYTREE_VERSION;
+  return typeof PLAYTREE_VERSION === 'string' ? PLAYTREE_VERSION : packageVersion();
+}
+
+function packageVersion(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   return (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
