@@ -7,8 +7,9 @@
 //
 // Files loaded by their path at run time become entry points of their own, named after the file, at the
 // bundle's top beside the chunks, so that the same relative path finds them from any chunk:
-// - the synchronous lazy loads `load('./x.js')` of a file that has `createRequire(import.meta.url)` (the
-//   lookup catalog, the connection drivers, the password_hash filter: Node's require() of an ES module);
+// - the synchronous lazy loads `load('./x.js')`, where `const load = createRequire(import.meta.url)` (the
+//   lookup catalog, the connection drivers, password_hash, the Jinja2 machinery: Node's require() of an ES
+//   module);
 // - the `new URL('./x.js', import.meta.url)` of a worker thread (lookups/url.ts).
 // Two such files with the same name would overwrite each other: the build stops and says so.
 import { build } from 'esbuild';
@@ -22,8 +23,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = resolve(process.argv[2] ?? join(ROOT, 'dist/bundle'));
 const SOURCE_FOLDERS = ['src', 'connections', 'lookups', 'modules'];
 
-const SYNC_LOAD = /\bload\('(\.\/[^'/]+\.js)'\)/g;
-const WORKER_URL = /new URL\('(\.\/[^'/]+\.js)', import\.meta\.url\)/g;
+const SYNC_LOADER = /\bconst (\w+) = createRequire\(import\.meta\.url\)(?!\()/g;
+const WORKER_URL = /new URL\('([^']+)', import\.meta\.url\)/g;
+/** What the bundle can serve by path: a file of the same folder. */
+const SAME_FOLDER_FILE = /^\.\/[^/]+\.js$/;
 
 function sourceFiles(folder) {
   return readdirSync(folder).flatMap((name) => {
@@ -39,8 +42,16 @@ function runtimeLoadedFiles() {
   for (const file of SOURCE_FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder)))) {
     const text = readFileSync(file, 'utf8');
     const specifiers = [...text.matchAll(WORKER_URL)].map((match) => match[1]);
-    if (text.includes('createRequire(import.meta.url)')) specifiers.push(...[...text.matchAll(SYNC_LOAD)].map((match) => match[1]));
+    if (text.split('createRequire(import.meta.url)').length - 1 !== [...text.matchAll(SYNC_LOADER)].length) {
+      throw new Error(`bundle: ${relative(ROOT, file)} uses createRequire other than as \`const load = createRequire(import.meta.url)\`: the bundle cannot see what it loads`);
+    }
+    for (const [, loader] of text.matchAll(SYNC_LOADER)) {
+      specifiers.push(...[...text.matchAll(new RegExp(`\\b${loader}\\('([^']+)'\\)`, 'g'))].map((match) => match[1]));
+    }
     for (const specifier of specifiers) {
+      if (!SAME_FOLDER_FILE.test(specifier)) {
+        throw new Error(`bundle: ${relative(ROOT, file)} loads '${specifier}' by path: only a file of its own folder ('./name.js') can be one of the bundle's entry points`);
+      }
       const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
       const name = basename(specifier, '.js');
       if (entries[name] !== undefined && entries[name] !== target) {
