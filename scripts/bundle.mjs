@@ -102,7 +102,8 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-// What each file holds, for `npx esbuild --analyze`-style questions (see the README's Speed section).
+// esbuild's stand-in for a require() it could not resolve throws "Dynamic require of ..." at run time.
 const dynamicRequires = Object.keys(result.metafile.outputs).filter((file) => readFileSync(file, 'utf8').includes('Dynamic require of'));
 if (dynamicRequires.length > 0) throw new Error(`bundle: ${dynamicRequires.join(', ')} still require() at run time: see builtinsForRequire`);
+// Which sources each output file holds (esbuild's metafile: its online analyzer reads it), beside the bundle.
 writeFileSync(`${OUT}-meta.json`, JSON.stringify(result.metafile));
