@@ -1,9 +1,8 @@
 import { TemplateError } from '../core/errors.js';
-import './builtins.js';
-import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
+import type { CompiledTemplate, TemplateSyntax } from './compiler.js';
+import { jinja } from './jinjaLoader.js';
 import { pyStr, pyTruthy } from '../core/pythonValues.js';
-import { RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
-import { templateGlobals } from './templateGlobals.js';
+import type { TemplateLoader } from './runtime.js';
 import { undefinedVariable, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Variables as the engine hands them over: a plain object or a Proxy; read by name, never copied. */
@@ -96,7 +95,7 @@ function literalShape(text: string): { template: CompiledTemplate; literals: str
   }
   if (!literals.length) return undefined;
   try {
-    return { template: compileTemplate(parts.join(''), 'native'), literals };
+    return { template: jinja().compileTemplate(parts.join(''), 'native'), literals };
   } catch {
     // A syntax error (`{{ if }}`) is reported by the whole text's compilation, naming the text.
     return undefined;
@@ -190,7 +189,7 @@ export class Templar {
 
   private evaluateBare(expression: string): unknown {
     const source = `{{ ${expression.trim()} }}`;
-    return failOnUndefined(this.run(compileTemplate(source, 'expression')));
+    return failOnUndefined(this.run(jinja().compileTemplate(source, 'expression')));
   }
 
   private renderString(text: string): unknown {
@@ -200,7 +199,7 @@ export class Templar {
       const rendered = fillLiterals(this.run(shape.template), shape.literals);
       if (rendered !== undefined) return rendered;
     }
-    const template = compileTemplate(text, 'native');
+    const template = jinja().compileTemplate(text, 'native');
     const result = this.run(template);
     if (!template.native) return keepTrailingNewlines(text, result as string);
     // Ansible's finalize turns a None result into '' (`x: "{{ y | default(none) }}"` sets ''), except for a
@@ -224,6 +223,7 @@ export class Templar {
       if (value !== null && typeof value === 'object' && unsafeObjects.has(value)) readUnsafe = true;
       return value;
     };
+    const { runTemplate, RenderContext } = jinja();
     const result = runTemplate(template, new RenderContext(lookup));
     return readUnsafe ? unsafeResult(result) : result;
   }
@@ -245,7 +245,7 @@ export class Templar {
     const raw = this.rawValue(name);
     if (raw === undefined) {
       if (name === 'vars') return this.variablesView();
-      const global = templateGlobals[name];
+      const global = jinja().templateGlobals[name];
       return global !== undefined ? global : undefinedVariable(name);
     }
     if (NEVER_WALKED.has(name) || !containsTemplate(raw)) return raw;
@@ -270,6 +270,7 @@ export function renderTemplateSource(lookup: (name: string) => unknown, text: st
   if (!options.syntax && !hasTemplateSyntax(text)) return text;
   // Jinja2 writes every newline of a template as newline_sequence (\n).
   const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const { compileTemplate, runTemplate, RenderContext } = jinja();
   const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(lookup, options.loader));
   return keepTrailingNewlines(source, output as string);
 }
