@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './support/runCli.js';
-import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+import { mastersIn, sshdMissing, startSshd, waitFor, type TestSshd } from './support/sshd.js';
 
 /*
  * How the engine drives the ssh connection: which variables make a fresh connection, the `port` keyword,
@@ -61,6 +61,9 @@ if (skip) {
       const run = await runCli(['-i', 'reset.ini', 'reset.yml'], { cwd: work, env });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.deepEqual(msgs(run.stdout), ['True True 1']);
+      // The master opened after the reset is the run's too: closed when the run ends.
+      await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
+      assert.deepEqual(mastersIn(join(work, 'cp')), []);
     });
 
     test('a task whose vars change ansible_ssh_extra_args or the private key gets a fresh ssh connection with them; -T reaches ssh as ConnectTimeout', async () => {
