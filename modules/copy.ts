@@ -128,8 +128,8 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
       continue;
     }
     const mode = a['mode'] === 'preserve' ? entry.mode : (a['mode'] ?? (state.exists ? undefined : 0o644));
-    const checksum = entry.decrypted ? hashBuffer(entry.decrypted) : (await hashLocalFile(entry.local)).checksum;
-    const changed = !state.exists || state.checksum !== checksum;
+    // A new file is sent without reading it first: its source is read once, by the put.
+    const changed = !state.exists || state.checksum !== (entry.decrypted ? hashBuffer(entry.decrypted) : (await hashLocalFile(entry.local)).checksum);
     if (changed && (a['force'] || !state.exists)) {
       puts.push({ local: entry.local, remote, ...(entry.decrypted ? { data: entry.decrypted } : {}) });
       // put renames a new file over the old one: give it back the old mode and owner unless told otherwise.

@@ -184,3 +184,18 @@ test('a lone {# as in shell ${#array[@]} is not template syntax', () => {
 test('include outside a template file is a clear error rather than a crash', () => {
   assert.throws(() => createTemplar({}).renderText("{% include 'other.j2' %}"), (error: unknown) => error instanceof TemplateError && /only in template files/.test(error.message));
 });
+
+test('a rendered text that reads as a list, dict or boolean becomes one, as Ansible converts it; other text stays text', () => {
+  const templar = createTemplar({ a: 1, name: 'web', code: "{{ '{{' }} x }}", c: '[{{ a }}]', e: "{ 'k': {{ a }}, 'on': true }" });
+  assert.deepEqual(templar.render('{{ c }}'), [1]);
+  assert.deepEqual(templar.render('{{ e }}'), { k: 1, on: true });
+  assert.deepEqual(templar.render("['{{ name }}', {{ a }}]"), ['web', 1]);
+  assert.equal(templar.render('{% if a %}True{% endif %}'), true);
+  // Only text starting with [ or {, or exactly True/False: numbers and other words stay strings.
+  assert.equal(templar.render('{{ a }}.5'), '1.5');
+  assert.equal(templar.render('{{ name }} True'), 'web True');
+  assert.equal(templar.render('[ -f /etc/{{ name }} ]'), '[ -f /etc/web ]');
+  assert.equal(templar.render('[{{ name }}]'), '[web]');
+  // What the conversion makes is data: a `{{` in its strings is not rendered again.
+  assert.deepEqual(templar.render("['{{ code }}']"), ['{{ x }}']);
+});

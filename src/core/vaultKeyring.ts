@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { formatPosition, PlaytreeError, type SourcePosition } from './errors.js';
 import { decryptVaultText, isVaultEncrypted, VAULT_HEADER, VaultFormatError, type VaultSecret } from './vault.js';
 
@@ -69,7 +69,10 @@ export function decryptInlineVault(text: string, position: SourcePosition): stri
  * on by default as in Ansible).
  */
 export async function readVaultFileIfEncrypted(file: string): Promise<Buffer | undefined> {
-  // A file that cannot be opened is left to the caller's own reading, which reports it as it always has.
+  // Only a regular file can hold a vault: opening a FIFO or a device would wait for a writer, or read what
+  // the caller's own transfer should read. A file that cannot be opened is left to the caller's own
+  // reading, which reports it as it always has.
+  if (!(await stat(file).catch(() => undefined))?.isFile()) return undefined;
   const handle = await open(file, 'r').catch(() => undefined);
   if (!handle) return undefined;
   try {

@@ -6,9 +6,12 @@
 
 const NOT_A_LITERAL = Symbol('not a literal');
 
-/** Returns the value of `text` as a Python literal, or `undefined` when Ansible would keep the string. */
-export function parsePythonLiteral(text: string): { value: unknown } | undefined {
-  const reader = new LiteralReader(text);
+/**
+ * Returns the value of `text` as a Python literal, or `undefined` when Ansible would keep the string.
+ * `jsonNames` also reads JSON's true, false and null, as the templating's conversion of a rendered text does.
+ */
+export function parsePythonLiteral(text: string, options: { jsonNames?: boolean } = {}): { value: unknown } | undefined {
+  const reader = new LiteralReader(text, options.jsonNames ?? false);
   try {
     reader.skipSpace();
     const value = reader.readValue();
@@ -24,11 +27,16 @@ export function parsePythonLiteral(text: string): { value: unknown } | undefined
 const NUMBER =
   /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?)/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const PYTHON_CONSTANTS: Record<string, unknown> = { True: true, False: false, None: null };
+const JSON_AND_PYTHON_CONSTANTS: Record<string, unknown> = { ...PYTHON_CONSTANTS, true: true, false: false, null: null };
 const STRING_PREFIX = /^(?:[rR][bB]?|[bB][rR]?|[uU])?(?=['"])/;
 
 class LiteralReader {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly jsonNames: boolean,
+  ) {}
 
   atEnd(): boolean {
     return this.pos >= this.text.length;
@@ -58,8 +66,8 @@ class LiteralReader {
     if (STRING_PREFIX.test(rest)) return this.readStrings();
     if (/^[0-9.]/.test(rest)) return this.readNumber();
     const name = NAME.exec(rest)?.[0];
-    const constants: Record<string, unknown> = { True: true, False: false, None: null };
-    if (name !== undefined && name in constants) {
+    const constants: Record<string, unknown> = this.jsonNames ? JSON_AND_PYTHON_CONSTANTS : PYTHON_CONSTANTS;
+    if (name !== undefined && Object.hasOwn(constants, name)) {
       this.pos += name.length;
       return constants[name];
     }

@@ -1,6 +1,7 @@
 import { TemplateError } from '../core/errors.js';
 import type { CompiledTemplate, TemplateSyntax } from './compiler.js';
 import { jinja } from './jinjaLoader.js';
+import { parsePythonLiteral } from '../inventory/pythonLiteral.js';
 import { pyStr, pyTruthy } from '../core/pythonValues.js';
 import type { TemplateLoader } from './runtime.js';
 import { undefinedVariable, UndefinedValue } from '../core/undefinedValue.js';
@@ -110,6 +111,20 @@ function fillLiterals(rendered: unknown, literals: readonly string[]): string | 
   return pieces.reduce((out, piece, index) => out + literals[index - 1]! + piece);
 }
 
+/**
+ * A rendered text that reads as a list, a dict or a boolean becomes one, as Ansible converts template results
+ * (`"[{{ a }}, {{ b }}]"` is a list): text starting with `[` or `{`, or exactly `True`/`False`, read as a
+ * Python literal (JSON's true/false/null too); text that does not read as one stays text.
+ */
+function dataFromText(text: string): unknown {
+  if (!(text.startsWith('[') || text.startsWith('{') || text === 'True' || text === 'False')) return text;
+  const literal = parsePythonLiteral(text, { jsonNames: true });
+  if (!literal) return text;
+  // Rendered once: `{{` in its strings is text now, never a template to render again.
+  if (literal.value !== null && typeof literal.value === 'object') templateFreeCache.set(literal.value, true);
+  return literal.value;
+}
+
 /** Jinja2's trim_blocks can eat the final newline; Ansible puts back as many as the source had. */
 function keepTrailingNewlines(source: string, output: string): string {
   const missing = countTrailingNewlines(source) - countTrailingNewlines(output);
@@ -197,11 +212,11 @@ export class Templar {
     const shape = literalShape(text);
     if (shape) {
       const rendered = fillLiterals(this.run(shape.template), shape.literals);
-      if (rendered !== undefined) return rendered;
+      if (rendered !== undefined) return dataFromText(rendered);
     }
     const template = jinja().compileTemplate(text, 'native');
     const result = this.run(template);
-    if (!template.native) return keepTrailingNewlines(text, result as string);
+    if (!template.native) return dataFromText(keepTrailingNewlines(text, result as string));
     // Ansible's finalize turns a None result into '' (`x: "{{ y | default(none) }}"` sets ''), except for a
     // bare `{{ name }}`, which Ansible hands over without rendering.
     return result === null && !SINGLE_VARIABLE.test(text) ? '' : failOnUndefined(result);
