@@ -10,6 +10,7 @@ import { writeFileContent } from './fileWriter.js';
 import { formatMode, hashLocalFile, readPathStates } from './remoteFile.js';
 import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
+import { withProperties } from '../src/core/objectCopies.js';
 
 /**
  * ansible.builtin.copy: content, src (controller file or folder; `remote_src` for a file on the target),
@@ -55,18 +56,18 @@ export const copyModule: ModuleDefinition = {
     };
     if (a['content'] !== undefined) {
       const content = typeof a['content'] === 'string' ? a['content'] : JSON.stringify(a['content']);
-      return writeFileContent(ctx, { ...common, data: Buffer.from(content), label: 'dynamically generated', fromController: true });
+      return writeFileContent(ctx, withProperties(common, { data: Buffer.from(content), label: 'dynamically generated', fromController: true }));
     }
     if (a['remote_src']) {
       if (common.mode === 'preserve') throw new ModuleError('mode: preserve is not supported with remote_src');
-      return writeFileContent(ctx, { ...common, remoteFile: src!, basename: basename(src!), label: src!, src: src! });
+      return writeFileContent(ctx, withProperties(common, { remoteFile: src!, basename: basename(src!), label: src!, src: src! }));
     }
     const local = ctx.controller.findFile('files', src!);
     const info = await stat(local).catch(() => {
       throw new ModuleError(`Source ${src} not found`);
     });
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
-    return writeFileContent(ctx, { ...common, file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
+    return writeFileContent(ctx, withProperties(common, { file: local, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true }));
   },
 };
 
