@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { shellJoin } from '../src/core/shellQuote.js';
 import { SHELL_DIR } from './nspawnArgv.js';
@@ -61,6 +61,16 @@ function refuseLinks(insidePath: string, open: () => number): number {
   }
 }
 
+/**
+ * A socket on one end of a FIFO. The options already hold the values net.Socket sets on its copy of them
+ * (the same values, so nothing changes): adding them to that copy gave every socket (three per command) new
+ * hidden classes under Node 20, which kept each command's objects alive until a full garbage collection.
+ */
+function fifoSocket(fd: number, direction: 'read' | 'write'): Socket {
+  const reads = direction === 'read';
+  return new Socket({ fd, readable: reads, writable: !reads, allowHalfOpen: false, emitClose: false, autoDestroy: true, decodeStrings: false } as SocketConstructorOpts);
+}
+
 export class ContainerShell {
   /** fd of the container's SHELL_DIR; control files are reached as /proc/self/fd/FD/NAME. */
   private readonly folderFd: number;
@@ -79,7 +89,7 @@ export class ContainerShell {
   constructor(private readonly container: RunningContainer) {
     this.folderFd = openFolderNoFollow(`/proc/${container.leaderPid}/root`, SHELL_DIR);
     // Read-write: opening never waits for the server, and the server never sees EOF between requests.
-    this.requests = new Socket({ fd: this.openFifo(`${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), readable: false, writable: true });
+    this.requests = fifoSocket(this.openFifo(`${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), 'write');
     this.requests.on('error', (error) => this.end(error));
     this.requests.unref();
     container.output.on('data', (chunk: Buffer) => this.receive(chunk.toString('utf8')));
@@ -115,7 +125,7 @@ export class ContainerShell {
     // starts only after `R`, when the writers are there (a FIFO without writers reads as EOF).
     const outFd = this.openFifo(`${pair}.out`, O_RDONLY | O_NONBLOCK);
     const errFd = this.openFifo(`${pair}.err`, O_RDONLY | O_NONBLOCK);
-    const stdin = input === undefined ? undefined : new Socket({ fd: this.openFifo(input, O_RDWR | O_NONBLOCK), readable: false, writable: true });
+    const stdin = input === undefined ? undefined : fifoSocket(this.openFifo(input, O_RDWR | O_NONBLOCK), 'write');
     let streamError: Error | undefined;
     let started = false;
     const stop = (error: Error) => {
@@ -159,8 +169,8 @@ export class ContainerShell {
       }, endedPromise));
     void written.then(() => stdin?.destroy());
 
-    const stdout = new Socket({ fd: outFd, readable: true, writable: false });
-    const stderr = new Socket({ fd: errFd, readable: true, writable: false });
+    const stdout = fifoSocket(outFd, 'read');
+    const stderr = fifoSocket(errFd, 'read');
     const stdoutKept = new OutputKeeper(io.keepOutput);
     const stderrKept = new OutputKeeper(io.keepOutput);
     let eofs = 0;

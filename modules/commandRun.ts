@@ -3,6 +3,7 @@ import { shellJoin } from '../src/core/shellQuote.js';
 import { expandingShellWord } from './argvExpansion.js';
 import { addTruncationNotes, commandStreams, formatDelta, formatTimestamp, KEEP_COMMAND_OUTPUT, nowMicros, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleResult } from './module.js';
+import { withProperties } from '../src/core/objectCopies.js';
 
 /**
  * What the command and shell modules share: ansible's command module (`_uses_shell` false or true) after the
@@ -105,7 +106,7 @@ function skippedInCheckMode(result: ModuleResult): ModuleResult {
 
 /** The action plugin adds stdout_lines/stderr_lines to every command result. */
 function withLines(result: ModuleResult): ModuleResult {
-  return { ...result, stdout_lines: splitLines(result.stdout ?? ''), stderr_lines: splitLines(result.stderr ?? '') };
+  return withProperties(result, { stdout_lines: splitLines(result.stdout ?? ''), stderr_lines: splitLines(result.stderr ?? '') });
 }
 
 function stdinBytes(request: CommandRequest): string {

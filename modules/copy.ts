@@ -12,6 +12,7 @@ import { formatMode, hashBuffer, hashLocalFile, readPathStates } from './remoteF
 import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
 import { decryptedControllerFile } from './vaultedSource.js';
+import { withProperties } from '../src/core/objectCopies.js';
 
 /**
  * ansible.builtin.copy: content, src (controller file or folder; `remote_src` for a file on the target),
@@ -58,11 +59,11 @@ export const copyModule: ModuleDefinition = {
     };
     if (a['content'] !== undefined) {
       const content = typeof a['content'] === 'string' ? a['content'] : JSON.stringify(a['content']);
-      return writeFileContent(ctx, { ...common, data: Buffer.from(content), label: 'dynamically generated', fromController: true });
+      return writeFileContent(ctx, withProperties(common, { data: Buffer.from(content), label: 'dynamically generated', fromController: true }));
     }
     if (a['remote_src']) {
       if (common.mode === 'preserve') throw new ModuleError('mode: preserve is not supported with remote_src');
-      return writeFileContent(ctx, { ...common, remoteFile: src!, basename: basename(src!), label: src!, src: src! });
+      return writeFileContent(ctx, withProperties(common, { remoteFile: src!, basename: basename(src!), label: src!, src: src! }));
     }
     const local = ctx.controller.findFile('files', src!);
     const info = await stat(local).catch(() => {
@@ -71,7 +72,7 @@ export const copyModule: ModuleDefinition = {
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
     const decrypted = a['decrypt'] ? await decryptedControllerFile(local) : undefined;
     const source = decrypted ? { data: decrypted } : { file: local };
-    return writeFileContent(ctx, { ...common, ...source, basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true });
+    return writeFileContent(ctx, withProperties(withProperties(common, source), { basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true }));
   },
 };
 

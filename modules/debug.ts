@@ -13,13 +13,15 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     return { changed: false, failed: true, msg: "'msg' and 'var' are incompatible options" };
   }
   if (verbosity > ctx.verbosity) return { changed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' };
-  const result: ModuleResult = { changed: false, _ansible_verbose_always: true };
-  if (expression === undefined) return { ...result, msg: (msg ?? 'Hello world!') as string };
-  if (typeof expression !== 'string') {
-    // Ansible keys a list or dict `var` by its Python type and never evaluates it
-    return { ...result, [`<class '${Array.isArray(expression) ? 'list' : 'dict'}'>`]: NOT_DEFINED };
-  }
-  return { ...result, [expression]: valueOf(ctx, expression) };
+  if (expression === undefined) return shown('msg', (msg ?? 'Hello world!') as string);
+  // Ansible keys a list or dict `var` by its Python type and never evaluates it
+  if (typeof expression !== 'string') return shown(`<class '${Array.isArray(expression) ? 'list' : 'dict'}'>`, NOT_DEFINED);
+  return shown(expression, valueOf(ctx, expression));
+}
+
+/** The result showing `key` (a literal, not `{ ...base, key }`, which costs Node 20 a hidden class per task). */
+function shown(key: string, value: unknown): ModuleResult {
+  return { changed: false, _ansible_verbose_always: true, [key]: value };
 }
 
 const NOT_DEFINED = 'VARIABLE IS NOT DEFINED!';

@@ -7,6 +7,7 @@ import { contentDiff } from './contentDiff.js';
 import { applyScript, install, installOutcome, installScript, isFailure, prepareInstall, runInstall, type Installation } from './contentInstall.js';
 import { MAX_DIFF_SIZE, absentState, hashBuffer, hashLocalFile, parseStatesAndExistence, pathInfo, readPathStatesAndExistence, statesAndExistenceScript, type PathState, type StateOptions } from './remoteFile.js';
 import { attributeChanges, attributeCommands, hasChanges, resolveMode, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
+import { withProperties } from '../src/core/objectCopies.js';
 
 /**
  * Writing one file's content to the target, shared by copy (content/src) and template: one command to
@@ -80,14 +81,14 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   if (early?.installed && (!contentChanged || dest !== given || (current.exists && request.force === false))) throw new ModuleError(`${dest} was written ahead of a decision not to (a playtree bug)`);
   const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
   if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
-  if (!result.changed) return { ...result, path: dest, ...pathInfo(current) };
+  if (!result.changed) return withProperties(withProperties(result, { path: dest }), pathInfo(current));
   if (ctx.check && contentChanged && request.fromController) return { changed: true, ...(result.diff ? { diff: result.diff } : {}) };
   if (ctx.check) return { ...result, ...pathInfo(current.exists ? current : { ...absentState(dest) }), size: source.size };
 
   if (!contentChanged) {
     const after = await applyAttributes(ctx, dest, changes);
     if (isFailure(after)) return { ...result, ...after };
-    return { ...result, ...pathInfo(after) };
+    return withProperties(result, pathInfo(after));
   }
   if (!parentExists) {
     // Ansible's copy action adds the source checksum to what the module answers, and nothing else.
@@ -95,10 +96,11 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
     const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
     if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };
   }
-  const installed = early?.installed ?? (await installContent(ctx, { ...request, dest, current, changes, remotePath: remote?.path }));
+  const installed = early?.installed ?? (await installContent(ctx, withProperties(request, { dest, current, changes, remotePath: remote?.path })));
   if (isFailure(installed)) return { ...result, ...installed };
   const md5 = source.md5 ? { md5sum: source.md5 } : {};
-  return { ...result, ...md5, ...pathInfo(installed.state), ...(installed.backupFile ? { backup_file: installed.backupFile } : {}) };
+  const done = withProperties(withProperties(result, md5), pathInfo(installed.state));
+  return installed.backupFile ? withProperties(done, { backup_file: installed.backupFile }) : done;
 }
 
 /** Content up to this size goes with the read of its destination (readOrWrite); bigger content waits for it. */

@@ -84,8 +84,17 @@ interface ModuleEntry {
   load: () => Promise<ModuleDefinition>;
 }
 
+/** The import is made once (a failed one is tried again): a dynamic import() per task cost a new hidden class each time. */
 function entry(names: string[], load: () => Promise<ModuleDefinition>): ModuleEntry {
-  return { names, load };
+  let loaded: Promise<ModuleDefinition> | undefined;
+  return {
+    names,
+    load: () =>
+      (loaded ??= load().catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      })),
+  };
 }
 
 const byName = new Map<string, ModuleEntry>();

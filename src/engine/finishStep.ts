@@ -1,5 +1,6 @@
 import type { ModuleResult } from '../../modules/module.js';
 import { RunAbortedError } from '../core/errors.js';
+import { withProperties } from '../core/objectCopies.js';
 import { markUnsafe } from '../template/index.js';
 import { censor } from './censor.js';
 import { boolKeyword } from './conditions.js';
@@ -17,7 +18,7 @@ export function finishStep(invocation: Invocation, info: TaskInfo, result: Modul
   const { ctx, host, task, scope, templar } = invocation;
   const events = ctx.run.events;
   // A result always says whether it failed, as Ansible's does.
-  const registered: ModuleResult = { ...result, failed: result.failed ?? false };
+  const registered: ModuleResult = withProperties(result, { failed: result.failed ?? false });
   if (task.register) host.setFacts[task.register] = markUnsafe(registeredValue(result, task.loop !== undefined));
   // delegate_facts: facts go to the delegated host.
   applyFacts(task, invocation.factsHost ?? host, registered);

@@ -13,6 +13,7 @@ import { connectionUser, delegatedConnection, hostConnection } from './connect.j
 import type { HostState } from './hostState.js';
 import { mergeModuleDefaults, type Scope } from './scope.js';
 import { ConnectionTarget, type TaskExecution } from './target.js';
+import { withProperties } from '../core/objectCopies.js';
 
 /** What one module call needs besides the task. */
 export interface Invocation {
@@ -111,7 +112,7 @@ export async function invokeModule(invocation: Invocation, module: ModuleDefinit
     },
   };
   const result = await module.run(moduleContext);
-  return target instanceof ConnectionTarget ? { ...result, roundTrips: target.roundTrips } : result;
+  return target instanceof ConnectionTarget ? withProperties(result, { roundTrips: target.roundTrips }) : result;
 }
 
 /** Groups (`group/...`) name action groups of collections playtree does not have: warned about once. */
