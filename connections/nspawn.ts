@@ -51,7 +51,12 @@ function shellOf(container: RunningContainer): ContainerShell {
 
 /** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
 export function createNspawnConnection(options: ConnectionOptions): Connection {
-  return persistentModeWanted(options, process.env) ? new PersistentNspawnConnection(options) : new NspawnConnection(options);
+  if (!persistentModeWanted(options, process.env)) return new NspawnConnection(options);
+  if (!options.via) return new PersistentNspawnConnection(options);
+  // The persistent container's command server is reached through FIFOs under /proc/LEADER/root on the
+  // controller: not yet through a carrier. A tree on another build host runs one container per command.
+  options.log(1, `<${options.host}> the tree is on build host ${options.via.host} (playtree_via): one container per command (ansible_nspawn_persistent is not yet supported through playtree_via)`);
+  return new NspawnConnection(options);
 }
 
 /**
@@ -73,14 +78,16 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
 
   constructor(
     options: ConnectionOptions,
-    private readonly probe: HostProbe = probeHost(),
+    private probe: HostProbe = options.via ? { systemBus: false } : probeHost(),
     env: NodeJS.ProcessEnv = process.env,
   ) {
     super(resolveNspawnSettings(options, env), options);
   }
 
   protected async preflight(): Promise<void> {
-    await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
+    // A tree on another build host: that host's init and bus decide (playtree_via).
+    if (this.options.via) this.probe = { systemBus: await this.buildHost.systemBus() };
+    await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log, this.buildHost);
   }
 
   protected commandFor(payload: string[]): TreeCommand {

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { realTreeSkipReason } from './support/imageTree.js';
+import { EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
+import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
+
+/*
+ * playtree_via: chroot and nspawn trees on a build host reached through another inventory host's connection.
+ * The carrier here is the local connection (and a plugin wrapping it that logs every command), so the build
+ * host is this machine, but every build-host command goes through the carrier's exec, put and fetch.
+ */
+
+const skip = realTreeSkipReason();
+
+const PLAY = `- hosts: trees
+  gather_facts: false
+  tasks:
+    - command: cat /etc/debian_version
+      register: version
+      changed_when: false
+    - file: path=/srv/via state=directory mode=0755
+    - copy: src=blob.bin dest=/srv/via/blob.bin mode=0640
+    - copy: src=folder/ dest=/srv/via/folder/
+    - template: src=hello.j2 dest=/srv/via/hello.txt
+    - fetch: src=/srv/via/blob.bin dest=fetched/{{ inventory_hostname }}.bin flat=true
+`;
+
+const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+/** The run lock file a tree would have on this machine (/run/playtree/locks/tree-DEV:INO). */
+async function lockFileOf(tree: string): Promise<string> {
+  const info = await stat(tree);
+  return `/run/playtree/locks/tree-${info.dev}:${info.ino}`;
+}
+
+/** A scratch folder for playtree: the play, a 3 MB binary file, a template, and TMPDIR for the build host. */
+async function writeWork(scratch: string, inventory: string): Promise<string> {
+  await writeFile(join(scratch, 'hosts.ini'), inventory);
+  await writeFile(join(scratch, 'play.yml'), PLAY);
+  await writeFile(join(scratch, 'blob.bin'), randomBytes(3 * 1024 * 1024));
+  // A folder's files go through the connection's put (a single file through the copy module's own command).
+  await mkdir(join(scratch, 'folder'));
+  await writeFile(join(scratch, 'folder/inner.bin'), randomBytes(1024 * 1024));
+  await writeFile(join(scratch, 'hello.j2'), 'hello from {{ inventory_hostname }}\n');
+  const tmp = join(scratch, 'buildhost-tmp');
+  await mkdir(tmp);
+  return tmp;
+}
+
+describe('chroot and nspawn trees through playtree_via with the local connection as carrier', { skip }, () => {
+  let scratch = '';
+  let trees: string[] = [];
+  let tmp = '';
+  let remove = async () => {};
+  let first: PlaytreeRun;
+  let second: PlaytreeRun;
+  const HOSTS = ['chrooted', 'nspawned'];
+
+  before(async () => {
+    ({ scratch, trees, remove } = await scratchWithTrees(2));
+    tmp = await writeWork(
+      scratch,
+      `[builders]\nbuilder ansible_connection=local\n[trees]\n` +
+        `chrooted ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
+        `nspawned ansible_host=${trees[1]} ansible_connection=nspawn playtree_via=builder\n`,
+    );
+    first = await runPlaytree(scratch, ['-v', '-f', '2', '-i', 'hosts.ini', 'play.yml'], { TMPDIR: tmp });
+    second = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', 'play.yml'], { TMPDIR: tmp });
+  });
+  after(async () => remove());
+
+  test('command, file, copy, template and fetch run on both trees with -f 2, and reach the trees', async () => {
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    for (const [index, host] of HOSTS.entries()) {
+      assert.deepEqual([recap(first.stdout, host)['ok'], recap(first.stdout, host)['changed']], [6, 5], host);
+      assert.equal(await readFile(join(trees[index]!, 'srv/via/hello.txt'), 'utf8'), `hello from ${host}\n`);
+      assert.equal(((await stat(join(trees[index]!, 'srv/via/blob.bin'))).mode & 0o777).toString(8), '640');
+    }
+  });
+
+  test('a second run through playtree_via changes nothing', () => {
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    for (const host of HOSTS) assert.equal(recap(second.stdout, host)['changed'], 0, host);
+  });
+
+  test('the binary files keep their sha256 into each tree (streamed command and put) and back (fetch)', async () => {
+    const sent = await sha256(join(scratch, 'blob.bin'));
+    for (const [index, host] of HOSTS.entries()) {
+      assert.equal(await sha256(join(trees[index]!, 'srv/via/blob.bin')), sent, `${host}: in the tree`);
+      assert.equal(await sha256(join(trees[index]!, 'srv/via/folder/inner.bin')), await sha256(join(scratch, 'folder/inner.bin')), `${host}: put`);
+      assert.equal(await sha256(join(scratch, 'fetched', `${host}.bin`)), sent, `${host}: fetched back`);
+    }
+  });
+
+  test('persistent nspawn through playtree_via runs one container per command, saying so at -v', () => {
+    assert.match(first.stdout, /<nspawned> the tree is on build host builder \(playtree_via\): one container per command/);
+  });
+
+  test('the build host keeps no temporary folder and no lock file after the runs', async () => {
+    assert.deepEqual(await readdir(tmp), []);
+    for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false);
+  });
+});
+
+describe('a connection plugin as playtree_via carrier', { skip }, () => {
+  let scratch = '';
+  let trees: string[] = [];
+  let remove = async () => {};
+  let run: PlaytreeRun;
+  let log = '';
+
+  before(async () => {
+    ({ scratch, trees, remove } = await scratchWithTrees(1));
+    const tmp = await writeWork(
+      scratch,
+      `[builders]\nbuilder ansible_connection=local_logged local_logged_file=${join(scratch, 'carrier.log')}\n[trees]\n` +
+        `first ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
+        `second ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n`,
+    );
+    await mkdir(join(scratch, 'connection_plugins'));
+    await copyFile(join(EXAMPLE_PLUGINS, 'local_logged.js'), join(scratch, 'connection_plugins/local_logged.js'));
+    run = await runPlaytree(scratch, ['-i', 'hosts.ini', '--limit', 'first', 'play.yml'], { TMPDIR: tmp });
+    await writeFile(join(scratch, 'second.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - command: "true"\n');
+    const both = await runPlaytree(scratch, ['-i', 'hosts.ini', 'second.yml'], { TMPDIR: tmp });
+    assert.equal(both.code, 0, both.stdout + both.stderr);
+    log = await readFile(join(scratch, 'carrier.log'), 'utf8');
+  });
+  after(async () => remove());
+
+  test('every build-host command of the play goes through the carrier', () => {
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const execs = log.split('\n').filter((line) => line.includes(' builder exec '));
+    assert.ok(execs.some((line) => line.includes('flock')), 'the run lock is taken through the carrier');
+    assert.ok(execs.some((line) => line.includes('playtree-put')), "the folder's copy streams through the carrier");
+    assert.ok(log.includes(' builder fetch '), 'the fetch streams through the carrier');
+    const chroots = execs.filter((line) => /\/chroot /.test(line) && line.includes(trees[0]!));
+    // cat, file (stat, mkdir...), copy, template and fetch each run several commands in the tree.
+    assert.ok(chroots.length >= 8, `chroot commands through the carrier: ${chroots.length}`);
+  });
+
+  test('two trees naming one build host share one opening of its connection per run', () => {
+    // Two runs: the first with one tree, the second with both trees.
+    assert.equal(log.split('\n').filter((line) => line.endsWith(' builder open')).length, 2);
+    assert.equal(log.split('\n').filter((line) => line.endsWith(' builder close')).length, 2);
+  });
+});
+
+describe('playtree_via errors', { skip }, () => {
+  test('an unknown build host, a chain and a carrier that cannot connect make only those trees UNREACHABLE', async () => {
+    const { scratch, trees, remove } = await scratchWithTrees(1);
+    try {
+      await writeFile(
+        join(scratch, 'hosts.ini'),
+        `[builders]\nbuilder ansible_connection=local\nrelay ansible_connection=local playtree_via=builder\n` +
+          `brokenbuilder ansible_connection=chroot ansible_host=/nonexistent/playtree-tree\n[trees]\n` +
+          `fine ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
+          `lost ansible_host=${trees[0]} ansible_connection=chroot playtree_via=nosuchhost\n` +
+          `chained ansible_host=${trees[0]} ansible_connection=chroot playtree_via=relay\n` +
+          `cut ansible_host=${trees[0]} ansible_connection=chroot playtree_via=brokenbuilder\n`,
+      );
+      await writeFile(join(scratch, 'play.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - command: "true"\n');
+      const run = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'play.yml']);
+      assert.equal(run.code, 4, run.stdout + run.stderr);
+      assert.deepEqual([recap(run.stdout, 'fine')['ok'], recap(run.stdout, 'fine')['unreachable']], [1, 0]);
+      for (const host of ['lost', 'chained', 'cut']) assert.equal(recap(run.stdout, host)['unreachable'], 1, host);
+      assert.match(run.stdout, /lost: cannot reach build host nosuchhost \(playtree_via\): 'nosuchhost' is not a host of the inventory/);
+      assert.match(run.stdout, /chained: cannot reach build host relay \(playtree_via\): relay names a playtree_via of its own \(builder\)/);
+      assert.match(run.stdout, /cut: cannot reach build host brokenbuilder \(playtree_via\): brokenbuilder: tree \/nonexistent\/playtree-tree does not exist/);
+      assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, 'no stack trace');
+    } finally {
+      await remove();
+    }
+  });
+});
+
+describe('interrupting a run on a tree reached through playtree_via', { skip }, () => {
+  let scratch = '';
+  let trees: string[] = [];
+  let remove = async () => {};
+  let tmp = '';
+  const tmpBefore = process.env['TMPDIR'];
+
+  before(async () => {
+    ({ scratch, trees, remove } = await scratchWithTrees(1));
+    tmp = await writeWork(scratch, `[builders]\nbuilder ansible_connection=local\n[trees]\ntree ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n`);
+    await writeFile(join(scratch, 'ansible.cfg'), '');
+    await writeFile(
+      join(scratch, 'long.yml'),
+      '- hosts: trees\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 1000; touch /root/after\n',
+    );
+    // startPlaytree passes this process's environment on: the build host's temporary folder goes to `tmp`.
+    process.env['TMPDIR'] = tmp;
+  });
+  after(async () => {
+    if (tmpBefore === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = tmpBefore;
+    await remove();
+  });
+
+  test('SIGINT during a long command: exit 99, the command stopped, no lock, no temporary folder', async () => {
+    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
+    await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
+    process.kill(-run.pid, 'SIGINT');
+    const exit = await run.exited;
+    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+    assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
+    assert.deepEqual(await readdir(tmp), [], 'no temporary folder on the build host');
+    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
+    const again = await runPlaytree(scratch, ['-i', 'hosts.ini', 'play.yml'], { TMPDIR: tmp });
+    assert.equal(again.code, 0, 'the tree is free for the next run\n' + again.stdout + again.stderr);
+  });
+});
