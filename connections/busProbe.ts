@@ -33,6 +33,10 @@ export function readBusFacts(): BusFacts {
   };
 }
 
+let probed: HostProbe | undefined;
+
+/** The controller's system bus, looked at once per run (every host's connection asks). */
 export function probeHost(): HostProbe {
-  return { systemBus: systemBusReachable(readBusFacts()) };
+  probed ??= { systemBus: systemBusReachable(readBusFacts()) };
+  return probed;
 }

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
@@ -49,6 +49,15 @@ function shellOf(container: RunningContainer): ContainerShell {
   return shell;
 }
 
+/** The tree's path with symlinks resolved; the path as given when it cannot be resolved (the checks then say why). */
+function realTreeOf(tree: string): string {
+  try {
+    return realpathSync(tree);
+  } catch {
+    return tree;
+  }
+}
+
 /** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
 export function createNspawnConnection(options: ConnectionOptions): Connection {
   if (!persistentModeWanted(options, process.env)) return new NspawnConnection(options);
@@ -75,6 +84,8 @@ const NSPAWN_CHATTER = [
  */
 export class NspawnConnection extends TreeConnection<NspawnSettings> {
   readonly transport = 'nspawn';
+  /** The tree's path with symlinks resolved (its machine name's hash), known once open. */
+  private realTree = this.settings.tree;
 
   constructor(
     options: ConnectionOptions,
@@ -88,10 +99,12 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
     // A tree on another build host: that host's init and bus decide (playtree_via).
     if (this.options.via) this.probe = { systemBus: await this.buildHost.systemBus() };
     await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log, this.buildHost);
+    // The tree's real path names the container; a tree on a build host is named by its path as given.
+    if (!this.options.via) this.realTree = realTreeOf(this.settings.tree);
   }
 
   protected commandFor(payload: string[]): TreeCommand {
-    const [file, ...args] = buildNspawnArgv(this.settings, this.probe, payload) as [string, ...string[]];
+    const [file, ...args] = buildNspawnArgv(this.settings, this.probe, this.realTree, payload) as [string, ...string[]];
     // SIGTERM makes nspawn kill the whole container (SIGKILL to its PID 1) and clean up its mounts.
     return { file, args, stop: { signal: 'SIGTERM', wholeGroup: false } };
   }
@@ -154,7 +167,8 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
 
   protected async preflight(): Promise<void> {
     const { host, tree } = this.settings;
-    const argv = buildLeaderArgv(this.settings, this.probe);
+    const realTree = realTreeOf(tree);
+    const argv = buildLeaderArgv(this.settings, this.probe, realTree);
     const start = async () => {
       await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
       this.options.log(3, `<${host}> NSPAWN START ${shellJoin(argv)}`);
@@ -163,7 +177,7 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
         throw new ConnectionError(`${host}: ${reason}`, host);
       });
     };
-    this.lease = await leaseContainer(`${await realpath(tree).catch(() => tree)}\0${argv.join('\0')}`, start);
+    this.lease = await leaseContainer(`${realTree}\0${argv.join('\0')}`, start);
     const { container } = this.lease;
     trackOpenConnection(this);
     this.target = { leaderPid: container.leaderPid, capBnd: container.capBnd };

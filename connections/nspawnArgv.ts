@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { ConnectionError } from '../src/core/errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { pickOption } from './connectionSettings.js';
@@ -63,11 +65,75 @@ export function noBusFlags(settings: NspawnSettings, probe: HostProbe): string[]
   return flags;
 }
 
+/** The longest machine name and hostname systemd accepts (Linux's HOST_NAME_MAX). */
+const NAME_MAX = 64;
+
 /**
- * The full systemd-nspawn argv running `payload` (e.g. `['/bin/sh', '-c', command]`) in the tree; the
- * persistent container's leader is built on the same flags.
+ * `text` cut down to a valid hostname as systemd 252 does for a folder name (hostname_cleanup): only letters,
+ * digits, `-` and `.` are kept; no `-` or `.` at the start or right after a `.`, no `.` right after a `-`, at
+ * most 64 characters, and one trailing `-` or `.` dropped. May be empty.
  */
-export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payload: readonly string[]): string[] {
+export function cleanHostname(text: string): string {
+  let name = '';
+  let afterDot = true;
+  let afterHyphen = true;
+  for (const char of text) {
+    if (name.length >= NAME_MAX) break;
+    if (char === '.') {
+      if (afterDot || afterHyphen) continue;
+      [afterDot, afterHyphen] = [true, false];
+    } else if (char === '-') {
+      if (afterDot) continue;
+      [afterDot, afterHyphen] = [false, true];
+    } else if (/^[A-Za-z0-9]$/.test(char)) {
+      [afterDot, afterHyphen] = [false, false];
+    } else continue;
+    name += char;
+  }
+  return /[-.]$/.test(name) ? name.slice(0, -1) : name;
+}
+
+/** A name systemd takes as a machine name or hostname (hostname_is_valid without flags). */
+export function isValidHostname(name: string): boolean {
+  return name.length > 0 && name.length <= NAME_MAX && /^[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*(?:\.[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*)*$/.test(name);
+}
+
+/**
+ * The container's machine name: the tree folder's name as nspawn would clean it, then `-` and 8 hex digits of
+ * the sha256 of the tree's real path. nspawn keeps `/run/systemd/nspawn/propagate/MACHINE` per container and
+ * removes it when the container exits, and machined refuses a second machine of the same name: two trees
+ * both called `tree` must not share a name.
+ */
+export function machineNameOf(tree: string, realTree: string): string {
+  const hash = createHash('sha256').update(realTree).digest('hex').slice(0, 8);
+  const folder = cleanHostname(basename(tree)).slice(0, NAME_MAX - hash.length - 1).replace(/[-.]+$/, '');
+  return folder === '' ? `tree-${hash}` : `${folder}-${hash}`;
+}
+
+/** True when `args` hold option `long` (`--long=V`, `--long V`) or its `short` letter (`-S V`, `-SV`). */
+function hasOption(args: readonly string[], long: string, short?: string): boolean {
+  return args.some((arg) => arg === long || arg.startsWith(`${long}=`) || (short !== undefined && arg.startsWith(short)));
+}
+
+/**
+ * `--machine=` (unique per tree, machineNameOf) and `--hostname=` (the name nspawn gives the container by
+ * default, the tree folder's name: tasks and facts see it unchanged). The user's own `--machine`/`-M` wins
+ * (and its hostname with it), as does `--hostname`; `--ephemeral`/`-x` already gets a random machine name
+ * from nspawn. The host's own root (`/`) is left to nspawn (it names that container after the host).
+ */
+export function containerNameFlags(settings: NspawnSettings, realTree: string): string[] {
+  const args = settings.extraArgs;
+  if (realTree === '/' || hasOption(args, '--machine', '-M') || hasOption(args, '--ephemeral', '-x')) return [];
+  const hostname = cleanHostname(basename(settings.tree));
+  const ownHostname = hasOption(args, '--hostname') || !isValidHostname(hostname);
+  return [`--machine=${machineNameOf(settings.tree, realTree)}`, ...(ownHostname ? [] : [`--hostname=${hostname}`])];
+}
+
+/**
+ * The full systemd-nspawn argv running `payload` (e.g. `['/bin/sh', '-c', command]`) in the tree, whose real
+ * path (symlinks resolved) is `realTree`; the persistent container's leader is built on the same flags.
+ */
+export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, realTree: string, payload: readonly string[]): string[] {
   return [
     'systemd-nspawn',
     `--directory=${settings.tree}`,
@@ -86,6 +152,7 @@ export function buildNspawnArgv(settings: NspawnSettings, probe: HostProbe, payl
     ...(settings.extraArgs.some((arg) => ['--as-pid2', '--boot', '-b'].includes(arg)) ? [] : ['--as-pid2']),
     ...(settings.user === undefined ? [] : [`--user=${settings.user}`]),
     ...noBusFlags(settings, probe),
+    ...containerNameFlags(settings, realTree),
     ...settings.extraArgs,
     '--',
     ...payload,
@@ -99,19 +166,30 @@ export const LEADER_READY = 'playtree-container-ready';
 export const SHELL_DIR = '/run/playtree';
 
 /**
+ * The FIFOs nspawnShell.ts asks for first (`F`, its first batch of eight commands' stdout, stderr and stdin):
+ * the leader makes them with its own FIFO, in the same mkfifo, so that the first command costs no mkfifo.
+ */
+const FIRST_FIFOS = [
+  ...Array.from({ length: 8 }, (_unused, index) => [`o${index + 1}.out`, `o${index + 1}.err`]).flat(),
+  ...Array.from({ length: 8 }, (_unused, index) => `i${index + 1}`),
+].map((name) => `${SHELL_DIR}/${name}`);
+
+/**
  * The container's command server (see nspawnShell.ts), run in the background by the leader: it reads one
  * request per line from the FIFO SHELL_DIR/requests and answers on the leader's stdout, which is playtree's
- * pipe. `F paths...` makes FIFOs (answer `M rc`). `X id stdin stdout stderr script` runs the script in a
- * subshell with those FIFOs (stdin `-` is /dev/null), says `R id` once its FIFOs are open, and `E id rc`
- * when it has ended. Globbing is off while the line is split into words, and on again for the script.
+ * pipe. `F paths...` makes the FIFOs not already there (answer `M rc`; a name taken by anything but a FIFO,
+ * a symlink included, fails). `X id stdin stdout stderr script` runs the script in a subshell with those FIFOs (stdin `-` is
+ * /dev/null), says `R id` once its FIFOs are open, and `E id rc` when it has ended. Globbing is off while
+ * the line is split into words, and on again for the script.
  */
 export const SHELL_SERVER_SCRIPT = `set -f
 while IFS= read -r pt_r; do
   set -- $pt_r
   case $1 in
-    F) shift; mkfifo -m 600 -- "$@"; echo "M $?" ;;
+    F) shift; for pt_p; do shift; [ -p "$pt_p" ] && [ ! -L "$pt_p" ] || set -- "$@" "$pt_p"; done
+       pt_m=0; if [ $# -gt 0 ]; then mkfifo -m 600 -- "$@"; pt_m=$?; fi; echo "M $pt_m" ;;
     X) pt_i=$3; if [ "$pt_i" = - ]; then pt_i=/dev/null; fi
-       (exec 9>&1 <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i; . "$pt_f")
+       (exec 9>&1 <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i pt_p pt_m; . "$pt_f")
        echo "E $2 $?" ;;
   esac
 done`;
@@ -125,7 +203,7 @@ done`;
  * going down) would leave in the tree. The command's processes are read from /proc (pt_below lists them,
  * children first).
  */
-export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests || exit 1
+export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests ${FIRST_FIFOS.join(' ')} || exit 1
 (${SHELL_SERVER_SCRIPT}
 ) <${SHELL_DIR}/requests &
 pt_s=$!
@@ -143,9 +221,9 @@ exit 0`;
  * `--as-pid2` (buildNspawnArgv) puts nspawn's stub init at PID 1, which reaps the orphans background jobs
  * leave behind.
  */
-export function buildLeaderArgv(settings: NspawnSettings, probe: HostProbe): string[] {
+export function buildLeaderArgv(settings: NspawnSettings, probe: HostProbe, realTree: string): string[] {
   const asRoot: NspawnSettings = { ...settings, user: undefined };
-  return buildNspawnArgv(asRoot, probe, [settings.shell, '-c', LEADER_SCRIPT]);
+  return buildNspawnArgv(asRoot, probe, realTree, [settings.shell, '-c', LEADER_SCRIPT]);
 }
 
 /** Linux capability names by number, as setpriv spells them (linux/capability.h order). */

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { LEADER_READY } from './nspawnArgv.js';
 import { childrenOf } from './processTree.js';
 import { recordCommand } from './staleCommands.js';
+import { locateProgram } from './treeChecks.js';
 
 /*
  * The persistent mode's container: started once (systemd-nspawn running the leader script), shared by the
@@ -42,7 +43,8 @@ const START_TIMEOUT_MS = 60_000;
 export function startContainer(argv: readonly string[], tree: string): Promise<RunningContainer> {
   const [file, ...args] = argv as [string, ...string[]];
   // Detached: a terminal's ^C goes to playtree's process group only; playtree then stops the container itself.
-  const nspawn = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // By the path found once per run (a bare name is tried with execve in every PATH folder); argv[0] unchanged.
+  const nspawn = spawn(locateProgram(file) ?? file, args, { argv0: file, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   // A SIGKILLed playtree's container stops by itself, but the next run may start before it is done.
   const unrecord = recordCommand(nspawn.pid, tree, 'container');
   const exited = new Promise<void>((resolve) => nspawn.once('close', () => resolve()));
@@ -95,17 +97,26 @@ export function startContainer(argv: readonly string[], tree: string): Promise<R
 async function describeLeader(nspawnPid: number): Promise<Pick<RunningContainer, 'leaderPid' | 'shellPid' | 'capBnd' | 'environment'>> {
   const children = childrenOf(nspawnPid);
   for (const pid of children) {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const status = readStatus(pid);
     const nsPids = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
     if (nsPids.length < 2 || nsPids.at(-1) !== '1') continue;
     const capBnd = /^CapBnd:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
     // The leader's shell (PID 2 under --as-pid2) holds the environment nspawn built for the payload.
     const [shellPid] = childrenOf(pid);
     if (shellPid === undefined) throw new Error(`the container's PID 1 (pid ${pid}) has no shell`);
-    const environ = await readFile(`/proc/${shellPid}/environ`, 'utf8');
+    const environ = readFileSync(`/proc/${shellPid}/environ`, 'utf8');
     return { leaderPid: pid, shellPid, capBnd, environment: parseEnviron(environ) };
   }
   throw new Error(`no child of systemd-nspawn (pid ${nspawnPid}) is a container's PID 1`);
+}
+
+/** /proc/PID/status, or '' once the process is gone. */
+function readStatus(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 export function parseEnviron(text: string): Record<string, string> {

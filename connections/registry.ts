@@ -10,6 +10,7 @@ const load = createRequire(import.meta.url);
 const local: ConnectionFactory = (options) => (load('./local.js') as typeof import('./local.js')).createLocalConnection(options);
 const chroot: ConnectionFactory = (options) => (load('./chroot.js') as typeof import('./chroot.js')).createChrootConnection(options);
 const nspawn: ConnectionFactory = (options) => (load('./nspawn.js') as typeof import('./nspawn.js')).createNspawnConnection(options);
+const ssh: ConnectionFactory = (options) => (load('./ssh.js') as typeof import('./ssh.js')).createSshConnection(options);
 
 /**
  * Drivers by `ansible_connection` name. Built-ins are registered here; user plugins from
@@ -22,6 +23,8 @@ const drivers = new Map<string, ConnectionFactory>([
   ['community.general.chroot', chroot],
   ['nspawn', nspawn],
   ['community.general.nspawn', nspawn],
+  ['ssh', ssh],
+  ['ansible.builtin.ssh', ssh],
 ]);
 
 export function registerConnection(name: string, factory: ConnectionFactory): void {

@@ -1,19 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { ConnectionError } from '../src/core/errors.js';
+import { locateProgram } from './treeChecks.js';
 
 /*
  * One playtree run per tree at a time. The chroot and nspawn drivers lock the tree when a host's connection
  * first opens; the lock stays for the whole run (through every play, and between the per-command
  * containers of `ansible_nspawn_persistent: false`) and is released when playtree exits.
  *
- * Why a child process holds it: Node has no flock(2). A small `sh` (then `cat`) holds an flock on the lock
- * file, and its stdin is a pipe from playtree. Whatever way playtree ends — even SIGKILL — the kernel closes
- * that pipe, `cat` reads end-of-file and exits, and the kernel drops the lock with its last descriptor: no
- * stale lock is possible. The child runs in its own session so that ^C on the terminal does not end it
- * before playtree has stopped its containers.
+ * Why a child process holds it: Node has no flock(2). `flock --no-fork` locks the lock file and becomes
+ * `cat` (one process, no shell), whose stdin is a pipe from playtree. Whatever way playtree ends — even
+ * SIGKILL — the kernel closes that pipe, `cat` reads end-of-file and exits, and the kernel drops the lock
+ * with its last descriptor: no stale lock is possible. The child runs in its own session so that ^C on the
+ * terminal does not end it before playtree has stopped its containers.
  *
  * The lock file is LOCK_FOLDER/tree-DEV:INO of the tree's root folder, so two paths to one tree (a symlink,
  * a bind mount) collide. The holder writes its pid, start time and playbook into it, for a refused run to
@@ -27,8 +28,14 @@ import { ConnectionError } from '../src/core/errors.js';
 export const LOCK_FOLDER = '/run/playtree/locks';
 /** flock's exit code when the lock is held elsewhere (and the wait, if any, ran out). */
 const BUSY = 75;
-/** $1 seconds to wait (0: refuse at once); the lock file is fd 3. */
-const HOLD_SCRIPT = `flock -E ${BUSY} -w "$1" 3 || exit; echo locked; exec cat >/dev/null`;
+/**
+ * The holder's argv, waiting up to `waitSeconds` (0: refuse at once). The lock file is the holder's fd 3,
+ * which flock opens afresh (the same file: the lock is on the file, whatever description holds it).
+ * Once locked, flock execs `cat`, which echoes the newline playtree sent first: that echo says "locked".
+ */
+function holderArgv(waitSeconds: number): string[] {
+  return ['--no-fork', '-E', String(BUSY), '-w', String(waitSeconds), '/proc/self/fd/3', 'cat'];
+}
 
 export interface Holder {
   pid: number;
@@ -72,7 +79,7 @@ export function treeLockSettings(): Readonly<typeof settings> {
  */
 export async function lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
   if (!settings.enabled) return;
-  const info = await stat(tree, { bigint: true });
+  const info = statSync(tree, { bigint: true });
   const key = `${info.dev}:${info.ino}`;
   let taking = held.get(key);
   if (!taking) {
@@ -131,32 +138,34 @@ function endHolder(child: ChildProcess, state: LiveHolder): Promise<void> {
  * and `path` opened afresh.
  */
 async function takeLock(path: string, onWait: (holder: Holder | undefined) => void): Promise<void> {
-  await makeLockFolder();
+  // Synchronous file calls: a few on tmpfs cost microseconds, each through Node's thread pool tens of them.
+  makeLockFolder();
   const deadline = Date.now() + settings.waitSeconds * 1000;
   let waiting = false;
   for (;;) {
     // O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
-    const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     try {
-      const holder = await holdLock(file.fd, waiting ? Math.max(0, deadline - Date.now()) / 1000 : 0);
+      const holder = await holdLock(fd, waiting ? Math.max(0, deadline - Date.now()) / 1000 : 0);
       if (!holder) {
-        if (waiting || settings.waitSeconds === 0) throw new TreeBusy(await readHolder(file));
-        onWait(await readHolder(file));
+        if (waiting || settings.waitSeconds === 0) throw new TreeBusy(readHolder(fd));
+        onWait(readHolder(fd));
         waiting = true;
         continue;
       }
-      const [locked, current] = await Promise.all([file.stat(), stat(path).catch(() => undefined)]);
+      const locked = fstatSync(fd);
+      const current = statSync(path, { throwIfNoEntry: false });
       if (current?.ino !== locked.ino || current.dev !== locked.dev) {
         await endHolder(holder.child, holder.state);
         continue;
       }
       holder.state.path = path;
       const about: Holder = { pid: process.pid, since: new Date().toISOString(), playbook: settings.playbook };
-      await file.truncate(0);
-      await file.write(`${JSON.stringify(about)}\n`, 0);
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${JSON.stringify(about)}\n`, 0);
       return;
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   }
 }
@@ -164,18 +173,19 @@ async function takeLock(path: string, onWait: (holder: Holder | undefined) => vo
 /** Start a holder on the open lock file: it once it holds the lock, undefined when another process holds it. */
 function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProcess; state: LiveHolder } | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', HOLD_SCRIPT, 'playtree-lock', String(waitSeconds)], {
+    // By the path found once per run: spawning a bare name tries every PATH folder with execve.
+    const child = spawn(locateProgram('flock') ?? 'flock', holderArgv(waitSeconds), {
+      argv0: 'flock',
       stdio: ['pipe', 'pipe', 'pipe', fd],
       detached: true,
     });
     const state: LiveHolder = { exited: new Promise<void>((done) => child.once('exit', () => done())), holding: false };
     live.set(child, state);
-    let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!stdout.includes('locked\n')) return;
+    child.stdin!.on('error', () => {});
+    child.stdin!.write('\n');
+    child.stdout!.once('data', () => {
       // Held: nothing of the child may keep playtree's event loop alive; only its stdin pipe stays open.
       child.stdout!.destroy();
       child.stderr!.destroy();
@@ -184,31 +194,31 @@ function holdLock(fd: number, waitSeconds: number): Promise<{ child: ChildProces
       state.holding = true;
       resolve({ child, state });
     });
-    child.once('error', (error) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
       live.delete(child);
-      reject(error);
+      reject(error.code === 'ENOENT' ? new Error('flock not found on PATH; install the Debian package util-linux (it provides flock)') : error);
     });
     child.once('exit', (code) => {
       live.delete(child);
       if (code === BUSY) return resolve(undefined);
-      const reason = stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`;
-      reject(new Error(code === 127 ? `${reason}; install the Debian package util-linux (it provides flock)` : reason));
+      reject(new Error(stderr.trim().split('\n')[0] || `the lock holder ended with code ${code}`));
     });
   });
 }
 
 /** /run/playtree/locks: made by root, kept private; refused if something else stands at those names. */
-async function makeLockFolder(): Promise<void> {
-  await mkdir(LOCK_FOLDER, { recursive: true, mode: 0o700 });
+function makeLockFolder(): void {
+  mkdirSync(LOCK_FOLDER, { recursive: true, mode: 0o700 });
   for (const folder of ['/run/playtree', LOCK_FOLDER]) {
-    const info = await lstat(folder);
+    const info = lstatSync(folder);
     const unsafe = !info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0;
     if (unsafe) throw new Error(`${folder} must be a folder owned by root and writable only by it; remove it and rerun`);
   }
 }
 
-async function readHolder(file: Awaited<ReturnType<typeof open>>): Promise<Holder | undefined> {
-  const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+function readHolder(fd: number): Holder | undefined {
+  const buffer = Buffer.alloc(4096);
+  const bytesRead = readSync(fd, buffer, 0, 4096, 0);
   return parseHolder(buffer.subarray(0, bytesRead).toString('utf8'));
 }
 

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, realpath, unlink } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMAND_GRACE_MS, childrenOf, signalAll, withDescendants } from './processTree.js';
 
@@ -81,11 +81,14 @@ export function recordCommand(pid: number | undefined, tree: string, style: Stop
  * gone. A record of a playtree that still runs is never touched: that run owns its commands.
  */
 export async function stopStaleCommands(tree: string): Promise<void> {
-  const names = await readdir(RECORDS).catch(() => [] as string[]);
+  const names = readFolder(RECORDS);
   if (names.length === 0) return;
-  const canonical = await realpath(tree).catch(() => tree);
+  const canonical = realTree(tree);
+  // This run's own records (its other hosts' containers) need no look at /proc.
+  self ??= `${process.pid}.${startTime(process.pid)}`;
   const stops: Array<Promise<void>> = [];
   for (const name of names) {
+    if (name.startsWith(`${self}.`)) continue;
     const [ownerPid, ownerStart, pid, start] = name.split('.');
     if (startTime(Number(ownerPid)) === ownerStart) continue;
     const path = `${RECORDS}/${name}`;
@@ -93,11 +96,39 @@ export async function stopStaleCommands(tree: string): Promise<void> {
       stops.push(unlink(path).catch(() => undefined));
       continue;
     }
-    const record = parseRecord(await readFile(path, 'utf8').catch(() => ''));
-    if (record.tree === undefined || (await realpath(record.tree).catch(() => record.tree)) !== canonical) continue;
+    const record = parseRecord(readText(path));
+    if (record.tree === undefined || realTree(record.tree) !== canonical) continue;
     stops.push(stopLeftover(Number(pid), start!, record.style ?? 'group').then(() => unlink(path).catch(() => undefined)));
   }
   await Promise.all(stops);
+}
+
+/*
+ * Synchronous: a few metadata calls on tmpfs and /proc cost microseconds, where each call through Node's
+ * thread pool costs tens of them, and every host's first task runs this scan.
+ */
+function readFolder(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function realTree(tree: string): string {
+  try {
+    return realpathSync(tree);
+  } catch {
+    return tree;
+  }
 }
 
 /** A record's content; a damaged one (a full disk) names no tree and is left alone. */

@@ -1,4 +1,4 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ConnectionError } from '../src/core/errors.js';
 import { isExecutableInTree, resolveInTree } from './treePaths.js';
@@ -18,6 +18,23 @@ export function checkRunningAsRoot(settings: TreeSettings, transport: string, ui
   }
 }
 
+/** Programs found on PATH during this run, by name and PATH: every host's connection asks. */
+const foundPrograms = new Map<string, string>();
+
+/** The controller program `name` on PATH (looked for once per run), or undefined. */
+export function locateProgram(name: string, path = process.env['PATH'] ?? ''): string | undefined {
+  const key = `${name}\0${path}`;
+  let found = foundPrograms.get(key);
+  if (found !== undefined) return found;
+  found = path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((folder) => join(folder, name))
+    .find(isExecutable);
+  if (found !== undefined) foundPrograms.set(key, found);
+  return found;
+}
+
 /** The controller program `name` on PATH, or a ConnectionError saying which package provides it. */
 export async function findProgram(
   settings: TreeSettings,
@@ -25,23 +42,26 @@ export async function findProgram(
   debianPackage: string,
   path = process.env['PATH'] ?? '',
 ): Promise<string> {
-  for (const folder of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(folder, name);
-    const found = await access(candidate, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (found) return candidate;
-  }
+  const found = locateProgram(name, path);
+  if (found !== undefined) return found;
   throw new ConnectionError(
     `${settings.host}: ${name} not found on PATH; install the Debian package ${debianPackage} (apt-get install ${debianPackage})`,
     settings.host,
   );
 }
 
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function checkTreeLooksLikeAnOs(settings: TreeSettings): Promise<void> {
   const { host, tree } = settings;
-  const info = await stat(tree).catch(() => undefined);
+  const info = statSync(tree, { throwIfNoEntry: false });
   if (!info) {
     throw new ConnectionError(
       `${host}: tree ${tree} does not exist; build it first (e.g. mmdebstrap) or point ansible_host at it`,

@@ -1,4 +1,5 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -6,22 +7,25 @@ import { basename, dirname, join } from 'node:path';
  * open-file-description locks: `.#NAME.lck` beside the tree, and `/run/systemd/nspawn/locks/inode-DEV:INO`.
  * The files may outlive a killed nspawn, so a file alone proves nothing: the lock is held only while
  * /proc/locks lists the file's inode. Returns the held lock file, or undefined when the tree is free.
+ * nspawn removes both files when it stops cleanly, so /proc/locks is read only when one is there: reading
+ * it takes a kernel lock that waits for an RCU grace period (about 10 ms here, on every host's first open).
  */
 export async function findHeldTreeLock(tree: string): Promise<string | undefined> {
-  const canonical = await realpath(tree);
+  const canonical = realpathSync(tree);
   // nspawn never locks "/" (nothing to protect it from).
   if (canonical === '/') return undefined;
-  const treeInfo = await stat(canonical, { bigint: true });
+  const treeInfo = statSync(canonical, { bigint: true });
   const candidates = [
     join(dirname(canonical), `.#${basename(canonical)}.lck`),
     `/run/systemd/nspawn/locks/inode-${treeInfo.dev}:${treeInfo.ino}`,
   ];
+  const present = candidates.flatMap((path) => {
+    const info = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return info ? [{ path, id: lockId(info.dev, info.ino) }] : [];
+  });
+  if (present.length === 0) return undefined;
   const held = await heldLockIds();
-  for (const candidate of candidates) {
-    const info = await stat(candidate, { bigint: true }).catch(() => undefined);
-    if (info && held.has(lockId(info.dev, info.ino))) return candidate;
-  }
-  return undefined;
+  return present.find((candidate) => held.has(candidate.id))?.path;
 }
 
 /** `MAJOR:MINOR:INODE` as /proc/locks spells a locked file (major and minor in hex). */

@@ -8,7 +8,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "test-setup.sh: not root: the real-tree tests (chroot, nspawn, apt) will be skipped" >&2
   exit 0
 fi
-# The url lookup's https test makes a throw-away certificate with the openssl command.
-sh "$(dirname "$0")/ensure-tools.sh" test-setup.sh openssl=openssl
+# The url lookup's https test makes a throw-away certificate with the openssl command; the ssh tests start
+# their own sshd (test/support/sshd.ts) and make throw-away keys with ssh-keygen.
+sh "$(dirname "$0")/ensure-tools.sh" test-setup.sh openssl=openssl /usr/sbin/sshd=openssh-server ssh-keygen=openssh-client
 tree=$(sh "$(dirname "$0")/test-tree.sh")
 echo "test-setup.sh: test tree ready at $tree" >&2

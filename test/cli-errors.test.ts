@@ -49,7 +49,7 @@ test('an unknown connection fails the task, as ansible-core reports a connection
   const run = await runPlaytree(['-i', 'errors/bare.ini', 'errors/unreachable.yml', '-c', 'nosuch']);
   assert.match(
     run.stdout,
-    /fatal: \[lonely\]: FAILED! => \{"changed": false, "msg": "the connection plugin 'nosuch' was not found \(known: chroot, local, nspawn\); put a driver in connection_plugins\/nosuch\.js to add it \(task 'Needs a connection' at \S+unreachable\.yml:4:7\)"\}/,
+    /fatal: \[lonely\]: FAILED! => \{"changed": false, "msg": "the connection plugin 'nosuch' was not found \(known: chroot, local, nspawn, ssh\); put a driver in connection_plugins\/nosuch\.js to add it \(task 'Needs a connection' at \S+unreachable\.yml:4:7\)"\}/,
   );
   assert.match(run.stdout, /\nlonely {21}: ok=0 {4}changed=0 {4}unreachable=0 {4}failed=1 /);
 });

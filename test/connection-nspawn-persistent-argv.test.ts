@@ -30,11 +30,11 @@ describe('persistent nspawn mode from vars, environment and ansible.cfg', () => 
 });
 
 describe('persistent nspawn argv', () => {
-  test('the leader runs as root under nspawn stub init, with the user nspawn arguments', () => {
+  test('the leader runs as root under nspawn stub init, with a unique machine name and the user nspawn arguments', () => {
     const settings = resolveNspawnSettings(options({ ansible_user: 'nobody', ansible_nspawn_args: '--private-network' }), {});
-    assert.deepEqual(buildLeaderArgv(settings, { systemBus: false }), [
+    assert.deepEqual(buildLeaderArgv(settings, { systemBus: false }, '/var/tmp/live'), [
       'systemd-nspawn', '--directory=/var/tmp/live', '--quiet', '--pipe', '--chdir=/', '--timezone=off', '--as-pid2', '--register=no',
-      '--keep-unit', '--private-network', '--', '/bin/sh', '-c', LEADER_SCRIPT,
+      '--keep-unit', '--machine=live-77c13dd0', '--hostname=live', '--private-network', '--', '/bin/sh', '-c', LEADER_SCRIPT,
     ]);
   });
 

@@ -1,0 +1,104 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/*
+ * The ssh master connections of a run (OpenSSH's ControlMaster/ControlPersist): one per host and control
+ * path, started by the host's first connection and reused by every later command and transfer of the run,
+ * whatever play or connection object sends them. A master outlives the connection objects (the engine lets
+ * them go at each play's end); it is closed with `ssh -O exit` when the run ends: once Node has nothing left
+ * to do (beforeExit), and, for a run ended by ^C, SIGTERM or a crash (process.exit), synchronously on exit.
+ * A SIGKILLed playtree cannot close them: each then ends by itself after ControlPersist's idle time (60 s by
+ * default), as Ansible's do.
+ */
+
+export interface Master {
+  /** The ssh program and the argv (options, `-O exit`, destination) that closes it. */
+  executable: string;
+  exitArgv: string[];
+}
+
+const masters = new Map<string, Master>();
+const opening = new Map<string, Promise<void>>();
+let privateFolder: string | undefined;
+let hooked = false;
+
+/**
+ * playtree's own control folder for this run: a fresh 0700 folder in the temporary folder (no other user can
+ * reach a master's socket there), removed as playtree exits.
+ */
+export function privateControlFolder(): string {
+  privateFolder ??= mkdtempSync(join(tmpdir(), 'playtree-ssh-'));
+  hookExit();
+  return privateFolder;
+}
+
+/**
+ * Open the master named `key` once: concurrent callers wait for the same opening; a failed opening is
+ * forgotten (the next caller tries again). `master` says how to close it; it is recorded from the start, so
+ * that a run interrupted while the master comes up still closes it, and dropped when `start` fails or says
+ * the master is not ours (false: the user's own, already running).
+ */
+export async function openMaster(key: string, master: Master, start: () => Promise<boolean>): Promise<void> {
+  const pending = opening.get(key);
+  if (pending) return pending;
+  if (masters.has(key)) return;
+  masters.set(key, master);
+  hookExit();
+  const opened = start().then(
+    (ours) => {
+      opening.delete(key);
+      if (!ours) masters.delete(key);
+    },
+    (error: unknown) => {
+      opening.delete(key);
+      masters.delete(key);
+      throw error;
+    },
+  );
+  opening.set(key, opened);
+  await opened;
+}
+
+/** The masters still open (their keys), for tests and -vvv lines. */
+export function openMasterKeys(): string[] {
+  return [...masters.keys()];
+}
+
+/** Close every master of the run with `ssh -O exit`, all at once; a master already gone is no error. */
+export async function closeSshMasters(): Promise<void> {
+  const closing = [...masters.values()];
+  masters.clear();
+  await Promise.all(
+    closing.map(
+      (master) =>
+        new Promise<void>((resolve) => {
+          const child = spawn(master.executable, master.exitArgv, { stdio: 'ignore', detached: true });
+          child.once('error', () => resolve());
+          child.once('close', () => resolve());
+        }),
+    ),
+  );
+}
+
+function closeSshMastersNow(): void {
+  for (const master of masters.values()) spawnSync(master.executable, master.exitArgv, { stdio: 'ignore', timeout: 5000 });
+  masters.clear();
+  removePrivateFolder();
+}
+
+/** The private folder goes only as playtree exits: a connection made earlier may still name it. */
+function removePrivateFolder(): void {
+  if (privateFolder !== undefined) rmSync(privateFolder, { recursive: true, force: true });
+}
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  // beforeExit comes again after the closing work; only a run that opened masters since does anything then.
+  process.on('beforeExit', () => {
+    if (masters.size > 0) void closeSshMasters();
+  });
+  process.once('exit', closeSshMastersNow);
+}
