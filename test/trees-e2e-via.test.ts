@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
 import { EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
+import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
 
 /*
  * playtree_via: chroot and nspawn trees on a build host reached through another inventory host's connection.
@@ -103,6 +104,49 @@ describe('chroot and nspawn trees through playtree_via with the local connection
   test('the build host keeps no temporary folder and no lock file after the runs', async () => {
     assert.deepEqual(await readdir(tmp), []);
     for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false);
+  });
+});
+
+describe('chroot and nspawn trees on a build host reached over ssh', { skip: skip ?? sshdMissing() }, () => {
+  let sshd: TestSshd;
+  let scratch = '';
+  let trees: string[] = [];
+  let remove = async () => {};
+  let first: PlaytreeRun;
+  let second: PlaytreeRun;
+  const HOSTS = ['chrooted', 'nspawned'];
+
+  before(async () => {
+    sshd = await startSshd();
+    ({ scratch, trees, remove } = await scratchWithTrees(2));
+    const builder = Object.entries(sshd.hostVars()).map(([key, value]) => `${key}='${value}'`).join(' ');
+    await writeWork(
+      scratch,
+      `[builders]\nbuild1 ${builder}\n[trees]\n` +
+        `chrooted ansible_host=${trees[0]} ansible_connection=chroot playtree_via=build1\n` +
+        `nspawned ansible_host=${trees[1]} ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=build1\n`,
+    );
+    const env = { ANSIBLE_SSH_CONTROL_PATH_DIR: join(scratch, 'cp') };
+    first = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', 'play.yml'], env);
+    second = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', 'play.yml'], env);
+  });
+  after(async () => {
+    await sshd?.stop();
+    await remove();
+  });
+
+  test('the play changes both trees over ssh, a second run changes nothing, the files keep their sha256', async () => {
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    const sent = await sha256(join(scratch, 'blob.bin'));
+    for (const [index, host] of HOSTS.entries()) {
+      assert.deepEqual([recap(first.stdout, host)['changed'], recap(second.stdout, host)['changed']], [5, 0], host);
+      assert.equal(await sha256(join(trees[index]!, 'srv/via/blob.bin')), sent, `${host}: in the tree`);
+      assert.equal(await sha256(join(scratch, 'fetched', `${host}.bin`)), sent, `${host}: fetched back`);
+    }
+    // sshd's sessions have no TMPDIR: the build host's temporary folders were /tmp/playtree-via.*.
+    assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
+    for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false, 'no lock file left');
   });
 });
 
