@@ -5,7 +5,7 @@ import type { BuildHost } from './buildHost.js';
 import type { Connection, ExecResult } from './connection.js';
 import { trackOpenConnection, trackRunningCommand, untrackOpenConnection } from './openConnections.js';
 import { stopWithGrace } from './processTree.js';
-import { parseHolder, treeBusyError, treeLockSettings } from './runLock.js';
+import { describeHolder, parseHolder, treeBusyError, treeLockSettings } from './runLock.js';
 import { lockId, parseProcLocks } from './treeLock.js';
 import type { TreeSettings } from './treeOptions.js';
 import type { TreeCommand, TreeRunOptions, TreeRunResult } from './treeProcess.js';
@@ -167,7 +167,7 @@ export class CarriedBuildHost implements BuildHost {
             const holder = parseHolder(rest.join(' '));
             if (word === 'locked') resolve();
             else if (word === 'busy') reject(treeBusyError(host, tree, holder, this.where));
-            else if (word === 'waiting') log(0, treeBusyError(host, tree, holder, this.where).message.replace(/;.*$/, `; waiting up to ${waitSeconds} s`));
+            else if (word === 'waiting') log(0, `${host}: tree ${tree}${this.where} is in use by another playtree run${describeHolder(holder)}; waiting up to ${waitSeconds} s`);
           }
           done();
         },
