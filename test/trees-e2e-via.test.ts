@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
 import { EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
-import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
+import { markerExists, sha256Of, startPlaytree, transferUnderWay, waitFor } from './reliability/interruptedRun.js';
 import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
 
 /*
@@ -236,6 +236,10 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
       join(scratch, 'long.yml'),
       '- hosts: trees\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 1000; touch /root/after\n',
     );
+    // A folder's copy goes through the connection's put; 100 MiB keeps it under way long enough to interrupt.
+    await mkdir(join(scratch, 'bigdir'));
+    await writeFile(join(scratch, 'bigdir/big.bin'), Buffer.alloc(100 * 1024 * 1024, 7));
+    await writeFile(join(scratch, 'copy.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - copy: src=bigdir/ dest=/srv/big/\n');
     // startPlaytree passes this process's environment on: the build host's temporary folder goes to `tmp`.
     process.env['TMPDIR'] = tmp;
   });
@@ -256,5 +260,23 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
     assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
     const again = await runPlaytree(scratch, ['-i', 'hosts.ini', 'play.yml'], { TMPDIR: tmp });
     assert.equal(again.code, 0, 'the tree is free for the next run\n' + again.stdout + again.stderr);
+  });
+
+  test('SIGINT during a large copy: exit 99, the destination keeps its old bytes or gets all the new ones, no temporary file', async () => {
+    // A fresh folder: transferUnderWay takes any other non-empty entry for the temporary file.
+    const srv = join(trees[0]!, 'srv/big');
+    await rm(srv, { recursive: true, force: true });
+    await mkdir(srv, { recursive: true });
+    await writeFile(join(srv, 'big.bin'), 'old content\n');
+    const old = await sha256Of(join(srv, 'big.bin'));
+    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'copy.yml']);
+    await waitFor(run, 'the copy started', () => transferUnderWay(srv, 'big.bin'));
+    process.kill(-run.pid, 'SIGINT');
+    const exit = await run.exited;
+    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+    assert.deepEqual(await readdir(srv), ['big.bin'], 'no temporary file beside the destination');
+    assert.ok([old, await sha256Of(join(scratch, 'bigdir/big.bin'))].includes(await sha256Of(join(srv, 'big.bin'))), 'old or new bytes');
+    assert.deepEqual(await readdir(tmp), [], 'no temporary folder on the build host');
+    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
   });
 });
