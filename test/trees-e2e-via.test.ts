@@ -38,6 +38,17 @@ async function lockFileOf(tree: string): Promise<string> {
   return `/run/playtree/locks/tree-${info.dev}:${info.ino}`;
 }
 
+/** The pids of processes whose command line (NUL-separated) contains `text`. */
+async function processesRunning(text: string): Promise<string[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const found: string[] = [];
+  for (const pid of pids) {
+    const line = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (line.includes(text)) found.push(pid);
+  }
+  return found;
+}
+
 /** A scratch folder for playtree: the play, a 3 MB binary file, a template, and TMPDIR for the build host. */
 async function writeWork(scratch: string, inventory: string): Promise<string> {
   await writeFile(join(scratch, 'hosts.ini'), inventory);
@@ -184,6 +195,19 @@ describe('a connection plugin as playtree_via carrier', { skip }, () => {
     const chroots = execs.filter((line) => /\/chroot /.test(line) && line.includes(trees[0]!));
     // cat, file (stat, mkdir...), copy, template and fetch each run several commands in the tree.
     assert.ok(chroots.length >= 8, `chroot commands through the carrier: ${chroots.length}`);
+  });
+
+  test('SIGTERM stops a long command on the build host through the carrier, even one that does not stop its commands itself', async () => {
+    // The example plugin's exec tracks nothing: only playtree's own stop, sent through it, ends the command.
+    await writeFile(join(scratch, 'ansible.cfg'), '');
+    await writeFile(join(scratch, 'long.yml'), '- hosts: first\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 987; touch /root/after\n');
+    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
+    await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
+    process.kill(run.pid, 'SIGTERM');
+    const exit = await run.exited;
+    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+    assert.deepEqual(await processesRunning('sleep\u0000987'), [], 'the command was stopped on the build host');
+    assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
   });
 
   test('two trees naming one build host share one opening of its connection per run', () => {
