@@ -87,9 +87,9 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
       .then(() => this.buildHost.stopStaleCommands(this.settings.tree))
       .then(() => this.preflight())
       .catch((error: unknown) => {
-      this.opening = undefined;
-      throw error;
-    });
+        this.opening = undefined;
+        throw error;
+      });
     return this.opening;
   }
 
@@ -156,7 +156,7 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   /** Run `payload` (shell argv) in the tree: by default as the controller process `commandFor` gives. */
   protected async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
     const command = this.commandFor(payload);
-    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC ${shellJoin([command.file, ...command.args])}`);
+    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC${this.buildHost.where ? ` (${this.buildHost.where.trim()})` : ''} ${shellJoin([command.file, ...command.args])}`);
     try {
       return await this.buildHost.run({ ...command, tree: this.settings.tree }, io);
     } catch (error) {
