@@ -3,7 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findHeldTreeLock } from '../connections/treeLock.js';
 import { realTreeSkipReason } from './support/imageTree.js';
 import { EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 import { markerExists, sha256Of, startPlaytree, transferUnderWay, waitFor } from './reliability/interruptedRun.js';
@@ -218,28 +221,42 @@ describe('a connection plugin as playtree_via carrier', { skip }, () => {
 });
 
 describe('playtree_via errors', { skip }, () => {
-  test('an unknown build host, a chain and a carrier that cannot connect make only those trees UNREACHABLE', async () => {
-    const { scratch, trees, remove } = await scratchWithTrees(1);
+  test('bad build hosts and trees failing their checks on the build host are UNREACHABLE with one line each, the others go on', async () => {
+    const { scratch, trees, remove } = await scratchWithTrees(2);
+    const via = 'ansible_connection=chroot playtree_via=builder';
+    const expected: Array<[string, string, RegExp]> = [
+      ['lost', `ansible_host=${trees[0]} ansible_connection=chroot playtree_via=nosuchhost`, /^lost: cannot reach build host nosuchhost \(playtree_via\): 'nosuchhost' is not a host of the inventory/],
+      ['chained', `ansible_host=${trees[0]} ansible_connection=chroot playtree_via=relay`, /^chained: cannot reach build host relay \(playtree_via\): relay names a playtree_via of its own \(builder\)/],
+      ['cut', `ansible_host=${trees[0]} ansible_connection=chroot playtree_via=brokenbuilder`, /^cut: cannot reach build host brokenbuilder \(playtree_via\): brokenbuilder: tree \/nonexistent\/playtree-tree does not exist/],
+      ['missing', `ansible_host=/nonexistent/via-tree ${via}`, /^missing: tree \/nonexistent\/via-tree does not exist on build host builder; build it there first/],
+      ['relative', `ansible_host=relative/tree ${via}`, /^relative: ansible_host 'relative\/tree' must be an absolute path on build host builder \(playtree_via\)/],
+      ['no_shell', `ansible_host=${trees[0]} ${via} ansible_executable=/bin/zsh`, /^no_shell: ansible_executable \/bin\/zsh does not run inside \S+ on build host builder/],
+      ['locked', `ansible_host=${trees[1]} ansible_connection=nspawn playtree_via=builder`, /^locked: tree \S+ on build host builder is in use by another container \(lock \S+ is held\)/],
+    ];
+    // Another systemd-nspawn holds the second tree for the whole run.
+    const holder = spawn('systemd-nspawn', ['-D', trees[1]!, '-q', '--register=no', '--keep-unit', '--pipe', '--', '/bin/sleep', '120'], { stdio: 'ignore' });
     try {
       await writeFile(
         join(scratch, 'hosts.ini'),
         `[builders]\nbuilder ansible_connection=local\nrelay ansible_connection=local playtree_via=builder\n` +
           `brokenbuilder ansible_connection=chroot ansible_host=/nonexistent/playtree-tree\n[trees]\n` +
-          `fine ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
-          `lost ansible_host=${trees[0]} ansible_connection=chroot playtree_via=nosuchhost\n` +
-          `chained ansible_host=${trees[0]} ansible_connection=chroot playtree_via=relay\n` +
-          `cut ansible_host=${trees[0]} ansible_connection=chroot playtree_via=brokenbuilder\n`,
+          `fine ansible_host=${trees[0]} ${via}\n${expected.map(([name, vars]) => `${name} ${vars}`).join('\n')}\n`,
       );
       await writeFile(join(scratch, 'play.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - command: "true"\n');
+      for (let i = 0; i < 200 && (await findHeldTreeLock(trees[1]!)) === undefined; i++) await sleep(50);
+      assert.notEqual(await findHeldTreeLock(trees[1]!), undefined, 'the holding container did not start');
       const run = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'play.yml']);
       assert.equal(run.code, 4, run.stdout + run.stderr);
       assert.deepEqual([recap(run.stdout, 'fine')['ok'], recap(run.stdout, 'fine')['unreachable']], [1, 0]);
-      for (const host of ['lost', 'chained', 'cut']) assert.equal(recap(run.stdout, host)['unreachable'], 1, host);
-      assert.match(run.stdout, /lost: cannot reach build host nosuchhost \(playtree_via\): 'nosuchhost' is not a host of the inventory/);
-      assert.match(run.stdout, /chained: cannot reach build host relay \(playtree_via\): relay names a playtree_via of its own \(builder\)/);
-      assert.match(run.stdout, /cut: cannot reach build host brokenbuilder \(playtree_via\): brokenbuilder: tree \/nonexistent\/playtree-tree does not exist/);
+      for (const [host, , message] of expected) {
+        assert.equal(recap(run.stdout, host)['unreachable'], 1, host);
+        const line = /"msg": "([^"]*)"/.exec(run.stdout.split('\n').find((l) => l.startsWith(`fatal: [${host}]: UNREACHABLE!`)) ?? '')?.[1] ?? '';
+        assert.match(line, message, host);
+      }
       assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, 'no stack trace');
     } finally {
+      holder.kill('SIGTERM');
+      await new Promise((resolve) => holder.once('exit', resolve));
       await remove();
     }
   });
