@@ -22,6 +22,9 @@ import {
   WRAPPER_FAILED,
 } from './viaScripts.js';
 
+/** How many ended commands' files are removed at once. */
+const ENDED_BATCH = 32;
+
 /*
  * A build host reached through another inventory host's connection (`playtree_via`), whatever its driver:
  * every operation is a shell command (viaScripts.ts) sent with the carrier's exec. A process's stdin is the
@@ -36,6 +39,8 @@ export class CarriedBuildHost implements BuildHost {
   private commands = 0;
   private readonly locks = new Map<string, Promise<void>>();
   private readonly holders: Array<{ stdin: PassThrough; ended: Promise<unknown> }> = [];
+  /** Pid files and FIFOs of commands that have ended, removed by a later command (see RUN_SCRIPT). */
+  private readonly endedFiles: string[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -67,7 +72,9 @@ export class CarriedBuildHost implements BuildHost {
     const fifo = `${folder}/${id}.out`;
     if (io.stdout) await this.expect(this.send(MKFIFO_SCRIPT, [fifo]), 'make a FIFO');
     const env = command.env ? ['env', '-i', ...Object.entries(command.env).map(([name, value]) => `${name}=${value ?? ''}`)] : [];
-    const argv = [folder, id, io.stdout ? 'out' : '-', ...env, command.file, ...command.args];
+    // The files of ended commands go a batch at a time, with a later command: a long run leaves no pile.
+    const ended = this.endedFiles.length >= ENDED_BATCH ? this.endedFiles.splice(0).join(' ') : '-';
+    const argv = [folder, id, io.stdout ? 'out' : '-', ended, ...env, command.file, ...command.args];
     let streamError: Error | undefined;
     const signal = (what: 'group' | 'inside' | 'leader', name: NodeJS.Signals) =>
       this.send(STOP_SCRIPT, [pidFile, name.replace(/^SIG/, ''), what]).catch(() => undefined);
@@ -77,8 +84,8 @@ export class CarriedBuildHost implements BuildHost {
     };
     const source = io.stdin;
     if (source !== undefined && typeof source !== 'string' && !Buffer.isBuffer(source)) source.once('error', stop);
-    let ended!: () => void;
-    const exited = new Promise<void>((resolve) => (ended = resolve));
+    let markEnded!: () => void;
+    const exited = new Promise<void>((resolve) => (markEnded = resolve));
     // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files).
     const untrack = trackRunningCommand(() =>
       stopWithGrace(
@@ -101,8 +108,9 @@ export class CarriedBuildHost implements BuildHost {
       if (streamError) return { rc: 137, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), streamError };
       throw error;
     } finally {
-      ended();
+      markEnded();
       untrack();
+      this.endedFiles.push(`${id}.pid`, ...(io.stdout ? [`${id}.out`] : []));
     }
   }
 

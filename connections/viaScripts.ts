@@ -19,10 +19,12 @@ if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]
 
 /**
  * $1 folder, $2 command number, $3 `out` (stdout goes to the FIFO FOLDER/N.out, read by the carrier's
- * fetch) or `-`, then the argv. The shell writes its pid first (FOLDER/N.pid: how STOP_SCRIPT finds the
- * command), then becomes the command (exec: same pid).
+ * fetch) or `-`, $4 files of ended commands to remove from the folder (space-separated names the
+ * controller made, e.g. `7.pid 7.out`) or `-`, then the argv. The shell writes its pid first (FOLDER/N.pid:
+ * how STOP_SCRIPT finds the command), then becomes the command (exec: same pid).
  */
-export const RUN_SCRIPT = `pt_d=$1 pt_n=$2 pt_o=$3; shift 3
+export const RUN_SCRIPT = `pt_d=$1 pt_n=$2 pt_o=$3 pt_g=$4; shift 4
+[ "$pt_g" = - ] || (cd "$pt_d" && set -f && rm -f -- $pt_g)
 echo $$ >"$pt_d/$pt_n.pid" || exit ${WRAPPER_FAILED}
 if [ "$pt_o" = out ]; then command exec >"$pt_d/$pt_n.out" || exit ${WRAPPER_FAILED}; fi
 exec "$@"`;
