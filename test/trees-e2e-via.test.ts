@@ -163,7 +163,7 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
     for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false, 'no lock file left');
   });
 
-  test('SIGTERM during a long command on the ssh build host: exit 99, the command stopped there, no lock left', async () => {
+  test('SIGTERM during a long command on the ssh build host: exit 99, the command stopped there, no lock or temporary folder left', async () => {
     await writeFile(join(scratch, 'long.yml'), '- hosts: chrooted\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 654; touch /root/after\n');
     const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
     await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
@@ -173,6 +173,7 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
     assert.deepEqual(await processesRunning('sleep\u0000654'), [], 'the command was stopped on the build host');
     assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
     assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
+    assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
   });
 });
 
