@@ -76,23 +76,17 @@ export class CarriedBuildHost implements BuildHost {
     const ended = this.endedFiles.length >= ENDED_BATCH ? this.endedFiles.splice(0).join(' ') : '-';
     const argv = [folder, id, io.stdout ? 'out' : '-', ended, ...env, command.file, ...command.args];
     let streamError: Error | undefined;
-    const signal = (what: 'group' | 'inside' | 'leader', name: NodeJS.Signals) =>
-      this.send(STOP_SCRIPT, [pidFile, name.replace(/^SIG/, ''), what]).catch(() => undefined);
+    const signal = this.signaller(command, pidFile);
     const stop = (error: Error) => {
       streamError ??= error;
-      void signal(command.stop.wholeGroup ? 'group' : 'leader', command.stop.signal);
+      signal(command.stop.signal);
     };
     const source = io.stdin;
     if (source !== undefined && typeof source !== 'string' && !Buffer.isBuffer(source)) source.once('error', stop);
     let markEnded!: () => void;
     const exited = new Promise<void>((resolve) => (markEnded = resolve));
     // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files).
-    const untrack = trackRunningCommand(() =>
-      stopWithGrace(
-        (name) => void (name === 'SIGTERM' ? signal(command.stop.wholeGroup ? 'group' : 'inside', 'SIGTERM') : signal(command.stop.wholeGroup ? 'group' : 'leader', command.stop.signal)),
-        exited,
-      ),
-    );
+    const untrack = trackRunningCommand(() => stopWithGrace((name) => signal(name === 'SIGTERM' ? 'inside' : command.stop.signal), exited));
     const reading = io.stdout ? this.carrier.fetch(fifo, io.stdout).catch((error: Error) => stop(error)) : undefined;
     try {
       const result = await this.carrier.exec(`set -- ${shellJoin(argv)}\n${RUN_SCRIPT}`, {
@@ -112,6 +106,19 @@ export class CarriedBuildHost implements BuildHost {
       untrack();
       this.endedFiles.push(`${id}.pid`, ...(io.stdout ? [`${id}.out`] : []));
     }
+  }
+
+  /**
+   * How to signal a running command through a second exec, as treeProcess.ts does locally: `command.stop`'s
+   * signal to the process (and what is below it for a whole group); `inside` = SIGTERM to what runs below
+   * the process only (a systemd-nspawn's container), or to the whole group.
+   */
+  private signaller(command: TreeCommand, pidFile: string): (signal: NodeJS.Signals | 'inside') => void {
+    return (signal) => {
+      const whom = command.stop.wholeGroup ? 'group' : signal === 'inside' ? 'inside' : 'leader';
+      const name = signal === 'inside' ? 'TERM' : signal.replace(/^SIG/, '');
+      void this.send(STOP_SCRIPT, [pidFile, name, whom]).catch(() => undefined);
+    };
   }
 
   /** Nothing is recorded on a build host: a SIGKILLed run's commands there are not stopped by the next run. */
