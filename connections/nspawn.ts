@@ -105,6 +105,10 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
 
   protected commandFor(payload: string[]): TreeCommand {
     const [file, ...args] = buildNspawnArgv(this.settings, this.probe, this.realTree, payload) as [string, ...string[]];
+    // Through playtree_via, the carrier may itself send SIGTERM to nspawn when the run is interrupted: nspawn
+    // then passes SIGTERM on to the container (whose traps remove a transfer's temporary file) instead of
+    // killing it at once.
+    if (this.options.via && !this.settings.extraArgs.some((arg) => arg.startsWith('--kill-signal'))) args.unshift('--kill-signal=SIGTERM');
     // SIGTERM makes nspawn kill the whole container (SIGKILL to its PID 1) and clean up its mounts.
     return { file, args, stop: { signal: 'SIGTERM', wholeGroup: false } };
   }

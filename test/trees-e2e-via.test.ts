@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findHeldTreeLock } from '../connections/treeLock.js';
+import { leftoversAfterSettling } from './cleanupLeftovers.js';
 import { realTreeSkipReason } from './support/imageTree.js';
 import { recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 import { markerExists, sha256Of, startPlaytree, transferUnderWay, waitFor } from './reliability/interruptedRun.js';
@@ -125,7 +126,11 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
 
   before(async () => {
     ({ scratch, trees, remove } = await scratchWithTrees(1));
-    tmp = await writeWork(scratch, `[builders]\nbuilder ansible_connection=local\n[trees]\ntree ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n`);
+    tmp = await writeWork(
+      scratch,
+      `[builders]\nbuilder ansible_connection=local\n[trees]\ntree ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
+        `[ntrees]\nntree ansible_host=${trees[0]} ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=builder\n`,
+    );
     await writeFile(join(scratch, 'ansible.cfg'), '');
     await writeFile(
       join(scratch, 'long.yml'),
@@ -134,7 +139,9 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
     // A folder's copy goes through the connection's put; 100 MiB keeps it under way long enough to interrupt.
     await mkdir(join(scratch, 'bigdir'));
     await writeFile(join(scratch, 'bigdir/big.bin'), Buffer.alloc(100 * 1024 * 1024, 7));
-    await writeFile(join(scratch, 'copy.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - copy: src=bigdir/ dest=/srv/big/\n');
+    for (const group of ['trees', 'ntrees']) {
+      await writeFile(join(scratch, `copy-${group}.yml`), `- hosts: ${group}\n  gather_facts: false\n  tasks:\n    - copy: src=bigdir/ dest=/srv/big/\n`);
+    }
     // startPlaytree passes this process's environment on: the build host's temporary folder goes to `tmp`.
     process.env['TMPDIR'] = tmp;
   });
@@ -157,21 +164,31 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
     assert.equal(again.code, 0, 'the tree is free for the next run\n' + again.stdout + again.stderr);
   });
 
-  test('SIGINT during a large copy: exit 99, the destination keeps its old bytes or gets all the new ones, no temporary file', async () => {
-    // A fresh folder: transferUnderWay takes any other non-empty entry for the temporary file.
-    const srv = join(trees[0]!, 'srv/big');
-    await rm(srv, { recursive: true, force: true });
-    await mkdir(srv, { recursive: true });
-    await writeFile(join(srv, 'big.bin'), 'old content\n');
-    const old = await sha256Of(join(srv, 'big.bin'));
-    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'copy.yml']);
-    await waitFor(run, 'the copy started', () => transferUnderWay(srv, 'big.bin'));
-    process.kill(-run.pid, 'SIGINT');
-    const exit = await run.exited;
-    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
-    assert.deepEqual(await readdir(srv), ['big.bin'], 'no temporary file beside the destination');
-    assert.ok([old, await sha256Of(join(scratch, 'bigdir/big.bin'))].includes(await sha256Of(join(srv, 'big.bin'))), 'old or new bytes');
-    assert.deepEqual(await readdir(tmp), [], 'no temporary folder on the build host');
-    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
-  });
+  // A terminal's ^C for the chroot tree; `kill` (SIGTERM to playtree alone) for nspawn, which the carrier then
+  // stops too: nspawn passes the signal to its container (--kill-signal) so that the transfer's trap runs.
+  const copies = [
+    { driver: 'chroot', group: 'trees', signal: 'SIGINT' },
+    { driver: 'per-command nspawn', group: 'ntrees', signal: 'SIGTERM' },
+  ] as const;
+  for (const { driver, group, signal } of copies) {
+    test(`${signal} during a large copy to a ${driver} tree: exit 99, the old bytes or all the new ones, no temporary file`, async () => {
+      // A fresh folder: transferUnderWay takes any other non-empty entry for the temporary file.
+      const srv = join(trees[0]!, 'srv/big');
+      await rm(srv, { recursive: true, force: true });
+      await mkdir(srv, { recursive: true });
+      await writeFile(join(srv, 'big.bin'), 'old content\n');
+      const old = await sha256Of(join(srv, 'big.bin'));
+      const run = startPlaytree(scratch, ['-i', 'hosts.ini', `copy-${group}.yml`]);
+      await waitFor(run, 'the copy started', () => transferUnderWay(srv, 'big.bin'));
+      process.kill(signal === 'SIGINT' ? -run.pid : run.pid, signal);
+      const exit = await run.exited;
+      assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+      // A container on a build host may take a moment to stop after playtree has gone.
+      assert.deepEqual(await leftoversAfterSettling(trees[0]!), []);
+      assert.deepEqual(await readdir(srv), ['big.bin'], 'no temporary file beside the destination');
+      assert.ok([old, await sha256Of(join(scratch, 'bigdir/big.bin'))].includes(await sha256Of(join(srv, 'big.bin'))), 'old or new bytes');
+      assert.deepEqual(await readdir(tmp), [], 'no temporary folder on the build host');
+      assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
+    });
+  }
 });
