@@ -31,9 +31,10 @@ interface Runner {
   run: (inventory: string, playbook: string) => Promise<number>;
 }
 
-async function ansibleSeconds(inventory: string, playbook: string, env: Record<string, string>): Promise<number> {
+/** Seconds of one ansible-playbook run (pipelined); `root` prefixes the playbook's paths ('' in a tree). */
+export async function ansibleSeconds(inventory: string, playbook: string, env: Record<string, string>, root = ''): Promise<number> {
   const started = process.hrtime.bigint();
-  const child = spawn('ansible-playbook', ['-i', inventory, '-e', JSON.stringify({ root: '' }), playbook], {
+  const child = spawn('ansible-playbook', ['-i', inventory, '-e', JSON.stringify({ root }), playbook], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ANSIBLE_PIPELINING: 'True', ANSIBLE_HOST_KEY_CHECKING: 'False', ...env },
     // A run that hangs (a plugin waiting for input it never gets) must not hang the benchmark.

@@ -8,6 +8,7 @@ import { commandsPerTask, runPlaytree, type RunFigures } from './measure.js';
 import { againstAnsibleReport, measureAgainstAnsible } from './againstAnsible.js';
 import { measureRoundTrips, roundTripReport } from './roundTrips.js';
 import { measureScaling, scalingReport } from './scaling.js';
+import { measureOverSsh, overSshReport } from './overSsh.js';
 import { measureStartup, startupReport } from './startup.js';
 
 /*
@@ -15,7 +16,8 @@ import { measureStartup, startupReport } from './startup.js';
  * chroot, nspawn per-command and nspawn persistent, each run on a fresh copy of the real Debian test tree.
  * Then the 30-task playbook against ansible-playbook (bench/againstAnsible.ts), start-up (bench/startup.ts), the scaling table (bench/scaling.ts) and the round trips per module
  * (bench/roundTrips.ts). Prints a Markdown report (the README's "Speed" section holds the latest one).
- * BENCH_REPEAT=N keeps the best of N; BENCH_ONLY=connections,ansible,startup,scaling,modules runs some parts only.
+ * Then the playbooks over ssh to this machine, beside ansible-playbook's ssh (bench/overSsh.ts).
+ * BENCH_REPEAT=N keeps the best of N; BENCH_ONLY=connections,ansible,startup,scaling,modules,ssh runs some parts only.
  */
 
 const run = promisify(execFile);
@@ -23,7 +25,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PLAYTREE = join(REPO, 'bin/playtree.js');
 const TREE_SCRIPT = join(REPO, 'scripts/test-tree.sh');
 const REPEAT = Math.max(1, Number(process.env['BENCH_REPEAT'] ?? 2));
-const PARTS = (process.env['BENCH_ONLY'] ?? 'connections,ansible,startup,scaling,modules').split(',');
+const PARTS = (process.env['BENCH_ONLY'] ?? 'connections,ansible,startup,scaling,modules,ssh').split(',');
 const STARTUP_RUNS = 20;
 
 interface Mode {
@@ -126,6 +128,7 @@ async function measureParts(scratch: string): Promise<string[][]> {
   if (PARTS.includes('startup')) parts.push(startupReport(await measureStartup(PLAYTREE, scratch, STARTUP_RUNS), STARTUP_RUNS));
   if (PARTS.includes('scaling')) parts.push(scalingReport(await measureScaling(PLAYTREE, tree, scratch)));
   if (PARTS.includes('modules')) parts.push(roundTripReport(await measureRoundTrips(PLAYTREE, tree, scratch, REPEAT)));
+  if (PARTS.includes('ssh')) parts.push(overSshReport(await measureOverSsh(PLAYTREE, scratch, REPEAT)));
   return parts;
 }
 

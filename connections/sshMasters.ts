@@ -61,6 +61,21 @@ export async function openMaster(key: string, master: Master, start: () => Promi
   await opened;
 }
 
+/**
+ * Stop the master named `key` (`meta: reset_connection`): `stopArgv` (`ssh -O stop`) makes it take no new
+ * session and go once the running ones end, and removes its socket, so that the next command opens a fresh
+ * master. A host with no master (none opened yet, or no ControlPersist) is no error.
+ */
+export async function stopMaster(key: string, executable: string, stopArgv: string[]): Promise<void> {
+  await opening.get(key)?.catch(() => undefined);
+  masters.delete(key);
+  await new Promise<void>((resolve) => {
+    const child = spawn(executable, stopArgv, { stdio: 'ignore' });
+    child.once('error', () => resolve());
+    child.once('close', () => resolve());
+  });
+}
+
 /** The masters still open (their keys), for tests and -vvv lines. */
 export function openMasterKeys(): string[] {
   return [...masters.keys()];

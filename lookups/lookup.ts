@@ -8,6 +8,9 @@ import { TemplateError } from '../src/core/errors.js';
 /** Reads a variable as a template sees it: its templated value, or an undefined marker. */
 export type VariableGetter = (name: string) => unknown;
 
+/** The variable the engine sets to the names of all of a task's variables (what `variableNames()` reads). */
+export const VARIABLE_NAMES = '__playtree_variable_names';
+
 export interface LookupPlugin {
   name: string;
   run(terms: unknown[], options: Record<string, unknown>, context: LookupContext): unknown[];

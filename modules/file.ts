@@ -4,15 +4,17 @@ import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyFileFlags } from './fileFlags.js';
 import { parseWantedTime } from './fileTimes.js';
-import { ansibleStateName, parseStates, pathInfo, stateCall, stateCallAgain, statePrelude } from './remoteFile.js';
+import { absentState, ansibleStateName, parseStates, pathInfo, stateCall, stateCallAgain, statePrelude, type PathState } from './remoteFile.js';
 import { expandTargetPaths } from './targetPaths.js';
 import { failure, isFailure, NOT_EMPTY_EXIT, planState, withPathInfo, type Facts, type Plan } from './filePlans.js';
+import { attributeCommands, resolveMode } from './fileAttributes.js';
 
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
  * there, else file), src, mode (octal or symbolic), owner, group, recurse, force, follow,
  * modification_time/access_time and their formats, attributes (lsattr/chattr flags). One command reads the path (as a link and followed)
- * and src; one command applies. Differs: diff before/after are Ansible's dicts; directories created by
+ * and src; one command applies (one command in all for a missing folder or touched file, and for an octal
+ * mode on a regular file: see createsAtOnce and modeAtOnce). Differs: diff before/after are Ansible's dicts; directories created by
  * `state: directory` get mode/owner on every new level, as Ansible does.
  */
 export const fileModule: ModuleDefinition = {
@@ -45,13 +47,35 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   await expandTargetPaths(ctx, ['path', 'src']);
   let path = a['path'] as string;
   const src = a['src'] as string | undefined;
-  let facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
+  const early = createsAtOnce(ctx) ? await readOrCreate(ctx, path) : undefined;
+  if (early?.result) return early.result;
+  const chmodWanted = early ? undefined : modeAtOnce(ctx);
+  const chmodded = chmodWanted === undefined ? undefined : await readOrChmod(ctx, path, chmodWanted);
+  let facts = early?.facts ?? chmodded?.facts ?? (await readFacts(ctx, path, src, a['state'] as string | undefined));
   // As Ansible: a folder as path with src (and a state other than link or absent) means the file src names in it.
   if (src !== undefined && a['state'] !== 'link' && a['state'] !== 'absent' && facts.followed.type === 'directory') {
     path = join(path, basename(src));
     facts = await readFacts(ctx, path, src, a['state'] as string | undefined);
   }
   if (a['_diff_peek'] !== undefined && a['_diff_peek'] !== null) return diffPeek(ctx, facts);
+  const plan = await planFile(ctx, path, facts);
+  if (isFailure(plan)) return plan;
+  await numericOwnersInDiff(ctx, facts.after);
+  const result = await execute(ctx, plan, facts, chmodded?.applied ?? false);
+  const flags = a['attributes'] as string | undefined;
+  if (flags === undefined || flags === null || plan.state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
+  const outcome = await applyFileFlags(ctx, plan.reportPath, flags);
+  if (outcome.failure) return outcome.failure;
+  if (!outcome.changed) return result;
+  facts.before['attributes'] = outcome.before;
+  facts.after['attributes'] = outcome.after;
+  return { ...result, changed: true };
+}
+
+/** The state to reach and the plan reaching it from the facts read, or the failure Ansible reports. */
+async function planFile(ctx: ModuleContext, path: string, facts: Facts): Promise<(Plan & { state: string }) | ModuleResult> {
+  const a = ctx.args;
+  const src = a['src'] as string | undefined;
   const prev = ansibleStateName(facts.link);
   let state = (a['state'] as string | undefined) ?? (prev !== 'absent' ? prev : a['recurse'] ? 'directory' : 'file');
   // A file with other hard links and no state: Ansible keeps state hard, with no src (so attributes only),
@@ -72,16 +96,30 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const plan = planState(ctx, state, prev, facts, mtime, atime);
   if (isFailure(plan)) return withPathInfo(facts, plan);
   if (keptHardLink) Object.assign(plan, { key: 'dest', extra: { ...plan.extra, src: null } });
-  await numericOwnersInDiff(ctx, facts.after);
-  const result = await execute(ctx, plan, facts);
-  const flags = a['attributes'] as string | undefined;
-  if (flags === undefined || flags === null || state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
-  const outcome = await applyFileFlags(ctx, plan.reportPath, flags);
-  if (outcome.failure) return outcome.failure;
-  if (!outcome.changed) return result;
-  facts.before['attributes'] = outcome.before;
-  facts.after['attributes'] = outcome.after;
-  return { ...result, changed: true };
+  return { ...plan, state };
+}
+
+/**
+ * A new folder or touched file: when path is missing (not even a dangling link), what to do is known before
+ * reading it. Then one command creates it if it is still missing, and otherwise reads the facts as readFacts
+ * does. Only where nothing else needs a round trip (no src, owner or group names, attributes, recurse).
+ */
+function createsAtOnce(ctx: ModuleContext): boolean {
+  const a = ctx.args;
+  const unset = (key: string) => a[key] === undefined || a[key] === null;
+  return !ctx.check && (a['state'] === 'directory' || a['state'] === 'touch') && !a['recurse'] && ['src', 'owner', 'group', 'attributes', '_diff_peek'].every(unset);
+}
+
+async function readOrCreate(ctx: ModuleContext, path: string): Promise<{ result?: ModuleResult; facts?: Facts }> {
+  const facts = factsOf(ctx, path, absentState(path), absentState(path), [], undefined);
+  const plan = await planFile(ctx, path, facts);
+  if (isFailure(plan) || !plan.commands.length) return {};
+  const read = readFactsScript(path, []);
+  const script = `if [ ! -e ${shellQuote(path)} ] && [ ! -L ${shellQuote(path)} ]; then printf W\n${applyScript(ctx, plan, facts)}\nelse\n${read}\nfi`;
+  const output = await runChecked(ctx, script, facts);
+  if (!Buffer.isBuffer(output)) return { result: output };
+  if (output[0] === 0x57) return { result: applyOutcome(plan, facts, output.subarray(1)) }; // 'W'
+  return { facts: parseFacts(ctx, path, [], undefined, output) };
 }
 
 /** What a folder to remove holds, listed as Python's os.walk gives it (Ansible's diff path_content). */
@@ -122,29 +160,68 @@ async function diffPeek(ctx: ModuleContext, facts: Facts): Promise<ModuleResult>
   return withPathInfo(facts, { changed: false, path: facts.path, appears_binary: appearsBinary });
 }
 
+/**
+ * An octal mode for a path that is there: when it is a regular file (not a link), what to do is known from its
+ * mode alone (a chmod when it differs), so one command reads it and runs that chmod. Only without state (or
+ * state=file) and without anything else to change: the octal mode wanted, else undefined.
+ */
+function modeAtOnce(ctx: ModuleContext): number | undefined {
+  const a = ctx.args;
+  const mode = a['mode'];
+  const octal = typeof mode === 'number' || (typeof mode === 'string' && /^(0o)?[0-7]+$/i.test(mode.trim()));
+  const unset = (key: string) => a[key] === undefined || a[key] === null;
+  const others = ['src', 'owner', 'group', 'attributes', '_diff_peek', 'modification_time', 'access_time'].every(unset);
+  if (ctx.check || !octal || !others || a['recurse'] || !(unset('state') || a['state'] === 'file')) return undefined;
+  try {
+    return resolveMode(mode, 0, false);
+  } catch {
+    return undefined;
+  }
+}
+
+/** readFacts, and in the same command the chmod of a regular file whose mode is not `mode` (see modeAtOnce). */
+async function readOrChmod(ctx: ModuleContext, path: string, mode: number): Promise<{ facts: Facts; applied: boolean }> {
+  const chmod = attributeCommands(path, { mode }).join(' && ');
+  const script = `pt_keep=1\n${readFactsScript(path, [])}
+if [ -n "$pt_st" ] && [ -f ${shellQuote(path)} ] && [ ! -L ${shellQuote(path)} ]; then set -f; set -- $pt_st; set +f; if [ $((0x$1 & 4095)) -ne ${mode} ]; then ${chmod} || exit 1; printf M; fi; fi`;
+  const run = await ctx.target.exec(script);
+  if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
+  return { facts: parseFacts(ctx, path, [], undefined, run.stdout), applied: run.stdout[run.stdout.length - 1] === 0x4d }; // 'M'
+}
+
 /** One command: the path as it is (lstat), the path followed, and src resolved as Ansible does. */
 async function readFacts(ctx: ModuleContext, path: string, src: string | undefined, state: string | undefined): Promise<Facts> {
-  const a = ctx.args;
   // A relative link src is relative to the link's folder (or to path itself when path is a real folder).
   const candidates = src === undefined || src.startsWith('/') ? (src === undefined ? [] : [src]) : state === 'hard' ? [src] : [join(dirname(path), src), join(path, src)];
+  const run = await ctx.target.exec(readFactsScript(path, candidates));
+  if (run.rc !== 0) throw new ModuleError(`could not read ${path}: ${run.stderr.toString().trim()}`);
+  return parseFacts(ctx, path, candidates, src, run.stdout);
+}
+
+function readFactsScript(path: string, candidates: readonly string[]): string {
   // Only a symlink needs a second record for the path followed: for anything else both are the same.
-  const script = [
+  return [
     statePrelude(),
     `if [ -L ${shellQuote(path)} ]; then printf L; ${stateCall(path)}; pt_L=-L; ${stateCallAgain(path)}; else printf S; ${stateCall(path)}; pt_L=-L; fi`,
     ...candidates.map(stateCall),
   ].join('\n');
-  const run = await ctx.target.exec(script);
-  if (run.rc !== 0) throw new ModuleError(`could not read ${path}: ${run.stderr.toString().trim()}`);
-  const isLink = run.stdout[0] === 0x4c; // 'L'
-  const states = parseStates(run.stdout.subarray(1), isLink ? [path, path, ...candidates] : [path, ...candidates]);
+}
+
+function parseFacts(ctx: ModuleContext, path: string, candidates: readonly string[], src: string | undefined, stdout: Buffer): Facts {
+  const isLink = stdout[0] === 0x4c; // 'L'
+  const states = parseStates(stdout.subarray(1), isLink ? [path, path, ...candidates] : [path, ...candidates]);
   const linkState = states.shift()!;
   const followed = isLink ? states.shift()! : { ...linkState };
-  const sources = states;
-  const inside = candidates.length === 2 && linkState.type === 'directory';
+  return factsOf(ctx, path, linkState, followed, states, src, candidates);
+}
+
+function factsOf(ctx: ModuleContext, path: string, link: PathState, followed: PathState, sources: PathState[], src: string | undefined, candidates: readonly string[] = []): Facts {
+  const a = ctx.args;
+  const inside = candidates.length === 2 && link.type === 'directory';
   return {
     path,
-    link: linkState!,
-    followed: followed!,
+    link,
+    followed,
     source: inside ? sources[1] : sources[0],
     givenSrc: src,
     absoluteSource: inside ? candidates[1] : candidates[0],
@@ -154,13 +231,10 @@ async function readFacts(ctx: ModuleContext, path: string, src: string | undefin
   };
 }
 
-async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
-  // Ansible's file module returns its diff with or without --diff (tasks test it); only showing it needs --diff.
-  const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
-  // file and directory name the path they worked on (a followed link's target); touch, link and hard name
-  // path as given. Either is described as Ansible's add_path_info does: lstat, when it exists followed.
-  const resultPath = plan.key === 'path' ? plan.reportPath : facts.path;
-  const result: ModuleResult = { changed: plan.changed, [plan.key]: resultPath, ...(plan.extra ?? {}), diff };
+/** `applied`: readOrChmod already ran the plan's one chmod. */
+async function execute(ctx: ModuleContext, plan: Plan, facts: Facts, applied: boolean): Promise<ModuleResult> {
+  const resultPath = reportedPath(plan, facts);
+  const result = baseResult(plan, facts);
   if (plan.extra?.['state'] === 'absent') {
     if (plan.commands.length && !ctx.check) {
       const removed = await runChecked(ctx, plan.commands.join(' && '), facts);
@@ -176,19 +250,49 @@ async function execute(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<Mo
     const known = resultPath === facts.path ? facts.link : facts.followed;
     return facts.followed.exists ? { ...result, ...pathInfo(known) } : result;
   }
+  if (applied) {
+    if (!plan.known || plan.commands.length !== 1) throw new ModuleError(`file: ${facts.path} was given a mode its plan does not set (a playtree bug)`);
+    return { ...result, ...pathInfo(plan.known) };
+  }
+  const output = await runChecked(ctx, applyScript(ctx, plan, facts), facts);
+  if (!Buffer.isBuffer(output)) return output;
+  return applyOutcome(plan, facts, output);
+}
+
+/**
+ * file and directory name the path they worked on (a followed link's target); touch, link and hard name
+ * path as given. Either is described as Ansible's add_path_info does: lstat, when it exists followed.
+ */
+function reportedPath(plan: Plan, facts: Facts): string {
+  return plan.key === 'path' ? plan.reportPath : facts.path;
+}
+
+function baseResult(plan: Plan, facts: Facts): ModuleResult {
+  // Ansible's file module returns its diff with or without --diff (tasks test it); only showing it needs --diff.
+  const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
+  return { changed: plan.changed, [plan.key]: reportedPath(plan, facts), ...(plan.extra ?? {}), diff };
+}
+
+/** The command applying a plan: its commands, whether a recursive change did anything, and the path's new state. */
+function applyScript(ctx: ModuleContext, plan: Plan, facts: Facts): string {
+  const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
   const body = ctx.check ? [] : plan.commands;
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
-  const exists = `if [ -e ${shellQuote(resultPath)} ]; then printf E; else printf D; fi`;
-  const script = `${statePrelude()}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${stateCall(resultPath)}`;
-  const output = await runChecked(ctx, script, facts);
-  if (!Buffer.isBuffer(output)) return output;
+  const reported = reportedPath(plan, facts);
+  const exists = `if [ -e ${shellQuote(reported)} ]; then printf E; else printf D; fi`;
+  const read = plan.known ? ['', ''] : [statePrelude(), stateCall(reported)];
+  return `${read[0]}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${read[1]}`;
+}
+
+function applyOutcome(plan: Plan, facts: Facts, output: Buffer): ModuleResult {
+  const resultPath = reportedPath(plan, facts);
+  const result = baseResult(plan, facts);
   const marker = output.indexOf(0);
   if (output.subarray(0, marker).toString() === 'R') result.changed = true;
   const existsFollowed = output[marker + 1] === 0x45; // 'E'
-  const after = parseStates(output.subarray(marker + 2), [resultPath])[0]!;
+  const after = plan.known ?? parseStates(output.subarray(marker + 2), [resultPath])[0]!;
   return existsFollowed ? { ...result, ...pathInfo(after) } : result;
 }
-
 
 /** The script's output, or the failure Ansible reports when a folder to replace is not empty. */
 async function runChecked(ctx: ModuleContext, script: string, facts: Facts): Promise<Buffer | ModuleResult> {

@@ -21,6 +21,8 @@ export interface Plan {
   reportPath: string;
   extra?: Record<string, unknown>;
   recurse?: { check: string[]; apply: string[] };
+  /** The reported path's state once the commands ran, when they only chmod it: no need to read it back. */
+  known?: PathState;
 }
 
 export interface Facts {
@@ -84,7 +86,7 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
       const name = ansibleStateName(target);
       if (name !== 'file' && name !== 'hard') return failure(`file (${path}) is ${name}, cannot continue`, { path });
       const commands = attributes(target, targetPath);
-      return { changed: commands.length > 0, commands, key: 'path', reportPath: targetPath };
+      return { changed: commands.length > 0, commands, key: 'path', reportPath: targetPath, ...knownAfterChmod(target, facts.wanted, commands) };
     }
     case 'directory':
       return planDirectory(ctx, facts, target, targetPath, attributes);
@@ -117,6 +119,13 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
   }
 }
 
+/** The state an existing path has after `commands` when they are one chmod: the same with the new mode. */
+function knownAfterChmod(subject: PathState, wanted: WantedAttributes, commands: string[]): { known?: PathState } {
+  const changes = attributeChanges(subject, wanted, subject.type === 'directory' ? 0o755 : 0o644);
+  const modeOnly = changes.mode !== undefined && changes.owner === undefined && changes.group === undefined && commands.length === 1;
+  return modeOnly ? { known: { ...subject, mode: changes.mode! } } : {};
+}
+
 type AttributeStep = (subject: PathState, where: string, noDereference?: boolean) => string[];
 
 function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targetPath: string, attributes: AttributeStep): Plan | ModuleResult {
@@ -131,7 +140,7 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   }
   if (target.exists) {
     const commands = attributes(target, targetPath);
-    return { changed: commands.length > 0, commands, key: 'path', reportPath: targetPath };
+    return { changed: commands.length > 0, commands, key: 'path', reportPath: targetPath, ...knownAfterChmod(target, facts.wanted, commands) };
   }
   // Every folder mkdir creates gets the mode and owner, as Ansible's file module gives them.
   const changes = attributeChanges({ ...target, exists: false }, facts.wanted, 0o755);

@@ -1,21 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path/posix';
+import { dirname, join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
-import { withTrailer } from '../src/core/streamTrailer.js';
-import type { Readable } from 'node:stream';
-import type { ExecResult } from '../connections/connection.js';
-import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
-import { MAX_DIFF_SIZE, absentState, backupName, formatMode, hashBuffer, hashLocalFile, parseStates, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
-import { attributeChanges, attributeCommands, hasChanges, type AttributeChanges } from './fileAttributes.js';
+import type { ModuleContext, ModuleResult } from './module.js';
+import { contentDiff } from './contentDiff.js';
+import { applyScript, install, installOutcome, installScript, isFailure, prepareInstall, runInstall, type Installation } from './contentInstall.js';
+import { MAX_DIFF_SIZE, absentState, hashBuffer, hashLocalFile, parseStatesAndExistence, pathInfo, readPathStatesAndExistence, statesAndExistenceScript, type PathState, type StateOptions } from './remoteFile.js';
+import { attributeChanges, attributeCommands, hasChanges, resolveMode, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 
 /**
  * Writing one file's content to the target, shared by copy (content/src) and template: one command to
  * read the destination's state and sha1, then only if the content differs one put to a temporary name
  * and one command that validates, backs up, sets mode/owner/group, renames and reports the new state.
+ * A missing destination, or a changed regular file when no owner, group or symbolic mode is asked for, is
+ * written by the reading command itself (readOrWrite).
  */
 
 export interface WriteRequest {
@@ -54,19 +52,15 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const given = request.dest.replace(/(.)\/+$/, '$1');
   const inside = request.basename === undefined ? undefined : join(given, request.basename);
   const paths = [given, ...(inside ? [inside] : []), ...(request.remoteFile ? [request.remoteFile] : [])];
+  const sent = request.remoteFile ? undefined : request.data ? { checksum: hashBuffer(request.data), md5: hashBuffer(request.data, 'md5'), size: request.data.length } : await hashLocalFile(request.file!);
+  const wanted = { mode: request.mode === 'preserve' ? request.preserveMode : request.mode, owner: request.owner, group: request.group };
   // Of the parent folder only its existence matters: a test, not a stat.
-  const { states, exists } = await readPathStatesAndExistence(ctx.target, paths, [dirname(given)], {
-    follow: true,
-    checksum: 'sha1',
-    contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1,
-  });
+  const read = { paths, checked: [dirname(given)], options: { follow: true, checksum: 'sha1', contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1 } as const };
+  const early = sent && (await writesEarly(ctx, request, trailingSlash, sent.size)) ? await readOrWrite(ctx, { ...request, dest: given }, wanted, read, sent.checksum) : undefined;
+  const { states, exists } = early?.read ?? (await readPathStatesAndExistence(ctx.target, read.paths, read.checked, read.options));
   const remote = request.remoteFile ? states.pop()! : undefined;
   if (remote && remote.type !== 'file') return { changed: false, failed: true, msg: `Source ${request.remoteFile} not found` };
-  const source = remote
-    ? { checksum: remote.checksum!, md5: undefined, size: remote.size }
-    : request.data
-      ? { checksum: hashBuffer(request.data), md5: hashBuffer(request.data, 'md5'), size: request.data.length }
-      : await hashLocalFile(request.file!);
+  const source = sent ?? { checksum: remote!.checksum!, md5: undefined, size: remote!.size };
   let dest = given;
   let current = states[0]!;
   if (inside && (trailingSlash || current.type === 'directory')) {
@@ -80,9 +74,10 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const base = { dest, ...(request.src ? { src: request.src } : {}) };
   if (current.exists && request.force === false) return { changed: false, msg: 'file already exists', ...base };
 
-  const wanted = { mode: request.mode === 'preserve' ? request.preserveMode : request.mode, owner: request.owner, group: request.group };
   const changes = attributeChanges(current, wanted);
   const contentChanged = !current.exists || current.checksum !== source.checksum;
+  // The reading command wrote only where this decides to write dest: anything else is a bug to say loudly.
+  if (early?.installed && (!contentChanged || dest !== given || (current.exists && request.force === false))) throw new ModuleError(`${dest} was written ahead of a decision not to (a playtree bug)`);
   const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
   if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
   if (!result.changed) return { ...result, path: dest, ...pathInfo(current) };
@@ -100,23 +95,73 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
     const created = await ctx.target.exec(shellJoin(['mkdir', '-p', '--', dirname(dest)]));
     if (created.rc !== 0) return { changed: false, failed: true, msg: created.stderr.toString().trim(), dest };
   }
-  const installed = await installContent(ctx, { ...request, dest, current, changes, remotePath: remote?.path });
+  const installed = early?.installed ?? (await installContent(ctx, { ...request, dest, current, changes, remotePath: remote?.path }));
   if (isFailure(installed)) return { ...result, ...installed };
   const md5 = source.md5 ? { md5sum: source.md5 } : {};
   return { ...result, ...md5, ...pathInfo(installed.state), ...(installed.backupFile ? { backup_file: installed.backupFile } : {}) };
 }
 
-export interface Installation {
-  dest: string;
-  /** dest's state as read before deciding. */
-  current: PathState;
-  data?: Buffer;
-  file?: string;
-  /** Copy this target file instead of sending bytes. */
-  remotePath?: string;
-  changes: AttributeChanges;
-  backup?: boolean;
-  validate?: string;
+/** Content up to this size goes with the read of its destination (readOrWrite); bigger content waits for it. */
+const EARLY_WRITE_LIMIT = 64 * 1024;
+
+/** Whether writeFileContent sends the content with its read (readOrWrite). */
+async function writesEarly(ctx: ModuleContext, request: WriteRequest, trailingSlash: boolean, size: number): Promise<boolean> {
+  // A validate without %s fails only where a write is due: the write after the read checks it.
+  const validateUsable = !request.validate || request.validate.includes('%s');
+  const regular = request.data !== undefined || (await stat(request.file!)).isFile();
+  return !ctx.check && !trailingSlash && size <= EARLY_WRITE_LIMIT && validateUsable && regular;
+}
+
+interface StatesRead {
+  paths: string[];
+  checked: string[];
+  options: StateOptions;
+}
+
+type Installed = Awaited<ReturnType<typeof installContent>>;
+
+/**
+ * One command that installs the content when writeFileContent's decision is known before reading: dest is
+ * missing (not even a dangling link) and its folder is there (a new file with the wanted mode and owner),
+ * or dest is a regular file whose sha1 differs and only an octal mode (or none) is wanted (owner and mode
+ * kept as a second command would keep them). Otherwise it only reads the states, as
+ * readPathStatesAndExistence does. The content is sent either way, hence only small content.
+ */
+async function readOrWrite(ctx: ModuleContext, request: WriteRequest & { dest: string }, wanted: WantedAttributes, read: StatesRead, checksum: string): Promise<{ read: { states: PathState[]; exists: boolean[] }; installed?: Installed }> {
+  const { dest } = request;
+  const current = absentState(dest);
+  // In memory, a controller file too: a connection may see a stream that the script leaves unread as failed.
+  const data = request.data ?? (await readFile(request.file!));
+  const created = await prepareInstall({ ...request, data, file: undefined, current, changes: attributeChanges(current, wanted) }, true);
+  const suffix = created.temporary!.slice(-8);
+  const replaced = replaceable(request, wanted) ? await prepareInstall({ ...request, data, file: undefined, current: { ...current, exists: true, mode: -1 }, changes: replaceable(request, wanted)! }, true, suffix) : undefined;
+  const marker = `U${suffix}`;
+  const quoted = shellQuote(dest);
+  const replace = replaced ? `\nif [ -f ${quoted} ] && [ ! -L ${quoted} ] && [ "\${pt_s%% *}" != ${checksum} ]; then printf '${marker}\\0'\n${installScript(replaced)}\nfi` : '';
+  const script = `if [ ! -e ${quoted} ] && [ ! -L ${quoted} ] && [ -e ${shellQuote(dirname(dest))} ]; then printf W\n${installScript(created)}\nelse printf R\n${statesAndExistenceScript(read.paths, read.checked, read.options)}${replace}\nfi`;
+  const run = await runInstall(ctx, created, script);
+  const installed = (prepared: typeof created, stdout: Buffer): Installed => {
+    const outcome = installOutcome({ ...run, stdout }, prepared);
+    return isFailure(outcome) ? outcome : { state: outcome.state!, ...(prepared.backupFile ? { backupFile: prepared.backupFile } : {}) };
+  };
+  if (run.stdout[0] === 0x57) { // 'W'
+    const states = [current, ...read.paths.slice(1).map(absentState)];
+    return { read: { states, exists: [true] }, installed: installed(created, run.stdout.subarray(1)) };
+  }
+  const at = replaced ? run.stdout.lastIndexOf(`${marker}\0`) : -1;
+  const readOutput = at < 0 ? run.stdout.subarray(1) : run.stdout.subarray(1, at);
+  if ((run.rc !== 0 && at < 0) || run.stdout[0] !== 0x52) throw new ModuleError(`could not read the state of ${[...read.paths, ...read.checked].join(', ')}: ${run.stderr.toString().trim()}`);
+  const states = parseStatesAndExistence(readOutput, read.paths, read.checked);
+  return at < 0 ? { read: states } : { read: states, installed: installed(replaced!, run.stdout.subarray(at + marker.length + 1)) };
+}
+
+/** The changes a replacing write makes whatever dest's mode (see readOrWrite), or undefined when it depends on dest. */
+function replaceable(request: WriteRequest, wanted: WantedAttributes): AttributeChanges | undefined {
+  const mode = wanted.mode;
+  if (request.force === false || wanted.owner || wanted.group) return undefined;
+  if (mode === undefined || mode === null) return {};
+  const octal = typeof mode === 'number' || (typeof mode === 'string' && /^(0o)?[0-7]+$/i.test(mode.trim()));
+  return octal ? { mode: resolveMode(mode, 0, false) } : undefined;
 }
 
 /**
@@ -136,57 +181,6 @@ export async function installContentUnread(ctx: ModuleContext, job: Installation
   return install(ctx, job, false);
 }
 
-async function install(ctx: ModuleContext, job: Installation, readBack: boolean): Promise<{ state?: PathState; backupFile?: string } | ModuleResult> {
-  const { dest, current } = job;
-  // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
-  if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
-  const suffix = randomBytes(4).toString('hex');
-  const temporary = join(dirname(dest), `.${basename(dest)}.playtree-${suffix}`);
-  let stdin: Buffer | Readable | undefined;
-  const commands: string[] = [];
-  let changes = job.changes;
-  // chmod's arguments for the mode the content ends with, run once it is written (after chown, which clears
-  // setuid bits); none when the wanted mode is set by attributeCommands or the file is created with it.
-  let finalMode: string[] | undefined;
-  if (job.remotePath) {
-    // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
-    // reader anything the source did not.
-    commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
-  } else {
-    // The content may be a secret (copy content=, a template, a no_log task): the temporary file is created
-    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with. A final mode that
-    // shows no more than that (0600, 0400) is given at creation by the umask: no chmod.
-    const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
-    const createdMode = keptMode !== undefined && OWNER_ONLY_MODES.has(keptMode) ? keptMode : 0o600;
-    if (keptMode === createdMode && changes.mode !== undefined) changes = { ...changes, mode: undefined };
-    // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
-    // plain redirection gives it.
-    if (keptMode === undefined) finalMode = ['=rw'];
-    else if (keptMode !== createdMode && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
-    const size = job.data ? job.data.length : await regularFileSize(job.file!);
-    commands.push(...receiveContent(temporary, suffix, size, createdMode));
-    const content = job.data ?? createReadStream(job.file!);
-    const trailer = `${suffix}\n`;
-    if (size === undefined) stdin = content;
-    else stdin = Buffer.isBuffer(content) ? Buffer.concat([content, Buffer.from(trailer)]) : withTrailer(content, trailer);
-  }
-  const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
-  if (job.validate) commands.push(validateCommand(job.validate, temporary));
-  if (backupFile) commands.push(shellJoin(['cp', '-p', '--', dest, backupFile]));
-  if (current.exists) {
-    // The rename replaces the file: keep its owner (and, for cp, its mode) unless asked otherwise, as Ansible
-    // does. A file we create already has our owner: chown only when dest's differs.
-    const reference = shellJoin(['chown', '--reference', dest, '--', temporary]);
-    commands.push(job.remotePath ? reference : `{ [ -O ${shellQuote(dest)} ] && [ -G ${shellQuote(dest)} ]; } || ${reference}`);
-    if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
-  }
-  if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
-  commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
-  const after = await applyScript(ctx, commands, dest, { temporary, stdin, readBack });
-  if (isFailure(after)) return after;
-  return { ...after, ...(backupFile ? { backupFile } : {}) };
-}
-
 /** Set mode/owner/group on an existing path and read its new state: one round trip. */
 export async function applyAttributes(ctx: ModuleContext, dest: string, changes: AttributeChanges): Promise<PathState | ModuleResult> {
   const applied = await applyScript(ctx, attributeCommands(dest, changes), dest, { readBack: true });
@@ -199,93 +193,5 @@ export async function setAttributes(ctx: ModuleContext, dest: string, changes: A
   return isFailure(applied) ? applied : undefined;
 }
 
-const VALIDATE_FAILED = 97;
-
-/** Final modes a content file can be created with while it fills: none shows a reader more than 0600, all let validate read it. */
-const OWNER_ONLY_MODES = new Set([0o600, 0o400]);
-
-/**
- * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
- * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
- * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
- * exactly `size` bytes and the check is the shell's own `read`. A size unknown in advance (a FIFO as `src`) is
- * written with `cat`, unchecked. The file is created 0600, or 0400 when it ends so (the content may be a secret);
- * installContent gives it its final mode once complete.
- */
-function receiveContent(temporary: string, suffix: string, size: number | undefined, createdMode: number): string[] {
-  // One subshell both creates (createdMode, noclobber) and becomes the writer (`exec`): no process more than a
-  // plain `cat`, and the umask stays the shell's for the `chmod =rw` that follows.
-  const umask = formatMode(0o777 & ~createdMode);
-  const write = (writer: string) => `(umask ${umask} && set -C && exec ${writer} > ${shellQuote(temporary)})`;
-  if (size === undefined) return [write('cat')];
-  return [
-    write(`head -c ${size}`),
-    `pt_end=; IFS= read -r pt_end || :; [ "$pt_end" = ${suffix} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`,
-  ];
-}
-
-/** The size of a regular file; undefined for a FIFO or device, whose size says nothing of what it sends. */
-async function regularFileSize(path: string): Promise<number | undefined> {
-  const info = await stat(path);
-  return info.isFile() ? info.size : undefined;
-}
-
-export function isFailure<T extends object>(value: T | ModuleResult): value is ModuleResult {
-  return 'failed' in value;
-}
-
-function validateCommand(validate: string, temporary: string): string {
-  return `{ ${validate.replaceAll('%s', shellQuote(temporary))} ; } >&2 || exit ${VALIDATE_FAILED}`;
-}
-
-interface ScriptOptions {
-  /** Removed if a command fails. */
-  temporary?: string;
-  /** Feeds the commands (the content a writer in them reads). */
-  stdin?: Buffer | Readable;
-  /** Print dest's state after the commands (a stat: only when the caller reports it). */
-  readBack: boolean;
-}
-
-/** Run the commands (removing the temporary file if any fails), then print dest's state if asked: one round trip. */
-async function applyScript(ctx: ModuleContext, commands: string[], dest: string, options: ScriptOptions): Promise<{ state?: PathState } | ModuleResult> {
-  const { temporary, stdin, readBack } = options;
-  // The trap is cleared once the rename is done: a successful write runs no rm.
-  const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT; ${EXIT_ON_SIGNALS}\n` : '';
-  const read = readBack ? `${statePrelude()}` : '';
-  const script = `${read}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${readBack ? stateCall(dest) : ''}`;
-  let run: ExecResult;
-  try {
-    run = await ctx.target.exec(script, stdin === undefined ? {} : { stdin });
-  } catch (error) {
-    // The stream failed and the command was stopped before its trap could run: remove what it wrote.
-    if (temporary) await ctx.target.exec(shellJoin(['rm', '-f', '--', temporary])).catch(() => undefined);
-    throw error;
-  }
-  const stderr = run.stderr.toString().trim();
-  if (run.rc === VALIDATE_FAILED) return { failed: true, changed: false, msg: 'failed to validate', exit_status: 1, stderr };
-  if (run.rc !== 0) return { failed: true, changed: false, msg: `could not write ${dest}: ${stderr}`, rc: run.rc, stderr };
-  return readBack ? { state: parseStates(run.stdout, [dest])[0]! } : {};
-}
-
-function isBinary(data: Buffer): boolean {
-  return data.subarray(0, 8192).includes(0);
-}
-
-/** Ansible's copy/template diff; skipped (with Ansible's markers) for big or binary files. */
-async function contentDiff(request: WriteRequest, current: PathState, dest: string, sourceSize: number, remote?: PathState): Promise<FileDiff> {
-  // As Ansible's action: dest is named (before_header) only when its text was read.
-  const diff: FileDiff & Record<string, unknown> = { before: '', after: '', after_header: request.label };
-  if (current.exists) {
-    if (!current.content) diff['dst_larger'] = MAX_DIFF_SIZE;
-    else if (isBinary(current.content)) diff['dst_binary'] = 1;
-    else Object.assign(diff, { before_header: dest, before: current.content.toString() });
-  }
-  if (sourceSize > MAX_DIFF_SIZE) diff['src_larger'] = MAX_DIFF_SIZE;
-  else {
-    const after = remote ? (remote.content ?? Buffer.alloc(0)) : (request.data ?? (await readFile(request.file!)));
-    if (isBinary(after)) diff['src_binary'] = 1;
-    else diff.after = after.toString();
-  }
-  return diff;
-}
+export { isFailure };
+export type { Installation };

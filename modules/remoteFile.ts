@@ -60,12 +60,12 @@ export const MAX_DIFF_SIZE = 104448;
  * `pt_state PATH` prints one record: NUL-separated fields (stat line, link target, real path, digest),
  * then `C\0<size bytes>` or `N\0`. Options come from $pt_L (-L or empty), $pt_sum (a *sum command) and
  * $pt_max (content limit). Without content (pt_max < 0), stat prints straight to stdout: no subshell to
- * capture its line. With $pt_again set, a symlink's target and real path are those the previous call read
+ * capture its line, unless $pt_keep is set: then the line stays in $pt_st for the script. With $pt_again set, a symlink's target and real path are those the previous call read
  * (see stateCallAgain).
  */
 const STATE_FUNCTION = `pt_state() {
   if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
-  if [ "$pt_max" -lt 0 ]; then
+  if [ "$pt_max" -lt 0 ] && [ -z "$pt_keep" ]; then
     stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
   else
     pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G' -- "$1") || { printf 'error\\0'; return 0; }
@@ -112,15 +112,23 @@ export async function readPathStatesAndExistence(
   checked: readonly string[],
   options: StateOptions = {},
 ): Promise<{ states: PathState[]; exists: boolean[] }> {
+  const result = await target.exec(statesAndExistenceScript(paths, checked, options));
+  if (result.rc !== 0) throw new ModuleError(`could not read the state of ${[...paths, ...checked].join(', ')}: ${result.stderr.toString().trim()}`);
+  return parseStatesAndExistence(result.stdout, paths, checked);
+}
+
+/** The script readPathStatesAndExistence runs (a prelude, then one line per path). */
+export function statesAndExistenceScript(paths: readonly string[], checked: readonly string[], options: StateOptions = {}): string {
   const tests = checked.map((path) => `if [ -e ${shellQuote(path)} ]; then printf 1; else printf 0; fi`);
-  const script = statePrelude(options) + [...paths.map(stateCall), ...tests].join('\n');
-  const result = await target.exec(script);
-  const all = [...paths, ...checked].join(', ');
-  if (result.rc !== 0) throw new ModuleError(`could not read the state of ${all}: ${result.stderr.toString().trim()}`);
-  const end = result.stdout.length - checked.length;
-  const answers = result.stdout.subarray(Math.max(end, 0)).toString('latin1');
-  if (end < 0 || !/^[01]*$/.test(answers)) throw new ModuleError(`could not parse the state of ${all} sent by the target`);
-  return { states: parseStates(result.stdout.subarray(0, end), paths), exists: [...answers].map((answer) => answer === '1') };
+  return statePrelude(options) + [...paths.map(stateCall), ...tests].join('\n');
+}
+
+/** What statesAndExistenceScript printed. */
+export function parseStatesAndExistence(stdout: Buffer, paths: readonly string[], checked: readonly string[]): { states: PathState[]; exists: boolean[] } {
+  const end = stdout.length - checked.length;
+  const answers = stdout.subarray(Math.max(end, 0)).toString('latin1');
+  if (end < 0 || !/^[01]*$/.test(answers)) throw new ModuleError(`could not parse the state of ${[...paths, ...checked].join(', ')} sent by the target`);
+  return { states: parseStates(stdout.subarray(0, end), paths), exists: [...answers].map((answer) => answer === '1') };
 }
 
 export async function readPathState(target: Target, path: string, options: StateOptions = {}): Promise<PathState> {

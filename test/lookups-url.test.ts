@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { lookupPlugin } from '../lookups/index.js';
 import { contextFromVariables } from '../src/template/lookupContext.js';
+import { runWithFiles } from './fixtures/e2e/runPlaytree.js';
 
 // The url lookup blocks the thread it runs on while its worker fetches, so the server lives in a child process.
 const SERVER = `
@@ -27,11 +28,11 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
 `;
 
-async function withServer(body: (base: string) => void, source = SERVER): Promise<void> {
+async function withServer(body: (base: string) => void | Promise<void>, source = SERVER): Promise<void> {
   const server: ChildProcess = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
-    body(`http://127.0.0.1:${chunk.toString().trim()}`);
+    await body(`http://127.0.0.1:${chunk.toString().trim()}`);
   } finally {
     server.kill();
   }
@@ -81,4 +82,15 @@ require('node:https').createServer({ key: fs.readFileSync(${JSON.stringify(key)}
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+});
+
+test('the url lookup works from the command line, where its worker thread is a file of the bundle', async () => {
+  await withServer(async (base) => {
+    const run = await runWithFiles(
+      { 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: "{{ lookup('url', '${base}/text', wantlist=True) | join('+') }}"\n` },
+      ['-i', 'localhost,', '-c', 'local', 'play.yml'],
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /"msg": "one\+two\+\+four"/);
+  });
 });

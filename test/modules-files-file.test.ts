@@ -26,6 +26,48 @@ test('file state=directory creates every level with the mode, then is idempotent
     assert.equal(second.roundTrips, 2);
   }));
 
+test('file creates a missing folder or touched file in one round trip, and reads first when the path is there', () =>
+  withTempDir(async (dir) => {
+    const folder = join(dir, 'made', 'deep');
+    const made = await runModule(fileModule, { path: folder, state: 'directory', mode: '0750' });
+    assert.equal(made.roundTrips, 1);
+    assert.deepEqual(
+      { changed: made.changed, path: made.path, mode: made.mode, state: made.state, diff: made.diff },
+      { changed: true, path: folder, mode: '0750', state: 'directory', diff: { before: { path: folder, state: 'absent' }, after: { path: folder, state: 'directory' } } },
+    );
+    assert.equal(await modeOf(join(dir, 'made')), 0o750);
+    const again = await runModule(fileModule, { path: folder, state: 'directory', mode: '0750' });
+    assert.deepEqual([again.changed, again.roundTrips], [false, 1]);
+    const file = join(dir, 'made', 'touched');
+    const touched = await runModule(fileModule, { path: file, state: 'touch', mode: '0640' });
+    assert.deepEqual([touched.changed, touched.roundTrips, touched.dest, touched.mode, touched.state], [true, 1, file, '0640', 'file']);
+    const retouched = await runModule(fileModule, { path: file, state: 'touch', mode: '0600' });
+    assert.deepEqual([retouched.changed, retouched.roundTrips, retouched.mode], [true, 2, '0600']);
+    // A dangling link is not a missing path: it is read first, and stays a link.
+    await symlink(join(dir, 'made', 'target'), join(dir, 'link'));
+    const through = await runModule(fileModule, { path: join(dir, 'link'), state: 'touch' });
+    assert.deepEqual([through.changed, through.roundTrips], [true, 2]);
+    assert.equal((await lstat(join(dir, 'link'))).isSymbolicLink(), true);
+  }));
+
+test('file sets an octal mode on a file that is there in one round trip; a link or symbolic mode is read first', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'conf');
+    await writeFile(path, 'x');
+    await chmod(path, 0o644);
+    const restricted = await runModule(fileModule, { path, mode: '0600' });
+    assert.deepEqual([restricted.changed, restricted.roundTrips, restricted.mode, restricted.state], [true, 1, '0600', 'file']);
+    assert.deepEqual(restricted.diff, { before: { path, mode: '0644' }, after: { path, mode: '0600' } });
+    assert.equal(await modeOf(path), 0o600);
+    const same = await runModule(fileModule, { path, mode: 0o600, state: 'file' });
+    assert.deepEqual([same.changed, same.roundTrips], [false, 1]);
+    await symlink(path, join(dir, 'link'));
+    const throughLink = await runModule(fileModule, { path: join(dir, 'link'), mode: '0640' });
+    assert.deepEqual([throughLink.changed, throughLink.roundTrips], [true, 2]);
+    const symbolic = await runModule(fileModule, { path, mode: 'o+r' });
+    assert.deepEqual([symbolic.changed, symbolic.roundTrips, await modeOf(path)], [true, 2, 0o644]);
+  }));
+
 test('file applies symbolic modes relative to the current mode', () =>
   withTempDir(async (dir) => {
     const cases: [number, string, number][] = [

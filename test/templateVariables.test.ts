@@ -156,6 +156,19 @@ test('the same template source is compiled once and reused across templars', () 
   assert.equal(compiledTemplateCount(), before);
 });
 
+test('texts that differ only in their literal parts share one compiled template and render as each alone', () => {
+  const templar = createTemplar({ root: '/srv', d: { k: 'v' }, marked: 'a\uE000b', list: ['a', 1] });
+  templar.render('{{ root }}/etc/0/{{ d.k }}.conf');
+  const before = compiledTemplateCount();
+  const paths = Array.from({ length: 50 }, (_unused, i) => templar.render(`{{ root }}/etc/${i}/{{ d.k }}.conf`));
+  assert.equal(paths[49], '/srv/etc/49/v.conf');
+  assert.equal(compiledTemplateCount(), before);
+  // A value holding the marker the shared template uses is still rendered as it is.
+  assert.equal(templar.render('<{{ marked }}>'), '<a\uE000b>');
+  assert.equal(templar.render('x {{ list }} y'), "x ['a', 1] y");
+  assert.throws(() => templar.render('{{ missing }}/x'), { message: "'missing' is undefined" });
+});
+
 test('vars gives every variable by computed name, templated', () => {
   const templar = createTemplar({ pkg_web: 'nginx', kind: 'web', alias: '{{ pkg_web }}' });
   assert.equal(templar.render("{{ vars['pkg_' + kind] }} {{ vars.alias }}"), 'nginx nginx');

@@ -15,9 +15,10 @@ export async function readHiddenLine(prompt: string, what = 'vault password'): P
     return await readStdinLine(what);
   }
   // One owner for the descriptor: the prompt and the final newline are plain writes, the stream closes it.
-  writeSync(fd, prompt);
+  // Echo goes off before the prompt is shown: keys typed as soon as it appears must not be echoed.
   const input = new ReadStream(fd);
   input.setRawMode(true);
+  writeSync(fd, prompt);
   try {
     return await new Promise<string>((done, fail) => {
       const typed = new HiddenLine();

@@ -6,8 +6,15 @@ import { releaseTreeLocks } from '../../connections/runLock.js';
 import { PlaytreeError } from '../core/errors.js';
 import { USAGE, parseCliOptions, type CliOptions } from './options.js';
 
-/** The version from package.json, read without loading anything else (keeps `--version` fast). */
+/** Set by the bundler (scripts/bundle.mjs) to package.json's version; absent when run from tsc's dist/. */
+declare const PLAYTREE_VERSION: string | undefined;
+
+/** playtree's version: the bundle's, else package.json's, read without loading anything else (keeps `--version` fast). */
 function version(): string {
+  return typeof PLAYTREE_VERSION === 'string' ? PLAYTREE_VERSION : packageVersion();
+}
+
+function packageVersion(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   return (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
 }

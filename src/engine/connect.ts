@@ -15,8 +15,16 @@ import type { Scope } from './scope.js';
 export function connectionName(ctx: PlayContext, scope: Scope, templar: Templar): string {
   const fromVars = templar.evaluate('ansible_connection | default(None)');
   const name = (typeof fromVars === 'string' && fromVars ? fromVars : undefined) ?? scope.connection ?? ctx.run.options.connection;
-  // Ansible would default to ssh, which playtree does not have: a host that names no connection runs locally.
+  // Ansible's default is ssh; playtree's is local, so that an inventory of image trees and of the build
+  // machine itself needs no setting: a host that names no connection runs here (ansible_connection=ssh or
+  // -c ssh reaches it over ssh).
   return name || 'local';
+}
+
+/** The task's (else the blocks', role's, play's) `remote_user` and `port` keywords, as written. */
+export interface ConnectionKeywords {
+  remoteUser?: unknown;
+  port?: unknown;
 }
 
 /**
@@ -29,10 +37,13 @@ export async function hostConnection(
   scope: Scope,
   vars: Record<string, unknown>,
   templar: Templar,
-  remoteUser?: unknown,
+  keywords: ConnectionKeywords = {},
 ): Promise<Connection> {
   const name = connectionName(ctx, scope, templar);
-  const defaults = accessDefaults(ctx.run.options, vars, remoteUser === undefined ? undefined : templar.render(remoteUser));
+  const defaults = accessDefaults(ctx.run.options, vars, {
+    remoteUser: keywords.remoteUser === undefined ? undefined : templar.render(keywords.remoteUser),
+    port: keywords.port === undefined ? undefined : templar.render(keywords.port),
+  });
   const key = connectionKey(name, vars, templar, defaults);
   if (host.connection && openedWith.get(host.connection) === key) return host.connection;
   if (host.connection) await host.connection.close();
@@ -74,7 +85,7 @@ function inventoryHostDriver(ctx: PlayContext, name: string): { transport: strin
   const templar = new Templar(vars);
   const fromVars = templar.evaluate('ansible_connection | default(None)');
   const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
-  const driverVars: Record<string, unknown> = accessDefaults(ctx.run.options, vars, undefined);
+  const driverVars: Record<string, unknown> = accessDefaults(ctx.run.options, vars, {});
   for (const [key, value] of Object.entries(vars)) {
     if (key.startsWith('ansible_') || key === 'playtree_via') driverVars[key] = templar.render(value);
     // A plugin's own settings (e.g. `local_logged_file`), templated when the driver reads them.
@@ -162,6 +173,16 @@ export async function closeHostConnections(host: HostState): Promise<void> {
   await Promise.all(connections.map((connection) => connection?.close()));
 }
 
+/**
+ * `meta: reset_connection`: a connection that keeps something beyond its object (ssh's master connection)
+ * lets go of it, then the host's connections are closed; the next task opens fresh ones.
+ */
+export async function resetHostConnections(host: HostState): Promise<void> {
+  const connections = [host.connection, ...host.delegated.values()];
+  await Promise.all(connections.map((connection) => (connection as { reset?: () => Promise<void> } | undefined)?.reset?.()));
+  await closeHostConnections(host);
+}
+
 /** What each open connection was made from, to tell when a task needs another one. */
 const openedWith = new WeakMap<Connection, string>();
 
@@ -180,24 +201,38 @@ function connectionKey(transport: string, vars: Record<string, unknown>, templar
 }
 
 /**
- * What the command line, ansible.cfg and the `remote_user` keyword give a connection, as the variables a
- * driver reads (ansible_user, ansible_private_key_file and its ssh_ name, ansible_timeout). As in Ansible,
- * a host's own variable (either name) wins: these only fill what the variables leave unset.
+ * What the command line, ansible.cfg and the `remote_user` and `port` keywords give a connection, as the
+ * variables a driver reads (ansible_user, ansible_port, ansible_private_key_file and ansible_timeout, each
+ * also under its ssh_ name, which the ssh driver reads). As in Ansible, a host's own variable (either name)
+ * wins: these only fill what the variables leave unset.
  */
-function accessDefaults(options: RunOptions, vars: Record<string, unknown>, remoteUser: unknown): Record<string, unknown> {
+function accessDefaults(options: RunOptions, vars: Record<string, unknown>, keywords: { remoteUser?: unknown; port?: unknown }): Record<string, unknown> {
   const unset = (...names: string[]) => names.every((name) => vars[name] === undefined);
   const defaults: Record<string, unknown> = {};
-  const user = typeof remoteUser === 'string' && remoteUser ? remoteUser : options.remoteUser;
+  const user = typeof keywords.remoteUser === 'string' && keywords.remoteUser ? keywords.remoteUser : options.remoteUser;
   if (user !== undefined && unset('ansible_user', 'ansible_ssh_user')) defaults['ansible_user'] = user;
+  if (keywords.port !== undefined && keywords.port !== null && keywords.port !== '' && unset('ansible_port', 'ansible_ssh_port')) defaults['ansible_port'] = keywords.port;
   if (options.privateKeyFile !== undefined && unset('ansible_private_key_file', 'ansible_ssh_private_key_file')) {
     defaults['ansible_private_key_file'] = options.privateKeyFile;
     defaults['ansible_ssh_private_key_file'] = options.privateKeyFile;
   }
-  if (options.timeout !== undefined && unset('ansible_timeout', 'ansible_ssh_timeout')) defaults['ansible_timeout'] = options.timeout;
+  if (options.timeout !== undefined && unset('ansible_timeout', 'ansible_ssh_timeout')) {
+    defaults['ansible_timeout'] = options.timeout;
+    defaults['ansible_ssh_timeout'] = options.timeout;
+  }
   return defaults;
 }
 
-const CONNECTION_SETTING = /^(?:ansible_(?:host|port|user|executable|[a-z0-9]+_args)|playtree_via)$/;
+/**
+ * The variables that make a connection what it is (a task that changes one gets a fresh connection): where
+ * and as whom it connects, the shell, each driver's extra arguments (`ansible_nspawn_args`,
+ * `ansible_ssh_common_args`...), and the ssh driver's key, password, host key checking, timeout, retries,
+ * client program and control path; `playtree_via` (the build host of a tree).
+ */
+const CONNECTION_SETTING = new RegExp(
+  '^(?:playtree_via|ansible_(?:(?:ssh_)?(?:host|port|user|pass|password|private_key_file|host_key_checking|timeout|executable)' +
+    '|[a-z0-9_]+_args|ssh_retries|control_path|control_path_dir|nspawn_persistent))$',
+);
 
 /**
  * The host's variables as a driver sees them (facts left out). `ansible_*` ones are templated now; the
@@ -226,10 +261,13 @@ function defineLazy(target: Record<string, unknown>, name: string, render: () =>
 /**
  * The user commands run as before become: ansible_user, else the `remote_user` keyword or -u (which the
  * local connection ignores, as Ansible's does), else whoever runs playtree for local and root in a tree.
+ * Over ssh with no user named, the ssh client picks it (~/.ssh/config's User, else the local user name):
+ * undefined, not known here, so `become` always switches, as Ansible's does.
  */
-export function connectionUser(transport: string, templar: Templar, remoteUser?: string): string {
-  const user = templar.evaluate('ansible_user | default(None)');
+export function connectionUser(transport: string, templar: Templar, remoteUser?: string): string | undefined {
+  const user = templar.evaluate('ansible_user | default(ansible_ssh_user | default(None))');
   if (typeof user === 'string' && user) return user;
   if (transport === 'local') return userInfo().username;
-  return remoteUser || 'root';
+  if (remoteUser) return remoteUser;
+  return transport === 'ssh' ? undefined : 'root';
 }

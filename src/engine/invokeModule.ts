@@ -140,7 +140,7 @@ async function taskTarget(invocation: Invocation): Promise<ConnectionTarget> {
   const { ctx, host, task, scope, vars, templar, delegatedTo } = invocation;
   const connection =
     delegatedTo === undefined
-      ? await hostConnection(ctx, host, scope, vars, templar, task.remoteUser ?? scope.remoteUser)
+      ? await hostConnection(ctx, host, scope, vars, templar, { remoteUser: task.remoteUser ?? scope.remoteUser, port: task.port ?? scope.port })
       : await delegatedConnection(ctx, host, delegatedTo);
   return new ConnectionTarget(connection, taskExecution(invocation, connection.transport));
 }

@@ -2,7 +2,7 @@ import { formatPosition, RunAbortedError } from '../core/errors.js';
 import type { ModuleResult } from '../../modules/module.js';
 import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
-import { closeHostConnections } from './connect.js';
+import { resetHostConnections } from './connect.js';
 import type { PlayContext } from './context.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { conditionsHold } from './conditions.js';
@@ -47,8 +47,8 @@ export type FlushHandlers = (hosts: string[]) => Promise<void>;
 /**
  * `meta:` actions, as ansible-core 2.14's strategy runs them. flush_handlers runs the notified handlers;
  * end_play, end_host and end_batch end the play (a batch, with serial); clear_facts forgets facts;
- * clear_host_errors lets failed hosts play on; reset_connection closes the host's connections (the next
- * task opens new ones); noop, refresh_inventory (the inventory is read once) and a written role_complete
+ * clear_host_errors lets failed hosts play on; reset_connection closes the host's connections and stops
+ * its ssh master (the next task opens new ones); noop, refresh_inventory (the inventory is read once) and a written role_complete
  * (ansible-core acts only on its own implicit one) do nothing. A meta whose `when` is false shows
  * `skipping:` and counts nothing; -vv says `META: ...` as ansible-playbook does.
  */
@@ -108,7 +108,7 @@ async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outc
     const host = ctx.run.hosts.get(name)!;
     if (action === 'end_play' || action === 'end_host' || action === 'end_batch') outcomes.set(name, { status: 'ended' });
     else if (action === 'clear_facts') Object.assign(host, { facts: {}, bareFacts: new Set<string>() });
-    else if (action === 'reset_connection') await closeHostConnections(host);
+    else if (action === 'reset_connection') await resetHostConnections(host);
   }
 }
 

@@ -21,6 +21,7 @@ export interface Scope {
   becomeUser?: string;
   becomeMethod?: string;
   remoteUser?: string;
+  port?: number | string;
   ignoreErrors?: boolean | string;
   checkMode?: boolean | string;
   diff?: boolean | string;
@@ -54,6 +55,7 @@ export function childScope(parent: Scope, keywords: CommonKeywords, extra: Parti
     becomeUser: keywords.becomeUser ?? parent.becomeUser,
     becomeMethod: keywords.becomeMethod ?? parent.becomeMethod,
     remoteUser: keywords.remoteUser ?? parent.remoteUser,
+    port: keywords.port ?? parent.port,
     ignoreErrors: keywords.ignoreErrors ?? parent.ignoreErrors,
     checkMode: keywords.checkMode ?? parent.checkMode,
     diff: keywords.diff ?? parent.diff,

@@ -12,12 +12,12 @@ export type YamlMap = Record<string, unknown>;
 
 /** The keywords every kind understands (Ansible's Base + Taggable keywords that playtree implements). */
 export const COMMON_KEYS = [
-  'name', 'vars', 'environment', 'become', 'become_user', 'become_method', 'remote_user', 'ignore_errors', 'any_errors_fatal', 'run_once',
+  'name', 'vars', 'environment', 'become', 'become_user', 'become_method', 'remote_user', 'port', 'ignore_errors', 'any_errors_fatal', 'run_once',
   'connection', 'check_mode', 'diff', 'tags', 'no_log', 'module_defaults', 'throttle',
 ];
 
-/** Keywords Ansible has that change nothing for playtree's local/chroot/nspawn targets: accepted, ignored. */
-export const HARMLESS_KEYS = ['port', 'become_flags', 'become_exe', 'collections', 'debugger'];
+/** Keywords Ansible has that change nothing for playtree's targets: accepted, ignored. */
+export const HARMLESS_KEYS = ['become_flags', 'become_exe', 'collections', 'debugger'];
 
 /** Keywords Ansible has that playtree does not implement; ignoring them would silently change behaviour. */
 export const UNSUPPORTED_KEYS = ['timeout', 'ignore_unreachable'];
@@ -168,6 +168,11 @@ export function commonKeywords(map: YamlMap, pos: SourcePosition): CommonKeyword
   if (becomeMethod !== undefined) keywords.becomeMethod = becomeMethod;
   const remoteUser = optionalString(map, 'remote_user', pos);
   if (remoteUser !== undefined) keywords.remoteUser = remoteUser;
+  const port = map.port;
+  if (port !== undefined && port !== null) {
+    if (typeof port !== 'number' && typeof port !== 'string') throw new ParseError(`'port' must be a port number, got ${describe(port)}`, where(map, 'port', pos));
+    keywords.port = port;
+  }
   const ignoreErrors = flag(map, 'ignore_errors', pos);
   if (ignoreErrors !== undefined) keywords.ignoreErrors = ignoreErrors;
   const anyErrorsFatal = strictFlag(map, 'any_errors_fatal', pos);

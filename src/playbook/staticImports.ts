@@ -88,9 +88,9 @@ function wrapInBlock(task: Task, items: TaskItem[]): Block {
 
 /** Only the CommonKeywords fields of a task (not its action, args, loop...). */
 function pickCommon(task: CommonKeywords): CommonKeywords {
-  const { name, when, tags, vars, environment, become, becomeUser, becomeMethod, remoteUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, moduleDefaults, throttle, position } = task;
+  const { name, when, tags, vars, environment, become, becomeUser, becomeMethod, remoteUser, port, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, moduleDefaults, throttle, position } = task;
   const picked: CommonKeywords = { when, tags, vars, position };
-  const optional = { name, environment, become, becomeUser, becomeMethod, remoteUser, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, moduleDefaults, throttle };
+  const optional = { name, environment, become, becomeUser, becomeMethod, remoteUser, port, ignoreErrors, anyErrorsFatal, runOnce, connection, checkMode, diff, noLog, moduleDefaults, throttle };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (picked as unknown as Record<string, unknown>)[key] = value;
   }

@@ -19,6 +19,8 @@ export interface CommonKeywords {
   becomeMethod?: string;
   /** `remote_user`: the connection's user unless ansible_user says otherwise. */
   remoteUser?: string;
+  /** `port`: the connection's port (ansible_port's default) unless ansible_port says otherwise. */
+  port?: number | string;
   ignoreErrors?: boolean | string;
   anyErrorsFatal?: boolean;
   runOnce?: boolean | string;

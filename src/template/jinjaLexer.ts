@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import lexerModule from 'nunjucks/src/lexer.js';
 
 /**
  * Where nunjucks' lexer reads Jinja2 source differently, fixed for the templates we lex with
@@ -13,8 +13,6 @@ import { createRequire } from 'node:module';
  *   or, with `rawStringsInVariables`, none at all inside `{{ }}`: Ansible doubles backslashes there
  *   before Jinja2 sees them, so `'\d+'` and `'\\1'` reach filters exactly as written in the playbook.
  */
-const require = createRequire(import.meta.url);
-
 export interface Token {
   type: string;
   value: string;
@@ -47,8 +45,7 @@ export interface JinjaTokenizer {
   isFinished(): boolean;
 }
 
-const lexer: { lex(src: string, opts?: Record<string, unknown>): JinjaTokenizer; [name: string]: unknown } =
-  require('nunjucks/src/lexer.js');
+const lexer: { lex(src: string, opts?: Record<string, unknown>): JinjaTokenizer; [name: string]: unknown } = lexerModule;
 
 const PYTHON_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
 

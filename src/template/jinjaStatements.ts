@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import nodesModule from 'nunjucks/src/nodes.js';
+import parserModule from 'nunjucks/src/parser.js';
 import type { Token } from './jinjaLexer.js';
 import type { TemplateNode } from './nunjucksInternals.js';
 
@@ -7,10 +8,9 @@ import type { TemplateNode } from './nunjucksInternals.js';
  * `{% for x in y if cond recursive %}`, `{% with a = 1 %}`, `{% include ... ignore missing with context %}`.
  * The compiler side is statementCompiler.ts.
  */
-const require = createRequire(import.meta.url);
 type NodeClass = new (...args: unknown[]) => TemplateNode;
-const nodes: Record<string, NodeClass> & { Node: { extend(name: string, props: object): NodeClass } } = require('nunjucks/src/nodes.js');
-const parser: { Parser: { prototype: StatementParser } } = require('nunjucks/src/parser.js');
+const nodes: Record<string, NodeClass> & { Node: { extend(name: string, props: object): NodeClass } } = nodesModule;
+const parser: { Parser: { prototype: StatementParser } } = parserModule;
 
 interface StatementParser {
   tokens: { jinja?: boolean; str: string; index: number; trimBlocks: boolean; tags: { BLOCK_START: string; BLOCK_END: string }; forwardN(n: number): void };

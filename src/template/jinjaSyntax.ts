@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import nodesModule from 'nunjucks/src/nodes.js';
+import parserModule from 'nunjucks/src/parser.js';
 import type { JinjaTokenizer, Token } from './jinjaLexer.js';
 import './jinjaLexer.js';
 import type { TemplateNode } from './nunjucksInternals.js';
@@ -10,9 +11,8 @@ import type { TemplateNode } from './nunjucksInternals.js';
  * - `foo.0` is an index lookup;
  * - a call's `*args` spreads a list into its positional arguments (`lookup('list', *names)`).
  */
-const require = createRequire(import.meta.url);
-const nodes: Record<string, new (...args: unknown[]) => TemplateNode> = require('nunjucks/src/nodes.js');
-const parser: { Parser: { prototype: JinjaParser } } = require('nunjucks/src/parser.js');
+const nodes: Record<string, new (...args: unknown[]) => TemplateNode> = nodesModule;
+const parser: { Parser: { prototype: JinjaParser } } = parserModule;
 
 interface JinjaParser {
   tokens: JinjaTokenizer;

@@ -2,18 +2,15 @@ import { Templar } from './templar.js';
 import { renderTemplateFile, templateFileVars, templateSearchPath, templateSyntaxOf } from './templateFiles.js';
 import { useLookupContext } from './templateGlobals.js';
 import { isUndefined } from '../core/undefinedValue.js';
-import type { LookupContext, VariableGetter } from '../../lookups/lookup.js';
+import { VARIABLE_NAMES, type LookupContext, type VariableGetter } from '../../lookups/lookup.js';
 
 /*
  * The top of the template layer: the context a lookup runs in needs a Templar and template files, which sit
  * above the template globals (`lookup()`/`query()`); this file hands its builder down to them when loaded
- * (index.ts loads it).
+ * (jinja.ts loads it).
  */
 
-export type { VariableGetter };
-
-/** The variable the engine sets to the names of all of a task's variables (for `varnames`). */
-export const VARIABLE_NAMES = '__playtree_variable_names';
+export { VARIABLE_NAMES, type VariableGetter };
 
 /**
  * The context a lookup runs in, from the variables of the template (or loop) that called it: a Templar

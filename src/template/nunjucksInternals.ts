@@ -1,10 +1,14 @@
-import { createRequire } from 'node:module';
+import compilerModule from 'nunjucks/src/compiler.js';
+import filtersModule from 'nunjucks/src/filters.js';
+import parserModule from 'nunjucks/src/parser.js';
+import runtimeModule from 'nunjucks/src/runtime.js';
+import transformerModule from 'nunjucks/src/transformer.js';
 
 /**
  * nunjucks' parser, compiler and runtime, which its public API and types do not expose. We drive them
  * ourselves so that compiled code calls our Python-semantics runtime and reads variables lazily.
+ * (Imported, not require()d, so that a bundle of playtree carries them: see nunjucksModules.d.ts.)
  */
-const require = createRequire(import.meta.url);
 
 export interface TemplateNode {
   typename: string;
@@ -26,18 +30,18 @@ export interface NunjucksCompiler {
 
 export const nunjucksParser: {
   parse(source: string, extensions: unknown[], options: Record<string, unknown>): TemplateNode;
-} = require('nunjucks/src/parser.js');
+} = parserModule;
 
 export const nunjucksTransformer: {
   transform(ast: TemplateNode, asyncFilters: string[], name?: string): TemplateNode;
-} = require('nunjucks/src/transformer.js');
+} = transformerModule;
 
 export const nunjucksCompiler: {
   Compiler: new (name: string, throwOnUndefined: boolean) => NunjucksCompiler;
-} = require('nunjucks/src/compiler.js');
+} = compilerModule;
 
 export const nunjucksRuntime: Record<string, any> & {
   Frame: new (parent?: unknown, isolateWrites?: boolean) => { lookup(name: string): unknown };
-} = require('nunjucks/src/runtime.js');
+} = runtimeModule;
 
-export const nunjucksFilters: Record<string, (...args: any[]) => unknown> = require('nunjucks/src/filters.js');
+export const nunjucksFilters: Record<string, (...args: any[]) => unknown> = filtersModule;

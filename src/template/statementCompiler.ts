@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
+import nodesModule from 'nunjucks/src/nodes.js';
 import { nunjucksCompiler, type NunjucksCompiler, type TemplateNode } from './nunjucksInternals.js';
 
-const nunjucksNodes: Record<string, { prototype: object }> = createRequire(import.meta.url)('nunjucks/src/nodes.js');
+const nunjucksNodes: Record<string, { prototype: object }> = nodesModule;
 
 /**
  * Code for the Jinja2 statements whose meaning differs from nunjucks': for loops (filter, else, recursive,

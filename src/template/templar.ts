@@ -1,9 +1,8 @@
 import { TemplateError } from '../core/errors.js';
-import './builtins.js';
-import { compileTemplate, type CompiledTemplate, type TemplateSyntax } from './compiler.js';
+import type { CompiledTemplate, TemplateSyntax } from './compiler.js';
+import { jinja } from './jinjaLoader.js';
 import { pyStr, pyTruthy } from '../core/pythonValues.js';
-import { RenderContext, runTemplate, type TemplateLoader } from './runtime.js';
-import { templateGlobals } from './templateGlobals.js';
+import type { TemplateLoader } from './runtime.js';
 import { undefinedVariable, UndefinedValue } from '../core/undefinedValue.js';
 
 /** Variables as the engine hands them over: a plain object or a Proxy; read by name, never copied. */
@@ -74,6 +73,41 @@ function countTrailingNewlines(text: string): number {
   let count = 0;
   for (let i = text.length - 1; i >= 0 && text[i] === '\n'; i--) count++;
   return count;
+}
+
+/**
+ * One line of text whose only template parts are `{{ name }}` or `{{ name.key }}`: its literal parts, and the
+ * text with a marker for each (the shape). Task arguments that differ only in their literal text ("{{ root
+ * }}/etc/a", "{{ root }}/etc/b") then share one compiled template, filled in after rendering. Literal parts
+ * without braces or line breaks read as plain text whatever surrounds them, so the output is the same.
+ */
+const SIMPLE_TEXT = /^(?:[^{}\r\n]*\{\{ ?[A-Za-z_]\w*(?:\.\w+)* ?\}\})+[^{}\r\n]*$/;
+const LITERAL_MARK = '\uE000';
+
+function literalShape(text: string): { template: CompiledTemplate; literals: string[] } | undefined {
+  if (!SIMPLE_TEXT.test(text) || text.includes(LITERAL_MARK)) return undefined;
+  const literals: string[] = [];
+  const parts = text.split(/(\{\{[^{}]*\}\})/);
+  for (let index = 0; index < parts.length; index += 2) {
+    if (parts[index] === '') continue;
+    literals.push(parts[index]!);
+    parts[index] = LITERAL_MARK;
+  }
+  if (!literals.length) return undefined;
+  try {
+    return { template: jinja().compileTemplate(parts.join(''), 'native'), literals };
+  } catch {
+    // A syntax error (`{{ if }}`) is reported by the whole text's compilation, naming the text.
+    return undefined;
+  }
+}
+
+/** The rendered shape with its literal parts back; undefined when a value held a marker itself. */
+function fillLiterals(rendered: unknown, literals: readonly string[]): string | undefined {
+  if (typeof rendered !== 'string') return undefined;
+  const pieces = rendered.split(LITERAL_MARK);
+  if (pieces.length !== literals.length + 1) return undefined;
+  return pieces.reduce((out, piece, index) => out + literals[index - 1]! + piece);
 }
 
 /** Jinja2's trim_blocks can eat the final newline; Ansible puts back as many as the source had. */
@@ -155,12 +189,17 @@ export class Templar {
 
   private evaluateBare(expression: string): unknown {
     const source = `{{ ${expression.trim()} }}`;
-    return failOnUndefined(this.run(compileTemplate(source, 'expression')));
+    return failOnUndefined(this.run(jinja().compileTemplate(source, 'expression')));
   }
 
   private renderString(text: string): unknown {
     if (!hasTemplateSyntax(text)) return text;
-    const template = compileTemplate(text, 'native');
+    const shape = literalShape(text);
+    if (shape) {
+      const rendered = fillLiterals(this.run(shape.template), shape.literals);
+      if (rendered !== undefined) return rendered;
+    }
+    const template = jinja().compileTemplate(text, 'native');
     const result = this.run(template);
     if (!template.native) return keepTrailingNewlines(text, result as string);
     // Ansible's finalize turns a None result into '' (`x: "{{ y | default(none) }}"` sets ''), except for a
@@ -184,6 +223,7 @@ export class Templar {
       if (value !== null && typeof value === 'object' && unsafeObjects.has(value)) readUnsafe = true;
       return value;
     };
+    const { runTemplate, RenderContext } = jinja();
     const result = runTemplate(template, new RenderContext(lookup));
     return readUnsafe ? unsafeResult(result) : result;
   }
@@ -205,7 +245,7 @@ export class Templar {
     const raw = this.rawValue(name);
     if (raw === undefined) {
       if (name === 'vars') return this.variablesView();
-      const global = templateGlobals[name];
+      const global = jinja().templateGlobals[name];
       return global !== undefined ? global : undefinedVariable(name);
     }
     if (NEVER_WALKED.has(name) || !containsTemplate(raw)) return raw;
@@ -230,6 +270,7 @@ export function renderTemplateSource(lookup: (name: string) => unknown, text: st
   if (!options.syntax && !hasTemplateSyntax(text)) return text;
   // Jinja2 writes every newline of a template as newline_sequence (\n).
   const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const { compileTemplate, runTemplate, RenderContext } = jinja();
   const output = runTemplate(compileTemplate(withoutFinalNewline(source), 'text', options.syntax), new RenderContext(lookup, options.loader));
   return keepTrailingNewlines(source, output as string);
 }

@@ -21,7 +21,7 @@ export function useLookupContext(build: (get: VariableGetter) => LookupContext):
 
 function lookupContextFor(context: RenderContext): () => LookupContext {
   return () => {
-    if (!lookupContextOf) throw new TemplateError('lookups are not set up (load src/template/index.js)');
+    if (!lookupContextOf) throw new TemplateError('lookups are not set up (load src/template/jinja.js)');
     return lookupContextOf((variable) => context.lookup(variable));
   };
 }
