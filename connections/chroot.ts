@@ -1,6 +1,4 @@
 import type { Connection, ConnectionOptions } from './connection.js';
-import { lockTree } from './runLock.js';
-import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
 import { resolveTreeSettings } from './treeOptions.js';
 import type { TreeCommand } from './treeProcess.js';
@@ -13,6 +11,7 @@ const TREE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
  * connection it mounts nothing: /proc, /sys and /dev inside are whatever the tree holds (usually empty).
  * Differs from Ansible: the environment is clean (PATH, HOME, LANG) instead of the controller's, and
  * `ansible_user` runs commands as that user of the tree (`chroot --userspec`, looked up inside the tree).
+ * With `playtree_via`, the tree is on that host and chroot runs there (buildHost.ts).
  */
 export class ChrootConnection extends TreeConnection {
   readonly transport = 'chroot';
@@ -23,11 +22,9 @@ export class ChrootConnection extends TreeConnection {
   }
 
   protected async preflight(): Promise<void> {
-    checkRunningAsRoot(this.settings, this.transport);
-    this.chrootProgram = await findProgram(this.settings, 'chroot', 'coreutils');
-    await checkTreeLooksLikeAnOs(this.settings);
-    await checkShellInTree(this.settings);
-    await lockTree(this.settings.host, this.settings.tree, this.options.log);
+    const found = await this.buildHost.checkTree(this.settings, this.transport, [['chroot', 'coreutils']]);
+    this.chrootProgram = found.get('chroot') ?? 'chroot';
+    await this.buildHost.lockTree(this.settings.host, this.settings.tree, this.options.log);
   }
 
   protected commandFor(payload: string[]): TreeCommand {

@@ -63,6 +63,12 @@ export interface ConnectionOptions {
   config: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Diagnostics for the user at a verbosity level (3 = -vvv: commands sent). */
   log: (verbosity: number, message: string) => void;
+  /**
+   * `playtree_via`: the inventory host through whose connection a tree driver (chroot, nspawn) reaches the
+   * build host holding its tree. `connect` gives that host's connection, opened (once per run, shared by
+   * every tree naming it; the engine closes it at the end), or throws ConnectionError.
+   */
+  via?: { host: string; connect: () => Promise<Connection> };
 }
 
 /** A driver module (built-in or a user's `connection_plugins/NAME.js`) provides one of these. */

@@ -60,7 +60,12 @@ function realTreeOf(tree: string): string {
 
 /** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
 export function createNspawnConnection(options: ConnectionOptions): Connection {
-  return persistentModeWanted(options, process.env) ? new PersistentNspawnConnection(options) : new NspawnConnection(options);
+  if (!persistentModeWanted(options, process.env)) return new NspawnConnection(options);
+  if (!options.via) return new PersistentNspawnConnection(options);
+  // The persistent container's command server is reached through FIFOs under /proc/LEADER/root on the
+  // controller: not yet through a carrier. A tree on another build host runs one container per command.
+  options.log(1, `<${options.host}> the tree is on build host ${options.via.host} (playtree_via): one container per command (ansible_nspawn_persistent is not yet supported through playtree_via)`);
+  return new NspawnConnection(options);
 }
 
 /**
@@ -84,19 +89,26 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
 
   constructor(
     options: ConnectionOptions,
-    private readonly probe: HostProbe = probeHost(),
+    private probe: HostProbe = options.via ? { systemBus: false } : probeHost(),
     env: NodeJS.ProcessEnv = process.env,
   ) {
     super(resolveNspawnSettings(options, env), options);
   }
 
   protected async preflight(): Promise<void> {
-    await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log);
-    this.realTree = realTreeOf(this.settings.tree);
+    // A tree on another build host: that host's init and bus decide (playtree_via).
+    if (this.options.via) this.probe = { systemBus: await this.buildHost.systemBus() };
+    await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log, this.buildHost);
+    // The tree's real path names the container; a tree on a build host is named by its path as given.
+    if (!this.options.via) this.realTree = realTreeOf(this.settings.tree);
   }
 
   protected commandFor(payload: string[]): TreeCommand {
     const [file, ...args] = buildNspawnArgv(this.settings, this.probe, this.realTree, payload) as [string, ...string[]];
+    // Through playtree_via, the carrier may itself send SIGTERM to nspawn when the run is interrupted: nspawn
+    // then passes SIGTERM on to the container (whose traps remove a transfer's temporary file) instead of
+    // killing it at once.
+    if (this.options.via && !this.settings.extraArgs.some((arg) => arg.startsWith('--kill-signal'))) args.unshift('--kill-signal=SIGTERM');
     // SIGTERM makes nspawn kill the whole container (SIGKILL to its PID 1) and clean up its mounts.
     return { file, args, stop: { signal: 'SIGTERM', wholeGroup: false } };
   }

@@ -1,9 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { ConnectionError } from '../src/core/errors.js';
 import { noBusFlags, type HostProbe, type NspawnSettings } from './nspawnArgv.js';
-import { lockTree } from './runLock.js';
-import { checkRunningAsRoot, checkShellInTree, checkTreeLooksLikeAnOs, findProgram } from './treeChecks.js';
-import { findHeldTreeLock } from './treeLock.js';
+import { localBuildHost, type BuildHost } from './buildHost.js';
 
 /** Failures of systemd-nspawn itself (the command never ran): reported as UNREACHABLE, not as rc=1. */
 const NSPAWN_FAILURES: Array<[RegExp, string]> = [
@@ -21,69 +18,30 @@ export function describeNspawnFailure(tree: string, stderr: string): string | un
 }
 
 /**
- * What both nspawn modes check in open(): root, systemd-nspawn installed, an OS tree with the shell in it,
- * this run's tree lock taken (runLock.ts), and no other container holding the tree's nspawn lock.
+ * What both nspawn modes check in open(), on the build host (the controller, or `playtree_via`'s host):
+ * root, systemd-nspawn installed, an OS tree with the shell in it, this run's tree lock taken (runLock.ts),
+ * and no other container holding the tree's nspawn lock.
  */
 export async function checkNspawnPreconditions(
   settings: NspawnSettings,
   probe: HostProbe,
   transport: string,
   log: (verbosity: number, message: string) => void,
+  buildHost: BuildHost = localBuildHost,
 ): Promise<void> {
-  checkRunningAsRoot(settings, transport);
-  await findProgram(settings, 'systemd-nspawn', 'systemd-container');
-  await checkTreeLooksLikeAnOs(settings);
-  await checkShellInTree(settings);
-  await lockTree(settings.host, settings.tree, log);
-  const lock = await findHeldTreeLock(settings.tree);
+  await buildHost.checkTree(settings, transport, [['systemd-nspawn', 'systemd-container']]);
+  await buildHost.lockTree(settings.host, settings.tree, log);
+  const lock = await buildHost.findHeldNspawnLock(settings.tree);
   if (lock !== undefined) {
     throw new ConnectionError(
-      `${settings.host}: tree ${settings.tree} is in use by another container (lock ${lock} is held); stop that container (machinectl list / ps) or wait for it to finish`,
+      `${settings.host}: tree ${settings.tree}${buildHost.where} is in use by another container (lock ${lock} is held); stop that container (machinectl list / ps) or wait for it to finish`,
       settings.host,
     );
   }
   const added = noBusFlags(settings, probe);
   if (added.length > 0) {
-    log(3, `<${settings.host}> no system bus on this host (PID 1 is not systemd or no bus socket): adding ${added.join(' ')}`);
+    log(3, `<${settings.host}> no system bus on ${buildHost.where ? buildHost.where.slice(4) : 'this host'} (PID 1 is not systemd or no bus socket): adding ${added.join(' ')}`);
   }
 }
 
-/** What the controller shows about its init system and system bus (the facts, read from the filesystem). */
-export interface BusFacts {
-  /** /run/systemd/system exists: systemd is the running init (sd_booted). */
-  systemdBooted: boolean;
-  /** /proc/1/comm, e.g. `systemd`, or a container's stand-in init. */
-  pid1Name: string;
-  /** /run/dbus/system_bus_socket exists. */
-  busSocket: boolean;
-}
-
-/**
- * systemd-nspawn registers with machined and creates a scope unit over the system bus. Both need systemd as
- * PID 1 and a bus listening: in CI containers and sandboxes one of them is missing.
- */
-export function systemBusReachable(facts: BusFacts): boolean {
-  return facts.systemdBooted && facts.pid1Name === 'systemd' && facts.busSocket;
-}
-
-export function readBusFacts(): BusFacts {
-  let pid1Name = '';
-  try {
-    pid1Name = readFileSync('/proc/1/comm', 'utf8').trim();
-  } catch {
-    // No /proc/1 visible (unusual sandboxes): treat as "not systemd".
-  }
-  return {
-    systemdBooted: existsSync('/run/systemd/system'),
-    pid1Name,
-    busSocket: existsSync('/run/dbus/system_bus_socket'),
-  };
-}
-
-let probed: HostProbe | undefined;
-
-/** The controller's system bus, looked at once per run (every host's connection asks). */
-export function probeHost(): HostProbe {
-  probed ??= { systemBus: systemBusReachable(readBusFacts()) };
-  return probed;
-}
+export { probeHost, readBusFacts, systemBusReachable, type BusFacts } from './busProbe.js';

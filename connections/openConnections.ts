@@ -6,7 +6,8 @@ import type { Connection } from './connection.js';
  * Drivers add them when they start and remove them when they end; the CLI drains both sets when it is
  * interrupted (SIGINT, SIGTERM) or crashes, before exiting: commands first, then connections.
  */
-const open = new Set<Connection>();
+/** Connections, and what else holds something until closed (a playtree_via build host: its lock, its temporary folder). */
+const open = new Set<{ close(): Promise<void> }>();
 const running = new Set<() => Promise<void>>();
 
 /** Register how to stop a command that is running; call the function returned once it has ended. */
@@ -15,11 +16,11 @@ export function trackRunningCommand(stop: () => Promise<void>): () => void {
   return () => running.delete(stop);
 }
 
-export function trackOpenConnection(connection: Connection): void {
+export function trackOpenConnection(connection: Connection | { close(): Promise<void> }): void {
   open.add(connection);
 }
 
-export function untrackOpenConnection(connection: Connection): void {
+export function untrackOpenConnection(connection: Connection | { close(): Promise<void> }): void {
   open.delete(connection);
 }
 

@@ -37,7 +37,7 @@ function holderArgv(waitSeconds: number): string[] {
   return ['--no-fork', '-E', String(BUSY), '-w', String(waitSeconds), '/proc/self/fd/3', 'cat'];
 }
 
-interface Holder {
+export interface Holder {
   pid: number;
   since: string;
   playbook: string;
@@ -68,6 +68,11 @@ export function configureTreeLocks(options: { waitSeconds: number; playbook: str
   Object.assign(settings, options, { enabled: true });
 }
 
+/** Whether this run locks trees, how long it waits for a busy one, the playbook a holder names (for playtree_via's build hosts). */
+export function treeLockSettings(): Readonly<typeof settings> {
+  return settings;
+}
+
 /**
  * Take this run's lock on `tree` (or share the one it already holds). A tree another playtree run holds
  * makes the host UNREACHABLE with one line naming that run, after waiting up to `--lock-wait` seconds.
@@ -91,10 +96,15 @@ export async function lockTree(host: string, tree: string, log: (verbosity: numb
     await taking;
   } catch (error) {
     if (!(error instanceof TreeBusy)) throw new ConnectionError(`${host}: could not lock tree ${tree}: ${(error as Error).message}`, host);
-    const waited = settings.waitSeconds > 0 ? ` (waited ${settings.waitSeconds} s)` : '';
-    const advice = settings.waitSeconds > 0 ? 'wait for it to finish, or pass a longer --lock-wait' : 'wait for it to finish, or pass --lock-wait SECONDS to wait';
-    throw new ConnectionError(`${host}: tree ${tree} is in use by another playtree run${describeHolder(error.holder)}${waited}; ${advice}`, host);
+    throw treeBusyError(host, tree, error.holder);
   }
+}
+
+/** The message of a run refused because another holds the tree (`where`: ` on build host NAME` for playtree_via). */
+export function treeBusyError(host: string, tree: string, holder: Holder | undefined, where = ''): ConnectionError {
+  const waited = settings.waitSeconds > 0 ? ` (waited ${settings.waitSeconds} s)` : '';
+  const advice = settings.waitSeconds > 0 ? 'wait for it to finish, or pass a longer --lock-wait' : 'wait for it to finish, or pass --lock-wait SECONDS to wait';
+  return new ConnectionError(`${host}: tree ${tree}${where} is in use by another playtree run${describeHolder(holder)}${waited}; ${advice}`, host);
 }
 
 /** Let go of every tree lock this run holds and wait for the holders to end (playtree is about to exit). */
@@ -209,8 +219,13 @@ function makeLockFolder(): void {
 function readHolder(fd: number): Holder | undefined {
   const buffer = Buffer.alloc(4096);
   const bytesRead = readSync(fd, buffer, 0, 4096, 0);
+  return parseHolder(buffer.subarray(0, bytesRead).toString('utf8'));
+}
+
+/** A lock file's content (JSON written by its holder), or undefined when it is not one. */
+export function parseHolder(text: string): Holder | undefined {
   try {
-    const holder = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8')) as Partial<Holder>;
+    const holder = JSON.parse(text) as Partial<Holder>;
     if (typeof holder.pid !== 'number' || typeof holder.since !== 'string') return undefined;
     return { pid: holder.pid, since: holder.since, playbook: String(holder.playbook ?? '') };
   } catch {

@@ -5,8 +5,8 @@ import { shellJoin } from '../src/core/shellQuote.js';
 import { createPrivateFile, EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
-import { stopStaleCommands } from './staleCommands.js';
-import { holdStdin, runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
+import { localBuildHost, type BuildHost } from './buildHost.js';
+import { holdStdin, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 import type { TreeSettings } from './treeOptions.js';
 
 /*
@@ -59,6 +59,8 @@ exec cat -- "$dest"`;
 export abstract class TreeConnection<Settings extends TreeSettings = TreeSettings> implements Connection {
   abstract readonly transport: string;
   private opening: Promise<void> | undefined;
+  /** Where the tree is: the controller, or the host `playtree_via` names (set by open()). */
+  protected buildHost: BuildHost = localBuildHost;
 
   constructor(
     protected readonly settings: Settings,
@@ -81,11 +83,28 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   open(): Promise<void> {
     // What a SIGKILLed run left running on the tree goes first: it would hold the tree (nspawn's lock) or
     // go on changing it under this run.
-    this.opening ??= stopStaleCommands(this.settings.tree).then(() => this.preflight()).catch((error: unknown) => {
-      this.opening = undefined;
-      throw error;
-    });
+    this.opening ??= this.reachBuildHost()
+      .then(() => this.buildHost.stopStaleCommands(this.settings.tree))
+      .then(() => this.preflight())
+      .catch((error: unknown) => {
+        this.opening = undefined;
+        throw error;
+      });
     return this.opening;
+  }
+
+  /** With `playtree_via`: its host's connection (opened once per run), wrapped as this tree's build host. */
+  private async reachBuildHost(): Promise<void> {
+    const via = this.options.via;
+    if (!via || this.buildHost !== localBuildHost) return;
+    let carrier: Connection;
+    try {
+      carrier = await via.connect();
+    } catch (error) {
+      throw new ConnectionError(`${this.settings.host}: cannot reach build host ${via.host} (playtree_via): ${(error as Error).message}`, this.settings.host);
+    }
+    const { carriedBuildHost } = await import('./carriedBuildHost.js');
+    this.buildHost = carriedBuildHost(via.host, carrier);
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -137,11 +156,12 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   /** Run `payload` (shell argv) in the tree: by default as the controller process `commandFor` gives. */
   protected async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
     const command = this.commandFor(payload);
-    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC ${shellJoin([command.file, ...command.args])}`);
+    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC${this.buildHost.where ? ` (${this.buildHost.where.trim()})` : ''} ${shellJoin([command.file, ...command.args])}`);
     try {
-      return await runTreeCommand({ ...command, tree: this.settings.tree }, io);
+      return await this.buildHost.run({ ...command, tree: this.settings.tree }, io);
     } catch (error) {
-      throw new ConnectionError(`${this.settings.host}: could not start ${command.file}: ${(error as Error).message}`, this.settings.host);
+      const how = this.buildHost.where ? `could not run ${command.file}${this.buildHost.where}` : `could not start ${command.file}`;
+      throw new ConnectionError(`${this.settings.host}: ${how}: ${(error as Error).message}`, this.settings.host);
     }
   }
 

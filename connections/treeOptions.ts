@@ -30,7 +30,13 @@ export function resolveTreeSettings(options: ConnectionOptions, env: NodeJS.Proc
     );
   }
   const user = pickOption(options, env, { variable: 'ansible_user' });
-  return { host: options.host, tree: resolve(tree), shell, user };
+  if (options.via && !isAbsolute(tree)) {
+    throw new ConnectionError(
+      `${options.host}: ansible_host '${tree}' must be an absolute path on build host ${options.via.host} (playtree_via)`,
+      options.host,
+    );
+  }
+  return { host: options.host, tree: options.via ? tree : resolve(tree), shell, user };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import { connectionFactory } from '../../connections/registry.js';
-import type { Connection } from '../../connections/connection.js';
+import type { Connection, ConnectionOptions } from '../../connections/connection.js';
 import { hostRecord } from '../inventory/index.js';
-import { ModuleError } from '../core/errors.js';
+import { ConnectionError, ModuleError } from '../core/errors.js';
 import { Templar } from '../template/index.js';
-import type { PlayContext, RunOptions } from './context.js';
+import type { PlayContext, RunContext, RunOptions } from './context.js';
 import type { HostState } from './hostState.js';
 import type { Scope } from './scope.js';
 
@@ -63,25 +63,40 @@ export async function hostConnection(
 export async function delegatedConnection(ctx: PlayContext, host: HostState, name: string): Promise<Connection> {
   const open = host.delegated.get(name);
   if (open) return open;
-  // A localhost the inventory does not name is Ansible's implicit one: `ansible_connection=local`, whatever -c says.
-  const inventoryVars = ctx.run.hosts.get(name)?.inventoryVars ?? hostRecord(ctx.run.inventory, name)?.vars;
-  if (!inventoryVars) {
+  const driver = inventoryHostDriver(ctx, name);
+  if (!driver) {
     throw new ModuleError(`delegate_to: '${name}' is not a host of the inventory; add it there, or delegate to localhost`);
   }
-  const vars: Record<string, unknown> = { ...inventoryVars, inventory_hostname: name };
-  const templar = new Templar(vars);
-  const fromVars = templar.evaluate('ansible_connection | default(None)');
-  const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
-  const driverVars: Record<string, unknown> = accessDefaults(ctx.run.options, vars, {});
-  for (const [key, value] of Object.entries(vars)) if (key.startsWith('ansible_')) driverVars[key] = templar.render(value);
-  const connection = makeConnection(ctx, transport, host, name, driverVars);
+  const connection = makeConnection(ctx, driver.transport, host, name, driver.vars);
   host.delegated.set(name, connection);
   await connection.open();
   return connection;
 }
 
+/**
+ * How to connect to inventory host `name` from its own variables (its `ansible_connection`, `ansible_host`...),
+ * not the current host's: for delegate_to and playtree_via. Undefined when the inventory has no such host.
+ */
+function inventoryHostDriver(ctx: PlayContext, name: string): { transport: string; vars: Record<string, unknown> } | undefined {
+  // A localhost the inventory does not name is Ansible's implicit one: `ansible_connection=local`, whatever -c says.
+  const inventoryVars = ctx.run.hosts.get(name)?.inventoryVars ?? hostRecord(ctx.run.inventory, name)?.vars;
+  if (!inventoryVars) return undefined;
+  const vars: Record<string, unknown> = { ...inventoryVars, inventory_hostname: name };
+  const templar = new Templar(vars);
+  const fromVars = templar.evaluate('ansible_connection | default(None)');
+  const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
+  const driverVars: Record<string, unknown> = accessDefaults(ctx.run.options, vars, {});
+  for (const [key, value] of Object.entries(vars)) {
+    if (key.startsWith('ansible_') || key === 'playtree_via') driverVars[key] = templar.render(value);
+    // A plugin's own settings (e.g. `local_logged_file`), templated when the driver reads them.
+    else defineLazy(driverVars, key, () => templar.render(value));
+  }
+  return { transport, vars: driverVars };
+}
+
 /** A connection `owner`'s tasks use; its log lines (commands, with their arguments) are silent in a no_log task. */
 function makeConnection(ctx: PlayContext, transport: string, owner: HostState, host: string, vars: Record<string, unknown>): Connection {
+  const via = viaOption(ctx, host, vars['playtree_via']);
   return connectionFactory(transport)({
     host,
     vars,
@@ -89,7 +104,65 @@ function makeConnection(ctx: PlayContext, transport: string, owner: HostState, h
     log: (verbosity, message) => {
       if (!owner.noLog) ctx.run.events.log(verbosity, message);
     },
+    ...(via ? { via } : {}),
   });
+}
+
+/*
+ * playtree_via: a tree driver reaches its tree through another inventory host's connection (its build
+ * host). That connection is made from the build host's own variables, opened at the first tree that needs
+ * it, shared by every tree naming it for the rest of the run, and closed at the end (closeCarriers). One
+ * level only: a build host that itself names playtree_via is refused (its connection would need a carrier
+ * of its own).
+ */
+const carriers = new WeakMap<RunContext, Map<string, Promise<Connection>>>();
+
+function viaOption(ctx: PlayContext, host: string, via: unknown): ConnectionOptions['via'] {
+  if (via === undefined || via === null || via === '') return undefined;
+  if (typeof via !== 'string') throw new ConnectionError(`${host}: playtree_via must name a host of the inventory, not a ${typeof via}`, host);
+  return { host: via, connect: () => carrierConnection(ctx, via) };
+}
+
+function carrierConnection(ctx: PlayContext, name: string): Promise<Connection> {
+  let byName = carriers.get(ctx.run);
+  if (!byName) carriers.set(ctx.run, (byName = new Map()));
+  let opening = byName.get(name);
+  if (!opening) {
+    opening = openCarrier(ctx, name);
+    byName.set(name, opening);
+  }
+  return opening;
+}
+
+async function openCarrier(ctx: PlayContext, name: string): Promise<Connection> {
+  const driver = inventoryHostDriver(ctx, name);
+  if (!driver) throw new Error(`'${name}' is not a host of the inventory; add it there (with its ansible_connection) or correct playtree_via`);
+  const chained = driver.vars['playtree_via'];
+  if (chained !== undefined && chained !== null && chained !== '') {
+    throw new Error(`${name} names a playtree_via of its own (${String(chained)}); a build host must be reached directly (one level only)`);
+  }
+  const connection = connectionFactory(driver.transport)({
+    host: name,
+    vars: driver.vars,
+    config: ctx.run.options.config,
+    log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+  });
+  try {
+    await connection.open();
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+  return connection;
+}
+
+/** Close the run's playtree_via connections (each build host's lock and temporary folder go first). */
+export async function closeCarriers(run: RunContext): Promise<void> {
+  const byName = carriers.get(run);
+  if (!byName) return;
+  carriers.delete(run);
+  const { closeCarrier } = await import('../../connections/carriedBuildHost.js');
+  await Promise.all([...byName.values()].map((opening) => opening.then(closeCarrier, () => undefined)));
 }
 
 /** Let go of every connection the host holds (its own and delegated ones). */
@@ -154,11 +227,11 @@ function accessDefaults(options: RunOptions, vars: Record<string, unknown>, keyw
  * The variables that make a connection what it is (a task that changes one gets a fresh connection): where
  * and as whom it connects, the shell, each driver's extra arguments (`ansible_nspawn_args`,
  * `ansible_ssh_common_args`...), and the ssh driver's key, password, host key checking, timeout, retries,
- * client program and control path.
+ * client program and control path; `playtree_via` (the build host of a tree).
  */
 const CONNECTION_SETTING = new RegExp(
-  '^ansible_(?:(?:ssh_)?(?:host|port|user|pass|password|private_key_file|host_key_checking|timeout|executable)' +
-    '|[a-z0-9_]+_args|ssh_retries|control_path|control_path_dir|nspawn_persistent)$',
+  '^(?:playtree_via|ansible_(?:(?:ssh_)?(?:host|port|user|pass|password|private_key_file|host_key_checking|timeout|executable)' +
+    '|[a-z0-9_]+_args|ssh_retries|control_path|control_path_dir|nspawn_persistent))$',
 );
 
 /**
@@ -174,13 +247,15 @@ function connectionVars(vars: Record<string, unknown>, host: HostState, templar:
       out[name] = templar.render(value);
       continue;
     }
-    let rendered: { value: unknown } | undefined;
-    Object.defineProperty(out, name, {
-      enumerable: true,
-      get: () => (rendered ??= { value: templar.render(value) }).value,
-    });
+    defineLazy(out, name, () => templar.render(value));
   }
   return out;
+}
+
+/** `target[name]`, rendered on first read. */
+function defineLazy(target: Record<string, unknown>, name: string, render: () => unknown): void {
+  let rendered: { value: unknown } | undefined;
+  Object.defineProperty(target, name, { enumerable: true, get: () => (rendered ??= { value: render() }).value });
 }
 
 /**

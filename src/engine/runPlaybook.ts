@@ -6,7 +6,7 @@ import { Templar } from '../template/index.js';
 import { PlaytreeError } from '../core/errors.js';
 import { ensureHost, type PlayContext, type RunContext, type RunOptions } from './context.js';
 import type { EngineEvents } from './events.js';
-import { closeHostConnections } from './connect.js';
+import { closeCarriers, closeHostConnections } from './connect.js';
 import type { HostState } from './hostState.js';
 import { playHandlers } from './handlerList.js';
 import { runPlay } from './runPlay.js';
@@ -73,6 +73,7 @@ export async function runPlaybook(
     }
   } finally {
     await Promise.all([...run.hosts.values()].map((host) => closeHostConnections(host)));
+    await closeCarriers(run);
   }
   // As Ansible's recap: only hosts something was counted for (a host whose tasks were all tagged out is not listed).
   const stats = new Map<string, HostState['stats']>();

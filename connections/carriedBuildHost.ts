@@ -1,0 +1,258 @@
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { ConnectionError } from '../src/core/errors.js';
+import { shellJoin } from '../src/core/shellQuote.js';
+import type { BuildHost } from './buildHost.js';
+import type { Connection, ExecResult } from './connection.js';
+import { trackOpenConnection, trackRunningCommand, untrackOpenConnection } from './openConnections.js';
+import { stopWithGrace } from './processTree.js';
+import { describeHolder, parseHolder, treeBusyError, treeLockSettings } from './runLock.js';
+import { lockId, parseProcLocks } from './treeLock.js';
+import type { TreeSettings } from './treeOptions.js';
+import type { TreeCommand, TreeRunOptions, TreeRunResult } from './treeProcess.js';
+import {
+  CHECK_SCRIPT,
+  HOLD_SCRIPT,
+  LOCK_BUSY,
+  MKFIFO_SCRIPT,
+  NSPAWN_LOCK_SCRIPT,
+  PREPARE_SCRIPT,
+  RUN_SCRIPT,
+  STOP_SCRIPT,
+  UNBLOCK_SCRIPT,
+  WRAPPER_FAILED,
+} from './viaScripts.js';
+
+/** How many ended commands' files are removed at once. */
+const ENDED_BATCH = 32;
+
+/*
+ * A build host reached through another inventory host's connection (`playtree_via`), whatever its driver:
+ * every operation is a shell command (viaScripts.ts) sent with the carrier's exec. A process's stdin is the
+ * exec's stdin stream; a streamed stdout (a fetch) goes through a FIFO in a private temporary folder on the
+ * build host, read with the carrier's fetch while the command writes it. A process is stopped with a
+ * second exec that signals the pid its wrapper recorded (closing the carrier's pipe may not reach the far
+ * side). The run lock is a long exec holding flock(1) there until the run ends.
+ */
+export class CarriedBuildHost implements BuildHost {
+  readonly where: string;
+  private prepared: Promise<{ folder: string; systemBus: boolean }> | undefined;
+  private commands = 0;
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly holders: Array<{ stdin: PassThrough; ended: Promise<unknown> }> = [];
+  /** Pid files and FIFOs of commands that have ended, removed by a later command (see RUN_SCRIPT). */
+  private readonly endedFiles: string[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly host: string,
+    private readonly carrier: Connection,
+  ) {
+    this.where = ` on build host ${host}`;
+    trackOpenConnection(this);
+  }
+
+  /** Run `script` with positional parameters `args` on the build host. */
+  private send(script: string, args: readonly string[], options: { stdin?: Readable } = {}): Promise<ExecResult> {
+    return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, options.stdin ? { stdin: options.stdin } : {});
+  }
+
+  private folder(): Promise<{ folder: string; systemBus: boolean }> {
+    this.prepared ??= this.send(PREPARE_SCRIPT, []).then((result) => {
+      const [folder = '', , bus] = result.stdout.toString('utf8').split('\n');
+      if (result.rc !== 0 || !folder.startsWith('/')) throw new Error(`could not make a temporary folder there: ${firstLine(result.stderr) || `exit code ${result.rc}`}`);
+      return { folder, systemBus: bus === 'bus' };
+    });
+    return this.prepared;
+  }
+
+  async run(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
+    const { folder } = await this.folder();
+    const id = String(++this.commands);
+    const pidFile = `${folder}/${id}.pid`;
+    const fifo = `${folder}/${id}.out`;
+    if (io.stdout) await this.expect(this.send(MKFIFO_SCRIPT, [fifo]), 'make a FIFO');
+    const env = command.env ? ['env', '-i', ...Object.entries(command.env).map(([name, value]) => `${name}=${value ?? ''}`)] : [];
+    // The files of ended commands go a batch at a time, with a later command: a long run leaves no pile.
+    const ended = this.endedFiles.length >= ENDED_BATCH ? this.endedFiles.splice(0).join(' ') : '-';
+    const argv = [folder, id, io.stdout ? 'out' : '-', ended, ...env, command.file, ...command.args];
+    let streamError: Error | undefined;
+    const signal = this.signaller(command, pidFile);
+    const stop = (error: Error) => {
+      streamError ??= error;
+      signal(command.stop.signal);
+    };
+    const source = io.stdin;
+    if (source !== undefined && typeof source !== 'string' && !Buffer.isBuffer(source)) source.once('error', stop);
+    let markEnded!: () => void;
+    const exited = new Promise<void>((resolve) => (markEnded = resolve));
+    // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files).
+    const untrack = trackRunningCommand(() => stopWithGrace((name) => signal(name === 'SIGTERM' ? 'inside' : command.stop.signal), exited));
+    const reading = io.stdout ? this.carrier.fetch(fifo, io.stdout).catch((error: Error) => stop(error)) : undefined;
+    try {
+      const result = await this.carrier.exec(`set -- ${shellJoin(argv)}\n${RUN_SCRIPT}`, {
+        ...(source === undefined ? {} : { stdin: source }),
+        ...(io.keepOutput === undefined ? {} : { keepOutput: io.keepOutput }),
+      });
+      // The command never opened its FIFO: the fetch waiting for it must end.
+      if (reading && result.rc === WRAPPER_FAILED) await this.send(UNBLOCK_SCRIPT, [fifo]).catch(() => undefined);
+      await reading;
+      return { ...result, ...(streamError ? { streamError } : {}) };
+    } catch (error) {
+      if (reading) void this.send(UNBLOCK_SCRIPT, [fifo]).catch(() => undefined);
+      if (streamError) return { rc: 137, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), streamError };
+      throw error;
+    } finally {
+      markEnded();
+      untrack();
+      this.endedFiles.push(`${id}.pid`, ...(io.stdout ? [`${id}.out`] : []));
+    }
+  }
+
+  /**
+   * How to signal a running command through a second exec, as treeProcess.ts does locally: `command.stop`'s
+   * signal to the process (and what is below it for a whole group); `inside` = SIGTERM to what runs below
+   * the process only (a systemd-nspawn's container), or to the whole group.
+   */
+  private signaller(command: TreeCommand, pidFile: string): (signal: NodeJS.Signals | 'inside') => void {
+    return (signal) => {
+      const whom = command.stop.wholeGroup ? 'group' : signal === 'inside' ? 'inside' : 'leader';
+      const name = signal === 'inside' ? 'TERM' : signal.replace(/^SIG/, '');
+      void this.send(STOP_SCRIPT, [pidFile, name, whom]).catch(() => undefined);
+    };
+  }
+
+  /** Nothing is recorded on a build host: a SIGKILLed run's commands there are not stopped by the next run. */
+  async stopStaleCommands(): Promise<void> {}
+
+  async checkTree(settings: TreeSettings, transport: string, programs: ReadonlyArray<[string, string]>): Promise<Map<string, string>> {
+    const { host, tree } = settings;
+    const names = programs.map(([name]) => name);
+    const result = await this.expect(this.send(CHECK_SCRIPT, [tree, settings.shell, 'chroot', ...names]), 'check the tree');
+    const found = new Map<string, string>();
+    const lines = result.stdout.toString('utf8').split('\n').filter(Boolean);
+    for (const line of lines) {
+      const [word = '', name = '', ...rest] = line.split(' ');
+      if (word === 'found') found.set(name, rest.join(' '));
+    }
+    const [verdict = '', detail = ''] = (lines.at(-1) ?? '').split(' ');
+    const fail = (message: string) => new ConnectionError(`${host}: ${message}`, host);
+    if (verdict === 'ok') return found;
+    if (verdict === 'notroot') throw fail(`the ${transport} connection needs root${this.where} (its connection logs in as uid ${detail}); set ansible_user=root for ${this.host}`);
+    if (verdict === 'missing') {
+      const debianPackage = programs.find(([name]) => name === detail)?.[1] ?? 'coreutils';
+      throw fail(`${detail} not found on PATH${this.where}; install the Debian package ${debianPackage} there (apt-get install ${debianPackage})`);
+    }
+    if (verdict === 'nosuchtree') throw fail(`tree ${tree} does not exist${this.where}; build it there first (e.g. mmdebstrap) or point ansible_host at it`);
+    if (verdict === 'notafolder') throw fail(`tree ${tree}${this.where} is not a folder; point ansible_host at the root folder of an OS tree`);
+    if (verdict === 'notanos') throw fail(`${tree}${this.where} is not an OS tree (neither etc/os-release nor usr/lib/os-release in it); point ansible_host at the tree's root folder`);
+    if (verdict === 'noshell') {
+      throw fail(`ansible_executable ${settings.shell} does not run inside ${tree}${this.where}; install it in the tree or set ansible_executable to a shell the tree has`);
+    }
+    throw fail(`could not check tree ${tree}${this.where}: ${firstLine(result.stderr) || 'no answer from the check'}`);
+  }
+
+  async lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
+    if (!treeLockSettings().enabled) return;
+    let taking = this.locks.get(tree);
+    if (!taking) {
+      taking = this.holdLock(host, tree, log);
+      this.locks.set(tree, taking);
+      const mine = taking;
+      mine.catch(() => {
+        if (this.locks.get(tree) === mine) this.locks.delete(tree);
+      });
+    }
+    await taking;
+  }
+
+  /** Start the lock holder (HOLD_SCRIPT) and wait for its verdict. */
+  private holdLock(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
+    const { waitSeconds, playbook } = treeLockSettings();
+    const about = JSON.stringify({ pid: process.pid, since: new Date().toISOString(), playbook });
+    const stdin = new PassThrough();
+    return new Promise((resolve, reject) => {
+      let text = '';
+      const verdicts = new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          text += chunk.toString('utf8');
+          for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n')) {
+            const line = text.slice(0, end);
+            text = text.slice(end + 1);
+            const [word = '', ...rest] = line.split(' ');
+            const holder = parseHolder(rest.join(' '));
+            if (word === 'locked') resolve();
+            else if (word === 'busy') reject(treeBusyError(host, tree, holder, this.where));
+            else if (word === 'waiting') log(0, `${host}: tree ${tree}${this.where} is in use by another playtree run${describeHolder(holder)}; waiting up to ${waitSeconds} s`);
+          }
+          done();
+        },
+      });
+      const command: TreeCommand = { file: '/bin/sh', args: ['-c', HOLD_SCRIPT, 'playtree-lock', tree, String(waitSeconds), about], stop: { signal: 'SIGTERM', wholeGroup: true } };
+      const ended = this.run(command, { stdin, stdout: verdicts }).then((result) => {
+        if (result.rc === LOCK_BUSY) return;
+        const reason = firstLine(result.stderr) || `the lock holder ended with code ${result.rc}`;
+        reject(new ConnectionError(`${host}: could not lock tree ${tree}${this.where}: ${reason}`, host));
+      }, reject);
+      this.holders.push({ stdin, ended });
+    });
+  }
+
+  async findHeldNspawnLock(tree: string): Promise<string | undefined> {
+    const result = await this.expect(this.send(NSPAWN_LOCK_SCRIPT, [tree]), "read the tree's locks");
+    const lines = result.stdout.toString('utf8').split('\n');
+    const held = parseProcLocks(lines.filter((line) => !line.startsWith('F ')).join('\n'));
+    for (const line of lines.filter((entry) => entry.startsWith('F '))) {
+      const [, dev = '0', ino = '0', ...path] = line.split(' ');
+      if (held.has(lockId(BigInt(dev), BigInt(ino)))) return path.join(' ');
+    }
+    return undefined;
+  }
+
+  async systemBus(): Promise<boolean> {
+    return (await this.folder()).systemBus;
+  }
+
+  /** Release the locks, remove the temporary folder, close the carrier. Safe to call more than once. */
+  close(): Promise<void> {
+    // Tracked until done: an interrupted run that is closing it already must still wait for the end.
+    this.closing ??= (async () => {
+      const holders = this.holders.splice(0);
+      for (const holder of holders) holder.stdin.end();
+      await Promise.allSettled(holders.map((holder) => holder.ended));
+      const prepared = await this.prepared?.catch(() => undefined);
+      if (prepared) await this.send('rm -rf -- "$1"', [prepared.folder]).catch(() => undefined);
+      await this.carrier.close();
+      untrackOpenConnection(this);
+    })();
+    return this.closing;
+  }
+
+  /** A script's result, or an Error saying what could not be done (exit code and first stderr line). */
+  private async expect(sent: Promise<ExecResult>, what: string): Promise<ExecResult> {
+    const result = await sent;
+    if (result.rc !== 0) throw new Error(`could not ${what}${this.where}: ${firstLine(result.stderr) || `exit code ${result.rc}`}`);
+    return result;
+  }
+}
+
+/** One build host per carrier connection (per playtree_via host and run). */
+const buildHosts = new WeakMap<Connection, CarriedBuildHost>();
+
+export function carriedBuildHost(host: string, carrier: Connection): CarriedBuildHost {
+  let buildHost = buildHosts.get(carrier);
+  if (!buildHost) {
+    buildHost = new CarriedBuildHost(host, carrier);
+    buildHosts.set(carrier, buildHost);
+  }
+  return buildHost;
+}
+
+/** Close a playtree_via carrier at the end of a run: its build host's lock and temporary folder first. */
+export async function closeCarrier(carrier: Connection): Promise<void> {
+  const buildHost = buildHosts.get(carrier);
+  await (buildHost ? buildHost.close() : carrier.close());
+}
+
+function firstLine(bytes: Buffer): string {
+  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+}

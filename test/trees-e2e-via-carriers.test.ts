@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { realTreeSkipReason } from './support/imageTree.js';
+import { EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
+import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
+import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+import { lockFileOf, processesRunning, sha256, writeWork } from './support/viaTrees.js';
+
+/*
+ * playtree_via with other carriers than local: an ssh build host (a throw-away sshd on this machine), and a
+ * connection plugin wrapping local that logs every command it is given, so the log shows that every
+ * build-host command went through the carrier.
+ */
+
+const skip = realTreeSkipReason();
+
+describe('chroot and nspawn trees on a build host reached over ssh', { skip: skip ?? sshdMissing() }, () => {
+  let sshd: TestSshd;
+  let scratch = '';
+  let trees: string[] = [];
+  let remove = async () => {};
+  let first: PlaytreeRun;
+  let second: PlaytreeRun;
+  const HOSTS = ['chrooted', 'nspawned'];
+
+  before(async () => {
+    sshd = await startSshd();
+    ({ scratch, trees, remove } = await scratchWithTrees(2));
+    const builder = Object.entries(sshd.hostVars()).map(([key, value]) => `${key}='${value}'`).join(' ');
+    await writeWork(
+      scratch,
+      `[builders]\nbuild1 ${builder}\n[trees]\n` +
+        `chrooted ansible_host=${trees[0]} ansible_connection=chroot playtree_via=build1\n` +
+        `nspawned ansible_host=${trees[1]} ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=build1\n`,
+    );
+    const env = { ANSIBLE_SSH_CONTROL_PATH_DIR: join(scratch, 'cp') };
+    first = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', 'play.yml'], env);
+    second = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', 'play.yml'], env);
+  });
+  after(async () => {
+    await sshd?.stop();
+    await remove();
+  });
+
+  test('the play changes both trees over ssh, a second run changes nothing, the files keep their sha256', async () => {
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    const sent = await sha256(join(scratch, 'blob.bin'));
+    for (const [index, host] of HOSTS.entries()) {
+      assert.deepEqual([recap(first.stdout, host)['changed'], recap(second.stdout, host)['changed']], [5, 0], host);
+      assert.equal(await sha256(join(trees[index]!, 'srv/via/blob.bin')), sent, `${host}: in the tree`);
+      assert.equal(await sha256(join(scratch, 'fetched', `${host}.bin`)), sent, `${host}: fetched back`);
+    }
+    // sshd's sessions have no TMPDIR: the build host's temporary folders were /tmp/playtree-via.*.
+    assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
+    for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false, 'no lock file left');
+  });
+
+  test('SIGTERM during a long command on the ssh build host: exit 99, the command stopped there, no lock or temporary folder left', async () => {
+    await writeFile(join(scratch, 'long.yml'), '- hosts: chrooted\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 654; touch /root/after\n');
+    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
+    await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
+    process.kill(run.pid, 'SIGTERM');
+    const exit = await run.exited;
+    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+    assert.deepEqual(await processesRunning('sleep\u0000654'), [], 'the command was stopped on the build host');
+    assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
+    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
+    assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
+  });
+});
+
+describe('a connection plugin as playtree_via carrier', { skip }, () => {
+  let scratch = '';
+  let trees: string[] = [];
+  let remove = async () => {};
+  let run: PlaytreeRun;
+  let log = '';
+
+  before(async () => {
+    ({ scratch, trees, remove } = await scratchWithTrees(1));
+    const tmp = await writeWork(
+      scratch,
+      `[builders]\nbuilder ansible_connection=local_logged local_logged_file=${join(scratch, 'carrier.log')}\n[trees]\n` +
+        `first ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
+        `second ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n`,
+    );
+    await mkdir(join(scratch, 'connection_plugins'));
+    await copyFile(join(EXAMPLE_PLUGINS, 'local_logged.js'), join(scratch, 'connection_plugins/local_logged.js'));
+    run = await runPlaytree(scratch, ['-i', 'hosts.ini', '--limit', 'first', 'play.yml'], { TMPDIR: tmp });
+    await writeFile(join(scratch, 'second.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - command: "true"\n');
+    const both = await runPlaytree(scratch, ['-i', 'hosts.ini', 'second.yml'], { TMPDIR: tmp });
+    assert.equal(both.code, 0, both.stdout + both.stderr);
+    log = await readFile(join(scratch, 'carrier.log'), 'utf8');
+  });
+  after(async () => remove());
+
+  test('every build-host command of the play goes through the carrier', () => {
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const execs = log.split('\n').filter((line) => line.includes(' builder exec '));
+    assert.ok(execs.some((line) => line.includes('flock')), 'the run lock is taken through the carrier');
+    assert.ok(execs.some((line) => line.includes('playtree-put')), "the folder's copy streams through the carrier");
+    assert.ok(log.includes(' builder fetch '), 'the fetch streams through the carrier');
+    const chroots = execs.filter((line) => /\/chroot /.test(line) && line.includes(trees[0]!));
+    // cat, file (stat, mkdir...), copy, template and fetch each run several commands in the tree.
+    assert.ok(chroots.length >= 8, `chroot commands through the carrier: ${chroots.length}`);
+  });
+
+  test('SIGTERM stops a long command on the build host through the carrier, even one that does not stop its commands itself', async () => {
+    // The example plugin's exec tracks nothing: only playtree's own stop, sent through it, ends the command.
+    await writeFile(join(scratch, 'ansible.cfg'), '');
+    await writeFile(join(scratch, 'long.yml'), '- hosts: first\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 987; touch /root/after\n');
+    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
+    await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
+    process.kill(run.pid, 'SIGTERM');
+    const exit = await run.exited;
+    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+    assert.deepEqual(await processesRunning('sleep\u0000987'), [], 'the command was stopped on the build host');
+    assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
+  });
+
+  test('two trees naming one build host share one opening of its connection per run', () => {
+    // Two runs: the first with one tree, the second with both trees.
+    assert.equal(log.split('\n').filter((line) => line.endsWith(' builder open')).length, 2);
+    assert.equal(log.split('\n').filter((line) => line.endsWith(' builder close')).length, 2);
+  });
+});
