@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
-import type { TemplateFileOptions } from '../src/template/index.js';
+import type { TemplateFileOptions } from '../src/template/templateOptions.js';
 
 /**
  * The contract between the task engine and a module. A module runs on the controller: it reads the

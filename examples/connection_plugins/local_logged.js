@@ -5,16 +5,18 @@
 // the file named by the host variable `local_logged_file` (default /tmp/playtree-local_logged.log).
 // A plugin is plain JavaScript (ESM): its default export receives
 // { host, vars, config, log } and returns an object with transport, open, exec, put, fetch and close
-// (the contract is written down in playtree's connections/connection.ts).
+// (the contract is written down in playtree's connections/connection.ts). The JSDoc type below gives editors
+// and `tsc --checkJs` that interface (`npm install -D playtree`).
 import { spawn } from 'node:child_process';
 import { appendFile, rename, rm } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 
+/** @type {import('playtree').ConnectionFactory} */
 export default function createConnection({ host, vars, log }) {
   const logFile = String(vars.local_logged_file ?? '/tmp/playtree-local_logged.log');
   const shell = String(vars.ansible_executable ?? '/bin/sh');
-  const note = (line) => appendFile(logFile, `${new Date().toISOString()} ${host} ${line}\n`);
+  const note = (/** @type {string} */ line) => appendFile(logFile, `${new Date().toISOString()} ${host} ${line}\n`);
 
   return {
     transport: 'local_logged',
@@ -30,12 +32,14 @@ export default function createConnection({ host, vars, log }) {
       if (child.stdin) {
         child.stdin.on('error', () => {}); // the command may exit without reading its input
         if (typeof options.stdin === 'string' || Buffer.isBuffer(options.stdin)) child.stdin.end(options.stdin);
-        else options.stdin.pipe(child.stdin);
+        else if (options.stdin) options.stdin.pipe(child.stdin);
       }
+      /** @type {Buffer[]} */
       const stdout = [];
+      /** @type {Buffer[]} */
       const stderr = [];
-      child.stdout.on('data', (chunk) => stdout.push(chunk));
-      child.stderr.on('data', (chunk) => stderr.push(chunk));
+      child.stdout?.on('data', (chunk) => stdout.push(chunk));
+      child.stderr?.on('data', (chunk) => stderr.push(chunk));
       const rc = await new Promise((resolve, reject) => {
         child.once('error', reject);
         child.once('close', (code) => resolve(code ?? 1));
@@ -52,7 +56,7 @@ export default function createConnection({ host, vars, log }) {
         await rename(temporary, remotePath);
       } catch (error) {
         await rm(temporary, { force: true });
-        throw new Error(`${host}: could not write ${remotePath}: ${error.message}`);
+        throw new Error(`${host}: could not write ${remotePath}: ${error instanceof Error ? error.message : error}`);
       }
     },
 

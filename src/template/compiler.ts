@@ -12,6 +12,9 @@ import {
   type NunjucksCompiler,
   type TemplateNode,
 } from './nunjucksInternals.js';
+import type { TemplateSyntax } from './templateOptions.js';
+
+export type { TemplateSyntax } from './templateOptions.js';
 
 /**
  * Compiles Jinja2 source with nunjucks' parser, but emits code with Python semantics: conditions use
@@ -40,22 +43,6 @@ export interface CompiledTemplate {
  * - `text`: a template file: always text, Python string escapes.
  */
 export type TemplateMode = 'native' | 'expression' | 'text';
-
-/** How a template file is lexed: Ansible's template module options and `#jinja2:` overrides. */
-export interface TemplateSyntax {
-  trimBlocks?: boolean;
-  lstripBlocks?: boolean;
-  blockStart?: string;
-  blockEnd?: string;
-  variableStart?: string;
-  variableEnd?: string;
-  commentStart?: string;
-  commentEnd?: string;
-  /** Jinja2's line statements: a line starting with this prefix is a block tag. */
-  lineStatementPrefix?: string;
-  /** Jinja2's line comments: from this prefix to the end of the line is dropped. */
-  lineCommentPrefix?: string;
-}
 
 // Ansible's Templar uses trim_blocks=True and lstrip_blocks=False for both strings and files.
 function lexerOptions(mode: TemplateMode, syntax?: TemplateSyntax) {

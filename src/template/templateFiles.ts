@@ -4,10 +4,11 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TemplateError } from '../core/errors.js';
 import { isVaultEncrypted } from '../core/vault.js';
 import { decryptWithRunSecrets, VaultError } from '../core/vaultKeyring.js';
-import { compileTemplate, type TemplateSyntax } from './compiler.js';
+import { compileTemplate } from './compiler.js';
+import type { TemplateFileOptions, TemplateSyntax } from './templateOptions.js';
 import { pyStr } from '../core/pythonValues.js';
 import { playtreeRuntime, RenderContext, runLoadedTemplate, type BlockRender, type LoadedTemplate, type TemplateErrorPlace, type TemplateLoader } from './runtime.js';
-import { renderTemplateSource, type Templar, type TemplateVariables } from './templar.js';
+import { renderTemplateSource, type Templar } from './templar.js';
 import { strftime } from './ansibleFilters.js';
 import { templateGlobals } from './templateGlobals.js';
 import { undefinedVariable } from '../core/undefinedValue.js';
@@ -17,20 +18,7 @@ import { undefinedVariable } from '../core/undefinedValue.js';
  * the first line, and `{% include %}` / `{% import %}` / `{% from %}` names found in a search path.
  */
 
-export interface TemplateFileOptions {
-  /**
-   * Folders where included and imported names are looked for, in order. Ansible's template module uses,
-   * for each folder of ansible_search_path (role, then playbook dir) `folder/templates` then `folder`,
-   * then the template's own folder.
-   */
-  searchPath: readonly string[];
-  /** Variables seen over the host's (the template module's and lookup's `template_vars`). */
-  vars?: TemplateVariables;
-  /** The module's or lookup's options; `#jinja2:` overrides in the file win over these. */
-  syntax?: TemplateSyntax;
-  /** The module's `newline_sequence` (`\n` unless given); a `#jinja2:` override wins. */
-  newlineSequence?: string;
-}
+export type { TemplateFileOptions } from './templateOptions.js';
 
 const OVERRIDE_HEADER = '#jinja2:';
 
