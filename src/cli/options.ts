@@ -70,7 +70,7 @@ export const USAGE = `usage: playtree [-h] [--version] [-v] [-i INVENTORY] [-l S
        playtree inventory [-i INVENTORY] [-l SUBSET] (--list | --host HOST | --graph [GROUP]) [--vars]
        playtree vault {encrypt,decrypt,view,encrypt_string,create,edit} ... (see playtree vault --help)
 
-Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn connections).
+Runs Ansible playbooks against hosts and OS image trees (local, chroot, nspawn, ssh connections).
 
 options:
   -h, --help              show this help message and exit
@@ -99,7 +99,7 @@ options:
 Connection Options:
   how, and as whom, commands reach the hosts
 
-  -c, --connection NAME   connection of hosts that name none (local, chroot, nspawn, a plugin)
+  -c, --connection NAME   connection of hosts that name none (local, chroot, nspawn, ssh, a plugin)
   -u, --user REMOTE_USER  connect as this user: the default of remote_user (ansible_user wins)
   --private-key, --key-file FILE
                           key file for connections that use one (ansible_private_key_file)
