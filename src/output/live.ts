@@ -5,6 +5,10 @@ import type { TextRenderer } from './text.js';
 interface HostLine {
   task?: ListrTaskWrapper<unknown, any, any>;
   finish?: (error?: Error) => void;
+  /** The host's tallies, once its play ended. */
+  title?: string;
+  /** Set when the play ended before listr2 started the host's line (a quick play): the line ends at once. */
+  ended?: { error?: Error };
   counts: { ok: number; changed: number; failed: number; skipped: number };
   failure?: string;
 }
@@ -44,6 +48,10 @@ export class LiveRenderer implements EngineEvents {
             const line = lines.get(host)!;
             line.task = task;
             line.finish = (error) => (error ? reject(error) : resolve());
+            if (line.ended) {
+              task.title = line.title ?? host;
+              line.finish(line.ended.error);
+            }
           }),
       })),
       { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
@@ -96,11 +104,13 @@ export class LiveRenderer implements EngineEvents {
 
   private async endPlay(lines: Map<string, HostLine>): Promise<void> {
     for (const [host, line] of lines) {
-      if (line.task) {
-        const c = line.counts;
-        line.task.title = `${host}: ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped}`;
-      }
-      line.finish?.(line.failure ? new Error(`${host}: ${line.failure}`) : undefined);
+      const c = line.counts;
+      line.title = `${host}: ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped}`;
+      if (line.task) line.task.title = line.title;
+      const error = line.failure ? new Error(`${host}: ${line.failure}`) : undefined;
+      // listr2 may not have started the line yet: it then ends as soon as it starts.
+      if (line.finish) line.finish(error);
+      else line.ended = error ? { error } : {};
     }
     const running = this.running;
     this.running = undefined;
