@@ -1,5 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { shellJoin } from '../src/core/shellQuote.js';
@@ -151,7 +150,7 @@ export class ContainerShell {
       stdin?.destroy();
       closeSync(outFd);
       closeSync(errFd);
-      void this.remove(removeLater);
+      this.remove(removeLater);
       throw new Error(`the container's shell could not open the command's pipes (exit ${first.split(' ')[2]})`);
     }
     started = true;
@@ -199,7 +198,7 @@ export class ContainerShell {
     await sinkDone;
     if (eofs === 2) this.outputPairs.push(pair);
     else removeLater.push(`${pair}.out`, `${pair}.err`);
-    void this.remove(removeLater);
+    this.remove(removeLater);
     return {
       rc,
       ...keptOutput(stdoutKept, stderrKept),
@@ -238,8 +237,18 @@ export class ContainerShell {
     for (const server of childrenOf(this.container.shellPid)) signalAll(childrenOf(server).flatMap(withDescendants), signal);
   }
 
-  private async remove(insidePaths: readonly string[]): Promise<void> {
-    await Promise.all(insidePaths.map((path) => unlink(this.controlPath(path)).catch(() => undefined)));
+  /**
+   * Synchronous: unlinking a file of the container's /run takes microseconds, less than the promise and
+   * thread-pool round trip of fs/promises (two or three files per command).
+   */
+  private remove(insidePaths: readonly string[]): void {
+    for (const path of insidePaths) {
+      try {
+        unlinkSync(this.controlPath(path));
+      } catch {
+        // Already gone (the container stopped, or its /run was cleaned): nothing to remove.
+      }
+    }
   }
 
   /** The controller's path of a control file SHELL_DIR/NAME: through the folder fd, never a symlink. */
