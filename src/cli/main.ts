@@ -21,11 +21,6 @@ function packageVersion(): string {
 }
 
 /**
- * playtree's entry point: returns the exit code (ansible-playbook's: 0 ok, 1 error, 2 a host failed,
- * 4 a host unreachable or a parse error, 2 also for bad command-line usage, 5 unusable options, 99 interrupted,
- * 250 unexpected).
- */
-/**
  * V8's heap settings for a run, set before the runner loads (read by V8 whenever it resizes the heap): the
  * young generation stays at its starting 1 MiB instead of growing to 16 MiB per half, and the old generation
  * is collected once it holds half again what was live after the last full collection (V8 lets it grow up to
@@ -36,6 +31,11 @@ function keepHeapSmall(): void {
   setFlagsFromString('--heap-growing-percent=50');
 }
 
+/**
+ * playtree's entry point: returns the exit code (ansible-playbook's: 0 ok, 1 error, 2 a host failed,
+ * 4 a host unreachable or a parse error, 2 also for bad command-line usage, 5 unusable options, 99 interrupted,
+ * 250 unexpected).
+ */
 export async function main(argv: string[]): Promise<number> {
   // A reader that stops early (`playtree ... | head`) closes our stdout: stop quietly, not with a trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
