@@ -81,12 +81,29 @@ export class CarriedBuildHost implements BuildHost {
       streamError ??= error;
       signal(command.stop.signal);
     };
-    const source = io.stdin;
-    if (source !== undefined && typeof source !== 'string' && !Buffer.isBuffer(source)) source.once('error', stop);
+    const given = io.stdin;
+    let source = given;
+    let endInput = () => {};
+    if (given !== undefined && typeof given !== 'string' && !Buffer.isBuffer(given)) {
+      given.once('error', stop);
+      // Through a pipe of our own, which a stop can end: see below.
+      const input = new PassThrough();
+      given.pipe(input);
+      source = input;
+      endInput = () => {
+        given.unpipe(input);
+        input.end();
+      };
+    }
     let markEnded!: () => void;
     const exited = new Promise<void>((resolve) => (markEnded = resolve));
-    // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files).
-    const untrack = trackRunningCommand(() => stopWithGrace((name) => signal(name === 'SIGTERM' ? 'inside' : command.stop.signal), exited));
+    // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files), and the
+    // input ended, so that a `cat` started after the signalled processes were listed ends too.
+    const untrack = trackRunningCommand(() =>
+      stopWithGrace((name) => {
+        signal(name === 'SIGTERM' ? 'inside' : command.stop.signal);
+        if (name === 'SIGTERM') endInput();
+      }, exited));
     const reading = io.stdout ? this.carrier.fetch(fifo, io.stdout).catch((error: Error) => stop(error)) : undefined;
     try {
       const result = await this.carrier.exec(`set -- ${shellJoin(argv)}\n${RUN_SCRIPT}`, {
