@@ -194,26 +194,31 @@ while IFS= read -r pt_r; do
   esac
 done`;
 
+/** What playtree writes to the leader's stdin to stop the container: anything else (EOF) means it died. */
+export const LEADER_STOP = 'stop';
+
 /**
- * The leader starts the command server, then blocks reading its stdin, which is playtree's pipe: when
- * playtree closes it, or dies for any reason (even SIGKILL), `read` sees EOF, the leader exits and
- * systemd-nspawn tears the container down, whatever command the server is running. Before exiting, the
- * leader sends SIGTERM to the command still running (only a dead playtree leaves one) and gives it up to two
- * seconds: its traps remove the temporary file of a transfer cut short, which SIGKILL (the container
- * going down) would leave in the tree. The command's processes are read from /proc (pt_below lists them,
- * children first).
+ * The leader starts the command server, then blocks reading its stdin, which is playtree's pipe. playtree
+ * stops the container by writing LEADER_STOP (its commands have ended by then): the leader exits and
+ * systemd-nspawn tears the container down. When playtree dies instead (even by SIGKILL), `read` sees EOF
+ * while a command may still run: the leader sends SIGTERM to every other process of the container (`kill
+ * -1` spares only PID 1 and the leader) and waits up to three seconds for them to go, so that the traps of
+ * a transfer cut short remove its temporary file, which SIGKILL (the container going down) would leave in
+ * the tree. Every process counts, not only the server's children: one that outlives the server (reparented
+ * to PID 1) may still be running its trap.
  */
 export const LEADER_SCRIPT = `mkdir -p -m 700 ${SHELL_DIR} && mkfifo -m 600 ${SHELL_DIR}/requests ${FIRST_FIFOS.join(' ')} || exit 1
 (${SHELL_SERVER_SCRIPT}
 ) <${SHELL_DIR}/requests &
-pt_s=$!
-echo ${LEADER_READY}; read -r _
-pt_k=; read -r pt_k </proc/$pt_s/task/$pt_s/children 2>/dev/null
-[ -n "$pt_k" ] || exit 0
-pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do pt_below $pt_c; echo $pt_c; done; }
-kill -TERM $(pt_below $pt_s) 2>/dev/null
+echo ${LEADER_READY}; pt_w=; read -r pt_w
+[ "$pt_w" = ${LEADER_STOP} ] && exit 0
+kill -TERM -1 2>/dev/null
 pt_n=0
-while [ $pt_n -lt 20 ] && [ -n "$(cat /proc/$pt_s/task/$pt_s/children 2>/dev/null)" ]; do sleep 0.1; pt_n=$((pt_n + 1)); done
+while [ $pt_n -lt 30 ]; do
+  for pt_p in /proc/[0-9]*; do case \${pt_p#/proc/} in 1|$$) ;; *) break ;; esac; pt_p=; done
+  [ -n "$pt_p" ] || exit 0
+  sleep 0.1; pt_n=$((pt_n + 1))
+done
 exit 0`;
 
 /**

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { LEADER_READY } from './nspawnArgv.js';
+import { LEADER_READY, LEADER_STOP } from './nspawnArgv.js';
 import { childrenOf } from './processTree.js';
 import { recordCommand } from './staleCommands.js';
 import { locateProgram } from './treeChecks.js';
@@ -32,7 +32,7 @@ export interface RunningContainer {
   stop(): Promise<void>;
 }
 
-/** How long a container may take to stop after its leader's stdin closed, before SIGTERM, then SIGKILL. */
+/** How long a container may take to stop after its leader was told to, before SIGTERM, then SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 
@@ -128,12 +128,12 @@ export function parseEnviron(text: string): Record<string, string> {
   return environment;
 }
 
-/** Close the leader's stdin (it exits, nspawn cleans up); escalate only if nspawn does not finish. */
+/** Tell the leader to stop (it exits, nspawn cleans up); escalate only if nspawn does not finish. */
 async function stopProcess(nspawn: ChildProcess, exited: Promise<void>): Promise<void> {
   // Waiting for the stop must keep playtree alive (start unref'd them).
   for (const handle of handlesOf(nspawn)) handle?.ref?.();
   if (nspawn.exitCode !== null || nspawn.signalCode !== null) return exited;
-  nspawn.stdin?.end();
+  nspawn.stdin?.end(`${LEADER_STOP}\n`);
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), STOP_GRACE_MS).unref());
     if ((await Promise.race([exited.then(() => 'done' as const), timer])) === 'done') return;

@@ -21,12 +21,12 @@ const NSPAWN_STOP_MS = 10_000;
 /**
  * How a leftover is stopped: a chroot'ed shell and what it started get SIGTERM; a per-command systemd-nspawn
  * gets it for its container's processes; a persistent container stops by itself once its playtree is gone
- * (its leader gives the running command SIGTERM and two seconds first) and is only waited for, unless late:
+ * (its leader gives the processes still running SIGTERM and three seconds first) and is only waited for, unless late:
  * signalling its leader too would tear it down before the command's traps have run.
  */
 export type StopStyle = 'group' | 'nspawn' | 'container';
-/** How long a persistent container may take to stop by itself (its leader's two seconds, and some). */
-const CONTAINER_STOP_MS = 4000;
+/** How long a persistent container may take to stop by itself (its leader's three seconds, and some). */
+const CONTAINER_STOP_MS = 5000;
 
 interface CommandRecord {
   tree: string;

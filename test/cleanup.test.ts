@@ -163,5 +163,19 @@ if (skip) {
       assert.equal(run.signal, 'SIGKILL');
       assert.deepEqual(await leftoversAfterSettling(tree), []);
     });
+
+    test('SIGKILL: every process left in the container gets SIGTERM and time for its trap before the container goes', async () => {
+      // A job that outlived its task (reparented to the container's PID 1, not the command server's child)
+      // and whose clean-up takes a second: it must be signalled, and waited for.
+      await rm(join(tree, 'root/cleaned'), { force: true });
+      const book = LONG_TASK.replace(
+        'shell: sleep 1000 >/dev/null 2>&1 </dev/null & echo $! > /run/job.pid',
+        `shell: (trap 'sleep 1; touch /root/cleaned; exit 0' TERM; while :; do sleep 0.1; done) >/dev/null 2>&1 </dev/null &`,
+      );
+      const run = await playtree(tree, scratch, book, (pid) => process.kill(pid, 'SIGKILL'));
+      assert.equal(run.signal, 'SIGKILL');
+      assert.deepEqual(await leftoversAfterSettling(tree), []);
+      assert.ok(existsSync(join(tree, 'root/cleaned')), 'the job ran its SIGTERM trap to the end');
+    });
   });
 }
