@@ -97,13 +97,8 @@ export class CarriedBuildHost implements BuildHost {
     }
     let markEnded!: () => void;
     const exited = new Promise<void>((resolve) => (markEnded = resolve));
-    // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files), and the
-    // input ended, so that a `cat` started after the signalled processes were listed ends too.
-    const untrack = trackRunningCommand(() =>
-      stopWithGrace((name) => {
-        signal(name === 'SIGTERM' ? 'inside' : command.stop.signal);
-        if (name === 'SIGTERM') endInput();
-      }, exited));
+    // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files).
+    const untrack = trackRunningCommand(() => stopWithGrace((name) => signal(name === 'SIGTERM' ? 'inside' : command.stop.signal), exited, endInput));
     const reading = io.stdout ? this.carrier.fetch(fifo, io.stdout).catch((error: Error) => stop(error)) : undefined;
     try {
       const result = await this.carrier.exec(`set -- ${shellJoin(argv)}\n${RUN_SCRIPT}`, {

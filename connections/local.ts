@@ -43,13 +43,7 @@ export class LocalConnection implements Connection {
     const signalCommand = (signal: NodeJS.Signals) => {
       if (child.pid !== undefined) signalAll(withDescendants(child.pid), signal);
     };
-    // On SIGTERM the input is closed too: a `cat` the shell starts after the listing gets no signal, and the
-    // shell's trap waits for it; at end of input it ends.
-    const untrack = trackRunningCommand(() =>
-      stopWithGrace((signal) => {
-        signalCommand(signal);
-        if (signal === 'SIGTERM') child.stdin?.destroy();
-      }, child));
+    const untrack = trackRunningCommand(() => stopWithGrace(signalCommand, child, () => child.stdin?.destroy()));
     const stdoutKept = new OutputKeeper(options.keepOutput);
     const stderrKept = new OutputKeeper(options.keepOutput);
     child.stdout!.on('data', (chunk: Buffer) => stdoutKept.add(chunk));

@@ -116,13 +116,7 @@ export class ContainerShell {
     // temporary files in the tree).
     let ended!: () => void;
     const endedPromise = new Promise<void>((resolve) => (ended = resolve));
-    // On SIGTERM the input is closed too: a `cat` the subshell starts after the listing gets no signal, and
-    // its trap waits for it; at end of input it ends.
-    const untrack = trackRunningCommand(() =>
-      stopWithGrace((signal) => {
-        this.signalCommand(signal);
-        if (signal === 'SIGTERM') stdin?.destroy();
-      }, endedPromise));
+    const untrack = trackRunningCommand(() => stopWithGrace((signal) => this.signalCommand(signal), endedPromise, () => stdin?.destroy()));
     void written.then(() => stdin?.destroy());
 
     const stdout = fifoSocket(outFd, 'read');

@@ -44,11 +44,14 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void
 }
 
 /**
- * Stop a running command: `signal('SIGTERM')`, then `signal('SIGKILL')` if it has not exited within
- * COMMAND_GRACE_MS. Resolves once it exited (or was SIGKILLed).
+ * Stop a running command: `signal('SIGTERM')` and `endInput()`, then `signal('SIGKILL')` if it has not
+ * exited within COMMAND_GRACE_MS. Resolves once it exited (or was SIGKILLed). The input is ended because a
+ * process the command starts after the signalled ones were listed (the `cat` of a transfer) gets no
+ * SIGTERM, and the shell's trap waits for it: at end of input it ends, and the trap runs.
  */
-export async function stopWithGrace(signal: (signal: NodeJS.Signals) => void, exited: Promise<unknown>): Promise<void> {
+export async function stopWithGrace(signal: (signal: NodeJS.Signals) => void, exited: Promise<unknown>, endInput: () => void): Promise<void> {
   signal('SIGTERM');
+  endInput();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), COMMAND_GRACE_MS)));
   const outcome = await Promise.race([exited.then(() => 'exited' as const), late]);

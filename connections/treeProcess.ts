@@ -78,13 +78,8 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       if (child.pid === undefined) return [];
       return command.stop.wholeGroup ? withDescendants(child.pid) : childrenOf(child.pid).flatMap(withDescendants);
     };
-    // The input is closed too: a process the command starts after this listing (the `cat` of a transfer)
-    // gets no SIGTERM, and the shell's trap waits for it; at end of input it ends, and the trap runs.
-    const terminate = () => {
-      signalAll(commandPids(), 'SIGTERM');
-      child.stdin?.destroy();
-    };
-    const untrackRunning = trackRunningCommand(() => stopWithGrace((name) => (name === 'SIGTERM' ? terminate() : signal(command.stop.signal)), exited));
+    const untrackRunning = trackRunningCommand(() =>
+      stopWithGrace((name) => (name === 'SIGTERM' ? signalAll(commandPids(), 'SIGTERM') : signal(command.stop.signal)), exited, () => child.stdin?.destroy()));
     const unrecord = command.tree === undefined ? () => {} : recordCommand(child.pid, command.tree, command.stop.wholeGroup ? 'group' : 'nspawn');
     const untrack = () => {
       untrackRunning();

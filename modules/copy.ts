@@ -72,7 +72,7 @@ export const copyModule: ModuleDefinition = {
     if (info.isDirectory()) return copyDirectory(ctx, local, src!.endsWith('/'));
     const decrypted = a['decrypt'] ? await decryptedControllerFile(local) : undefined;
     const source = decrypted ? { data: decrypted } : { file: local };
-    return writeFileContent(ctx, withProperties(withProperties(common, source), { basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true }));
+    return writeFileContent(ctx, withProperties(common, source, { basename: basename(local), label: local, src: local, preserveMode: info.mode & 0o7777, fromController: true }));
   },
 };
 

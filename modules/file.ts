@@ -4,10 +4,11 @@ import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { applyFileFlags } from './fileFlags.js';
 import { parseWantedTime } from './fileTimes.js';
-import { absentState, ansibleStateName, parseStates, pathInfo, stateCall, stateCallAgain, statePrelude, type PathState } from './remoteFile.js';
+import { absentState, ansibleStateName, parseStates, stateCall, stateCallAgain, statePrelude, type PathState } from './remoteFile.js';
 import { expandTargetPaths } from './targetPaths.js';
-import { failure, isFailure, NOT_EMPTY_EXIT, planState, withPathInfo, type Facts, type Plan } from './filePlans.js';
+import { failure, isFailure, planState, withPathInfo, type Facts, type Plan } from './filePlans.js';
 import { attributeCommands, resolveMode } from './fileAttributes.js';
+import { applyOutcome, applyPlan, applyScript, runChecked } from './fileApply.js';
 
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
@@ -61,7 +62,7 @@ async function runFile(ctx: ModuleContext): Promise<ModuleResult> {
   const plan = await planFile(ctx, path, facts);
   if (isFailure(plan)) return plan;
   await numericOwnersInDiff(ctx, facts.after);
-  const result = await execute(ctx, plan, facts, chmodded?.applied ?? false);
+  const result = await applyPlan(ctx, plan, facts, chmodded?.applied ?? false);
   const flags = a['attributes'] as string | undefined;
   if (flags === undefined || flags === null || plan.state === 'absent' || (result['state'] === 'absent' && !ctx.check)) return result;
   const outcome = await applyFileFlags(ctx, plan.reportPath, flags);
@@ -229,76 +230,4 @@ function factsOf(ctx: ModuleContext, path: string, link: PathState, followed: Pa
     before: {},
     after: {},
   };
-}
-
-/** `applied`: readOrChmod already ran the plan's one chmod. */
-async function execute(ctx: ModuleContext, plan: Plan, facts: Facts, applied: boolean): Promise<ModuleResult> {
-  const resultPath = reportedPath(plan, facts);
-  const result = baseResult(plan, facts);
-  if (plan.extra?.['state'] === 'absent') {
-    if (plan.commands.length && !ctx.check) {
-      const removed = await runChecked(ctx, plan.commands.join(' && '), facts);
-      if (!Buffer.isBuffer(removed)) return removed;
-    }
-    // In check mode the path is still there, and Ansible describes it (its state too).
-    return ctx.check && facts.followed.exists ? { ...result, ...pathInfo(facts.link) } : result;
-  }
-  const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
-  if ((ctx.check && !recurse.length) || (!plan.commands.length && !recurse.length)) {
-    // Ansible's touch of a missing file in check mode answers changed and dest alone.
-    if (ctx.check && plan.key === 'dest' && !facts.link.exists && facts.after['state'] === 'touch') return { changed: true, dest: facts.path };
-    const known = resultPath === facts.path ? facts.link : facts.followed;
-    return facts.followed.exists ? { ...result, ...pathInfo(known) } : result;
-  }
-  if (applied) {
-    if (!plan.known || plan.commands.length !== 1) throw new ModuleError(`file: ${facts.path} was given a mode its plan does not set (a playtree bug)`);
-    return { ...result, ...pathInfo(plan.known) };
-  }
-  const output = await runChecked(ctx, applyScript(ctx, plan, facts), facts);
-  if (!Buffer.isBuffer(output)) return output;
-  return applyOutcome(plan, facts, output);
-}
-
-/**
- * file and directory name the path they worked on (a followed link's target); touch, link and hard name
- * path as given. Either is described as Ansible's add_path_info does: lstat, when it exists followed.
- */
-function reportedPath(plan: Plan, facts: Facts): string {
-  return plan.key === 'path' ? plan.reportPath : facts.path;
-}
-
-function baseResult(plan: Plan, facts: Facts): ModuleResult {
-  // Ansible's file module returns its diff with or without --diff (tasks test it); only showing it needs --diff.
-  const diff = { before: facts.before, after: facts.after } as unknown as ModuleResult['diff'];
-  return { changed: plan.changed, [plan.key]: reportedPath(plan, facts), ...(plan.extra ?? {}), diff };
-}
-
-/** The command applying a plan: its commands, whether a recursive change did anything, and the path's new state. */
-function applyScript(ctx: ModuleContext, plan: Plan, facts: Facts): string {
-  const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
-  const body = ctx.check ? [] : plan.commands;
-  const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
-  const reported = reportedPath(plan, facts);
-  const exists = `if [ -e ${shellQuote(reported)} ]; then printf E; else printf D; fi`;
-  const read = plan.known ? ['', ''] : [statePrelude(), stateCall(reported)];
-  return `${read[0]}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${read[1]}`;
-}
-
-function applyOutcome(plan: Plan, facts: Facts, output: Buffer): ModuleResult {
-  const resultPath = reportedPath(plan, facts);
-  const result = baseResult(plan, facts);
-  const marker = output.indexOf(0);
-  if (output.subarray(0, marker).toString() === 'R') result.changed = true;
-  const existsFollowed = output[marker + 1] === 0x45; // 'E'
-  const after = plan.known ?? parseStates(output.subarray(marker + 2), [resultPath])[0]!;
-  return existsFollowed ? { ...result, ...pathInfo(after) } : result;
-}
-
-/** The script's output, or the failure Ansible reports when a folder to replace is not empty. */
-async function runChecked(ctx: ModuleContext, script: string, facts: Facts): Promise<Buffer | ModuleResult> {
-  const path = facts.path;
-  const run = await ctx.target.exec(script);
-  if (run.rc === NOT_EMPTY_EXIT) return withPathInfo(facts, failure(`the directory ${path} is not empty, refusing to convert it`, { path }));
-  if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
-  return run.stdout;
 }

@@ -81,7 +81,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   if (early?.installed && (!contentChanged || dest !== given || (current.exists && request.force === false))) throw new ModuleError(`${dest} was written ahead of a decision not to (a playtree bug)`);
   const result: ModuleResult = { changed: contentChanged || hasChanges(changes), ...base, checksum: source.checksum };
   if (contentChanged && ctx.diff) result.diff = await contentDiff(request, current, dest, source.size, remote);
-  if (!result.changed) return withProperties(withProperties(result, { path: dest }), pathInfo(current));
+  if (!result.changed) return withProperties(result, { path: dest }, pathInfo(current));
   if (ctx.check && contentChanged && request.fromController) return { changed: true, ...(result.diff ? { diff: result.diff } : {}) };
   if (ctx.check) return { ...result, ...pathInfo(current.exists ? current : { ...absentState(dest) }), size: source.size };
 
@@ -99,7 +99,7 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const installed = early?.installed ?? (await installContent(ctx, withProperties(request, { dest, current, changes, remotePath: remote?.path })));
   if (isFailure(installed)) return { ...result, ...installed };
   const md5 = source.md5 ? { md5sum: source.md5 } : {};
-  const done = withProperties(withProperties(result, md5), pathInfo(installed.state));
+  const done = withProperties(result, md5, pathInfo(installed.state));
   return installed.backupFile ? withProperties(done, { backup_file: installed.backupFile }) : done;
 }
 

@@ -120,3 +120,13 @@ test('every folder belongs to a layer and imports only its own layer and those b
   const upward = edges.filter((edge) => LAYERS.indexOf(layerOf(edge.to)) > LAYERS.indexOf(layerOf(edge.from)));
   assert.deepEqual(upward.map((edge) => `${edge.from} -> ${edge.to}${edge.lazy ? ' (lazy)' : ''}`), []);
 });
+
+/** A file a newcomer reads in one sitting; past this it wants splitting by what its parts do. */
+const MOST_LINES = 300;
+
+test(`no source file is longer than ${MOST_LINES} lines`, () => {
+  const long = files
+    .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1 }))
+    .filter(({ lines }) => lines > MOST_LINES);
+  assert.deepEqual(long.map(({ file, lines }) => `${file}: ${lines} lines`), []);
+});

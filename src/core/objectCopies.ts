@@ -9,7 +9,7 @@
  * Starting the literal from an empty object keeps V8 on its shared transitions.
  */
 
-/** `{ ...base, ...extra }`: own enumerable properties, in that order, `extra` winning; no setter is called. */
-export function withProperties<T extends object, U extends object>(base: T, extra: U): T & U {
-  return { ...{}, ...base, ...extra };
+/** `{ ...base, ...extra, ...more }`: own enumerable properties, in that order, the later winning; no setter is called. */
+export function withProperties<T extends object, U extends object, V extends object = object>(base: T, extra: U, more?: V): T & U & V {
+  return { ...{}, ...base, ...extra, ...more } as T & U & V;
 }
