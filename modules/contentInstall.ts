@@ -9,7 +9,7 @@ import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
 import type { ExecResult } from '../connections/connection.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { backupName, formatMode, parseStates, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { backupName, formatMode, keepStateWithMode, parseStates, printKeptState, stateCall, statePrelude, type PathState } from './remoteFile.js';
 import { attributeCommands, type AttributeChanges } from './fileAttributes.js';
 
 /*
@@ -58,21 +58,28 @@ export async function prepareInstall(job: Installation, readBack: boolean, suffi
   // chmod's arguments for the mode the content ends with, run once it is written (after chown, which clears
   // setuid bits); none when the wanted mode is set by attributeCommands or the file is created with it.
   let finalMode: string[] | undefined;
+  // The mode a file created through the umask must have, checked before the rename (keepStateWithMode).
+  let modeCheck: number | undefined;
   if (job.remotePath) {
     // A copy of a file already in the tree: cp gives it at most that file's own rights, so it shows no
     // reader anything the source did not.
     commands.push(shellJoin(['cp', '--', job.remotePath, temporary]));
   } else {
     // The content may be a secret (copy content=, a template, a no_log task): the temporary file is created
-    // 0600 and keeps that mode while the bytes arrive, whatever mode the file ends with. A final mode that
-    // shows no more than that (0600, 0400) is given at creation by the umask: no chmod.
+    // 0600 and keeps that mode while the bytes arrive, unless the mode it ends with shows no one more (see
+    // createdWithMode): then the umask gives it that mode at creation, and no chmod is run.
     const keptMode = current.exists && changes.mode === undefined ? current.mode : changes.mode;
-    const createdMode = keptMode !== undefined && OWNER_ONLY_MODES.has(keptMode) ? keptMode : 0o600;
-    if (keptMode === createdMode && changes.mode !== undefined) changes = { ...changes, mode: undefined };
-    // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
-    // plain redirection gives it.
-    if (keptMode === undefined) finalMode = ['=rw'];
-    else if (keptMode !== createdMode && changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
+    const createdMode = keptMode !== undefined && createdWithMode(job, changes, keptMode, readBack) ? keptMode : 0o600;
+    if (createdMode === keptMode && readBack) {
+      // Checked before the rename, in the stat the result needs anyway: a default ACL on the folder wins over
+      // the umask, and a created mode that differs is set right then.
+      changes = { ...changes, mode: undefined };
+      modeCheck = createdMode;
+    } else if (keptMode === undefined) {
+      // A new file without a mode gets 0666 less the shell's umask (`=rw` leaves the umask's bits alone), as a
+      // plain redirection gives it.
+      finalMode = ['=rw'];
+    } else if (changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
     const size = job.data ? job.data.length : await regularFileSize(job.file!);
     commands.push(...receiveContent(temporary, suffix, size, createdMode));
     const content = job.data ?? createReadStream(job.file!);
@@ -91,8 +98,10 @@ export async function prepareInstall(job: Installation, readBack: boolean, suffi
     if (job.remotePath) commands.push(shellJoin(['chmod', '--reference', dest, '--', temporary]));
   }
   if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
-  commands.push(...attributeCommands(temporary, changes), shellJoin(['mv', '-f', '--', temporary, dest]));
-  return { dest, commands, temporary, stdin, readBack, ...(backupFile ? { backupFile } : {}) };
+  commands.push(...attributeCommands(temporary, changes));
+  if (modeCheck !== undefined) commands.push(...keepStateWithMode(temporary, modeCheck));
+  commands.push(shellJoin(['mv', '-f', '--', temporary, dest]));
+  return { dest, commands, temporary, stdin, readBack, keptState: modeCheck !== undefined, ...(backupFile ? { backupFile } : {}) };
 }
 
 
@@ -102,12 +111,28 @@ const VALIDATE_FAILED = 97;
 const OWNER_ONLY_MODES = new Set([0o600, 0o400]);
 
 /**
+ * Whether the temporary file may be created with `mode`, the mode it ends with: only where a stat follows
+ * (`readBack`: the created mode is checked there, see prepareInstall) and where the file shows no one, while it
+ * fills, more than it will once in place. An owner-only mode always qualifies; otherwise no execute, special or
+ * write bits for group and others, no validate (its content may never be installed), and no group that may
+ * change after creation (a replaced file gets its owner's, a wanted one is set) unless the group reads no more
+ * than everyone does.
+ */
+function createdWithMode(job: Installation, changes: AttributeChanges, mode: number, readBack: boolean): boolean {
+  if (!readBack || mode < 0) return false;
+  if (OWNER_ONLY_MODES.has(mode)) return true;
+  if ((mode & ~0o644) !== 0 || job.validate) return false;
+  const groupMayChange = job.current.exists || changes.owner !== undefined || changes.group !== undefined;
+  return !groupMayChange || ((mode >> 3) & ~mode & 0o7) === 0;
+}
+
+/**
  * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
  * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
  * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
  * exactly `size` bytes and the check is the shell's own `read`. A size unknown in advance (a FIFO as `src`) is
- * written with `cat`, unchecked. The file is created 0600, or 0400 when it ends so (the content may be a secret);
- * installContent gives it its final mode once complete.
+ * written with `cat`, unchecked. The file is created 0600 (the content may be a secret), or with its final mode
+ * when that shows no one more (createdWithMode); otherwise prepareInstall gives it its final mode once complete.
  */
 function receiveContent(temporary: string, suffix: string, size: number | undefined, createdMode: number): string[] {
   // One subshell both creates (createdMode, noclobber) and becomes the writer (`exec`): no process more than a
@@ -144,6 +169,8 @@ interface ScriptOptions {
   stdin?: Buffer | Readable;
   /** Print dest's state after the commands (a stat: only when the caller reports it). */
   readBack: boolean;
+  /** The commands left the state in $pt_st (keepStateWithMode): print it instead of reading dest again. */
+  keptState?: boolean;
 }
 
 /** Run the commands (removing the temporary file if any fails), then print dest's state if asked: one round trip. */
@@ -154,11 +181,12 @@ export async function applyScript(ctx: ModuleContext, commands: string[], dest: 
 
 /** The script of applyScript: the commands under `set -e` and a trap removing the temporary file. */
 export function installScript(prepared: ScriptOptions & { dest: string; commands: string[] }): string {
-  const { temporary, readBack, dest, commands } = prepared;
+  const { temporary, readBack, dest, commands, keptState } = prepared;
   // The trap is cleared once the rename is done: a successful write runs no rm.
   const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT; ${EXIT_ON_SIGNALS}\n` : '';
-  const read = readBack ? `${statePrelude()}` : '';
-  return `${read}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${readBack ? stateCall(dest) : ''}`;
+  const read = readBack && !keptState ? `${statePrelude()}` : '';
+  const state = !readBack ? '' : keptState ? printKeptState() : stateCall(dest);
+  return `${read}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${state}`;
 }
 
 /** Run `script` (installScript, maybe inside a larger one) with the content as its stdin. */

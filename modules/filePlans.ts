@@ -1,7 +1,7 @@
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { timeCommands, timesChange, type WantedTime } from './fileTimes.js';
-import { ansibleStateName, formatMode, pathInfo, type PathState } from './remoteFile.js';
+import { ansibleStateName, formatMode, keepStateWithMode, pathInfo, type PathState } from './remoteFile.js';
 import { attributeChanges, attributeCommands, attributeCommandsFor, attributeDiff, resolveMode, type WantedAttributes } from './fileAttributes.js';
 
 /*
@@ -23,6 +23,8 @@ export interface Plan {
   recurse?: { check: string[]; apply: string[] };
   /** The reported path's state once the commands ran, when they only chmod it: no need to read it back. */
   known?: PathState;
+  /** The commands end with keepStateWithMode on the reported path: its state is printed from $pt_st. */
+  keptState?: boolean;
 }
 
 export interface Facts {
@@ -92,20 +94,22 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
       return planDirectory(ctx, facts, target, targetPath, attributes);
     case 'touch': {
       if (!target.exists) {
-        // A new file gets a mode without execute or special bits from the umask at once: no chmod.
+        // A new file gets a mode without execute or special bits from the umask at once: no chmod, unless a
+        // default ACL on its folder gave it another (checked in the stat that reads its state).
         const changes = attributeChanges({ ...target, exists: false }, facts.wanted, 0o644);
         if (changes.mode !== undefined && (changes.mode & ~0o666) === 0) {
           const times = mtime === 'now' && atime === 'now' ? [] : timeCommands(path, mtime, atime);
           const commands = [
             `umask ${formatMode(~changes.mode & 0o777)}`,
-            shellJoin(['touch', '--', path]),
+            createEmptyFile(path),
             ...attributeCommands(path, { ...changes, mode: undefined }),
             ...times,
+            ...keepStateWithMode(path, changes.mode),
           ];
-          return { changed: true, commands, key: 'dest', reportPath: path };
+          return { changed: true, commands, key: 'dest', reportPath: path, keptState: true };
         }
       }
-      const create = !target.exists ? [shellJoin(['touch', '--', path])] : [];
+      const create = !target.exists ? [createEmptyFile(path)] : [];
       const subject = target.exists ? target : { ...target, exists: false };
       // touch has just set both times to now: set them again only when other times are wanted.
       const times = target.exists || (mtime === 'now' && atime === 'now') ? [] : timeCommands(path, mtime, atime);
@@ -117,6 +121,14 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
     default:
       return planHard(facts, prev, force, attributes);
   }
+}
+
+/**
+ * Shell text creating the missing `path` empty, as `touch` does (0666 less the umask, both times now) but with
+ * the shell's own redirection: no program started. Ansible's touch opens the file for writing the same way.
+ */
+function createEmptyFile(path: string): string {
+  return `: >> ${shellQuote(path)}`;
 }
 
 /** The state an existing path has after `commands` when they are one chmod: the same with the new mode. */

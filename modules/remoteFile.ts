@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { ModuleError } from '../src/core/errors.js';
-import { shellQuote } from '../src/core/shellQuote.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { Target } from './module.js';
 
 /**
@@ -56,6 +56,9 @@ export interface StateOptions {
 /** Ansible's DEFAULT_MAX_FILE_SIZE_FOR_DIFF: bigger files get no diff. */
 export const MAX_DIFF_SIZE = 104448;
 
+/** The fields of a state's stat line, in the order parseStates reads them. */
+const STAT_FORMAT = '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G';
+
 /**
  * `pt_state PATH` prints one record: NUL-separated fields (stat line, link target, real path, digest),
  * then `C\0<size bytes>` or `N\0`. Options come from $pt_L (-L or empty), $pt_sum (a *sum command) and
@@ -66,9 +69,9 @@ export const MAX_DIFF_SIZE = 104448;
 const STATE_FUNCTION = `pt_state() {
   if [ ! -e "$1" ] && { [ -n "$pt_L" ] || [ ! -L "$1" ]; }; then printf 'absent\\0'; return 0; fi
   if [ "$pt_max" -lt 0 ] && [ -z "$pt_keep" ]; then
-    stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G\\0' -- "$1" || { printf 'error\\0'; return 0; }
+    stat $pt_L --printf '${STAT_FORMAT}\\0' -- "$1" || { printf 'error\\0'; return 0; }
   else
-    pt_st=$(stat $pt_L --printf '%f %u %g %s %.9X %.9Y %.9Z %h %i %d %b %o %t %T %U %G' -- "$1") || { printf 'error\\0'; return 0; }
+    pt_st=$(stat $pt_L --printf '${STAT_FORMAT}' -- "$1") || { printf 'error\\0'; return 0; }
     printf '%s\\0' "$pt_st"
   fi
   if [ -L "$1" ]; then
@@ -95,6 +98,22 @@ export function stateCall(path: string): string {
 /** stateCall for the path the previous call read (now followed, say): its link is not read again. */
 export function stateCallAgain(path: string): string {
   return `pt_again=1; ${stateCall(path)}; pt_again=`;
+}
+
+/**
+ * Commands for a `set -e` script, run on `path`, a regular file (not a link) the script has just created with
+ * `mode` through its umask: they leave its stat line in $pt_st, chmod-ing it to `mode` first when it did not get
+ * it (a default ACL on its folder wins over the umask). No program more than the stat a state costs, unless that chmod
+ * is due. printKeptState prints what they kept as pt_state's record, e.g. once the file is renamed.
+ */
+export function keepStateWithMode(path: string, mode: number): string[] {
+  const read = `pt_st=$(stat --printf '${STAT_FORMAT}' -- ${shellQuote(path)})`;
+  return [read, 'set -f; set -- $pt_st; set +f', `if [ $((0x$1 & 4095)) -ne ${mode} ]; then ${shellJoin(['chmod', '--', formatMode(mode), path])}; ${read}; fi`];
+}
+
+/** pt_state's record of the regular file whose stat line keepStateWithMode left in $pt_st. */
+export function printKeptState(): string {
+  return `printf '%s\\0\\0\\0\\0N\\0' "$pt_st"`;
 }
 
 /** Read several paths' states in one round trip. */
