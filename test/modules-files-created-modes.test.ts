@@ -1,0 +1,131 @@
+/**
+ * Files created with their final mode through the umask (contentInstall.ts's createdWithMode, file's touch):
+ * which programs such a write starts, and that a default ACL on the folder, which wins over the umask, still
+ * ends with the wanted mode (the stat that reads the result checks it and chmods). Real files through the
+ * local connection; the programs are counted by wrappers put first in PATH that log their name.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { copyModule } from '../modules/copy.js';
+import { fileModule } from '../modules/file.js';
+import { lineinfileModule } from '../modules/lineinfile.js';
+import type { ModuleDefinition } from '../modules/module.js';
+import { templateModule } from '../modules/template.js';
+import { runModule, withTempDir } from './support/moduleRun.js';
+
+const run = promisify(execFile);
+const ENSURE_TOOLS = fileURLToPath(new URL('../../scripts/ensure-tools.sh', import.meta.url));
+const COUNTED = ['chmod', 'touch', 'stat', 'mv', 'head', 'cat'];
+const modeOf = async (path: string) => ((await stat(path)).mode & 0o7777).toString(8);
+
+/** The programs (of COUNTED) that `body` started, in order, through wrappers first in PATH. */
+async function programsRun(scratch: string, body: () => Promise<unknown>): Promise<string[]> {
+  const bin = join(scratch, 'bin');
+  const log = join(scratch, 'programs.log');
+  await mkdir(bin, { recursive: true });
+  for (const name of COUNTED) {
+    const real = (await run('sh', ['-c', `command -v ${name}`])).stdout.trim();
+    await writeFile(join(bin, name), `#!/bin/sh\necho ${name} >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  }
+  await rm(log, { force: true });
+  const path = process.env['PATH'];
+  process.env['PATH'] = `${bin}:${path}`;
+  try {
+    await body();
+  } finally {
+    process.env['PATH'] = path;
+  }
+  return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+}
+
+async function checked(module: ModuleDefinition, args: Record<string, unknown>, filesDir?: string) {
+  const result = await runModule(module, args, filesDir ? { filesDir, vars: { name: 'x' } } : {});
+  assert.notEqual(result.failed, true, String(result.msg));
+  assert.equal(result.changed, true);
+  return result;
+}
+
+test('copy and template create a new 0644 or 0600 file with that mode: no chmod runs, and the result reports the mode', () =>
+  withTempDir(async (dir) => {
+    await writeFile(join(dir, 't.j2'), 'value={{ name }}\n');
+    const results: Record<string, unknown>[] = [];
+    const programs = await programsRun(dir, async () => {
+      results.push(await checked(copyModule, { content: 'a=1\n', dest: join(dir, 'copied'), mode: '0644' }));
+      results.push(await checked(templateModule, { src: 't.j2', dest: join(dir, 'templated'), mode: '0644' }, dir));
+      results.push(await checked(copyModule, { content: 'secret\n', dest: join(dir, 'secret'), mode: '0600' }));
+    });
+    assert.deepEqual(programs, ['head', 'stat', 'mv', 'head', 'stat', 'mv', 'head', 'stat', 'mv']);
+    assert.deepEqual(results.map((result) => [result['mode'], result['state'], result['size']]), [['0644', 'file', 4], ['0644', 'file', 8], ['0600', 'file', 7]]);
+    assert.deepEqual(await Promise.all(['copied', 'templated', 'secret'].map((name) => modeOf(join(dir, name)))), ['644', '644', '600']);
+  }));
+
+test('copy creates a new file 0600 and chmods it after when its group may change and reads more than others, or it has execute bits', () =>
+  withTempDir(async (dir) => {
+    const made: string[][] = [];
+    for (const [name, extra] of [['group-mine', {}], ['group-set', { group: 'root' }], ['script', {}]] as const) {
+      const mode = name === 'script' ? '0755' : '0640';
+      const programs = await programsRun(dir, () => checked(copyModule, { content: 'a=1\n', dest: join(dir, name), mode, ...extra }));
+      made.push([name, await modeOf(join(dir, name)), String(programs.includes('chmod'))]);
+    }
+    // A new file keeps the group it is created with unless one is asked: 0640 shows no one more from the start.
+    assert.deepEqual(made, [['group-mine', '640', 'false'], ['group-set', '640', 'true'], ['script', '755', 'true']]);
+  }));
+
+test('file state=touch creates a missing file with its mode by the shell: no touch or chmod program runs', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'made');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await checked(fileModule, { path, state: 'touch', mode: '0644' });
+    });
+    assert.deepEqual(programs, ['stat']);
+    assert.deepEqual([result['dest'], result['mode'], result['state'], result['size'], result['roundTrips']], [path, '0644', 'file', 0, 1]);
+    assert.equal(await modeOf(path), '644');
+  }));
+
+describe('a default ACL on the folder, which wins over the umask', () => {
+  let setfacl: string | undefined;
+
+  before(async () => {
+    const find = () => run('sh', ['-c', 'command -v setfacl']).then((found) => found.stdout.trim(), () => undefined);
+    setfacl = (await find()) ?? (await run('sh', [ENSURE_TOOLS, 'playtree tests', 'setfacl=acl']).then(find, () => undefined));
+  });
+
+  test('copy, template, touch and lineinfile still end with the wanted mode and report it (the check chmods)', async (t) => {
+    const program = setfacl;
+    if (!program) return t.skip('setfacl (the acl package) is not installed and apt could not install it');
+    await withTempDir(async (dir) => {
+      const shared = join(dir, 'shared');
+      await mkdir(shared);
+      await run(program, ['-d', '-m', 'u::rwx,g::rwx,o::rwx', shared]);
+      // The ACL is real here: a file the shell creates with umask 0133 comes out 0666.
+      await run('sh', ['-c', `umask 0133 && : > '${join(shared, 'probe')}'`]);
+      assert.equal(await modeOf(join(shared, 'probe')), '666');
+      await writeFile(join(dir, 't.j2'), 'value={{ name }}\n');
+      await writeFile(join(shared, 'kept'), 'token=old\n');
+      await chmod(join(shared, 'kept'), 0o600);
+      await writeFile(join(shared, 'replaced'), 'old\n');
+      await chmod(join(shared, 'replaced'), 0o644);
+      const results: Record<string, unknown>[] = [];
+      const programs = await programsRun(dir, async () => {
+        results.push(await checked(copyModule, { content: 'a=1\n', dest: join(shared, 'copied'), mode: '0644' }));
+        results.push(await checked(copyModule, { content: 'secret\n', dest: join(shared, 'secret'), mode: '0600' }));
+        results.push(await checked(templateModule, { src: 't.j2', dest: join(shared, 'templated'), mode: '0644' }, dir));
+        results.push(await checked(copyModule, { content: 'new\n', dest: join(shared, 'replaced'), mode: '0644' }));
+        results.push(await checked(fileModule, { path: join(shared, 'touched'), state: 'touch', mode: '0644' }));
+        await checked(lineinfileModule, { path: join(shared, 'kept'), line: 'token=new', regexp: '^token=' });
+      });
+      assert.deepEqual(results.map((result) => result['mode']), ['0644', '0600', '0644', '0644', '0644']);
+      const names = ['copied', 'secret', 'templated', 'replaced', 'touched', 'kept'];
+      assert.deepEqual(await Promise.all(names.map((name) => modeOf(join(shared, name)))), ['644', '600', '644', '644', '644', '600']);
+      assert.equal(await readFile(join(shared, 'kept'), 'utf8'), 'token=new\n');
+      // Each of the six writes needed its chmod.
+      assert.equal(programs.filter((name) => name === 'chmod').length, 6);
+    });
+  });
+});
