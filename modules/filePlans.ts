@@ -167,12 +167,18 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   const perDirectory = attributeCommandsFor('"$pt_d"', changes);
   if (perDirectory.length === 0) return { changed: true, commands: [mkdir], key: 'path', reportPath: path };
   const commands = [
-    `set -- ; pt_p=${shellQuote(path)}; while [ ! -e "$pt_p" ] && [ ! -L "$pt_p" ]; do set -- "$pt_p" "$@"; pt_p=$(dirname -- "$pt_p"); done`,
+    `set -- ; pt_p=${shellQuote(path)}; while [ ! -e "$pt_p" ] && [ ! -L "$pt_p" ]; do set -- "$pt_p" "$@"; ${PARENT_OF_PT_P}; done`,
     mkdir,
     `for pt_d do ${perDirectory.join(' && ')} || exit 1; done`,
   ];
   return { changed: true, commands, key: 'path', reportPath: path };
 }
+
+/**
+ * Shell text setting $pt_p to its folder, as `dirname` prints it (trailing slashes dropped, `.` for a bare name, `/`
+ * for the root), by parameter expansion alone: no program started for each missing level.
+ */
+const PARENT_OF_PT_P = `pt_p=\${pt_p%"\${pt_p##*[!/]}"}; case $pt_p in '') pt_p=/;; */*) pt_p=\${pt_p%/*}; pt_p=\${pt_p%"\${pt_p##*[!/]}"}; pt_p=\${pt_p:-/};; *) pt_p=.;; esac`;
 
 /** chmod/chown -R with -c tell whether anything changed; find answers the same question in check mode. */
 function recursiveAttributes(path: string, wanted: WantedAttributes): { check: string[]; apply: string[] } {

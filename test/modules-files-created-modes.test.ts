@@ -2,7 +2,8 @@
  * Files created with their final mode through the umask (contentInstall.ts's createdWithMode, file's touch):
  * which programs such a write starts, and that a default ACL on the folder, which wins over the umask, still
  * ends with the wanted mode (the stat that reads the result checks it and chmods). Real files through the
- * local connection; the programs are counted by wrappers put first in PATH that log their name.
+ * local connection; the programs are counted by wrappers put first in PATH that log their name. Also: the folders
+ * `file` creates with an owner are found without a dirname program.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { runModule, withTempDir } from './support/moduleRun.js';
 
 const run = promisify(execFile);
 const ENSURE_TOOLS = fileURLToPath(new URL('../../scripts/ensure-tools.sh', import.meta.url));
-const COUNTED = ['chmod', 'touch', 'stat', 'mv', 'head', 'cat'];
+const COUNTED = ['chmod', 'touch', 'stat', 'mv', 'head', 'cat', 'dirname', 'mkdir'];
 const modeOf = async (path: string) => ((await stat(path)).mode & 0o7777).toString(8);
 
 /** The programs (of COUNTED) that `body` started, in order, through wrappers first in PATH. */
@@ -86,6 +87,19 @@ test('file state=touch creates a missing file with its mode by the shell: no tou
     assert.deepEqual(programs, ['stat']);
     assert.deepEqual([result['dest'], result['mode'], result['state'], result['size'], result['roundTrips']], [path, '0644', 'file', 0, 1]);
     assert.equal(await modeOf(path), '644');
+  }));
+
+test('file state=directory with an owner finds the missing levels of a path by the shell alone, then gives each the mode', () =>
+  withTempDir(async (dir) => {
+    const top = join(dir, 'a');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await checked(fileModule, { path: `${top}//b/c/`, state: 'directory', mode: '0750', owner: 'root' });
+    });
+    // One mkdir, a chmod per level made (three), the stat of the result: no dirname for each level.
+    assert.deepEqual(programs, ['mkdir', 'chmod', 'chmod', 'chmod', 'stat']);
+    assert.deepEqual([result['mode'], result['state']], ['0750', 'directory']);
+    assert.deepEqual(await Promise.all([top, join(top, 'b'), join(top, 'b/c')].map(modeOf)), ['750', '750', '750']);
   }));
 
 describe('a default ACL on the folder, which wins over the umask', () => {
