@@ -146,12 +146,13 @@ async function directoryContent(ctx: ModuleContext, path: string): Promise<{ dir
 async function numericOwnersInDiff(ctx: ModuleContext, after: Record<string, unknown>): Promise<void> {
   const named = (['owner', 'group'] as const).filter((key) => typeof after[key] === 'string');
   if (named.length === 0) return;
-  // One line per name, empty when it is unknown.
-  const lookups = named.map((key) => `printf '%s\\n' "$(${shellJoin(['getent', key === 'owner' ? 'passwd' : 'group', String(after[key])])} | cut -d: -f3 | head -n 1)"`);
+  // getent's entry for each name (none when it is unknown), each ended by a NUL; its id is read here, not by cut.
+  const lookups = named.map((key) => `${shellJoin(['getent', key === 'owner' ? 'passwd' : 'group', String(after[key])])} 2>/dev/null; printf '\\0'`);
   const run = await ctx.target.exec(lookups.join('; '));
-  const ids = run.stdout.toString().split('\n');
+  const entries = run.stdout.toString().split('\0');
   named.forEach((key, n) => {
-    if (/^\d+$/.test(ids[n] ?? '')) after[key] = Number(ids[n]);
+    const id = (entries[n] ?? '').split('\n')[0]!.split(':')[2] ?? '';
+    if (/^\d+$/.test(id)) after[key] = Number(id);
   });
 }
 

@@ -3,7 +3,7 @@
  * which programs such a write starts, and that a default ACL on the folder, which wins over the umask, still
  * ends with the wanted mode (the stat that reads the result checks it and chmods). Real files through the
  * local connection; the programs are counted by wrappers put first in PATH that log their name. Also: the folders
- * `file` creates with an owner are found without a dirname program.
+ * `file` creates with an owner are found without a dirname program, and owners named in its diff without cut or head.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ import { runModule, withTempDir } from './support/moduleRun.js';
 
 const run = promisify(execFile);
 const ENSURE_TOOLS = fileURLToPath(new URL('../../scripts/ensure-tools.sh', import.meta.url));
-const COUNTED = ['chmod', 'touch', 'stat', 'mv', 'head', 'cat', 'dirname', 'mkdir'];
+const COUNTED = ['chmod', 'touch', 'stat', 'mv', 'head', 'cat', 'dirname', 'mkdir', 'getent', 'cut'];
 const modeOf = async (path: string) => ((await stat(path)).mode & 0o7777).toString(8);
 
 /** The programs (of COUNTED) that `body` started, in order, through wrappers first in PATH. */
@@ -100,6 +100,18 @@ test('file state=directory with an owner finds the missing levels of a path by t
     assert.deepEqual(programs, ['mkdir', 'chmod', 'chmod', 'chmod', 'stat']);
     assert.deepEqual([result['mode'], result['state']], ['0750', 'directory']);
     assert.deepEqual(await Promise.all([top, join(top, 'b'), join(top, 'b/c')].map(modeOf)), ['750', '750', '750']);
+  }));
+
+test("file's diff turns an owner and group named into their ids with getent alone (no cut or head)", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'f');
+    await writeFile(path, '');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await runModule(fileModule, { path, owner: 'nobody', group: 'nogroup' }, { check: true });
+    });
+    assert.deepEqual(programs, ['stat', 'getent', 'getent']);
+    assert.deepEqual(result['diff'], { before: { path, owner: 0, group: 0 }, after: { path, owner: 65534, group: 65534 } });
   }));
 
 describe('a default ACL on the folder, which wins over the umask', () => {
