@@ -161,17 +161,25 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   const mode = changes.mode;
   // A mode with u+wx and no special bits, and no owner to set: the umask gives every folder mkdir -p creates
   // (parents get u+wx added, which the mode has) exactly that mode, without finding and chmod-ing each.
+  // A default ACL on the folder wins over the umask: the stat of the result checks the mode, and on a mismatch
+  // every level made ("$@") is chmod-ed.
   if (mode !== undefined && (mode & ~0o777) === 0 && (mode & 0o300) === 0o300 && changes.owner === undefined && changes.group === undefined) {
-    return { changed: true, commands: [`umask ${formatMode(~mode & 0o777)}`, mkdir], key: 'path', reportPath: path };
+    const commands = [`umask ${formatMode(~mode & 0o777)}`, missingLevels(path), mkdir, ...keepStateWithMode(path, mode, '"$@"')];
+    return { changed: true, commands, key: 'path', reportPath: path, keptState: true };
   }
   const perDirectory = attributeCommandsFor('"$pt_d"', changes);
   if (perDirectory.length === 0) return { changed: true, commands: [mkdir], key: 'path', reportPath: path };
-  const commands = [
-    `set -- ; pt_p=${shellQuote(path)}; while [ ! -e "$pt_p" ] && [ ! -L "$pt_p" ]; do set -- "$pt_p" "$@"; ${PARENT_OF_PT_P}; done`,
-    mkdir,
-    `for pt_d do ${perDirectory.join(' && ')} || exit 1; done`,
-  ];
+  const commands = [missingLevels(path), mkdir, `for pt_d do ${perDirectory.join(' && ')} || exit 1; done`];
   return { changed: true, commands, key: 'path', reportPath: path };
+}
+
+/**
+ * Shell text setting "$@" to the levels of `path` that are missing, outermost first: the folders `mkdir -p` is
+ * about to make. A `.` or `..` level is left out, as Ansible's file skips it (it is there once its parent is).
+ */
+function missingLevels(path: string): string {
+  const add = `case $pt_p in .|..|*/.|*/..) ;; *) set -- "$pt_p" "$@";; esac`;
+  return `set -- ; pt_p=${shellQuote(path)}; while [ ! -e "$pt_p" ] && [ ! -L "$pt_p" ]; do ${add}; ${PARENT_OF_PT_P}; done`;
 }
 
 /**

@@ -101,17 +101,19 @@ export function stateCallAgain(path: string): string {
 }
 
 /**
- * Commands for a `set -e` script, run on `path`, a regular file (not a link) the script has just created with
- * `mode` through its umask: they leave its stat line in $pt_st, chmod-ing it to `mode` first when it did not get
- * it (a default ACL on its folder wins over the umask). No program more than the stat a state costs, unless that chmod
- * is due. printKeptState prints what they kept as pt_state's record, e.g. once the file is renamed.
+ * Commands for a `set -e` script, run on `path`, a regular file or folder (not a link) the script has just
+ * created with `mode` through its umask: they leave its stat line in $pt_st, chmod-ing it (and `alsoChmod`, shell
+ * words such as "$@") to `mode` first when it did not get it (a default ACL on its folder wins over the umask).
+ * No program more than the stat a state costs, unless that chmod is due. printKeptState prints what they kept as
+ * pt_state's record, e.g. once the file is renamed.
  */
-export function keepStateWithMode(path: string, mode: number): string[] {
+export function keepStateWithMode(path: string, mode: number, alsoChmod = ''): string[] {
   const read = `pt_st=$(stat --printf '${STAT_FORMAT}' -- ${shellQuote(path)})`;
-  return [read, 'set -f; set -- $pt_st; set +f', `if [ $((0x$1 & 4095)) -ne ${mode} ]; then ${shellJoin(['chmod', '--', formatMode(mode), path])}; ${read}; fi`];
+  const chmod = `${shellJoin(['chmod', '--', formatMode(mode), path])}${alsoChmod ? ` ${alsoChmod}` : ''}`;
+  return [read, `pt_m=\${pt_st%% *}; if [ $((0x$pt_m & 4095)) -ne ${mode} ]; then ${chmod}; ${read}; fi`];
 }
 
-/** pt_state's record of the regular file whose stat line keepStateWithMode left in $pt_st. */
+/** pt_state's record of the file or folder whose stat line keepStateWithMode left in $pt_st. */
 export function printKeptState(): string {
   return `printf '%s\\0\\0\\0\\0N\\0' "$pt_st"`;
 }

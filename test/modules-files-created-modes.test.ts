@@ -102,6 +102,18 @@ test('file state=directory with an owner finds the missing levels of a path by t
     assert.deepEqual(await Promise.all([top, join(top, 'b'), join(top, 'b/c')].map(modeOf)), ['750', '750', '750']);
   }));
 
+test('file state=directory gives the mode to the levels it makes of a path with `..`, never to the folder `..` names', () =>
+  withTempDir(async (dir) => {
+    const base = join(dir, 'base');
+    await mkdir(base);
+    await chmod(base, 0o755);
+    for (const [name, extra] of [['umask', {}], ['owner', { owner: 'root' }]] as const) {
+      const result = await checked(fileModule, { path: `${base}/${name}/../${name}-made`, state: 'directory', mode: '0750', ...extra });
+      assert.equal(result['mode'], '0750');
+      assert.deepEqual(await Promise.all([base, join(base, name), join(base, `${name}-made`)].map(modeOf)), ['755', '750', '750'], name);
+    }
+  }));
+
 test("file's diff turns an owner and group named into their ids with getent alone (no cut or head)", () =>
   withTempDir(async (dir) => {
     const path = join(dir, 'f');
@@ -122,7 +134,7 @@ describe('a default ACL on the folder, which wins over the umask', () => {
     setfacl = (await find()) ?? (await run('sh', [ENSURE_TOOLS, 'playtree tests', 'setfacl=acl']).then(find, () => undefined));
   });
 
-  test('copy, template, touch and lineinfile still end with the wanted mode and report it (the check chmods)', async (t) => {
+  test('copy, template, touch, a new folder and lineinfile still end with the wanted mode and report it (the check chmods)', async (t) => {
     const program = setfacl;
     if (!program) return t.skip('setfacl (the acl package) is not installed and apt could not install it');
     await withTempDir(async (dir) => {
@@ -144,14 +156,15 @@ describe('a default ACL on the folder, which wins over the umask', () => {
         results.push(await checked(templateModule, { src: 't.j2', dest: join(shared, 'templated'), mode: '0644' }, dir));
         results.push(await checked(copyModule, { content: 'new\n', dest: join(shared, 'replaced'), mode: '0644' }));
         results.push(await checked(fileModule, { path: join(shared, 'touched'), state: 'touch', mode: '0644' }));
+        results.push(await checked(fileModule, { path: join(shared, 'made/deeper'), state: 'directory', mode: '0755' }));
         await checked(lineinfileModule, { path: join(shared, 'kept'), line: 'token=new', regexp: '^token=' });
       });
-      assert.deepEqual(results.map((result) => result['mode']), ['0644', '0600', '0644', '0644', '0644']);
-      const names = ['copied', 'secret', 'templated', 'replaced', 'touched', 'kept'];
-      assert.deepEqual(await Promise.all(names.map((name) => modeOf(join(shared, name)))), ['644', '600', '644', '644', '644', '600']);
+      assert.deepEqual(results.map((result) => result['mode']), ['0644', '0600', '0644', '0644', '0644', '0755']);
+      const names = ['copied', 'secret', 'templated', 'replaced', 'touched', 'made/deeper', 'made', 'kept'];
+      assert.deepEqual(await Promise.all(names.map((name) => modeOf(join(shared, name)))), ['644', '600', '644', '644', '644', '755', '755', '600']);
       assert.equal(await readFile(join(shared, 'kept'), 'utf8'), 'token=new\n');
-      // Each of the six writes needed its chmod.
-      assert.equal(programs.filter((name) => name === 'chmod').length, 6);
+      // Each of the seven writes needed its chmod (the folder's one for both levels).
+      assert.equal(programs.filter((name) => name === 'chmod').length, 7);
     });
   });
 });
