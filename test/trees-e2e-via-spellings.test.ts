@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { realTreeSkipReason } from './support/imageTree.js';
+import { recap, runPlaytree, scratchWithTrees } from './support/cliOnTrees.js';
+import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
+import { lockFileOf } from './support/viaTrees.js';
+
+/*
+ * One tree spelled several ways through one build host (playtree_via): `/x/tree`, `/x/tree/` and a symlink to
+ * it are one tree there, resolved on the build host, as the controller resolves a local tree. One run shares
+ * its lock between them; another run is refused whatever spelling it uses; a second tree has its own lock.
+ * The carrier is the local connection: every build-host command still goes through its exec.
+ */
+
+const skip = realTreeSkipReason();
+
+/** Each host writes a file named after itself into its tree. */
+const MARK_PLAY = `- hosts: "{{ target | default('trees') }}"
+  gather_facts: false
+  tasks:
+    - copy: { content: "{{ inventory_hostname }}\\n", dest: "/etc/spelled-{{ inventory_hostname }}" }
+`;
+
+/** Sits in the tree until the test creates /release there. */
+const HOLD_PLAY = `- hosts: slash
+  gather_facts: false
+  tasks:
+    - command: sh -c 'touch /holding; while [ ! -e /release ]; do sleep 0.05; done; rm -f /release /holding'
+`;
+
+describe('one tree spelled three ways through one build host', { skip }, () => {
+  let scratch = '';
+  let trees: string[] = [];
+  let remove = async () => {};
+  let tmp = '';
+
+  before(async () => {
+    ({ scratch, trees, remove } = await scratchWithTrees(2));
+    const link = join(scratch, 'link-to-tree');
+    await symlink(trees[0]!, link);
+    const via = 'playtree_via=builder';
+    await writeFile(
+      join(scratch, 'hosts.ini'),
+      `[builders]\nbuilder ansible_connection=local\n[trees]\n` +
+        `plain ansible_host=${trees[0]} ansible_connection=chroot ${via}\n` +
+        `slash ansible_host=${trees[0]}/ ansible_connection=chroot ${via}\n` +
+        `linked ansible_host=${link} ansible_connection=nspawn ${via}\n` +
+        `other ansible_host=${trees[1]} ansible_connection=chroot ${via}\n`,
+    );
+    await writeFile(join(scratch, 'mark.yml'), MARK_PLAY);
+    await writeFile(join(scratch, 'hold.yml'), HOLD_PLAY);
+    tmp = join(scratch, 'buildhost-tmp');
+    await mkdir(tmp);
+  });
+  after(async () => remove());
+
+  test('one run: the three spellings share the tree lock on the build host, each host changes the tree, no refusal', async () => {
+    const run = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'mark.yml'], { TMPDIR: tmp });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const host of ['plain', 'slash', 'linked', 'other']) {
+      assert.deepEqual([recap(run.stdout, host)['changed'], recap(run.stdout, host)['unreachable']], [1, 0], host);
+    }
+    for (const host of ['plain', 'slash', 'linked']) assert.equal(await readFile(join(trees[0]!, `etc/spelled-${host}`), 'utf8'), `${host}\n`);
+    assert.equal(await readFile(join(trees[1]!, 'etc/spelled-other'), 'utf8'), 'other\n');
+    assert.equal(existsSync(join(trees[1]!, 'etc/spelled-plain')), false, 'the other tree is another tree');
+    for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false, `no lock file left for ${tree}`);
+    assert.deepEqual(await readdir(tmp), []);
+  });
+
+  test('a second run is refused on the held tree under another spelling, and runs on the other tree', async () => {
+    await writeFile(join(scratch, 'ansible.cfg'), '');
+    const holding = startPlaytree(scratch, ['-i', 'hosts.ini', 'hold.yml']);
+    try {
+      await waitFor(holding, 'the first run to hold the tree', () => markerExists(join(trees[0]!, 'holding')));
+      const second = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'mark.yml', '-e', 'target=plain,linked,other'], { TMPDIR: tmp });
+      assert.equal(second.code, 4, second.stdout + second.stderr);
+      for (const host of ['plain', 'linked']) {
+        assert.equal(recap(second.stdout, host)['unreachable'], 1, host);
+        assert.match(second.stdout, new RegExp(`fatal: \\[${host}\\]: UNREACHABLE! => .*on build host builder is in use by another playtree run \\(pid ${holding.pid}, `));
+      }
+      assert.deepEqual([recap(second.stdout, 'other')['ok'], recap(second.stdout, 'other')['unreachable']], [1, 0]);
+    } finally {
+      await writeFile(join(trees[0]!, 'release'), '');
+      const first = await holding.exited;
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+    }
+  });
+});
