@@ -69,6 +69,30 @@ if (skip) {
       assert.deepEqual(mastersIn(join(work, 'cp')), []);
     });
 
+    test('meta: reset_connection in a later play, before the host ran any task there, stops the master an earlier play left', async () => {
+      writeFileSync(join(work, 'later.ini'), `${hostLine('build1')}\n`);
+      const masters = `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
+      writeFileSync(
+        join(work, 'later.yml'),
+        `- hosts: all
+  gather_facts: false
+  tasks:
+    - { shell: "${masters}", register: one }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - meta: reset_connection
+    - { shell: "${masters}", register: two }
+    - debug: { msg: "{{ one.stdout != two.stdout }} {{ two.stdout_lines | length }}" }
+`,
+      );
+      const run = await runCli(['-i', 'later.ini', 'later.yml'], { cwd: work, env });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.deepEqual(msgs(run.stdout), ['True 1']);
+      await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
+      assert.deepEqual(mastersIn(join(work, 'cp')), []);
+    });
+
     /** The ps line of the run's masters, as a shell task on the "remote" host (this machine) prints it. */
     const mastersCommand = () => `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
     const gone = (pid: string) => !existsSync(`/proc/${pid}`);
