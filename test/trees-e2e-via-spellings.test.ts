@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { machineNameOf } from '../connections/nspawnArgv.js';
 import { realTreeSkipReason } from './support/imageTree.js';
 import { recap, runPlaytree, scratchWithTrees } from './support/cliOnTrees.js';
 import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
@@ -58,8 +59,11 @@ describe('one tree spelled three ways through one build host', { skip }, () => {
   after(async () => remove());
 
   test('one run: the three spellings share the tree lock on the build host, each host changes the tree, no refusal', async () => {
-    const run = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'mark.yml'], { TMPDIR: tmp });
+    const run = await runPlaytree(scratch, ['-f', '4', '-vvv', '-i', 'hosts.ini', 'mark.yml'], { TMPDIR: tmp });
     assert.equal(run.code, 0, run.stdout + run.stderr);
+    // The container is named after the tree's canonical path on the build host, as for a local tree.
+    const machine = machineNameOf(join(scratch, 'link-to-tree'), realpathSync(trees[0]!));
+    assert.match(run.stdout, new RegExp(`<linked> NSPAWN EXEC \\(on build host builder\\) .*--machine\\\\=${machine} `));
     for (const host of ['plain', 'slash', 'linked', 'other']) {
       assert.deepEqual([recap(run.stdout, host)['changed'], recap(run.stdout, host)['unreachable']], [1, 0], host);
     }
