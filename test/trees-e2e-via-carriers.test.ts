@@ -72,6 +72,20 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
     assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
   });
 
+  test('one tree spelled two ways (a trailing slash) through the ssh build host is one tree there: one run lock, no refusal', async () => {
+    const hosts = (await readFile(join(scratch, 'hosts.ini'), 'utf8')).split('[trees]')[0];
+    await writeFile(
+      join(scratch, 'spelled.ini'),
+      `${hosts}[trees]\nplain ansible_host=${trees[0]} ansible_connection=chroot playtree_via=build1\n` +
+        `slash ansible_host=${trees[0]}/ ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=build1\n`,
+    );
+    await writeFile(join(scratch, 'spelled.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - copy: { content: "{{ inventory_hostname }}\\n", dest: "/etc/spelled-{{ inventory_hostname }}" }\n');
+    const run = await runPlaytree(scratch, ['-f', '2', '-i', 'spelled.ini', 'spelled.yml'], { ANSIBLE_SSH_CONTROL_PATH_DIR: join(scratch, 'cp') });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const host of ['plain', 'slash']) assert.equal(await readFile(join(trees[0]!, `etc/spelled-${host}`), 'utf8'), `${host}\n`);
+    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file left');
+  });
+
   test('reset_connection on the build host between tree tasks: the master its carrier then opens again is closed at the end, the lock released', async () => {
     const cp = join(scratch, 'cp');
     const masterPids = `pgrep -f '^ssh: ${cp}/'`;
