@@ -126,7 +126,9 @@ async function applyMeta(
  * one is then made from the task's variables (not opened), so that an ssh master an earlier play left stops.
  */
 async function resetConnection(ctx: PlayContext, task: Task, host: HostState, step: Step): Promise<void> {
-  if (host.connection) return resetHostConnections(host);
+  const opened = host.connection !== undefined;
+  await resetHostConnections(host);
+  if (opened) return;
   const vars = taskVariables(ctx, host, step.scope, task);
   const keywords = { remoteUser: task.remoteUser ?? step.scope.remoteUser, port: task.port ?? step.scope.port };
   await resetUnopenedConnection(ctx, host, step.scope, vars, new Templar(vars), keywords);
