@@ -5,7 +5,7 @@ import type { BuildHost } from './buildHost.js';
 import type { Connection, ExecResult } from './connection.js';
 import { trackOpenConnection, trackRunningCommand, untrackOpenConnection } from './openConnections.js';
 import { stopWithGrace } from './processTree.js';
-import { describeHolder, parseHolder, treeBusyError, treeLockSettings } from './runLock.js';
+import { describeHolder, parseHolder, shareTreeLock, TreeBusy, treeBusyError, treeLockSettings } from './runLock.js';
 import { lockId, parseProcLocks } from './treeLock.js';
 import { checkFailure, parseTreeCheck, type TreeIdentity } from './viaTreeCheck.js';
 import type { TreeSettings } from './treeOptions.js';
@@ -37,10 +37,8 @@ const ENDED_BATCH = 32;
  */
 export class CarriedBuildHost implements BuildHost {
   readonly where: string;
-  private prepared: Promise<{ folder: string; systemBus: boolean }> | undefined;
+  private prepared: Promise<{ folder: string; systemBus: boolean; kernel: string }> | undefined;
   private commands = 0;
-  /** This run's locks on the build host, by tree DEV:INO there. */
-  private readonly locks = new Map<string, Promise<void>>();
   /** Each tree spelling's identity on the build host, found once. */
   private readonly identities = new Map<string, Promise<TreeIdentity>>();
   private readonly holders: Array<{ stdin: PassThrough; ended: Promise<unknown> }> = [];
@@ -61,11 +59,12 @@ export class CarriedBuildHost implements BuildHost {
     return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, options.stdin ? { stdin: options.stdin } : {});
   }
 
-  private folder(): Promise<{ folder: string; systemBus: boolean }> {
+  private folder(): Promise<{ folder: string; systemBus: boolean; kernel: string }> {
     this.prepared ??= this.send(PREPARE_SCRIPT, []).then((result) => {
-      const [folder = '', , bus] = result.stdout.toString('utf8').split('\n');
+      const [folder = '', , bus, kernel = '-'] = result.stdout.toString('utf8').split('\n');
       if (result.rc !== 0 || !folder.startsWith('/')) throw new Error(`could not make a temporary folder there: ${firstLine(result.stderr) || `exit code ${result.rc}`}`);
-      return { folder, systemBus: bus === 'bus' };
+      // An unknown kernel: this build host's trees are shared with no other way to them.
+      return { folder, systemBus: bus === 'bus', kernel: /^[0-9a-f-]{8,}$/.test(kernel) ? kernel : `${this.host} (unknown kernel)` };
     });
     return this.prepared;
   }
@@ -173,22 +172,22 @@ export class CarriedBuildHost implements BuildHost {
     return (await this.identify(tree)).canonical;
   }
 
-  /** This run's lock on the tree, shared by every spelling of it (keyed by the root folder's DEV:INO there). */
+  /**
+   * This run's lock on the tree, shared by every way the run reaches it (runLock.ts's shareTreeLock, keyed by
+   * the build host's kernel and the tree's DEV:INO there): its spellings, other names of this build host, and
+   * the controller's own trees when the build host is the controller.
+   */
   async lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
     if (!treeLockSettings().enabled) return;
-    const { id, canonical } = await this.identify(tree).catch((error: Error) => {
+    const [{ id, canonical }, { kernel }] = await Promise.all([this.identify(tree), this.folder()]).catch((error: Error) => {
       throw new ConnectionError(`${host}: ${error.message}`, host);
     });
-    let taking = this.locks.get(id);
-    if (!taking) {
-      taking = this.holdLock(host, tree, canonical, log);
-      this.locks.set(id, taking);
-      const mine = taking;
-      mine.catch(() => {
-        if (this.locks.get(id) === mine) this.locks.delete(id);
-      });
+    try {
+      await shareTreeLock(`${kernel}:${id}`, () => this.holdLock(host, tree, canonical, log));
+    } catch (error) {
+      if (error instanceof TreeBusy) throw treeBusyError(host, tree, error.holder, this.where);
+      throw error instanceof ConnectionError ? error : new ConnectionError(`${host}: could not lock tree ${tree}${this.where}: ${(error as Error).message}`, host);
     }
-    await taking;
   }
 
   /** Start the lock holder (HOLD_SCRIPT) and wait for its verdict. */
@@ -207,7 +206,7 @@ export class CarriedBuildHost implements BuildHost {
             const [word = '', ...rest] = line.split(' ');
             const holder = parseHolder(rest.join(' '));
             if (word === 'locked') resolve();
-            else if (word === 'busy') reject(treeBusyError(host, tree, holder, this.where));
+            else if (word === 'busy') reject(new TreeBusy(holder));
             else if (word === 'waiting') log(0, `${host}: tree ${tree}${this.where} is in use by another playtree run${describeHolder(holder)}; waiting up to ${waitSeconds} s`);
           }
           done();

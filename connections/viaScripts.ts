@@ -10,12 +10,14 @@ export const WRAPPER_FAILED = 125;
 
 /**
  * Once per build host and run: a private temporary folder (the commands' pid files and output FIFOs), the
- * user's uid, and whether systemd-nspawn can reach a system bus there (as busProbe.ts decides locally).
+ * user's uid, whether systemd-nspawn can reach a system bus there (as busProbe.ts decides locally), and the
+ * kernel's boot id (`-` when unknown): with a tree's DEV:INO it tells one tree reached by two ways in a run.
  */
 export const PREPARE_SCRIPT = `umask 077
 d=$(mktemp -d "\${TMPDIR:-/tmp}/playtree-via.XXXXXXXX") || exit 1
 echo "$d"; id -u
-if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -S /run/dbus/system_bus_socket ]; then echo bus; else echo nobus; fi`;
+if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -S /run/dbus/system_bus_socket ]; then echo bus; else echo nobus; fi
+cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo -`;
 
 /**
  * $1 folder, $2 command number, $3 `out` (stdout goes to the FIFO FOLDER/N.out, read by the carrier's

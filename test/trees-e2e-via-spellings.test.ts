@@ -12,7 +12,8 @@ import { lockFileOf } from './support/viaTrees.js';
 /*
  * One tree spelled several ways through one build host (playtree_via): `/x/tree`, `/x/tree/` and a symlink to
  * it are one tree there, resolved on the build host, as the controller resolves a local tree. One run shares
- * its lock between them; another run is refused whatever spelling it uses; a second tree has its own lock.
+ * its lock between them, and with another name of the same build host and with the controller itself (the
+ * build host here is this machine); another run is refused whatever way it takes; a second tree has its own lock.
  * The carrier is the local connection: every build-host command still goes through its exec.
  */
 
@@ -45,8 +46,10 @@ describe('one tree spelled three ways through one build host', { skip }, () => {
     const via = 'playtree_via=builder';
     await writeFile(
       join(scratch, 'hosts.ini'),
-      `[builders]\nbuilder ansible_connection=local\n[trees]\n` +
+      `[builders]\nbuilder ansible_connection=local\nbuilder2 ansible_connection=local\n[trees]\n` +
         `plain ansible_host=${trees[0]} ansible_connection=chroot ${via}\n` +
+        `again ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder2\n` +
+        `direct ansible_host=${trees[0]} ansible_connection=chroot\n` +
         `slash ansible_host=${trees[0]}/ ansible_connection=chroot ${via}\n` +
         `linked ansible_host=${link} ansible_connection=nspawn ${via}\n` +
         `other ansible_host=${trees[1]} ansible_connection=chroot ${via}\n`,
@@ -58,32 +61,32 @@ describe('one tree spelled three ways through one build host', { skip }, () => {
   });
   after(async () => remove());
 
-  test('one run: the three spellings share the tree lock on the build host, each host changes the tree, no refusal', async () => {
-    const run = await runPlaytree(scratch, ['-f', '4', '-vvv', '-i', 'hosts.ini', 'mark.yml'], { TMPDIR: tmp });
+  test('one run: the three spellings, another name of the build host and the controller itself share the tree lock, no refusal', async () => {
+    const run = await runPlaytree(scratch, ['-f', '6', '-vvv', '-i', 'hosts.ini', 'mark.yml'], { TMPDIR: tmp });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     // The container is named after the tree's canonical path on the build host, as for a local tree.
     const machine = machineNameOf(join(scratch, 'link-to-tree'), realpathSync(trees[0]!));
     assert.match(run.stdout, new RegExp(`<linked> NSPAWN EXEC \\(on build host builder\\) .*--machine\\\\=${machine} `));
-    for (const host of ['plain', 'slash', 'linked', 'other']) {
+    for (const host of ['plain', 'slash', 'linked', 'again', 'direct', 'other']) {
       assert.deepEqual([recap(run.stdout, host)['changed'], recap(run.stdout, host)['unreachable']], [1, 0], host);
     }
-    for (const host of ['plain', 'slash', 'linked']) assert.equal(await readFile(join(trees[0]!, `etc/spelled-${host}`), 'utf8'), `${host}\n`);
+    for (const host of ['plain', 'slash', 'linked', 'again', 'direct']) assert.equal(await readFile(join(trees[0]!, `etc/spelled-${host}`), 'utf8'), `${host}\n`);
     assert.equal(await readFile(join(trees[1]!, 'etc/spelled-other'), 'utf8'), 'other\n');
     assert.equal(existsSync(join(trees[1]!, 'etc/spelled-plain')), false, 'the other tree is another tree');
     for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false, `no lock file left for ${tree}`);
     assert.deepEqual(await readdir(tmp), []);
   });
 
-  test('a second run is refused on the held tree under another spelling, and runs on the other tree', async () => {
+  test('a second run is refused on the held tree whichever way it reaches it, and runs on the other tree', async () => {
     await writeFile(join(scratch, 'ansible.cfg'), '');
     const holding = startPlaytree(scratch, ['-i', 'hosts.ini', 'hold.yml']);
     try {
       await waitFor(holding, 'the first run to hold the tree', () => markerExists(join(trees[0]!, 'holding')));
-      const second = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'mark.yml', '-e', 'target=plain,linked,other'], { TMPDIR: tmp });
+      const second = await runPlaytree(scratch, ['-f', '4', '-i', 'hosts.ini', 'mark.yml', '-e', 'target=plain,linked,again,direct,other'], { TMPDIR: tmp });
       assert.equal(second.code, 4, second.stdout + second.stderr);
-      for (const host of ['plain', 'linked']) {
-        assert.equal(recap(second.stdout, host)['unreachable'], 1, host);
-        assert.match(second.stdout, new RegExp(`fatal: \\[${host}\\]: UNREACHABLE! => .*on build host builder is in use by another playtree run \\(pid ${holding.pid}, `));
+      for (const [host, where] of [['plain', ' on build host builder'], ['linked', ' on build host builder'], ['again', ' on build host builder2'], ['direct', '']]) {
+        assert.equal(recap(second.stdout, host!)['unreachable'], 1, host);
+        assert.match(second.stdout, new RegExp(`fatal: \\[${host}\\]: UNREACHABLE! => {"changed": false, "msg": "${host}: tree \\S+${where} is in use by another playtree run \\(pid ${holding.pid}, `));
       }
       assert.deepEqual([recap(second.stdout, 'other')['ok'], recap(second.stdout, 'other')['unreachable']], [1, 0]);
     } finally {
