@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { findHeldTreeLock } from './treeLock.js';
 import { lockTree } from './runLock.js';
 import { probeHost } from './busProbe.js';
@@ -30,6 +31,17 @@ export interface BuildHost {
   findHeldNspawnLock(tree: string): Promise<string | undefined>;
   /** systemd-nspawn can reach a system bus there (systemd as PID 1 and a bus socket). */
   systemBus(): Promise<boolean>;
+  /** The tree's canonical path there (symlinks resolved): what names its container; as given when it cannot be resolved. */
+  realTree(tree: string): Promise<string>;
+}
+
+/** The tree's path with symlinks resolved on the controller; the path as given when it cannot be resolved (the checks then say why). */
+export function realTreeOf(tree: string): string {
+  try {
+    return realpathSync(tree);
+  } catch {
+    return tree;
+  }
 }
 
 /** The controller as build host. */
@@ -48,6 +60,7 @@ export const localBuildHost: BuildHost = {
   lockTree,
   findHeldNspawnLock: findHeldTreeLock,
   systemBus: async () => probeHost().systemBus,
+  realTree: async (tree) => realTreeOf(tree),
 };
 
 /**

@@ -5,13 +5,15 @@ import type { BuildHost } from './buildHost.js';
 import type { Connection, ExecResult } from './connection.js';
 import { trackOpenConnection, trackRunningCommand, untrackOpenConnection } from './openConnections.js';
 import { stopWithGrace } from './processTree.js';
-import { describeHolder, parseHolder, treeBusyError, treeLockSettings } from './runLock.js';
+import { describeHolder, parseHolder, shareTreeLock, TreeBusy, treeBusyError, treeLockSettings } from './runLock.js';
 import { lockId, parseProcLocks } from './treeLock.js';
+import { checkFailure, parseTreeCheck, type TreeIdentity } from './viaTreeCheck.js';
 import type { TreeSettings } from './treeOptions.js';
 import type { TreeCommand, TreeRunOptions, TreeRunResult } from './treeProcess.js';
 import {
   CHECK_SCRIPT,
   HOLD_SCRIPT,
+  IDENTIFY_SCRIPT,
   LOCK_BUSY,
   MKFIFO_SCRIPT,
   NSPAWN_LOCK_SCRIPT,
@@ -35,9 +37,10 @@ const ENDED_BATCH = 32;
  */
 export class CarriedBuildHost implements BuildHost {
   readonly where: string;
-  private prepared: Promise<{ folder: string; systemBus: boolean }> | undefined;
+  private prepared: Promise<{ folder: string; systemBus: boolean; kernel: string }> | undefined;
   private commands = 0;
-  private readonly locks = new Map<string, Promise<void>>();
+  /** Each tree spelling's identity on the build host, found once. */
+  private readonly identities = new Map<string, Promise<TreeIdentity>>();
   private readonly holders: Array<{ stdin: PassThrough; ended: Promise<unknown> }> = [];
   /** Pid files and FIFOs of commands that have ended, removed by a later command (see RUN_SCRIPT). */
   private readonly endedFiles: string[] = [];
@@ -56,11 +59,12 @@ export class CarriedBuildHost implements BuildHost {
     return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, options.stdin ? { stdin: options.stdin } : {});
   }
 
-  private folder(): Promise<{ folder: string; systemBus: boolean }> {
+  private folder(): Promise<{ folder: string; systemBus: boolean; kernel: string }> {
     this.prepared ??= this.send(PREPARE_SCRIPT, []).then((result) => {
-      const [folder = '', , bus] = result.stdout.toString('utf8').split('\n');
+      const [folder = '', , bus, kernel = '-'] = result.stdout.toString('utf8').split('\n');
       if (result.rc !== 0 || !folder.startsWith('/')) throw new Error(`could not make a temporary folder there: ${firstLine(result.stderr) || `exit code ${result.rc}`}`);
-      return { folder, systemBus: bus === 'bus' };
+      // An unknown kernel: this build host's trees are shared with no other way to them.
+      return { folder, systemBus: bus === 'bus', kernel: /^[0-9a-f-]{8,}$/.test(kernel) ? kernel : `${this.host} (unknown kernel)` };
     });
     return this.prepared;
   }
@@ -137,48 +141,57 @@ export class CarriedBuildHost implements BuildHost {
   async stopStaleCommands(): Promise<void> {}
 
   async checkTree(settings: TreeSettings, transport: string, programs: ReadonlyArray<[string, string]>): Promise<Map<string, string>> {
-    const { host, tree } = settings;
+    const { tree } = settings;
     const names = programs.map(([name]) => name);
     const result = await this.expect(this.send(CHECK_SCRIPT, [tree, settings.shell, 'chroot', ...names]), 'check the tree');
-    const found = new Map<string, string>();
-    const lines = result.stdout.toString('utf8').split('\n').filter(Boolean);
-    for (const line of lines) {
-      const [word = '', name = '', ...rest] = line.split(' ');
-      if (word === 'found') found.set(name, rest.join(' '));
-    }
-    const [verdict = '', detail = ''] = (lines.at(-1) ?? '').split(' ');
-    const fail = (message: string) => new ConnectionError(`${host}: ${message}`, host);
-    if (verdict === 'ok') return found;
-    if (verdict === 'notroot') throw fail(`the ${transport} connection needs root${this.where} (its connection logs in as uid ${detail}); set ansible_user=root for ${this.host}`);
-    if (verdict === 'missing') {
-      const debianPackage = programs.find(([name]) => name === detail)?.[1] ?? 'coreutils';
-      throw fail(`${detail} not found on PATH${this.where}; install the Debian package ${debianPackage} there (apt-get install ${debianPackage})`);
-    }
-    if (verdict === 'nosuchtree') throw fail(`tree ${tree} does not exist${this.where}; build it there first (e.g. mmdebstrap) or point ansible_host at it`);
-    if (verdict === 'notafolder') throw fail(`tree ${tree}${this.where} is not a folder; point ansible_host at the root folder of an OS tree`);
-    if (verdict === 'notanos') throw fail(`${tree}${this.where} is not an OS tree (neither etc/os-release nor usr/lib/os-release in it); point ansible_host at the tree's root folder`);
-    if (verdict === 'noshell') {
-      throw fail(`ansible_executable ${settings.shell} does not run inside ${tree}${this.where}; install it in the tree or set ansible_executable to a shell the tree has`);
-    }
-    throw fail(`could not check tree ${tree}${this.where}: ${firstLine(result.stderr) || 'no answer from the check'}`);
+    const { found, verdict, detail, canonical } = parseTreeCheck(result.stdout.toString('utf8'));
+    if (verdict !== 'ok') throw checkFailure({ verdict, detail }, settings, transport, programs, this.host, firstLine(result.stderr));
+    this.identities.set(tree, Promise.resolve({ id: detail, canonical: canonical! }));
+    return found;
   }
 
+  /**
+   * The tree as the build host resolves it (the check's answer, else asked once): two spellings of one tree
+   * (`/srv/t`, `/srv/t/`, a symlink) are one tree there, as on the controller.
+   */
+  private identify(tree: string): Promise<TreeIdentity> {
+    let known = this.identities.get(tree);
+    if (!known) {
+      known = this.expect(this.send(IDENTIFY_SCRIPT, [tree]), `resolve tree ${tree}`).then((result) => {
+        const { verdict, detail, canonical } = parseTreeCheck(result.stdout.toString('utf8'));
+        if (verdict !== 'ok') throw new Error(`could not resolve tree ${tree}${this.where}: ${firstLine(result.stderr) || 'no answer'}`);
+        return { id: detail, canonical: canonical! };
+      });
+      this.identities.set(tree, known);
+      known.catch(() => this.identities.delete(tree));
+    }
+    return known;
+  }
+
+  async realTree(tree: string): Promise<string> {
+    return (await this.identify(tree)).canonical;
+  }
+
+  /**
+   * This run's lock on the tree, shared by every way the run reaches it (runLock.ts's shareTreeLock, keyed by
+   * the build host's kernel and the tree's DEV:INO there): its spellings, other names of this build host, and
+   * the controller's own trees when the build host is the controller.
+   */
   async lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
     if (!treeLockSettings().enabled) return;
-    let taking = this.locks.get(tree);
-    if (!taking) {
-      taking = this.holdLock(host, tree, log);
-      this.locks.set(tree, taking);
-      const mine = taking;
-      mine.catch(() => {
-        if (this.locks.get(tree) === mine) this.locks.delete(tree);
-      });
+    const [{ id, canonical }, { kernel }] = await Promise.all([this.identify(tree), this.folder()]).catch((error: Error) => {
+      throw new ConnectionError(`${host}: ${error.message}`, host);
+    });
+    try {
+      await shareTreeLock(`${kernel}:${id}`, () => this.holdLock(host, tree, canonical, log));
+    } catch (error) {
+      if (error instanceof TreeBusy) throw treeBusyError(host, tree, error.holder, this.where);
+      throw error instanceof ConnectionError ? error : new ConnectionError(`${host}: could not lock tree ${tree}${this.where}: ${(error as Error).message}`, host);
     }
-    await taking;
   }
 
   /** Start the lock holder (HOLD_SCRIPT) and wait for its verdict. */
-  private holdLock(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
+  private holdLock(host: string, tree: string, canonical: string, log: (verbosity: number, message: string) => void): Promise<void> {
     const { waitSeconds, playbook } = treeLockSettings();
     const about = JSON.stringify({ pid: process.pid, since: new Date().toISOString(), playbook });
     const stdin = new PassThrough();
@@ -193,13 +206,13 @@ export class CarriedBuildHost implements BuildHost {
             const [word = '', ...rest] = line.split(' ');
             const holder = parseHolder(rest.join(' '));
             if (word === 'locked') resolve();
-            else if (word === 'busy') reject(treeBusyError(host, tree, holder, this.where));
+            else if (word === 'busy') reject(new TreeBusy(holder));
             else if (word === 'waiting') log(0, `${host}: tree ${tree}${this.where} is in use by another playtree run${describeHolder(holder)}; waiting up to ${waitSeconds} s`);
           }
           done();
         },
       });
-      const command: TreeCommand = { file: '/bin/sh', args: ['-c', HOLD_SCRIPT, 'playtree-lock', tree, String(waitSeconds), about], stop: { signal: 'SIGTERM', wholeGroup: true } };
+      const command: TreeCommand = { file: '/bin/sh', args: ['-c', HOLD_SCRIPT, 'playtree-lock', canonical, String(waitSeconds), about], stop: { signal: 'SIGTERM', wholeGroup: true } };
       const ended = this.run(command, { stdin, stdout: verdicts }).then((result) => {
         if (result.rc === LOCK_BUSY) return;
         const reason = firstLine(result.stderr) || `the lock holder ended with code ${result.rc}`;

@@ -1,4 +1,3 @@
-import { realpathSync } from 'node:fs';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
@@ -16,6 +15,7 @@ import { checkNspawnPreconditions, describeNspawnFailure, probeHost } from './ns
 import { leaseContainer, startContainer, type ContainerLease, type RunningContainer } from './nspawnContainer.js';
 import { ContainerShell } from './nspawnShell.js';
 import { trackOpenConnection, untrackOpenConnection } from './openConnections.js';
+import { realTreeOf } from './buildHost.js';
 import { findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
 import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
@@ -47,15 +47,6 @@ function shellOf(container: RunningContainer): ContainerShell {
     shells.set(container, shell);
   }
   return shell;
-}
-
-/** The tree's path with symlinks resolved; the path as given when it cannot be resolved (the checks then say why). */
-function realTreeOf(tree: string): string {
-  try {
-    return realpathSync(tree);
-  } catch {
-    return tree;
-  }
 }
 
 /** The nspawn driver: one persistent container per host unless `ansible_nspawn_persistent: false`. */
@@ -99,8 +90,8 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
     // A tree on another build host: that host's init and bus decide (playtree_via).
     if (this.options.via) this.probe = { systemBus: await this.buildHost.systemBus() };
     await checkNspawnPreconditions(this.settings, this.probe, this.transport, this.options.log, this.buildHost);
-    // The tree's real path names the container; a tree on a build host is named by its path as given.
-    if (!this.options.via) this.realTree = realTreeOf(this.settings.tree);
+    // The tree's real path (resolved where the tree is) names the container.
+    this.realTree = await this.buildHost.realTree(this.settings.tree);
   }
 
   protected commandFor(payload: string[]): TreeCommand {

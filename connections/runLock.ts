@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { ConnectionError } from '../src/core/errors.js';
@@ -19,7 +19,8 @@ import { locateProgram } from './treeChecks.js';
  * The lock file is LOCK_FOLDER/tree-DEV:INO of the tree's root folder, so two paths to one tree (a symlink,
  * a bind mount) collide. The holder writes its pid, start time and playbook into it, for a refused run to
  * name, and removes it when it lets go (a killed run leaves the file, unlocked, for the next run to reuse).
- * Within one run the lock is re-entrant: two inventory hosts on the same tree share it.
+ * Within one run the lock is re-entrant: two inventory hosts on the same tree share it, also when one of them
+ * reaches it through a playtree_via build host that is this machine (shareTreeLock).
  *
  * Only a run locks (the CLI calls configureTreeLocks): code that uses the drivers in-process, such as the
  * tests, holds no lock, since nothing would release it before that process ends.
@@ -51,16 +52,21 @@ interface LiveHolder {
   path?: string;
 }
 
-/** The lock's holder, for the message of a run it refuses. */
-class TreeBusy extends Error {
+/** The lock's holder, for the message of a run it refuses (each host refused words its own). */
+export class TreeBusy extends Error {
   constructor(readonly holder: Holder | undefined) {
     super('tree busy');
   }
 }
 
 const settings = { enabled: false, waitSeconds: 0, playbook: '' };
-/** This run's locks by tree DEV:INO (a promise while being taken). */
+/**
+ * This run's locks by tree KERNEL:DEV:INO (a promise while being taken): the kernel's boot id and the root
+ * folder's device and inode name one tree however the run reaches it (spelled otherwise, through a symlink or
+ * bind mount, or through a playtree_via build host name that is this machine or another name of one build host).
+ */
 const held = new Map<string, Promise<void>>();
+let kernel: string | undefined;
 const live = new Map<ChildProcess, LiveHolder>();
 
 /** Called once by the CLI before a run: locks are on; how long to wait for a busy tree (`--lock-wait`); the playbook a holder names. */
@@ -80,24 +86,45 @@ export function treeLockSettings(): Readonly<typeof settings> {
 export async function lockTree(host: string, tree: string, log: (verbosity: number, message: string) => void): Promise<void> {
   if (!settings.enabled) return;
   const info = statSync(tree, { bigint: true });
-  const key = `${info.dev}:${info.ino}`;
-  let taking = held.get(key);
-  if (!taking) {
-    taking = takeLock(`${LOCK_FOLDER}/tree-${key}`, (holder) =>
+  const id = `${info.dev}:${info.ino}`;
+  const taking = shareTreeLock(`${localKernel()}:${id}`, () =>
+    takeLock(`${LOCK_FOLDER}/tree-${id}`, (holder) =>
       log(0, `${host}: tree ${tree} is in use by another playtree run${describeHolder(holder)}; waiting up to ${settings.waitSeconds} s`),
-    );
-    held.set(key, taking);
-    const mine = taking;
-    mine.catch(() => {
-      if (held.get(key) === mine) held.delete(key);
-    });
-  }
+    ),
+  );
   try {
     await taking;
   } catch (error) {
     if (!(error instanceof TreeBusy)) throw new ConnectionError(`${host}: could not lock tree ${tree}: ${(error as Error).message}`, host);
     throw treeBusyError(host, tree, error.holder);
   }
+}
+
+/**
+ * This run's lock on the tree named `key` (KERNEL:DEV:INO): `take` runs for the first caller only, the others
+ * share its outcome; a failed taking is forgotten (a later host tries again).
+ */
+export function shareTreeLock(key: string, take: () => Promise<void>): Promise<void> {
+  let taking = held.get(key);
+  if (!taking) {
+    const mine = take();
+    held.set(key, mine);
+    mine.catch(() => {
+      if (held.get(key) === mine) held.delete(key);
+    });
+    taking = mine;
+  }
+  return taking;
+}
+
+/** This machine's kernel, for held's keys: its boot id (what a build host's PREPARE_SCRIPT answers for itself). */
+function localKernel(): string {
+  try {
+    kernel ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    kernel = 'controller';
+  }
+  return kernel;
 }
 
 /** The message of a run refused because another holds the tree (`where`: ` on build host NAME` for playtree_via). */

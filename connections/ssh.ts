@@ -6,7 +6,7 @@ import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
 import { describeLostConnection, describeSshFailure, isSshFailure } from './sshFailures.js';
 import { trackRunningCommand } from './openConnections.js';
-import { openMaster, privateControlFolder, stopMaster } from './sshMasters.js';
+import { openMaster, privateControlFolder, stopMaster, type Master } from './sshMasters.js';
 import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js';
 import { TreeConnection } from './treeConnection.js';
 import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
@@ -65,7 +65,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     this.options.log(3, `<${settings.address}> ESTABLISH SSH CONNECTION FOR USER: ${settings.user ?? '(ssh default)'}`);
     if (settings.controlPath === undefined) return;
     if (settings.controlFolder !== undefined) await mkdir(settings.controlFolder, { recursive: true, mode: 0o700 });
-    await openMaster(this.masterKey(), { executable: settings.executable, exitArgv: sshArgv(settings, { control: 'exit' }) }, async () => {
+    await openMaster(this.masterKey(), this.masterCloser(), async () => {
       // A master the user's own ControlPath already has (their own sessions) is used, never closed by us.
       if (settings.userControlPath && (await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return false;
       await this.connectWithRetries();
@@ -78,6 +78,11 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     return [this.settings.executable, ...this.settings.options, this.settings.address].join('\0');
   }
 
+  /** How the run closes this host's master at its end (`ssh -O exit`). */
+  private masterCloser(): Master {
+    return { executable: this.settings.executable, exitArgv: sshArgv(this.settings, { control: 'exit' }) };
+  }
+
   /**
    * `meta: reset_connection`: stop the host's master (`ssh -O stop`, as Ansible's ssh plugin), so that the
    * next command logs in afresh (a new group membership, a changed authorized key or sshd setting apply).
@@ -87,7 +92,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     this.connecting = undefined;
     if (settings.controlPath === undefined) return;
     this.options.log(3, `<${settings.address}> resetting the ssh master connection`);
-    await stopMaster(this.masterKey(), settings.executable, sshArgv(settings, { control: 'stop' }));
+    await stopMaster(this.masterKey(), this.masterCloser(), sshArgv(settings, { control: 'stop' }));
   }
 
   private async connectWithRetries(): Promise<void> {

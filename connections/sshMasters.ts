@@ -19,7 +19,17 @@ export interface Master {
   exitArgv: string[];
 }
 
+/*
+ * `masters` lists every master the run must close at its end, by key; `up` the ones known to be running
+ * (opened, not reset since). A reset (`ssh -O stop`) takes a key out of `up` only: whichever connection
+ * object sends the next command through that control path (another inventory host with the same settings,
+ * a playtree_via carrier) starts the replacement master through ControlMaster=auto, and that replacement is
+ * the run's to close as well.
+ */
 const masters = new Map<string, Master>();
+const up = new Set<string>();
+/** Keys this run reset: a master found there later was started by this run's own commands. */
+const resetByRun = new Set<string>();
 const opening = new Map<string, Promise<void>>();
 let privateFolder: string | undefined;
 let hooked = false;
@@ -38,22 +48,24 @@ export function privateControlFolder(): string {
  * Open the master named `key` once: concurrent callers wait for the same opening; a failed opening is
  * forgotten (the next caller tries again). `master` says how to close it; it is recorded from the start, so
  * that a run interrupted while the master comes up still closes it, and dropped when `start` fails or says
- * the master is not ours (false: the user's own, already running).
+ * the master is not ours (false: the user's own, already running), unless this run reset that key before.
  */
 export async function openMaster(key: string, master: Master, start: () => Promise<boolean>): Promise<void> {
   const pending = opening.get(key);
   if (pending) return pending;
-  if (masters.has(key)) return;
+  if (up.has(key)) return;
+  const closedByRun = resetByRun.has(key);
   masters.set(key, master);
   hookExit();
   const opened = start().then(
     (ours) => {
       opening.delete(key);
-      if (!ours) masters.delete(key);
+      up.add(key);
+      if (!ours && !closedByRun) masters.delete(key);
     },
     (error: unknown) => {
       opening.delete(key);
-      masters.delete(key);
+      if (!closedByRun) masters.delete(key);
       throw error;
     },
   );
@@ -64,19 +76,23 @@ export async function openMaster(key: string, master: Master, start: () => Promi
 /**
  * Stop the master named `key` (`meta: reset_connection`): `stopArgv` (`ssh -O stop`) makes it take no new
  * session and go once the running ones end, and removes its socket, so that the next command opens a fresh
- * master. A host with no master (none opened yet, or no ControlPersist) is no error.
+ * master. A host with no master (none opened yet, or no ControlPersist) is no error. The key stays on the
+ * run's list (`master` says how to close it): the replacement is closed when the run ends, whoever opens it.
  */
-export async function stopMaster(key: string, executable: string, stopArgv: string[]): Promise<void> {
+export async function stopMaster(key: string, master: Master, stopArgv: string[]): Promise<void> {
   await opening.get(key)?.catch(() => undefined);
-  masters.delete(key);
+  up.delete(key);
+  resetByRun.add(key);
+  masters.set(key, master);
+  hookExit();
   await new Promise<void>((resolve) => {
-    const child = spawn(executable, stopArgv, { stdio: 'ignore' });
+    const child = spawn(master.executable, stopArgv, { stdio: 'ignore' });
     child.once('error', () => resolve());
     child.once('close', () => resolve());
   });
 }
 
-/** The masters still open (their keys), for tests and -vvv lines. */
+/** The masters the run will close (their keys), for tests and -vvv lines. */
 export function openMasterKeys(): string[] {
   return [...masters.keys()];
 }
@@ -84,7 +100,7 @@ export function openMasterKeys(): string[] {
 /** Close every master of the run with `ssh -O exit`, all at once; a master already gone is no error. */
 export async function closeSshMasters(): Promise<void> {
   const closing = [...masters.values()];
-  masters.clear();
+  forgetMasters();
   await Promise.all(
     closing.map(
       (master) =>
@@ -99,8 +115,15 @@ export async function closeSshMasters(): Promise<void> {
 
 function closeSshMastersNow(): void {
   for (const master of masters.values()) spawnSync(master.executable, master.exitArgv, { stdio: 'ignore', timeout: 5000 });
-  masters.clear();
+  forgetMasters();
   removePrivateFolder();
+}
+
+/** Each master is closed once: a later command through a closed key opens (and registers) a new one. */
+function forgetMasters(): void {
+  masters.clear();
+  up.clear();
+  resetByRun.clear();
 }
 
 /** The private folder goes only as playtree exits: a connection made earlier may still name it. */

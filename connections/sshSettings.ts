@@ -4,7 +4,7 @@ import { toBoolean } from '../src/core/boolean.js';
 import { ConnectionError } from '../src/core/errors.js';
 import type { ConnectionOptions } from './connection.js';
 import { pickOption, resolveExecutable } from './connectionSettings.js';
-import { splitShellWords } from './treeOptions.js';
+import { splitSshArgs } from './sshArgWords.js';
 
 /*
  * `ansible_connection=ssh` settings, resolved once from host variables, ANSIBLE_* variables and ansible.cfg
@@ -88,7 +88,7 @@ export function resolveSshSettings(options: ConnectionOptions, env: NodeJS.Proce
   const retriesText = pick(['ansible_ssh_retries'], ['ANSIBLE_SSH_RETRIES'], [['connection', 'retries'], ['ssh_connection', 'retries']]) ?? '0';
   if (!/^\d+$/.test(retriesText)) throw fail(`the ssh retries '${retriesText}' is not a whole number`);
   const words = (what: string, variables: string[], environment: string[], key: string, fallback = '') =>
-    splitShellWords(pick(variables, environment, [['ssh_connection', key]]) ?? fallback, host, what);
+    splitSshArgs(pick(variables, environment, [['ssh_connection', key]]) ?? fallback, host, what);
   const sshArgs = words('ssh_args', ['ansible_ssh_args'], ['ANSIBLE_SSH_ARGS'], 'ssh_args', DEFAULT_SSH_ARGS);
   const commonArgs = words('ssh_common_args', ['ansible_ssh_common_args'], ['ANSIBLE_SSH_COMMON_ARGS'], 'ssh_common_args');
   const extraArgs = words('ssh_extra_args', ['ansible_ssh_extra_args'], ['ANSIBLE_SSH_EXTRA_ARGS'], 'ssh_extra_args');

@@ -10,12 +10,14 @@ export const WRAPPER_FAILED = 125;
 
 /**
  * Once per build host and run: a private temporary folder (the commands' pid files and output FIFOs), the
- * user's uid, and whether systemd-nspawn can reach a system bus there (as busProbe.ts decides locally).
+ * user's uid, whether systemd-nspawn can reach a system bus there (as busProbe.ts decides locally), and the
+ * kernel's boot id (`-` when unknown): with a tree's DEV:INO it tells one tree reached by two ways in a run.
  */
 export const PREPARE_SCRIPT = `umask 077
 d=$(mktemp -d "\${TMPDIR:-/tmp}/playtree-via.XXXXXXXX") || exit 1
 echo "$d"; id -u
-if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -S /run/dbus/system_bus_socket ]; then echo bus; else echo nobus; fi`;
+if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -S /run/dbus/system_bus_socket ]; then echo bus; else echo nobus; fi
+cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo -`;
 
 /**
  * $1 folder, $2 command number, $3 `out` (stdout goes to the FIFO FOLDER/N.out, read by the carrier's
@@ -55,10 +57,20 @@ esac 2>/dev/null
 exit 0`;
 
 /**
+ * The tree $1's identity on the build host: `ok DEV:INO` (the root folder, symlinks followed: what the run
+ * lock is named after) then the canonical path (`readlink -f`), alone on the rest of the output.
+ */
+const TREE_IDENTITY = 'pt_i=$(stat -L -c %d:%i -- "$1") && echo "ok $pt_i" && readlink -f -- "$1"';
+
+/** $1 tree: its identity (TREE_IDENTITY), for a tree whose check ran elsewhere. */
+export const IDENTIFY_SCRIPT = TREE_IDENTITY;
+
+/**
  * $1 tree, $2 shell in the tree, then programs wanted on PATH. Prints `found NAME PATH` per program, then
- * one verdict: `ok`, `notroot UID`, `missing NAME`, `nosuchtree`, `notafolder`, `notanos` or `noshell`.
- * The OS marker may be a symlink (absolute ones point into the tree, not at the build host's own files);
- * the shell is proven by running it inside the tree (`chroot TREE SHELL -c :`).
+ * one verdict: `ok DEV:INO` with the canonical path after it (TREE_IDENTITY), `notroot UID`, `missing NAME`,
+ * `nosuchtree`, `notafolder`, `notanos` or `noshell`. The OS marker may be a symlink (absolute ones point
+ * into the tree, not at the build host's own files); the shell is proven by running it inside the tree
+ * (`chroot TREE SHELL -c :`).
  */
 export const CHECK_SCRIPT = `pt_t=$1 pt_s=$2; shift 2
 pt_u=$(id -u); [ "$pt_u" = 0 ] || { echo "notroot $pt_u"; exit 0; }
@@ -68,7 +80,7 @@ for pt_p; do pt_w=$(command -v "$pt_p") || { echo "missing $pt_p"; exit 0; }; ec
 for pt_m in etc/os-release usr/lib/os-release; do
   if [ -e "$pt_t/$pt_m" ] || [ -L "$pt_t/$pt_m" ]; then
     chroot "$pt_t" "$pt_s" -c : </dev/null >/dev/null 2>&1 || { echo noshell; exit 0; }
-    echo ok; exit 0
+    set -- "$pt_t"; ${TREE_IDENTITY}; exit 0
   fi
 done
 echo notanos`;

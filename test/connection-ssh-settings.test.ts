@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
+import { splitSshArgs } from '../connections/sshArgWords.js';
 import { isSshFailure } from '../connections/sshFailures.js';
 import { resolveSshSettings, sshArgv } from '../connections/sshSettings.js';
 
@@ -60,6 +61,11 @@ describe('ssh argv from Ansible settings', () => {
       ['-o', 'BatchMode=yes', '-o', 'ControlMaster=auto', '-o', 'ControlPersist=5m', '-o', 'ControlPath=~/.ssh/cm-%C', ...AUTH, '-o', 'ConnectTimeout=10', '--', 'h', 'CMD'],
     ],
     [
+      'a ProxyCommand in ssh_common_args and -J in ssh_extra_args reach ssh as the words Ansible gives it',
+      { ansible_host: 'h', ansible_ssh_common_args: `-o ProxyCommand="ssh -W %h:%p -q \${JUMP:-admin@bastion}"`, ansible_ssh_extra_args: '-J admin@gw:2222' }, {}, {},
+      ['-o', 'BatchMode=yes', ...DEFAULT_ARGS, ...AUTH, '-o', 'ConnectTimeout=10', '-o', 'ProxyCommand=ssh -W %h:%p -q ${JUMP:-admin@bastion}', '-J', 'admin@gw:2222', '-o', `ControlPath="${PRIVATE}/%C"`, '--', 'h', 'CMD'],
+    ],
+    [
       'host variables beat the environment, which beats ansible.cfg',
       { ansible_host: 'h', ansible_port: 1 }, { ANSIBLE_REMOTE_PORT: '2', ANSIBLE_REMOTE_USER: 'envuser' }, { defaults: { remote_port: '3', remote_user: 'cfguser' } },
       ['-o', 'BatchMode=yes', ...DEFAULT_ARGS, '-o', 'Port=1', ...AUTH, '-o', 'User="envuser"', '-o', 'ConnectTimeout=10', '-o', `ControlPath="${PRIVATE}/%C"`, '--', 'h', 'CMD'],
@@ -77,10 +83,27 @@ describe('ssh argv from Ansible settings', () => {
     ['ansible_ssh_pass', { ansible_ssh_pass: 'x' }, /ansible_password is not supported/],
     ['a relative ansible_executable', { ansible_executable: 'bash' }, /must be an absolute path on the remote host/],
     ['a shell operator in ssh_common_args', { ansible_ssh_common_args: '-o A=b; rm -rf /' }, /ssh_common_args contains the shell operator ';'/],
+    ['an unclosed quote in ssh_extra_args', { ansible_ssh_extra_args: `-o 'ProxyCommand=ssh gw` }, /build1: ssh_extra_args has no closing quotation \(\'\)/],
   ];
   for (const [label, vars, message] of refused) {
     test(`ssh settings refuse ${label} with a one-line error`, () => {
       assert.throws(() => argvFor(vars), message);
+    });
+  }
+});
+
+describe("ssh_args, ssh_common_args and ssh_extra_args split into words as Ansible's shlex.split does", () => {
+  const rows: Array<[string, string[]]> = [
+    ['-o ProxyCommand="ssh -W %h:%p -q user@bastion"', ['-o', 'ProxyCommand=ssh -W %h:%p -q user@bastion']],
+    [`-o 'ProxyCommand=ssh -i "/keys/my key" -W %h:%p gw'`, ['-o', 'ProxyCommand=ssh -i "/keys/my key" -W %h:%p gw']],
+    ['-o "ProxyCommand=ssh gw -W %h:%p $(cat /etc/gw) \\$X"', ['-o', 'ProxyCommand=ssh gw -W %h:%p $(cat /etc/gw) \\$X']],
+    ['-o IdentityFile=~/keys/k#1 -oProxyJump=gw', ['-o', 'IdentityFile=~/keys/k#1', '-oProxyJump=gw']],
+    ['-o "a\\\\\\"b" x\\ y', ['-o', 'a\\"b', 'x y']],
+    ['-C  -o ControlMaster=auto\t-o " ControlPersist=60s " \'\' ""', ['-C', '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s']],
+  ];
+  for (const [text, expected] of rows) {
+    test(`ssh_common_args ${JSON.stringify(text)} gives ssh ${JSON.stringify(expected)}`, () => {
+      assert.deepEqual(splitSshArgs(text, 'build1', 'ssh_common_args'), expected);
     });
   }
 });

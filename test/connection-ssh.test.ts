@@ -230,6 +230,24 @@ if (skip) {
       );
       assert.equal((await connection.exec('echo in')).stdout.toString(), 'in\n');
     });
+
+    test('ssh through a ProxyCommand in ssh_extra_args reaches a host that cannot be reached directly, the ProxyCommand as written', async () => {
+      // The target name resolves nowhere: only the ProxyCommand (a second ssh to this sshd, -W) gets there. Its
+      // ${...:-PORT} must reach ssh untouched, and its quoted key path (with a space) too, as Ansible passes them.
+      const proxy = `ssh -o BatchMode=yes -o UserKnownHostsFile=\\"${sshd.knownHosts}\\" -i \\"${sshd.userKey}\\" -p \${PLAYTREE_TEST_UNSET:-${sshd.port}} -W 127.0.0.1:%p root@127.0.0.1`;
+      const proxied = new SshConnection(
+        options(
+          sshd.hostVars({
+            ansible_host: 'playtree-proxied.invalid',
+            ansible_ssh_args: '-o ControlMaster=no',
+            ansible_host_key_checking: 'false',
+            ansible_ssh_common_args: `-o UserKnownHostsFile="${join(sshd.dir, 'known_hosts.proxied')}"`,
+            ansible_ssh_extra_args: `-o "ProxyCommand=${proxy}"`,
+          }),
+        ),
+      );
+      assert.equal((await proxied.exec('echo proxied')).stdout.toString(), 'proxied\n');
+    });
   });
 
   describe('ssh large transfers', () => {

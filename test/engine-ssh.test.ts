@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCli } from './support/runCli.js';
 import { mastersIn, sshdMissing, startSshd, waitFor, type TestSshd } from './support/sshd.js';
 
@@ -13,6 +15,7 @@ import { mastersIn, sshdMissing, startSshd, waitFor, type TestSshd } from './sup
  */
 
 const skip = sshdMissing();
+const BIN = fileURLToPath(new URL('../../bin/playtree.js', import.meta.url));
 
 const msgs = (stdout: string) => [...stdout.matchAll(/^ {4}"msg": "(.*)"$/gm)].map((match) => match[1]);
 
@@ -64,6 +67,90 @@ if (skip) {
       // The master opened after the reset is the run's too: closed when the run ends.
       await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
       assert.deepEqual(mastersIn(join(work, 'cp')), []);
+    });
+
+    test('meta: reset_connection in a later play, before the host ran any task there, stops the master an earlier play left', async () => {
+      writeFileSync(join(work, 'later.ini'), `${hostLine('build1')}\n`);
+      const masters = `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
+      writeFileSync(
+        join(work, 'later.yml'),
+        `- hosts: all
+  gather_facts: false
+  tasks:
+    - { shell: "${masters}", register: one }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - meta: reset_connection
+    - { shell: "${masters}", register: two }
+    - debug: { msg: "{{ one.stdout != two.stdout }} {{ two.stdout_lines | length }}" }
+`,
+      );
+      const run = await runCli(['-i', 'later.ini', 'later.yml'], { cwd: work, env });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.deepEqual(msgs(run.stdout), ['True 1']);
+      await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
+      assert.deepEqual(mastersIn(join(work, 'cp')), []);
+    });
+
+    /** The ps line of the run's masters, as a shell task on the "remote" host (this machine) prints it. */
+    const mastersCommand = () => `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
+    const gone = (pid: string) => !existsSync(`/proc/${pid}`);
+
+    /** Two inventory names for one address and one set of ssh settings: one master for both. */
+    const twinsWithReset = (tasksAfterReset: string) => {
+      writeFileSync(join(work, 'twins.ini'), `${hostLine('one')}\n${hostLine('two')}\n`);
+      writeFileSync(join(work, 'reset-one.yml'), '- meta: reset_connection\n');
+      writeFileSync(
+        join(work, 'twins.yml'),
+        `- hosts: all
+  gather_facts: false
+  tasks:
+    - { shell: "${mastersCommand()}", register: first }
+    - include_tasks: reset-one.yml
+      when: inventory_hostname == 'one'
+${tasksAfterReset}`,
+      );
+    };
+
+    test('reset_connection on one of two hosts sharing a master: the replacement the other host opens is closed at the end, no socket left', async () => {
+      // Only `two` runs after the reset: its next command starts the replacement master (ControlMaster=auto).
+      twinsWithReset(`    - { shell: "${mastersCommand()}", register: second, when: inventory_hostname == 'two' }
+    - debug: { msg: "{{ first.stdout }} {{ second.stdout }}" }
+      when: inventory_hostname == 'two'
+`);
+      const run = await runCli(['-i', 'twins.ini', 'twins.yml', '-f', '2'], { cwd: work, env });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const [pids] = msgs(run.stdout);
+      const [old, replacement, ...more] = (pids ?? '').split(' ');
+      assert.ok(old && replacement && old !== replacement && more.length === 0, `one master, then one replacement: ${pids}`);
+      await waitFor(() => gone(old) && gone(replacement), 'both masters to exit').catch(() => {});
+      assert.deepEqual([gone(old), gone(replacement)], [true, true]);
+      assert.deepEqual(readdirSync(join(work, 'cp')), []);
+    });
+
+    test('reset_connection on one of two hosts sharing a master, then SIGINT: the replacement master is closed before exit 99', async () => {
+      const started = join(work, 'twin-started');
+      twinsWithReset(`    - { shell: "touch ${started}; sleep 600.75", when: inventory_hostname == 'two' }
+`);
+      const child = spawn(process.execPath, [BIN, '-i', 'twins.ini', 'twins.yml', '-f', '2'], { cwd: work, env: { ...process.env, ...env, PLAYTREE_NO_LIVE: '1' }, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await waitFor(() => existsSync(started) || child.exitCode !== null, 'the sleep after the reset to start');
+        const replacement = mastersIn(join(work, 'cp'));
+        assert.equal(replacement.length, 1);
+        child.kill('SIGINT');
+        assert.equal(await exited, 99);
+        await waitFor(() => gone(String(replacement[0])), 'the replacement master to exit').catch(() => {});
+        assert.equal(gone(String(replacement[0])), true);
+        assert.deepEqual(readdirSync(join(work, 'cp')), []);
+      } finally {
+        child.kill('SIGKILL');
+        // Only when playtree failed to stop it: the remote sleep, by its exact command line.
+        for (const line of execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n')) {
+          if (/^\s*\d+ sleep 600\.75$/.test(line)) process.kill(Number(line.trim().split(' ')[0]), 'SIGTERM');
+        }
+      }
     });
 
     test('a task whose vars change ansible_ssh_extra_args or the private key gets a fresh ssh connection with them; -T reaches ssh as ConnectTimeout', async () => {

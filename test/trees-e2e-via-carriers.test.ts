@@ -4,9 +4,9 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { realTreeSkipReason } from './support/imageTree.js';
-import { EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
+import { debugMessages, EXAMPLE_PLUGINS, recap, runPlaytree, scratchWithTrees, type PlaytreeRun } from './support/cliOnTrees.js';
 import { markerExists, startPlaytree, waitFor } from './reliability/interruptedRun.js';
-import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+import { mastersIn, sshdMissing, startSshd, waitFor as waitUntil, type TestSshd } from './support/sshd.js';
 import { lockFileOf, processesRunning, sha256, writeWork } from './support/viaTrees.js';
 
 /*
@@ -70,6 +70,54 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
     assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
     assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
     assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
+  });
+
+  test('one tree spelled two ways (a trailing slash) through the ssh build host is one tree there: one run lock, no refusal', async () => {
+    const hosts = (await readFile(join(scratch, 'hosts.ini'), 'utf8')).split('[trees]')[0];
+    await writeFile(
+      join(scratch, 'spelled.ini'),
+      `${hosts}[trees]\nplain ansible_host=${trees[0]} ansible_connection=chroot playtree_via=build1\n` +
+        `slash ansible_host=${trees[0]}/ ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=build1\n`,
+    );
+    await writeFile(join(scratch, 'spelled.yml'), '- hosts: trees\n  gather_facts: false\n  tasks:\n    - copy: { content: "{{ inventory_hostname }}\\n", dest: "/etc/spelled-{{ inventory_hostname }}" }\n');
+    const run = await runPlaytree(scratch, ['-f', '2', '-i', 'spelled.ini', 'spelled.yml'], { ANSIBLE_SSH_CONTROL_PATH_DIR: join(scratch, 'cp') });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const host of ['plain', 'slash']) assert.equal(await readFile(join(trees[0]!, `etc/spelled-${host}`), 'utf8'), `${host}\n`);
+    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file left');
+  });
+
+  test('reset_connection on the build host between tree tasks: the master its carrier then opens again is closed at the end, the lock released', async () => {
+    const cp = join(scratch, 'cp');
+    const masterPids = `pgrep -f '^ssh: ${cp}/'`;
+    await writeFile(
+      join(scratch, 'reset.yml'),
+      `- hosts: chrooted
+  gather_facts: false
+  tasks:
+    - command: touch /root/before-reset
+    - { shell: "${masterPids}", delegate_to: localhost, register: masters }
+- hosts: build1
+  gather_facts: false
+  tasks:
+    - command: echo build host
+    - meta: reset_connection
+- hosts: chrooted
+  gather_facts: false
+  tasks:
+    - command: touch /root/after-reset
+    - debug: { msg: "{{ masters.stdout }}" }
+`,
+    );
+    const run = await runPlaytree(scratch, ['-i', 'hosts.ini', 'reset.yml'], { ANSIBLE_SSH_CONTROL_PATH_DIR: cp });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(existsSync(join(trees[0]!, 'root/after-reset')), true);
+    const [stopped] = debugMessages(run.stdout);
+    assert.match(stopped ?? '', /^\d+$/, 'one master before the reset');
+    await waitUntil(() => mastersIn(cp).length === 0 && !existsSync(`/proc/${stopped}`), 'the masters to exit').catch(() => {});
+    assert.deepEqual(mastersIn(cp), [], 'the replacement master was closed');
+    assert.equal(existsSync(`/proc/${stopped}`), false, 'the stopped master ended with its last session');
+    assert.deepEqual(await readdir(cp), [], 'no control socket left');
+    assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file left');
   });
 });
 

@@ -40,10 +40,7 @@ export async function hostConnection(
   keywords: ConnectionKeywords = {},
 ): Promise<Connection> {
   const name = connectionName(ctx, scope, templar);
-  const defaults = accessDefaults(ctx.run.options, vars, {
-    remoteUser: keywords.remoteUser === undefined ? undefined : templar.render(keywords.remoteUser),
-    port: keywords.port === undefined ? undefined : templar.render(keywords.port),
-  });
+  const defaults = keywordDefaults(ctx, vars, templar, keywords);
   const key = connectionKey(name, vars, templar, defaults);
   if (host.connection && openedWith.get(host.connection) === key) return host.connection;
   if (host.connection) await host.connection.close();
@@ -183,6 +180,26 @@ export async function resetHostConnections(host: HostState): Promise<void> {
   await closeHostConnections(host);
 }
 
+/**
+ * reset_connection for a host with no open connection: one made as the next task would make it is reset (ssh:
+ * `ssh -O stop` on the master an earlier play left) and let go unopened. Bad settings are the next task's to report.
+ */
+export async function resetUnopenedConnection(ctx: PlayContext, host: HostState, scope: Scope, vars: Record<string, unknown>, templar: Templar, keywords: ConnectionKeywords): Promise<void> {
+  let connection: Connection;
+  try {
+    const defaults = keywordDefaults(ctx, vars, templar, keywords);
+    connection = makeConnection(ctx, connectionName(ctx, scope, templar), host, host.name, connectionVars(vars, host, templar, defaults));
+  } catch (error) {
+    ctx.run.events.log(3, `<${host.name}> nothing to reset: ${(error as Error).message}`);
+    return;
+  }
+  try {
+    await (connection as { reset?: () => Promise<void> }).reset?.();
+  } finally {
+    await connection.close();
+  }
+}
+
 /** What each open connection was made from, to tell when a task needs another one. */
 const openedWith = new WeakMap<Connection, string>();
 
@@ -198,6 +215,12 @@ function connectionKey(transport: string, vars: Record<string, unknown>, templar
     .sort()
     .map((name) => [name, templar.render(vars[name])]);
   return JSON.stringify([transport, defaults, ...settings]);
+}
+
+/** accessDefaults with the task's (block's, play's) `remote_user` and `port` keywords templated. */
+function keywordDefaults(ctx: PlayContext, vars: Record<string, unknown>, templar: Templar, keywords: ConnectionKeywords): Record<string, unknown> {
+  const render = (value: unknown) => (value === undefined ? undefined : templar.render(value));
+  return accessDefaults(ctx.run.options, vars, { remoteUser: render(keywords.remoteUser), port: render(keywords.port) });
 }
 
 /**

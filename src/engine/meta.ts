@@ -2,8 +2,9 @@ import { formatPosition, RunAbortedError } from '../core/errors.js';
 import type { ModuleResult } from '../../modules/module.js';
 import type { Task } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
-import { resetHostConnections } from './connect.js';
+import { resetHostConnections, resetUnopenedConnection } from './connect.js';
 import type { PlayContext } from './context.js';
+import type { HostState } from './hostState.js';
 import type { Step, StepOutcome } from './hostWalk.js';
 import { conditionsHold } from './conditions.js';
 import { taskInfo } from './taskInfo.js';
@@ -74,14 +75,14 @@ export async function runMeta(
   }
   if (UNCONDITIONAL.includes(action) && task.when.length > 0) events.warning(`${action} task does not support when conditional`);
   const outcomes = new Map<string, StepOutcome>();
-  const applying: string[] = [];
+  const applying: Array<readonly [string, Step]> = [];
   if (isHandler) events.taskStart(info, hosts);
   for (const [name, step] of group) {
     // ansible-core 2.14's linear strategy announces a written meta task once per host that reached it.
     if (!isHandler) events.taskStart(info, hosts);
     outcomes.set(name, { status: 'ok' });
     if (UNCONDITIONAL.includes(action) || metaConditionHolds(ctx, task, name, step)) {
-      applying.push(name);
+      applying.push([name, step]);
       events.log(2, `META: ${DONE_MESSAGES[action]!(name)}`);
       continue;
     }
@@ -92,11 +93,19 @@ export async function runMeta(
     const result = { msg, skip_reason: reason, skipped: true } as unknown as ModuleResult;
     events.hostResult(info, { host: name, status: 'skipped', result });
   }
-  await applyMeta(ctx, action, applying, outcomes, flushHandlers);
+  await applyMeta(ctx, task, action, applying, outcomes, flushHandlers);
   return outcomes;
 }
 
-async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outcomes: Map<string, StepOutcome>, flushHandlers: FlushHandlers): Promise<void> {
+async function applyMeta(
+  ctx: PlayContext,
+  task: Task,
+  action: string,
+  applying: ReadonlyArray<readonly [string, Step]>,
+  outcomes: Map<string, StepOutcome>,
+  flushHandlers: FlushHandlers,
+): Promise<void> {
+  const hosts = applying.map(([name]) => name);
   if (action === 'flush_handlers' && hosts.length > 0) {
     await flushHandlers(hosts);
     for (const name of hosts) outcomes.set(name, { status: ctx.run.hosts.get(name)!.failed ? 'failed' : 'ok' });
@@ -104,12 +113,25 @@ async function applyMeta(ctx: PlayContext, action: string, hosts: string[], outc
   if (action === 'clear_host_errors' && hosts.length > 0) {
     for (const host of ctx.run.hosts.values()) host.failed = host.unreachable;
   }
-  for (const name of hosts) {
+  for (const [name, step] of applying) {
     const host = ctx.run.hosts.get(name)!;
     if (action === 'end_play' || action === 'end_host' || action === 'end_batch') outcomes.set(name, { status: 'ended' });
     else if (action === 'clear_facts') Object.assign(host, { facts: {}, bareFacts: new Set<string>() });
-    else if (action === 'reset_connection') await resetHostConnections(host);
+    else if (action === 'reset_connection') await resetConnection(ctx, task, host, step);
   }
+}
+
+/**
+ * As Ansible, reset_connection resets the host's connection even when no task of this play has opened it:
+ * one is then made from the task's variables (not opened), so that an ssh master an earlier play left stops.
+ */
+async function resetConnection(ctx: PlayContext, task: Task, host: HostState, step: Step): Promise<void> {
+  const opened = host.connection !== undefined;
+  await resetHostConnections(host);
+  if (opened) return;
+  const vars = taskVariables(ctx, host, step.scope, task);
+  const keywords = { remoteUser: task.remoteUser ?? step.scope.remoteUser, port: task.port ?? step.scope.port };
+  await resetUnopenedConnection(ctx, host, step.scope, vars, new Templar(vars), keywords);
 }
 
 function metaConditionHolds(ctx: PlayContext, task: Task, name: string, step: Step): boolean {
