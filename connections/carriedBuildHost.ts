@@ -105,9 +105,13 @@ export class CarriedBuildHost implements BuildHost {
     const untrack = trackRunningCommand(() => stopWithGrace((name) => signal(name === 'SIGTERM' ? 'inside' : command.stop.signal), exited, endInput));
     const reading = io.stdout ? this.carrier.fetch(fifo, io.stdout).catch((error: Error) => stop(error)) : undefined;
     try {
+      // Stopped by the line above, never by the carrier's own stop of its commands: that one SIGKILLs what
+      // is left after its grace, and a per-command systemd-nspawn still tearing its container down would
+      // leave its lock file in the tree.
       const result = await this.carrier.exec(`set -- ${shellJoin(argv)}\n${RUN_SCRIPT}`, {
         ...(source === undefined ? {} : { stdin: source }),
         ...(io.keepOutput === undefined ? {} : { keepOutput: io.keepOutput }),
+        stopsItself: true,
       });
       // The command never opened its FIFO: the fetch waiting for it must end.
       if (reading && result.rc === WRAPPER_FAILED) await this.send(UNBLOCK_SCRIPT, [fifo]).catch(() => undefined);

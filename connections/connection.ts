@@ -42,6 +42,13 @@ export interface ExecOptions {
    * read and dropped, and counted in `stdoutDropped`/`stderrDropped`. Without it, everything is kept.
    */
   keepOutput?: number;
+  /**
+   * The caller stops this command itself when playtree is interrupted, and the connection must not signal
+   * it: e.g. a build host's systemd-nspawn (playtree_via), which must be left the time to stop its container
+   * and release its lock, where the connection's own stop would SIGKILL every process of the command after
+   * its grace period. A connection that cannot tell may ignore it.
+   */
+  stopsItself?: boolean;
 }
 
 export interface ExecResult {

@@ -43,7 +43,7 @@ export class LocalConnection implements Connection {
     const signalCommand = (signal: NodeJS.Signals) => {
       if (child.pid !== undefined) signalAll(withDescendants(child.pid), signal);
     };
-    const untrack = trackRunningCommand(() => stopWithGrace(signalCommand, child, () => child.stdin?.destroy()));
+    const untrack = options.stopsItself ? () => {} : trackRunningCommand(() => stopWithGrace(signalCommand, child, () => child.stdin?.destroy()));
     const stdoutKept = new OutputKeeper(options.keepOutput);
     const stderrKept = new OutputKeeper(options.keepOutput);
     child.stdout!.on('data', (chunk: Buffer) => stdoutKept.add(chunk));

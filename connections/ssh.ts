@@ -138,7 +138,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     await this.open();
     const { settings } = this;
     const mark = randomBytes(8).toString('hex');
-    const untrack = trackRunningCommand(() => this.stopMarked(mark));
+    const untrack = io.stopsItself ? () => {} : trackRunningCommand(() => this.stopMarked(mark));
     let result: TreeRunResult;
     try {
       result = await this.runSshProcess(this.hostCommand(argv, mark), io);

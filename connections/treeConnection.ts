@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
-import { createPrivateFile, EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { cleanupOnExit, createPrivateFile } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { localBuildHost, type BuildHost } from './buildHost.js';
@@ -34,7 +34,7 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
 const PUT_SCRIPT = `${ABSOLUTE}
 tmp=\${dest%/*}/.playtree-put-$2
 if [ -d "$dest" ]; then echo "$dest is a folder" >&2; exit 1; fi
-trap 'rm -f -- "$tmp"' EXIT; ${EXIT_ON_SIGNALS}
+${cleanupOnExit('rm -f -- "$tmp"')}
 ${createPrivateFile('"$tmp"')} || exit 1
 cat >| "$tmp" || exit 1
 [ "$(tail -c 17 -- "$tmp")" = "/$2" ] || { echo 'the content arrived incomplete' >&2; exit 1; }
@@ -108,7 +108,7 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const result = await this.run([this.settings.shell, '-c', command], options.stdin, undefined, options.keepOutput);
+    const result = await this.run([this.settings.shell, '-c', command], options.stdin, undefined, options.keepOutput, options.stopsItself);
     if (result.streamError) {
       throw new ConnectionError(
         `${this.settings.host}: could not send stdin to a command in ${this.settings.tree}: ${result.streamError.message}`,
@@ -143,10 +143,15 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
     this.opening = undefined;
   }
 
-  private async run(payload: string[], source?: Buffer | string | Readable, stdout?: Writable, keepOutput?: number): Promise<TreeRunResult> {
+  private async run(payload: string[], source?: Buffer | string | Readable, stdout?: Writable, keepOutput?: number, stopsItself?: boolean): Promise<TreeRunResult> {
     const stdin = holdStdin(source);
     await this.open();
-    const io: TreeRunOptions = { ...(stdin === undefined ? {} : { stdin }), ...(stdout ? { stdout } : {}), ...(keepOutput === undefined ? {} : { keepOutput }) };
+    const io: TreeRunOptions = {
+      ...(stdin === undefined ? {} : { stdin }),
+      ...(stdout ? { stdout } : {}),
+      ...(keepOutput === undefined ? {} : { keepOutput }),
+      ...(stopsItself ? { stopsItself } : {}),
+    };
     const result = await this.runInTree(payload, io);
     const failure = this.toolFailure(result);
     if (failure !== undefined) throw new ConnectionError(`${this.settings.host}: ${failure}`, this.settings.host);

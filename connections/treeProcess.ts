@@ -27,6 +27,8 @@ export interface TreeRunOptions {
   stdout?: Writable;
   /** Keep only the last this many bytes of collected stdout and of stderr (ExecOptions.keepOutput). */
   keepOutput?: number;
+  /** The caller stops the command itself when playtree is interrupted (ExecOptions.stopsItself). */
+  stopsItself?: boolean;
 }
 
 export interface TreeRunResult {

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { cleanupOnExit } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
 import type { ExecResult } from '../connections/connection.js';
 import type { ModuleContext, ModuleResult } from './module.js';
@@ -183,7 +183,7 @@ export async function applyScript(ctx: ModuleContext, commands: string[], dest: 
 export function installScript(prepared: ScriptOptions & { dest: string; commands: string[] }): string {
   const { temporary, readBack, dest, commands, keptState } = prepared;
   // The trap is cleared once the rename is done: a successful write runs no rm.
-  const cleanup = temporary ? `trap ${shellQuote(`rm -f -- ${shellQuote(temporary)}`)} EXIT; ${EXIT_ON_SIGNALS}\n` : '';
+  const cleanup = temporary ? `${cleanupOnExit(`rm -f -- ${shellQuote(temporary)}`)}\n` : '';
   const read = readBack && !keptState ? `${statePrelude()}` : '';
   const state = !readBack ? '' : keptState ? printKeptState() : stateCall(dest);
   return `${read}${cleanup}set -e\n${commands.join('\n')}\nset +e\n${temporary ? 'trap - EXIT\n' : ''}${state}`;

@@ -1,5 +1,5 @@
 import { shellQuote } from '../src/core/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { cleanupOnExit } from '../src/core/shellTraps.js';
 
 /**
  * The temporary /usr/sbin/policy-rc.d that keeps package scripts from starting services while apt or dpkg
@@ -34,8 +34,7 @@ export function withPolicyRcD(body: string, exitCode?: number): string {
       ? `pt_guard=1; if [ -e ${p} ] || [ -L ${p} ]; then mv -f ${p} ${SAVED} || exit 1; fi`
       : `if [ ! -e ${p} ] && [ ! -L ${p} ] && [ ! -d /run/systemd/system ]; then pt_guard=1; fi`,
     'if [ -n "$pt_guard" ]; then',
-    `  trap 'rm -f ${p}; if [ -e ${SAVED} ]; then mv -f ${SAVED} ${p}; fi' EXIT`,
-    `  ${EXIT_ON_SIGNALS}`,
+    `  ${cleanupOnExit(`rm -f ${p}; if [ -e ${SAVED} ]; then mv -f ${SAVED} ${p}; fi`)}`,
     `  mkdir -p /usr/sbin && printf '%s' ${content} > ${p} && chmod 0755 ${p} || { echo 'could not write ${p}' >&2; exit 1; }`,
     'fi',
     body,

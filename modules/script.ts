@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { basename } from 'node:path/posix';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { shlexSplit } from '../src/core/shlex.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { cleanupOnExit } from '../src/core/shellTraps.js';
 import { addTruncationNotes, commandStreams, KEEP_COMMAND_OUTPUT, splitLines } from './commandResult.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { decryptedControllerFile } from './vaultedSource.js';
@@ -57,7 +57,7 @@ async function runScript(ctx: ModuleContext): Promise<ModuleResult> {
   const executable = a['executable'] ? `${shellQuote(a['executable'] as string)} ` : '';
   const script = [
     `${shellJoin(['mkdir', '-m', '700', '--', folder])} || exit 1`,
-    `trap ${shellQuote(shellJoin(['rm', '-rf', '--', folder]))} EXIT; ${EXIT_ON_SIGNALS}`,
+    cleanupOnExit(shellJoin(['rm', '-rf', '--', folder])),
     `pt_script=${shellQuote(`${folder}/${basename(local)}`)}`,
     '(umask 077 && cat > "$pt_script") && chmod 700 "$pt_script" || exit 1',
     // Its stdin was the script's bytes: the script itself gets none, as without the upload.

@@ -1,6 +1,6 @@
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
-import { EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { cleanupOnExit } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 
 /**
@@ -93,8 +93,7 @@ function ufwScript(commands: string[][], enabled: boolean | undefined, dryRun: b
     'export LC_ALL=C',
     `echo "before=$(${sums})"`,
     `cp -p ${CONF} ${SAVED} || exit 1`,
-    `trap 'mv -f ${SAVED} ${CONF}' EXIT`,
-    EXIT_ON_SIGNALS,
+    cleanupOnExit(`if [ -e ${SAVED} ]; then mv -f ${SAVED} ${CONF}; fi`),
     // ufw applies a change to the live firewall only when its config says enabled: never, here.
     `sed -i 's/^ENABLED=.*/ENABLED=no/' ${CONF} || exit 1`,
     ...ufw,

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
-import { createPrivateFile, EXIT_ON_SIGNALS } from '../src/core/shellTraps.js';
+import { cleanupOnExit, createPrivateFile } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import {
   HANDLER_NAMES, detectFormat, formatFromName, listArchive, plainTarStream, type ArchiveEntry, type ArchiveFormat,
@@ -205,7 +205,7 @@ async function extract(ctx: ModuleContext, job: Job): Promise<ExtractResult> {
   const receive = [
     // The trap first and never cleared on a failure, so that a signal racing the creating subshell still
     // removes the file (its random name means no other file stands there).
-    `trap ${shellQuote(shellJoin(['rm', '-f', '--', archive]))} EXIT; ${EXIT_ON_SIGNALS}`,
+    cleanupOnExit(shellJoin(['rm', '-f', '--', archive])),
     `${createPrivateFile(shellQuote(archive))} || exit 1`,
     `cat >| ${shellQuote(archive)} || exit 1`,
     'exec </dev/null',

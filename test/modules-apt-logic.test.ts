@@ -203,7 +203,7 @@ describe('policy-rc.d guard script', () => {
     assert.match(script, /exit 101/);
     assert.ok(script.includes(GUARD_MARKER));
     assert.match(script, /trap '.*rm -f \/usr\/sbin\/policy-rc\.d.*' EXIT/);
-    assert.match(script, /trap 'exit 143' TERM/);
+    assert.match(script, /trap '.*rm -f \/usr\/sbin\/policy-rc\.d.*; trap - EXIT; exit 143' TERM/);
     assert.match(script, /\[ ! -d \/run\/systemd\/system \]/);
   });
   test('policy_rc_d forces the guard with its exit code and saves a user file aside', () => {

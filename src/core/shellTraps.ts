@@ -1,10 +1,21 @@
+import { shellQuote } from './shellQuote.js';
+
+/** The signals an interrupted or dead playtree's command may get, and the exit code a shell gives for each. */
+const STOP_SIGNALS = [['HUP', 129], ['INT', 130], ['PIPE', 141], ['TERM', 143]] as const;
+
 /**
- * Shell text that makes a script's EXIT trap run when the script is stopped by a signal (an interrupted
- * playtree sends SIGTERM to the command and everything it started). A POSIX shell killed by a signal it
- * does not trap runs no EXIT trap, so the temporary file that trap removes would stay behind. PIPE too: a
- * script whose playtree was SIGKILLed dies of SIGPIPE at its first word to stdout or stderr.
+ * Shell text that runs `cleanup` (shell text; it may run twice) when the script exits, however it exits: at
+ * its end, on an error, or stopped by a signal (an interrupted playtree sends SIGTERM to the command and
+ * everything it started; a SIGKILLed playtree's command dies of SIGPIPE at its first word to stdout or
+ * stderr). A POSIX shell killed by a signal it does not trap runs no EXIT trap. Each signal's trap runs the
+ * clean-up itself before it exits, rather than leaving it to the EXIT trap: the same stop may signal a
+ * command twice (directly, and through its container's init, or after its input was ended), and a second
+ * signal at the start of the EXIT trap ends the shell before the trap's first command runs.
  */
-export const EXIT_ON_SIGNALS = "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM";
+export function cleanupOnExit(cleanup: string): string {
+  const onSignal = ([signal, code]: (typeof STOP_SIGNALS)[number]) => `trap ${shellQuote(`${cleanup}; trap - EXIT; exit ${code}`)} ${signal}`;
+  return [`trap ${shellQuote(cleanup)} EXIT`, ...STOP_SIGNALS.map(onSignal)].join('; ');
+}
 
 /**
  * Shell text that creates `path` (already quoted for the shell) empty and 0600, failing if anything stands
