@@ -15,12 +15,12 @@ import {
   LOCK_BUSY,
   MKFIFO_SCRIPT,
   NSPAWN_LOCK_SCRIPT,
-  PREPARE_SCRIPT,
   RUN_SCRIPT,
   STOP_SCRIPT,
   UNBLOCK_SCRIPT,
   WRAPPER_FAILED,
 } from './viaScripts.js';
+import { firstLine, ViaRunFolder, type RunFolder } from './viaRunFolder.js';
 
 /** How many ended commands' files are removed at once. */
 const ENDED_BATCH = 32;
@@ -31,11 +31,13 @@ const ENDED_BATCH = 32;
  * exec's stdin stream; a streamed stdout (a fetch) goes through a FIFO in a private temporary folder on the
  * build host, read with the carrier's fetch while the command writes it. A process is stopped with a
  * second exec that signals the pid its wrapper recorded (closing the carrier's pipe may not reach the far
- * side). The run lock is a long exec holding flock(1) there until the run ends.
+ * side). The run lock is a long exec holding flock(1) there until the run ends. The run's folder there is
+ * owned by a lifeline that dies with playtree, so that the next run stops what a SIGKILLed one left
+ * (viaRunFolder.ts).
  */
 export class CarriedBuildHost implements BuildHost {
   readonly where: string;
-  private prepared: Promise<{ folder: string; systemBus: boolean }> | undefined;
+  private readonly runFolder: ViaRunFolder;
   private commands = 0;
   private readonly locks = new Map<string, Promise<void>>();
   private readonly holders: Array<{ stdin: PassThrough; ended: Promise<unknown> }> = [];
@@ -48,6 +50,7 @@ export class CarriedBuildHost implements BuildHost {
     private readonly carrier: Connection,
   ) {
     this.where = ` on build host ${host}`;
+    this.runFolder = new ViaRunFolder((script, args, options) => this.send(script, args, options), this.where);
     trackOpenConnection(this);
   }
 
@@ -56,13 +59,8 @@ export class CarriedBuildHost implements BuildHost {
     return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, options.stdin ? { stdin: options.stdin } : {});
   }
 
-  private folder(): Promise<{ folder: string; systemBus: boolean }> {
-    this.prepared ??= this.send(PREPARE_SCRIPT, []).then((result) => {
-      const [folder = '', , bus] = result.stdout.toString('utf8').split('\n');
-      if (result.rc !== 0 || !folder.startsWith('/')) throw new Error(`could not make a temporary folder there: ${firstLine(result.stderr) || `exit code ${result.rc}`}`);
-      return { folder, systemBus: bus === 'bus' };
-    });
-    return this.prepared;
+  private folder(): Promise<RunFolder> {
+    return this.runFolder.open();
   }
 
   async run(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
@@ -74,7 +72,8 @@ export class CarriedBuildHost implements BuildHost {
     const env = command.env ? ['env', '-i', ...Object.entries(command.env).map(([name, value]) => `${name}=${value ?? ''}`)] : [];
     // The files of ended commands go a batch at a time, with a later command: a long run leaves no pile.
     const ended = this.endedFiles.length >= ENDED_BATCH ? this.endedFiles.splice(0).join(' ') : '-';
-    const argv = [folder, id, io.stdout ? 'out' : '-', ended, ...env, command.file, ...command.args];
+    const stale = command.stop.wholeGroup ? 'group' : 'nspawn';
+    const argv = [folder, id, io.stdout ? 'out' : '-', ended, stale, ...env, command.file, ...command.args];
     let streamError: Error | undefined;
     const signal = this.signaller(command, pidFile);
     const stop = (error: Error) => {
@@ -133,8 +132,13 @@ export class CarriedBuildHost implements BuildHost {
     };
   }
 
-  /** Nothing is recorded on a build host: a SIGKILLed run's commands there are not stopped by the next run. */
-  async stopStaleCommands(): Promise<void> {}
+  /**
+   * What dead runs left on the build host (any tree: their runs are gone) is stopped once per run, as its
+   * folder is made (viaRunScripts.ts).
+   */
+  async stopStaleCommands(): Promise<void> {
+    await this.folder();
+  }
 
   async checkTree(settings: TreeSettings, transport: string, programs: ReadonlyArray<[string, string]>): Promise<Map<string, string>> {
     const { host, tree } = settings;
@@ -231,8 +235,7 @@ export class CarriedBuildHost implements BuildHost {
       const holders = this.holders.splice(0);
       for (const holder of holders) holder.stdin.end();
       await Promise.allSettled(holders.map((holder) => holder.ended));
-      const prepared = await this.prepared?.catch(() => undefined);
-      if (prepared) await this.send('rm -rf -- "$1"', [prepared.folder]).catch(() => undefined);
+      await this.runFolder.close();
       await this.carrier.close();
       untrackOpenConnection(this);
     })();
@@ -263,8 +266,4 @@ export function carriedBuildHost(host: string, carrier: Connection): CarriedBuil
 export async function closeCarrier(carrier: Connection): Promise<void> {
   const buildHost = buildHosts.get(carrier);
   await (buildHost ? buildHost.close() : carrier.close());
-}
-
-function firstLine(bytes: Buffer): string {
-  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }

@@ -52,3 +52,20 @@ export async function writeWork(scratch: string, inventory: string): Promise<str
   await mkdir(tmp);
   return tmp;
 }
+
+/** The runs' folders on this machine as build host (connections/viaRunScripts.ts), by name. */
+export async function viaRunFolders(): Promise<string[]> {
+  return readdir('/run/playtree/via').catch(() => [] as string[]);
+}
+
+/** The folders of runs whose lifeline is gone (PID.START.TOKEN: no live process PID started at START). */
+export async function deadRunFolders(): Promise<string[]> {
+  const dead: string[] = [];
+  for (const name of await viaRunFolders()) {
+    const [pid, start] = name.split('.');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[19] !== start) dead.push(name);
+  }
+  return dead;
+}
