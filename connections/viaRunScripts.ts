@@ -14,25 +14,27 @@
 /** Where the runs' folders are, on every build host; root-only (tmpfs: gone at reboot, as the processes are). */
 export const VIA_ROOT = '/run/playtree/via';
 
-/** Fails the script unless each of `paths` (constants, never user values) is a folder only root may write. */
+/**
+ * Fails the script unless each of `paths` (shell words: constants or variables, never user values) is a
+ * folder (not a symlink: find does not follow them) owned by root and writable only by it. One find for all.
+ */
 export function requireRootOnly(paths: readonly string[]): string {
-  return `for pt_x in ${paths.join(' ')}; do
-  if [ -L "$pt_x" ] || [ -z "$(find "$pt_x" -maxdepth 0 -type d -user 0 ! -perm /022)" ]; then
-    echo "$pt_x must be a folder owned by root and writable only by it; remove it and rerun" >&2; exit 1
-  fi
-done`;
+  return `if [ "$(find ${paths.join(' ')} -maxdepth 0 -type d -user 0 ! -perm /022 -printf . 2>/dev/null)" != ${'.'.repeat(paths.length)} ]; then
+  echo "${paths.join(' and ')} must be folders owned by root and writable only by it; remove them and rerun" >&2; exit 1
+fi`;
 }
 
 /** Sets pt_s to this shell's start time (field 22 of /proc/$$/stat) without a fork. */
 export const OWN_START_TIME = `read -r pt_s </proc/$$/stat; pt_s=\${pt_s##*) }; pt_k() { pt_s=\${20}; }; pt_k $pt_s`;
 
-/** Makes the folder and waits for end of input. $1 TOKEN. Nothing to do for a non-root login (see PREPARE). */
-export const LIFELINE_SCRIPT = `[ "$(id -u)" = 0 ] || exit 0
-umask 077; mkdir -p ${VIA_ROOT} || exit 1
-${requireRootOnly(['/run/playtree', VIA_ROOT])}
-${OWN_START_TIME}
-mkdir -- "${VIA_ROOT}/$$.$pt_s.$1" || exit 1
-exec >/dev/null
+/**
+ * Makes the folder and waits for end of input, deaf to a terminal's ^C or a stop's SIGTERM (playtree, still
+ * alive, ends it by ending its input). $1 TOKEN. PREPARE_SCRIPT checks VIA_ROOT and says what is wrong with
+ * it; a login that may not write there (not root: see PREPARE) needs no lifeline.
+ */
+export const LIFELINE_SCRIPT = `${OWN_START_TIME}
+(umask 077 && mkdir -p -- "${VIA_ROOT}/$$.$pt_s.$1") 2>/dev/null || exit 0
+trap '' HUP INT TERM; exec >/dev/null
 cat >/dev/null`;
 
 /**
@@ -91,14 +93,14 @@ fi
  */
 export const PREPARE_SCRIPT = `pt_u=$(id -u)
 if [ "$pt_u" = 0 ]; then
-  (umask 077 && mkdir -p ${VIA_ROOT}) || exit 1
+  [ -d ${VIA_ROOT} ] || (umask 077 && mkdir -p ${VIA_ROOT}) || exit 1
   ${requireRootOnly(['/run/playtree', VIA_ROOT])}
   ${STALE_STOP}
   pt_i=0
   while :; do
     for d in ${VIA_ROOT}/*."$1"; do [ -d "$d" ] && break 2; done
-    [ $pt_i -lt 200 ] || { echo "this run's folder did not appear in ${VIA_ROOT}" >&2; exit 1; }
-    sleep 0.05; pt_i=$((pt_i + 1))
+    [ $pt_i -lt 1000 ] || { echo "this run's folder did not appear in ${VIA_ROOT}" >&2; exit 1; }
+    sleep 0.01; pt_i=$((pt_i + 1))
   done
 else
   d=$(umask 077 && mktemp -d "\${TMPDIR:-/tmp}/playtree-via.XXXXXXXX") || exit 1

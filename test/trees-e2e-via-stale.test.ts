@@ -10,7 +10,8 @@ import { realTreeSkipReason } from './support/imageTree.js';
 import { runPlaytree, scratchWithTrees } from './support/cliOnTrees.js';
 import { markerExists, startPlaytree, waitFor, type StartedRun } from './reliability/interruptedRun.js';
 import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
-import { deadRunFolders, lockFileOf, processesRunning, writeWork } from './support/viaTrees.js';
+import { VIA_ROOT } from '../connections/viaRunScripts.js';
+import { deadRunFolders, lockFileOf, processesRunning, runFolderOf, writeWork } from './support/viaTrees.js';
 
 /*
  * A SIGKILLed playtree leaves its commands running on a build host reached through playtree_via: the next
@@ -66,16 +67,24 @@ describe('what a SIGKILLed playtree left on a build host through playtree_via', 
     return run;
   }
 
-  /** SIGKILL `run` (and its ssh clients: `withSshClients`); the next run on `host` must succeed and leave nothing. */
+  /**
+   * SIGKILL `run` (and its ssh clients: `withSshClients`); the next run on `host` must succeed and leave
+   * nothing. The killed run's folder: found through its lifeline (a child of playtree) with the local
+   * carrier; over ssh, whatever folder is dead once playtree is (other test files' runs may come and go).
+   */
   async function killThenNextRun(run: StartedRun, host: string, tree: string, withSshClients: boolean): Promise<void> {
+    const folder = withSshClients ? undefined : await runFolderOf(run.pid);
+    if (!withSshClients) assert.ok(folder, "the run's folder on the build host, made by its lifeline");
     // playtree starts each ssh client in a process group of its own: a group's SIGKILL would miss them.
     const sshClients = withSshClients ? await childrenNamed(run.pid, 'ssh') : [];
     if (withSshClients) assert.ok(sshClients.length >= 3, `the lifeline, the lock holder and the command each have an ssh client: ${sshClients.join(' ')}`);
     for (const pid of [run.pid, ...sshClients]) process.kill(pid, 'SIGKILL');
     assert.equal((await run.exited).signal, 'SIGKILL');
     // The lifeline sees its input end (the kernel closed playtree's end): the run's folder becomes a dead one's.
-    for (let waited = 0; (await deadRunFolders()).length === 0 && waited < 10_000; waited += 50) await sleep(50);
-    assert.notDeepEqual(await deadRunFolders(), [], "the killed run's folder is seen as a dead run's");
+    const isDead = async () => (await deadRunFolders()).filter((name) => folder === undefined || folder.endsWith(`/${name}`));
+    for (let waited = 0; (await isDead()).length === 0 && waited < 10_000; waited += 50) await sleep(50);
+    const dead = await isDead();
+    assert.notDeepEqual(dead, [], "the killed run's folder is seen as a dead run's");
     if (withSshClients) assert.notDeepEqual(await processesRunning(`${join(scratch, 'cp')}/`), [], 'the ControlMaster still runs');
     assert.notDeepEqual(await leftoversOf(tree), [], 'the command still runs on the build host');
     const next = await runPlaytree(scratch, ['-i', 'hosts.ini', '-l', host, 'next.yml']);
@@ -84,7 +93,7 @@ describe('what a SIGKILLed playtree left on a build host through playtree_via', 
     assert.deepEqual(await leftoversAfterSettling(tree, 0), [], 'no process, nspawn, mount or lock left');
     assert.equal(existsSync(join(tree, 'root/after')), false, 'the killed command did not go on');
     assert.equal(existsSync(await lockFileOf(tree)), false, 'no run lock file');
-    assert.deepEqual(await deadRunFolders(), [], 'no folder of a dead run left on the build host');
+    assert.deepEqual(dead.filter((name) => existsSync(join(VIA_ROOT, name))), [], "the dead run's folder is removed from the build host");
   }
 
   test('SIGKILL during a long command on a chroot tree through the local carrier: the next run stops it and succeeds', async () => {
@@ -104,15 +113,19 @@ describe('what a SIGKILLed playtree left on a build host through playtree_via', 
 
   test("a run through the same build host on another tree leaves a live run's command running", async () => {
     const run = await startLong('chrooted', trees[0]!);
+    const folder = await runFolderOf(run.pid);
     try {
+      assert.ok(folder, "the first run's folder on the build host");
       const other = await runPlaytree(scratch, ['-i', 'hosts.ini', '-l', 'nspawned', 'next.yml']);
       assert.equal(other.code, 0, other.stdout + other.stderr);
       assert.ok(run.running(), 'the first run still runs');
       assert.notDeepEqual(await leftoversOf(trees[0]!), [], "the first run's command still runs");
+      assert.ok(existsSync(folder), "the first run's folder is still there");
     } finally {
       process.kill(run.pid, 'SIGTERM');
     }
     assert.equal((await run.exited).code, 99);
     assert.equal(existsSync(join(trees[0]!, 'root/after')), false);
+    assert.equal(existsSync(folder), false, 'an interrupted run removes its folder');
   });
 });
