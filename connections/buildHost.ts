@@ -18,7 +18,7 @@ export interface BuildHost {
   readonly where: string;
   /** Run one process on the build host, stdin and stdout streamed; stopped on interrupt as `command.stop` says. */
   run(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult>;
-  /** Stop what a killed playtree left running on `tree` (the controller only keeps such records). */
+  /** Stop what a killed playtree left running on `tree` (a build host: whatever dead runs left there, once a run). */
   stopStaleCommands(tree: string): Promise<void>;
   /**
    * Root, each of `programs` ([name, Debian package]) on PATH, `settings.tree` an OS tree with the shell in it:

@@ -17,12 +17,12 @@ import {
   LOCK_BUSY,
   MKFIFO_SCRIPT,
   NSPAWN_LOCK_SCRIPT,
-  PREPARE_SCRIPT,
   RUN_SCRIPT,
   STOP_SCRIPT,
   UNBLOCK_SCRIPT,
   WRAPPER_FAILED,
 } from './viaScripts.js';
+import { firstLine, ViaRunFolder, type RunFolder } from './viaRunFolder.js';
 
 /** How many ended commands' files are removed at once. */
 const ENDED_BATCH = 32;
@@ -33,11 +33,13 @@ const ENDED_BATCH = 32;
  * exec's stdin stream; a streamed stdout (a fetch) goes through a FIFO in a private temporary folder on the
  * build host, read with the carrier's fetch while the command writes it. A process is stopped with a
  * second exec that signals the pid its wrapper recorded (closing the carrier's pipe may not reach the far
- * side). The run lock is a long exec holding flock(1) there until the run ends.
+ * side). The run lock is a long exec holding flock(1) there until the run ends. The run's folder there is
+ * owned by a lifeline that dies with playtree, so that the next run stops what a SIGKILLed one left
+ * (viaRunFolder.ts).
  */
 export class CarriedBuildHost implements BuildHost {
   readonly where: string;
-  private prepared: Promise<{ folder: string; systemBus: boolean; kernel: string }> | undefined;
+  private readonly runFolder: ViaRunFolder;
   private commands = 0;
   /** Each tree spelling's identity on the build host, found once. */
   private readonly identities = new Map<string, Promise<TreeIdentity>>();
@@ -51,22 +53,17 @@ export class CarriedBuildHost implements BuildHost {
     private readonly carrier: Connection,
   ) {
     this.where = ` on build host ${host}`;
+    this.runFolder = new ViaRunFolder((script, args, options) => this.send(script, args, options), this.where);
     trackOpenConnection(this);
   }
 
   /** Run `script` with positional parameters `args` on the build host. */
-  private send(script: string, args: readonly string[], options: { stdin?: Readable } = {}): Promise<ExecResult> {
-    return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, options.stdin ? { stdin: options.stdin } : {});
+  private send(script: string, args: readonly string[], options: { stdin?: Readable; stopsItself?: boolean } = {}): Promise<ExecResult> {
+    return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, { ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.stopsItself ? { stopsItself: true } : {}) });
   }
 
-  private folder(): Promise<{ folder: string; systemBus: boolean; kernel: string }> {
-    this.prepared ??= this.send(PREPARE_SCRIPT, []).then((result) => {
-      const [folder = '', , bus, kernel = '-'] = result.stdout.toString('utf8').split('\n');
-      if (result.rc !== 0 || !folder.startsWith('/')) throw new Error(`could not make a temporary folder there: ${firstLine(result.stderr) || `exit code ${result.rc}`}`);
-      // An unknown kernel: this build host's trees are shared with no other way to them.
-      return { folder, systemBus: bus === 'bus', kernel: /^[0-9a-f-]{8,}$/.test(kernel) ? kernel : `${this.host} (unknown kernel)` };
-    });
-    return this.prepared;
+  private folder(): Promise<RunFolder> {
+    return this.runFolder.open();
   }
 
   async run(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
@@ -78,7 +75,8 @@ export class CarriedBuildHost implements BuildHost {
     const env = command.env ? ['env', '-i', ...Object.entries(command.env).map(([name, value]) => `${name}=${value ?? ''}`)] : [];
     // The files of ended commands go a batch at a time, with a later command: a long run leaves no pile.
     const ended = this.endedFiles.length >= ENDED_BATCH ? this.endedFiles.splice(0).join(' ') : '-';
-    const argv = [folder, id, io.stdout ? 'out' : '-', ended, ...env, command.file, ...command.args];
+    const stale = command.stop.wholeGroup ? 'group' : 'nspawn';
+    const argv = [folder, id, io.stdout ? 'out' : '-', ended, stale, ...env, command.file, ...command.args];
     let streamError: Error | undefined;
     const signal = this.signaller(command, pidFile);
     const stop = (error: Error) => {
@@ -141,8 +139,13 @@ export class CarriedBuildHost implements BuildHost {
     };
   }
 
-  /** Nothing is recorded on a build host: a SIGKILLed run's commands there are not stopped by the next run. */
-  async stopStaleCommands(): Promise<void> {}
+  /**
+   * What dead runs left on the build host (any tree: their runs are gone) is stopped once per run, as its
+   * folder is made (viaRunScripts.ts).
+   */
+  async stopStaleCommands(): Promise<void> {
+    await this.folder();
+  }
 
   async checkTree(settings: TreeSettings, transport: string, programs: ReadonlyArray<[string, string]>): Promise<Map<string, string>> {
     const { tree } = settings;
@@ -248,8 +251,7 @@ export class CarriedBuildHost implements BuildHost {
       const holders = this.holders.splice(0);
       for (const holder of holders) holder.stdin.end();
       await Promise.allSettled(holders.map((holder) => holder.ended));
-      const prepared = await this.prepared?.catch(() => undefined);
-      if (prepared) await this.send('rm -rf -- "$1"', [prepared.folder]).catch(() => undefined);
+      await this.runFolder.close();
       await this.carrier.close();
       untrackOpenConnection(this);
     })();
@@ -280,8 +282,4 @@ export function carriedBuildHost(host: string, carrier: Connection): CarriedBuil
 export async function closeCarrier(carrier: Connection): Promise<void> {
   const buildHost = buildHosts.get(carrier);
   await (buildHost ? buildHost.close() : carrier.close());
-}
-
-function firstLine(bytes: Buffer): string {
-  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }

@@ -16,7 +16,7 @@ import { COMMAND_GRACE_MS, childrenOf, signalAll, withDescendants } from './proc
 
 const RECORDS = '/run/playtree/commands';
 /** How long a stale systemd-nspawn may take to stop after SIGTERM (it unmounts, releases its lock). */
-const NSPAWN_STOP_MS = 10_000;
+export const NSPAWN_STOP_MS = 10_000;
 
 /**
  * How a leftover is stopped: a chroot'ed shell and what it started get SIGTERM; a per-command systemd-nspawn

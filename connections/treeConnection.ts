@@ -84,13 +84,23 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
     // What a SIGKILLed run left running on the tree goes first: it would hold the tree (nspawn's lock) or
     // go on changing it under this run.
     this.opening ??= this.reachBuildHost()
-      .then(() => this.buildHost.stopStaleCommands(this.settings.tree))
+      .then(() => this.stopStaleCommands())
       .then(() => this.preflight())
       .catch((error: unknown) => {
         this.opening = undefined;
         throw error;
       });
     return this.opening;
+  }
+
+  /** On a build host, this is also where the run's folder there is made: its failure makes the host unreachable. */
+  private async stopStaleCommands(): Promise<void> {
+    try {
+      await this.buildHost.stopStaleCommands(this.settings.tree);
+    } catch (error) {
+      const { host } = this.settings;
+      throw new ConnectionError(`${host}: ${(error as Error).message}`, host);
+    }
   }
 
   /** With `playtree_via`: its host's connection (opened once per run), wrapped as this tree's build host. */

@@ -2,32 +2,26 @@
  * The shell scripts a tree driver sends through its build host's connection (`playtree_via`, see
  * carriedBuildHost.ts). Each is sent as `set -- ARGS` (quoted with shellJoin) followed by the script, so user
  * values are positional parameters, never shell text. They need a POSIX shell, coreutils and util-linux
- * (flock) on the build host, and Linux's /proc: nothing else (no Python, no Node, no playtree).
+ * (flock) on the build host, and Linux's /proc: nothing else (no Python, no Node, no playtree). Each run's folder
+ * there, and how the next run stops what a SIGKILLed one left: viaRunScripts.ts.
  */
+
+import { OWN_START_TIME, requireRootOnly } from './viaRunScripts.js';
 
 /** A wrapper's own failure before the command ran (its pid or output FIFO could not be set up). */
 export const WRAPPER_FAILED = 125;
 
 /**
- * Once per build host and run: a private temporary folder (the commands' pid files and output FIFOs), the
- * user's uid, whether systemd-nspawn can reach a system bus there (as busProbe.ts decides locally), and the
- * kernel's boot id (`-` when unknown): with a tree's DEV:INO it tells one tree reached by two ways in a run.
- */
-export const PREPARE_SCRIPT = `umask 077
-d=$(mktemp -d "\${TMPDIR:-/tmp}/playtree-via.XXXXXXXX") || exit 1
-echo "$d"; id -u
-if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -S /run/dbus/system_bus_socket ]; then echo bus; else echo nobus; fi
-cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo -`;
-
-/**
  * $1 folder, $2 command number, $3 `out` (stdout goes to the FIFO FOLDER/N.out, read by the carrier's
  * fetch) or `-`, $4 files of ended commands to remove from the folder (space-separated names the
- * controller made, e.g. `7.pid 7.out`) or `-`, then the argv. The shell writes its pid first (FOLDER/N.pid:
- * how STOP_SCRIPT finds the command), then becomes the command (exec: same pid).
+ * controller made, e.g. `7.pid 7.out`) or `-`, $5 how a next run stops it if this one dies (`group`, or
+ * `nspawn`: viaRunScripts.ts), then the argv. The shell writes `PID START HOW` first (FOLDER/N.pid: how
+ * STOP_SCRIPT and a next run find the command), then becomes the command (exec: same pid and start time).
  */
-export const RUN_SCRIPT = `pt_d=$1 pt_n=$2 pt_o=$3 pt_g=$4; shift 4
+export const RUN_SCRIPT = `pt_d=$1 pt_n=$2 pt_o=$3 pt_g=$4 pt_y=$5; shift 5
 [ "$pt_g" = - ] || (cd "$pt_d" && set -f && rm -f -- $pt_g)
-echo $$ >"$pt_d/$pt_n.pid" || exit ${WRAPPER_FAILED}
+${OWN_START_TIME}
+echo "$$ $pt_s $pt_y" >"$pt_d/$pt_n.pid" || exit ${WRAPPER_FAILED}
 if [ "$pt_o" = out ]; then command exec >"$pt_d/$pt_n.out" || exit ${WRAPPER_FAILED}; fi
 exec "$@"`;
 
@@ -47,7 +41,7 @@ export const UNBLOCK_SCRIPT = 'exec 3<>"$1"; rm -f -- "$1"; exec 3>&-';
  */
 export const STOP_SCRIPT = `pt_i=0
 while [ ! -s "$1" ] && [ $pt_i -lt 20 ]; do sleep 0.1; pt_i=$((pt_i + 1)); done
-read -r pt_p <"$1" 2>/dev/null || exit 0
+read -r pt_p pt_x <"$1" 2>/dev/null || exit 0
 pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $pt_c; pt_below $pt_c; done; }
 case $3 in
   group) kill -s "$2" $pt_p $(pt_below $pt_p) ;;
@@ -110,11 +104,7 @@ export const LOCK_BUSY = 75;
  */
 export const HOLD_SCRIPT = `pt_t=$1 pt_w=$2 pt_a=$3 pt_l=/run/playtree/locks
 (umask 077 && mkdir -p "$pt_l") || exit 1
-for pt_x in /run/playtree "$pt_l"; do
-  if [ -L "$pt_x" ] || [ -z "$(find "$pt_x" -maxdepth 0 -type d -user "$(id -u)" ! -perm /022)" ]; then
-    echo "$pt_x must be a folder owned by root and writable only by it; remove it and rerun" >&2; exit 1
-  fi
-done
+${requireRootOnly(['/run/playtree', '"$pt_l"'])}
 pt_k=$(stat -L -c %d:%i -- "$pt_t") || exit 1
 pt_f=$pt_l/tree-$pt_k pt_e=$(( $(date +%s) + pt_w )) pt_r=0
 while :; do

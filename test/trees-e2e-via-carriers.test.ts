@@ -54,7 +54,7 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
       assert.equal(await sha256(join(trees[index]!, 'srv/via/blob.bin')), sent, `${host}: in the tree`);
       assert.equal(await sha256(join(scratch, 'fetched', `${host}.bin`)), sent, `${host}: fetched back`);
     }
-    // sshd's sessions have no TMPDIR: the build host's temporary folders were /tmp/playtree-via.*.
+    // A root login's run folder is under /run/playtree/via (its end: trees-e2e-via-stale.test.ts); nothing goes to /tmp.
     assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
     for (const tree of trees) assert.equal(existsSync(await lockFileOf(tree)), false, 'no lock file left');
   });

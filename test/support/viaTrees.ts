@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { childrenOf } from '../../connections/processTree.js';
 
 /*
  * Shared by the playtree_via tests (trees-e2e-via*.test.ts): the play they run on trees reached through a
@@ -51,4 +52,31 @@ export async function writeWork(scratch: string, inventory: string): Promise<str
   const tmp = join(scratch, 'buildhost-tmp');
   await mkdir(tmp);
   return tmp;
+}
+
+/** The runs' folders on this machine as build host (connections/viaRunScripts.ts), by name. */
+export async function viaRunFolders(): Promise<string[]> {
+  return readdir('/run/playtree/via').catch(() => [] as string[]);
+}
+
+/** The folders of runs whose lifeline is gone (PID.START.TOKEN: no live process PID started at START). */
+export async function deadRunFolders(): Promise<string[]> {
+  const dead: string[] = [];
+  for (const name of await viaRunFolders()) {
+    const [pid, start] = name.split('.');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[19] !== start) dead.push(name);
+  }
+  return dead;
+}
+
+/**
+ * The folder (full path) of the run playtree `pid` is making on this machine through the local carrier: its
+ * lifeline is one of playtree's children. Undefined when there is none (yet).
+ */
+export async function runFolderOf(pid: number): Promise<string | undefined> {
+  const children = childrenOf(pid).map(String);
+  const name = (await viaRunFolders()).find((folder) => children.includes(folder.split('.')[0]!));
+  return name === undefined ? undefined : join('/run/playtree/via', name);
 }
