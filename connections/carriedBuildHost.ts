@@ -45,15 +45,20 @@ export class CarriedBuildHost implements BuildHost {
 
   constructor(
     readonly host: string,
-    private readonly carrier: Connection,
+    readonly carrier: Connection,
   ) {
     this.where = ` on build host ${host}`;
     trackOpenConnection(this);
   }
 
   /** Run `script` with positional parameters `args` on the build host. */
-  private send(script: string, args: readonly string[], options: { stdin?: Readable } = {}): Promise<ExecResult> {
+  send(script: string, args: readonly string[], options: { stdin?: Readable } = {}): Promise<ExecResult> {
     return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, options.stdin ? { stdin: options.stdin } : {});
+  }
+
+  /** This run's private temporary folder on the build host (removed by close()). */
+  async temporaryFolder(): Promise<string> {
+    return (await this.folder()).folder;
   }
 
   private folder(): Promise<{ folder: string; systemBus: boolean }> {
