@@ -37,6 +37,13 @@ const fifoNames = (from: number, to: number) =>
 
 const firstLine = (bytes: Buffer) => bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 
+/**
+ * A pipe into a carrier exec's stdin whose destruction says nothing: an interrupted carrier ends its side of
+ * the pipe (the leader's lifeline then sees EOF, as it should), and an 'error' from that would make a carrier
+ * kill the whole exec at once (local.ts does, for a failing source), container included.
+ */
+const quietPipe = () => new PassThrough({ destroy: (_error, done) => done(null) });
+
 /** `promise`, or undefined after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -74,7 +81,7 @@ export class CarriedContainer {
     const ready = `${io}.ready`;
     const made = await host.send(MKFIFO_SCRIPT, [ready]);
     if (made.rc !== 0) throw new Error(`could not make a FIFO${host.where}: ${firstLine(made.stderr) || `exit code ${made.rc}`}`);
-    const lifeline = new PassThrough();
+    const lifeline = quietPipe();
     const argv = [io, ready, fifoNames(1, 2 * FIFO_BATCH).join(' '), ...argvFor(`--bind-ro=${io}:${IO_DIR}`)];
     const started = host.carrier.exec(`set -- ${shellJoin(argv)}\n${START_SCRIPT}`, { stdin: lifeline, keepOutput: 64 * 1024 });
     const exited = started.then(
@@ -150,7 +157,7 @@ export class CarriedContainer {
     let endInput = () => {};
     if (given !== undefined && typeof given !== 'string' && !Buffer.isBuffer(given)) {
       given.once('error', stop);
-      const input = new PassThrough();
+      const input = quietPipe();
       given.pipe(input);
       source = input;
       endInput = () => {
