@@ -22,6 +22,13 @@ import {
   WRAPPER_FAILED,
 } from './viaScripts.js';
 
+/**
+ * A pipe into a carrier exec's stdin whose destruction says nothing. An interrupted carrier ends its side of
+ * the pipe itself (the command's input ends, as it should); an 'error' from that would make the carrier kill
+ * the whole exec at once (local.ts does, for a failing source) before the command's traps ran.
+ */
+export const quietPipe = () => new PassThrough({ destroy: (_error, done) => done(null) });
+
 /** How many ended commands' files are removed at once. */
 const ENDED_BATCH = 32;
 
@@ -92,7 +99,7 @@ export class CarriedBuildHost implements BuildHost {
     if (given !== undefined && typeof given !== 'string' && !Buffer.isBuffer(given)) {
       given.once('error', stop);
       // Through a pipe of our own, which a stop can end: see below.
-      const input = new PassThrough();
+      const input = quietPipe();
       given.pipe(input);
       source = input;
       endInput = () => {

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { shellJoin } from '../src/core/shellQuote.js';
-import type { CarriedBuildHost } from './carriedBuildHost.js';
+import { quietPipe, type CarriedBuildHost } from './carriedBuildHost.js';
 import type { ExecResult } from './connection.js';
 import { LEADER_STOP } from './nspawnArgv.js';
 import { trackRunningCommand } from './openConnections.js';
@@ -37,18 +37,16 @@ const fifoNames = (from: number, to: number) =>
 
 const firstLine = (bytes: Buffer) => bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 
-/**
- * A pipe into a carrier exec's stdin whose destruction says nothing: an interrupted carrier ends its side of
- * the pipe (the leader's lifeline then sees EOF, as it should), and an 'error' from that would make a carrier
- * kill the whole exec at once (local.ts does, for a failing source), container included.
- */
-const quietPipe = () => new PassThrough({ destroy: (_error, done) => done(null) });
-
 /** `promise`, or undefined after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** The container had stopped before the command could start: the command never ran. */
+export class ContainerGone extends Error {
+  override name = 'ContainerGone';
 }
 
 export class CarriedContainer {
@@ -127,7 +125,7 @@ export class CarriedContainer {
   }
 
   private async runNow(script: string, args: readonly string[], io: TreeRunOptions): Promise<TreeRunResult> {
-    if (!this.running()) throw new Error('the container stopped');
+    if (!this.running()) throw new ContainerGone('the container stopped');
     const n = ++this.commands;
     const streamed = io.stdout !== undefined;
     // A fetch opens its FIFO before the wrapper runs: it must exist already.
@@ -179,7 +177,10 @@ export class CarriedContainer {
       if (failure !== undefined) {
         if (reading) await this.host.send(UNBLOCK_SCRIPT, [out]).catch(() => undefined);
         this.made = Math.min(this.made, n);
-        throw new Error(failure.slice(WRAPPER_MARK.length).trim());
+        const reason = failure.slice(WRAPPER_MARK.length).trim();
+        if (!reason.includes('(the container stopped)')) throw new Error(reason);
+        this.ended = true;
+        throw new ContainerGone(reason);
       }
       await reading;
       return { ...result, ...(streamError ? { streamError } : {}) };

@@ -20,6 +20,7 @@ import type { TreeCommand, TreeRunOptions, TreeRunResult } from './treeProcess.j
 export class CarriedNspawnConnection extends TreeConnection<NspawnSettings> {
   readonly transport = 'nspawn';
   private lease: ContainerLease<CarriedContainer> | undefined;
+  private retrying = false;
 
   constructor(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env) {
     super(resolveNspawnSettings(options, env), options);
@@ -72,6 +73,17 @@ export class CarriedNspawnConnection extends TreeConnection<NspawnSettings> {
     try {
       return await container.run(script, args, io);
     } catch (error) {
+      // The container went before the command started (a task killed its leader): a fresh one runs it, as locally.
+      const replayable = io.stdin === undefined || typeof io.stdin === 'string' || Buffer.isBuffer(io.stdin);
+      if ((error as Error).name === 'ContainerGone' && replayable && !this.retrying) {
+        this.retrying = true;
+        try {
+          await this.open();
+          return await this.runInTree(payload, io);
+        } finally {
+          this.retrying = false;
+        }
+      }
       throw new ConnectionError(`${host}: could not run a command in the container of ${tree}${this.buildHost.where}: ${(error as Error).message}; rerun the play`, host);
     }
   }

@@ -96,7 +96,7 @@ if [ "$pt_x" = R ]; then pt_x=; read -r pt_x pt_y pt_r <&6; pt_y=ran; fi
 if [ "$pt_y" != ran ] || [ "$pt_x" != E ]; then
   kill $pt_a $pt_e $pt_o 2>/dev/null
   [ "$pt_s" = out ] || { exec 8<>"$pt_n.out"; exec 8>&-; }
-  [ "$pt_y" != - ] || pt_fail "the container stopped"
+  [ "$pt_y" != - ] || pt_fail "the command did not start (the container stopped)"
   pt_fail "the container's shell could not open the command's pipes (exit $pt_r)"
 fi
 [ -z "$pt_a" ] || kill $pt_a 2>/dev/null

@@ -65,8 +65,9 @@ describe('chroot and nspawn trees through playtree_via with the local connection
     }
   });
 
-  test('persistent nspawn through playtree_via runs one container per command, saying so at -v', () => {
-    assert.match(first.stdout, /<nspawned> the tree is on build host builder \(playtree_via\): one container per command/);
+  test('nspawn through playtree_via keeps its persistent container by default: -v says nothing of one container per command', () => {
+    assert.match(first.stdout, /TASK \[fetch\]/);
+    assert.doesNotMatch(first.stdout + first.stderr, /one container per command/);
   });
 
   test('the build host keeps no temporary folder and no lock file after the runs', async () => {
