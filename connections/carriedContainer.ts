@@ -45,6 +45,24 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /** The container had stopped before the command could start: the command never ran. */
+/**
+ * A command's stdin for the carrier's exec: a stream goes through a pipe of our own, which a stop can end
+ * (the command's traps then run at end of input); a failing stream stops the command.
+ */
+function endableInput(given: TreeRunOptions['stdin'], stop: (error: Error) => void): { source: TreeRunOptions['stdin']; endInput: () => void } {
+  if (given === undefined || typeof given === 'string' || Buffer.isBuffer(given)) return { source: given, endInput: () => {} };
+  given.once('error', stop);
+  const input = quietPipe();
+  given.pipe(input);
+  return {
+    source: input,
+    endInput: () => {
+      given.unpipe(input);
+      input.end();
+    },
+  };
+}
+
 export class ContainerGone extends Error {
   override name = 'ContainerGone';
 }
@@ -69,8 +87,13 @@ export class CarriedContainer {
     private readonly started: Promise<ExecResult | undefined>,
   ) {
     void started.then(() => (this.ended = true));
-    // An interrupted run: the command under way is stopped first (its own stop), then the container.
-    this.untrack = trackRunningCommand(() => this.queue.then(() => this.stop()));
+    // An interrupted run: the lifeline ends without `stop`, as when playtree dies: the leader gives what
+    // runs in the container SIGTERM and up to three seconds (a command's traps run) before the container
+    // stops. The carrier may have killed the command's wrapper already: its end is not the command's.
+    this.untrack = trackRunningCommand(() => {
+      this.lifeline.end();
+      return this.queue.then(() => this.stop());
+    });
   }
 
   /** Start systemd-nspawn with `argvFor(bind)` on the build host; rejects with nspawn's own words when it fails. */
@@ -128,17 +151,10 @@ export class CarriedContainer {
     if (!this.running()) throw new ContainerGone('the container stopped');
     const n = ++this.commands;
     const streamed = io.stdout !== undefined;
-    // A fetch opens its FIFO before the wrapper runs: it must exist already.
-    if (n > this.made && streamed) {
-      await this.host.send(MKFIFOS_SCRIPT, [this.io, ...fifoNames(n, n + FIFO_BATCH)]);
-      this.made = n + FIFO_BATCH;
-    }
-    const make = this.made < n + FIFO_BATCH ? fifoNames(Math.max(this.made + 1, n), n + 2 * FIFO_BATCH - 1) : [];
-    if (make.length > 0) this.made = n + 2 * FIFO_BATCH - 1;
-    const remove = this.used.length >= 6 * FIFO_BATCH ? this.used.splice(0) : [];
+    const { make, remove } = await this.fifosFor(n, streamed);
     const text = `unset pt_f\nset -- ${shellJoin([...args])}\n${script}`;
     const argv = [this.io, `/proc/${this.pids.holder}/fd/7`, String(n), io.stdin === undefined ? '-' : 'in', streamed ? '-' : 'out'];
-    argv.push(make.join(' ') || '-', remove.join(' ') || '-', text);
+    argv.push(make, remove, text);
 
     let streamError: Error | undefined;
     // SIGTERM: what runs in the container (its traps remove temporary files); SIGKILL: the wrapper too.
@@ -150,19 +166,7 @@ export class CarriedContainer {
       streamError ??= error;
       signal('SIGKILL');
     };
-    const given = io.stdin;
-    let source = given;
-    let endInput = () => {};
-    if (given !== undefined && typeof given !== 'string' && !Buffer.isBuffer(given)) {
-      given.once('error', stop);
-      const input = quietPipe();
-      given.pipe(input);
-      source = input;
-      endInput = () => {
-        given.unpipe(input);
-        input.end();
-      };
-    }
+    const { source, endInput } = endableInput(io.stdin, stop);
     let markEnded!: () => void;
     const exited = new Promise<void>((resolve) => (markEnded = resolve));
     const untrack = trackRunningCommand(() => stopWithGrace(signal, exited, endInput));
@@ -196,13 +200,28 @@ export class CarriedContainer {
   }
 
   /**
+   * The wrapper's FIFO names to make (a batch ahead) and ended commands' files to remove (a batch at a
+   * time), `-` for none. A fetch opens its FIFO before its wrapper runs: one its batch lacks is made first.
+   */
+  private async fifosFor(n: number, streamed: boolean): Promise<{ make: string; remove: string }> {
+    if (n > this.made && streamed) {
+      await this.host.send(MKFIFOS_SCRIPT, [this.io, ...fifoNames(n, n + FIFO_BATCH)]);
+      this.made = n + FIFO_BATCH;
+    }
+    const make = this.made < n + FIFO_BATCH ? fifoNames(Math.max(this.made + 1, n), n + 2 * FIFO_BATCH - 1) : [];
+    if (make.length > 0) this.made = n + 2 * FIFO_BATCH - 1;
+    const remove = this.used.length >= 6 * FIFO_BATCH ? this.used.splice(0) : [];
+    return { make: make.join(' ') || '-', remove: remove.join(' ') || '-' };
+  }
+
+  /**
    * Say `stop` on the leader's lifeline and wait until systemd-nspawn has exited on the build host (its
    * mounts gone, the tree's lock released); signal it there if it does not go in time.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.untrack();
-      this.lifeline.end(`${LEADER_STOP}\n`);
+      if (!this.lifeline.writableEnded) this.lifeline.end(`${LEADER_STOP}\n`);
       const result = await within(this.started, STOP_WAIT_MS);
       if (!result?.stdout.toString('utf8').includes('gone')) await this.host.send(NSPAWN_GONE_SCRIPT, [this.io]).catch(() => undefined);
     })();

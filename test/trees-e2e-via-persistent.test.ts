@@ -37,7 +37,7 @@ const PLAY = `- hosts: trees
 const LONG = `- hosts: trees
   gather_facts: false
   tasks:
-    - shell: trap 'rm -f /root/started; exit 3' TERM; touch /root/started; sleep 765 & wait; touch /root/after
+    - shell: trap 'sleep 0.5; rm -f /root/started; exit 3' TERM; touch /root/started; sleep 765 & wait; touch /root/after
 `;
 
 /** Start playtree with TMPDIR (the build host's temporary folders through the local carrier) set for it alone. */
@@ -94,7 +94,7 @@ describe('the persistent nspawn container through playtree_via', { skip }, () =>
     });
 
     test(`through ${name}: SIGTERM during a long command: exit 99, the command's trap ran, the container stopped, nothing left on the build host`, { skip: name === 'ssh' && sshdMissing() }, async () => {
-      await rm(join(tree, 'root/after'), { force: true });
+      for (const marker of ['started', 'after']) await rm(join(tree, 'root', marker), { force: true });
       const run = startWithTmp(scratch, ['-i', 'hosts.ini', '--limit', group, 'long.yml'], name === 'local' ? tmp : undefined);
       await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
       process.kill(run.pid, 'SIGTERM');
