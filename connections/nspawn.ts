@@ -36,6 +36,8 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
  * nspawnArgv.ts (options, every argv and the leader's scripts, pure), nspawnChecks.ts (preconditions, the
  * host's system bus, nspawn's own failures), nspawnContainer.ts (start, share and stop the persistent
  * container), nspawnShell.ts (the persistent container's command server, from the controller's side).
+ * A tree on another build host (`playtree_via`): nspawnCarried.ts (the persistent container there, through the
+ * carrier), or NspawnConnection through the carrier (per-command mode, or another `ansible_user`).
  */
 
 /** One command server per container, shared by the connections that lease it. */
