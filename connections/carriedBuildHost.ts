@@ -24,6 +24,13 @@ import {
 } from './viaScripts.js';
 import { firstLine, ViaRunFolder, type RunFolder } from './viaRunFolder.js';
 
+/**
+ * A pipe into a carrier exec's stdin whose destruction says nothing. An interrupted carrier ends its side of
+ * the pipe itself (the command's input ends, as it should); an 'error' from that would make the carrier kill
+ * the whole exec at once (local.ts does, for a failing source) before the command's traps ran.
+ */
+export const quietPipe = () => new PassThrough({ destroy: (_error, done) => done(null) });
+
 /** How many ended commands' files are removed at once. */
 const ENDED_BATCH = 32;
 
@@ -50,7 +57,7 @@ export class CarriedBuildHost implements BuildHost {
 
   constructor(
     readonly host: string,
-    private readonly carrier: Connection,
+    readonly carrier: Connection,
   ) {
     this.where = ` on build host ${host}`;
     this.runFolder = new ViaRunFolder((script, args, options) => this.send(script, args, options), this.where);
@@ -58,8 +65,13 @@ export class CarriedBuildHost implements BuildHost {
   }
 
   /** Run `script` with positional parameters `args` on the build host. */
-  private send(script: string, args: readonly string[], options: { stdin?: Readable; stopsItself?: boolean } = {}): Promise<ExecResult> {
+  send(script: string, args: readonly string[], options: { stdin?: Readable; stopsItself?: boolean } = {}): Promise<ExecResult> {
     return this.carrier.exec(`set -- ${shellJoin(args)}\n${script}`, { ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.stopsItself ? { stopsItself: true } : {}) });
+  }
+
+  /** This run's private folder on the build host (removed by close()). */
+  async temporaryFolder(): Promise<string> {
+    return (await this.folder()).folder;
   }
 
   private folder(): Promise<RunFolder> {
@@ -89,7 +101,7 @@ export class CarriedBuildHost implements BuildHost {
     if (given !== undefined && typeof given !== 'string' && !Buffer.isBuffer(given)) {
       given.once('error', stop);
       // Through a pipe of our own, which a stop can end: see below.
-      const input = new PassThrough();
+      const input = quietPipe();
       given.pipe(input);
       source = input;
       endInput = () => {

@@ -12,6 +12,7 @@ import {
   type NspawnSettings,
 } from './nspawnArgv.js';
 import { checkNspawnPreconditions, describeNspawnFailure, probeHost } from './nspawnChecks.js';
+import { CarriedNspawnConnection } from './nspawnCarried.js';
 import { leaseContainer, startContainer, type ContainerLease, type RunningContainer } from './nspawnContainer.js';
 import { ContainerShell } from './nspawnShell.js';
 import { trackOpenConnection, untrackOpenConnection } from './openConnections.js';
@@ -35,6 +36,8 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
  * nspawnArgv.ts (options, every argv and the leader's scripts, pure), nspawnChecks.ts (preconditions, the
  * host's system bus, nspawn's own failures), nspawnContainer.ts (start, share and stop the persistent
  * container), nspawnShell.ts (the persistent container's command server, from the controller's side).
+ * A tree on another build host (`playtree_via`): nspawnCarried.ts (the persistent container there, through the
+ * carrier), or NspawnConnection through the carrier (per-command mode, or another `ansible_user`).
  */
 
 /** One command server per container, shared by the connections that lease it. */
@@ -53,9 +56,10 @@ function shellOf(container: RunningContainer): ContainerShell {
 export function createNspawnConnection(options: ConnectionOptions): Connection {
   if (!persistentModeWanted(options, process.env)) return new NspawnConnection(options);
   if (!options.via) return new PersistentNspawnConnection(options);
-  // The persistent container's command server is reached through FIFOs under /proc/LEADER/root on the
-  // controller: not yet through a carrier. A tree on another build host runs one container per command.
-  options.log(1, `<${options.host}> the tree is on build host ${options.via.host} (playtree_via): one container per command (ansible_nspawn_persistent is not yet supported through playtree_via)`);
+  const user = resolveNspawnSettings(options, process.env).user;
+  if (user === undefined || user === 'root' || user === '0') return new CarriedNspawnConnection(options);
+  // Another user's commands enter the container with nsenter from the controller: not through a carrier.
+  options.log(1, `<${options.host}> the tree is on build host ${options.via.host} (playtree_via) and ansible_user is ${user}: one container per command (the persistent container serves root's commands only there)`);
   return new NspawnConnection(options);
 }
 

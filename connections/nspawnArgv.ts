@@ -179,8 +179,10 @@ const FIRST_FIFOS = [
  * request per line from the FIFO SHELL_DIR/requests and answers on the leader's stdout, which is playtree's
  * pipe. `F paths...` makes the FIFOs not already there (answer `M rc`; a name taken by anything but a FIFO,
  * a symlink included, fails). `X id stdin stdout stderr script` runs the script in a subshell with those FIFOs (stdin `-` is
- * /dev/null), says `R id` once its FIFOs are open, and `E id rc` when it has ended. Globbing is off while
- * the line is split into words, and on again for the script.
+ * /dev/null), says `R id` once its FIFOs are open, and `E id rc` when it has ended. `Y` is `X` with a 7th
+ * word, a FIFO that gets `R` and `E` instead of stdout (a command sent by a wrapper on a build host that
+ * cannot read the leader's stdout, viaContainerScripts.ts). Globbing is off while the line is split into
+ * words, and on again for the script.
  */
 export const SHELL_SERVER_SCRIPT = `set -f
 while IFS= read -r pt_r; do
@@ -191,6 +193,9 @@ while IFS= read -r pt_r; do
     X) pt_i=$3; if [ "$pt_i" = - ]; then pt_i=/dev/null; fi
        (exec 9>&1 <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i pt_p pt_m; . "$pt_f")
        echo "E $2 $?" ;;
+    Y) pt_i=$3; if [ "$pt_i" = - ]; then pt_i=/dev/null; fi
+       (exec 9<>"$7" <"$pt_i" >"$4" 2>"$5"; echo "R $2" >&9; exec 9>&-; set +f; pt_f=$6; unset pt_r pt_i pt_p pt_m; . "$pt_f")
+       echo "E $2 $?" 1<>"$7" ;;
   esac
 done`;
 

@@ -153,16 +153,22 @@ function handlesOf(nspawn: ChildProcess): Array<{ ref?: () => void; unref?: () =
  * connection for another `ansible_user`, or two inventory names for one tree. The last one out stops it.
  */
 
+/** What a lease needs of a container: a local one (RunningContainer) or one on a build host (carriedContainer.ts). */
+interface Stoppable {
+  running(): boolean;
+  stop(): Promise<void>;
+}
+
 interface Shared {
-  container: Promise<RunningContainer>;
+  container: Promise<Stoppable>;
   users: number;
 }
 
 const shared = new Map<string, Shared>();
 
 /** A lease on a running container: `release` stops it once no other connection holds it. */
-export interface ContainerLease {
-  container: RunningContainer;
+export interface ContainerLease<C extends Stoppable = RunningContainer> {
+  container: C;
   release: () => Promise<void>;
 }
 
@@ -170,7 +176,7 @@ export interface ContainerLease {
  * The running container for `key`, or a new one from `start` (called only when none runs; `start` checks
  * preconditions and the tree's lock itself).
  */
-export async function leaseContainer(key: string, start: () => Promise<RunningContainer>): Promise<ContainerLease> {
+export async function leaseContainer<C extends Stoppable = RunningContainer>(key: string, start: () => Promise<C>): Promise<ContainerLease<C>> {
   let entry = shared.get(key);
   if (entry && !(await entry.container.then((c) => c.running(), () => false))) {
     if (shared.get(key) === entry) shared.delete(key);
@@ -183,9 +189,9 @@ export async function leaseContainer(key: string, start: () => Promise<RunningCo
   }
   const current = entry;
   current.users += 1;
-  let container: RunningContainer;
+  let container: C;
   try {
-    container = await current.container;
+    container = (await current.container) as C;
   } catch (error) {
     current.users -= 1;
     if (shared.get(key) === current) shared.delete(key);

@@ -27,7 +27,10 @@ const ABSOLUTE = 'case $1 in /*) dest=$1 ;; *) dest=/$1 ;; esac';
  * never cleared on a failure: a signal racing the creating subshell (to it or to this shell first) must
  * still remove the file. The random suffix means nothing else stands at that name (noclobber refuses it if
  * it does). The trap is cleared after the rename, so a good transfer runs no rm; it also runs when the
- * script is stopped by a signal (an interrupted playtree).
+ * script is stopped by a signal (an interrupted playtree). The trap ignores further signals while it removes
+ * the file: an interrupt often comes as two (^C to the group, then playtree's SIGTERM to what the command
+ * started), and the second one killed the trap's own `rm` (a `.playtree-put-*` file left, seen through
+ * playtree_via's local carrier).
  * The stream ends with `/SUFFIX` (17 bytes, cut off before the rename): `cat` also ends, with success, when a
  * SIGKILLed playtree's end of the pipe closes, and the part that arrived must never replace the destination.
  */

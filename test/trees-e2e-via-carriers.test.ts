@@ -34,7 +34,7 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
       scratch,
       `[builders]\nbuild1 ${builder}\n[trees]\n` +
         `chrooted ansible_host=${trees[0]} ansible_connection=chroot playtree_via=build1\n` +
-        `nspawned ansible_host=${trees[1]} ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=build1\n`,
+        `nspawned ansible_host=${trees[1]} ansible_connection=nspawn playtree_via=build1\n`,
     );
     const env = { ANSIBLE_SSH_CONTROL_PATH_DIR: join(scratch, 'cp') };
     first = await runPlaytree(scratch, ['-f', '2', '-i', 'hosts.ini', 'play.yml'], env);

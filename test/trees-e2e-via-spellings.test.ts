@@ -64,9 +64,9 @@ describe('one tree spelled three ways through one build host', { skip }, () => {
   test('one run: the three spellings, another name of the build host and the controller itself share the tree lock, no refusal', async () => {
     const run = await runPlaytree(scratch, ['-f', '6', '-vvv', '-i', 'hosts.ini', 'mark.yml'], { TMPDIR: tmp });
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    // The container is named after the tree's canonical path on the build host, as for a local tree.
+    // The (persistent) container is named after the tree's canonical path on the build host, as for a local tree.
     const machine = machineNameOf(join(scratch, 'link-to-tree'), realpathSync(trees[0]!));
-    assert.match(run.stdout, new RegExp(`<linked> NSPAWN EXEC \\(on build host builder\\) .*--machine\\\\=${machine} `));
+    assert.match(run.stdout, new RegExp(`<linked> NSPAWN START \\(on build host builder\\) .*--machine\\\\=${machine} `));
     for (const host of ['plain', 'slash', 'linked', 'again', 'direct', 'other']) {
       assert.deepEqual([recap(run.stdout, host)['changed'], recap(run.stdout, host)['unreachable']], [1, 0], host);
     }

@@ -65,8 +65,9 @@ describe('chroot and nspawn trees through playtree_via with the local connection
     }
   });
 
-  test('persistent nspawn through playtree_via runs one container per command, saying so at -v', () => {
-    assert.match(first.stdout, /<nspawned> the tree is on build host builder \(playtree_via\): one container per command/);
+  test('nspawn through playtree_via keeps its persistent container by default: -v says nothing of one container per command', () => {
+    assert.match(first.stdout, /TASK \[fetch\]/);
+    assert.doesNotMatch(first.stdout + first.stderr, /one container per command/);
   });
 
   test('the build host keeps no temporary folder and no lock file after the runs', async () => {
@@ -129,7 +130,8 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
     tmp = await writeWork(
       scratch,
       `[builders]\nbuilder ansible_connection=local\n[trees]\ntree ansible_host=${trees[0]} ansible_connection=chroot playtree_via=builder\n` +
-        `[ntrees]\nntree ansible_host=${trees[0]} ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=builder\n`,
+        `[ntrees]\nntree ansible_host=${trees[0]} ansible_connection=nspawn ansible_nspawn_persistent=false playtree_via=builder\n` +
+        `[ptrees]\nptree ansible_host=${trees[0]} ansible_connection=nspawn playtree_via=builder\n`,
     );
     await writeFile(join(scratch, 'ansible.cfg'), '');
     await writeFile(
@@ -139,7 +141,7 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
     // A folder's copy goes through the connection's put; 100 MiB keeps it under way long enough to interrupt.
     await mkdir(join(scratch, 'bigdir'));
     await writeFile(join(scratch, 'bigdir/big.bin'), Buffer.alloc(100 * 1024 * 1024, 7));
-    for (const group of ['trees', 'ntrees']) {
+    for (const group of ['trees', 'ntrees', 'ptrees']) {
       await writeFile(join(scratch, `copy-${group}.yml`), `- hosts: ${group}\n  gather_facts: false\n  tasks:\n    - copy: src=bigdir/ dest=/srv/big/\n`);
     }
     // startPlaytree passes this process's environment on: the build host's temporary folder goes to `tmp`.
@@ -170,6 +172,7 @@ describe('interrupting a run on a tree reached through playtree_via', { skip }, 
   const copies = [
     { driver: 'chroot', group: 'trees', signal: 'SIGINT' },
     { driver: 'per-command nspawn', group: 'ntrees', signal: 'SIGTERM' },
+    { driver: 'persistent nspawn', group: 'ptrees', signal: 'SIGTERM' },
   ] as const;
   for (const { driver, group, signal } of copies) {
     test(`${signal} during a large copy to a ${driver} tree: exit 99, the old bytes or all the new ones, no temporary file`, async () => {
