@@ -8,6 +8,7 @@ import { sshdMissing, startSshd, waitFor, type TestSshd } from '../test/support/
 import { ansibleSeconds } from './againstAnsible.js';
 import { commandsPerTask, expectSuccess, runPlaytree, type RunFigures } from './measure.js';
 import { benchPlaybook, TEMPLATE } from './playbooks.js';
+import { makeTreeCopies } from './treeCopies.js';
 
 /*
  * BENCH_ONLY=ssh: the image-building playbooks over ssh to this machine, through the tests' throw-away sshd
@@ -21,6 +22,8 @@ import { benchPlaybook, TEMPLATE } from './playbooks.js';
  * the controller's (the tool and the ssh clients, as finished children of the bench) and the target's (what
  * sshd's connection processes used, the remote shells and ansible's Python modules, read from the test
  * sshd's finished children once the run's connection has closed).
+ * With a tree, the same 10- and 50-task playbooks also run inside a copy of it on the "remote" build host:
+ * `ansible_connection=nspawn playtree_via=` the ssh host, the persistent container there (`root` is '').
  */
 
 const run = promisify(execFile);
@@ -36,6 +39,8 @@ export interface SshFigures {
   small: RunFigures & SshRun;
   large: RunFigures & SshRun;
   playtree30: SshRun;
+  /** The 10- and 50-task runs in a tree on the build host through ssh (nspawn, playtree_via); undefined without a tree. */
+  remoteNspawn?: { small: RunFigures & SshRun; large: RunFigures & SshRun };
   /** ansible-playbook's 30-task run; undefined when it is not installed. */
   ansible30: SshRun | undefined;
   /** The 1-minute load average before and after the part. */
@@ -128,7 +133,22 @@ async function ansibleOverSsh(scratch: string, inventory: string, playbook: stri
   }
 }
 
-export async function measureOverSsh(playtree: string, scratch: string, repeat: number): Promise<SshFigures | string> {
+/** One run of `playbook` in a fresh copy of `tree` reached as an nspawn tree through the ssh host `bench`. */
+async function playtreeViaSsh(playtree: string, scratch: string, sshd: TestSshd, tree: string, playbook: string): Promise<RunFigures> {
+  const copies = await makeTreeCopies(tree, scratch, 'ssh-tree', 1);
+  try {
+    const inventory = join(scratch, 'ssh-via-hosts.ini');
+    await writeFile(inventory, `${inventoryLine(sshd)}\nimage ansible_host=${copies.paths[0]} ansible_connection=nspawn playtree_via=bench root=''\n`);
+    const args = ['-vvv', '-i', inventory, '--limit', 'image', playbook];
+    const figures = expectSuccess(await runPlaytree(playtree, args, join(scratch, 'rusage-ssh-via')), `playtree through ssh into a tree, ${playbook}`);
+    // A command in the tree is logged twice (the tree's EXEC and the carrier's): the round trips are the carrier's.
+    return { ...figures, commands: figures.output.split('\n').filter((line) => /^<[^>]*> SSH: EXEC /.test(line)).length };
+  } finally {
+    await copies.remove();
+  }
+}
+
+export async function measureOverSsh(playtree: string, scratch: string, repeat: number, tree?: string): Promise<SshFigures | string> {
   const missing = sshdMissing();
   if (missing) return missing;
   const before = loadavg()[0]!;
@@ -149,7 +169,13 @@ export async function measureOverSsh(playtree: string, scratch: string, repeat: 
     const playtree30 = await best(repeat, playtreeRun(30, false));
     const hasAnsible = (await run('sh', ['-c', 'command -v ansible-playbook || true'])).stdout.trim() !== '';
     const ansible30 = hasAnsible ? await best(repeat, () => measured(sshdPid, () => ansibleOverSsh(scratch, inventory, play(30)))) : undefined;
-    return { small, large, playtree30, ansible30, load: [before, loadavg()[0]!] };
+    let remoteNspawn: SshFigures['remoteNspawn'];
+    if (tree) {
+      process.stderr.write('bench: ssh, playtree 10 and 50 tasks in a tree on the build host (nspawn, playtree_via)...\n');
+      const viaRun = (tasks: number) => () => measured(sshdPid, () => playtreeViaSsh(playtree, scratch, sshd, tree, play(tasks)));
+      remoteNspawn = { small: await best(repeat, viaRun(10)), large: await best(repeat, viaRun(50)) };
+    }
+    return { small, large, playtree30, ansible30, ...(remoteNspawn ? { remoteNspawn } : {}), load: [before, loadavg()[0]!] };
   } finally {
     await sshd.stop();
   }
@@ -160,13 +186,17 @@ const cpu = (run: SshRun) => run.controllerCpu + run.targetCpu;
 export function overSshReport(figures: SshFigures | string): string[] {
   if (typeof figures === 'string') return [`Over ssh: left out (${figures}).`];
   const { small, large, playtree30, ansible30, load } = figures;
-  const perTask = (of: (run: SshFigures['small']) => number) => (((of(large) - of(small)) * 1000) / 40).toFixed(1);
+  type Pair = { small: SshFigures['small']; large: SshFigures['large'] };
+  const perTaskOf = (pair: Pair, of: (run: SshFigures['small']) => number) => (((of(pair.large) - of(pair.small)) * 1000) / 40).toFixed(1);
+  const pairRow = (name: string, pair: Pair) =>
+    `| ${name} | ${pair.small.seconds.toFixed(2)} | ${pair.large.seconds.toFixed(2)} | ${perTaskOf(pair, (run) => run.seconds)} | ${perTaskOf(pair, cpu)} | ${perTaskOf(pair, (run) => run.targetCpu)} | ${((pair.large.commands - pair.small.commands) / 40).toFixed(2)} | ${pair.large.peakMb.toFixed(0)} |`;
   const lines = [
     `Over ssh (ansible_connection=ssh to this machine's throw-away sshd, one multiplexed master per run; load average ${load[0].toFixed(1)} before, ${load[1].toFixed(1)} after; CPU is user + system, controller and target together):`,
     '',
     '| run | 10 tasks (s) | 50 tasks (s) | per task (ms) | CPU per task (ms) | of it on the target (ms) | commands per task | peak memory, 50 tasks (MB) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    `| playtree, ssh | ${small.seconds.toFixed(2)} | ${large.seconds.toFixed(2)} | ${perTask((run) => run.seconds)} | ${perTask(cpu)} | ${perTask((run) => run.targetCpu)} | ${((large.commands - small.commands) / 40).toFixed(2)} | ${large.peakMb.toFixed(0)} |`,
+    pairRow('playtree, ssh', { small, large }),
+    ...(figures.remoteNspawn ? [pairRow('playtree, nspawn tree on the ssh build host (playtree_via, persistent container)', figures.remoteNspawn)] : []),
     '',
     '| 30 tasks over ssh | wall (s) | CPU (s) | of it on the target (s) | playtree is faster by (wall) | (CPU) |',
     '|---|---:|---:|---:|---:|---:|',

@@ -128,7 +128,7 @@ async function measureParts(scratch: string): Promise<string[][]> {
   if (PARTS.includes('startup')) parts.push(startupReport(await measureStartup(PLAYTREE, scratch, STARTUP_RUNS), STARTUP_RUNS));
   if (PARTS.includes('scaling')) parts.push(scalingReport(await measureScaling(PLAYTREE, tree, scratch)));
   if (PARTS.includes('modules')) parts.push(roundTripReport(await measureRoundTrips(PLAYTREE, tree, scratch, REPEAT)));
-  if (PARTS.includes('ssh')) parts.push(overSshReport(await measureOverSsh(PLAYTREE, scratch, REPEAT)));
+  if (PARTS.includes('ssh')) parts.push(overSshReport(await measureOverSsh(PLAYTREE, scratch, REPEAT, tree)));
   return parts;
 }
 

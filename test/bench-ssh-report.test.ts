@@ -24,3 +24,17 @@ test('the ssh bench report gives the per-task cost of 40 more tasks, both ends C
   assert.match(text, /\| a \| 2 \|/);
   assert.deepEqual(overSshReport('needs root'), ['Over ssh: left out (needs root).']);
 });
+
+test('with a tree, the report adds the row of the same playbooks in an nspawn tree on the ssh build host', () => {
+  const figures: SshFigures = {
+    small: run(1, 0.5, 0.2, 20),
+    large: run(3, 1.7, 1.0, 108),
+    playtree30: run(2, 1, 0.5),
+    ansible30: undefined,
+    remoteNspawn: { small: run(2, 0.6, 0.3, 14), large: run(2.8, 1.4, 0.7, 70) },
+    load: [1, 1],
+  };
+  const text = overSshReport(figures).join('\n');
+  assert.match(text, /\| playtree, nspawn tree on the ssh build host \(playtree_via, persistent container\) \| 2\.00 \| 2\.80 \| 20\.0 \| 30\.0 \| 10\.0 \| 1\.40 \| 70 \|/);
+  assert.doesNotMatch(overSshReport({ ...figures, remoteNspawn: undefined }).join('\n'), /playtree_via/);
+});
