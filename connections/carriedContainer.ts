@@ -44,7 +44,6 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** The container had stopped before the command could start: the command never ran. */
 /**
  * A command's stdin for the carrier's exec: a stream goes through a pipe of our own, which a stop can end
  * (the command's traps then run at end of input); a failing stream stops the command.
@@ -63,6 +62,7 @@ function endableInput(given: TreeRunOptions['stdin'], stop: (error: Error) => vo
   };
 }
 
+/** The container had stopped before the command could start: the command never ran. */
 export class ContainerGone extends Error {
   override name = 'ContainerGone';
 }
@@ -104,7 +104,9 @@ export class CarriedContainer {
     if (made.rc !== 0) throw new Error(`could not make a FIFO${host.where}: ${firstLine(made.stderr) || `exit code ${made.rc}`}`);
     const lifeline = quietPipe();
     const argv = [io, ready, fifoNames(1, 2 * FIFO_BATCH).join(' '), ...argvFor(`--bind-ro=${io}:${IO_DIR}`)];
-    const started = host.carrier.exec(`set -- ${shellJoin(argv)}\n${START_SCRIPT}`, { stdin: lifeline, keepOutput: 64 * 1024 });
+    // Stopped by this class alone (its lifeline ends on an interrupt, then stop() waits for systemd-nspawn):
+    // the carrier's own stop would SIGKILL a systemd-nspawn still tearing its container down, leaving its lock.
+    const started = host.carrier.exec(`set -- ${shellJoin(argv)}\n${START_SCRIPT}`, { stdin: lifeline, keepOutput: 64 * 1024, stopsItself: true });
     const exited = started.then(
       (result) => result,
       () => undefined,
