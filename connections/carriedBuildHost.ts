@@ -22,14 +22,9 @@ import {
   UNBLOCK_SCRIPT,
   WRAPPER_FAILED,
 } from './viaScripts.js';
-import { firstLine, ViaRunFolder, type RunFolder } from './viaRunFolder.js';
-
-/**
- * A pipe into a carrier exec's stdin whose destruction says nothing. An interrupted carrier ends its side of
- * the pipe itself (the command's input ends, as it should); an 'error' from that would make the carrier kill
- * the whole exec at once (local.ts does, for a failing source) before the command's traps ran.
- */
-export const quietPipe = () => new PassThrough({ destroy: (_error, done) => done(null) });
+import { endableInput } from './carrierInput.js';
+import { firstLine } from './outputKeeper.js';
+import { ViaRunFolder, type RunFolder } from './viaRunFolder.js';
 
 /** How many ended commands' files are removed at once. */
 const ENDED_BATCH = 32;
@@ -95,20 +90,7 @@ export class CarriedBuildHost implements BuildHost {
       streamError ??= error;
       signal(command.stop.signal);
     };
-    const given = io.stdin;
-    let source = given;
-    let endInput = () => {};
-    if (given !== undefined && typeof given !== 'string' && !Buffer.isBuffer(given)) {
-      given.once('error', stop);
-      // Through a pipe of our own, which a stop can end: see below.
-      const input = quietPipe();
-      given.pipe(input);
-      source = input;
-      endInput = () => {
-        given.unpipe(input);
-        input.end();
-      };
-    }
+    const { source, endInput } = endableInput(io.stdin, stop);
     let markEnded!: () => void;
     const exited = new Promise<void>((resolve) => (markEnded = resolve));
     // As treeProcess.ts: SIGTERM to what runs in the tree first (its traps remove temporary files).

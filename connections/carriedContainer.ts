@@ -1,9 +1,11 @@
 import { PassThrough, Writable } from 'node:stream';
 import { shellJoin } from '../src/core/shellQuote.js';
-import { quietPipe, type CarriedBuildHost } from './carriedBuildHost.js';
+import type { CarriedBuildHost } from './carriedBuildHost.js';
+import { endableInput, quietPipe } from './carrierInput.js';
 import type { ExecResult } from './connection.js';
 import { LEADER_STOP } from './nspawnArgv.js';
 import { trackRunningCommand } from './openConnections.js';
+import { firstLine } from './outputKeeper.js';
 import { stopWithGrace } from './processTree.js';
 import type { TreeRunOptions, TreeRunResult } from './treeProcess.js';
 import { EXEC_SCRIPT, IO_DIR, MKFIFOS_SCRIPT, NSPAWN_GONE_SCRIPT, SIGNAL_SCRIPT, START_SCRIPT, WRAPPER_MARK } from './viaContainerScripts.js';
@@ -35,31 +37,11 @@ interface Pids {
 const fifoNames = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_unused, index) => ['in', 'out', 'err', 'rc'].map((kind) => `${from + index}.${kind}`)).flat();
 
-const firstLine = (bytes: Buffer) => bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
-
 /** `promise`, or undefined after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/**
- * A command's stdin for the carrier's exec: a stream goes through a pipe of our own, which a stop can end
- * (the command's traps then run at end of input); a failing stream stops the command.
- */
-function endableInput(given: TreeRunOptions['stdin'], stop: (error: Error) => void): { source: TreeRunOptions['stdin']; endInput: () => void } {
-  if (given === undefined || typeof given === 'string' || Buffer.isBuffer(given)) return { source: given, endInput: () => {} };
-  given.once('error', stop);
-  const input = quietPipe();
-  given.pipe(input);
-  return {
-    source: input,
-    endInput: () => {
-      given.unpipe(input);
-      input.end();
-    },
-  };
 }
 
 /** The container had stopped before the command could start: the command never ran. */

@@ -54,3 +54,8 @@ export function keptOutput(stdout: OutputKeeper, stderr: OutputKeeper): { stdout
     ...(stderr.dropped > 0 ? { stderrDropped: stderr.dropped } : {}),
   };
 }
+
+/** The first non-blank line of a command's output (its stderr, for a one-line message), trimmed; '' if none. */
+export function firstLine(bytes: Buffer): string {
+  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+}

@@ -6,6 +6,7 @@ import { cleanupOnExit, createPrivateFile } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
 import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
 import { localBuildHost, type BuildHost } from './buildHost.js';
+import { firstLine } from './outputKeeper.js';
 import { holdStdin, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 import type { TreeSettings } from './treeOptions.js';
 
@@ -188,10 +189,6 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
       result.streamError?.message ?? (firstLine(result.stderr) || `exit code ${result.rc}`);
     return new ConnectionError(`${this.settings.host}: ${what} in ${this.settings.tree}: ${reason}`, this.settings.host);
   }
-}
-
-function firstLine(bytes: Buffer): string {
-  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }
 
 /** A file stream's path (fs.createReadStream/createWriteStream), for messages naming both ends. */

@@ -1,4 +1,5 @@
 import { LEADER_READY } from './nspawnArgv.js';
+import { PT_BELOW } from './viaRunScripts.js';
 import { WRAPPER_FAILED } from './viaScripts.js';
 
 /*
@@ -121,7 +122,7 @@ exit \${pt_r:-${WRAPPER_FAILED}}`;
  * $1 the leader's shell (host pid), $2 signal, $3 pid file of a command's wrapper or `-`: signal what runs
  * below the command server (the command and all it started), and the wrapper with its relays if given.
  */
-export const SIGNAL_SCRIPT = `pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $pt_c; pt_below $pt_c; done; }
+export const SIGNAL_SCRIPT = `${PT_BELOW}
 for pt_v in $(cat /proc/$1/task/*/children 2>/dev/null); do kill -s "$2" $(pt_below $pt_v) 2>/dev/null; done
 if [ "$3" != - ] && read -r pt_p <"$3"; then kill -s "$2" $pt_p $(pt_below $pt_p) 2>/dev/null; fi
 exit 0`;

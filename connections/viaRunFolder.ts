@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ExecResult } from './connection.js';
+import { firstLine } from './outputKeeper.js';
 import { COMMAND_GRACE_MS } from './processTree.js';
 import { NSPAWN_STOP_MS } from './staleCommands.js';
 import { LIFELINE_SCRIPT, PREPARE_SCRIPT } from './viaRunScripts.js';
@@ -61,8 +62,4 @@ export class ViaRunFolder {
     this.lifelineInput.end();
     await this.lifeline;
   }
-}
-
-export function firstLine(bytes: Buffer): string {
-  return bytes.toString('utf8').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }

@@ -24,6 +24,9 @@ export function requireRootOnly(paths: readonly string[]): string {
 fi`;
 }
 
+/** `pt_below PID`: every process below it, each listed before its own children (Linux's /proc children lists). */
+export const PT_BELOW = 'pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $pt_c; pt_below $pt_c; done; }';
+
 /** Sets pt_s to this shell's start time (field 22 of /proc/$$/stat) without a fork. */
 export const OWN_START_TIME = `read -r pt_s </proc/$$/stat; pt_s=\${pt_s##*) }; pt_k() { pt_s=\${20}; }; pt_k $pt_s`;
 
@@ -45,7 +48,7 @@ cat >/dev/null`;
  */
 const STALE_FUNCTIONS = `pt_st() { case $1 in ''|*[!0-9]*) return 1 ;; esac; pt_l=; read -r pt_l 2>/dev/null <"/proc/$1/stat"
   pt_l=\${pt_l##*) }; set -- $pt_l; [ $# -ge 20 ] && [ "$1" != Z ] && echo "\${20}"; }
-pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $pt_c; pt_below $pt_c; done; }
+${PT_BELOW}
 pt_live() { for pt_e; do [ "$(pt_st \${pt_e%%:*})" = "\${pt_e#*:}" ] && echo $pt_e; done; }
 pt_intree() { for pt_e; do case " $pt_ns " in *" $pt_e "*) ;; *) echo \${pt_e%%:*} ;; esac; pt_below \${pt_e%%:*}; done; }
 pt_pids() { for pt_e; do echo \${pt_e%%:*}; done; }

@@ -6,7 +6,7 @@
  * there, and how the next run stops what a SIGKILLed one left: viaRunScripts.ts.
  */
 
-import { OWN_START_TIME, requireRootOnly } from './viaRunScripts.js';
+import { OWN_START_TIME, PT_BELOW, requireRootOnly } from './viaRunScripts.js';
 
 /** A wrapper's own failure before the command ran (its pid or output FIFO could not be set up). */
 export const WRAPPER_FAILED = 125;
@@ -42,7 +42,7 @@ export const UNBLOCK_SCRIPT = 'exec 3<>"$1"; rm -f -- "$1"; exec 3>&-';
 export const STOP_SCRIPT = `pt_i=0
 while [ ! -s "$1" ] && [ $pt_i -lt 20 ]; do sleep 0.1; pt_i=$((pt_i + 1)); done
 read -r pt_p pt_x <"$1" 2>/dev/null || exit 0
-pt_below() { for pt_c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $pt_c; pt_below $pt_c; done; }
+${PT_BELOW}
 case $3 in
   group) kill -s "$2" $pt_p $(pt_below $pt_p) ;;
   inside) kill -s "$2" $(pt_below $pt_p) ;;

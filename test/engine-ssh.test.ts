@@ -34,6 +34,14 @@ if (skip) {
       return `${name} ${words.map(([key, value]) => `${key}='${value}'`).join(' ')}`;
     };
 
+    /** The ps line of the run's masters, as a shell task on the "remote" host (this machine) prints it. */
+    const mastersCommand = () => `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
+    /** Once the run has ended, its masters exit (closed by it, or ending with their last session). */
+    const expectNoMastersLeft = async () => {
+      await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
+      assert.deepEqual(mastersIn(join(work, 'cp')), []);
+    };
+
     before(async () => {
       sshd = await startSshd();
       work = mkdtempSync(join(tmpdir(), 'playtree-engine-ssh-'));
@@ -48,7 +56,7 @@ if (skip) {
     test("meta: reset_connection stops the host's ssh master: the next task logs in through a new one", async () => {
       writeFileSync(join(work, 'reset.ini'), `${hostLine('build1')}\n`);
       // The "remote" host is this machine: a task can list the run's master processes itself.
-      const masters = `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
+      const masters = mastersCommand();
       writeFileSync(
         join(work, 'reset.yml'),
         `- hosts: all
@@ -65,13 +73,12 @@ if (skip) {
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.deepEqual(msgs(run.stdout), ['True True 1']);
       // The master opened after the reset is the run's too: closed when the run ends.
-      await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
-      assert.deepEqual(mastersIn(join(work, 'cp')), []);
+      await expectNoMastersLeft();
     });
 
     test('meta: reset_connection in a later play, before the host ran any task there, stops the master an earlier play left', async () => {
       writeFileSync(join(work, 'later.ini'), `${hostLine('build1')}\n`);
-      const masters = `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
+      const masters = mastersCommand();
       writeFileSync(
         join(work, 'later.yml'),
         `- hosts: all
@@ -89,12 +96,9 @@ if (skip) {
       const run = await runCli(['-i', 'later.ini', 'later.yml'], { cwd: work, env });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.deepEqual(msgs(run.stdout), ['True 1']);
-      await waitFor(() => mastersIn(join(work, 'cp')).length === 0, 'the masters to exit').catch(() => {});
-      assert.deepEqual(mastersIn(join(work, 'cp')), []);
+      await expectNoMastersLeft();
     });
 
-    /** The ps line of the run's masters, as a shell task on the "remote" host (this machine) prints it. */
-    const mastersCommand = () => `ps -eo pid,args | grep '[s]sh: ${join(work, 'cp')}/' | awk '{print $1}'`;
     const gone = (pid: string) => !existsSync(`/proc/${pid}`);
 
     /** Two inventory names for one address and one set of ssh settings: one master for both. */

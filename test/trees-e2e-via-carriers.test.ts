@@ -17,6 +17,21 @@ import { lockFileOf, processesRunning, sha256, writeWork } from './support/viaTr
 
 const skip = realTreeSkipReason();
 
+/**
+ * Run `sleep SECONDS` (a number no other test uses) as a task on `hosts` of the scratch's inventory and send
+ * playtree SIGTERM once it runs in `tree`: exit 99, and the command was stopped on the build host, not gone on.
+ */
+async function expectSigtermStopsLongCommand(scratch: string, tree: string, hosts: string, seconds: number): Promise<void> {
+  await writeFile(join(scratch, 'long.yml'), `- hosts: ${hosts}\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep ${seconds}; touch /root/after\n`);
+  const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
+  await waitFor(run, 'the command started', () => markerExists(join(tree, 'root/started')));
+  process.kill(run.pid, 'SIGTERM');
+  const exit = await run.exited;
+  assert.equal(exit.code, 99, exit.stdout + exit.stderr);
+  assert.deepEqual(await processesRunning(`sleep\u0000${seconds}`), [], 'the command was stopped on the build host');
+  assert.equal(existsSync(join(tree, 'root/after')), false, 'the interrupted command did not go on');
+}
+
 describe('chroot and nspawn trees on a build host reached over ssh', { skip: skip ?? sshdMissing() }, () => {
   let sshd: TestSshd;
   let scratch = '';
@@ -60,14 +75,7 @@ describe('chroot and nspawn trees on a build host reached over ssh', { skip: ski
   });
 
   test('SIGTERM during a long command on the ssh build host: exit 99, the command stopped there, no lock or temporary folder left', async () => {
-    await writeFile(join(scratch, 'long.yml'), '- hosts: chrooted\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 654; touch /root/after\n');
-    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
-    await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
-    process.kill(run.pid, 'SIGTERM');
-    const exit = await run.exited;
-    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
-    assert.deepEqual(await processesRunning('sleep\u0000654'), [], 'the command was stopped on the build host');
-    assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
+    await expectSigtermStopsLongCommand(scratch, trees[0]!, 'chrooted', 654);
     assert.equal(existsSync(await lockFileOf(trees[0]!)), false, 'no lock file');
     assert.deepEqual((await readdir('/tmp')).filter((name) => name.startsWith('playtree-via.')), [], 'no temporary folder left');
   });
@@ -160,14 +168,7 @@ describe('a connection plugin as playtree_via carrier', { skip }, () => {
   test('SIGTERM stops a long command on the build host through the carrier, even one that does not stop its commands itself', async () => {
     // The example plugin's exec tracks nothing: only playtree's own stop, sent through it, ends the command.
     await writeFile(join(scratch, 'ansible.cfg'), '');
-    await writeFile(join(scratch, 'long.yml'), '- hosts: first\n  gather_facts: false\n  tasks:\n    - shell: touch /root/started; sleep 987; touch /root/after\n');
-    const run = startPlaytree(scratch, ['-i', 'hosts.ini', 'long.yml']);
-    await waitFor(run, 'the command started', () => markerExists(join(trees[0]!, 'root/started')));
-    process.kill(run.pid, 'SIGTERM');
-    const exit = await run.exited;
-    assert.equal(exit.code, 99, exit.stdout + exit.stderr);
-    assert.deepEqual(await processesRunning('sleep\u0000987'), [], 'the command was stopped on the build host');
-    assert.equal(existsSync(join(trees[0]!, 'root/after')), false, 'the interrupted command did not go on');
+    await expectSigtermStopsLongCommand(scratch, trees[0]!, 'first', 987);
   });
 
   test('two trees naming one build host share one opening of its connection per run', () => {
