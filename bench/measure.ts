@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
+/** A -vvv line that logs one command sent (over ssh: on its own ssh command or through the host's session). */
+export const EXEC_LINE = /^<[^>]*> [A-Z]+:? (?:SESSION )?EXEC /;
+
 /** One playtree run as the benchmark sees it. */
 export interface RunFigures {
   /** Wall time seen from the controller's side. */
@@ -10,7 +13,7 @@ export interface RunFigures {
    * run inside a persistent container, whose time does not reach playtree.
    */
   cpuSeconds: number;
-  /** Commands and transfers playtree sent (its -vvv `EXEC` lines; ssh's read `SSH: EXEC`). */
+  /** Commands and transfers playtree sent (its -vvv `EXEC` lines; ssh's read `SSH: EXEC` or `SSH: SESSION EXEC`). */
   commands: number;
   /** Peak resident memory of the playtree process (GNU time's %M), MB. */
   peakMb: number;
@@ -31,7 +34,7 @@ export async function runPlaytree(playtree: string, args: string[], rusageFile: 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // The last line: GNU time writes "Command exited with non-zero status N" before it on a failure.
   const rusage = /([\d.]+) ([\d.]+) (\d+)\s*$/.exec(await readFile(rusageFile, 'utf8'));
-  const commands = output.split('\n').filter((line) => /^<[^>]*> [A-Z]+:? EXEC /.test(line)).length;
+  const commands = output.split('\n').filter((line) => EXEC_LINE.test(line)).length;
   return {
     seconds,
     cpuSeconds: Number(rusage?.[1] ?? 0) + Number(rusage?.[2] ?? 0),
@@ -60,7 +63,7 @@ export function commandsPerTask(output: string): Array<[string, number]> {
   for (const line of output.split('\n')) {
     const header = /^TASK \[(.*)\] \*+$/.exec(line);
     if (header) counts.push([header[1]!, 0]);
-    else if (/^<[^>]*> [A-Z]+:? EXEC /.test(line) && counts.length > 0) counts[counts.length - 1]![1] += 1;
+    else if (EXEC_LINE.test(line) && counts.length > 0) counts[counts.length - 1]![1] += 1;
   }
   return counts;
 }

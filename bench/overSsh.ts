@@ -142,7 +142,7 @@ async function playtreeViaSsh(playtree: string, scratch: string, sshd: TestSshd,
     const args = ['-vvv', '-i', inventory, '--limit', 'image', playbook];
     const figures = expectSuccess(await runPlaytree(playtree, args, join(scratch, 'rusage-ssh-via')), `playtree through ssh into a tree, ${playbook}`);
     // A command in the tree is logged twice (the tree's EXEC and the carrier's): the round trips are the carrier's.
-    return { ...figures, commands: figures.output.split('\n').filter((line) => /^<[^>]*> SSH: EXEC /.test(line)).length };
+    return { ...figures, commands: figures.output.split('\n').filter((line) => /^<[^>]*> SSH: (?:SESSION )?EXEC /.test(line)).length };
   } finally {
     await copies.remove();
   }

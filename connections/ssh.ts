@@ -6,13 +6,17 @@ import { shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
 import { describeLostConnection, describeSshFailure, isSshFailure } from './sshFailures.js';
 import { trackRunningCommand } from './openConnections.js';
-import { openMaster, privateControlFolder, stopMaster, type Master } from './sshMasters.js';
+import { openMaster, privateControlFolder, rideMaster, stopMaster, type Master } from './sshMasters.js';
 import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js';
+import { fitsRequest, NOT_RUN, SshSession } from './sshSession.js';
+import { SESSION_RUN_MARK } from './sshSessionScript.js';
 import { TreeConnection } from './treeConnection.js';
 import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /** The environment variable that marks the processes of one remote command. */
-const RUN_MARK = 'PLAYTREE_SSH_COMMAND';
+const RUN_MARK = SESSION_RUN_MARK;
+/** A host's command session is started at most this many times in a run (it ends with its master). */
+const SESSION_STARTS = 5;
 
 /** $1 `MARK=VALUE`: SIGTERM each process whose environment holds it (the command and all it started). */
 const STOP_MARKED_SCRIPT = `for environ in /proc/[0-9]*/environ; do
@@ -36,10 +40,15 @@ exit 0`;
  * remote user's home. No sftp or scp: ssh_transfer_method, scp_if_ssh and use_tty (-tt) are ignored.
  * Without a tty a closed channel stops nothing on the host: an interrupted run stops its remote commands
  * itself (RUN_MARK).
+ *
+ * Short commands (no stream in or out) go through one command session per host (sshSession.ts) instead of
+ * an ssh command each: the same master, the same login, a fork on the host instead of a new ssh client.
  */
 export class SshConnection extends TreeConnection<SshSettings & { tree: string }> {
   readonly transport = 'ssh';
   private connecting: Promise<void> | undefined;
+  private session: Promise<SshSession | undefined> | undefined;
+  private sessionStarts = 0;
 
   constructor(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env) {
     const settings = resolveSshSettings(options, env, privateControlFolder);
@@ -90,6 +99,8 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   async reset(): Promise<void> {
     const { settings } = this;
     this.connecting = undefined;
+    // Its session holds the old login (with a master, stopMaster ends every session on it, other hosts' too).
+    await this.closeSession();
     if (settings.controlPath === undefined) return;
     this.options.log(3, `<${settings.address}> resetting the ssh master connection`);
     await stopMaster(this.masterKey(), this.masterCloser(), sshArgv(settings, { control: 'stop' }));
@@ -141,7 +152,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     const untrack = io.stopsItself ? () => {} : trackRunningCommand(() => this.stopMarked(mark));
     let result: TreeRunResult;
     try {
-      result = await this.runSshProcess(this.hostCommand(argv, mark), io);
+      result = (await this.runInSession(argv, io, mark)) ?? (await this.runSshProcess(this.hostCommand(argv, mark), io));
     } finally {
       untrack();
     }
@@ -150,6 +161,47 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     if (isSshFailure(result.rc, stderr)) throw new ConnectionError(`${settings.host}: ${describeSshFailure(settings, stderr)}`, settings.host);
     if (settings.controlPath === undefined || (await this.runSsh(sshArgv(settings, { control: 'check' }))).rc === 0) return result;
     throw new ConnectionError(`${settings.host}: ${describeLostConnection(settings, 'its master connection ended')}`, settings.host);
+  }
+
+  /**
+   * Run `argv` through the host's command session when it can carry it and is free; undefined when the
+   * command must run as its own ssh command. `/bin/sh -c SCRIPT NAME ARGS...` runs SCRIPT in a subshell of
+   * the session's /bin/sh (no new shell started); any other argv is exec'd from one.
+   */
+  private async runInSession(argv: string[], io: TreeRunOptions, mark: string): Promise<TreeRunResult | undefined> {
+    const { stdin } = io;
+    if (io.stopsItself || io.stdout || (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) || !fitsRequest(stdin)) return undefined;
+    const session = await this.idleSession();
+    if (!session) return undefined;
+    const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? `set -- ${shellJoin(argv.slice(4))}\n${argv[2]}` : `exec ${shellJoin(argv)}`;
+    this.options.log(3, `<${this.settings.address}> SSH: SESSION EXEC ${shellJoin(argv)}`);
+    const result = await session.run(mark, script, typeof stdin === 'string' ? Buffer.from(stdin) : stdin, io.keepOutput);
+    if (result !== NOT_RUN) return result;
+    // Ended under the request (its master went away: the command's own ssh reopens it), or its folder on the
+    // host is gone or full: then this host's commands go their own way from now on.
+    if (!session.ended) this.sessionStarts = SESSION_STARTS;
+    void this.closeSession();
+    return undefined;
+  }
+
+  /** The host's command session if it is free, started at the first call (and again after it ended). */
+  private async idleSession(): Promise<SshSession | undefined> {
+    if (this.session === undefined) {
+      if (this.sessionStarts >= SESSION_STARTS) return undefined;
+      this.sessionStarts += 1;
+      this.session = SshSession.start(this.hostCommand(['/bin/sh', '-s']));
+      const leave = rideMaster(this.masterKey(), () => this.closeSession());
+      void this.session.then((started) => (started ? started.closed.then(leave) : leave()));
+    }
+    const session = await this.session;
+    if (session?.ended) this.session = undefined;
+    return session?.usable ? session : undefined;
+  }
+
+  private async closeSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await (await session)?.close();
   }
 
   private async runSshProcess(command: TreeCommand, io: TreeRunOptions): Promise<TreeRunResult> {
@@ -170,6 +222,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   override async close(): Promise<void> {
     // The master stays for the rest of the run (sshMasters.ts closes it at the end).
     this.connecting = undefined;
+    await this.closeSession();
     await super.close();
   }
 }

@@ -33,6 +33,19 @@ const resetByRun = new Set<string>();
 const opening = new Map<string, Promise<void>>();
 let privateFolder: string | undefined;
 let hooked = false;
+/** What must end before a master is stopped (the command sessions on it, sshSession.ts), by key. */
+const riders = new Map<string, Set<() => Promise<void>>>();
+
+/**
+ * Say that `end` must run before the master `key` is reset: a command session on it would otherwise keep
+ * the old master, and its old login, for its host's next commands. Returns the call that takes it back.
+ */
+export function rideMaster(key: string, end: () => Promise<void>): () => void {
+  const set = riders.get(key) ?? new Set();
+  riders.set(key, set);
+  set.add(end);
+  return () => set.delete(end);
+}
 
 /**
  * playtree's own control folder for this run: a fresh 0700 folder in the temporary folder (no other user can
@@ -81,6 +94,7 @@ export async function openMaster(key: string, master: Master, start: () => Promi
  */
 export async function stopMaster(key: string, master: Master, stopArgv: string[]): Promise<void> {
   await opening.get(key)?.catch(() => undefined);
+  await Promise.all([...(riders.get(key) ?? [])].map((end) => end()));
   up.delete(key);
   resetByRun.add(key);
   masters.set(key, master);

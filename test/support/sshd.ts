@@ -149,6 +149,9 @@ export async function startSshd(): Promise<TestSshd> {
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
+      // A session a test left open (a connection it did not close) keeps its sshd process, and with it this
+      // log pipe, until the test process ends: the pipe must not keep the test process running.
+      child.stderr!.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };

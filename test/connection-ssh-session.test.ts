@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { ConnectionOptions } from '../connections/connection.js';
+import { SshConnection } from '../connections/ssh.js';
+import { closeSshMasters } from '../connections/sshMasters.js';
+import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+
+/*
+ * The ssh connection's command session (sshSession.ts): short commands run one after another in one ssh
+ * session per host. What a command sees and gives back must be what its own ssh command would give.
+ */
+
+const skip = sshdMissing();
+
+describe('ssh command session', { skip }, () => {
+  let sshd: TestSshd;
+  let connection: SshConnection;
+  const logged: string[] = [];
+  const options = (): ConnectionOptions => ({ host: 'build1', vars: sshd.hostVars(), config: {}, log: (_level, line) => logged.push(line) });
+  /** The pid of the shell that started the command's shell: one session's commands share it. */
+  const serverOf = async (c: SshConnection) => (await c.exec('echo $PPID')).stdout.toString().trim();
+  /** The command's own output file on the host: it lies in the session's folder. */
+  const sessionFolder = async (c: SshConnection) => (await c.exec('readlink /proc/self/fd/1')).stdout.toString().trim().replace(/\/[^/]+$/, '');
+
+  before(async () => {
+    sshd = await startSshd();
+    connection = new SshConnection(options());
+  });
+  after(async () => {
+    await connection?.close();
+    await closeSshMasters();
+    await sshd?.stop();
+  });
+
+  test('commands after the first share one session on the host, logged as SESSION EXEC at -vvv', async () => {
+    const first = await serverOf(connection);
+    const second = await serverOf(connection);
+    assert.match(first, /^\d+$/);
+    assert.equal(second, first);
+    assert.ok(logged.some((line) => line.includes('SSH: SESSION EXEC ')));
+  });
+
+  test('a session command gives exact exit codes, binary output (with NUL and the frame words) and stderr apart', async () => {
+    const result = await connection.exec("printf 'a\\0b\\nPT:E\\nno newline'; printf 'e1\\ne2' >&2; exit 7");
+    assert.equal(result.rc, 7);
+    assert.deepEqual(result.stdout, Buffer.from('a\0b\nPT:E\nno newline'));
+    assert.deepEqual(result.stderr, Buffer.from('e1\ne2'));
+    const empty = await connection.exec('exit 0');
+    assert.deepEqual([empty.rc, empty.stdout.length, empty.stderr.length], [0, 0, 0]);
+  });
+
+  test('stdin with quotes, newlines and non-UTF-8 bytes reaches the command byte for byte; none is an empty stdin', async () => {
+    const input = Buffer.concat([Buffer.from("it's \"quoted\" $HOME `x`\n'\n"), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from('\nend')]);
+    const echoed = await connection.exec('od -An -tx1 | tr -d " \\n"', { stdin: input });
+    assert.equal(echoed.stdout.toString(), input.toString('hex'));
+    const none = await connection.exec('wc -c');
+    assert.equal(none.stdout.toString().trim(), '0');
+  });
+
+  test('a session command has the environment and umask its own ssh command would have', async () => {
+    const probe = 'umask; env | grep -v -e ^PLAYTREE_SSH_COMMAND= -e ^_= -e ^SSH_ -e ^SHLVL= | sort';
+    const inSession = await connection.exec(probe);
+    const alone = await connection.runOnHost(['/bin/sh', '-c', probe], { stopsItself: true });
+    assert.equal(inSession.stdout.toString(), alone.stdout.toString());
+    assert.match(inSession.stdout.toString(), /^0022\n/);
+  });
+
+  test('a command with a syntax error fails alone: the session runs the next command', async () => {
+    const before = await serverOf(connection);
+    const broken = await connection.exec('if then "unterminated');
+    assert.equal(broken.rc, 2);
+    assert.match(broken.stderr.toString(), /syntax error|unterminated|unexpected/i);
+    assert.equal((await connection.exec('echo still here')).stdout.toString(), 'still here\n');
+    assert.equal(await serverOf(connection), before);
+  });
+
+  test('a background job that keeps writing does not hold the command or reach a later command output', async () => {
+    const started = await connection.exec('(sleep 0.3; echo late) & echo $!');
+    const job = started.stdout.toString().trim();
+    assert.match(job, /^\d+$/);
+    assert.ok(existsSync(`/proc/${job}`), 'the command returned while its job still runs');
+    while (existsSync(`/proc/${job}`)) await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = await connection.exec('echo next');
+    assert.equal(next.stdout.toString(), 'next\n');
+  });
+
+  test('a command that removes the session folder still gets its output; later commands run on their own ssh command', async () => {
+    const own = new SshConnection(options());
+    try {
+      const folder = await sessionFolder(own);
+      assert.match(folder, /playtree-session\./);
+      const removed = await own.exec(`rm -rf -- '${folder}'; echo removed`);
+      assert.equal(removed.stdout.toString(), 'removed\n');
+      const after = await own.exec('echo after; exit 3');
+      assert.deepEqual([after.rc, after.stdout.toString()], [3, 'after\n']);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('closing the connection ends its session, which removes its folder on the host', async () => {
+    const own = new SshConnection(options());
+    const folder = await sessionFolder(own);
+    assert.ok(existsSync(folder));
+    await own.close();
+    assert.equal(existsSync(folder), false);
+  });
+});
