@@ -184,7 +184,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     return undefined;
   }
 
-  /** The host's command session if it is free, started at the first call (and again after it ended). */
+  /** The host's command session, taken, if it is free; started at the first call (and again after it ended). */
   private async idleSession(): Promise<SshSession | undefined> {
     if (this.session === undefined) {
       if (this.sessionStarts >= SESSION_STARTS) return undefined;
@@ -195,7 +195,10 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     }
     const session = await this.session;
     if (session?.ended) this.session = undefined;
-    return session?.usable ? session : undefined;
+    if (!session?.usable) return undefined;
+    // Taken now: another command waiting for the same start must not be handed it too.
+    session.busy = true;
+    return session;
   }
 
   private async closeSession(): Promise<void> {

@@ -66,6 +66,20 @@ describe('ssh command session', { skip }, () => {
     assert.match(inSession.stdout.toString(), /^0022\n/);
   });
 
+  test('commands sent at once each get their own result (the session takes one, the others run on their own)', async () => {
+    const fresh = new SshConnection(options());
+    try {
+      const words = ['one', 'two', 'three', 'four', 'five'];
+      const results = await Promise.all(words.map((word, index) => fresh.exec(`sleep 0.1; echo ${word}; exit ${index}`)));
+      assert.deepEqual(
+        results.map((result) => [result.rc, result.stdout.toString()]),
+        words.map((word, index) => [index, `${word}\n`]),
+      );
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('a command with a syntax error fails alone: the session runs the next command', async () => {
     const before = await serverOf(connection);
     const broken = await connection.exec('if then "unterminated');
