@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { SshConnection } from '../connections/ssh.js';
@@ -12,6 +14,15 @@ import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
  */
 
 const skip = sshdMissing();
+
+/** Whether process `pid` runs (a zombie waiting for its reaper does not). */
+function running(pid: string): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('ssh command session', { skip }, () => {
   let sshd: TestSshd;
@@ -90,13 +101,17 @@ describe('ssh command session', { skip }, () => {
   });
 
   test('a background job that keeps writing does not hold the command or reach a later command output', async () => {
-    const started = await connection.exec('(sleep 0.3; echo late) & echo $!');
+    // The job writes once the test says so (the sshd is on this machine): it must still be running then.
+    const go = join(mkdtempSync(join(tmpdir(), 'playtree-session-job-')), 'go');
+    const started = await connection.exec(`(while [ ! -e '${go}' ]; do sleep 0.05; done; echo late; echo late >&2) & echo $!`);
     const job = started.stdout.toString().trim();
     assert.match(job, /^\d+$/);
-    assert.ok(existsSync(`/proc/${job}`), 'the command returned while its job still runs');
-    while (existsSync(`/proc/${job}`)) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(running(job), 'the command returned while its job still runs');
+    writeFileSync(go, '');
+    while (running(job)) await new Promise((resolve) => setTimeout(resolve, 50));
+    rmSync(dirname(go), { recursive: true, force: true });
     const next = await connection.exec('echo next');
-    assert.equal(next.stdout.toString(), 'next\n');
+    assert.deepEqual([next.stdout.toString(), next.stderr.toString()], ['next\n', '']);
   });
 
   test('a command that removes the session folder still gets its output; later commands run on their own ssh command', async () => {
