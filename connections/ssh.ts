@@ -11,6 +11,7 @@ import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js'
 import { fitsRequest, NOT_RUN, SshSession } from './sshSession.js';
 import { SESSION_RUN_MARK } from './sshSessionScript.js';
 import { TreeConnection } from './treeConnection.js';
+import { PT_BELOW } from './viaRunScripts.js';
 import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /** The environment variable that marks the processes of one remote command. */
@@ -18,8 +19,13 @@ const RUN_MARK = SESSION_RUN_MARK;
 /** A host's command session is started at most this many times in a run (it ends with its master). */
 const SESSION_STARTS = 5;
 
-/** $1 `MARK=VALUE`: SIGTERM each process whose environment holds it (the command and all it started). */
-const STOP_MARKED_SCRIPT = `for environ in /proc/[0-9]*/environ; do
+/**
+ * $1 `MARK=VALUE`, $2 a session command's subshell or `-`: SIGTERM the subshell and all below it, then each
+ * process whose environment holds the mark (the command and all it started, also what left its tree).
+ */
+const STOP_MARKED_SCRIPT = `${PT_BELOW}
+[ "$2" = - ] || kill -TERM $2 $(pt_below $2) 2>/dev/null
+for environ in /proc/[0-9]*/environ; do
   if tr '\\0' '\\n' < "$environ" 2>/dev/null | grep -qxF -- "$1"; then pid=\${environ#/proc/}; kill -TERM "\${pid%/environ}" 2>/dev/null; fi
 done
 exit 0`;
@@ -149,10 +155,12 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     await this.open();
     const { settings } = this;
     const mark = randomBytes(8).toString('hex');
-    const untrack = io.stopsItself ? () => {} : trackRunningCommand(() => this.stopMarked(mark));
+    let subshell: number | undefined;
+    const untrack = io.stopsItself ? () => {} : trackRunningCommand(() => this.stopMarked(mark, subshell));
     let result: TreeRunResult;
     try {
-      result = (await this.runInSession(argv, io, mark)) ?? (await this.runSshProcess(this.hostCommand(argv, mark), io));
+      const inSession = await this.runInSession(argv, io, mark, (pid) => (subshell = pid));
+      result = inSession ?? (await this.runSshProcess(this.hostCommand(argv, mark), io));
     } finally {
       untrack();
     }
@@ -168,14 +176,14 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
    * command must run as its own ssh command. `/bin/sh -c SCRIPT NAME ARGS...` runs SCRIPT in a subshell of
    * the session's /bin/sh (no new shell started); any other argv is exec'd from one.
    */
-  private async runInSession(argv: string[], io: TreeRunOptions, mark: string): Promise<TreeRunResult | undefined> {
+  private async runInSession(argv: string[], io: TreeRunOptions, mark: string, started: (pid: number) => void): Promise<TreeRunResult | undefined> {
     const { stdin } = io;
     if (io.stopsItself || io.stdout || (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) || !fitsRequest(stdin)) return undefined;
     const session = await this.idleSession();
     if (!session) return undefined;
     const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? `set -- ${shellJoin(argv.slice(4))}\n${argv[2]}` : `exec ${shellJoin(argv)}`;
     this.options.log(3, `<${this.settings.address}> SSH: SESSION EXEC ${shellJoin(argv)}`);
-    const result = await session.run(mark, script, typeof stdin === 'string' ? Buffer.from(stdin) : stdin, io.keepOutput);
+    const result = await session.run(mark, script, typeof stdin === 'string' ? Buffer.from(stdin) : stdin, io.keepOutput, started);
     if (result !== NOT_RUN) return result;
     // Ended under the request (its master went away: the command's own ssh reopens it), or its folder on the
     // host is gone or full: then this host's commands go their own way from now on.
@@ -216,9 +224,12 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     }
   }
 
-  /** SIGTERM every process on the host whose environment carries `mark` (their traps run: no temporary file stays). */
-  private async stopMarked(mark: string): Promise<void> {
-    const stop = shellJoin(['/bin/sh', '-c', STOP_MARKED_SCRIPT, 'playtree-stop', `${RUN_MARK}=${mark}`]);
+  /**
+   * SIGTERM every process on the host whose environment carries `mark`, and a session command's `subshell`
+   * with all below it (their traps run: no temporary file stays).
+   */
+  private async stopMarked(mark: string, subshell: number | undefined): Promise<void> {
+    const stop = shellJoin(['/bin/sh', '-c', STOP_MARKED_SCRIPT, 'playtree-stop', `${RUN_MARK}=${mark}`, String(subshell ?? '-')]);
     await this.runSsh(sshArgv(this.settings, { command: stop })).catch(() => undefined);
   }
 

@@ -95,10 +95,11 @@ export class SshSession {
   }
 
   /**
-   * Run `script` (shell text) with `mark` in its environment; NOT_RUN when the session did not. A session
-   * that ends under a started command gives exit code 255 and what its ssh said, as a lost ssh command does.
+   * Run `script` (shell text) with `mark` in its environment; NOT_RUN when the session did not. `started`
+   * gets the pid of the command's subshell on the host. A session that ends under a started command gives
+   * exit code 255 and what its ssh said, as a lost ssh command does.
    */
-  async run(mark: string, script: string, stdin: Buffer | undefined, keepOutput: number | undefined): Promise<TreeRunResult | typeof NOT_RUN> {
+  async run(mark: string, script: string, stdin: Buffer | undefined, keepOutput: number | undefined, started: (pid: number) => void): Promise<TreeRunResult | typeof NOT_RUN> {
     this.busy = true;
     this.keepAlive(true);
     const stdout = new OutputKeeper(keepOutput);
@@ -112,6 +113,10 @@ export class SshSession {
       } catch {
         return NOT_RUN;
       }
+      let pid = '';
+      await this.readUntil(Buffer.from(`PT${this.mark}:P `), () => undefined);
+      await this.readUntil(Buffer.from('\n'), (bytes) => (pid += bytes.toString('latin1')));
+      if (/^\d+$/.test(pid)) started(Number(pid));
       await this.readUntil(Buffer.from(`\nPT${this.mark}:E\n`), (bytes) => stdout.add(bytes));
       await this.readUntil(Buffer.from(`\nPT${this.mark}:R `), (bytes) => stderr.add(bytes));
       await this.readUntil(Buffer.from('\n'), (bytes) => (rcText += bytes.toString('latin1')));

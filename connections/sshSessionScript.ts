@@ -12,10 +12,12 @@ import { cleanupOnExit } from '../src/core/shellTraps.js';
  * exited, the server writes the files and the exit code to the session's stdout, framed by SESSION_MARK
  * lines that the controller alone knows:
  *
- *   PT<mark>:S \n STDOUT BYTES \n PT<mark>:E \n STDERR BYTES \n PT<mark>:R <rc> \n
+ *   PT<mark>:S \n PT<mark>:P <pid> \n STDOUT BYTES \n PT<mark>:E \n STDERR BYTES \n PT<mark>:R <rc> \n
  *
- * (S, said as the request is read, tells a command that was never read from one whose outcome is unknown,
- * when the session ends under it.)
+ * S, said as the request is read, tells a command that was never read from one whose outcome is unknown,
+ * when the session ends under it. P is the command's subshell, which an interrupted run stops with all it
+ * started: a forked subshell does not carry the command's mark in its environment (/proc/PID/environ is
+ * what its process was exec'd with), only the programs it runs do.
  * The files are read through fds opened before the command started, so a command that empties /tmp still
  * gets its output back, and a background job that keeps writing into them never reaches the session's own
  * stdout. A command whose files cannot be made answers `R F` (the controller then runs it the usual way).
@@ -32,17 +34,17 @@ pt_d=$(mktemp -d "\${TMPDIR:-/tmp}/playtree-session.XXXXXXXX") || exit 1
 ${cleanupOnExit('rm -rf -- "$pt_d"')}
 pt_n=0
 pt_x() {
-  printf 'PT%s:S\n' "$pt_m"
+  printf 'PT%s:S\\n' "$pt_m"
   pt_n=$((pt_n + 1))
   pt_o=$pt_d/$pt_n.o pt_e=$pt_d/$pt_n.e
   if ! { command exec 3>"$pt_o" 4<"$pt_o" 5>"$pt_e" 6<"$pt_e"; } 2>/dev/null; then
-    printf '\\nPT%s:E\\n\\nPT%s:R F\\n' "$pt_m" "$pt_m"
+    printf 'PT%s:P -\\n\\nPT%s:E\\n\\nPT%s:R F\\n' "$pt_m" "$pt_m" "$pt_m"
     return
   fi
   if [ "$#" -gt 2 ]; then
-    printf %s "$3" | pt_run "$1" "$2" >&3 2>&5 3>&- 4<&- 5>&- 6<&-
+    printf %s "$3" | pt_run "$1" "$2" 7>&1 >&3 2>&5 3>&- 4<&- 5>&- 6<&-
   else
-    pt_run "$1" "$2" </dev/null >&3 2>&5 3>&- 4<&- 5>&- 6<&-
+    pt_run "$1" "$2" 7>&1 </dev/null >&3 2>&5 3>&- 4<&- 5>&- 6<&-
   fi
   pt_r=$?
   exec 3>&- 5>&-
@@ -54,10 +56,13 @@ pt_x() {
   if [ "$pt_n" -ge 64 ]; then rm -f -- "$pt_d"/*; pt_n=0; fi
 }
 pt_run() (
+  read -r pt_p pt_r </proc/self/stat || pt_p=-
+  printf 'PT%s:P %s\\n' "$pt_m" "$pt_p" >&7
+  exec 7>&-
   ${SESSION_RUN_MARK}=$1
   export ${SESSION_RUN_MARK}
   umask "$pt_u"
-  unset -v pt_d pt_e pt_m pt_n pt_o pt_r pt_u
+  unset -v pt_d pt_e pt_m pt_n pt_o pt_p pt_r pt_u
   unset -f pt_x pt_run
   eval "$2"
 )

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { SshConnection } from '../connections/ssh.js';
+import { closeOpenConnections } from '../connections/openConnections.js';
 import { closeSshMasters } from '../connections/sshMasters.js';
 import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
 
@@ -14,6 +15,20 @@ import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
  */
 
 const skip = sshdMissing();
+
+/** The `sleep 600.25` processes of this machine (the sshd is here). */
+function sleepers(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\x00600.25\x00';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** Whether process `pid` runs (a zombie waiting for its reaper does not). */
 function running(pid: string): boolean {
@@ -88,6 +103,22 @@ describe('ssh command session', { skip }, () => {
       );
     } finally {
       await fresh.close();
+    }
+  });
+
+  test('an interrupted run stops a session command: its own shell (its TERM trap runs) and what it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'playtree-session-stop-'));
+    const trapped = join(dir, 'trapped');
+    try {
+      const command = connection.exec(`trap 'touch ${trapped}; exit 143' TERM; sleep 600.25; echo not stopped`);
+      while (!sleepers().length) await new Promise((resolve) => setTimeout(resolve, 50));
+      await closeOpenConnections();
+      const result = await command;
+      assert.deepEqual([result.rc, result.stdout.toString(), existsSync(trapped)], [143, '', true]);
+      assert.deepEqual(sleepers(), []);
+    } finally {
+      for (const pid of sleepers()) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
