@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
@@ -8,7 +9,8 @@ import { describeLostConnection, describeSshFailure, isSshFailure } from './sshF
 import { trackRunningCommand } from './openConnections.js';
 import { openMaster, privateControlFolder, rideMaster, stopMaster, type Master } from './sshMasters.js';
 import { resolveSshSettings, sshArgv, type SshSettings } from './sshSettings.js';
-import { fitsRequest, NOT_RUN, SshSession } from './sshSession.js';
+import { wholeIfSmall } from './smallInput.js';
+import { fitsRequest, NOT_RUN, SESSION_STDIN_LIMIT, SshSession } from './sshSession.js';
 import { SESSION_RUN_MARK } from './sshSessionScript.js';
 import { TreeConnection } from './treeConnection.js';
 import { PT_BELOW } from './viaRunScripts.js';
@@ -159,8 +161,9 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     const untrack = io.stopsItself ? () => {} : trackRunningCommand(() => this.stopMarked(mark, subshell));
     let result: TreeRunResult;
     try {
-      const inSession = await this.runInSession(argv, io, mark, (pid) => (subshell = pid));
-      result = inSession ?? (await this.runSshProcess(this.hostCommand(argv, mark), io));
+      const ready = await this.smallInputWhole(io);
+      const inSession = await this.runInSession(argv, ready, mark, (pid) => (subshell = pid));
+      result = inSession ?? (await this.runSshProcess(this.hostCommand(argv, mark), ready));
     } finally {
       untrack();
     }
@@ -190,6 +193,13 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     if (!session.ended) this.sessionStarts = SESSION_STARTS;
     void this.closeSession();
     return undefined;
+  }
+
+  /** `io` with a small stdin stream read whole, when the command could then go through the session. */
+  private async smallInputWhole(io: TreeRunOptions): Promise<TreeRunOptions> {
+    const { stdin } = io;
+    if (!(stdin instanceof Readable) || io.stopsItself || io.stdout || this.sessionStarts >= SESSION_STARTS) return io;
+    return { ...io, stdin: await wholeIfSmall(stdin, SESSION_STDIN_LIMIT) };
   }
 
   /** The host's command session, taken, if it is free; started at the first call (and again after it ended). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { SshConnection } from '../connections/ssh.js';
@@ -118,6 +119,25 @@ describe('ssh command session', { skip }, () => {
       assert.deepEqual(sleepers(), []);
     } finally {
       for (const pid of sleepers()) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a put of a small file goes through the session bit-exact; a big one streams on its own ssh command', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'playtree-session-put-'));
+    try {
+      for (const [name, bytes] of [['small', Buffer.from("key='value'\nü\n")], ['big', Buffer.alloc(300 * 1024, 'x')]] as const) {
+        const from = logged.length;
+        await connection.put(Readable.from([bytes]), join(dir, name));
+        assert.deepEqual(readFileSync(join(dir, name)), bytes);
+        const sent = logged.slice(from).filter((line) => line.includes('playtree-put'));
+        assert.deepEqual(
+          sent.map((line) => line.includes('SSH: SESSION EXEC')),
+          [name === 'small'],
+          sent.join('\n'),
+        );
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
