@@ -182,9 +182,11 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   private async runInSession(argv: string[], io: TreeRunOptions, mark: string, started: (pid: number) => void): Promise<TreeRunResult | undefined> {
     const { stdin } = io;
     if (io.stopsItself || io.stdout || (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) || !fitsRequest(stdin)) return undefined;
+    const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? `set -- ${shellJoin(argv.slice(4))}\n${argv[2]}` : `exec ${shellJoin(argv)}`;
+    // A shell word cannot hold a NUL byte (its own ssh command says what such an argv does there).
+    if (script.includes('\0')) return undefined;
     const session = await this.idleSession();
     if (!session) return undefined;
-    const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? `set -- ${shellJoin(argv.slice(4))}\n${argv[2]}` : `exec ${shellJoin(argv)}`;
     this.options.log(3, `<${this.settings.address}> SSH: SESSION EXEC ${shellJoin(argv)}`);
     const result = await session.run(mark, script, typeof stdin === 'string' ? Buffer.from(stdin) : stdin, io.keepOutput, started);
     if (result !== NOT_RUN) return result;
