@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectionOptions } from '../connections/connection.js';
 import { SshConnection } from '../connections/ssh.js';
 import { closeOpenConnections } from '../connections/openConnections.js';
 import { closeSshMasters } from '../connections/sshMasters.js';
-import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
+import { mastersIn, sshdMissing, startSshd, waitFor, type TestSshd } from './support/sshd.js';
 
 /*
  * The ssh connection's command session (sshSession.ts): short commands run one after another in one ssh
@@ -16,6 +18,7 @@ import { sshdMissing, startSshd, type TestSshd } from './support/sshd.js';
  */
 
 const skip = sshdMissing();
+const BIN = fileURLToPath(new URL('../../bin/playtree.js', import.meta.url));
 
 /** The `sleep 600.25` processes of this machine (the sshd is here). */
 function sleepers(): number[] {
@@ -176,6 +179,34 @@ describe('ssh command session', { skip }, () => {
       assert.deepEqual([after.rc, after.stdout.toString()], [3, 'after\n']);
     } finally {
       await own.close();
+    }
+  });
+
+  test('a SIGKILLed run: its session ends once the running command has, and its folder on the host goes', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'playtree-session-kill-'));
+    const said = join(work, 'folder');
+    const controlFolder = join(work, 'cp');
+    mkdirSync(controlFolder);
+    try {
+      const vars = Object.entries(sshd.hostVars()).map(([key, value]) => `${key}='${value}'`);
+      writeFileSync(join(work, 'hosts.ini'), `build1 ${vars.join(' ')}\n`);
+      // fd 3 is the command's output file in the session's folder.
+      const task = `readlink /proc/self/fd/3 3>&1 > ${said}.tmp; mv ${said}.tmp ${said}; sleep 1`;
+      writeFileSync(join(work, 'play.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: "${task}"\n`);
+      const run = spawn(process.execPath, [BIN, '-i', 'hosts.ini', 'play.yml'], {
+        cwd: work,
+        env: { ...process.env, ANSIBLE_SSH_CONTROL_PATH_DIR: controlFolder, PLAYTREE_NO_LIVE: '1' },
+        stdio: 'ignore',
+      });
+      await waitFor(() => existsSync(said) || run.exitCode !== null, 'the task to say its session folder');
+      run.kill('SIGKILL');
+      const folder = dirname(readFileSync(said, 'utf8').trim());
+      assert.match(folder, /playtree-session\./);
+      await waitFor(() => !existsSync(folder), 'the session folder to go').catch(() => {});
+      assert.equal(existsSync(folder), false);
+    } finally {
+      for (const pid of mastersIn(controlFolder)) process.kill(pid, 'SIGTERM');
+      rmSync(work, { recursive: true, force: true });
     }
   });
 
