@@ -101,6 +101,7 @@ function makeConnection(ctx: PlayContext, transport: string, owner: HostState, h
     log: (verbosity, message) => {
       if (!owner.noLog) ctx.run.events.log(verbosity, message);
     },
+    verbosity: ctx.run.options.verbosity,
     ...(via ? { via } : {}),
   });
 }
@@ -143,6 +144,7 @@ async function openCarrier(ctx: PlayContext, name: string): Promise<Connection> 
     vars: driver.vars,
     config: ctx.run.options.config,
     log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+    verbosity: ctx.run.options.verbosity,
   });
   try {
     await connection.open();
