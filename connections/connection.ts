@@ -71,6 +71,11 @@ export interface ConnectionOptions {
   /** Diagnostics for the user at a verbosity level (3 = -vvv: commands sent). */
   log: (verbosity: number, message: string) => void;
   /**
+   * The run's verbosity (-v count): `log` shows nothing above it, so a driver may skip building such lines
+   * (a command's EXEC line quotes its whole script). Absent: every line may be shown.
+   */
+  verbosity?: number;
+  /**
    * `playtree_via`: the inventory host through whose connection a tree driver (chroot, nspawn) reaches the
    * build host holding its tree. `connect` gives that host's connection, opened (once per run, shared by
    * every tree naming it; the engine closes it at the end), or throws ConnectionError.
@@ -80,3 +85,8 @@ export interface ConnectionOptions {
 
 /** A driver module (built-in or a user's `connection_plugins/NAME.js`) provides one of these. */
 export type ConnectionFactory = (options: ConnectionOptions) => Connection;
+
+/** Whether a `log` line at `verbosity` can be shown: a driver builds costly lines only then. */
+export function logsAt(options: Pick<ConnectionOptions, 'verbosity'>, verbosity: number): boolean {
+  return options.verbosity === undefined || options.verbosity >= verbosity;
+}

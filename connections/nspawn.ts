@@ -1,6 +1,6 @@
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
-import type { Connection, ConnectionOptions } from './connection.js';
+import { logsAt, type Connection, type ConnectionOptions } from './connection.js';
 import {
   buildEnterArgv,
   buildLeaderArgv,
@@ -237,7 +237,7 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     if (!this.lease?.container.running()) {
       throw new ConnectionError(`${host}: the container of ${tree} is not running (it stopped or was never started); rerun the play`, host);
     }
-    this.options.log(3, `<${host}> NSPAWN EXEC ${shellJoin(payload)}`);
+    if (logsAt(this.options, 3)) this.options.log(3, `<${host}> NSPAWN EXEC ${shellJoin(payload)}`);
     try {
       return await shellOf(this.lease.container).run(script, args, io);
     } catch (error) {

@@ -144,7 +144,8 @@ export class ContainerShell {
     untrack();
     // A command that exits without reading all its stdin: the rest is not its business.
     stdin?.destroy();
-    if (!io.stdout) stopReadingWhenQuiet(stdout, stderr);
+    // Both at their end already (the usual case): nothing left to wait for, they close by themselves.
+    if (!io.stdout && eofs < 2) stopReadingWhenQuiet([stdout, stderr], closed);
     await closed;
     await sinkDone;
     if (eofs === 2) this.outputPairs.push(pair);

@@ -4,7 +4,7 @@ import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import { cleanupOnExit, createPrivateFile } from '../src/core/shellTraps.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
-import type { Connection, ConnectionOptions, ExecOptions, ExecResult } from './connection.js';
+import { logsAt, type Connection, type ConnectionOptions, type ExecOptions, type ExecResult } from './connection.js';
 import { localBuildHost, type BuildHost } from './buildHost.js';
 import { firstLine } from './outputKeeper.js';
 import { holdStdin, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
@@ -175,7 +175,7 @@ export abstract class TreeConnection<Settings extends TreeSettings = TreeSetting
   /** Run `payload` (shell argv) in the tree: by default as the controller process `commandFor` gives. */
   protected async runInTree(payload: string[], io: TreeRunOptions): Promise<TreeRunResult> {
     const command = this.commandFor(payload);
-    this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC${this.buildHost.where ? ` (${this.buildHost.where.trim()})` : ''} ${shellJoin([command.file, ...command.args])}`);
+    if (logsAt(this.options, 3)) this.options.log(3, `<${this.settings.host}> ${this.transport.toUpperCase()} EXEC${this.buildHost.where ? ` (${this.buildHost.where.trim()})` : ''} ${shellJoin([command.file, ...command.args])}`);
     try {
       return await this.buildHost.run({ ...command, tree: this.settings.tree }, io);
     } catch (error) {

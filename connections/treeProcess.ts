@@ -120,7 +120,7 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
       // A command that stopped reading (or failed) leaves the source half read: release it.
       const input = options.stdin;
       if (input && typeof input !== 'string' && !Buffer.isBuffer(input) && !input.readableEnded) input.destroy();
-      if (!options.stdout) stopReadingWhenQuiet(child.stdout!, child.stderr!);
+      if (!options.stdout) stopReadingWhenQuiet([child.stdout!, child.stderr!]);
     });
     child.once('close', (code, signal) => {
       sinkDone.then(() => {
@@ -134,8 +134,11 @@ export function runTreeCommand(command: TreeCommand, options: TreeRunOptions = {
   });
 }
 
-/** Close `outputs` once none of them has said anything for OUTPUT_GRACE_MS (or once they close). */
-export function stopReadingWhenQuiet(...outputs: Readable[]): void {
+/**
+ * Close `outputs` once none of them has said anything for OUTPUT_GRACE_MS, or leave them once they close:
+ * `closed` says when (a caller that already waits for their 'close' events), else stream.finished does.
+ */
+export function stopReadingWhenQuiet(outputs: Readable[], closed?: Promise<unknown>): void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
@@ -144,7 +147,7 @@ export function stopReadingWhenQuiet(...outputs: Readable[]): void {
   arm();
   // Output still flowing is the command's own, not yet read: keep reading while it comes.
   for (const output of outputs) output.on('data', arm);
-  Promise.all(outputs.map((output) => finished(output).catch(() => {}))).then(() => clearTimeout(timer));
+  (closed ?? Promise.all(outputs.map((output) => finished(output).catch(() => {})))).then(() => clearTimeout(timer));
 }
 
 /** Pipe without letting a sink's error go unhandled; end the sink when stdout ends. */

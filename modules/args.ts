@@ -85,16 +85,36 @@ function convert(name: string, value: unknown, type: ArgType, elements?: ArgType
   }
 }
 
+interface SpecIndex {
+  /** Argument name by every name it answers to (its own and its aliases). */
+  byName: Map<string, string>;
+  specs: Array<[string, ArgSpec]>;
+}
+
+/** Built once per module's argument spec (a module's spec is fixed), not for every task. */
+const specIndexes = new WeakMap<Record<string, ArgSpec>, SpecIndex>();
+
+function specIndex(args: Record<string, ArgSpec>): SpecIndex {
+  let index = specIndexes.get(args);
+  if (!index) {
+    const specs = Object.entries(args);
+    const byName = new Map<string, string>();
+    for (const [name, spec] of specs) {
+      byName.set(name, name);
+      for (const alias of spec.aliases ?? []) byName.set(alias, name);
+    }
+    index = { byName, specs };
+    specIndexes.set(args, index);
+  }
+  return index;
+}
+
 /**
  * Check a task's arguments against a module's spec: unknown names are errors, aliases map to their
  * argument, values are converted to their declared type, defaults filled in, required ones enforced.
  */
 export function validateModuleArgs(module: ModuleDefinition, given: Record<string, unknown>): Record<string, unknown> {
-  const byName = new Map<string, string>();
-  for (const [name, spec] of Object.entries(module.args)) {
-    byName.set(name, name);
-    for (const alias of spec.aliases ?? []) byName.set(alias, name);
-  }
+  const { byName, specs } = specIndex(module.args);
   const out: Record<string, unknown> = {};
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(given)) {
@@ -118,7 +138,7 @@ export function validateModuleArgs(module: ModuleDefinition, given: Record<strin
     const supported = Object.keys(module.args).filter((n) => !n.startsWith('_')).sort().join(', ');
     throw new ModuleError(`Unsupported parameters for (${module.name}) module: ${unknown.sort().join(', ')}. Supported parameters include: ${supported}.`);
   }
-  for (const [name, spec] of Object.entries(module.args) as [string, ArgSpec][]) {
+  for (const [name, spec] of specs) {
     if (out[name] === undefined && spec.default !== undefined) out[name] = spec.default;
     if (spec.required && (out[name] === undefined || out[name] === null)) {
       throw new ModuleError(`missing required arguments: ${name}`);

@@ -199,3 +199,13 @@ test('a rendered text that reads as a list, dict or boolean becomes one, as Ansi
   // What the conversion makes is data: a `{{` in its strings is not rendered again.
   assert.deepEqual(templar.render("['{{ code }}']"), ['{{ x }}']);
 });
+
+test('variableOrNone is `name | default(None)`: null when unset (in every layer), the templated value when set', () => {
+  const templar = createTemplar({ ansible_user: '{{ who }}', who: 'deploy', ansible_become: null }).child({ ansible_executable: '/bin/bash' });
+  for (const name of ['ansible_connection', 'ansible_user', 'ansible_become', 'ansible_executable', 'who']) {
+    assert.deepEqual(templar.variableOrNone(name), templar.evaluate(`${name} | default(None)`), name);
+  }
+  assert.equal(templar.variableOrNone('ansible_connection'), null);
+  assert.equal(templar.variableOrNone('ansible_user'), 'deploy');
+  assert.equal(templar.variableOrNone('ansible_executable'), '/bin/bash');
+});

@@ -5,9 +5,17 @@ import { quote } from 'shell-quote';
  * so that user values (paths with spaces, quotes, `$`, newlines, a leading dash) stay single words.
  */
 export function shellJoin(argv: readonly string[]): string {
-  return quote(argv as string[]);
+  let joined = '';
+  for (let index = 0; index < argv.length; index++) joined += (index === 0 ? '' : ' ') + shellQuote(argv[index]!);
+  return joined;
 }
 
+/**
+ * Words of these characters only are left as they are by shell-quote (nothing in them is special to the
+ * shell): most paths, modes and option words, which then skip its five regular expressions.
+ */
+const PLAIN_WORD = /^[\w/.%+-]+$/;
+
 export function shellQuote(word: string): string {
-  return quote([word]);
+  return typeof word === 'string' && PLAIN_WORD.test(word) ? word : quote([word]);
 }

@@ -13,7 +13,7 @@ import type { Scope } from './scope.js';
  * setting beats the play), then the task/play `connection:` keyword, then `-c` (only a default).
  */
 export function connectionName(ctx: PlayContext, scope: Scope, templar: Templar): string {
-  const fromVars = templar.evaluate('ansible_connection | default(None)');
+  const fromVars = templar.variableOrNone('ansible_connection');
   const name = (typeof fromVars === 'string' && fromVars ? fromVars : undefined) ?? scope.connection ?? ctx.run.options.connection;
   // Ansible's default is ssh; playtree's is local, so that an inventory of image trees and of the build
   // machine itself needs no setting: a host that names no connection runs here (ansible_connection=ssh or
@@ -80,7 +80,7 @@ function inventoryHostDriver(ctx: PlayContext, name: string): { transport: strin
   if (!inventoryVars) return undefined;
   const vars: Record<string, unknown> = { ...inventoryVars, inventory_hostname: name };
   const templar = new Templar(vars);
-  const fromVars = templar.evaluate('ansible_connection | default(None)');
+  const fromVars = templar.variableOrNone('ansible_connection');
   const transport = (typeof fromVars === 'string' && fromVars) || ctx.run.options.connection || 'local';
   const driverVars: Record<string, unknown> = accessDefaults(ctx.run.options, vars, {});
   for (const [key, value] of Object.entries(vars)) {
@@ -101,6 +101,7 @@ function makeConnection(ctx: PlayContext, transport: string, owner: HostState, h
     log: (verbosity, message) => {
       if (!owner.noLog) ctx.run.events.log(verbosity, message);
     },
+    verbosity: ctx.run.options.verbosity,
     ...(via ? { via } : {}),
   });
 }
@@ -143,6 +144,7 @@ async function openCarrier(ctx: PlayContext, name: string): Promise<Connection> 
     vars: driver.vars,
     config: ctx.run.options.config,
     log: (verbosity, message) => ctx.run.events.log(verbosity, message),
+    verbosity: ctx.run.options.verbosity,
   });
   try {
     await connection.open();

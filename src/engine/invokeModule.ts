@@ -160,7 +160,7 @@ function taskExecution(invocation: Invocation, transport: string): TaskExecution
     }
   }
   const execution: TaskExecution = { environment };
-  const executable = templar.evaluate('ansible_executable | default(None)') ?? ctx.run.options.executable;
+  const executable = templar.variableOrNone('ansible_executable') ?? ctx.run.options.executable;
   if (typeof executable === 'string') execution.executable = executable;
   return { ...execution, ...taskBecome(invocation, transport) };
 }
@@ -174,7 +174,7 @@ function taskBecome(invocation: Invocation, transport: string): Pick<TaskExecuti
   const { task, scope, templar, ctx } = invocation;
   const options = ctx.run.options;
   const setting = (variable: string, keyword: unknown, fallback: unknown): unknown => {
-    const fromVars = templar.evaluate(`${variable} | default(None)`);
+    const fromVars = templar.variableOrNone(variable);
     if (fromVars !== null && fromVars !== undefined) return fromVars;
     return keyword === undefined ? fallback : templar.render(keyword);
   };
@@ -187,7 +187,7 @@ function taskBecome(invocation: Invocation, transport: string): Pick<TaskExecuti
     becomeUser: user,
     becomeMethod: String(setting('ansible_become_method', task.becomeMethod ?? scope.becomeMethod, options.becomeMethod ?? 'sudo')),
   };
-  const exe = templar.evaluate('ansible_become_exe | default(None)');
+  const exe = templar.variableOrNone('ansible_become_exe');
   if (typeof exe === 'string' && exe) become.becomeExe = exe;
   const password = templar.evaluate('ansible_become_password | default(ansible_become_pass | default(None))') ?? options.becomePassword;
   if (typeof password === 'string') become.becomePassword = password;

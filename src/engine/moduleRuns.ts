@@ -55,7 +55,8 @@ async function runModuleOnce(invocation: Invocation, attempt?: number): Promise<
         ? runValidateArgumentSpec(invocation)
         : await invokeModule(invocation, await moduleFor(invocation.task));
     result = applyInventoryChanges(invocation.ctx.run, invocation.host.name, moduleResult);
-    if (roundTrips !== undefined) {
+    // Built only when -vvv shows it.
+    if (roundTrips !== undefined && invocation.ctx.run.options.verbosity >= 3) {
       invocation.ctx.run.events.log(3, `<${invocation.host.name}> ${taskInfo(invocation.task).title}: ${roundTrips} command(s)/transfer(s)`);
     }
   } catch (error) {

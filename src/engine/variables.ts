@@ -18,7 +18,7 @@ export function taskVariables(ctx: PlayContext, host: HostState, scope: Scope, t
   for (const role of ctx.playRoles) Object.assign(vars, role.defaults);
   for (const layer of scope.roleDefaults) Object.assign(vars, layer);
   Object.assign(vars, host.inventoryVars);
-  Object.assign(vars, factVariables(host, ctx.run.options.injectFactsAsVars));
+  addFactVariables(vars, host, ctx.run.options.injectFactsAsVars);
   Object.assign(vars, ctx.playVars, ctx.varsFilesVars);
   for (const role of ctx.playRoles) Object.assign(vars, role.vars);
   for (const layer of scope.roleVars) Object.assign(vars, layer);
@@ -63,13 +63,23 @@ function searchPath(ctx: PlayContext, scope: Scope, task?: Task): string[] {
  * inject_facts_as_vars = False.
  */
 function factVariables(host: HostState, inject = true): Record<string, unknown> {
-  const vars: Record<string, unknown> = { ansible_facts: host.facts };
-  // Even then ansible_local is a variable, as ansible-core always promotes it.
-  if (!inject) return { ...vars, ansible_local: host.facts['ansible_local'] ?? {} };
-  for (const [name, value] of Object.entries(host.facts)) {
-    vars[name.startsWith('ansible_') || host.bareFacts.has(name) ? name : `ansible_${name}`] = value;
-  }
+  const vars: Record<string, unknown> = {};
+  addFactVariables(vars, host, inject);
   return vars;
+}
+
+/** factVariables written straight into `vars` (a task's: no object of its own per task, copied again). */
+function addFactVariables(vars: Record<string, unknown>, host: HostState, inject = true): void {
+  const facts = host.facts;
+  vars['ansible_facts'] = facts;
+  // Even then ansible_local is a variable, as ansible-core always promotes it.
+  if (!inject) {
+    vars['ansible_local'] = facts['ansible_local'] ?? {};
+    return;
+  }
+  for (const name of Object.keys(facts)) {
+    vars[name.startsWith('ansible_') || host.bareFacts.has(name) ? name : `ansible_${name}`] = facts[name];
+  }
 }
 
 

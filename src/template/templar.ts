@@ -189,6 +189,11 @@ export class Templar {
     return this.evaluateBare(expression);
   }
 
+  /** `name | default(None)` (a setting): null at once, no template run, when nothing sets an `ansible_*` name. */
+  variableOrNone(name: string): unknown {
+    return name.startsWith('ansible_') && this.rawValue(name) === undefined ? null : this.evaluate(`${name} | default(None)`);
+  }
+
   /** Ansible's conditional: a `{{ }}` string is rendered first and, if that yields text, evaluated again. */
   isTrue(expression: unknown): boolean {
     if (typeof expression === 'boolean') return expression;
