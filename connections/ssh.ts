@@ -18,7 +18,7 @@ import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResu
 
 /** The environment variable that marks the processes of one remote command. */
 const RUN_MARK = SESSION_RUN_MARK;
-/** A host's command session is started at most this many times in a run (it ends with its master). */
+/** A host's command session is started at most this many times between closes (it ends with its master). */
 const SESSION_STARTS = 5;
 
 /**
@@ -249,6 +249,8 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     // The master stays for the rest of the run (sshMasters.ts closes it at the end).
     this.connecting = undefined;
     await this.closeSession();
+    // A later use (the next play) may start sessions again, unless the host refused them (NOT_RUN).
+    if (this.sessionStarts < SESSION_STARTS) this.sessionStarts = 0;
     await super.close();
   }
 }
