@@ -3,7 +3,8 @@
  * which programs such a write starts, and that a default ACL on the folder, which wins over the umask, still
  * ends with the wanted mode (the stat that reads the result checks it and chmods). Real files through the
  * local connection; the programs are counted by wrappers put first in PATH that log their name. Also: the folders
- * `file` creates with an owner are found without a dirname program, and owners named in its diff without cut or head.
+ * `file` creates with an owner are found without a dirname program, and owners named in its diff without cut or head;
+ * a file that is there is touched without a stat after.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +68,24 @@ test('file state=touch creates a missing file with its mode by the shell: no tou
     assert.deepEqual(programs, ['stat']);
     assert.deepEqual([result['dest'], result['mode'], result['state'], result['size'], result['roundTrips']], [path, '0644', 'file', 0, 1]);
     assert.equal(await modeOf(path), '644');
+  }));
+
+test('file state=touch of a file that is there reads it once: the reported state is the one read, with the new mode', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'there');
+    await writeFile(path, 'abc');
+    await chmod(path, 0o644);
+    const results: Record<string, unknown>[] = [];
+    const programs = await programsRun(dir, async () => {
+      results.push(await checked(fileModule, { path, state: 'touch' }));
+      results.push(await checked(fileModule, { path, state: 'touch', mode: 'u-w' }));
+    });
+    // Times are not in the result: nothing is read after touch (nor after its chmod).
+    assert.deepEqual(programs, ['stat', 'touch', 'stat', 'chmod', 'touch']);
+    assert.deepEqual(results.map((result) => [result['dest'], result['mode'], result['state'], result['size']]), [[path, '0644', 'file', 3], [path, '0444', 'file', 3]]);
+    assert.equal(await modeOf(path), '444');
+    const owned = await checked(fileModule, { path, state: 'touch', owner: 'nobody' });
+    assert.deepEqual([owned['owner'], owned['uid']], ['nobody', 65534]);
   }));
 
 test('file state=directory with an owner finds the missing levels of a path by the shell alone, then gives each the mode', () =>
