@@ -140,8 +140,12 @@ export async function readPathStatesAndExistence(
 
 /** The script readPathStatesAndExistence runs (a prelude, then one line per path). */
 export function statesAndExistenceScript(paths: readonly string[], checked: readonly string[], options: StateOptions = {}): string {
-  const tests = checked.map((path) => `if [ -e ${shellQuote(path)} ]; then printf 1; else printf 0; fi`);
-  return statePrelude(options) + [...paths.map(stateCall), ...tests].join('\n');
+  return statePrelude(options) + [...paths.map(stateCall), ...checked.map(existenceTest)].join('\n');
+}
+
+/** Shell text printing 1 when `path` exists (following symlinks), else 0: a test, where a state costs a stat. */
+export function existenceTest(path: string): string {
+  return `if [ -e ${shellQuote(path)} ]; then printf 1; else printf 0; fi`;
 }
 
 /** What statesAndExistenceScript printed. */
