@@ -100,6 +100,11 @@ export function stateCallAgain(path: string): string {
   return `pt_again=1; ${stateCall(path)}; pt_again=`;
 }
 
+/** stateCall for a state that only becomes Ansible's path info (pathInfo): a link's target and real path are not read. */
+export function stateCallUnlinked(path: string): string {
+  return `pt_again=1; pt_lt=; pt_lr=; ${stateCall(path)}; pt_again=`;
+}
+
 /**
  * Commands for a `set -e` script, run on `path`, a regular file or folder (not a link) the script has just
  * created with `mode` through its umask: they leave its stat line in $pt_st, chmod-ing it (and `alsoChmod`, shell

@@ -4,7 +4,7 @@
  * ends with the wanted mode (the stat that reads the result checks it and chmods). Real files through the
  * local connection; the programs are counted by wrappers put first in PATH that log their name. Also: the folders
  * `file` creates with an owner are found without a dirname program, and owners named in its diff without cut or head;
- * a file that is there is touched without a stat after.
+ * a file that is there is touched without a stat after, and a link made is read without readlink.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,6 +86,18 @@ test('file state=touch of a file that is there reads it once: the reported state
     assert.equal(await modeOf(path), '444');
     const owned = await checked(fileModule, { path, state: 'touch', owner: 'nobody' });
     assert.deepEqual([owned['owner'], owned['uid']], ['nobody', 65534]);
+  }));
+
+test('file state=link reads the link it made with one stat: its target and real path are not in the result', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'link');
+    await writeFile(join(dir, 'target'), 'abc');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await checked(fileModule, { path, src: 'target', state: 'link' });
+    }, ['stat', 'readlink', 'ln']);
+    assert.deepEqual(programs, ['stat', 'ln', 'stat']);
+    assert.deepEqual([result['dest'], result['src'], result['state'], result['mode'], result['size']], [path, 'target', 'link', '0777', 6]);
   }));
 
 test('file state=directory with an owner finds the missing levels of a path by the shell alone, then gives each the mode', () =>
