@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { shellQuote } from '../src/core/shellQuote.js';
 import { withTrailer } from '../src/core/streamTrailer.js';
@@ -56,18 +56,20 @@ export async function receiveContent(temporary: string, suffix: string, content:
   const target = shellQuote(temporary);
   const check = `pt_end=; IFS= read -r pt_end || :; [ "$pt_end" = ${suffix} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`;
   const trailer = `${suffix}\n`;
-  const shape = content.data && lineShape(content.data);
-  if (content.data && shape) {
+  // A small controller file (a folder copy's) is read whole: the shell may write it.
+  const size = content.data ? content.data.length : await regularFileSize(content.file!);
+  const data = content.data ?? (size !== undefined && size <= READ_BYTES_LIMIT ? await readFile(content.file!) : undefined);
+  const shape = data && lineShape(data);
+  if (data && shape) {
     // The shell's `read` needs a newline after an unterminated last line: the frame adds one, printf leaves it out.
     const lines = [
       `pt_n=${shape.whole} && while [ $pt_n -gt 0 ]; do IFS= read -r pt_l && printf '%s\\n' "$pt_l" || exit 1; pt_n=$((pt_n - 1)); done`,
       ...(shape.unterminated ? [`IFS= read -r pt_l && printf %s "$pt_l"`] : []),
     ];
-    const framed = Buffer.concat([content.data, Buffer.from(`${shape.unterminated ? '\n' : ''}${trailer}`)]);
+    const framed = Buffer.concat([data, Buffer.from(`${shape.unterminated ? '\n' : ''}${trailer}`)]);
     return { commands: [`(${create} > ${target} && ${lines.join(' && ')})`, check], stdin: framed };
   }
-  if (content.data) return { commands: [`(${create} head -c ${content.data.length} > ${target})`, check], stdin: Buffer.concat([content.data, Buffer.from(trailer)]) };
-  const size = await regularFileSize(content.file!);
+  if (data) return { commands: [`(${create} head -c ${data.length} > ${target})`, check], stdin: Buffer.concat([data, Buffer.from(trailer)]) };
   const stream = createReadStream(content.file!);
   if (size === undefined) return { commands: [`(${create} cat > ${target})`], stdin: stream };
   return { commands: [`(${create} head -c ${size} > ${target})`, check], stdin: withTrailer(stream, trailer) };

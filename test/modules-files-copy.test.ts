@@ -217,3 +217,17 @@ test('copy over a changed file hashes it and replaces it in one command, no stat
     assert.deepEqual(results.map((result) => [result.changed, result['mode'], result['owner'], result['size'], result.roundTrips]), [[true, '0640', 'nobody', 4, 1], [false, '0640', 'nobody', 4, 1]]);
     assert.equal(await readFile(dest, 'utf8'), 'new\n');
   }));
+
+test('a folder copy writes each new file as a single copy does: no put (cat, tail, truncate), its mode set before the rename', () =>
+  withTempDir(async (dir) => {
+    const source = join(dir, 'src');
+    await mkdir(join(source, 'sub'), { recursive: true });
+    await writeFile(join(source, 'a.conf'), 'a=1\n');
+    await writeFile(join(source, 'sub', 'key'), 'secret');
+    const dest = join(dir, 'dest');
+    const programs = await programsRun(dir, () => runModule(copyModule, { src: `${source}/`, dest, mode: '0600' }), ['cat', 'tail', 'truncate', 'head', 'chmod', 'mv', 'mkdir']);
+    assert.deepEqual(programs, ['mkdir', 'chmod', 'mv', 'chmod', 'mv']);
+    assert.deepEqual([await readFile(join(dest, 'a.conf'), 'utf8'), await readFile(join(dest, 'sub', 'key'), 'utf8')], ['a=1\n', 'secret']);
+    assert.deepEqual([await modeOf(join(dest, 'a.conf')), await modeOf(join(dest, 'sub', 'key'))], [0o600, 0o600]);
+    assert.deepEqual((await readdir(join(dest, 'sub'))).sort(), ['key']);
+  }));
