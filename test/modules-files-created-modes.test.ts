@@ -100,6 +100,24 @@ test('file state=link reads the link it made with one stat: its target and real 
     assert.deepEqual([result['dest'], result['src'], result['state'], result['mode'], result['size']], [path, 'target', 'link', '0777', 6]);
   }));
 
+test('file sets an owner and a group with one chown; an unknown group still fails with chgrp\'s words after the owner changed', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'owned');
+    await writeFile(path, '');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await checked(fileModule, { path, owner: 'nobody', group: 'nogroup' });
+    }, ['stat', 'chown', 'chgrp']);
+    // The state read, the one chown, the state read back (names are in the result).
+    assert.deepEqual(programs, ['stat', 'chown', 'stat']);
+    assert.deepEqual([result['owner'], result['group']], ['nobody', 'nogroup']);
+    const other = join(dir, 'other');
+    await writeFile(other, '');
+    const failed = await runModule(fileModule, { path: other, owner: 'nobody', group: 'no-such-group' }).catch((error: Error) => ({ msg: error.message }));
+    assert.match(String(failed.msg), /chgrp: invalid group: .no-such-group./);
+    assert.equal((await stat(other)).uid, 65534);
+  }));
+
 test('file state=directory with an owner finds the missing levels of a path by the shell alone, then gives each the mode', () =>
   withTempDir(async (dir) => {
     const top = join(dir, 'a');
