@@ -9,20 +9,31 @@ import type { Target } from './module.js';
  */
 
 /**
- * `sh -c ACCOUNT_STATE_SCRIPT account NAME [HOME]` prints tagged lines: `T:<tool>` for each missing tool,
- * `P:` the user's passwd entry, `S:` its password hash, `E:` its password's minimum and maximum age and the
- * account's expiry (days; empty for none), `G:` every group, `H:1` when HOME (or the user's
- * home) is a folder.
+ * `pt_accounts NAME [HOME]` prints tagged lines: `T:<tool>` for each missing tool, `P:` the user's passwd entry,
+ * `S:` its password hash, `E:` its password's minimum and maximum age and the account's expiry (days; empty for
+ * none), `G:` every group, `H:1` when HOME (or the user's home) is a folder. Three getent programs: the tags and
+ * the fields are the shell's own work (fields read with IFS=:), no sed or cut.
  */
 export const ACCOUNT_STATE_FUNCTION = `pt_accounts() {
   for pt_t in useradd usermod userdel groupadd groupmod groupdel getent; do
     command -v "$pt_t" >/dev/null 2>&1 || echo "T:$pt_t"
   done
-  getent passwd "$1" | sed 's/^/P:/'
-  getent shadow "$1" | cut -d: -f2 | sed 's/^/S:/'
-  getent shadow "$1" | cut -d: -f4,5,8 | sed 's/^/E:/'
-  getent group | sed 's/^/G:/'
-  pt_h=\${2:-$(getent passwd "$1" | cut -d: -f6)}
+  pt_pw=$(getent passwd "$1")
+  if [ -n "$pt_pw" ]; then printf 'P:%s\\n' "$pt_pw"; fi
+  pt_sh=$(getent shadow "$1")
+  if [ -n "$pt_sh" ]; then
+    IFS=: read -r pt_1 pt_2 pt_3 pt_4 pt_5 pt_6 pt_7 pt_8 pt_9 <<PT_END
+$pt_sh
+PT_END
+    printf 'S:%s\\nE:%s:%s:%s\\n' "$pt_2" "$pt_4" "$pt_5" "$pt_8"
+  fi
+  getent group | while IFS= read -r pt_l || [ -n "$pt_l" ]; do printf 'G:%s\\n' "$pt_l"; done
+  pt_h=$2
+  if [ -z "$pt_h" ] && [ -n "$pt_pw" ]; then
+    IFS=: read -r pt_1 pt_2 pt_3 pt_4 pt_5 pt_h pt_7 <<PT_END
+$pt_pw
+PT_END
+  fi
   if [ -n "$pt_h" ] && [ -d "$pt_h" ]; then echo H:1; fi
 }`;
 

@@ -56,9 +56,11 @@ const SECTION = '--- playtree apt state ---';
 /**
  * The cache time as Ansible reads it (the success stamp, else the lists folder), except that lists holding
  * no Packages index count as no cache (0): a fresh mmdebstrap tree has an empty lists folder with a new
- * mtime, which Ansible would take for a valid cache and then fail to find any package.
+ * mtime, which Ansible would take for a valid cache and then fail to find any package. The index is looked for by
+ * the shell's glob (no ls).
  */
-export const CACHE_TIME_COMMAND = `if ls ${APT_LISTS_PATH}/*_Packages* >/dev/null 2>&1; then stat -c %Y ${APT_UPDATE_SUCCESS_STAMP_PATH} 2>/dev/null || stat -c %Y ${APT_LISTS_PATH} 2>/dev/null || echo 0; else echo 0; fi`;
+export const CACHE_TIME_COMMAND = `pt_lists=; for pt_f in ${APT_LISTS_PATH}/*_Packages*; do if [ -e "$pt_f" ] || [ -L "$pt_f" ]; then pt_lists=1; fi; break; done
+if [ -n "$pt_lists" ]; then stat -c %Y ${APT_UPDATE_SUCCESS_STAMP_PATH} 2>/dev/null || stat -c %Y ${APT_LISTS_PATH} 2>/dev/null || echo 0; else echo 0; fi`;
 
 /**
  * One command printing the cache time, then the dpkg status of `names` (dpkg-query takes glob patterns

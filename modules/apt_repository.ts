@@ -40,7 +40,7 @@ const READ_SCRIPT = `for f in ${SOURCES_LIST} ${SOURCES_DIR}/*.list; do
 done`;
 
 async function readSourceFiles(ctx: ModuleContext): Promise<SourceFiles> {
-  const read = await ctx.target.exec(['sh', '-c', READ_SCRIPT]);
+  const read = await ctx.target.exec(READ_SCRIPT);
   if (read.rc !== 0) throw new ModuleError(`could not read the apt sources: ${read.stderr.toString().trim()}`, { rc: read.rc });
   const parts = read.stdout.toString().split('\0');
   const files = new Map<string, string>();

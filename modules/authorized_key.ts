@@ -40,7 +40,8 @@ async function keysText(key: string): Promise<string> {
 /** The user's passwd entry and, for `follow`, the resolved key file path: one command. */
 async function lookUp(ctx: ModuleContext, user: string, path: string | undefined): Promise<{ entry?: PasswdEntry; realPath?: string }> {
   const resolve = path !== undefined && ctx.args['follow'] ? `; printf 'R:%s\\n' "$(readlink -m -- ${shellQuote(path)})"` : '';
-  const run = await ctx.target.exec(`getent passwd ${shellQuote(user)} | sed 's/^/P:/'${resolve}`);
+  // The entry is tagged by the shell's printf: getent is the one program.
+  const run = await ctx.target.exec(`pt_pw=$(getent passwd ${shellQuote(user)}); if [ -n "$pt_pw" ]; then printf 'P:%s\\n' "$pt_pw"; fi${resolve}`);
   const lines = run.stdout.toString().split('\n');
   const passwd = lines.find((line) => line.startsWith('P:'));
   const real = lines.find((line) => line.startsWith('R:'));

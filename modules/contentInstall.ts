@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { cleanupOnExit } from '../src/core/shellTraps.js';
-import { withTrailer } from '../src/core/streamTrailer.js';
+import { receiveContent } from './contentReceive.js';
 import type { ExecResult } from '../connections/connection.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { backupName, formatMode, keepStateWithMode, parseStates, printKeptState, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { backupName, keepStateWithMode, parseStates, printKeptState, stateCall, statePrelude, type PathState } from './remoteFile.js';
 import { attributeCommands, type AttributeChanges } from './fileAttributes.js';
 
 /*
@@ -80,12 +78,9 @@ export async function prepareInstall(job: Installation, readBack: boolean, suffi
       // plain redirection gives it.
       finalMode = ['=rw'];
     } else if (changes.mode === undefined) finalMode = ['--reference', shellQuote(dest)];
-    const size = job.data ? job.data.length : await regularFileSize(job.file!);
-    commands.push(...receiveContent(temporary, suffix, size, createdMode));
-    const content = job.data ?? createReadStream(job.file!);
-    const trailer = `${suffix}\n`;
-    if (size === undefined) stdin = content;
-    else stdin = Buffer.isBuffer(content) ? Buffer.concat([content, Buffer.from(trailer)]) : withTrailer(content, trailer);
+    const reception = await receiveContent(temporary, suffix, job, createdMode);
+    commands.push(...reception.commands);
+    stdin = reception.stdin;
   }
   const backupFile = job.backup && current.exists ? backupName(dest) : undefined;
   if (job.validate) commands.push(validateCommand(job.validate, temporary));
@@ -125,33 +120,6 @@ function createdWithMode(job: Installation, changes: AttributeChanges, mode: num
   const groupMayChange = job.current.exists || changes.owner !== undefined || changes.group !== undefined;
   return !groupMayChange || ((mode >> 3) & ~mode & 0o7) === 0;
 }
-
-/**
- * Shell text writing stdin's first `size` bytes to `temporary`, then checking that the line after them is
- * `suffix`. A plain `cat` also ends, with success, when playtree dies mid-stream (SIGKILL closes its end of
- * the pipe): only the whole content may be renamed over dest, never the part that arrived. `head -c` reads
- * exactly `size` bytes and the check is the shell's own `read`. A size unknown in advance (a FIFO as `src`) is
- * written with `cat`, unchecked. The file is created 0600 (the content may be a secret), or with its final mode
- * when that shows no one more (createdWithMode); otherwise prepareInstall gives it its final mode once complete.
- */
-function receiveContent(temporary: string, suffix: string, size: number | undefined, createdMode: number): string[] {
-  // One subshell both creates (createdMode, noclobber) and becomes the writer (`exec`): no process more than a
-  // plain `cat`, and the umask stays the shell's for the `chmod =rw` that follows.
-  const umask = formatMode(0o777 & ~createdMode);
-  const write = (writer: string) => `(umask ${umask} && set -C && exec ${writer} > ${shellQuote(temporary)})`;
-  if (size === undefined) return [write('cat')];
-  return [
-    write(`head -c ${size}`),
-    `pt_end=; IFS= read -r pt_end || :; [ "$pt_end" = ${suffix} ] || { echo 'the content arrived incomplete' >&2; exit 1; }`,
-  ];
-}
-
-/** The size of a regular file; undefined for a FIFO or device, whose size says nothing of what it sends. */
-async function regularFileSize(path: string): Promise<number | undefined> {
-  const info = await stat(path);
-  return info.isFile() ? info.size : undefined;
-}
-
 
 export function isFailure<T extends object>(value: T | ModuleResult): value is ModuleResult {
   return 'failed' in value;

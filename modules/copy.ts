@@ -4,10 +4,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { join as localJoin } from 'node:path';
 import { basename, join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
-import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
-import { createPrivateFile } from '../src/core/shellTraps.js';
+import { shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
-import { writeFileContent } from './fileWriter.js';
+import { installContentUnread, isFailure, writeFileContent, type Installation } from './fileWriter.js';
 import { formatMode, hashBuffer, hashLocalFile, readPathStates } from './remoteFile.js';
 import { attributeChanges, attributeCommands, resolveMode } from './fileAttributes.js';
 import { expandTargetPaths } from './targetPaths.js';
@@ -101,8 +100,9 @@ async function walk(root: string, relative = ''): Promise<LocalEntry[]> {
 
 /**
  * A folder: `src/` copies its contents into dest, `src` copies the folder itself into dest. One command
- * reads every destination's state, then: one mkdir for new folders, one put per changed file, one command
- * for modes and owners.
+ * reads every destination's state, then: one mkdir for new folders, one command per changed file (its content
+ * through a 0600 temporary file given its mode and owner before the rename, as a single file's), one command
+ * for the modes and owners of what is kept.
  */
 async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: boolean): Promise<ModuleResult> {
   const a = ctx.args;
@@ -112,11 +112,9 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
   const targets = [root, ...entries.map((e) => join(root, e.relative))];
   const states = await readPathStates(ctx.target, targets, { checksum: 'sha1' });
   const newDirectories: string[] = [];
+  const installs: Installation[] = [];
   const puts: { local: string; remote: string; data?: Buffer }[] = [];
   const commands: string[] = [];
-  // New files that end less readable than a new file is (0644): made empty with their mode before the puts.
-  const placeholders: string[] = [];
-  const placeholderPaths = new Set<string>();
   const wanted = { owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
   if (!states[0]!.exists) newDirectories.push(root);
   for (const [index, entry] of entries.entries()) {
@@ -129,49 +127,38 @@ async function copyDirectory(ctx: ModuleContext, local: string, contentsOnly: bo
       continue;
     }
     const mode = a['mode'] === 'preserve' ? entry.mode : (a['mode'] ?? (state.exists ? undefined : 0o644));
-    // A new file is sent without reading it first: its source is read once, by the put.
+    // A new file is sent without reading it first: its source is read once, by the write.
     const changed = !state.exists || state.checksum !== (entry.decrypted ? hashBuffer(entry.decrypted) : (await hashLocalFile(entry.local)).checksum);
     if (changed && (a['force'] || !state.exists)) {
-      puts.push({ local: entry.local, remote, ...(entry.decrypted ? { data: entry.decrypted } : {}) });
-      // put renames a new file over the old one: give it back the old mode and owner unless told otherwise.
-      const keep = state.exists ? { mode: mode ?? state.mode, owner: wanted.owner ?? String(state.uid), group: wanted.group ?? String(state.gid) } : { ...wanted, mode };
-      const changes = attributeChanges({ ...state, exists: false }, keep);
-      commands.push(...attributeCommands(remote, changes));
-      if (!state.exists && changes.mode !== undefined && (changes.mode & 0o044) !== 0o044) {
-        placeholders.push(newFileWithMode(remote, changes.mode));
-        placeholderPaths.add(remote);
+      const source = entry.decrypted ? { data: entry.decrypted } : { file: entry.local };
+      if (!state.exists || state.type === 'file') {
+        // The write keeps the old file's mode and owner unless told otherwise (contentInstall.ts).
+        installs.push({ dest: remote, current: state, ...source, changes: attributeChanges(state, { ...wanted, mode }) });
+        continue;
       }
+      // Anything else there (a link...) is replaced by a put, then given the old mode and owner back as it was.
+      puts.push({ local: entry.local, remote, ...source });
+      const keep = { mode: mode ?? state.mode, owner: wanted.owner ?? String(state.uid), group: wanted.group ?? String(state.gid) };
+      commands.push(...attributeCommands(remote, attributeChanges({ ...state, exists: false }, keep)));
     } else if (state.exists) {
       commands.push(...attributeCommands(remote, attributeChanges(state, { ...wanted, mode })));
     }
   }
-  const changed = newDirectories.length + puts.length + commands.length > 0;
+  const changed = newDirectories.length + installs.length + puts.length + commands.length > 0;
   const result: ModuleResult = { changed, dest: contentsOnly ? root : `${root}/`, src: local };
   if (!changed || ctx.check) return result;
   if (newDirectories.length) {
     const directoryMode = a['directory_mode'] === undefined ? [] : ['-m', formatMode(resolveMode(a['directory_mode'], 0o755, true))];
     const owners = newDirectories.flatMap((d) => attributeCommands(d, { owner: wanted.owner, group: wanted.group }));
-    await runOrFail(ctx, [shellJoin(['mkdir', '-p', ...directoryMode, '--', ...newDirectories]), ...owners, ...placeholders.splice(0)]);
+    await runOrFail(ctx, [shellJoin(['mkdir', '-p', ...directoryMode, '--', ...newDirectories]), ...owners]);
   }
-  // A put keeps the mode of the file it replaces: a secret never shows with a new file's 0644 meanwhile.
-  if (placeholders.length) await runOrFail(ctx, placeholders);
-  try {
-    for (const put of puts) {
-      await ctx.target.put(put.data ? Readable.from([put.data]) : createReadStream(put.local), put.remote);
-      placeholderPaths.delete(put.remote);
-    }
-  } catch (error) {
-    // The empty files not filled yet go too: a failed copy leaves no file it made.
-    if (placeholderPaths.size) await ctx.target.exec(shellJoin(['rm', '-f', '--', ...placeholderPaths])).catch(() => undefined);
-    throw error;
+  for (const install of installs) {
+    const installed = await installContentUnread(ctx, install);
+    if (isFailure(installed)) throw new ModuleError(`copy failed: ${String(installed.msg)}`, { rc: installed['rc'] });
   }
+  for (const put of puts) await ctx.target.put(put.data ? Readable.from([put.data]) : createReadStream(put.local), put.remote);
   if (commands.length) await runOrFail(ctx, commands);
   return result;
-}
-
-/** An empty new file made 0600 then given `mode`: the put that follows fills it and keeps that mode. */
-function newFileWithMode(path: string, mode: number): string {
-  return `${createPrivateFile(shellQuote(path))} && ${shellJoin(['chmod', formatMode(mode), '--', path])}`;
 }
 
 async function runOrFail(ctx: ModuleContext, commands: string[]): Promise<void> {

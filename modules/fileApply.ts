@@ -1,7 +1,7 @@
 import { ModuleError } from '../src/core/errors.js';
 import { shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { parseStates, pathInfo, printKeptState, stateCall, statePrelude } from './remoteFile.js';
+import { parseStates, pathInfo, printKeptState, stateCallUnlinked, statePrelude } from './remoteFile.js';
 import { failure, NOT_EMPTY_EXIT, withPathInfo, type Facts, type Plan } from './filePlans.js';
 
 /*
@@ -58,7 +58,7 @@ export function applyScript(ctx: ModuleContext, plan: Plan, facts: Facts): strin
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
   const reported = reportedPath(plan, facts);
   const exists = `if [ -e ${shellQuote(reported)} ]; then printf E; else printf D; fi`;
-  const read = plan.known ? ['', ''] : plan.keptState ? ['', printKeptState()] : [statePrelude(), stateCall(reported)];
+  const read = plan.known ? ['', ''] : plan.keptState ? ['', printKeptState()] : [statePrelude(), stateCallUnlinked(reported)];
   return `${read[0]}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${read[1]}`;
 }
 

@@ -117,8 +117,14 @@ export function attributeCommands(path: string, changes: AttributeChanges, noDer
 export function attributeCommandsFor(pathWord: string, changes: AttributeChanges, noDereference = false): string[] {
   const h = noDereference ? ['-h'] : [];
   const commands: string[] = [];
-  if (changes.owner !== undefined) commands.push(`${shellJoin(['chown', ...h, '--', changes.owner])} ${pathWord}`);
-  if (changes.group !== undefined) commands.push(`${shellJoin(['chgrp', ...h, '--', changes.group])} ${pathWord}`);
+  const chown = changes.owner === undefined ? undefined : `${shellJoin(['chown', ...h, '--', changes.owner])} ${pathWord}`;
+  const chgrp = changes.group === undefined ? undefined : `${shellJoin(['chgrp', ...h, '--', changes.group])} ${pathWord}`;
+  if (chown && chgrp) {
+    // One program for both; a name it refuses (it then changes nothing) gets chown and chgrp one after the
+    // other, as Ansible sets them: the owner changes, and the group's error is chgrp's own. `exit` ends the script
+    // there (under set -e as in an && chain): a failure set -e ignored inside a list would not.
+    commands.push(`{ ${shellJoin(['chown', ...h, '--', `${changes.owner}:${changes.group}`])} ${pathWord} 2>/dev/null || { ${chown} && ${chgrp}; } || exit; }`);
+  } else if (chown || chgrp) commands.push((chown ?? chgrp)!);
   if (changes.mode !== undefined && !noDereference) commands.push(`${shellJoin(['chmod', '--', formatMode(changes.mode)])} ${pathWord}`);
   return commands;
 }

@@ -114,7 +114,7 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
       // touch has just set both times to now: set them again only when other times are wanted.
       const times = target.exists || (mtime === 'now' && atime === 'now') ? [] : timeCommands(path, mtime, atime);
       const commands = [...create, ...attributes(subject, targetPath), ...times];
-      return { changed: commands.length > 0, commands, key: 'dest', reportPath: targetPath };
+      return { changed: commands.length > 0, commands, key: 'dest', reportPath: targetPath, ...knownAfterTouch(facts, target, facts.wanted) };
     }
     case 'link':
       return planLink(facts, prev, follow, force, attributes);
@@ -129,6 +129,19 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
  */
 function createEmptyFile(path: string): string {
   return `: >> ${shellQuote(path)}`;
+}
+
+/**
+ * The state touch reports (path itself, lstat) of an existing `target` (path, or the file a followed link points
+ * to) when its commands change no owner or group: times are not in it, so it is the one read before, with the
+ * new mode where path itself is chmodded. No stat after the touch.
+ */
+function knownAfterTouch(facts: Facts, target: PathState, wanted: WantedAttributes): { known?: PathState } {
+  if (!target.exists) return {};
+  const changes = attributeChanges(target, wanted, target.type === 'directory' ? 0o755 : 0o644);
+  // A chmod through a link path (follow=no) changes what it points to, not the lstat reported: read it back.
+  if (changes.owner !== undefined || changes.group !== undefined || (target.type === 'link' && changes.mode !== undefined)) return {};
+  return { known: target === facts.link && changes.mode !== undefined ? { ...facts.link, mode: changes.mode } : facts.link };
 }
 
 /** The state an existing path has after `commands` when they are one chmod: the same with the new mode. */

@@ -5,7 +5,7 @@ import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { contentDiff } from './contentDiff.js';
 import { applyScript, install, installOutcome, installScript, isFailure, prepareInstall, runInstall, type Installation } from './contentInstall.js';
-import { MAX_DIFF_SIZE, absentState, hashBuffer, hashLocalFile, parseStatesAndExistence, pathInfo, readPathStatesAndExistence, statesAndExistenceScript, type PathState, type StateOptions } from './remoteFile.js';
+import { MAX_DIFF_SIZE, absentState, existenceTest, hashBuffer, hashLocalFile, parseStatesAndExistence, pathInfo, readPathStatesAndExistence, stateCall, statePrelude, statesAndExistenceScript, type PathState, type StateOptions } from './remoteFile.js';
 import { attributeChanges, attributeCommands, hasChanges, resolveMode, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 import { withProperties } from '../src/core/objectCopies.js';
 
@@ -139,8 +139,11 @@ async function readOrWrite(ctx: ModuleContext, request: WriteRequest & { dest: s
   const replaced = replaceable(request, wanted) ? await prepareInstall({ ...request, data, file: undefined, current: { ...current, exists: true, mode: -1 }, changes: replaceable(request, wanted)! }, true, suffix) : undefined;
   const marker = `U${suffix}`;
   const quoted = shellQuote(dest);
-  const replace = replaced ? `\nif [ -f ${quoted} ] && [ ! -L ${quoted} ] && [ "\${pt_s%% *}" != ${checksum} ]; then printf '${marker}\\0'\n${installScript(replaced)}\nfi` : '';
-  const script = `if [ ! -e ${quoted} ] && [ ! -L ${quoted} ] && [ -e ${shellQuote(dirname(dest))} ]; then printf W\n${installScript(created)}\nelse printf R\n${statesAndExistenceScript(read.paths, read.checked, read.options)}${replace}\nfi`;
+  // Without a diff, dest's old state matters only when it is kept: a replaced file is only hashed (replaceFirst).
+  const first = replaced && (read.options.contentLimit ?? -1) < 0;
+  const replace = replaced && !first ? `\nif [ -f ${quoted} ] && [ ! -L ${quoted} ] && [ "\${pt_s%% *}" != ${checksum} ]; then printf '${marker}\\0'\n${installScript(replaced)}\nfi` : '';
+  const reading = first ? replaceFirst(dest, read, checksum, marker, installScript(replaced)) : `${statesAndExistenceScript(read.paths, read.checked, read.options)}${replace}`;
+  const script = `if [ ! -e ${quoted} ] && [ ! -L ${quoted} ] && [ -e ${shellQuote(dirname(dest))} ]; then printf W\n${installScript(created)}\nelse printf R\n${reading}\nfi`;
   const run = await runInstall(ctx, created, script);
   const installed = (prepared: typeof created, stdout: Buffer): Installed => {
     const outcome = installOutcome({ ...run, stdout }, prepared);
@@ -150,11 +153,36 @@ async function readOrWrite(ctx: ModuleContext, request: WriteRequest & { dest: s
     const states = [current, ...read.paths.slice(1).map(absentState)];
     return { read: { states, exists: [true] }, installed: installed(created, run.stdout.subarray(1)) };
   }
-  const at = replaced ? run.stdout.lastIndexOf(`${marker}\0`) : -1;
-  const readOutput = at < 0 ? run.stdout.subarray(1) : run.stdout.subarray(1, at);
+  if (first && run.stdout.subarray(1, marker.length + 2).equals(Buffer.from(`${marker}\0`))) {
+    // A regular file (not a link) whose content differs, replaced unread: what is under it as a folder is absent.
+    const states = [{ ...absentState(dest), exists: true, type: 'file' as const, mode: -1 }, ...read.paths.slice(1).map(absentState)];
+    return { read: { states, exists: [true] }, installed: installed(replaced!, run.stdout.subarray(marker.length + 2)) };
+  }
+  const at = replaced && !first ? run.stdout.lastIndexOf(`${marker}\0`) : -1;
   if ((run.rc !== 0 && at < 0) || run.stdout[0] !== 0x52) throw new ModuleError(`could not read the state of ${[...read.paths, ...read.checked].join(', ')}: ${run.stderr.toString().trim()}`);
+  // replaceFirst says E when it hashed dest and found the content the same: its state is read without hashing again.
+  const hashed = first && run.stdout[1] === 0x45;
+  const readOutput = first ? run.stdout.subarray(2) : at < 0 ? run.stdout.subarray(1) : run.stdout.subarray(1, at);
   const states = parseStatesAndExistence(readOutput, read.paths, read.checked);
+  if (hashed) states.states[0]!.checksum = checksum;
   return at < 0 ? { read: states } : { read: states, installed: installed(replaced!, run.stdout.subarray(at + marker.length + 1)) };
+}
+
+/**
+ * readOrWrite's reading branch when dest's old state is needed only if it is kept: a regular file is hashed first
+ * and, when its content differs, replaced at once (`U`, no stat of the old file); otherwise the states are read,
+ * without hashing dest again when it was (`E`: same content) or as usual (`N`).
+ */
+function replaceFirst(dest: string, read: StatesRead, checksum: string, marker: string, install: string): string {
+  const quoted = shellQuote(dest);
+  const sum = `${read.options.checksum || 'sha1'}sum`;
+  return `pt_s=; if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then pt_s=$(${sum} < ${quoted}) || pt_s=; fi
+if [ -n "$pt_s" ] && [ "\${pt_s%% *}" != ${checksum} ]; then printf '${marker}\\0'
+${install}
+else
+${statePrelude(read.options)}if [ -n "$pt_s" ]; then printf E; pt_sum=; else printf N; fi
+${[...read.paths.map(stateCall), ...read.checked.map(existenceTest)].join('\n')}
+fi`;
 }
 
 /** The changes a replacing write makes whatever dest's mode (see readOrWrite), or undefined when it depends on dest. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ModuleError } from '../src/core/errors.js';
 import { compilePythonRegex } from '../src/core/pythonRegex.js';
-import { shellQuote } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellQuote } from '../src/core/shellQuote.js';
 import { fnmatch } from '../src/core/fnmatch.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { walkOrder, parseFindListing, type FoundEntry } from './findListing.js';
@@ -163,7 +163,7 @@ async function readContentChecks(ctx: ModuleContext, candidates: FoundEntry[], f
   const answers: (Buffer | string | undefined)[] = [];
   for (let start = 0; start < needing.length; start += FILES_PER_COMMAND) {
     const chunk = needing.slice(start, start + FILES_PER_COMMAND);
-    const run = await ctx.target.exec(['sh', '-c', script, 'sh', ...chunk.map((entry) => entry.path)]);
+    const run = await ctx.target.exec(scriptWithArgs(script, chunk.map((entry) => entry.path)));
     const part: (Buffer | string | undefined)[] = contains !== undefined ? splitContents(run.stdout, chunk.length) : run.stdout.toString().split('\n');
     answers.push(...Array.from({ length: chunk.length }, (_, index) => part[index]));
   }

@@ -1,5 +1,5 @@
 import { ModuleError } from '../src/core/errors.js';
-import { shellJoin } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { GIT_PROBE_SCRIPT, cloneArgv, gitEnvironment, parseGitProbe, resolveVersion, updateCommands, type CloneOptions, type GitProbe } from './gitRepo.js';
 
@@ -67,7 +67,7 @@ async function run(ctx: ModuleContext): Promise<ModuleResult> {
     sshOpts: a['ssh_opts'] as string | undefined,
   });
   const version = a['version'] as string;
-  const read = await ctx.target.exec(`${env}\n${shellJoin(['sh', '-c', GIT_PROBE_SCRIPT, 'git', o.git, o.dest, o.remote, o.repo, version])}`);
+  const read = await ctx.target.exec(`${env}\n${scriptWithArgs(GIT_PROBE_SCRIPT, [o.git, o.dest, o.remote, o.repo, version])}`);
   const probe = parseGitProbe(read.stdout.toString());
   if (!probe.hasGit) throw new ModuleError(`git (${o.git}) is not installed in the target: install the git package first (apt: name=git)`);
   if (probe.lsRemoteError !== undefined) throw new ModuleError(`Failed to download remote objects and refs: ${probe.lsRemoteError}`);

@@ -18,7 +18,7 @@ fi
 if [ -e "$pt_dest/.git" ] || [ -f "$pt_dest/HEAD" ]; then
   echo "before=$("$pt_git" -C "$pt_dest" rev-parse --verify -q HEAD 2>/dev/null)"
   echo "url=$("$pt_git" -C "$pt_dest" config --get "remote.$pt_remote.url" 2>/dev/null)"
-  "$pt_git" -C "$pt_dest" status --porcelain 2>/dev/null | grep -v '^??' | sed 's/^/dirty=/'
+  "$pt_git" -C "$pt_dest" status --porcelain 2>/dev/null | while IFS= read -r pt_l; do case $pt_l in '??'*) ;; *) printf 'dirty=%s\\n' "$pt_l" ;; esac; done
 fi
 echo --ls-remote--
 "$pt_git" ls-remote -- "$pt_repo" "$pt_version" "refs/heads/$pt_version" "refs/tags/$pt_version" "refs/tags/$pt_version^{}" 2>&1 || echo "--failed-- $?"

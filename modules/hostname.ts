@@ -1,6 +1,7 @@
 import { ModuleError } from '../src/core/errors.js';
-import type { FileDiff, ModuleDefinition, ModuleResult } from './module.js';
-import { readPathStates } from './remoteFile.js';
+import type { FileDiff, ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
+import { installContentUnread, isFailure } from './fileWriter.js';
+import { readTextFile, type TextFile } from './textFileEdit.js';
 
 /**
  * ansible.builtin.hostname for image trees: name; writes /etc/hostname (Ansible's file strategy) and never
@@ -23,17 +24,18 @@ export const hostnameModule: ModuleDefinition = {
     if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(name) || name.length > 253) {
       throw new ModuleError(`invalid hostname '${name}': use letters, digits, '-' and '.' only`);
     }
-    const [hostnameFile, hostsFile] = await readPathStates(ctx.target, ['/etc/hostname', '/etc/hosts'], { follow: true, contentLimit: 1 << 20 });
-    const before = hostnameFile!.content?.toString().trim() ?? '';
-    const writes: { path: string; content: string; diff: FileDiff }[] = [];
+    // Read with cat alone (no stat): the write keeps owner and mode from the file itself.
+    const hostnameFile = await readText(ctx, '/etc/hostname');
+    const before = hostnameFile.text.trim();
+    const writes: { file: TextFile; content: string; diff: FileDiff }[] = [];
     if (before !== name) {
-      writes.push({ path: '/etc/hostname', content: `${name}\n`, diff: { before: `hostname = ${before}\n`, after: `hostname = ${name}\n` } });
+      writes.push({ file: hostnameFile, content: `${name}\n`, diff: { before: `hostname = ${before}\n`, after: `hostname = ${name}\n` } });
     }
     if (ctx.args['update_hosts']) {
-      const hosts = hostsFile!.content?.toString() ?? '';
-      const wanted = hostsWithName(hosts, name);
-      if (wanted !== hosts) {
-        writes.push({ path: '/etc/hosts', content: wanted, diff: { before: hosts, after: wanted, before_header: '/etc/hosts (content)', after_header: '/etc/hosts (content)' } });
+      const hostsFile = await readText(ctx, '/etc/hosts');
+      const wanted = hostsWithName(hostsFile.text, name);
+      if (wanted !== hostsFile.text) {
+        writes.push({ file: hostsFile, content: wanted, diff: { before: hostsFile.text, after: wanted, before_header: '/etc/hosts (content)', after_header: '/etc/hosts (content)' } });
       }
     }
     const short = name.split('.')[0]!;
@@ -44,10 +46,20 @@ export const hostnameModule: ModuleDefinition = {
     };
     if (writes.length) result.diff = writes.length === 1 ? writes[0]!.diff : writes.map((w) => w.diff);
     if (ctx.check) return result;
-    for (const write of writes) await ctx.target.put(write.content, write.path);
+    for (const { file, content } of writes) {
+      // The path itself is replaced (a link there too), with the owner and mode of what it names.
+      const installed = await installContentUnread(ctx, { dest: file.path, current: file.state, data: Buffer.from(content), changes: {} });
+      if (isFailure(installed)) throw new ModuleError(String(installed.msg));
+    }
     return result;
   },
 };
+
+async function readText(ctx: ModuleContext, path: string): Promise<TextFile> {
+  const file = await readTextFile(ctx, path, {});
+  if (isFailure(file)) throw new ModuleError(`${path} is a folder`);
+  return file;
+}
 
 /**
  * /etc/hosts text with Debian's `127.0.1.1` line naming `name` (and its short name when it has a domain):

@@ -1,6 +1,6 @@
 import { toBoolean } from '../src/core/boolean.js';
 import { ModuleError } from '../src/core/errors.js';
-import { shellJoin } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleContext } from './module.js';
 
 /**
@@ -109,7 +109,7 @@ export function parseRuntimeDirectories(unitText: string): RuntimeDirectories {
  */
 export async function prepareRuntimeDirectories(ctx: ModuleContext, service: string): Promise<string | undefined> {
   const unit = service.includes('.') ? service : `${service}.service`;
-  const read = await ctx.target.exec(['sh', '-c', UNIT_FILES_SCRIPT, 'runtime-directories', unit]);
+  const read = await ctx.target.exec(scriptWithArgs(UNIT_FILES_SCRIPT, [unit]));
   if (read.rc !== 0) return undefined;
   const wanted = parseRuntimeDirectories(read.stdout.toString());
   if (!wanted.names.length) return undefined;

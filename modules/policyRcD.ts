@@ -35,7 +35,7 @@ export function withPolicyRcD(body: string, exitCode?: number): string {
       : `if [ ! -e ${p} ] && [ ! -L ${p} ] && [ ! -d /run/systemd/system ]; then pt_guard=1; fi`,
     'if [ -n "$pt_guard" ]; then',
     `  ${cleanupOnExit(`rm -f ${p}; if [ -e ${SAVED} ]; then mv -f ${SAVED} ${p}; fi`)}`,
-    `  mkdir -p /usr/sbin && printf '%s' ${content} > ${p} && chmod 0755 ${p} || { echo 'could not write ${p}' >&2; exit 1; }`,
+    `  { [ -d /usr/sbin ] || mkdir -p /usr/sbin; } && printf '%s' ${content} > ${p} && chmod 0755 ${p} || { echo 'could not write ${p}' >&2; exit 1; }`,
     'fi',
     body,
   ].join('\n');

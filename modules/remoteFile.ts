@@ -100,6 +100,11 @@ export function stateCallAgain(path: string): string {
   return `pt_again=1; ${stateCall(path)}; pt_again=`;
 }
 
+/** stateCall for a state that only becomes Ansible's path info (pathInfo): a link's target and real path are not read. */
+export function stateCallUnlinked(path: string): string {
+  return `pt_again=1; pt_lt=; pt_lr=; ${stateCall(path)}; pt_again=`;
+}
+
 /**
  * Commands for a `set -e` script, run on `path`, a regular file or folder (not a link) the script has just
  * created with `mode` through its umask: they leave its stat line in $pt_st, chmod-ing it (and `alsoChmod`, shell
@@ -140,8 +145,12 @@ export async function readPathStatesAndExistence(
 
 /** The script readPathStatesAndExistence runs (a prelude, then one line per path). */
 export function statesAndExistenceScript(paths: readonly string[], checked: readonly string[], options: StateOptions = {}): string {
-  const tests = checked.map((path) => `if [ -e ${shellQuote(path)} ]; then printf 1; else printf 0; fi`);
-  return statePrelude(options) + [...paths.map(stateCall), ...tests].join('\n');
+  return statePrelude(options) + [...paths.map(stateCall), ...checked.map(existenceTest)].join('\n');
+}
+
+/** Shell text printing 1 when `path` exists (following symlinks), else 0: a test, where a state costs a stat. */
+export function existenceTest(path: string): string {
+  return `if [ -e ${shellQuote(path)} ]; then printf 1; else printf 0; fi`;
 }
 
 /** What statesAndExistenceScript printed. */

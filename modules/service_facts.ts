@@ -12,7 +12,7 @@ export const serviceFactsModule: ModuleDefinition = {
   name: 'service_facts',
   args: {},
   async run(ctx) {
-    const read = await ctx.target.exec(['sh', '-c', SERVICES_SCRIPT]);
+    const read = await ctx.target.exec(SERVICES_SCRIPT);
     if (read.rc !== 0) throw new ModuleError(`could not list the services: ${read.stderr.toString().trim()}`, { rc: read.rc });
     return { changed: false, ansible_facts: { services: parseServices(read.stdout.toString()) } };
   },

@@ -1,5 +1,5 @@
 import { ModuleError } from '../src/core/errors.js';
-import { shellJoin } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import { offlineActiveState, offlineServicesAllowed, prepareRuntimeDirectories, type ActiveState } from './offlineServices.js';
 import { UNIT_STATE_SCRIPT, isDeactivating, isRunning, parseUnitState, type UnitState } from './systemdUnit.js';
@@ -75,7 +75,7 @@ export async function manageUnit(ctx: ModuleContext, request: UnitRequest): Prom
     throw new ModuleError(`This module does not currently support using glob patterns, found '${glob}' in service name: ${unit}`);
   }
   if (unit !== undefined && unit.startsWith('-')) throw new ModuleError(`invalid unit name '${unit}': it must not start with '-'`);
-  const read = await ctx.target.exec(['sh', '-c', UNIT_STATE_SCRIPT, 'systemd', unit ?? '', request.systemctl.join(' ')]);
+  const read = await ctx.target.exec(scriptWithArgs(UNIT_STATE_SCRIPT, [unit ?? '', request.systemctl.join(' ')]));
   if (read.rc !== 0) throw new ModuleError(`could not read the state of unit ${unit ?? ''}: ${read.stderr.toString().trim()}`, { rc: read.rc });
   const state = parseUnitState(read.stdout.toString());
   if (!state.hasSystemctl) {

@@ -16,7 +16,9 @@ echo systemctl=1
 if [ -e "/etc/init.d/$pt_unit" ]; then echo initd=1; fi
 set -- /etc/rc?.d/S??"$pt_unit"; if [ -e "$1" ]; then echo initd_enabled=1; fi
 pt_out=$($pt_ctl is-enabled "$pt_unit" -l 2>/dev/null); echo "enabled_rc=$?"
-printf '%s\\n' "$pt_out" | sed 's/^/enabled_out=/'
+while IFS= read -r pt_l; do printf 'enabled_out=%s\\n' "$pt_l"; done <<PT_END
+$pt_out
+PT_END
 if $pt_ctl list-unit-files "$pt_unit" >/dev/null 2>&1; then echo listed=1; fi
 if [ "$pt_running" = 1 ]; then echo --show--; $pt_ctl show "$pt_unit" 2>/dev/null; fi
 exit 0`;

@@ -1,5 +1,5 @@
 import { ModuleError } from '../src/core/errors.js';
-import { shellJoin } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellJoin } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { offlineActiveState, offlineServicesAllowed, prepareRuntimeDirectories, type ActiveState } from './offlineServices.js';
 
@@ -102,7 +102,7 @@ export async function applySysv(ctx: ModuleContext, commands: string[][], result
 
 /** Read the service's probe (with its `status` when asked) in one command. */
 export async function probeSysvService(ctx: ModuleContext, name: string, status: boolean): Promise<ServiceProbe> {
-  const read = await ctx.target.exec(['sh', '-c', SERVICE_PROBE_SCRIPT, 'service', name, status ? '1' : '0']);
+  const read = await ctx.target.exec(scriptWithArgs(SERVICE_PROBE_SCRIPT, [name, status ? '1' : '0']));
   if (read.rc !== 0) throw new ModuleError(`could not read the state of service ${name}: ${read.stderr.toString().trim()}`, { rc: read.rc });
   return parseServiceProbe(read.stdout.toString());
 }

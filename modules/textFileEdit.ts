@@ -1,8 +1,9 @@
 import { dirname } from 'node:path/posix';
-import { shellJoin } from '../src/core/shellQuote.js';
+import { ModuleError } from '../src/core/errors.js';
+import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import { installContentUnread, isFailure, setAttributes } from './fileWriter.js';
-import { absentState, readPathStatesAndExistence, type PathState } from './remoteFile.js';
+import { absentState, parseStates, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
 import { attributeChanges, attributeDiff, hasChanges, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 
 /**
@@ -21,14 +22,49 @@ export interface TextFile {
   text: string;
 }
 
-/** Read the file; a folder is Ansible's rc 256 failure. */
-export async function readTextFile(ctx: ModuleContext, path: string): Promise<TextFile | ModuleResult> {
+/**
+ * Read the file; a folder is Ansible's rc 256 failure. Its mode and owner come from a stat only when `wanted`
+ * (default: the task's mode, owner and group) asks for some: a plain regular file is otherwise read by `cat` alone
+ * (its write keeps mode and owner from the file itself), and its state's mode is -1, unknown.
+ */
+export async function readTextFile(ctx: ModuleContext, path: string, wanted: WantedAttributes | 'all' = taskAttributes(ctx)): Promise<TextFile | ModuleResult> {
+  const parent = dirname(path);
   // Of the folder only its existence matters: a shell test, not a stat.
-  const { states, exists } = await readPathStatesAndExistence(ctx.target, [path], [dirname(path)], { follow: true, contentLimit: Number.MAX_SAFE_INTEGER });
-  const state = states[0]!;
+  const read = wanted !== 'all' && !wantsAttributes(wanted) ? await readUnstated(ctx, path, parent) : await readPathStatesAndExistence(ctx.target, [path], [parent], TEXT_READ);
+  const state = read.states[0]!;
   if (state.type === 'directory') return { changed: false, failed: true, rc: 256, msg: `Path ${path} is a directory !` };
   const dest = state.linkTarget !== undefined && state.realPath ? state.realPath : path;
-  return { path, dest, state: { ...state, path: dest }, parentExists: exists[0]!, text: state.content?.toString() ?? '' };
+  return { path, dest, state: { ...state, path: dest }, parentExists: read.exists[0]!, text: state.content?.toString() ?? '' };
+}
+
+/** Following links, every byte of a regular file. */
+const TEXT_READ = { follow: true, contentLimit: Number.MAX_SAFE_INTEGER } as const;
+
+function taskAttributes(ctx: ModuleContext): WantedAttributes {
+  return { mode: ctx.args['mode'], owner: ctx.args['owner'] as string | undefined, group: ctx.args['group'] as string | undefined };
+}
+
+function wantsAttributes(wanted: WantedAttributes): boolean {
+  return (wanted.mode !== undefined && wanted.mode !== null) || !!wanted.owner || !!wanted.group;
+}
+
+/**
+ * readPathStatesAndExistence for one path and its folder, where a regular file that is no symlink is only `cat`:
+ * no stat. Anything else (missing, a link, a folder, a device) gets its full state as before.
+ */
+async function readUnstated(ctx: ModuleContext, path: string, parent: string): Promise<{ states: PathState[]; exists: boolean[] }> {
+  const quoted = shellQuote(path);
+  const script = `if [ -e ${shellQuote(parent)} ]; then printf 1; else printf 0; fi
+if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then printf F; cat -- ${quoted}
+else printf S
+${statePrelude(TEXT_READ)}${stateCall(path)}
+fi`;
+  const result = await ctx.target.exec(script);
+  const exists = [result.stdout[0] === 0x31];
+  if (result.rc !== 0 || result.stdout.length < 2) throw new ModuleError(`could not read the state of ${path}, ${parent}: ${result.stderr.toString().trim()}`);
+  if (result.stdout[1] !== 0x46) return { states: parseStates(result.stdout.subarray(2), [path]), exists }; // 'F'
+  const content = result.stdout.subarray(2);
+  return { states: [{ ...absentState(path), exists: true, type: 'file', mode: -1, size: content.length, content }], exists };
 }
 
 export interface AttributeOutcome {
@@ -129,15 +165,15 @@ export interface RewriteOutcome {
  * `backup` and `validate`. A missing file whose edit yields '' stays missing.
  */
 export async function rewriteTextFile(ctx: ModuleContext, rewrite: Rewrite): Promise<RewriteOutcome> {
-  const file = await readTextFile(ctx, rewrite.path);
+  // A function may want attributes after the read: the read states them.
+  const file = await readTextFile(ctx, rewrite.path, typeof rewrite.wanted === 'function' ? 'all' : (rewrite.wanted ?? taskAttributes(ctx)));
   if (isFailure(file)) return { changed: false, contentChanged: false, before: '', after: '', existed: false, failure: file };
   const existed = file.state.exists;
   const before = existed ? file.text : '';
   const after = rewrite.edit(before, existed);
   const contentChanged = existed ? after !== before : after !== '';
-  const a = ctx.args;
   const given = typeof rewrite.wanted === 'function' ? rewrite.wanted(contentChanged) : rewrite.wanted;
-  const wanted = given ?? { mode: a['mode'], owner: a['owner'] as string | undefined, group: a['group'] as string | undefined };
+  const wanted = given ?? taskAttributes(ctx);
   const changes = existed || contentChanged ? attributeChanges(file.state, wanted) : {};
   const header = rewrite.header ?? rewrite.path;
   const outcome: RewriteOutcome = { changed: contentChanged || hasChanges(changes), contentChanged, before, after, existed };

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path/posix';
 import { ModuleError } from '../src/core/errors.js';
-import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import { cleanupOnExit, createPrivateFile } from '../src/core/shellTraps.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from './module.js';
 import {
@@ -235,6 +235,6 @@ async function applyOwnership(ctx: ModuleContext, dest: string, names: string[],
     commands.push(`for p in "$@"; do [ -L "$p" ] || printf '%s\\0' "$p"; done | xargs -0 -r ${shellJoin(['chmod', ...r, mode])} --`);
   }
   const script = `cd ${shellQuote(dest)} && set -e\n${commands.join('\n')}`;
-  const run = await ctx.target.exec(shellJoin(['sh', '-c', script, 'sh', ...names]));
+  const run = await ctx.target.exec(scriptWithArgs(script, names));
   return run.rc === 0 ? undefined : run.stderr.toString().trim();
 }

@@ -4,6 +4,7 @@ import { chmod, chown, lstat, mkdir, readFile, readdir, stat, writeFile } from '
 import { join } from 'node:path';
 import { copyModule } from '../modules/copy.js';
 import { moduleFailure, runModule, withTempDir } from './support/moduleRun.js';
+import { programsRun } from './support/programsRun.js';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
 
@@ -198,4 +199,35 @@ test('copy reports the errors Ansible reports', () =>
     assert.equal(await moduleFailure(copyModule, { src: join(dir, 'missing'), dest: join(dir, 'f'), remote_src: true }), `Source ${join(dir, 'missing')} not found`);
     assert.match(await moduleFailure(copyModule, { content: 'x', dest: join(dir, 'f'), mode: 'u=banana' }), /bad symbolic permission/);
     assert.equal((await lstat(dir)).isDirectory(), true);
+  }));
+
+test('copy over a changed file hashes it and replaces it in one command, no stat of the old file; the same content is read once', () =>
+  withTempDir(async (dir) => {
+    const dest = join(dir, 'conf');
+    await writeFile(dest, 'old\n');
+    await chmod(dest, 0o640);
+    await chown(dest, 65534, 65534);
+    const results: Record<string, unknown>[] = [];
+    const programs = await programsRun(dir, async () => {
+      results.push(await runModule(copyModule, { content: 'new\n', dest }));
+      results.push(await runModule(copyModule, { content: 'new\n', dest }));
+    }, ['stat', 'sha1sum', 'chmod', 'mv', 'cat']);
+    // The old mode and owner are kept from the file itself; the stat reads the new one for the result.
+    assert.deepEqual(programs, ['sha1sum', 'chmod', 'mv', 'stat', 'sha1sum', 'stat']);
+    assert.deepEqual(results.map((result) => [result.changed, result['mode'], result['owner'], result['size'], result.roundTrips]), [[true, '0640', 'nobody', 4, 1], [false, '0640', 'nobody', 4, 1]]);
+    assert.equal(await readFile(dest, 'utf8'), 'new\n');
+  }));
+
+test('a folder copy writes each new file as a single copy does: no put (cat, tail, truncate), its mode set before the rename', () =>
+  withTempDir(async (dir) => {
+    const source = join(dir, 'src');
+    await mkdir(join(source, 'sub'), { recursive: true });
+    await writeFile(join(source, 'a.conf'), 'a=1\n');
+    await writeFile(join(source, 'sub', 'key'), 'secret');
+    const dest = join(dir, 'dest');
+    const programs = await programsRun(dir, () => runModule(copyModule, { src: `${source}/`, dest, mode: '0600' }), ['cat', 'tail', 'truncate', 'head', 'chmod', 'mv', 'mkdir']);
+    assert.deepEqual(programs, ['mkdir', 'chmod', 'mv', 'chmod', 'mv']);
+    assert.deepEqual([await readFile(join(dest, 'a.conf'), 'utf8'), await readFile(join(dest, 'sub', 'key'), 'utf8')], ['a=1\n', 'secret']);
+    assert.deepEqual([await modeOf(join(dest, 'a.conf')), await modeOf(join(dest, 'sub', 'key'))], [0o600, 0o600]);
+    assert.deepEqual((await readdir(join(dest, 'sub'))).sort(), ['key']);
   }));

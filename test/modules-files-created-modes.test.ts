@@ -3,12 +3,13 @@
  * which programs such a write starts, and that a default ACL on the folder, which wins over the umask, still
  * ends with the wanted mode (the stat that reads the result checks it and chmods). Real files through the
  * local connection; the programs are counted by wrappers put first in PATH that log their name. Also: the folders
- * `file` creates with an owner are found without a dirname program, and owners named in its diff without cut or head.
+ * `file` creates with an owner are found without a dirname program, and owners named in its diff without cut or head;
+ * a file that is there is touched without a stat after, and a link made is read without readlink.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,31 +19,11 @@ import { lineinfileModule } from '../modules/lineinfile.js';
 import type { ModuleDefinition } from '../modules/module.js';
 import { templateModule } from '../modules/template.js';
 import { runModule, withTempDir } from './support/moduleRun.js';
+import { programsRun } from './support/programsRun.js';
 
 const run = promisify(execFile);
 const ENSURE_TOOLS = fileURLToPath(new URL('../../scripts/ensure-tools.sh', import.meta.url));
-const COUNTED = ['chmod', 'touch', 'stat', 'mv', 'head', 'cat', 'dirname', 'mkdir', 'getent', 'cut'];
 const modeOf = async (path: string) => ((await stat(path)).mode & 0o7777).toString(8);
-
-/** The programs (of COUNTED) that `body` started, in order, through wrappers first in PATH. */
-async function programsRun(scratch: string, body: () => Promise<unknown>): Promise<string[]> {
-  const bin = join(scratch, 'bin');
-  const log = join(scratch, 'programs.log');
-  await mkdir(bin, { recursive: true });
-  for (const name of COUNTED) {
-    const real = (await run('sh', ['-c', `command -v ${name}`])).stdout.trim();
-    await writeFile(join(bin, name), `#!/bin/sh\necho ${name} >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
-  }
-  await rm(log, { force: true });
-  const path = process.env['PATH'];
-  process.env['PATH'] = `${bin}:${path}`;
-  try {
-    await body();
-  } finally {
-    process.env['PATH'] = path;
-  }
-  return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-}
 
 async function checked(module: ModuleDefinition, args: Record<string, unknown>, filesDir?: string) {
   const result = await runModule(module, args, filesDir ? { filesDir, vars: { name: 'x' } } : {});
@@ -60,7 +41,7 @@ test('copy and template create a new 0644 or 0600 file with that mode: no chmod 
       results.push(await checked(templateModule, { src: 't.j2', dest: join(dir, 'templated'), mode: '0644' }, dir));
       results.push(await checked(copyModule, { content: 'secret\n', dest: join(dir, 'secret'), mode: '0600' }));
     });
-    assert.deepEqual(programs, ['head', 'stat', 'mv', 'head', 'stat', 'mv', 'head', 'stat', 'mv']);
+    assert.deepEqual(programs, ['stat', 'mv', 'stat', 'mv', 'stat', 'mv']);
     assert.deepEqual(results.map((result) => [result['mode'], result['state'], result['size']]), [['0644', 'file', 4], ['0644', 'file', 8], ['0600', 'file', 7]]);
     assert.deepEqual(await Promise.all(['copied', 'templated', 'secret'].map((name) => modeOf(join(dir, name)))), ['644', '644', '600']);
   }));
@@ -87,6 +68,54 @@ test('file state=touch creates a missing file with its mode by the shell: no tou
     assert.deepEqual(programs, ['stat']);
     assert.deepEqual([result['dest'], result['mode'], result['state'], result['size'], result['roundTrips']], [path, '0644', 'file', 0, 1]);
     assert.equal(await modeOf(path), '644');
+  }));
+
+test('file state=touch of a file that is there reads it once: the reported state is the one read, with the new mode', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'there');
+    await writeFile(path, 'abc');
+    await chmod(path, 0o644);
+    const results: Record<string, unknown>[] = [];
+    const programs = await programsRun(dir, async () => {
+      results.push(await checked(fileModule, { path, state: 'touch' }));
+      results.push(await checked(fileModule, { path, state: 'touch', mode: 'u-w' }));
+    });
+    // Times are not in the result: nothing is read after touch (nor after its chmod).
+    assert.deepEqual(programs, ['stat', 'touch', 'stat', 'chmod', 'touch']);
+    assert.deepEqual(results.map((result) => [result['dest'], result['mode'], result['state'], result['size']]), [[path, '0644', 'file', 3], [path, '0444', 'file', 3]]);
+    assert.equal(await modeOf(path), '444');
+    const owned = await checked(fileModule, { path, state: 'touch', owner: 'nobody' });
+    assert.deepEqual([owned['owner'], owned['uid']], ['nobody', 65534]);
+  }));
+
+test('file state=link reads the link it made with one stat: its target and real path are not in the result', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'link');
+    await writeFile(join(dir, 'target'), 'abc');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await checked(fileModule, { path, src: 'target', state: 'link' });
+    }, ['stat', 'readlink', 'ln']);
+    assert.deepEqual(programs, ['stat', 'ln', 'stat']);
+    assert.deepEqual([result['dest'], result['src'], result['state'], result['mode'], result['size']], [path, 'target', 'link', '0777', 6]);
+  }));
+
+test('file sets an owner and a group with one chown; an unknown group still fails with chgrp\'s words after the owner changed', () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, 'owned');
+    await writeFile(path, '');
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await checked(fileModule, { path, owner: 'nobody', group: 'nogroup' });
+    }, ['stat', 'chown', 'chgrp']);
+    // The state read, the one chown, the state read back (names are in the result).
+    assert.deepEqual(programs, ['stat', 'chown', 'stat']);
+    assert.deepEqual([result['owner'], result['group']], ['nobody', 'nogroup']);
+    const other = join(dir, 'other');
+    await writeFile(other, '');
+    const failed = await runModule(fileModule, { path: other, owner: 'nobody', group: 'no-such-group' }).catch((error: Error) => ({ msg: error.message }));
+    assert.match(String(failed.msg), /chgrp: invalid group: .no-such-group./);
+    assert.equal((await stat(other)).uid, 65534);
   }));
 
 test('file state=directory with an owner finds the missing levels of a path by the shell alone, then gives each the mode', () =>

@@ -4,6 +4,7 @@ import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contentMatches, findModule, nameFilter, parseAmount } from '../modules/find.js';
 import { runModule, withTempDir } from './support/moduleRun.js';
+import { programsRun } from './support/programsRun.js';
 
 type Found = Record<string, unknown>;
 const paths = (result: Record<string, unknown>) => (result.files as Found[]).map((file) => file['path']);
@@ -89,3 +90,14 @@ test('find parses ages, sizes and name filters as Ansible', () => {
   assert.equal(contentMatches('a KO x\n', '.*KO$', false), false);
   assert.equal(contentMatches('b KO\n', 'b KO$', false), true);
 });
+
+test('find runs its checksum script in the command\'s own shell: no second sh is started', () =>
+  withTempDir(async (dir) => {
+    const root = await sampleTree(dir);
+    let result: Record<string, unknown> = {};
+    const programs = await programsRun(dir, async () => {
+      result = await runModule(findModule, { paths: root, recurse: true, get_checksum: true, patterns: 'c.txt' });
+    }, ['sh', 'sha1sum']);
+    assert.deepEqual(programs, ['sha1sum']);
+    assert.deepEqual((result.files as Found[]).map((file) => file['checksum']), ['d53a205a336e07cf9eac45471b3870f9489288ec']);
+  }));

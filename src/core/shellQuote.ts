@@ -19,3 +19,12 @@ const PLAIN_WORD = /^[\w/.%+-]+$/;
 export function shellQuote(word: string): string {
   return typeof word === 'string' && PLAIN_WORD.test(word) ? word : quote([word]);
 }
+
+/**
+ * Shell text running `script` with `args` as $1, $2... in the command's own shell: what `sh -c SCRIPT NAME ARGS...`
+ * does, without starting another sh (a program inside the target). Only as a whole command: nothing may follow
+ * it, since the script's `exit` or `set -e` is the command's own.
+ */
+export function scriptWithArgs(script: string, args: readonly string[] = []): string {
+  return `set -- ${shellJoin(args)}\n${script}`;
+}
