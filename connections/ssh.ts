@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../src/core/errors.js';
-import { shellJoin } from '../src/core/shellQuote.js';
+import { scriptWithArgs, shellJoin } from '../src/core/shellQuote.js';
 import type { Connection, ConnectionOptions } from './connection.js';
 import { describeLostConnection, describeSshFailure, isSshFailure } from './sshFailures.js';
 import { trackRunningCommand } from './openConnections.js';
@@ -182,7 +182,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   private async runInSession(argv: string[], io: TreeRunOptions, mark: string, started: (pid: number) => void): Promise<TreeRunResult | undefined> {
     const { stdin } = io;
     if (io.stopsItself || io.stdout || (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) || !fitsRequest(stdin)) return undefined;
-    const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? `set -- ${shellJoin(argv.slice(4))}\n${argv[2]}` : `exec ${shellJoin(argv)}`;
+    const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? scriptWithArgs(argv[2]!, argv.slice(4)) : `exec ${shellJoin(argv)}`;
     // A shell word cannot hold a NUL byte (its own ssh command says what such an argv does there).
     if (script.includes('\0')) return undefined;
     const session = await this.idleSession();
