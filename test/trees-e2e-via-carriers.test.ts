@@ -158,7 +158,7 @@ describe('a connection plugin as playtree_via carrier', { skip }, () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const execs = log.split('\n').filter((line) => line.includes(' builder exec '));
     assert.ok(execs.some((line) => line.includes('flock')), 'the run lock is taken through the carrier');
-    assert.ok(execs.some((line) => line.includes('playtree-put')), "the folder's copy streams through the carrier");
+    assert.ok(execs.some((line) => line.includes('.inner.bin.playtree-')), "the folder's copy streams through the carrier");
     assert.ok(log.includes(' builder fetch '), 'the fetch streams through the carrier');
     const chroots = execs.filter((line) => /\/chroot /.test(line) && line.includes(trees[0]!));
     // cat, file (stat, mkdir...), copy, template and fetch each run several commands in the tree.

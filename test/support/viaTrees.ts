@@ -45,7 +45,7 @@ export async function writeWork(scratch: string, inventory: string): Promise<str
   await writeFile(join(scratch, 'hosts.ini'), inventory);
   await writeFile(join(scratch, 'play.yml'), PLAY);
   await writeFile(join(scratch, 'blob.bin'), randomBytes(3 * 1024 * 1024));
-  // A folder's files go through the connection's put (a single file through the copy module's own command).
+  // A folder's files stream into a command each, as a single file's copy does.
   await mkdir(join(scratch, 'folder'));
   await writeFile(join(scratch, 'folder/inner.bin'), randomBytes(1024 * 1024));
   await writeFile(join(scratch, 'hello.j2'), 'hello from {{ inventory_hostname }}\n');
