@@ -205,7 +205,7 @@ function quoteBytes(bytes: Buffer): Buffer {
 }
 
 /** Whether `stdin` can travel in a request: small, and no NUL byte. */
-export function fitsRequest(stdin: Buffer | string | undefined): stdin is Buffer | string | undefined {
+export function fitsRequest(stdin: Buffer | string | undefined): boolean {
   if (stdin === undefined) return true;
   const bytes = typeof stdin === 'string' ? Buffer.byteLength(stdin) : stdin.length;
   if (bytes > SESSION_STDIN_LIMIT) return false;

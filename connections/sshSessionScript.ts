@@ -8,9 +8,8 @@ import { cleanupOnExit } from '../src/core/shellTraps.js';
  * only ever sees complete quoted words: a command with a syntax error fails in its own subshell (eval), never
  * in the server. The command runs in a subshell with its stdin from /dev/null or from the request's STDIN
  * word (text, no NUL), its stdout and stderr into two fresh files of a private 0700 folder, with the login's
- * umask (the server's own is 077). Once it has
- * exited, the server writes the files and the exit code to the session's stdout, framed by SESSION_MARK
- * lines that the controller alone knows:
+ * umask (the server's own is 077). Once it has exited, the server writes the files and the exit code to the
+ * session's stdout, framed by lines holding a random mark that only the controller knows:
  *
  *   PT<mark>:S \n PT<mark>:P <pid> \n STDOUT BYTES \n PT<mark>:E \n STDERR BYTES \n PT<mark>:R <rc> \n
  *
