@@ -72,6 +72,11 @@ echo gone`;
  * relays stdin, stdout and stderr with cat, and exits with the command's exit code. A command's background
  * job may keep its output open: a relay seen waiting for input for a second after the command ended is
  * stopped (as treeProcess.ts stops reading). WRAPPER_FAILED: the command never ran.
+ * The relays ignore SIGTERM (the wrapper ends them with SIGKILL): an interrupted carrier SIGTERMs its exec
+ * at once, while the command in the container gets SIGTERM and a grace for its traps. A relay gone then
+ * would leave the command's stdout or stderr FIFO without a reader, and the command's next write (dash's
+ * own `Terminated` when a second SIGTERM ends the trap's `sleep`) would kill it by SIGPIPE in the middle of
+ * its trap. A relay left alone ends when the command's output does (with the container at the latest).
  */
 export const EXEC_SCRIPT = `pt_d=$1 pt_q=$2 pt_n=$3 pt_i=$4 pt_s=$5
 ${ALIVE}
@@ -88,19 +93,19 @@ pt_w=${IO_DIR}/$pt_n.in; [ "$pt_i" = in ] || pt_w=-
 echo "Y $pt_n $pt_w ${IO_DIR}/$pt_n.out ${IO_DIR}/$pt_n.err ${IO_DIR}/$pt_n.sh ${IO_DIR}/$pt_n.rc" 2>/dev/null >>"$pt_q" ||
   pt_fail "the container's command server is gone (the container stopped)"
 pt_a= pt_o=
-if [ "$pt_i" = in ]; then cat <&5 >"$pt_n.in" 5<&- & pt_a=$!; fi
+if [ "$pt_i" = in ]; then (trap '' TERM; exec cat <&5 >"$pt_n.in" 5<&-) & pt_a=$!; fi
 exec 5<&-
-cat <"$pt_n.err" >&2 & pt_e=$!
-if [ "$pt_s" = out ]; then cat <"$pt_n.out" & pt_o=$!; fi
+(trap '' TERM; exec cat <"$pt_n.err" >&2) & pt_e=$!
+if [ "$pt_s" = out ]; then (trap '' TERM; exec cat <"$pt_n.out") & pt_o=$!; fi
 pt_x=; read -r pt_x pt_y pt_r <&6
 if [ "$pt_x" = R ]; then pt_x=; read -r pt_x pt_y pt_r <&6; pt_y=ran; fi
 if [ "$pt_y" != ran ] || [ "$pt_x" != E ]; then
-  kill $pt_a $pt_e $pt_o 2>/dev/null
+  kill -s KILL $pt_a $pt_e $pt_o 2>/dev/null
   [ "$pt_s" = out ] || { exec 8<>"$pt_n.out"; exec 8>&-; }
   [ "$pt_y" != - ] || pt_fail "the command did not start (the container stopped)"
   pt_fail "the container's shell could not open the command's pipes (exit $pt_r)"
 fi
-[ -z "$pt_a" ] || kill $pt_a 2>/dev/null
+[ -z "$pt_a" ] || kill -s KILL $pt_a 2>/dev/null
 pt_k=0 pt_z=0
 while :; do
   pt_l= pt_w=1
@@ -112,7 +117,7 @@ while :; do
   [ -n "$pt_l" ] || break
   pt_k=$((pt_k + 1)); [ $pt_k -gt 100 ] || continue
   if [ -n "$pt_w" ]; then pt_z=$((pt_z + 1)); else pt_z=0; fi
-  [ $pt_z -lt 20 ] || { kill $pt_o $pt_e 2>/dev/null; break; }
+  [ $pt_z -lt 20 ] || { kill -s KILL $pt_o $pt_e 2>/dev/null; break; }
   sleep 0.05
 done
 wait

@@ -37,7 +37,7 @@ const PLAY = `- hosts: trees
 const LONG = `- hosts: trees
   gather_facts: false
   tasks:
-    - shell: trap 'sleep 0.5; rm -f /root/started; exit 3' TERM; touch /root/started; sleep 765 & wait; touch /root/after
+    - shell: trap 'echo stopping >&2; sleep 0.5; rm -f /root/started; exit 3' TERM; touch /root/started; sleep 765 & wait; touch /root/after
 `;
 
 /** Start playtree with TMPDIR (the build host's temporary folders through the local carrier) set for it alone. */
