@@ -182,7 +182,10 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   private async runInSession(argv: string[], io: TreeRunOptions, mark: string, started: (pid: number) => void): Promise<TreeRunResult | undefined> {
     const { stdin } = io;
     if (io.stopsItself || io.stdout || (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) || !fitsRequest(stdin)) return undefined;
-    const script = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 ? scriptWithArgs(argv[2]!, argv.slice(4)) : `exec ${shellJoin(argv)}`;
+    // A script that reads `$$` gets a shell of its own: in the session's subshell `$$` would be the session's
+    // shell, not the command's (the build-host scripts record it to signal the command later).
+    const inSubshell = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 && !argv[2]!.includes('$$');
+    const script = inSubshell ? scriptWithArgs(argv[2]!, argv.slice(4)) : `exec ${shellJoin(argv)}`;
     // A shell word cannot hold a NUL byte (its own ssh command says what such an argv does there).
     if (script.includes('\0')) return undefined;
     const session = await this.idleSession();

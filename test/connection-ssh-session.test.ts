@@ -145,6 +145,13 @@ describe('ssh command session', { skip }, () => {
     }
   });
 
+  test("a session command's $$ is its own shell's pid, as in a shell of its own", async () => {
+    const result = await connection.exec('echo $$; read -r own rest </proc/self/stat; echo $own');
+    const [dollar, own] = result.stdout.toString().trim().split('\n');
+    assert.match(dollar ?? '', /^\d+$/);
+    assert.equal(dollar, own);
+  });
+
   test('a command with a syntax error fails alone: the session runs the next command', async () => {
     const before = await serverOf(connection);
     const broken = await connection.exec('if then "unterminated');
