@@ -72,6 +72,8 @@ echo gone`;
  * relays stdin, stdout and stderr with cat, and exits with the command's exit code. A command's background
  * job may keep its output open: a relay seen waiting for input for a second after the command ended is
  * stopped (as treeProcess.ts stops reading). WRAPPER_FAILED: the command never ran.
+ * The wrapper records its own pid from /proc/self/stat, not `$$`: through an ssh command session it runs
+ * in a subshell, whose `$$` is the session's shell.
  * The relays ignore SIGTERM (the wrapper ends them with SIGKILL): an interrupted carrier SIGTERMs its exec
  * at once, while the command in the container gets SIGTERM and a grace for its traps. A relay gone then
  * would leave the command's stdout or stderr FIFO without a reader, and the command's next write (dash's
@@ -87,7 +89,7 @@ if [ "$6" != - ]; then mkfifo -m 600 -- $6 2>/dev/null; fi
 if [ "$7" != - ]; then rm -f -- $7; fi
 set +f
 [ -p "$pt_n.rc" ] || pt_fail "the command's FIFOs are missing in $pt_d"
-echo $$ >"$pt_n.pid" && printf '%s\\n' "$8" >"$pt_n.sh" || pt_fail "could not write the command's script in $pt_d"
+read -r pt_me pt_z </proc/self/stat && echo $pt_me >"$pt_n.pid" && printf '%s\\n' "$8" >"$pt_n.sh" || pt_fail "could not write the command's script in $pt_d"
 exec 6<>"$pt_n.rc" 5<&0 </dev/null
 pt_w=${IO_DIR}/$pt_n.in; [ "$pt_i" = in ] || pt_w=-
 echo "Y $pt_n $pt_w ${IO_DIR}/$pt_n.out ${IO_DIR}/$pt_n.err ${IO_DIR}/$pt_n.sh ${IO_DIR}/$pt_n.rc" 2>/dev/null >>"$pt_q" ||
