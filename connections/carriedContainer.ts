@@ -1,5 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { shellJoin } from '../src/core/shellQuote.js';
+import { within } from '../src/core/within.js';
 import type { CarriedBuildHost } from './carriedBuildHost.js';
 import { endableInput, quietPipe } from './carrierInput.js';
 import type { ExecResult } from './connection.js';
@@ -36,13 +37,6 @@ interface Pids {
 
 const fifoNames = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_unused, index) => ['in', 'out', 'err', 'rc'].map((kind) => `${from + index}.${kind}`)).flat();
-
-/** `promise`, or undefined after `ms`. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /** The container had stopped before the command could start: the command never ran. */
 export class ContainerGone extends Error {

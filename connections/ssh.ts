@@ -181,7 +181,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
    */
   private async runInSession(argv: string[], io: TreeRunOptions, mark: string, started: (pid: number) => void): Promise<TreeRunResult | undefined> {
     const { stdin } = io;
-    if (io.stopsItself || io.stdout || (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) || !fitsRequest(stdin)) return undefined;
+    if (!sessionMayRun(io) || !fitsRequest(stdin)) return undefined;
     // A script that reads `$$` gets a shell of its own: in the session's subshell `$$` would be the session's
     // shell, not the command's (the build-host scripts record it to signal the command later).
     const inSubshell = argv[0] === '/bin/sh' && argv[1] === '-c' && argv.length >= 3 && !argv[2]!.includes('$$');
@@ -203,7 +203,7 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
   /** `io` with a small stdin stream read whole, when the command could then go through the session. */
   private async smallInputWhole(io: TreeRunOptions): Promise<TreeRunOptions> {
     const { stdin } = io;
-    if (!(stdin instanceof Readable) || io.stopsItself || io.stdout || this.sessionStarts >= SESSION_STARTS) return io;
+    if (!(stdin instanceof Readable) || !sessionMayRun(io) || this.sessionStarts >= SESSION_STARTS) return io;
     return { ...io, stdin: await wholeIfSmall(stdin, SESSION_STDIN_LIMIT) };
   }
 
@@ -256,6 +256,11 @@ export class SshConnection extends TreeConnection<SshSettings & { tree: string }
     if (this.sessionStarts < SESSION_STARTS) this.sessionStarts = 0;
     await super.close();
   }
+}
+
+/** Whether the command session may run a command given `io`: its output is collected, and its caller does not stop it itself. */
+function sessionMayRun(io: TreeRunOptions): boolean {
+  return !io.stopsItself && !io.stdout;
 }
 
 /** `root@10.0.0.5:2222`-like, for messages that name where a transfer went. */

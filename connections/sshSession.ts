@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { shellQuote } from '../src/core/shellQuote.js';
+import { within } from '../src/core/within.js';
 import { keptOutput, OutputKeeper } from './outputKeeper.js';
 import { SESSION_SERVER_SCRIPT } from './sshSessionScript.js';
-import type { TreeCommand, TreeRunResult } from './treeProcess.js';
+import type { TreeCommand, TreeRunOptions, TreeRunResult } from './treeProcess.js';
 
 /*
  * An ssh connection's command session: one ssh session per host, opened at the host's first command, whose
@@ -65,10 +66,7 @@ export class SshSession {
     try {
       session.child.stdin!.write(`pt_m=${session.mark}\n${SESSION_SERVER_SCRIPT}`);
       const ready = session.readUntil(Buffer.from(`PT${session.mark}:READY\n`), () => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), START_TIMEOUT_MS)));
-      const up = await Promise.race([ready.then(() => true), late]).finally(() => clearTimeout(timer));
-      if (up) return session;
+      if (await within(ready.then(() => true), START_TIMEOUT_MS)) return session;
       await session.close();
       return undefined;
     } catch {
@@ -133,9 +131,7 @@ export class SshSession {
   /** End the session: the server exits at the end of its input and removes its folder. */
   async close(): Promise<void> {
     if (!this.gone) this.child.stdin!.end();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
-    await Promise.race([this.exitedAt, late]).finally(() => clearTimeout(timer));
+    await within(this.exitedAt, CLOSE_WAIT_MS);
     if (!this.gone) this.child.kill('SIGTERM');
   }
 
@@ -204,9 +200,10 @@ function quoteBytes(bytes: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Whether `stdin` can travel in a request: small, and no NUL byte. */
-export function fitsRequest(stdin: Buffer | string | undefined): boolean {
+/** Whether `stdin` can travel in a request: none, or bytes (not a stream), small, and no NUL byte. */
+export function fitsRequest(stdin: TreeRunOptions['stdin']): stdin is Buffer | string | undefined {
   if (stdin === undefined) return true;
+  if (typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) return false;
   const bytes = typeof stdin === 'string' ? Buffer.byteLength(stdin) : stdin.length;
   if (bytes > SESSION_STDIN_LIMIT) return false;
   return typeof stdin === 'string' ? !stdin.includes('\0') : !stdin.includes(0);
