@@ -1,5 +1,6 @@
 import type { Connection, ConnectionOptions } from './connection.js';
 import { TreeConnection } from './treeConnection.js';
+import { TreeFiles } from './treeFiles.js';
 import { resolveTreeSettings } from './treeOptions.js';
 import type { TreeCommand } from './treeProcess.js';
 
@@ -16,6 +17,8 @@ const TREE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 export class ChrootConnection extends TreeConnection {
   readonly transport = 'chroot';
   private chrootProgram = 'chroot';
+  /** The tree read from the controller (treeFiles()): a tree on this machine, commands as its root. */
+  private files: TreeFiles | undefined;
 
   constructor(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env) {
     super(resolveTreeSettings(options, env), options);
@@ -25,6 +28,18 @@ export class ChrootConnection extends TreeConnection {
     const found = await this.buildHost.checkTree(this.settings, this.transport, [['chroot', 'coreutils']]);
     this.chrootProgram = found.get('chroot') ?? 'chroot';
     await this.buildHost.lockTree(this.settings.host, this.settings.tree, this.options.log);
+    const user = this.settings.user;
+    if (!this.options.via && (user === undefined || user === 'root' || user === '0')) this.files = TreeFiles.open(this.settings.tree);
+  }
+
+  treeFiles(): TreeFiles | undefined {
+    return this.files;
+  }
+
+  override async close(): Promise<void> {
+    this.files?.close();
+    this.files = undefined;
+    await super.close();
   }
 
   protected commandFor(payload: string[]): TreeCommand {

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { TreeFiles } from './treeFiles.js';
 
 /**
  * The contract between playtree and a target. A driver moves bytes and nothing else: it knows no plays,
@@ -32,6 +33,13 @@ export interface Connection {
 
   /** Release everything `open` took (processes, mounts, locks). Safe to call more than once. */
   close(): Promise<void>;
+
+  /**
+   * Optional, for a tree on this machine: its files as its commands see them, read by the controller without a
+   * command (treeFiles.ts). Only while open, and only when every command runs as the tree's root with the
+   * controller's user ids (no user namespace); otherwise undefined, and modules read with commands.
+   */
+  treeFiles?(): TreeFiles | undefined;
 }
 
 export interface ExecOptions {

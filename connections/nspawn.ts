@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import { logsAt, type Connection, type ConnectionOptions } from './connection.js';
@@ -19,6 +20,7 @@ import { trackOpenConnection, untrackOpenConnection } from './openConnections.js
 import { realTreeOf } from './buildHost.js';
 import { findProgram } from './treeChecks.js';
 import { TreeConnection } from './treeConnection.js';
+import { TreeFiles } from './treeFiles.js';
 import { runTreeCommand, type TreeCommand, type TreeRunOptions, type TreeRunResult } from './treeProcess.js';
 
 /*
@@ -130,6 +132,22 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
   }
 }
 
+/**
+ * The container's root as its root user sees it, opened once through /proc/LEADER/root (the fd keeps meaning
+ * that container, whatever becomes of the pid). None under a user namespace (`--private-users`): its root is
+ * not the controller's, and the owners read here would not be the container's.
+ */
+function containerFiles(leaderPid: number): TreeFiles | undefined {
+  try {
+    const uidMap = readFileSync(`/proc/${leaderPid}/uid_map`, 'utf8').trim().split(/\s+/);
+    const gidMap = readFileSync(`/proc/${leaderPid}/gid_map`, 'utf8').trim().split(/\s+/);
+    const identity = (map: string[]) => map.join(' ') === '0 0 4294967295';
+    return identity(uidMap) && identity(gidMap) ? TreeFiles.open(`/proc/${leaderPid}/root`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** nsenter's own failures (the command never ran): the container is gone or cannot be entered. */
 const ENTER_FAILURE = /^(?:nsenter|setpriv): (?:cannot open|reassociate|failed to|setns|neither)[^\n]*/;
 
@@ -148,6 +166,8 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
   private lease: ContainerLease | undefined;
   private target: EnterTarget | undefined;
   private environment: Record<string, string> = {};
+  /** The container's root read from the controller (treeFiles()), when its root is the controller's. */
+  private files: TreeFiles | undefined;
 
   constructor(
     options: ConnectionOptions,
@@ -182,6 +202,7 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     this.target = { leaderPid: container.leaderPid, capBnd: container.capBnd };
     this.environment = container.environment;
     this.options.log(3, `<${host}> container of ${tree} runs as pid ${container.leaderPid}`);
+    this.files = containerFiles(container.leaderPid);
     if (this.settings.user !== undefined && this.settings.user !== 'root' && this.settings.user !== '0') {
       await this.switchToUser(this.settings.user).catch(async (error: unknown) => {
         await this.close();
@@ -212,6 +233,11 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     this.target = { ...this.target!, user: { name: uid, gid: Number(gid), setpriv } };
     // As nspawn --user does: HOME, USER and LOGNAME from the user's passwd entry.
     this.environment = { ...this.environment, HOME: home, USER: name, LOGNAME: name };
+  }
+
+  /** Root's view of the running container's files: not for another ansible_user's commands. */
+  treeFiles(): TreeFiles | undefined {
+    return this.target?.user || !this.lease?.container.running() ? undefined : this.files;
   }
 
   protected commandFor(payload: string[]): TreeCommand {
@@ -257,6 +283,8 @@ export class PersistentNspawnConnection extends TreeConnection<NspawnSettings> {
     const lease = this.lease;
     this.lease = undefined;
     this.target = undefined;
+    this.files?.close();
+    this.files = undefined;
     untrackOpenConnection(this);
     await super.close();
     if (lease) {

@@ -25,7 +25,7 @@ import { pipeInto, stopReadingWhenQuiet, type TreeRunOptions, type TreeRunResult
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOFOLLOW, O_CREAT, O_EXCL } = constants;
 /** FIFOs made per request to the server (one mkfifo in the container for this many commands). */
-const FIFO_BATCH = 8;
+const FIFO_BATCH = 32;
 
 export class ContainerShell {
   /** fd of the container's SHELL_DIR; control files are reached as /proc/self/fd/FD/NAME. */

@@ -7,7 +7,8 @@ import { cleanupOnExit } from '../src/core/shellTraps.js';
 import { receiveContent } from './contentReceive.js';
 import type { ExecResult } from '../connections/connection.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { backupName, keepStateWithMode, parseStates, printKeptState, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { createdState } from './createdState.js';
+import { backupName, keepStateWithMode, parseStates, printKeptState, readPathState, stateCall, statePrelude, type PathState } from './remoteFile.js';
 import { attributeCommands, type AttributeChanges } from './fileAttributes.js';
 
 /*
@@ -31,10 +32,17 @@ export interface Installation {
 
 
 export async function install(ctx: ModuleContext, job: Installation, readBack: boolean): Promise<{ state?: PathState; backupFile?: string } | ModuleResult> {
-  const prepared = await prepareInstall(job, readBack);
+  // Read from the controller when it can: dest's new state costs no stat in the tree then, and the file may be
+  // created with its mode (checked once in place) instead of chmod-ed.
+  const byController = ctx.target.files !== undefined;
+  const prepared = await prepareInstall(job, readBack || byController, undefined, byController);
   const outcome = installOutcome(await runInstall(ctx, prepared, installScript(prepared)), prepared);
   if (isFailure(outcome)) return outcome;
-  return { ...outcome, ...(prepared.backupFile ? { backupFile: prepared.backupFile } : {}) };
+  const backup = prepared.backupFile ? { backupFile: prepared.backupFile } : {};
+  if (!byController) return { ...outcome, ...backup };
+  const { dest, modeToCheck } = prepared;
+  if (modeToCheck !== undefined) return { state: await createdState(ctx.target, dest, modeToCheck), ...backup };
+  return readBack ? { state: await readPathState(ctx.target, dest), ...backup } : backup;
 }
 
 /** An installation's commands, ready to run: see installScript. */
@@ -42,10 +50,15 @@ interface PreparedInstall extends ScriptOptions {
   dest: string;
   commands: string[];
   backupFile?: string;
+  /** The mode the file was created with, for the caller to check once dest is read (`byController`). */
+  modeToCheck?: number;
 }
 
-/** `suffix` names the temporary file and ends the content on stdin: scripts sharing one stdin share it. */
-export async function prepareInstall(job: Installation, readBack: boolean, suffix = randomBytes(4).toString('hex')): Promise<PreparedInstall> {
+/**
+ * `suffix` names the temporary file and ends the content on stdin: scripts sharing one stdin share it.
+ * `byController`: dest's new state is read after the command by the caller (its created mode is modeToCheck).
+ */
+export async function prepareInstall(job: Installation, readBack: boolean, suffix = randomBytes(4).toString('hex'), byController = false): Promise<PreparedInstall> {
   const { dest, current } = job;
   // Checked here, where the file is about to be written, as Ansible does: an unchanged file never needs it.
   if (job.validate && !job.validate.includes('%s')) throw new ModuleError(`validate must contain %s: ${job.validate}`);
@@ -94,9 +107,10 @@ export async function prepareInstall(job: Installation, readBack: boolean, suffi
   }
   if (finalMode) commands.push(['chmod', ...finalMode, '--', shellQuote(temporary)].join(' '));
   commands.push(...attributeCommands(temporary, changes));
-  if (modeCheck !== undefined) commands.push(...keepStateWithMode(temporary, modeCheck));
+  if (modeCheck !== undefined && !byController) commands.push(...keepStateWithMode(temporary, modeCheck));
   commands.push(shellJoin(['mv', '-f', '--', temporary, dest]));
-  return { dest, commands, temporary, stdin, readBack, keptState: modeCheck !== undefined, ...(backupFile ? { backupFile } : {}) };
+  const checked = byController ? { readBack: false, ...(modeCheck === undefined ? {} : { modeToCheck: modeCheck }) } : { readBack, keptState: modeCheck !== undefined };
+  return { dest, commands, temporary, stdin, ...checked, ...(backupFile ? { backupFile } : {}) };
 }
 
 

@@ -6,9 +6,10 @@ import { applyFileFlags } from './fileFlags.js';
 import { parseWantedTime } from './fileTimes.js';
 import { absentState, ansibleStateName, parseStates, stateCall, stateCallAgain, statePrelude, type PathState } from './remoteFile.js';
 import { expandTargetPaths } from './targetPaths.js';
+import { treeStatesAndExistence } from './treeStates.js';
 import { failure, isFailure, planState, withPathInfo, type Facts, type Plan } from './filePlans.js';
 import { attributeCommands, resolveMode } from './fileAttributes.js';
-import { applyOutcome, applyPlan, applyScript, runChecked } from './fileApply.js';
+import { applyOutcome, applyPlan, applyScript, runChecked, runPlan } from './fileApply.js';
 
 /**
  * ansible.builtin.file: path (dest, name), state file/directory/touch/absent/link/hard (default: what is
@@ -112,9 +113,15 @@ function createsAtOnce(ctx: ModuleContext): boolean {
 }
 
 async function readOrCreate(ctx: ModuleContext, path: string): Promise<{ result?: ModuleResult; facts?: Facts }> {
+  const known = treeFacts(ctx, path, [], undefined);
+  if (known?.link.exists) return { facts: known };
   const facts = factsOf(ctx, path, absentState(path), absentState(path), [], undefined);
   const plan = await planFile(ctx, path, facts);
   if (isFailure(plan) || !plan.commands.length) return {};
+  if (known) {
+    // Read from the controller: missing, so the command only creates it.
+    return { result: await runPlan(ctx, plan, facts) };
+  }
   const read = readFactsScript(path, []);
   const script = `if [ ! -e ${shellQuote(path)} ] && [ ! -L ${shellQuote(path)} ]; then printf W\n${applyScript(ctx, plan, facts)}\nelse\n${read}\nfi`;
   const output = await runChecked(ctx, script, facts);
@@ -184,6 +191,14 @@ function modeAtOnce(ctx: ModuleContext): number | undefined {
 /** readFacts, and in the same command the chmod of a regular file whose mode is not `mode` (see modeAtOnce). */
 async function readOrChmod(ctx: ModuleContext, path: string, mode: number): Promise<{ facts: Facts; applied: boolean }> {
   const chmod = attributeCommands(path, { mode }).join(' && ');
+  const known = treeFacts(ctx, path, [], undefined);
+  if (known) {
+    // Read from the controller: the command is the chmod alone, and only when the mode differs.
+    if (known.link.type !== 'file' || known.link.mode === mode) return { facts: known, applied: false };
+    const run = await ctx.target.exec(chmod);
+    if (run.rc !== 0) throw new ModuleError(`file: could not change ${path}: ${run.stderr.toString().trim()}`, { path, rc: run.rc });
+    return { facts: known, applied: true };
+  }
   const script = `pt_keep=1\n${readFactsScript(path, [])}
 if [ -n "$pt_st" ] && [ -f ${shellQuote(path)} ] && [ ! -L ${shellQuote(path)} ]; then set -f; set -- $pt_st; set +f; if [ $((0x$1 & 4095)) -ne ${mode} ]; then ${chmod} || exit 1; printf M; fi; fi`;
   const run = await ctx.target.exec(script);
@@ -195,9 +210,19 @@ if [ -n "$pt_st" ] && [ -f ${shellQuote(path)} ] && [ ! -L ${shellQuote(path)} ]
 async function readFacts(ctx: ModuleContext, path: string, src: string | undefined, state: string | undefined): Promise<Facts> {
   // A relative link src is relative to the link's folder (or to path itself when path is a real folder).
   const candidates = src === undefined || src.startsWith('/') ? (src === undefined ? [] : [src]) : state === 'hard' ? [src] : [join(dirname(path), src), join(path, src)];
+  const known = treeFacts(ctx, path, candidates, src);
+  if (known) return known;
   const run = await ctx.target.exec(readFactsScript(path, candidates));
   if (run.rc !== 0) throw new ModuleError(`could not read ${path}: ${run.stderr.toString().trim()}`);
   return parseFacts(ctx, path, candidates, src, run.stdout);
+}
+
+/** readFacts from the controller (treeStates.ts), or undefined: a symlink as path or src is read by the command. */
+function treeFacts(ctx: ModuleContext, path: string, candidates: readonly string[], src: string | undefined): Facts | undefined {
+  const read = ctx.target.files && treeStatesAndExistence(ctx.target.files, [path, ...candidates], []);
+  if (!read) return undefined;
+  const [link, ...sources] = read.states;
+  return factsOf(ctx, path, link!, { ...link! }, sources, src, candidates);
 }
 
 function readFactsScript(path: string, candidates: readonly string[]): string {

@@ -1,7 +1,10 @@
 import { ModuleError } from '../src/core/errors.js';
 import { shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
-import { parseStates, pathInfo, printKeptState, stateCallUnlinked, statePrelude } from './remoteFile.js';
+import { basename, dirname } from 'node:path/posix';
+import type { TreeFiles } from '../connections/treeFiles.js';
+import { createdState } from './createdState.js';
+import { keepStateWithMode, parseStates, pathInfo, printKeptState, stateCallUnlinked, statePrelude } from './remoteFile.js';
 import { failure, NOT_EMPTY_EXIT, withPathInfo, type Facts, type Plan } from './filePlans.js';
 
 /*
@@ -32,9 +35,31 @@ export async function applyPlan(ctx: ModuleContext, plan: Plan, facts: Facts, ap
     if (!plan.known || plan.commands.length !== 1) throw new ModuleError(`file: ${facts.path} was given a mode its plan does not set (a playtree bug)`);
     return { ...result, ...pathInfo(plan.known) };
   }
-  const output = await runChecked(ctx, applyScript(ctx, plan, facts), facts);
-  if (!Buffer.isBuffer(output)) return output;
-  return applyOutcome(plan, facts, output);
+  return runPlan(ctx, plan, facts);
+}
+
+/**
+ * Run the plan's command and report. A path it creates (createdMode) is read from the controller when the
+ * target's files can be (no stat in the command), its mode checked there and set by a second command only
+ * where a default ACL gave it another.
+ */
+export async function runPlan(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
+  const files = plan.createdMode && !ctx.check ? ctx.target.files : undefined;
+  const levels = files && plan.createdMode!.levels ? missingLevels(files, plan.reportPath) : [plan.reportPath];
+  const output = await runChecked(ctx, applyScript(ctx, plan, facts, files !== undefined), facts);
+  if (!Buffer.isBuffer(output) || !files) return Buffer.isBuffer(output) ? applyOutcome(plan, facts, output) : output;
+  const known = await createdState(ctx.target, plan.reportPath, plan.createdMode!.mode, levels);
+  return applyOutcome({ ...plan, known }, facts, output);
+}
+
+/** The levels of `path` that do not exist yet, as missingLevels (filePlans.ts) lists them in the command. */
+function missingLevels(files: TreeFiles, path: string): string[] {
+  const levels: string[] = [];
+  for (let level = path.replace(/(.)\/+$/, '$1'); files.stat(level, false) === undefined; level = dirname(level)) {
+    if (!['.', '..'].includes(basename(level))) levels.push(level);
+    if (level === dirname(level)) break;
+  }
+  return levels;
 }
 
 /**
@@ -52,13 +77,15 @@ function baseResult(plan: Plan, facts: Facts): ModuleResult {
 }
 
 /** The command applying a plan: its commands, whether a recursive change did anything, and the path's new state. */
-export function applyScript(ctx: ModuleContext, plan: Plan, facts: Facts): string {
+export function applyScript(ctx: ModuleContext, plan: Plan, facts: Facts, readByController = false): string {
   const recurse = plan.recurse ? (ctx.check ? plan.recurse.check : plan.recurse.apply) : [];
-  const body = ctx.check ? [] : plan.commands;
+  const created = plan.createdMode;
+  const keep = created && !readByController ? keepStateWithMode(plan.reportPath, created.mode, created.levels ? '"$@"' : '') : [];
+  const body = ctx.check ? [] : [...plan.commands, ...keep];
   const detect = recurse.length ? `pt_out=$(${recurse.join(' && ')}) || exit 1\nif [ -n "$pt_out" ]; then printf 'R\\0'; else printf 'N\\0'; fi` : `printf 'N\\0'`;
   const reported = reportedPath(plan, facts);
   const exists = `if [ -e ${shellQuote(reported)} ]; then printf E; else printf D; fi`;
-  const read = plan.known ? ['', ''] : plan.keptState ? ['', printKeptState()] : [statePrelude(), stateCallUnlinked(reported)];
+  const read = plan.known || readByController ? ['', ''] : created ? ['', printKeptState()] : [statePrelude(), stateCallUnlinked(reported)];
   return `${read[0]}${body.length ? `set -e\n${body.join('\n')}\nset +e\n` : ''}${detect}\n${exists}\n${read[1]}`;
 }
 

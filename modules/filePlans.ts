@@ -1,7 +1,7 @@
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { timeCommands, timesChange, type WantedTime } from './fileTimes.js';
-import { ansibleStateName, formatMode, keepStateWithMode, pathInfo, type PathState } from './remoteFile.js';
+import { ansibleStateName, formatMode, pathInfo, type PathState } from './remoteFile.js';
 import { attributeChanges, attributeCommands, attributeCommandsFor, attributeDiff, resolveMode, type WantedAttributes } from './fileAttributes.js';
 
 /*
@@ -23,8 +23,12 @@ export interface Plan {
   recurse?: { check: string[]; apply: string[] };
   /** The reported path's state once the commands ran, when they only chmod it: no need to read it back. */
   known?: PathState;
-  /** The commands end with keepStateWithMode on the reported path: its state is printed from $pt_st. */
-  keptState?: boolean;
+  /**
+   * The commands create the reported path through the umask with this mode (`levels`: and every folder above it
+   * that they make, listed in "$@"). A default ACL on its folder wins over the umask: the mode is checked once
+   * it is made, and set where it differs (fileApply.ts).
+   */
+  createdMode?: { mode: number; levels: boolean };
 }
 
 export interface Facts {
@@ -104,9 +108,8 @@ export function planState(ctx: ModuleContext, state: string, prev: string, facts
             createEmptyFile(path),
             ...attributeCommands(path, { ...changes, mode: undefined }),
             ...times,
-            ...keepStateWithMode(path, changes.mode),
           ];
-          return { changed: true, commands, key: 'dest', reportPath: path, keptState: true };
+          return { changed: true, commands, key: 'dest', reportPath: path, createdMode: { mode: changes.mode, levels: false } };
         }
       }
       const create = !target.exists ? [createEmptyFile(path)] : [];
@@ -177,8 +180,8 @@ function planDirectory(ctx: ModuleContext, facts: Facts, target: PathState, targ
   // A default ACL on the folder wins over the umask: the stat of the result checks the mode, and on a mismatch
   // every level made ("$@") is chmod-ed.
   if (mode !== undefined && (mode & ~0o777) === 0 && (mode & 0o300) === 0o300 && changes.owner === undefined && changes.group === undefined) {
-    const commands = [`umask ${formatMode(~mode & 0o777)}`, missingLevels(path), mkdir, ...keepStateWithMode(path, mode, '"$@"')];
-    return { changed: true, commands, key: 'path', reportPath: path, keptState: true };
+    const commands = [`umask ${formatMode(~mode & 0o777)}`, missingLevels(path), mkdir];
+    return { changed: true, commands, key: 'path', reportPath: path, createdMode: { mode, levels: true } };
   }
   const perDirectory = attributeCommandsFor('"$pt_d"', changes);
   if (perDirectory.length === 0) return { changed: true, commands: [mkdir], key: 'path', reportPath: path };

@@ -57,7 +57,8 @@ export async function writeFileContent(ctx: ModuleContext, request: WriteRequest
   const wanted = { mode: request.mode === 'preserve' ? request.preserveMode : request.mode, owner: request.owner, group: request.group };
   // Of the parent folder only its existence matters: a test, not a stat.
   const read = { paths, checked: [dirname(given)], options: { follow: true, checksum: 'sha1', contentLimit: ctx.diff ? MAX_DIFF_SIZE : -1 } as const };
-  const early = sent && (await writesEarly(ctx, request, trailingSlash, sent.size)) ? await readOrWrite(ctx, { ...request, dest: given }, wanted, read, sent.checksum) : undefined;
+  // Read from the controller, dest's state costs no round trip: the write waits for the decision.
+  const early = sent && !ctx.target.files && (await writesEarly(ctx, request, trailingSlash, sent.size)) ? await readOrWrite(ctx, { ...request, dest: given }, wanted, read, sent.checksum) : undefined;
   const { states, exists } = early?.read ?? (await readPathStatesAndExistence(ctx.target, read.paths, read.checked, read.options));
   const remote = request.remoteFile ? states.pop()! : undefined;
   if (remote && remote.type !== 'file') return { changed: false, failed: true, msg: `Source ${request.remoteFile} not found` };

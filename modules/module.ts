@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ExecResult } from '../connections/connection.js';
+import type { TreeFiles } from '../connections/treeFiles.js';
 import type { TemplateFileOptions } from '../src/template/templateOptions.js';
 
 /**
@@ -83,6 +84,11 @@ export interface Target {
   put(source: Readable | Buffer | string, remotePath: string): Promise<void>;
   /** Stream a file of the target into `sink`. */
   fetch(remotePath: string, sink: Writable): Promise<void>;
+  /**
+   * The target's files read from the controller (a local tree, as root sees it), when the connection offers
+   * them and the task runs as root: see connections/treeFiles.ts. Absent: read them with a command.
+   */
+  readonly files?: TreeFiles;
 }
 
 export interface Controller {

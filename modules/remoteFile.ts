@@ -3,55 +3,16 @@ import { createReadStream } from 'node:fs';
 import { ModuleError } from '../src/core/errors.js';
 import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { Target } from './module.js';
+import { absentState, typeFromMode, type ChecksumAlgorithm, type PathState, type StateOptions } from './pathState.js';
+import { treeStatesAndExistence } from './treeStates.js';
+
+export { absentState, hashBuffer, typeFromMode, type ChecksumAlgorithm, type PathState, type PathType, type StateOptions } from './pathState.js';
 
 /**
  * The state of paths on the target, read in ONE command (the mode/owner/group changes the file modules
  * share are in fileAttributes.ts). Everything is computed on the controller from one parseable record per path, so a module
  * costs one round trip to decide and (at most) one put plus one command to apply.
  */
-
-export type PathType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'chardev' | 'blockdev' | 'absent';
-
-export interface PathState {
-  path: string;
-  exists: boolean;
-  type: PathType;
-  /** Permission bits only (07777). */
-  mode: number;
-  uid: number;
-  gid: number;
-  owner: string;
-  group: string;
-  size: number;
-  atime: number;
-  mtime: number;
-  ctime: number;
-  nlink: number;
-  inode: number;
-  dev: number;
-  /** Blocks allocated, the preferred I/O block size, and a device file's major and minor numbers (read in the same stat). */
-  blocks: number;
-  blockSize: number;
-  deviceMajor: number;
-  deviceMinor: number;
-  /** For symlinks: what the link says, and the fully resolved path (`readlink -f`). */
-  linkTarget?: string;
-  realPath?: string;
-  /** Hex digest of a regular file, when asked for. */
-  checksum?: string;
-  /** The file's bytes, when asked for and the file is at most `contentLimit` bytes. */
-  content?: Buffer;
-}
-
-export type ChecksumAlgorithm = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'md5';
-
-export interface StateOptions {
-  /** Report what a symlink points to instead of the link itself (stat -L). */
-  follow?: boolean;
-  checksum?: ChecksumAlgorithm | false;
-  /** Also send the bytes of regular files up to this size (-1 or absent: never). */
-  contentLimit?: number;
-}
 
 /** Ansible's DEFAULT_MAX_FILE_SIZE_FOR_DIFF: bigger files get no diff. */
 export const MAX_DIFF_SIZE = 104448;
@@ -138,6 +99,8 @@ export async function readPathStatesAndExistence(
   checked: readonly string[],
   options: StateOptions = {},
 ): Promise<{ states: PathState[]; exists: boolean[] }> {
+  const fromTree = target.files && treeStatesAndExistence(target.files, paths, checked, options);
+  if (fromTree) return fromTree;
   const result = await target.exec(statesAndExistenceScript(paths, checked, options));
   if (result.rc !== 0) throw new ModuleError(`could not read the state of ${[...paths, ...checked].join(', ')}: ${result.stderr.toString().trim()}`);
   return parseStatesAndExistence(result.stdout, paths, checked);
@@ -215,22 +178,6 @@ export function parseStates(output: Buffer, paths: readonly string[]): PathState
   });
 }
 
-export function absentState(path: string): PathState {
-  return { path, exists: false, type: 'absent', mode: 0, uid: -1, gid: -1, owner: '', group: '', size: 0, atime: 0, mtime: 0, ctime: 0, nlink: 0, inode: 0, dev: 0, blocks: 0, blockSize: 0, deviceMajor: 0, deviceMinor: 0 };
-}
-
-function typeFromMode(mode: number): PathType {
-  switch (mode & 0o170000) {
-    case 0o100000: return 'file';
-    case 0o040000: return 'directory';
-    case 0o120000: return 'link';
-    case 0o010000: return 'fifo';
-    case 0o140000: return 'socket';
-    case 0o020000: return 'chardev';
-    default: return 'blockdev';
-  }
-}
-
 /** Ansible's '0%03o' rendering of permission bits: 0644, 01777. */
 export function formatMode(mode: number): string {
   return `0${mode.toString(8).padStart(3, '0')}`;
@@ -247,10 +194,6 @@ export async function hashLocalFile(path: string, algorithm: ChecksumAlgorithm =
     size += (chunk as Buffer).length;
   }
   return { checksum: hash.digest('hex'), md5: md5.digest('hex'), size };
-}
-
-export function hashBuffer(data: Buffer, algorithm: ChecksumAlgorithm = 'sha1'): string {
-  return createHash(algorithm).update(data).digest('hex');
 }
 
 /** Ansible's state name for add_path_info: link, directory, hard (several names), file. */

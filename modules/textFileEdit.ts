@@ -4,6 +4,7 @@ import { shellJoin, shellQuote } from '../src/core/shellQuote.js';
 import type { FileDiff, ModuleContext, ModuleResult } from './module.js';
 import { installContentUnread, isFailure, setAttributes } from './fileWriter.js';
 import { absentState, parseStates, readPathStatesAndExistence, stateCall, statePrelude, type PathState } from './remoteFile.js';
+import { treeStatesAndExistence } from './treeStates.js';
 import { attributeChanges, attributeDiff, hasChanges, type AttributeChanges, type WantedAttributes } from './fileAttributes.js';
 
 /**
@@ -53,6 +54,9 @@ function wantsAttributes(wanted: WantedAttributes): boolean {
  * no stat. Anything else (missing, a link, a folder, a device) gets its full state as before.
  */
 async function readUnstated(ctx: ModuleContext, path: string, parent: string): Promise<{ states: PathState[]; exists: boolean[] }> {
+  // Read from the controller, a stat costs nothing: the whole state then.
+  const fromTree = ctx.target.files && treeStatesAndExistence(ctx.target.files, [path], [parent], TEXT_READ);
+  if (fromTree) return fromTree;
   const quoted = shellQuote(path);
   const script = `if [ -e ${shellQuote(parent)} ]; then printf 1; else printf 0; fi
 if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then printf F; cat -- ${quoted}

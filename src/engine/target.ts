@@ -1,5 +1,6 @@
 import { Readable, type Writable } from 'node:stream';
 import type { Connection, ExecResult } from '../../connections/connection.js';
+import type { TreeFiles } from '../../connections/treeFiles.js';
 import type { Target } from '../../modules/module.js';
 import { ModuleError } from '../core/errors.js';
 import { shellJoin, shellQuote } from '../core/shellQuote.js';
@@ -38,6 +39,11 @@ export class ConnectionTarget implements Target {
 
   get transport(): string {
     return this.connection.transport;
+  }
+
+  /** Read from the controller only as the connection's root: become's user may see less (or other files). */
+  get files(): TreeFiles | undefined {
+    return this.execution.becomeUser ? undefined : this.connection.treeFiles?.();
   }
 
   exec(
