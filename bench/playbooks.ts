@@ -1,7 +1,7 @@
 /*
  * The benchmark's image-building playbooks, generated: blocks of ten tasks (copy, template, lineinfile,
  * file, command, shell and a loop), numbered so that every block writes its own files. The 10-task
- * playbook is the first block of the 50-task one, so their difference is 40 tasks of the same mix.
+ * playbook is the first block of the longer ones, so their difference is tasks of the same mix.
  * `root` prefixes every path: '' inside a tree, a scratch folder for the local connection.
  */
 

@@ -47,6 +47,19 @@ export class TreeFiles {
     return this.at(path, follow, (resolved) => lstatSync(procPath(resolved), { bigint: true, throwIfNoEntry: false }));
   }
 
+  /** lstat of several entries of the folder `folder` (followed), resolved once; undefined for a missing one. */
+  statEntries(folder: string, names: readonly string[]): Array<BigIntStats | undefined> {
+    const found = this.at(folder, true, (resolved) => {
+      const fd = openSync(procPath(resolved), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      try {
+        return names.map((name) => lstatSync(procPath({ folder: fd, name }), { bigint: true, throwIfNoEntry: false }));
+      } finally {
+        closeSync(fd);
+      }
+    });
+    return found ?? names.map(() => undefined);
+  }
+
   /**
    * The bytes of the regular file at `path` (followed when `follow`), at most `limit` of them: undefined when
    * the file is bigger, is not a regular file, or is missing.
@@ -73,7 +86,8 @@ export class TreeFiles {
   /** Resolve `path` and run `use` on its last component; undefined when a folder on the way is missing. */
   private at<T>(path: string, follow: boolean, use: (resolved: Resolved) => T): T | undefined {
     if (this.rootFd < 0) throw new TreeFilesUnanswered('the tree is closed');
-    const folders = [this.reopen(this.rootFd)];
+    // The root stays open (it is this object's); the folders below it are opened for this path only.
+    const folders = [this.rootFd];
     try {
       const resolved = this.resolve(path, follow, folders);
       return resolved && use(resolved);
@@ -82,7 +96,7 @@ export class TreeFiles {
       if (isMissing(error)) return undefined;
       throw new TreeFilesUnanswered((error as Error).message);
     } finally {
-      for (const fd of folders) closeSync(fd);
+      for (const fd of folders.slice(1)) closeSync(fd);
     }
   }
 
@@ -119,10 +133,6 @@ export class TreeFiles {
     }
     // The path names a folder itself (`/`, `/etc/..`).
     return { folder: folders[folders.length - 1]!, name: '.' };
-  }
-
-  private reopen(fd: number): number {
-    return openSync(`/proc/self/fd/${fd}`, O_RDONLY | O_DIRECTORY);
   }
 }
 

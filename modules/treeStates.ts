@@ -38,8 +38,8 @@ function treeState(files: TreeFiles, path: string, options: StateOptions): PathS
   const own = files.stat(path, false);
   if (!own) return absentState(path);
   if (own.isSymbolicLink()) return undefined;
-  const owner = accountName(files, '/etc/passwd', own.uid);
-  const group = accountName(files, '/etc/group', own.gid);
+  const owner = accountName(files, 'users', own.uid);
+  const group = accountName(files, 'groups', own.gid);
   if (owner === undefined || group === undefined) return undefined;
   const state = stateOf(path, own, owner, group);
   const limit = options.contentLimit ?? -1;
@@ -88,44 +88,50 @@ function seconds(ns: bigint): number {
   return Number(negative ? `-${text}` : text);
 }
 
-interface AccountNames {
-  /** What the file was when read: a change (a task added a user) reads it again. */
+/** The tree's account names as its files give them, and what those files were when read. */
+interface Accounts {
   key: string;
-  names: Map<number, string>;
+  /** Names by id; undefined where the tree's nsswitch.conf asks another service before `files`. */
+  users: Map<number, string> | undefined;
+  groups: Map<number, string> | undefined;
 }
 
-const accountFiles = new WeakMap<TreeFiles, Map<string, AccountNames>>();
+const accountsByTree = new WeakMap<TreeFiles, Accounts>();
+const ACCOUNT_FILES = ['nsswitch.conf', 'passwd', 'group'] as const;
 
 /**
  * The name of `id` in the tree's /etc/passwd or /etc/group (the first entry with it, as getpwuid's files
  * service answers), or undefined when none names it or the tree's name service may look elsewhere first.
+ * The files are read again when one of them changed (a task added a user): one stat of each tells.
  */
-function accountName(files: TreeFiles, file: '/etc/passwd' | '/etc/group', id: bigint): string | undefined {
-  if (!filesServiceFirst(files, file === '/etc/passwd' ? 'passwd' : 'group')) return undefined;
-  const info = files.stat(file, true);
-  if (!info) return undefined;
-  const key = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-  let cache = accountFiles.get(files);
-  if (!cache) accountFiles.set(files, (cache = new Map()));
-  let known = cache.get(file);
-  if (known?.key !== key) {
-    const text = files.readFile(file, true, 64 * 1024 * 1024);
-    if (!text) return undefined;
-    known = { key, names: new Map() };
-    for (const line of text.toString('utf8').split('\n')) {
-      const [name, , number] = line.split(':');
-      if (!name || number === undefined || !/^\d+$/.test(number) || name.startsWith('+') || name.startsWith('-')) continue;
-      if (!known.names.has(Number(number))) known.names.set(Number(number), name);
-    }
-    cache.set(file, known);
+function accountName(files: TreeFiles, database: 'users' | 'groups', id: bigint): string | undefined {
+  const infos = files.statEntries('/etc', ACCOUNT_FILES);
+  if (infos.some((info) => info?.isSymbolicLink())) return undefined;
+  const key = infos.map((info) => (info ? `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}` : '-')).join('/');
+  let accounts = accountsByTree.get(files);
+  if (accounts?.key !== key) {
+    const switchText = infos[0] ? files.readFile('/etc/nsswitch.conf', false, 1024 * 1024)?.toString('utf8') ?? '' : '';
+    const read = (name: 'passwd' | 'group') => (filesServiceFirst(switchText, name) ? namesIn(files.readFile(`/etc/${name}`, false, 64 * 1024 * 1024)) : undefined);
+    accounts = { key, users: read('passwd'), groups: read('group') };
+    accountsByTree.set(files, accounts);
   }
-  return known.names.get(Number(id));
+  return accounts[database]?.get(Number(id));
 }
 
-/** Whether the tree's nsswitch.conf asks its `files` service first for `database` (glibc's default when unsaid). */
-function filesServiceFirst(files: TreeFiles, database: 'passwd' | 'group'): boolean {
-  const text = files.readFile('/etc/nsswitch.conf', true, 1024 * 1024)?.toString('utf8');
-  if (text === undefined) return files.stat('/etc/nsswitch.conf', true) === undefined;
+/** id → first name of a passwd or group file (NIS's +/- lines are not names). */
+function namesIn(text: Buffer | undefined): Map<number, string> | undefined {
+  if (!text) return undefined;
+  const names = new Map<number, string>();
+  for (const line of text.toString('utf8').split('\n')) {
+    const [name, , number] = line.split(':');
+    if (!name || number === undefined || !/^\d+$/.test(number) || name.startsWith('+') || name.startsWith('-')) continue;
+    if (!names.has(Number(number))) names.set(Number(number), name);
+  }
+  return names;
+}
+
+/** Whether nsswitch.conf (its text; empty when there is none) asks `files` first for `database`, glibc's default when unsaid. */
+function filesServiceFirst(text: string, database: 'passwd' | 'group'): boolean {
   const line = text.split('\n').find((entry) => entry.trim().startsWith(`${database}:`));
   if (line === undefined) return true;
   const first = line.replace(/#.*/, '').slice(line.indexOf(':') + 1).trim().split(/\s+/)[0];
