@@ -29,7 +29,7 @@ export class ChrootConnection extends TreeConnection {
     this.chrootProgram = found.get('chroot') ?? 'chroot';
     await this.buildHost.lockTree(this.settings.host, this.settings.tree, this.options.log);
     const user = this.settings.user;
-    if (!this.options.via && (user === undefined || user === 'root' || user === '0')) this.files = TreeFiles.open(this.settings.tree);
+    if (!this.options.via && (user === undefined || user === 'root' || user === '0')) this.files = TreeFiles.tryOpen(this.settings.tree);
   }
 
   treeFiles(): TreeFiles | undefined {

@@ -134,15 +134,13 @@ export class NspawnConnection extends TreeConnection<NspawnSettings> {
 
 /**
  * The container's root as its root user sees it, opened once through /proc/LEADER/root (the fd keeps meaning
- * that container, whatever becomes of the pid). None under a user namespace (`--private-users`): its root is
- * not the controller's, and the owners read here would not be the container's.
+ * that container, whatever becomes of the pid). None when the container has a user namespace of its own
+ * (`--private-users`): its root is not playtree's, and the owners read here would not be the container's.
  */
 function containerFiles(leaderPid: number): TreeFiles | undefined {
   try {
-    const uidMap = readFileSync(`/proc/${leaderPid}/uid_map`, 'utf8').trim().split(/\s+/);
-    const gidMap = readFileSync(`/proc/${leaderPid}/gid_map`, 'utf8').trim().split(/\s+/);
-    const identity = (map: string[]) => map.join(' ') === '0 0 4294967295';
-    return identity(uidMap) && identity(gidMap) ? TreeFiles.open(`/proc/${leaderPid}/root`) : undefined;
+    const maps = (pid: number | 'self') => ['uid_map', 'gid_map'].map((map) => readFileSync(`/proc/${pid}/${map}`, 'utf8')).join('');
+    return maps(leaderPid) === maps('self') ? TreeFiles.tryOpen(`/proc/${leaderPid}/root`) : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { shellJoin } from '../src/core/shellQuote.js';
@@ -42,8 +42,12 @@ export class ContainerShell {
   private made = 0;
   private commands = 0;
 
+  /** The container's root as the controller sees it (the leader made SHELL_DIR): another under --private-users. */
+  private readonly root: { uid: number; gid: number };
+
   constructor(private readonly container: RunningContainer) {
     this.folderFd = openFolderNoFollow(`/proc/${container.leaderPid}/root`, SHELL_DIR);
+    this.root = fstatSync(this.folderFd);
     // Read-write: opening never waits for the server, and the server never sees EOF between requests.
     this.requests = fifoSocket(this.openFifo(`${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), 'write');
     this.requests.on('error', (error) => this.end(error));
@@ -224,6 +228,8 @@ export class ContainerShell {
   private writeNew(insidePath: string, text: string): void {
     const fd = refuseLinks(insidePath, () => openSync(this.controlPath(insidePath), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
     try {
+      // 0600 for the container's root, which is not the controller's root in a user namespace.
+      if (this.root.uid !== 0 || this.root.gid !== 0) fchownSync(fd, this.root.uid, this.root.gid);
       writeSync(fd, text);
     } finally {
       closeSync(fd);

@@ -13,7 +13,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, rea
  * stay with the commands.
  */
 
-const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
 /** Top folders a container mounts the kernel's file systems on: read there by a command only. */
 const KERNEL_FOLDERS = new Set(['proc', 'sys', 'dev']);
 /** As Linux: more symlinks than this in one path is ELOOP. */
@@ -34,6 +34,15 @@ export class TreeFiles {
   /** The files under `root` (a tree's folder, or /proc/PID/root: followed once, here). Close it when done. */
   static open(root: string): TreeFiles {
     return new TreeFiles(openSync(root, O_RDONLY | O_DIRECTORY));
+  }
+
+  /** open(), or undefined when the root cannot be opened: its files are then read with commands. */
+  static tryOpen(root: string): TreeFiles | undefined {
+    try {
+      return TreeFiles.open(root);
+    } catch {
+      return undefined;
+    }
   }
 
   close(): void {
@@ -66,16 +75,19 @@ export class TreeFiles {
    */
   readFile(path: string, follow: boolean, limit: number): Buffer | undefined {
     return this.at(path, follow, (resolved) => {
+      // Only a regular file is opened: a FIFO would block the controller, a device may act on being opened.
+      const seen = lstatSync(procPath(resolved), { throwIfNoEntry: false });
+      if (!seen?.isFile() || seen.size > limit) return undefined;
       let fd: number;
       try {
-        fd = openSync(procPath(resolved), O_RDONLY | O_NOFOLLOW);
+        fd = openSync(procPath(resolved), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw new TreeFilesUnanswered((error as Error).message);
       }
       try {
         const info = fstatSync(fd);
-        if (!info.isFile() || info.size > limit) return undefined;
+        if (!info.isFile() || info.ino !== seen.ino || info.dev !== seen.dev || info.size > limit) return undefined;
         return readWhole(fd, info.size, limit);
       } finally {
         closeSync(fd);

@@ -2,7 +2,7 @@ import { ModuleError } from '../src/core/errors.js';
 import { shellQuote } from '../src/core/shellQuote.js';
 import type { ModuleContext, ModuleResult } from './module.js';
 import { basename, dirname } from 'node:path/posix';
-import type { TreeFiles } from '../connections/treeFiles.js';
+import { TreeFilesUnanswered, type TreeFiles } from '../connections/treeFiles.js';
 import { createdState } from './createdState.js';
 import { keepStateWithMode, parseStates, pathInfo, printKeptState, stateCallUnlinked, statePrelude } from './remoteFile.js';
 import { failure, NOT_EMPTY_EXIT, withPathInfo, type Facts, type Plan } from './filePlans.js';
@@ -44,20 +44,29 @@ export async function applyPlan(ctx: ModuleContext, plan: Plan, facts: Facts, ap
  * where a default ACL gave it another.
  */
 export async function runPlan(ctx: ModuleContext, plan: Plan, facts: Facts): Promise<ModuleResult> {
-  const files = plan.createdMode && !ctx.check ? ctx.target.files : undefined;
-  const levels = files && plan.createdMode!.levels ? missingLevels(files, plan.reportPath) : [plan.reportPath];
-  const output = await runChecked(ctx, applyScript(ctx, plan, facts, files !== undefined), facts);
-  if (!Buffer.isBuffer(output) || !files) return Buffer.isBuffer(output) ? applyOutcome(plan, facts, output) : output;
-  const known = await createdState(ctx.target, plan.reportPath, plan.createdMode!.mode, levels);
+  const created = plan.createdMode;
+  const files = created && !ctx.check ? ctx.target.files : undefined;
+  const levels = files && (created!.levels ? missingLevels(files, plan.reportPath) : [plan.reportPath]);
+  const output = await runChecked(ctx, applyScript(ctx, plan, facts, levels !== undefined), facts);
+  if (!Buffer.isBuffer(output) || !levels) return Buffer.isBuffer(output) ? applyOutcome(plan, facts, output) : output;
+  const known = await createdState(ctx.target, plan.reportPath, created!.mode, levels);
   return applyOutcome({ ...plan, known }, facts, output);
 }
 
-/** The levels of `path` that do not exist yet, as missingLevels (filePlans.ts) lists them in the command. */
-function missingLevels(files: TreeFiles, path: string): string[] {
+/**
+ * The levels of `path` that do not exist yet, as missingLevels (filePlans.ts) lists them in the command; undefined
+ * when the controller cannot tell (the command then checks the mode itself).
+ */
+function missingLevels(files: TreeFiles, path: string): string[] | undefined {
   const levels: string[] = [];
-  for (let level = path.replace(/(.)\/+$/, '$1'); files.stat(level, false) === undefined; level = dirname(level)) {
-    if (!['.', '..'].includes(basename(level))) levels.push(level);
-    if (level === dirname(level)) break;
+  try {
+    for (let level = path.replace(/(.)\/+$/, '$1'); files.stat(level, false) === undefined; level = dirname(level)) {
+      if (!['.', '..'].includes(basename(level))) levels.push(level);
+      if (level === dirname(level)) break;
+    }
+  } catch (error) {
+    if (error instanceof TreeFilesUnanswered) return undefined;
+    throw error;
   }
   return levels;
 }

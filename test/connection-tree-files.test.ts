@@ -85,8 +85,10 @@ describe('TreeFiles resolves every path inside the tree', () => {
       for (const path of ['/proc/self/status', '/status', '/sys/kernel', '/dev/null']) assert.throws(() => files.stat(path, true), TreeFilesUnanswered, path);
     }));
 
-  test('readFile gives a regular file up to its limit, nothing for a bigger one or a folder', () =>
+  test('readFile gives a regular file up to its limit, nothing for a bigger one, a folder or a FIFO (never blocking on it)', () =>
     withTree(async (root, files) => {
+      await run('mkfifo', [join(root, 'fifo')]);
+      assert.equal(files.readFile('/fifo', false, 5000), undefined);
       await writeFile(join(root, 'big'), Buffer.alloc(5000, 0x61));
       assert.equal(files.readFile('/big', false, 5000)?.length, 5000);
       assert.equal(files.readFile('/big', false, 4999), undefined);
@@ -190,6 +192,26 @@ if (skip) {
         assert.equal(other.treeFiles?.(), undefined);
       } finally {
         await other.close();
+      }
+    });
+  });
+
+  describe('a persistent container with a user namespace of its own (--private-users)', () => {
+    test('its files are read by commands (owners as the container sees them), and its commands can read their scripts', async () => {
+      const { tree, remove } = await copyTestTree();
+      const connection = createNspawnConnection(treeOptions(tree, { ansible_nspawn_args: '--private-users=pick --private-users-chown' }));
+      try {
+        await connection.open();
+        assert.equal(connection.treeFiles?.(), undefined);
+        const copied = await runModuleOn(connection, copyModule, { content: 'x\n', dest: '/etc/shifted.conf', mode: '0640' });
+        assert.deepEqual([copied.failed, copied.changed, copied['owner'], copied['uid'], copied['mode']], [undefined, true, 'root', 0, '0640']);
+        const edited = await runModuleOn(connection, lineinfileModule, { path: '/etc/shifted.conf', line: 'y' });
+        assert.deepEqual([edited.failed, edited.changed, edited.roundTrips], [undefined, true, 2]);
+        // On the controller the file belongs to the container's root: a shifted id, not 0.
+        assert.notEqual((await stat(join(tree, 'etc', 'shifted.conf'))).uid, 0);
+      } finally {
+        await connection.close();
+        await remove();
       }
     });
   });
