@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -94,6 +94,23 @@ describe('TreeFiles resolves every path inside the tree', () => {
       assert.equal(files.readFile('/big', false, 4999), undefined);
       assert.equal(files.readFile('/etc', false, 5000), undefined);
       assert.equal(files.readFile('/missing', false, 5000), undefined);
+    }));
+
+  test('owner and group names come from the tree\'s own /etc/passwd and /etc/group, and only from them', () =>
+    withTree(async (root, files) => {
+      const [uid, gid] = [process.getuid!(), process.getgid!()];
+      await writeFile(join(root, 'etc', 'passwd'), `treeroot:x:${uid}:${gid}::/root:/bin/sh\nsecond:x:${uid}:${gid}::/:/bin/sh\n`);
+      await writeFile(join(root, 'etc', 'group'), `treegroup:x:${gid}:\n`);
+      const [state] = treeStatesAndExistence(files, ['/etc/hostname'], [])!.states;
+      assert.deepEqual([state!.owner, state!.group], ['treeroot', 'treegroup']);
+      // Another name service first, or a passwd that is a link (to a controller path, say): the command answers.
+      await writeFile(join(root, 'etc', 'nsswitch.conf'), 'passwd: sss files\ngroup: files\n');
+      assert.equal(treeStatesAndExistence(files, ['/etc/hostname'], []), undefined);
+      await writeFile(join(root, 'etc', 'nsswitch.conf'), 'passwd: files\ngroup: files\n');
+      assert.equal(treeStatesAndExistence(files, ['/etc/hostname'], [])!.states[0]!.owner, 'treeroot');
+      await rm(join(root, 'etc', 'passwd'));
+      await symlink('/etc/passwd', join(root, 'etc', 'passwd'));
+      assert.equal(treeStatesAndExistence(files, ['/etc/hostname'], []), undefined);
     }));
 
   test('after close it answers nothing', () =>
