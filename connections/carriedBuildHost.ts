@@ -3,7 +3,7 @@ import { ConnectionError } from '../src/core/errors.js';
 import { shellJoin } from '../src/core/shellQuote.js';
 import type { BuildHost } from './buildHost.js';
 import type { Connection, ExecResult } from './connection.js';
-import { trackOpenConnection, trackRunningCommand, untrackOpenConnection } from './openConnections.js';
+import { closeAfterOthers, trackOpenConnection, trackRunningCommand, untrackOpenConnection } from './openConnections.js';
 import { stopWithGrace } from './processTree.js';
 import { describeHolder, parseHolder, shareTreeLock, TreeBusy, treeBusyError, treeLockSettings } from './runLock.js';
 import { lockId, parseProcLocks } from './treeLock.js';
@@ -268,6 +268,7 @@ export function carriedBuildHost(host: string, carrier: Connection): CarriedBuil
   if (!buildHost) {
     buildHost = new CarriedBuildHost(host, carrier);
     buildHosts.set(carrier, buildHost);
+    closeAfterOthers(carrier);
   }
   return buildHost;
 }

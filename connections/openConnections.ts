@@ -28,9 +28,18 @@ export function openConnectionCount(): number {
   return open.size;
 }
 
+/** Connections others ride on (a playtree_via carrier): closed after the rest, see closeOpenConnections. */
+const carriers = new WeakSet<object>();
+
+/** `connection` carries others (their commands go through it): close it only after them. */
+export function closeAfterOthers(connection: Connection): void {
+  carriers.add(connection);
+}
+
 /**
- * Stop every running command, then close every tracked connection, each all at once; one failing stop or
- * close does not keep the others going.
+ * Stop every running command, then close every tracked connection, each all at once, carriers last: a build
+ * host's lock holder ends through its carrier, and an ssh carrier closed at the same time would cut it off
+ * with the lock file still there. One failing stop or close does not keep the others going.
  */
 export async function closeOpenConnections(): Promise<void> {
   const stopping = [...running];
@@ -38,5 +47,7 @@ export async function closeOpenConnections(): Promise<void> {
   await Promise.allSettled(stopping.map((stop) => stop()));
   const closing = [...open];
   open.clear();
-  await Promise.allSettled(closing.map((connection) => connection.close()));
+  const last = closing.filter((connection) => carriers.has(connection));
+  await Promise.allSettled(closing.filter((connection) => !carriers.has(connection)).map((connection) => connection.close()));
+  await Promise.allSettled(last.map((connection) => connection.close()));
 }
