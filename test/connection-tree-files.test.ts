@@ -126,7 +126,7 @@ function commandsOnly(connection: Connection): Target {
   return { exec: target.exec.bind(target), put: target.put.bind(target), fetch: target.fetch.bind(target) };
 }
 
-/** A state without the fields reading itself may change (the access time) or that a command never sends. */
+/** A state without its access time, which reading the file may change. */
 const comparable = (state: PathState) => ({ ...state, atime: 0 });
 
 const skip = realTreeSkipReason();
