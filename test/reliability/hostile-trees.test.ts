@@ -105,7 +105,8 @@ async function hostileTar(scratch: string): Promise<string> {
 }
 
 const WRITE_PATHS = ['/etc/evilw', '/etc/evilw2', '/etc/hardlinked'];
-const READ_PATHS = ['/etc/evil', '/etc/evil2'];
+// The last goes through a folder link (read by the controller where it can: its walk must stay in the tree too).
+const READ_PATHS = ['/etc/evil', '/etc/evil2', '/etc/evildir/secret'];
 
 function cases(): HostileCase[] {
   const list: HostileCase[] = [];
