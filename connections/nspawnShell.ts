@@ -47,7 +47,8 @@ export class ContainerShell {
 
   constructor(private readonly container: RunningContainer) {
     this.folderFd = openFolderNoFollow(`/proc/${container.leaderPid}/root`, SHELL_DIR);
-    this.root = fstatSync(this.folderFd);
+    const { uid, gid } = fstatSync(this.folderFd);
+    this.root = { uid, gid };
     // Read-write: opening never waits for the server, and the server never sees EOF between requests.
     this.requests = fifoSocket(this.openFifo(`${SHELL_DIR}/requests`, O_RDWR | O_NONBLOCK), 'write');
     this.requests.on('error', (error) => this.end(error));

@@ -48,7 +48,8 @@ export async function runPlan(ctx: ModuleContext, plan: Plan, facts: Facts): Pro
   const files = created && !ctx.check ? ctx.target.files : undefined;
   const levels = files && (created!.levels ? missingLevels(files, plan.reportPath) : [plan.reportPath]);
   const output = await runChecked(ctx, applyScript(ctx, plan, facts, levels !== undefined), facts);
-  if (!Buffer.isBuffer(output) || !levels) return Buffer.isBuffer(output) ? applyOutcome(plan, facts, output) : output;
+  if (!Buffer.isBuffer(output)) return output;
+  if (!levels) return applyOutcome(plan, facts, output);
   const known = await createdState(ctx.target, plan.reportPath, created!.mode, levels);
   return applyOutcome({ ...plan, known }, facts, output);
 }

@@ -6,7 +6,7 @@ import type { Target } from './module.js';
 import { absentState, typeFromMode, type ChecksumAlgorithm, type PathState, type StateOptions } from './pathState.js';
 import { treeStatesAndExistence } from './treeStates.js';
 
-export { absentState, hashBuffer, typeFromMode, type ChecksumAlgorithm, type PathState, type PathType, type StateOptions } from './pathState.js';
+export { absentState, hashBuffer, type ChecksumAlgorithm, type PathState, type StateOptions } from './pathState.js';
 
 /**
  * The state of paths on the target, read in ONE command (the mode/owner/group changes the file modules

@@ -38,8 +38,9 @@ function treeState(files: TreeFiles, path: string, options: StateOptions): PathS
   const own = files.stat(path, false);
   if (!own) return absentState(path);
   if (own.isSymbolicLink()) return undefined;
-  const owner = accountName(files, 'users', own.uid);
-  const group = accountName(files, 'groups', own.gid);
+  const accounts = accountsOf(files);
+  const owner = accounts?.users?.get(Number(own.uid));
+  const group = accounts?.groups?.get(Number(own.gid));
   if (owner === undefined || group === undefined) return undefined;
   const state = stateOf(path, own, owner, group);
   const limit = options.contentLimit ?? -1;
@@ -100,11 +101,11 @@ const accountsByTree = new WeakMap<TreeFiles, Accounts>();
 const ACCOUNT_FILES = ['nsswitch.conf', 'passwd', 'group'] as const;
 
 /**
- * The name of `id` in the tree's /etc/passwd or /etc/group (the first entry with it, as getpwuid's files
- * service answers), or undefined when none names it or the tree's name service may look elsewhere first.
- * The files are read again when one of them changed (a task added a user): one stat of each tells.
+ * The tree's account names: the first entry for each id in its /etc/passwd and /etc/group, as getpwuid's
+ * files service answers (none where the tree's nsswitch.conf asks another service first), or undefined when a
+ * file is a link. The files are read again when one of them changed (a task added a user): one stat of each tells.
  */
-function accountName(files: TreeFiles, database: 'users' | 'groups', id: bigint): string | undefined {
+function accountsOf(files: TreeFiles): Accounts | undefined {
   const infos = files.statEntries('/etc', ACCOUNT_FILES);
   if (infos.some((info) => info?.isSymbolicLink())) return undefined;
   const key = infos.map((info) => (info ? `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}` : '-')).join('/');
@@ -115,7 +116,7 @@ function accountName(files: TreeFiles, database: 'users' | 'groups', id: bigint)
     accounts = { key, users: read('passwd'), groups: read('group') };
     accountsByTree.set(files, accounts);
   }
-  return accounts[database]?.get(Number(id));
+  return accounts;
 }
 
 /** id → first name of a passwd or group file (NIS's +/- lines are not names). */
